@@ -1,0 +1,53 @@
+"""Grouping shared by every engine: bulk query rows become Table records.
+
+Each engine runs one query per kind of detail for the whole batch and yields
+`((schema, table), record)` pairs; `assemble` buckets them onto the tables in
+the order the batch asked for. Tables the details queries did not find (they
+vanished since listing) are dropped.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable
+
+from .base import Column, Constraint, ForeignKey, Index, PrimaryKey, Table, TableRef
+
+Key = tuple[str, str]
+
+
+def _bucket(pairs: Iterable[tuple[Key, object]]) -> dict[Key, list]:
+    out: dict[Key, list] = defaultdict(list)
+    for key, record in pairs:
+        out[key].append(record)
+    return out
+
+
+def assemble(
+    refs: list[TableRef],
+    details: dict[Key, dict],
+    columns: Iterable[tuple[Key, Column]],
+    primary_keys: Iterable[tuple[Key, PrimaryKey]] = (),
+    foreign_keys: Iterable[tuple[Key, ForeignKey]] = (),
+    indexes: Iterable[tuple[Key, Index]] = (),
+    constraints: Iterable[tuple[Key, Constraint]] = (),
+) -> list[Table]:
+    """`details` maps each table that still exists to its kind, comment,
+    row_estimate and size_bytes (missing keys default to None)."""
+    cols, pks = _bucket(columns), dict(primary_keys)
+    fks, idx, cons = _bucket(foreign_keys), _bucket(indexes), _bucket(constraints)
+    tables = []
+    for ref in refs:
+        key = (ref.schema, ref.name)
+        d = details.get(key)
+        if d is None:
+            continue
+        tables.append(Table(
+            schema=ref.schema, name=ref.name, kind=d.get("kind") or ref.kind,
+            comment=d.get("comment"), row_estimate=d.get("row_estimate"), size_bytes=d.get("size_bytes"),
+            columns=sorted(cols.get(key, []), key=lambda c: c.ordinal),
+            primary_key=pks.get(key),
+            foreign_keys=sorted(fks.get(key, []), key=lambda f: f.name),
+            indexes=sorted(idx.get(key, []), key=lambda i: i.name),
+            constraints=sorted(cons.get(key, []), key=lambda c: c.name),
+        ))
+    return tables
