@@ -1,0 +1,74 @@
+"""The metacrawl web API: `create_app()` builds it; nothing happens at import."""
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import redis
+from celery import Celery
+from flask import Flask
+
+from catalog import db
+from catalog.settings import Settings, from_env
+
+from . import auth_hooks
+from .extensions import Api, jwt
+
+
+def make_celery_client(settings: Settings) -> Celery:
+    """A Celery app used only to send tasks by name; the worker owns the tasks."""
+    client = Celery("metacrawl", broker=settings.redis_url, set_as_current=False)
+    client.conf.broker_transport_options = {"visibility_timeout": settings.visibility_timeout}
+    client.conf.broker_connection_retry_on_startup = False
+    client.conf.broker_connection_max_retries = 1
+    return client
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or from_env()
+    app = Flask(__name__)
+    app.config.update(
+        METACRAWL=settings,
+        # Cursor signing key, derived so it differs from the JWT key itself.
+        SECRET_KEY=hashlib.sha256(b"metacrawl-cursor:" + settings.jwt_secret.encode()).hexdigest(),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        API_TITLE="metacrawl",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={"info": {"description": "Database metadata crawler with a catalog API. "
+                                                  "Authenticate with POST /api/v1/auth/login, then send "
+                                                  "`Authorization: Bearer <access_token>`."}},
+        JWT_SECRET_KEY=settings.jwt_secret,
+        JWT_ALGORITHM="HS256",
+        JWT_DECODE_ALGORITHMS=["HS256"],
+        JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=settings.access_token_minutes),
+        JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=settings.refresh_token_days),
+        JWT_TOKEN_LOCATION=["headers"],
+        JSON_SORT_KEYS=False,
+    )
+    db.configure(settings.catalog_url)
+    app.extensions["metacrawl_redis"] = redis.Redis.from_url(settings.redis_url, socket_timeout=5,
+                                                             socket_connect_timeout=2)
+    app.extensions["metacrawl_celery"] = make_celery_client(settings)
+
+    api = Api(app)
+    jwt.init_app(app)
+    auth_hooks.register(jwt)
+
+    from . import docs, health
+    from .auth.routes import blp as auth_blp
+    from .catalog_reads.routes import blp as reads_blp
+    from .crawls.routes import blp as crawls_blp
+    from .sources.routes import blp as sources_blp
+    for blp in (auth_blp, sources_blp, crawls_blp, reads_blp):
+        api.register_blueprint(blp)
+    app.register_blueprint(health.blp)
+    app.register_blueprint(docs.blp)
+
+    @app.teardown_appcontext
+    def remove_session(exc=None):
+        db.Session.remove()
+
+    return app

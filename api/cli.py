@@ -1,0 +1,45 @@
+"""`metacrawl` command line: the Flask CLI of the app plus our own commands."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import select
+
+from catalog.accounts import EmailTaken, create_user
+from catalog.db import transaction
+from catalog.models import Source
+from catalog.vault import Vault
+
+from . import create_app
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app())
+def main():
+    """metacrawl administration."""
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--admin", is_flag=True, help="Give the user the admin role.")
+def create_user_command(email, password, admin):
+    """Create a user account."""
+    with transaction() as session:
+        try:
+            user = create_user(session, email, password, is_admin=admin)
+        except EmailTaken:
+            raise click.ClickException(f"an account with email {email} already exists") from None
+    click.echo(f"created {'admin ' if admin else ''}user {user.id} <{user.email}>")
+
+
+@main.command("rotate-keys")
+def rotate_keys_command():
+    """Re-encrypt every stored secret under the first key of METACRAWL_FERNET_KEYS."""
+    vault = Vault(current_app.config["METACRAWL"].fernet_keys)
+    count = 0
+    with transaction() as session:
+        for source in session.scalars(select(Source).with_for_update()):
+            source.password_encrypted = vault.rotate(source.password_encrypted)
+            count += 1
+    click.echo(f"re-encrypted {count} source password(s) under the newest key")

@@ -1,0 +1,72 @@
+from flask import url_for
+from flask_smorest import abort
+from sqlalchemy import select
+
+from catalog.db import Session, transaction
+from catalog.jobs import create_job
+from catalog.models import CrawlJob
+
+from ..extensions import Blueprint
+from ..ownership import owned_job, owned_source
+from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
+from ..queue import crawl_url, enqueue_plan
+from .schemas import CrawlConflictSchema, CrawlPageSchema, CrawlSchema
+
+blp = Blueprint("crawls", __name__, url_prefix="/api/v1", description="Crawl jobs and their status")
+
+
+def crawl_view(job: CrawlJob) -> dict:
+    return {
+        "id": job.id, "source_id": job.source_id, "url": crawl_url(job.id), "state": job.state,
+        "trigger": job.trigger, "queued_at": job.queued_at, "started_at": job.started_at,
+        "finished_at": job.finished_at, "stats": job.stats,
+        "progress": {"tables_total": job.tables_total, "tables_done": job.tables_done,
+                     "batches_total": job.batches_total, "batches_done": job.batches_done},
+        "error": {"type": job.error_type, "message": job.error_message} if job.state == "failed" else None,
+    }
+
+
+@blp.post("/sources/<int:source_id>/crawls")
+@blp.login_required
+@blp.response(202, CrawlSchema)
+@blp.alt_response(404, description="No such source of yours")
+@blp.alt_response(409, schema=CrawlConflictSchema, description="A crawl of this source is already queued or running")
+def start_crawl(source_id):
+    """Queue a crawl of a source now"""
+    owned_source(source_id)
+    with transaction() as session:
+        job, created = create_job(session, source_id, "api")
+    if not created:
+        abort(409, message="a crawl of this source is already queued or running",
+              crawl=CrawlSchema().dump(crawl_view(job)), headers={"Location": crawl_url(job.id)})
+    enqueue_plan(job.id)
+    Session.refresh(job)
+    return crawl_view(job), {"Location": crawl_url(job.id)}
+
+
+@blp.get("/sources/<int:source_id>/crawls")
+@blp.login_required
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, CrawlPageSchema)
+@blp.alt_response(404, description="No such source of yours")
+def list_crawls(args, source_id):
+    """A source's crawls, newest first"""
+    owned_source(source_id)
+    before = decode_cursor(f"crawls:{source_id}", args["cursor"], 1)
+    query = select(CrawlJob).where(CrawlJob.source_id == source_id).order_by(CrawlJob.id.desc())
+    if before:
+        query = query.where(CrawlJob.id < before[0])
+    rows = Session.scalars(query.limit(args["limit"] + 1)).all()
+    more = len(rows) > args["limit"]
+    rows = rows[:args["limit"]]
+    next_cursor = encode_cursor(f"crawls:{source_id}", [rows[-1].id]) if more else None
+    return {"crawls": [crawl_view(r) for r in rows], "next_cursor": next_cursor}, next_link_headers(next_cursor)
+
+
+@blp.get("/crawls/<int:job_id>")
+@blp.login_required
+@blp.response(200, CrawlSchema)
+@blp.alt_response(404, description="No such crawl of yours")
+def crawl(job_id):
+    """A crawl's state, progress, counts and, when it failed, why"""
+    return crawl_view(owned_job(job_id))

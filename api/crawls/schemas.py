@@ -1,0 +1,46 @@
+import marshmallow as ma
+
+
+class ProgressSchema(ma.Schema):
+    tables_total = ma.fields.Integer(allow_none=True)
+    tables_done = ma.fields.Integer()
+    batches_total = ma.fields.Integer(allow_none=True)
+    batches_done = ma.fields.Integer()
+
+
+class StatsSchema(ma.Schema):
+    added = ma.fields.Integer()
+    changed = ma.fields.Integer()
+    removed = ma.fields.Integer()
+    unchanged = ma.fields.Integer()
+
+
+class CrawlErrorSchema(ma.Schema):
+    type = ma.fields.String()
+    message = ma.fields.String()
+
+
+class CrawlSchema(ma.Schema):
+    id = ma.fields.Integer()
+    source_id = ma.fields.Integer()
+    url = ma.fields.String()
+    state = ma.fields.String(metadata={"description": "queued, running, succeeded or failed"})
+    trigger = ma.fields.String(metadata={"description": "register, api or schedule"})
+    progress = ma.fields.Nested(ProgressSchema)
+    queued_at = ma.fields.DateTime()
+    started_at = ma.fields.DateTime(allow_none=True)
+    finished_at = ma.fields.DateTime(allow_none=True)
+    stats = ma.fields.Nested(StatsSchema, allow_none=True)
+    error = ma.fields.Nested(CrawlErrorSchema, allow_none=True)
+
+
+class CrawlPageSchema(ma.Schema):
+    crawls = ma.fields.List(ma.fields.Nested(CrawlSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class CrawlConflictSchema(ma.Schema):
+    code = ma.fields.Integer()
+    status = ma.fields.String()
+    message = ma.fields.String()
+    crawl = ma.fields.Nested(CrawlSchema)

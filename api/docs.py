@@ -1,0 +1,26 @@
+"""Interactive API docs at /docs, served from the swagger-ui-bundle package so
+the page renders without internet access."""
+from flask import Blueprint, send_from_directory
+from swagger_ui_bundle import swagger_ui_path
+
+blp = Blueprint("docs", __name__)
+
+PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>metacrawl API</title>
+<link rel="stylesheet" href="/docs/static/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/static/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({url: "/api/v1/openapi.json", dom_id: "#swagger-ui",
+  persistAuthorization: true, deepLinking: true});
+</script></body></html>"""
+
+
+@blp.get("/docs")
+def docs():
+    return PAGE, 200, {"Content-Type": "text/html; charset=utf-8"}
+
+
+@blp.get("/docs/static/<path:filename>")
+def docs_static(filename):
+    return send_from_directory(swagger_ui_path, filename)

@@ -1,0 +1,30 @@
+"""Liveness and readiness, outside the API prefix and without auth."""
+from flask import Blueprint, current_app
+from sqlalchemy import text
+
+from catalog.db import engine
+
+blp = Blueprint("health", __name__)
+
+
+@blp.get("/healthz")
+def healthz():
+    return {"status": "ok"}
+
+
+@blp.get("/readyz")
+def readyz():
+    checks = {}
+    try:
+        with engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["catalog"] = "ok"
+    except Exception as e:  # noqa: BLE001 - any failure means "not ready"
+        checks["catalog"] = f"unreachable: {type(e).__name__}"
+    try:
+        current_app.extensions["metacrawl_redis"].ping()
+        checks["redis"] = "ok"
+    except Exception as e:  # noqa: BLE001
+        checks["redis"] = f"unreachable: {type(e).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return {"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503

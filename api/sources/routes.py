@@ -1,0 +1,137 @@
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app, url_for
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+from flask_smorest import abort
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from catalog.db import Session, transaction
+from catalog.jobs import create_job
+from catalog.models import CrawlJob, Source
+from catalog.netpolicy import AddressRefused, check_literal
+from catalog.schedules import next_run
+from catalog.vault import Vault
+
+from ..extensions import Blueprint
+from ..ownership import owned_source
+from ..pagination import decode_cursor, encode_cursor, next_link_headers
+from ..queue import crawl_ref, enqueue_plan
+from .schemas import SourceListArgs, SourcePageSchema, SourcePatchSchema, SourceSchema
+
+blp = Blueprint("sources", __name__, url_prefix="/api/v1/sources", description="Registered databases")
+
+
+def _settings():
+    return current_app.config["METACRAWL"]
+
+
+def source_view(source: Source, crawl=None) -> dict:
+    """The public face of a source; the password never leaves the vault."""
+    s = _settings()
+    last = Session.get(CrawlJob, source.last_crawl_id) if source.last_crawl_id else None
+    stale_before = datetime.now(timezone.utc) - timedelta(hours=s.stale_after_hours)
+    view = {k: getattr(source, k) for k in (
+        "id", "name", "engine", "host", "port", "database", "username", "options", "schedule", "user_id",
+        "next_crawl_at", "last_crawled_at", "last_success_at", "created_at", "updated_at")}
+    view["stale"] = source.last_success_at is None or source.last_success_at < stale_before
+    view["last_crawl"] = crawl_ref(last)
+    if crawl is not None:
+        view["crawl"] = crawl_ref(crawl)
+    return view
+
+
+def _check_host(host: str) -> None:
+    s = _settings()
+    try:
+        check_literal(host, s.allow_loopback_targets, s.allow_private_targets)
+    except AddressRefused as e:
+        abort(422, message=str(e), errors={"json": {"host": [str(e)]}})
+
+
+def _duplicate_name():
+    abort(409, message="you already have a source with this name",
+          errors={"json": {"name": ["a source with this name already exists"]}})
+
+
+@blp.route("")
+class Sources(MethodView):
+    @blp.login_required
+    @blp.arguments(SourceListArgs, location="query")
+    @blp.response(200, SourcePageSchema)
+    def get(self, args):
+        """List your sources (admins: `all=true` for everyone's), by id"""
+        after = decode_cursor("sources", args["cursor"], 1)
+        query = select(Source).order_by(Source.id).limit(args["limit"] + 1)
+        if not (args["all"] and current_user.is_admin):
+            query = query.where(Source.user_id == current_user.id)
+        if after:
+            query = query.where(Source.id > after[0])
+        rows = Session.scalars(query).all()
+        next_cursor = encode_cursor("sources", [rows[args["limit"] - 1].id]) if len(rows) > args["limit"] else None
+        return ({"sources": [source_view(r) for r in rows[:args["limit"]]], "next_cursor": next_cursor},
+                next_link_headers(next_cursor))
+
+    @blp.login_required
+    @blp.arguments(SourceSchema)
+    @blp.response(201, SourceSchema)
+    @blp.alt_response(409, description="You already have a source with this name")
+    def post(self, data):
+        """Register a database; its first crawl is queued at once"""
+        _check_host(data["host"])
+        password = data.pop("password")
+        schedule = data.pop("schedule", _settings().default_schedule)
+        with transaction() as session:
+            source = Source(user_id=current_user.id, password_encrypted=Vault(_settings().fernet_keys).encrypt(password),
+                            schedule=schedule, next_crawl_at=next_run(schedule), **data)
+            session.add(source)
+            try:
+                session.flush()
+            except IntegrityError:
+                session.rollback()
+                _duplicate_name()
+            job, _ = create_job(session, source.id, "register")
+        enqueue_plan(job.id)
+        return source_view(source, crawl=job), {"Location": url_for("sources.SourceById", source_id=source.id)}
+
+
+@blp.route("/<int:source_id>")
+class SourceById(MethodView):
+    @blp.login_required
+    @blp.response(200, SourceSchema)
+    @blp.alt_response(404, description="No such source of yours")
+    def get(self, source_id):
+        """One of your sources"""
+        return source_view(owned_source(source_id))
+
+    @blp.login_required
+    @blp.arguments(SourcePatchSchema(partial=True))
+    @blp.response(200, SourceSchema)
+    @blp.alt_response(404, description="No such source of yours")
+    @blp.alt_response(409, description="You already have a source with this name")
+    def patch(self, data, source_id):
+        """Change a source; send `password` to replace the stored one"""
+        source = owned_source(source_id)
+        if "host" in data:
+            _check_host(data["host"])
+        if "password" in data:
+            source.password_encrypted = Vault(_settings().fernet_keys).encrypt(data.pop("password"))
+        if "schedule" in data:
+            source.next_crawl_at = next_run(data["schedule"])
+        for key, value in data.items():
+            setattr(source, key, value)
+        try:
+            Session.commit()
+        except IntegrityError:
+            Session.rollback()
+            _duplicate_name()
+        return source_view(source)
+
+    @blp.login_required
+    @blp.response(204)
+    @blp.alt_response(404, description="No such source of yours")
+    def delete(self, source_id):
+        """Forget a source, its credentials, crawls and catalog"""
+        Session.delete(owned_source(source_id))
+        Session.commit()

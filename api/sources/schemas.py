@@ -1,0 +1,74 @@
+import marshmallow as ma
+
+from catalog.schedules import is_valid
+
+ENGINES = ("postgresql", "mysql", "mariadb")
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _cron(value):
+    if value is not None and not is_valid(value):
+        raise ma.ValidationError("not a valid 5-field cron expression (minute hour day month weekday), e.g. '0 2 * * *'")
+
+
+_schema_names = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=255)),
+                               validate=ma.validate.Length(max=1000))
+
+
+class SourceOptionsSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    sslmode = ma.fields.String(validate=ma.validate.OneOf(SSLMODES))
+    include_schemas = _schema_names
+    exclude_schemas = _schema_names
+
+
+class CrawlRefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    state = ma.fields.String()
+    url = ma.fields.String()
+
+
+class SourceSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    engine = ma.fields.String(required=True, validate=ma.validate.OneOf(ENGINES))
+    host = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=255),
+                                                     ma.validate.Regexp(r"^[A-Za-z0-9.\-_:\[\]%]+$",
+                                                                        error="not a valid host name or address")])
+    port = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=65535))
+    database = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
+    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=1, max=1024),
+                                metadata={"description": "Write-only: stored encrypted, never returned."})
+    options = ma.fields.Nested(SourceOptionsSchema, load_default=dict)
+    schedule = ma.fields.String(allow_none=True, validate=_cron,
+                                metadata={"description": "Cron (UTC) for recrawls; null for none. "
+                                                         "Default: nightly at 02:00."})
+    owner_id = ma.fields.Integer(dump_only=True, attribute="user_id")
+    next_crawl_at = ma.fields.DateTime(dump_only=True)
+    last_crawled_at = ma.fields.DateTime(dump_only=True)
+    last_success_at = ma.fields.DateTime(dump_only=True)
+    stale = ma.fields.Boolean(dump_only=True)
+    last_crawl = ma.fields.Nested(CrawlRefSchema, dump_only=True, allow_none=True)
+    crawl = ma.fields.Nested(CrawlRefSchema, dump_only=True,
+                             metadata={"description": "On creation: the first crawl, already queued."})
+    created_at = ma.fields.DateTime(dump_only=True)
+    updated_at = ma.fields.DateTime(dump_only=True)
+
+
+
+class SourceListArgs(ma.Schema):
+    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000))
+    all = ma.fields.Boolean(load_default=False, metadata={"description": "Admins: every user's sources."})
+
+
+class SourcePageSchema(ma.Schema):
+    sources = ma.fields.List(ma.fields.Nested(SourceSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class SourcePatchSchema(SourceSchema):
+    """The same fields, each optional (loaded with partial=True)."""

@@ -1,0 +1,7 @@
+"""Benchmark tooling for metacrawl.
+
+- `bench.generate` builds synthetic target databases (PostgreSQL and MariaDB)
+  of 1,000 to 100,000 tables, and mutates a PostgreSQL one for change tests.
+- `bench.floor` measures the fastest possible bulk read of a PostgreSQL
+  target's catalog (and that read plus a COPY), the floor a crawl can reach.
+"""

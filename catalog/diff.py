@@ -1,0 +1,52 @@
+"""What changed between two definitions of one table (pure, no I/O).
+
+A definition is the stored document: kind, comment, columns, primary_key,
+foreign_keys, indexes, constraints, shaped as DESIGN.md shows a table.
+"""
+from __future__ import annotations
+
+COLUMN_ATTRS = ("type", "nullable", "default", "comment", "identity", "generated")
+
+
+def _by_name(items: list[dict] | None) -> dict[str, dict]:
+    return {i["name"]: i for i in items or []}
+
+
+def _added_removed(old: list[dict] | None, new: list[dict] | None) -> tuple[list[str], list[str]]:
+    o, n = _by_name(old), _by_name(new)
+    added = [k for k in n if k not in o or o[k] != n[k]]
+    removed = [k for k in o if k not in n or o[k] != n[k]]
+    return added, removed
+
+
+def table_changes(old: dict, new: dict) -> dict:
+    """A compact description of the differences; empty when none matter."""
+    changes: dict = {}
+    for attr in ("kind", "comment"):
+        if old.get(attr) != new.get(attr):
+            changes[attr] = {"from": old.get(attr), "to": new.get(attr)}
+    old_cols, new_cols = _by_name(old.get("columns")), _by_name(new.get("columns"))
+    added = [c for c in new_cols if c not in old_cols]
+    removed = [c for c in old_cols if c not in new_cols]
+    altered = []
+    for name in new_cols:
+        if name in old_cols:
+            diffs = {a: {"from": old_cols[name].get(a), "to": new_cols[name].get(a)}
+                     for a in COLUMN_ATTRS if old_cols[name].get(a) != new_cols[name].get(a)}
+            if diffs:
+                altered.append({"name": name, "changes": diffs})
+    if added:
+        changes["columns_added"] = added
+    if removed:
+        changes["columns_removed"] = removed
+    if altered:
+        changes["columns_altered"] = altered
+    if old.get("primary_key") != new.get("primary_key"):
+        changes["primary_key"] = {"from": old.get("primary_key"), "to": new.get("primary_key")}
+    for part in ("foreign_keys", "indexes", "constraints"):
+        plus, minus = _added_removed(old.get(part), new.get(part))
+        if plus:
+            changes[f"{part}_added"] = plus
+        if minus:
+            changes[f"{part}_removed"] = minus
+    return changes

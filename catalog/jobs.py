@@ -1,0 +1,49 @@
+"""Crawl jobs: creating one per source at most, and ending them."""
+from __future__ import annotations
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from .models import CrawlJob
+
+ACTIVE_STATES = ("queued", "running")
+
+
+def create_job(session: Session, source_id: int, trigger: str) -> tuple[CrawlJob, bool]:
+    """Queue a crawl of `source_id` unless one is already queued or running.
+
+    Returns (job, created). The partial unique index uq_crawl_jobs_one_active
+    makes this safe under concurrency: of two simultaneous calls one inserts,
+    the other gets the existing job.
+    """
+    new_id = session.execute(text(
+        "INSERT INTO crawl_jobs (source_id, state, trigger) VALUES (:sid, 'queued', :trigger) "
+        "ON CONFLICT (source_id) WHERE state IN ('queued', 'running') DO NOTHING RETURNING id"),
+        {"sid": source_id, "trigger": trigger}).scalar()
+    if new_id is not None:
+        return session.get(CrawlJob, new_id), True
+    active = session.scalar(select(CrawlJob).where(CrawlJob.source_id == source_id,
+                                                   CrawlJob.state.in_(ACTIVE_STATES)))
+    if active is None:  # the other crawl ended between our two statements: try once more
+        return create_job(session, source_id, trigger)
+    return active, False
+
+
+def fail_job(session: Session, job_id: int, error_type: str, message: str) -> bool:
+    """End a queued or running job as failed and drop what it staged. Returns
+    False when the job had already ended."""
+    ended = session.execute(text(
+        "UPDATE crawl_jobs SET state = 'failed', finished_at = now(), error_type = :t, error_message = :m "
+        "WHERE id = :id AND state IN ('queued', 'running') RETURNING source_id"),
+        {"id": job_id, "t": error_type, "m": message}).scalar()
+    if ended is None:
+        return False
+    session.execute(text("UPDATE sources SET last_crawled_at = now(), last_crawl_id = :id WHERE id = :sid"),
+                    {"id": job_id, "sid": ended})
+    drop_staging(session, job_id)
+    return True
+
+
+def drop_staging(session: Session, job_id: int) -> None:
+    session.execute(text("DELETE FROM crawl_staged_tables WHERE job_id = :id"), {"id": job_id})
+    session.execute(text("DELETE FROM crawl_seen WHERE job_id = :id"), {"id": job_id})

@@ -1,0 +1,112 @@
+"""Every setting of metacrawl, read from the environment in this one place.
+
+Defaults are safe for a developer's machine; production mode refuses to start
+with the development secrets.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+
+# Development-only secrets: usable locally, refused when METACRAWL_ENV=production.
+DEV_JWT_SECRET = "metacrawl-development-jwt-secret-not-for-production"
+DEV_FERNET_KEY = "bWV0YWNyYXdsLWRldi1rZXktbm90LWZvci1wcm9kISE="
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _bool(v: str) -> bool:
+    return v.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    catalog_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5432/metacrawl"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    jwt_secret: str = field(default=DEV_JWT_SECRET, repr=False)
+    fernet_keys: tuple[str, ...] = field(default=(DEV_FERNET_KEY,), repr=False)
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    allow_registration: bool = True
+    port: int = 8000
+    # crawling
+    batch_size: int = 500
+    connect_timeout: int = 10
+    statement_timeout: int = 60
+    lock_timeout: int = 5
+    crawl_time_limit: int = 3600  # seconds a crawl may run before the reaper fails it
+    visibility_timeout: int = 3900  # Redis broker: redelivery of a task whose worker vanished
+    allow_loopback_targets: bool = True
+    allow_private_targets: bool = True
+    # schedules and freshness
+    default_schedule: str = "0 2 * * *"
+    stale_after_hours: int = 36
+    schedule_jitter_seconds: int = 300
+    # reads
+    cache_seconds: int = 300
+    # operations
+    flower_user: str = "admin"
+    flower_password: str = field(default="metacrawl", repr=False)
+    log_json: bool = True
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    def check(self) -> "Settings":
+        """Refuse to run in production with development secrets."""
+        if not self.production:
+            return self
+        problems = []
+        if self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32:
+            problems.append("METACRAWL_JWT_SECRET must be set to a secret of at least 32 characters")
+        if DEV_FERNET_KEY in self.fernet_keys:
+            problems.append("METACRAWL_FERNET_KEYS must be set to your own Fernet keys")
+        if self.flower_password == "metacrawl":
+            problems.append("METACRAWL_FLOWER_PASSWORD must be set")
+        if problems:
+            raise ConfigError("refusing to start in production: " + "; ".join(problems))
+        return self
+
+
+_ENV_NAMES = {
+    "env": "METACRAWL_ENV",
+    "catalog_url": "METACRAWL_CATALOG_URL",
+    "redis_url": "METACRAWL_REDIS_URL",
+    "jwt_secret": "METACRAWL_JWT_SECRET",
+    "fernet_keys": "METACRAWL_FERNET_KEYS",
+    "port": "PORT",
+}
+
+
+def from_env(environ: dict | None = None, **overrides) -> Settings:
+    """Build Settings from `environ` (os.environ by default). Every field may be
+    set as METACRAWL_<FIELD> (PORT for the port)."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for f in fields(Settings):
+        name = _ENV_NAMES.get(f.name, "METACRAWL_" + f.name.upper())
+        raw = environ.get(name)
+        if raw is None or raw == "":
+            continue
+        if f.name == "fernet_keys":
+            values[f.name] = tuple(k.strip() for k in raw.split(",") if k.strip())
+        elif f.type == "int":
+            try:
+                values[f.name] = int(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+        elif f.type == "bool":
+            values[f.name] = _bool(raw)
+        else:
+            values[f.name] = raw
+    url = values.get("catalog_url")
+    if url and url.startswith("postgresql://"):
+        values["catalog_url"] = "postgresql+psycopg2://" + url[len("postgresql://"):]
+    if values.get("env") == "production":
+        values.setdefault("allow_loopback_targets", _bool(environ.get("METACRAWL_ALLOW_LOOPBACK_TARGETS", "0")))
+        values.setdefault("allow_private_targets", _bool(environ.get("METACRAWL_ALLOW_PRIVATE_TARGETS", "0")))
+    return replace(Settings(), **values, **overrides).check()

@@ -1,0 +1,191 @@
+"""Fixtures against the real services: a fresh catalog database migrated by
+Alembic, a Redis database of its own, the Flask app, and (for tests that
+cross a process) a real Celery worker."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from catalog import db
+from catalog.settings import from_env
+
+from .targets import create_pg_database, drop_pg_database, random_name
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BASE = os.environ.get("METACRAWL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres").rsplit("/", 1)[0]
+REDIS_URL = os.environ.get("METACRAWL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CATALOG_TABLES = ("change_events", "catalog_enums", "catalog_columns", "catalog_tables", "crawl_batches",
+                  "crawl_jobs", "sources", "users", "crawl_staged_tables", "crawl_seen")
+
+
+def migrate(catalog_url: str) -> None:
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.attributes["catalog_url"] = catalog_url
+    cfg.attributes["configure_logging"] = False
+    command.upgrade(cfg, "head")
+
+
+@pytest.fixture(scope="session")
+def catalog_url():
+    name = random_name("mc_catalog_test")
+    create_pg_database(name)
+    url = f"{PG_BASE.replace('postgresql://', 'postgresql+psycopg2://')}/{name}"
+    migrate(url)
+    yield url
+    if db._engine is not None:
+        db._engine.dispose()
+    drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def test_env(catalog_url):
+    """Environment variables that point every process at the test services."""
+    return {"METACRAWL_ENV": "test", "METACRAWL_CATALOG_URL": catalog_url, "METACRAWL_REDIS_URL": REDIS_URL,
+            "METACRAWL_BATCH_SIZE": "7", "METACRAWL_LOG_JSON": "1"}
+
+
+@pytest.fixture(scope="session")
+def settings(test_env):
+    return from_env(test_env)
+
+
+@pytest.fixture(scope="session")
+def redis_client():
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def app(settings, redis_client):
+    from api import create_app
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    yield app
+    db.Session.remove()
+
+
+@pytest.fixture(autouse=True)
+def clean_catalog(request):
+    """Every test that touches the catalog starts from empty tables."""
+    yield
+    if "catalog_url" in request.fixturenames and db._engine is not None:
+        db.Session.remove()
+        with db.engine().begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(CATALOG_TABLES)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class ApiUser:
+    """A registered, logged-in user driving the API through the test client."""
+
+    def __init__(self, client, email: str, password: str = "correct horse battery"):
+        self.client, self.email, self.password = client, email, password
+        r = client.post("/api/v1/auth/register", json={"email": email, "password": password})
+        assert r.status_code == 201, r.get_json()
+        self.id = r.get_json()["id"]
+        tokens = client.post("/api/v1/auth/login", json={"email": email, "password": password}).get_json()
+        self.access, self.refresh = tokens["access_token"], tokens["refresh_token"]
+
+    @property
+    def headers(self):
+        return {"Authorization": f"Bearer {self.access}"}
+
+    def get(self, url, **kw):
+        return self.client.get(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def post(self, url, **kw):
+        return self.client.post(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def patch(self, url, **kw):
+        return self.client.patch(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def delete(self, url, **kw):
+        return self.client.delete(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+
+@pytest.fixture
+def alice(client):
+    return ApiUser(client, "alice@example.com")
+
+
+@pytest.fixture
+def bob(client):
+    return ApiUser(client, "bob@example.com")
+
+
+class Worker:
+    """A real `celery -A worker.app worker` process on the test services."""
+
+    def __init__(self, env: dict, log_path: Path, concurrency: int = 2, name: str | None = None):
+        self.env, self.log_path = env, log_path
+        self.name = name or random_name("w")
+        self.concurrency = concurrency
+        self.proc = None
+
+    def start(self):
+        self.log_file = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-P", "prefork",
+             "-c", str(self.concurrency), "-n", f"{self.name}@%h", "--without-gossip", "--without-mingle",
+             "-l", "INFO"],
+            cwd=ROOT, env={**os.environ, **self.env}, stdout=self.log_file, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if b"ready." in self.log_path.read_bytes():
+                return self
+            if self.proc.poll() is not None:
+                raise RuntimeError("worker exited:\n" + self.log_path.read_text()[-3000:])
+            time.sleep(0.2)
+        raise RuntimeError("worker did not start:\n" + self.log_path.read_text()[-3000:])
+
+    def children(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        self.log_file.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def worker(test_env, redis_client, tmp_path_factory):
+    w = Worker(test_env, tmp_path_factory.mktemp("worker") / "worker.log").start()
+    yield w
+    w.stop()
+
+
+def wait_for_crawl(user: ApiUser, url: str, timeout: float = 90) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        body = user.get(url).get_json()
+        if body["state"] in ("succeeded", "failed"):
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"crawl {url} did not end in {timeout} s: {body}")

@@ -1,0 +1,16 @@
+"""The Celery app (`celery -A worker.app ...`). Its configuration is read from
+the environment lazily, when Celery first needs it, not at import."""
+from __future__ import annotations
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+app = Celery("metacrawl", include=["worker.tasks"])
+app.config_from_object("worker.celeryconfig")
+
+
+@worker_process_init.connect
+def _fresh_catalog_pool(**_kw):
+    # A forked pool child must not share the parent's catalog connections.
+    from . import runtime
+    runtime.reset()

@@ -1,0 +1,25 @@
+"""Celery settings, from metacrawl's settings (environment)."""
+from catalog.settings import from_env
+
+_s = from_env()
+
+broker_url = _s.redis_url
+broker_transport_options = {"visibility_timeout": _s.visibility_timeout}
+broker_connection_retry_on_startup = True
+task_serializer = "json"
+accept_content = ["json"]
+task_ignore_result = True
+# A batch is safe to rerun, so a task whose worker died is delivered again.
+task_acks_late = True
+task_reject_on_worker_lost = True
+worker_prefetch_multiplier = 1
+task_time_limit = _s.crawl_time_limit
+# Flower and `celery events` see every task by name, with its arguments (ids only).
+worker_send_task_events = True
+task_send_sent_event = True
+worker_hijack_root_logger = False
+timezone = "UTC"
+beat_schedule = {
+    "dispatch-due-crawls": {"task": "crawl.dispatch_due", "schedule": 60.0},
+    "reap-lost-crawls": {"task": "crawl.reap", "schedule": 60.0},
+}

@@ -1,0 +1,196 @@
+"""Crawl tasks. Each takes ids only (never credentials) and is safe to run
+twice: plan → batch × N (any worker) → finish; plus the beat-driven
+dispatcher and reaper.
+
+The last batch to finish enqueues `finish`, decided by a counter on the job
+row updated in the same transaction that marks the batch done, so exactly one
+batch sees the count reach the total. (A Celery chord would need a result
+backend and does not survive a worker killed mid-chord as simply.)
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select, text
+
+from catalog.crawl_write import apply_crawl, stage_batch
+from catalog.db import Session, transaction
+from catalog.jobs import drop_staging, fail_job
+from catalog.models import CrawlJob, Source
+from catalog.vault import VaultError
+
+from . import runtime
+from .app import app
+from .documents import table_document
+from .introspect import TargetError
+from .introspect.base import TableRef
+from .targets import open_introspector
+
+log = logging.getLogger("metacrawl.crawl")
+
+
+def _fail(job_id: int, error_type: str, message: str) -> None:
+    with transaction() as session:
+        if fail_job(session, job_id, error_type, message):
+            log.warning("crawl failed: %s", message, extra={"job_id": job_id, "error_type": error_type})
+
+
+def _running_job(session, job_id: int) -> tuple[CrawlJob, Source] | None:
+    job = session.get(CrawlJob, job_id)
+    if job is None or job.state != "running":
+        return None
+    return job, session.get(Source, job.source_id)
+
+
+class CrawlTask(app.Task):
+    """Target and vault errors end the job with a message for its owner; the
+    catalog session is cleaned up after every task."""
+
+    abstract = True
+
+    def __call__(self, job_id, *args, **kwargs):
+        runtime.settings()
+        try:
+            return super().__call__(job_id, *args, **kwargs)
+        except TargetError as e:
+            Session.rollback()
+            _fail(job_id, e.type, e.message)
+        except VaultError as e:
+            Session.rollback()
+            _fail(job_id, "credentials_unreadable", str(e))
+        except Exception:
+            Session.rollback()
+            log.exception("crawl task crashed", extra={"job_id": job_id})
+            _fail(job_id, "internal_error", f"an internal error stopped crawl {job_id}; "
+                  "the operators' logs have the details")
+        finally:
+            Session.remove()
+
+
+@app.task(name="crawl.plan", base=CrawlTask, bind=True)
+def plan(self, job_id: int) -> None:
+    """List the target's tables (one query) and fan out the batches."""
+    with transaction() as session:
+        started = session.execute(text(
+            "UPDATE crawl_jobs SET state = 'running', started_at = coalesce(started_at, now()), "
+            "heartbeat_at = now() WHERE id = :id AND state IN ('queued', 'running') RETURNING batches_total"),
+            {"id": job_id}).first()
+    if started is None:
+        return
+    if started.batches_total is not None:  # planned already: this is a redelivery
+        _fan_out(job_id)
+        return
+    settings = runtime.settings()
+    source = Session.get(Source, Session.get(CrawlJob, job_id).source_id)
+    log.info("crawl planning", extra={"job_id": job_id, "source_id": source.id})
+    with open_introspector(source, settings) as target:
+        refs = target.list_tables()
+        enums = [{"schema": e.schema, "name": e.name, "values": e.values} for e in target.list_enums()]
+    size = settings.batch_size
+    batches = [refs[i:i + size] for i in range(0, len(refs), size)]
+    with transaction() as session:
+        session.execute(text("DELETE FROM crawl_batches WHERE job_id = :id"), {"id": job_id})
+        if batches:
+            session.execute(text(
+                "INSERT INTO crawl_batches (job_id, batch_no, tables, table_count) "
+                "SELECT :id, b.no, b.tables, jsonb_array_length(b.tables) "
+                "FROM jsonb_array_elements(CAST(:batches AS jsonb)) WITH ORDINALITY AS b(tables, no)"),
+                {"id": job_id, "batches": json.dumps([[[r.schema, r.name, r.kind] for r in b] for b in batches])})
+        session.execute(text(
+            "UPDATE crawl_jobs SET tables_total = :t, batches_total = :b, enums = CAST(:e AS jsonb), "
+            "heartbeat_at = now() WHERE id = :id"),
+            {"id": job_id, "t": len(refs), "b": len(batches), "e": json.dumps(enums)})
+    log.info("crawl planned: %d tables in %d batches", len(refs), len(batches), extra={"job_id": job_id})
+    _fan_out(job_id)
+
+
+def _fan_out(job_id: int) -> None:
+    pending = Session.execute(text(
+        "SELECT batch_no FROM crawl_batches WHERE job_id = :id AND state <> 'done' ORDER BY batch_no"),
+        {"id": job_id}).scalars().all()
+    Session.commit()
+    if not pending:
+        finish.delay(job_id)
+    for no in pending:
+        batch.delay(job_id, no)
+
+
+@app.task(name="crawl.batch", base=CrawlTask, bind=True)
+def batch(self, job_id: int, batch_no: int) -> None:
+    """Describe one batch of tables and stage what it found."""
+    found = _running_job(Session, job_id)
+    if found is None:
+        Session.commit()
+        return
+    job, source = found
+    row = Session.execute(text("SELECT tables, state FROM crawl_batches WHERE job_id = :j AND batch_no = :b"),
+                          {"j": job_id, "b": batch_no}).first()
+    Session.commit()
+    if row is None:
+        return
+    if row.state != "done":
+        refs = [TableRef(*t) for t in row.tables]
+        with open_introspector(source, runtime.settings()) as target:
+            tables = target.describe(refs)
+        with transaction() as session:
+            staged = stage_batch(session, job_id, batch_no, source.id, [table_document(t) for t in tables])
+            done = session.execute(text(
+                "UPDATE crawl_batches SET state = 'done', finished_at = now() "
+                "WHERE job_id = :j AND batch_no = :b AND state <> 'done' RETURNING table_count"),
+                {"j": job_id, "b": batch_no}).scalar()
+            if done is not None:
+                session.execute(text(
+                    "UPDATE crawl_jobs SET batches_done = batches_done + 1, tables_done = tables_done + :n, "
+                    "heartbeat_at = now() WHERE id = :j"), {"j": job_id, "n": done})
+        log.info("crawl batch %d staged: %d unchanged, %d new or changed", batch_no, staged["seen"],
+                 staged["staged"], extra={"job_id": job_id})
+    job = Session.get(CrawlJob, job_id)
+    Session.refresh(job)
+    Session.commit()
+    if job.state == "running" and job.batches_done == job.batches_total:
+        finish.delay(job_id)
+
+
+@app.task(name="crawl.finish", base=CrawlTask, bind=True)
+def finish(self, job_id: int) -> None:
+    """Apply the staged crawl to the catalog in one transaction."""
+    with transaction() as session:
+        job = session.execute(select(CrawlJob).where(CrawlJob.id == job_id).with_for_update()).scalar()
+        if job is None or job.state != "running" or job.batches_done != job.batches_total:
+            return
+        result = apply_crawl(session, job_id, job.source_id, job.enums)
+        job.state, job.finished_at, job.stats = "succeeded", result["now"], result["stats"]
+        session.execute(text(
+            "UPDATE sources SET last_crawled_at = :now, last_success_at = :now, last_crawl_id = :job, "
+            "catalog_changed_at = CASE WHEN :changed OR catalog_changed_at IS NULL THEN :now "
+            "ELSE catalog_changed_at END WHERE id = :sid"),
+            {"now": result["now"], "job": job_id, "sid": job.source_id, "changed": result["changed"]})
+        drop_staging(session, job_id)
+    log.info("crawl succeeded: %s", json.dumps(result["stats"]), extra={"job_id": job_id})
+
+
+@app.task(name="crawl.reap")
+def reap() -> None:
+    """End crawls that can no longer end by themselves: past the time limit
+    (their worker vanished), or finished batches whose finish was lost."""
+    settings = runtime.settings()
+    limit = timedelta(seconds=settings.crawl_time_limit)
+    try:
+        overdue = Session.execute(text(
+            "SELECT id, state FROM crawl_jobs WHERE state IN ('queued', 'running') "
+            "AND coalesce(started_at, queued_at) < now() - :limit"), {"limit": limit}).all()
+        stuck = Session.execute(text(
+            "SELECT id FROM crawl_jobs WHERE state = 'running' AND batches_done = batches_total "
+            "AND heartbeat_at < now() - interval '2 minutes'")).scalars().all()
+        Session.commit()
+    finally:
+        Session.remove()
+    for job_id, state in overdue:
+        what = "was not picked up by a worker" if state == "queued" else "did not finish"
+        _fail(job_id, "time_limit_exceeded",
+              f"the crawl {what} within {settings.crawl_time_limit} s (a worker may have been lost); "
+              "start a new crawl")
+    for job_id in stuck:
+        finish.delay(job_id)
