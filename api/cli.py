@@ -43,3 +43,8 @@ def rotate_keys_command():
             source.password_encrypted = vault.rotate(source.password_encrypted)
             count += 1
     click.echo(f"re-encrypted {count} source password(s) under the newest key")
+
+
+from .demo import seed_demo_command  # noqa: E402
+
+main.add_command(seed_demo_command)

@@ -14,7 +14,8 @@ import pytest
 import redis
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from catalog import db
 from catalog.settings import from_env
@@ -81,10 +82,12 @@ def app(settings, redis_client):
 def clean_catalog(request):
     """Every test that touches the catalog starts from empty tables."""
     yield
-    if "catalog_url" in request.fixturenames and db._engine is not None:
+    if "catalog_url" in request.fixturenames:
         db.Session.remove()
-        with db.engine().begin() as conn:
+        engine = create_engine(request.getfixturevalue("catalog_url"), poolclass=NullPool)
+        with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(CATALOG_TABLES)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
 
 
 @pytest.fixture

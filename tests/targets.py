@@ -39,8 +39,12 @@ def random_name(prefix: str) -> str:
 
 
 def create_pg_database(name: str) -> None:
-    with _pg_admin_conn() as conn, conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
+    conn = _pg_admin_conn()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
 
 
 def drop_pg_database(name: str) -> None:

@@ -1,0 +1,572 @@
+"""PostgreSQL introspector: pg_catalog read in a few bulk queries per batch.
+
+Layout: each SQL text sits next to the pure function that turns its rows
+(plain tuples) into records, so the parsing is unit-tested without a server.
+The class at the bottom only runs the SQL and translates driver errors.
+
+Choices worth knowing:
+- The session is read-only (server-side default plus psycopg2's READ ONLY
+  transactions), has statement/lock/idle timeouts, and a pinned
+  `search_path=public`, so type names and expressions print the same way
+  whatever search_path the role has configured: objects in `public` print
+  bare (`mood`, `nextval('t_id_seq'::regclass)`), others schema-qualified
+  (`sales.status`). A change of the role's settings never looks like a
+  schema change.
+- Each public method runs in one REPEATABLE READ transaction (one snapshot
+  for all queries of a batch) and ends it at once, so no transaction stays
+  open between batches.
+- Sizes come from pg_class.relpages (table + TOAST + indexes) instead of
+  pg_total_relation_size(): that function opens every relation with a lock,
+  so one table being rewritten (VACUUM FULL, ALTER TABLE) would stall or fail
+  the whole batch and our lock would queue behind/ahead of the DDL on a
+  production database; it also stats every file. relpages is what the
+  planner uses, as current as the row estimate (last VACUUM/ANALYZE), and
+  costs nothing. A table never vacuumed or analyzed has size/rows None.
+- Index `columns` lists only key columns (indnkeyatts); INCLUDE columns are
+  visible in `definition`.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Iterable, Sequence
+
+import psycopg2
+import psycopg2.extensions
+
+from .assemble import assemble
+from .base import (
+    Column,
+    ConnectionParams,
+    Constraint,
+    EnumType,
+    ForeignKey,
+    Index,
+    Introspector,
+    PrimaryKey,
+    Table,
+    TableRef,
+    TargetAuthFailed,
+    TargetDatabaseMissing,
+    TargetError,
+    TargetTimeout,
+    TargetUnreachable,
+)
+
+KINDS = {"r": "table", "p": "partitioned_table", "v": "view", "m": "materialized_view", "f": "foreign_table"}
+FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+IDENTITY = {"a": "always", "d": "by default"}
+CONSTRAINT_TYPES = {"u": "unique", "c": "check", "x": "exclusion"}
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+NO_PASSFILE = os.path.join(os.sep, "nonexistent", "metacrawl", "no-pgpass")
+
+
+# --- connection settings -------------------------------------------------------
+
+def _ms(seconds) -> int:
+    """Seconds (int or float) to the integer milliseconds PostgreSQL settings take.
+    0 stays 0 (PostgreSQL reads it as 'no limit'); anything positive is at least 1 ms."""
+    if not seconds:
+        return 0
+    return max(1, int(round(float(seconds) * 1000)))
+
+
+def _secs(seconds) -> str:
+    """'60' for 60, '0.05' for 0.05: how a timeout reads in a message."""
+    return f"{float(seconds):g}"
+
+
+def session_options(params: ConnectionParams) -> str:
+    """The `options` startup parameter: settings applied before our first query."""
+    statement_ms = _ms(params.statement_timeout)
+    return " ".join([
+        "-c default_transaction_read_only=on",
+        f"-c statement_timeout={statement_ms}",
+        f"-c lock_timeout={_ms(params.lock_timeout)}",
+        # Transactions last one method call; anything idle longer is a bug or a
+        # dead worker, and must not hold a snapshot on the target.
+        f"-c idle_in_transaction_session_timeout={statement_ms}",
+        "-c search_path=public",
+    ])
+
+
+def _name_list(value, option: str) -> list[str]:
+    """include_schemas/exclude_schemas as a list of names (a single string is one name)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(v, str) for v in value):
+        raise TargetError(f"option {option} must be a list of schema names")
+    return list(value)
+
+
+def schema_filter(params: ConnectionParams) -> dict:
+    """Bound parameters for SCHEMA_FILTER. An empty include list means 'no include filter'."""
+    opts = params.options or {}
+    include = _name_list(opts.get("include_schemas"), "include_schemas")
+    exclude = _name_list(opts.get("exclude_schemas"), "exclude_schemas")
+    return {"include": include or None, "exclude": exclude}
+
+
+def connect_kwargs(params: ConnectionParams) -> dict:
+    """Arguments for psycopg2.connect."""
+    opts = params.options or {}
+    sslmode = opts.get("sslmode") or "prefer"
+    if sslmode not in SSLMODES:
+        raise TargetError(f'invalid sslmode "{sslmode}"; use one of {", ".join(SSLMODES)}')
+    if "," in params.host:
+        # libpq would read "a,b" as a list of hosts and try each in turn.
+        raise TargetError(f'invalid host name "{params.host}"')
+    kwargs = {
+        "host": params.host,
+        "port": int(params.port),
+        "dbname": params.database,
+        "user": params.username,
+        # Always pass a password (even ""): if it is absent libpq falls back to
+        # the worker's own PGPASSWORD; and a passfile that does not exist stops
+        # it reading the worker's ~/.pgpass (libpq skips a missing file
+        # silently, but warns about /dev/null). Neither may reach a target.
+        "password": params.password or "",
+        "passfile": NO_PASSFILE,
+        "connect_timeout": max(1, int(params.connect_timeout)),
+        "sslmode": sslmode,
+        "application_name": "metacrawl",
+        "options": session_options(params),
+    }
+    if params.hostaddr:
+        kwargs["hostaddr"] = params.hostaddr
+    return kwargs
+
+
+# --- error translation ---------------------------------------------------------
+
+_LIBPQ_PREFIX = re.compile(r'^connection to server at "[^"]*"(?: \([^)]*\))?, port \d+ failed:\s*')
+_SEVERITY = re.compile(r"^(FATAL|ERROR):\s+")
+_DSN_SECRET = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+def scrub(message: str, password: str | None) -> str:
+    """Remove anything that could be the password from a message."""
+    message = _DSN_SECRET.sub("password=***", message)
+    if password:
+        message = message.replace(password, "***")
+    return message
+
+
+def server_message(message: str) -> str:
+    """The first meaningful line of a libpq/server message, without libpq's
+    'connection to server at ... failed:' prefix and the severity."""
+    for line in (message or "").splitlines():
+        line = _SEVERITY.sub("", _LIBPQ_PREFIX.sub("", line.strip())).strip()
+        if line:
+            return line
+    return "unknown error"
+
+
+def connect_error(message: str, params: ConnectionParams) -> TargetError:
+    """Turn the text of a failed psycopg2.connect into a typed error a user can act on.
+
+    libpq reports connection failures as text only (no SQLSTATE), so this
+    matches on the English messages of libpq and the server.
+    """
+    hp = f"{params.host}:{params.port}"
+    user, db = params.username, params.database
+    text = message or ""
+    low = text.lower()
+    detail = server_message(text)
+    if re.search(r'database ".*" does not exist', text):
+        err = TargetDatabaseMissing(f'database "{db}" does not exist on {hp}')
+    elif re.search(r'role ".*" does not exist', text):
+        err = TargetAuthFailed(f'authentication failed for user "{user}" on {hp}: role "{user}" does not exist')
+    elif "no password supplied" in low:
+        err = TargetAuthFailed(f'authentication failed for user "{user}" on {hp}: the server requires a password')
+    elif "authentication failed" in low:
+        err = TargetAuthFailed(f'authentication failed for user "{user}" on {hp}')
+    elif "pg_hba.conf" in low:
+        err = TargetAuthFailed(
+            f'the server at {hp} does not accept connections from this address for user "{user}" '
+            f'and database "{db}" (pg_hba.conf); ask its administrator to allow it')
+    elif "permission denied for database" in low:
+        err = TargetAuthFailed(f'user "{user}" may not connect to database "{db}" on {hp} (no CONNECT privilege)')
+    elif "timeout expired" in low:
+        err = TargetUnreachable(f"could not connect to {hp}: timeout after {_secs(params.connect_timeout)} s")
+    elif "connection refused" in low:
+        err = TargetUnreachable(f"could not connect to {hp}: connection refused")
+    elif "could not translate host name" in low:
+        err = TargetUnreachable(f'could not connect to {hp}: host name "{params.host}" could not be resolved')
+    elif "no route to host" in low or "network is unreachable" in low:
+        err = TargetUnreachable(f"could not connect to {hp}: no route to host")
+    elif "does not support ssl" in low:
+        err = TargetUnreachable(f"could not connect to {hp}: the server does not support SSL, "
+                                f"but the source's sslmode requires it")
+    elif "too many clients" in low or "too many connections" in low:
+        err = TargetUnreachable(f"could not connect to {hp}: the server has no free connection slots")
+    else:
+        err = TargetUnreachable(f"could not connect to {hp}: {detail}")
+    return _scrubbed(err, params.password)
+
+
+def query_error(pgcode: str | None, message: str, params: ConnectionParams, what: str) -> TargetError:
+    """Turn a failed catalog query into a typed error. `what` says what we were doing."""
+    detail = server_message(message)
+    if pgcode == "57014" and "statement timeout" in (message or ""):
+        err = TargetTimeout(f"statement timeout after {_secs(params.statement_timeout)} s while reading "
+                            f"the catalog ({what}); the server may be overloaded or the timeout too short")
+    elif pgcode == "55P03":
+        err = TargetTimeout(f"lock timeout after {_secs(params.lock_timeout)} s while reading the catalog "
+                            f"({what}): another session holds a conflicting lock")
+    elif pgcode == "42501":
+        err = TargetError(f"permission denied while reading the catalog ({what}): {detail}")
+    else:
+        err = TargetError(f"reading the catalog failed ({what}): {detail}")
+    return _scrubbed(err, params.password)
+
+
+def lost_connection_error(message: str, params: ConnectionParams, what: str) -> TargetError:
+    return _scrubbed(TargetUnreachable(
+        f"lost the connection to {params.host}:{params.port} while reading the catalog ({what}): "
+        f"{server_message(message)}"), params.password)
+
+
+def _scrubbed(err: TargetError, password: str | None) -> TargetError:
+    clean = scrub(err.message, password)
+    return err if clean == err.message else type(err)(clean)
+
+
+# Connection-level failures: the session is gone (server restart, terminated
+# backend, dropped database, network). Everything else is a query error.
+_LOST_CODES = {"57P01", "57P02", "57P03", "25P03"}
+
+
+def _is_connection_lost(exc: psycopg2.Error, conn) -> bool:
+    if isinstance(exc, psycopg2.InterfaceError):
+        return True
+    if conn is None or conn.closed:
+        return True
+    code = exc.pgcode or ""
+    return code in _LOST_CODES or code.startswith("08")
+
+
+# --- the SQL and its row parsers -------------------------------------------------
+
+# Everything in pg_* (pg_catalog, pg_toast, pg_temp_N, pg_toast_temp_N) and
+# information_schema is system; users cannot create pg_* schemas.
+SCHEMA_FILTER = r"""
+    n.nspname NOT LIKE 'pg\_%%' AND n.nspname <> 'information_schema'
+    AND (%(include)s::text[] IS NULL OR n.nspname = ANY(%(include)s::text[]))
+    AND NOT (n.nspname = ANY(%(exclude)s::text[]))
+"""
+
+LIST_TABLES_SQL = f"""
+SELECT n.nspname, c.relname, c.relkind
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {SCHEMA_FILTER}
+ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"
+"""
+
+
+def table_ref_from_row(row: Sequence) -> TableRef:
+    schema, name, relkind = row
+    return TableRef(schema=schema, name=name, kind=KINDS[relkind])
+
+
+# The batch arrives as two parallel arrays; the oids found here key the other
+# queries. relpages/reltuples of the table, its TOAST table and all indexes
+# give the size without touching the relations themselves.
+DETAILS_SQL = """
+SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples,
+       c.relpages::bigint + COALESCE(t.relpages, 0)
+         + COALESCE((SELECT sum(ic.relpages) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                     WHERE i.indrelid IN (c.oid, c.reltoastrelid)), 0) AS pages,
+       current_setting('block_size')::int AS block_size,
+       d.description
+FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
+JOIN pg_namespace n ON n.nspname = b.nspname::name
+JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = b.relname::name
+LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+"""
+
+
+def row_estimate(relkind: str, reltuples) -> int | None:
+    """reltuples is -1 until the first VACUUM/ANALYZE (unknown); views have no rows of their own."""
+    if relkind == "v" or reltuples is None or reltuples < 0:
+        return None
+    return max(0, int(round(reltuples)))
+
+
+def size_bytes(relkind: str, reltuples, pages, block_size) -> int | None:
+    """Bytes on disk: table + TOAST + indexes, from relpages.
+    Views and foreign tables have no storage here (None); a partitioned table
+    stores nothing itself (0); a table never vacuumed/analyzed has relpages 0
+    whatever its content, so its size is unknown (None)."""
+    if relkind in ("v", "f") or pages is None:
+        return None
+    if relkind == "p":
+        return 0
+    if reltuples is None or reltuples < 0:
+        return None
+    return max(0, int(pages)) * int(block_size)
+
+
+def details_from_row(row: Sequence) -> tuple[int, tuple[str, str], dict]:
+    """(oid, (schema, name), details dict for assemble)."""
+    oid, schema, name, relkind, reltuples, pages, block_size, comment = row
+    return oid, (schema, name), {
+        "kind": KINDS[relkind],
+        "comment": comment,
+        "row_estimate": row_estimate(relkind, reltuples),
+        "size_bytes": size_bytes(relkind, reltuples, pages, block_size),
+    }
+
+
+# pg_description and pg_attrdef are joined (index lookups) rather than
+# calling col_description() per column. format_type prints the type as
+# PostgreSQL does ("character varying(50)", "integer[]", "numeric(10,2)").
+COLUMNS_SQL = """
+SELECT a.attrelid, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
+       CASE WHEN ad.adbin IS NOT NULL THEN pg_get_expr(ad.adbin, ad.adrelid) END,
+       a.attidentity, a.attgenerated, d.description
+FROM pg_attribute a
+LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_description d ON d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass
+                          AND d.objsubid = a.attnum
+WHERE a.attrelid = ANY(%(oids)s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+"""
+
+
+def column_from_row(row: Sequence) -> tuple[int, Column]:
+    """(table oid, Column). A generated column's expression lives in pg_attrdef
+    like a default; it is reported as `generated`, not as a default."""
+    oid, name, attnum, type_, nullable, expr, identity, generated, comment = row
+    is_generated = bool(generated)  # attgenerated is '' or 's' (stored)
+    return oid, Column(
+        name=name, ordinal=int(attnum), type=type_, nullable=bool(nullable),
+        default=None if is_generated else expr,
+        comment=comment,
+        identity=IDENTITY.get(identity or ""),
+        generated=expr if is_generated else None,
+    )
+
+
+# Key columns are resolved in key order (WITH ORDINALITY). An expression
+# element of an exclusion constraint has attnum 0 and is printed from its
+# index. FK rows whose parent constraint sits on the same table are
+# PostgreSQL's internal clones for each partition of a referenced partitioned
+# table, not constraints anyone declared; they are skipped.
+CONSTRAINTS_SQL = """
+SELECT c.conrelid, c.conname, c.contype,
+       (SELECT array_agg(CASE WHEN k.attnum = 0 THEN pg_get_indexdef(c.conindid, k.ord::int, true)
+                              ELSE a.attname::text END ORDER BY k.ord)
+          FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
+          LEFT JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum),
+       fn.nspname, fc.relname,
+       (SELECT array_agg(a.attname::text ORDER BY k.ord)
+          FROM unnest(c.confkey) WITH ORDINALITY AS k(attnum, ord)
+          JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum),
+       c.confupdtype, c.confdeltype,
+       CASE WHEN c.contype IN ('u', 'c', 'x') THEN pg_get_constraintdef(c.oid) END
+FROM pg_constraint c
+LEFT JOIN pg_class fc ON fc.oid = c.confrelid
+LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+WHERE c.conrelid = ANY(%(oids)s::oid[]) AND c.contype IN ('p', 'f', 'u', 'c', 'x')
+  AND NOT (c.contype = 'f' AND EXISTS (SELECT 1 FROM pg_constraint pc
+                                       WHERE pc.oid = c.conparentid AND pc.conrelid = c.conrelid))
+"""
+
+
+def constraint_from_row(row: Sequence) -> tuple[int, PrimaryKey | ForeignKey | Constraint]:
+    """(table oid, record): PrimaryKey for 'p', ForeignKey for 'f', Constraint otherwise."""
+    oid, name, contype, columns, ref_schema, ref_table, ref_columns, upd, dele, definition = row
+    columns = list(columns or [])
+    if contype == "p":
+        return oid, PrimaryKey(name=name, columns=columns)
+    if contype == "f":
+        return oid, ForeignKey(
+            name=name, columns=columns, referenced_schema=ref_schema, referenced_table=ref_table,
+            referenced_columns=list(ref_columns or []),
+            on_update=FK_ACTIONS.get(upd, "NO ACTION"), on_delete=FK_ACTIONS.get(dele, "NO ACTION"),
+        )
+    return oid, Constraint(name=name, type=CONSTRAINT_TYPES[contype], columns=columns, definition=definition)
+
+
+# indkey is an int2vector (0-based); cast to int2[] and number its elements
+# from 1, which is also the column number pg_get_indexdef(oid, k, true) takes.
+INDEXES_SQL = """
+SELECT i.indrelid, ic.relname, i.indisunique, am.amname, pg_get_indexdef(i.indexrelid),
+       CASE WHEN i.indpred IS NOT NULL THEN pg_get_expr(i.indpred, i.indrelid) END,
+       (SELECT array_agg(CASE WHEN k.attnum = 0 THEN pg_get_indexdef(i.indexrelid, k.ord::int, true)
+                              ELSE a.attname::text END ORDER BY k.ord)
+          FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+          LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+         WHERE k.ord <= i.indnkeyatts)
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+LEFT JOIN pg_am am ON am.oid = ic.relam
+WHERE i.indrelid = ANY(%(oids)s::oid[])
+"""
+
+
+def index_from_row(row: Sequence) -> tuple[int, Index]:
+    oid, name, unique, method, definition, predicate, columns = row
+    return oid, Index(name=name, columns=list(columns or []), unique=bool(unique), method=method,
+                      definition=definition, predicate=predicate)
+
+
+ENUMS_SQL = f"""
+SELECT n.nspname, t.typname,
+       COALESCE(array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+                FILTER (WHERE e.enumlabel IS NOT NULL), '{{}}')
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+LEFT JOIN pg_enum e ON e.enumtypid = t.oid
+WHERE t.typtype = 'e' AND {SCHEMA_FILTER}
+GROUP BY n.nspname, t.typname
+ORDER BY n.nspname COLLATE "C", t.typname COLLATE "C"
+"""
+
+
+def enum_from_row(row: Sequence) -> EnumType:
+    schema, name, values = row
+    return EnumType(schema=schema, name=name, values=list(values or []))
+
+
+def keyed(rows: Iterable[tuple[int, object]], keys: dict[int, tuple[str, str]]):
+    """(oid, record) pairs to ((schema, table), record) pairs for assemble."""
+    for oid, record in rows:
+        key = keys.get(oid)
+        if key is not None:
+            yield key, record
+
+
+def split_constraints(records: Iterable[tuple[tuple[str, str], object]]):
+    """Sort constraint records into primary keys, foreign keys and the rest."""
+    pks, fks, others = [], [], []
+    for key, record in records:
+        if isinstance(record, PrimaryKey):
+            pks.append((key, record))
+        elif isinstance(record, ForeignKey):
+            fks.append((key, record))
+        else:
+            others.append((key, record))
+    return pks, fks, others
+
+
+# --- the introspector ------------------------------------------------------------
+
+class PostgresIntrospector(Introspector):
+    """Reads pg_catalog over one read-only psycopg2 connection.
+
+    Every public method raises only TargetError subclasses. If the session is
+    lost mid-way, it reconnects once (which tells a dropped database apart
+    from a network problem) and retries the query once.
+    """
+
+    def __init__(self, params: ConnectionParams):
+        super().__init__(params)
+        self._conn = None
+
+    # connection ----------------------------------------------------------------
+
+    def connect(self) -> None:
+        self.close()
+        kwargs = connect_kwargs(self.params)
+        try:
+            conn = psycopg2.connect(**kwargs)
+        except psycopg2.Error as exc:
+            raise connect_error(str(exc), self.params) from None
+        try:
+            # One snapshot per method call; READ ONLY on top of the server default.
+            conn.set_session(isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ,
+                             readonly=True, autocommit=False)
+        except psycopg2.Error as exc:
+            conn.close()
+            raise connect_error(str(exc), self.params) from None
+        self._conn = conn
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except psycopg2.Error:
+                pass  # closing a broken connection has nothing left to report
+
+    # queries -------------------------------------------------------------------
+
+    def _end_transaction(self) -> None:
+        """Roll back (nothing was written) so no snapshot stays open between calls."""
+        if self._conn is not None and not self._conn.closed:
+            try:
+                self._conn.rollback()
+            except psycopg2.Error:
+                self.close()
+
+    def _query(self, sql: str, params: dict | None = None, what: str = "reading the catalog") -> list[tuple]:
+        """Run one query and fetch all rows; the one place SQL is executed.
+
+        Raises TargetError subclasses only. A lost session is reconnected
+        once (raising TargetDatabaseMissing if the database has gone) and the
+        query retried once.
+        """
+        if self._conn is None or self._conn.closed:
+            self.connect()
+        for attempt in (1, 2):
+            try:
+                with self._conn.cursor() as cur:
+                    cur.execute(sql, params)
+                    return cur.fetchall()
+            except psycopg2.Error as exc:
+                lost = _is_connection_lost(exc, self._conn)
+                message = str(exc)
+                if not lost:
+                    self._end_transaction()
+                    raise query_error(exc.pgcode, message, self.params, what) from None
+                self.close()
+                if attempt == 2:
+                    raise lost_connection_error(message, self.params, what) from None
+                self.connect()  # raises TargetDatabaseMissing etc. if the target is gone
+        raise AssertionError("unreachable")
+
+    # the interface -------------------------------------------------------------
+
+    def list_tables(self) -> list[TableRef]:
+        try:
+            rows = self._query(LIST_TABLES_SQL, schema_filter(self.params), what="listing tables")
+        finally:
+            self._end_transaction()
+        return [table_ref_from_row(r) for r in rows]
+
+    def describe(self, tables: list[TableRef]) -> list[Table]:
+        if not tables:
+            return []
+        what = f"describing {len(tables)} tables"
+        try:
+            batch = {"schemas": [t.schema for t in tables], "names": [t.name for t in tables]}
+            keys: dict[int, tuple[str, str]] = {}
+            details: dict[tuple[str, str], dict] = {}
+            for row in self._query(DETAILS_SQL, batch, what):
+                oid, key, d = details_from_row(row)
+                keys[oid], details[key] = key, d
+            if not keys:
+                return []
+            oids = {"oids": list(keys)}
+            columns = keyed((column_from_row(r) for r in self._query(COLUMNS_SQL, oids, what)), keys)
+            columns = list(columns)
+            cons = list(keyed((constraint_from_row(r) for r in self._query(CONSTRAINTS_SQL, oids, what)), keys))
+            indexes = list(keyed((index_from_row(r) for r in self._query(INDEXES_SQL, oids, what)), keys))
+        finally:
+            self._end_transaction()
+        pks, fks, others = split_constraints(cons)
+        return assemble(tables, details, columns, primary_keys=pks, foreign_keys=fks,
+                        indexes=indexes, constraints=others)
+
+    def list_enums(self) -> list[EnumType]:
+        try:
+            rows = self._query(ENUMS_SQL, schema_filter(self.params), what="listing enum types")
+        finally:
+            self._end_transaction()
+        return [enum_from_row(r) for r in rows]
