@@ -53,7 +53,9 @@ def catalog_url():
 def test_env(catalog_url):
     """Environment variables that point every process at the test services."""
     return {"METACRAWL_ENV": "test", "METACRAWL_CATALOG_URL": catalog_url, "METACRAWL_REDIS_URL": REDIS_URL,
-            "METACRAWL_BATCH_SIZE": "7", "METACRAWL_LOG_JSON": "1"}
+            "METACRAWL_BATCH_SIZE": "7", "METACRAWL_LOG_JSON": "1",
+            # short enough for the statement-timeout test; lock waits outlast it on purpose
+            "METACRAWL_STATEMENT_TIMEOUT": "3", "METACRAWL_LOCK_TIMEOUT": "30"}
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +90,23 @@ def clean_catalog(request):
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(CATALOG_TABLES)} RESTART IDENTITY CASCADE"))
         engine.dispose()
+
+
+IDLE_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/13"
+
+
+@pytest.fixture
+def idle_app(settings, redis_client):
+    """The app with a broker database no worker listens to: crawls stay queued."""
+    from dataclasses import replace
+
+    from api import create_app
+    idle = redis.Redis.from_url(IDLE_REDIS_URL)
+    idle.flushdb()
+    app = create_app(replace(settings, redis_url=IDLE_REDIS_URL))
+    yield app
+    idle.flushdb()
+    db.Session.remove()
 
 
 @pytest.fixture

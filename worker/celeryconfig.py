@@ -4,7 +4,14 @@ from catalog.settings import from_env
 _s = from_env()
 
 broker_url = _s.redis_url
-broker_transport_options = {"visibility_timeout": _s.visibility_timeout}
+# A task whose worker vanished outright (SIGKILL of the whole worker, lost
+# machine) is redelivered once the visibility timeout passes; the sweep that
+# looks for such tasks runs often enough for that timeout to hold.
+broker_transport_options = {
+    "visibility_timeout": _s.visibility_timeout,
+    "unacked_restore_interval": max(1, min(10, _s.visibility_timeout // 4)),
+    "unacked_restore_throttle": 1,
+}
 broker_connection_retry_on_startup = True
 task_serializer = "json"
 accept_content = ["json"]

@@ -1,3 +1,174 @@
+"""Catalog reads and search: answered from the catalog, never the target."""
+from __future__ import annotations
+
+import json
+from urllib.parse import quote, unquote
+
+from flask import Response, request, stream_with_context
+from flask_jwt_extended import current_user
+from flask_smorest import abort
+from sqlalchemy import select
+
+from catalog import reads
+from catalog.db import Session, engine
+from catalog.models import CrawlJob, Source
+from catalog.search import search
+
 from ..extensions import Blueprint
+from ..ownership import owned_source
+from ..pagination import decode_cursor, encode_cursor, next_link_headers
+from ..queue import crawl_ref
+from .freshness import cached, conditional_json, version_tag
+from .schemas import ExportArgs, SchemaArgs, SchemaPageSchema, SearchArgs, SearchResultSchema, TableSchema
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Catalog reads and search")
+
+
+def table_url(source_id: int, schema: str, table: str) -> str:
+    return f"/api/v1/sources/{source_id}/tables/{quote(schema, safe='')}/{quote(table, safe='')}"
+
+
+def _active_job(source_id: int):
+    return Session.scalar(select(CrawlJob).where(CrawlJob.source_id == source_id,
+                                                 CrawlJob.state.in_(("queued", "running"))))
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, default=lambda v: v.isoformat())
+
+
+@blp.get("/sources/<int:source_id>/schema")
+@blp.login_required
+@blp.arguments(SchemaArgs, location="query")
+@blp.response(200, SchemaPageSchema)
+@blp.alt_response(304, description="Not modified since the ETag / date you sent")
+@blp.alt_response(404, description="No such source of yours")
+def schema(args, source_id):
+    """A source's tables with columns, keys, indexes and freshness, by schema then name"""
+    source = owned_source(source_id)
+    scope = f"schema:{source_id}:{args.get('schema')}:{args.get('kind')}:{args.get('q')}"
+    after = decode_cursor(scope, args["cursor"], 2)
+    active = _active_job(source_id)
+    last = Session.get(CrawlJob, source.last_crawl_id) if source.last_crawl_id else None
+    limit = args["limit"]
+
+    def page() -> str:
+        rows = reads.schema_page(Session, source_id, schema=args.get("schema"), kind=args.get("kind"),
+                                 q=args.get("q"), after=tuple(after) if after else None, limit=limit + 1)
+        more = len(rows) > limit
+        next_cursor = encode_cursor(scope, list(rows[limit - 1][:2])) if more else None
+        return _dumps(next_cursor) + "\n[" + ",".join(r[2] for r in rows[:limit]) + "]"
+
+    key = f"{source_id}:{version_tag(source, None, request.query_string)}"
+    next_cursor_json, tables_json = cached(key, page).split("\n", 1)
+    next_cursor = json.loads(next_cursor_json)
+    top = {"source_id": source_id, "last_crawled_at": source.last_success_at,
+           "crawl_state": (active or last).state if (active or last) else None, "crawl": crawl_ref(active),
+           "next_cursor": next_cursor}
+    etag = version_tag(source, active, request.query_string)
+    response = conditional_json(lambda: _dumps(top)[:-1] + ', "tables": ' + tables_json + "}", etag,
+                                source.last_success_at)
+    response.headers.update(next_link_headers(next_cursor))
+    return response
+
+
+def _raw_path_segments(prefix: str) -> list[str]:
+    """The path after `prefix`, split on '/' *before* percent-decoding, so a
+    table named `a/b` (sent as a%2Fb) stays one segment."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or quote(request.path)
+    raw = raw.split("?", 1)[0]
+    at = raw.find(prefix)
+    return [unquote(s) for s in raw[at + len(prefix):].split("/")] if at >= 0 else []
+
+
+@blp.get("/sources/<int:source_id>/tables/<path:qualified>")
+@blp.login_required
+@blp.response(200, TableSchema)
+@blp.alt_response(304, description="Not modified since the ETag / date you sent")
+@blp.alt_response(404, description="No such source of yours, or no such table in its catalog")
+def table(source_id, qualified):
+    """One table in full. Percent-encode a '/' inside a schema or table name (%2F)"""
+    source = owned_source(source_id)
+    segments = _raw_path_segments(f"/sources/{source_id}/tables/")
+    if len(segments) != 2 or not all(segments) or any("\x00" in s for s in segments):
+        abort(404, message="expected /tables/{schema}/{table}, with '/' inside a name sent as %2F")
+    schema_name, table_name = segments
+    body = reads.table_detail(Session, source_id, schema_name, table_name)
+    if body is None:
+        abort(404, message=f"table {schema_name}.{table_name} is not in the catalog of source {source_id}"
+                           + ("" if source.last_success_at else " (the source has not been crawled yet)"))
+    return conditional_json(lambda: body, version_tag(source, None, schema_name, table_name),
+                            source.last_success_at)
+
+
+@blp.get("/search")
+@blp.login_required
+@blp.arguments(SearchArgs, location="query")
+@blp.response(200, SearchResultSchema)
+def search_catalog(args):
+    """Search table and column names and comments across your sources, best match first"""
+    query = select(Source.id).where(Source.user_id == current_user.id)
+    if args.get("source_id"):
+        query = query.where(Source.id == args["source_id"])
+    source_ids = list(Session.scalars(query))
+    if args.get("source_id") and not source_ids:
+        abort(404, message=f"source {args['source_id']} not found")
+    kinds = (args["kind"],) if args.get("kind") else ("table", "column")
+    hits = search(Session, source_ids, args["q"], kinds, args["limit"])
+    for h in hits:
+        h["url"] = table_url(h["source_id"], h["schema"], h["table"])
+    return {"query": args["q"], "results": hits}
+
+
+@blp.get("/sources/<int:source_id>/schema/export")
+@blp.login_required
+@blp.arguments(ExportArgs, location="query")
+@blp.response(200, description="The whole schema, streamed: JSON, NDJSON (a table per line) or Markdown")
+@blp.alt_response(404, description="No such source of yours")
+def export(args, source_id):
+    """Export a source's whole schema, streamed"""
+    source = owned_source(source_id)
+    fmt = args["format"]
+    header = {"source_id": source.id, "name": source.name, "engine": source.engine,
+              "last_crawled_at": source.last_success_at}
+
+    def generate():
+        with engine().connect() as conn:
+            rows = reads.stream_tables(conn, source_id)
+            if fmt == "ndjson":
+                for _, _, doc in rows:
+                    yield doc + "\n"
+            elif fmt == "json":
+                yield _dumps(header)[:-1] + ', "tables": ['
+                for i, (_, _, doc) in enumerate(rows):
+                    yield ("," if i else "") + doc
+                yield "]}\n"
+            else:
+                yield f"# {source.name}\n\nCrawled {header['last_crawled_at'] or 'never'}.\n"
+                for _, _, doc in rows:
+                    yield markdown_table(json.loads(doc))
+
+    mimetype = {"json": "application/json", "ndjson": "application/x-ndjson", "markdown": "text/markdown"}[fmt]
+    return Response(stream_with_context(generate()), mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="source-{source_id}-schema.{"md" if fmt == "markdown" else fmt}"'})
+
+
+def _md(value) -> str:
+    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(t: dict) -> str:
+    lines = [f"\n## {_md(t['schema'])}.{_md(t['name'])} ({t['kind']})\n"]
+    if t.get("comment"):
+        lines.append(f"{_md(t['comment'])}\n")
+    lines.append("| # | column | type | null | default | comment |\n| --- | --- | --- | --- | --- | --- |")
+    for c in t["columns"]:
+        lines.append(f"| {c['ordinal']} | {_md(c['name'])} | {_md(c['type'])} | {'yes' if c['nullable'] else 'no'} "
+                     f"| {_md(c.get('default'))} | {_md(c.get('comment'))} |")
+    if t.get("primary_key"):
+        lines.append(f"\nPrimary key: {', '.join(t['primary_key']['columns'])}")
+    for fk in t.get("foreign_keys", []):
+        lines.append(f"\nForeign key {_md(fk['name'])}: ({', '.join(fk['columns'])}) → "
+                     f"{_md(fk['referenced_schema'])}.{_md(fk['referenced_table'])}"
+                     f"({', '.join(fk['referenced_columns'])})")
+    return "\n".join(lines) + "\n"

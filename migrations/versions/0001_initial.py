@@ -114,6 +114,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("source_id", "schema_name", "name", name="uq_catalog_tables_source_schema_name"),
     )
     op.execute("CREATE INDEX ix_catalog_tables_name_trgm ON catalog_tables USING gin (lower(name) gin_trgm_ops)")
+    # exact and prefix search (the first tiers of a search) use a btree
+    op.execute("CREATE INDEX ix_catalog_tables_name_pattern ON catalog_tables (lower(name) text_pattern_ops)")
     op.execute("CREATE INDEX ix_catalog_tables_comment_trgm ON catalog_tables USING gin (lower(comment) gin_trgm_ops)"
                " WHERE comment IS NOT NULL")
 
@@ -128,6 +130,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("table_id", "ordinal", name="pk_catalog_columns"),
     )
     op.execute("CREATE INDEX ix_catalog_columns_name_trgm ON catalog_columns USING gin (lower(name) gin_trgm_ops)")
+    op.execute("CREATE INDEX ix_catalog_columns_name_pattern ON catalog_columns (lower(name) text_pattern_ops)")
     op.execute("CREATE INDEX ix_catalog_columns_comment_trgm ON catalog_columns USING gin (lower(comment) gin_trgm_ops)"
                " WHERE comment IS NOT NULL")
     op.create_index("ix_catalog_columns_source_id", "catalog_columns", ["source_id"])

@@ -273,14 +273,13 @@ def table_ref_from_row(row: Sequence) -> TableRef:
 
 
 # The batch arrives as two parallel arrays; the oids found here key the other
-# queries. relpages/reltuples of the table, its TOAST table and all indexes
-# give the size without touching the relations themselves.
+# queries. Size is relpages of the table and its TOAST table here, plus its
+# indexes' relpages from INDEXES_SQL (add_index_pages), so nothing opens
+# the relations themselves (see the module docstring).
 DETAILS_SQL = """
 SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples,
-       c.relpages::bigint + COALESCE(t.relpages, 0)
-         + COALESCE((SELECT sum(ic.relpages) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-                     WHERE i.indrelid IN (c.oid, c.reltoastrelid)), 0) AS pages,
-       current_setting('block_size')::int AS block_size,
+       c.relpages::bigint + COALESCE(t.relpages, 0),
+       current_setting('block_size')::int,
        d.description
 FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
 JOIN pg_namespace n ON n.nspname = b.nspname::name
@@ -299,10 +298,10 @@ def row_estimate(relkind: str, reltuples) -> int | None:
 
 
 def size_bytes(relkind: str, reltuples, pages, block_size) -> int | None:
-    """Bytes on disk: table + TOAST + indexes, from relpages.
-    Views and foreign tables have no storage here (None); a partitioned table
-    stores nothing itself (0); a table never vacuumed/analyzed has relpages 0
-    whatever its content, so its size is unknown (None)."""
+    """Bytes on disk from relpages (pages of the table + TOAST; indexes are
+    added later). Views and foreign tables have no storage here (None); a
+    partitioned table stores nothing itself (0); a table never vacuumed or
+    analyzed has relpages 0 whatever it holds, so its size is unknown (None)."""
     if relkind in ("v", "f") or pages is None:
         return None
     if relkind == "p":
@@ -320,20 +319,29 @@ def details_from_row(row: Sequence) -> tuple[int, tuple[str, str], dict]:
         "comment": comment,
         "row_estimate": row_estimate(relkind, reltuples),
         "size_bytes": size_bytes(relkind, reltuples, pages, block_size),
+        "block_size": block_size,
     }
 
 
-# pg_description and pg_attrdef are joined (index lookups) rather than
-# calling col_description() per column. format_type prints the type as
-# PostgreSQL does ("character varying(50)", "integer[]", "numeric(10,2)").
+def add_index_pages(details: dict, index_pages: int) -> None:
+    """Add an index's pages to its table's size (only where the size is known)."""
+    if details.get("size_bytes") is not None and details["kind"] != "partitioned_table":
+        details["size_bytes"] += max(0, int(index_pages or 0)) * int(details["block_size"])
+
+
+# pg_description and pg_attrdef are joined rather than calling
+# col_description() per column. Each joined catalog is also filtered by the
+# batch's oids so the planner never hashes a whole catalog table per batch
+# (that would make a crawl quadratic in the number of tables). format_type
+# prints the type as PostgreSQL does ("character varying(50)", "integer[]").
 COLUMNS_SQL = """
 SELECT a.attrelid, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-       CASE WHEN ad.adbin IS NOT NULL THEN pg_get_expr(ad.adbin, ad.adrelid) END,
-       a.attidentity, a.attgenerated, d.description
+       pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated, d.description
 FROM pg_attribute a
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+                       AND ad.adrelid = ANY(%(oids)s::oid[])
 LEFT JOIN pg_description d ON d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass
-                          AND d.objsubid = a.attnum
+                          AND d.objsubid = a.attnum AND d.objoid = ANY(%(oids)s::oid[])
 WHERE a.attrelid = ANY(%(oids)s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 """
 
@@ -344,44 +352,76 @@ def column_from_row(row: Sequence) -> tuple[int, Column]:
     oid, name, attnum, type_, nullable, expr, identity, generated, comment = row
     is_generated = bool(generated)  # attgenerated is '' or 's' (stored)
     return oid, Column(
-        name=name, ordinal=int(attnum), type=type_, nullable=bool(nullable),
+        name=name, ordinal=attnum, type=type_, nullable=nullable,
         default=None if is_generated else expr,
         comment=comment,
-        identity=IDENTITY.get(identity or ""),
+        identity=IDENTITY.get(identity) if identity else None,
         generated=expr if is_generated else None,
     )
 
 
-# Key columns are resolved in key order (WITH ORDINALITY). An expression
-# element of an exclusion constraint has attnum 0 and is printed from its
-# index. FK rows whose parent constraint sits on the same table are
-# PostgreSQL's internal clones for each partition of a referenced partitioned
-# table, not constraints anyone declared; they are skipped.
+def key_names(attnums: Sequence[int] | None, oid: int, names: dict, expressions: Sequence | None = None) -> list[str]:
+    """Column names for the attnums of a key, in key order. attnum 0 is an
+    expression element: its text is at the same position in `expressions`.
+    `names` maps (table oid, attnum) to the column name (from COLUMNS_SQL)."""
+    out = []
+    for pos, attnum in enumerate(attnums or []):
+        if attnum == 0:
+            out.append(expressions[pos] if expressions and pos < len(expressions) else "(expression)")
+        else:
+            out.append(names.get((oid, attnum), str(attnum)))  # same snapshot: always found
+    return out
+
+
+# conkey (the table's columns, in key order) is resolved to names in Python
+# from the columns already fetched: far cheaper than a name subquery per
+# constraint. The referenced columns of a foreign key live on another table,
+# often outside the batch, so those are resolved here, for 'f' rows only.
+# pg_get_constraintdef is only needed for the Constraint records (u, c, x).
 CONSTRAINTS_SQL = """
-SELECT c.conrelid, c.conname, c.contype,
-       (SELECT array_agg(CASE WHEN k.attnum = 0 THEN pg_get_indexdef(c.conindid, k.ord::int, true)
-                              ELSE a.attname::text END ORDER BY k.ord)
-          FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
-          LEFT JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum),
+SELECT c.oid, c.conrelid, c.conname, c.contype, c.conkey, c.conparentid,
        fn.nspname, fc.relname,
-       (SELECT array_agg(a.attname::text ORDER BY k.ord)
-          FROM unnest(c.confkey) WITH ORDINALITY AS k(attnum, ord)
-          JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum),
+       CASE WHEN c.contype = 'f' THEN
+         ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY AS k(attnum, ord)
+               JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum
+               ORDER BY k.ord) END,
        c.confupdtype, c.confdeltype,
-       CASE WHEN c.contype IN ('u', 'c', 'x') THEN pg_get_constraintdef(c.oid) END
+       CASE WHEN c.contype IN ('u', 'c', 'x') THEN pg_get_constraintdef(c.oid) END,
+       CASE WHEN c.contype = 'x' AND 0 = ANY(c.conkey) THEN
+         ARRAY(SELECT pg_get_indexdef(c.conindid, k, true)
+               FROM generate_series(1, cardinality(c.conkey)) AS k) END
 FROM pg_constraint c
 LEFT JOIN pg_class fc ON fc.oid = c.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 WHERE c.conrelid = ANY(%(oids)s::oid[]) AND c.contype IN ('p', 'f', 'u', 'c', 'x')
-  AND NOT (c.contype = 'f' AND EXISTS (SELECT 1 FROM pg_constraint pc
-                                       WHERE pc.oid = c.conparentid AND pc.conrelid = c.conrelid))
 """
 
 
-def constraint_from_row(row: Sequence) -> tuple[int, PrimaryKey | ForeignKey | Constraint]:
-    """(table oid, record): PrimaryKey for 'p', ForeignKey for 'f', Constraint otherwise."""
-    oid, name, contype, columns, ref_schema, ref_table, ref_columns, upd, dele, definition = row
-    columns = list(columns or [])
+def constraints_from_rows(rows: Iterable[Sequence], names: dict) -> list[tuple[int, object]]:
+    """(table oid, PrimaryKey | ForeignKey | Constraint) for each declared constraint.
+
+    When a foreign key references a partitioned table, PostgreSQL adds one
+    internal clone per partition of the referenced table, on the same table,
+    with the declared key as parent (conparentid). Nobody declared those;
+    they are dropped. (A partition's copy of its parent table's foreign key
+    has its parent on another table and is kept: it is a real constraint of
+    the partition.)
+    """
+    rows = list(rows)
+    owner = {row[0]: row[1] for row in rows}  # constraint oid -> table oid
+    out = []
+    for row in rows:
+        conoid, reloid, contype, parent = row[0], row[1], row[3], row[5]
+        if contype == "f" and parent and owner.get(parent) == reloid:
+            continue
+        out.append(constraint_from_row(row, names))
+    return out
+
+
+def constraint_from_row(row: Sequence, names: dict) -> tuple[int, PrimaryKey | ForeignKey | Constraint]:
+    (_conoid, oid, name, contype, conkey, _parent, ref_schema, ref_table, ref_columns,
+     upd, dele, definition, expressions) = row
+    columns = key_names(conkey, oid, names, expressions)
     if contype == "p":
         return oid, PrimaryKey(name=name, columns=columns)
     if contype == "f":
@@ -393,16 +433,17 @@ def constraint_from_row(row: Sequence) -> tuple[int, PrimaryKey | ForeignKey | C
     return oid, Constraint(name=name, type=CONSTRAINT_TYPES[contype], columns=columns, definition=definition)
 
 
-# indkey is an int2vector (0-based); cast to int2[] and number its elements
-# from 1, which is also the column number pg_get_indexdef(oid, k, true) takes.
+# indkey (an int2vector) comes back as an int2[]; only the first indnkeyatts
+# are key columns, the rest are INCLUDE columns. Expression elements have
+# attnum 0; their text comes from pg_get_indexdef(oid, k, true), fetched
+# only for indexes that have expressions. relpages feeds the table's size.
 INDEXES_SQL = """
 SELECT i.indrelid, ic.relname, i.indisunique, am.amname, pg_get_indexdef(i.indexrelid),
-       CASE WHEN i.indpred IS NOT NULL THEN pg_get_expr(i.indpred, i.indrelid) END,
-       (SELECT array_agg(CASE WHEN k.attnum = 0 THEN pg_get_indexdef(i.indexrelid, k.ord::int, true)
-                              ELSE a.attname::text END ORDER BY k.ord)
-          FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-          LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-         WHERE k.ord <= i.indnkeyatts)
+       pg_get_expr(i.indpred, i.indrelid), i.indkey::int2[], i.indnkeyatts,
+       CASE WHEN i.indexprs IS NOT NULL THEN
+         ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
+               FROM generate_series(1, i.indnkeyatts::int) AS k) END,
+       ic.relpages
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 LEFT JOIN pg_am am ON am.oid = ic.relam
@@ -410,9 +451,10 @@ WHERE i.indrelid = ANY(%(oids)s::oid[])
 """
 
 
-def index_from_row(row: Sequence) -> tuple[int, Index]:
-    oid, name, unique, method, definition, predicate, columns = row
-    return oid, Index(name=name, columns=list(columns or []), unique=bool(unique), method=method,
+def index_from_row(row: Sequence, names: dict) -> tuple[int, Index]:
+    oid, name, unique, method, definition, predicate, indkey, nkeys, expressions, _pages = row
+    columns = key_names(list(indkey or [])[:nkeys], oid, names, expressions)
+    return oid, Index(name=name, columns=columns, unique=bool(unique), method=method,
                       definition=definition, predicate=predicate)
 
 
@@ -434,25 +476,45 @@ def enum_from_row(row: Sequence) -> EnumType:
     return EnumType(schema=schema, name=name, values=list(values or []))
 
 
-def keyed(rows: Iterable[tuple[int, object]], keys: dict[int, tuple[str, str]]):
-    """(oid, record) pairs to ((schema, table), record) pairs for assemble."""
-    for oid, record in rows:
-        key = keys.get(oid)
-        if key is not None:
-            yield key, record
+def build_tables(refs: list[TableRef], details_rows: Iterable[Sequence], column_rows: Iterable[Sequence],
+                 constraint_rows: Iterable[Sequence], index_rows: Iterable[Sequence]) -> list[Table]:
+    """Turn the rows of the four describe queries into Table records, in the
+    order of `refs`; tables absent from details_rows (vanished) are dropped."""
+    keys: dict[int, tuple[str, str]] = {}
+    details: dict[tuple[str, str], dict] = {}
+    for row in details_rows:
+        oid, key, d = details_from_row(row)
+        keys[oid], details[key] = key, d
 
+    columns, names = [], {}
+    for row in column_rows:
+        oid, column = column_from_row(row)
+        names[(oid, column.ordinal)] = column.name
+        if oid in keys:
+            columns.append((keys[oid], column))
 
-def split_constraints(records: Iterable[tuple[tuple[str, str], object]]):
-    """Sort constraint records into primary keys, foreign keys and the rest."""
     pks, fks, others = [], [], []
-    for key, record in records:
+    for oid, record in constraints_from_rows(constraint_rows, names):
+        if oid not in keys:
+            continue
         if isinstance(record, PrimaryKey):
-            pks.append((key, record))
+            pks.append((keys[oid], record))
         elif isinstance(record, ForeignKey):
-            fks.append((key, record))
+            fks.append((keys[oid], record))
         else:
-            others.append((key, record))
-    return pks, fks, others
+            others.append((keys[oid], record))
+
+    indexes = []
+    for row in index_rows:
+        oid, index = index_from_row(row, names)
+        if oid in keys:
+            indexes.append((keys[oid], index))
+            add_index_pages(details[keys[oid]], row[-1])
+
+    for d in details.values():
+        d.pop("block_size", None)
+    return assemble(refs, details, columns, primary_keys=pks, foreign_keys=fks,
+                    indexes=indexes, constraints=others)
 
 
 # --- the introspector ------------------------------------------------------------
@@ -546,23 +608,16 @@ class PostgresIntrospector(Introspector):
         what = f"describing {len(tables)} tables"
         try:
             batch = {"schemas": [t.schema for t in tables], "names": [t.name for t in tables]}
-            keys: dict[int, tuple[str, str]] = {}
-            details: dict[tuple[str, str], dict] = {}
-            for row in self._query(DETAILS_SQL, batch, what):
-                oid, key, d = details_from_row(row)
-                keys[oid], details[key] = key, d
-            if not keys:
-                return []
-            oids = {"oids": list(keys)}
-            columns = keyed((column_from_row(r) for r in self._query(COLUMNS_SQL, oids, what)), keys)
-            columns = list(columns)
-            cons = list(keyed((constraint_from_row(r) for r in self._query(CONSTRAINTS_SQL, oids, what)), keys))
-            indexes = list(keyed((index_from_row(r) for r in self._query(INDEXES_SQL, oids, what)), keys))
+            details_rows = self._query(DETAILS_SQL, batch, what)
+            if not details_rows:
+                return []  # every table of the batch has gone
+            oids = {"oids": [row[0] for row in details_rows]}
+            column_rows = self._query(COLUMNS_SQL, oids, what)
+            constraint_rows = self._query(CONSTRAINTS_SQL, oids, what)
+            index_rows = self._query(INDEXES_SQL, oids, what)
         finally:
             self._end_transaction()
-        pks, fks, others = split_constraints(cons)
-        return assemble(tables, details, columns, primary_keys=pks, foreign_keys=fks,
-                        indexes=indexes, constraints=others)
+        return build_tables(tables, details_rows, column_rows, constraint_rows, index_rows)
 
     def list_enums(self) -> list[EnumType]:
         try:

@@ -1,0 +1,61 @@
+"""Shared pieces of the crawl tests: a rich PostgreSQL target and catalog peeks."""
+from __future__ import annotations
+
+import psycopg2
+
+RICH_PG_TARGET = """
+CREATE SCHEMA sales;
+CREATE SCHEMA "Mixed Case";
+CREATE TYPE sales.status AS ENUM ('new', 'paid');
+CREATE TABLE sales.customers (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_email varchar(320) NOT NULL UNIQUE,
+    referred_by bigint REFERENCES sales.customers (id) ON DELETE SET NULL
+);
+COMMENT ON TABLE sales.customers IS 'People who buy';
+COMMENT ON COLUMN sales.customers.customer_email IS 'Contact address';
+CREATE TABLE sales.orders (
+    region text NOT NULL, order_no integer NOT NULL,
+    customer_id bigint REFERENCES sales.customers (id),
+    status sales.status NOT NULL DEFAULT 'new',
+    total numeric(10, 2) CHECK (total >= 0),
+    tags text[],
+    PRIMARY KEY (region, order_no)
+);
+CREATE TABLE sales.order_lines (
+    region text, order_no integer, line integer,
+    FOREIGN KEY (region, order_no) REFERENCES sales.orders (region, order_no) ON UPDATE CASCADE ON DELETE CASCADE
+);
+CREATE INDEX orders_open ON sales.orders (order_no) WHERE status = 'new';
+CREATE INDEX orders_lower_region ON sales.orders (lower(region));
+CREATE VIEW sales.big_orders AS SELECT * FROM sales.orders WHERE total > 100;
+CREATE MATERIALIZED VIEW sales.totals AS SELECT region, sum(total) AS total FROM sales.orders GROUP BY region;
+CREATE TABLE sales.events (id bigint, at date) PARTITION BY RANGE (at);
+CREATE TABLE sales.events_2026 PARTITION OF sales.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE TABLE "Mixed Case"."with-hyphen" ("Has Space" int, "quote""d" text);
+CREATE TABLE "Mixed Case"."dot.ted/slash" (id int);
+"""
+
+
+def catalog_conn(catalog_url: str):
+    conn = psycopg2.connect(catalog_url.replace("postgresql+psycopg2://", "postgresql://"))
+    conn.autocommit = True
+    return conn
+
+
+def catalog_rows(catalog_url: str, sql: str, params=()) -> list[tuple]:
+    conn = catalog_conn(catalog_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def catalog_snapshot(catalog_url: str, source_id: int) -> list[tuple]:
+    """Everything the catalog holds for a source, to compare before and after."""
+    return catalog_rows(catalog_url, """
+        SELECT t.schema_name, t.name, t.kind, t.fingerprint, t.definition::text, t.crawled_at, t.changed_at,
+               t.removed_at, (SELECT count(*) FROM catalog_columns c WHERE c.table_id = t.id)
+        FROM catalog_tables t WHERE t.source_id = %s ORDER BY 1, 2""", (source_id,))

@@ -1,0 +1,115 @@
+"""A crawl that fails says why, in words a user can act on, and leaves the
+catalog exactly as the last good crawl left it."""
+from __future__ import annotations
+
+import threading
+import time
+
+import psycopg2
+import pytest
+
+from .conftest import wait_for_crawl
+from .crawl_helpers import RICH_PG_TARGET, catalog_snapshot
+from .targets import drop_pg_database, mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute, \
+    pg_params
+from .test_crawl import SECRET, crawl_now, pg_source
+
+
+@pytest.fixture
+def crawled_pg(alice, worker, catalog_url):
+    """A PostgreSQL target with one good crawl in the catalog."""
+    with pg_database() as name:
+        pg_execute(name, RICH_PG_TARGET)
+        source = pg_source(alice, name)
+        assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+        yield name, source, catalog_snapshot(catalog_url, source["id"])
+
+
+def assert_failed(job, error_type, *words):
+    assert job["state"] == "failed", job
+    assert job["error"]["type"] == error_type, job
+    for w in words:
+        assert w in job["error"]["message"], job
+    assert SECRET not in str(job) and "Traceback" not in str(job)
+    assert job["finished_at"] is not None
+
+
+def test_unreachable_host(alice, crawled_pg, catalog_url):
+    _, source, snapshot = crawled_pg
+    alice.patch(f"/api/v1/sources/{source['id']}", json={"port": 1})
+    job = crawl_now(alice, source["id"])
+    assert_failed(job, "connection_failed", "could not connect to 127.0.0.1:1")
+    assert catalog_snapshot(catalog_url, source["id"]) == snapshot
+
+
+def test_wrong_password(alice, worker, catalog_url):
+    p = mysql_params()
+    user = "mc_wrongpw"
+    mysql_execute(f"CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY 'right-password';"
+                  f"CREATE USER IF NOT EXISTS '{user}'@'localhost' IDENTIFIED BY 'right-password';")
+    try:
+        r = alice.post("/api/v1/sources", json={"name": "m", "engine": "mysql", "host": p["host"],
+                                                "port": p["port"], "database": "test", "username": user,
+                                                "password": SECRET})
+        job = wait_for_crawl(alice, r.get_json()["crawl"]["url"])
+        assert_failed(job, "authentication_failed", f"authentication failed for user {user}")
+    finally:
+        mysql_execute(f"DROP USER IF EXISTS '{user}'@'%'; DROP USER IF EXISTS '{user}'@'localhost';")
+
+
+def test_database_that_does_not_exist(alice, worker):
+    source = pg_source(alice, "no_such_database_here")
+    job = wait_for_crawl(alice, source["crawl"]["url"])
+    assert_failed(job, "database_not_found", "no_such_database_here")
+
+
+def _hold_catalog_lock(dbname, release: threading.Event, locked: threading.Event):
+    """Lock a system catalog the describe queries read, so they stall."""
+    p = pg_params()
+    conn = psycopg2.connect(host=p["host"], port=p["port"], user=p["username"], dbname=dbname)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("LOCK TABLE pg_catalog.pg_description IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            release.wait(60)
+        conn.rollback()
+    except psycopg2.Error:
+        pass  # terminated by DROP DATABASE ... WITH (FORCE)
+    finally:
+        conn.close()
+
+
+def test_statement_timeout(alice, crawled_pg, catalog_url):
+    name, source, snapshot = crawled_pg
+    pg_execute(name, "ALTER TABLE sales.customers ADD COLUMN would_change int")
+    release, locked = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_catalog_lock, args=(name, release, locked))
+    holder.start()
+    locked.wait(10)
+    try:
+        job = crawl_now(alice, source["id"])  # the test worker's statement timeout is 3 s
+    finally:
+        release.set()
+        holder.join()
+    assert_failed(job, "statement_timeout", "statement timeout")
+    assert catalog_snapshot(catalog_url, source["id"]) == snapshot
+
+
+def test_target_dropped_mid_crawl(alice, crawled_pg, catalog_url):
+    name, source, snapshot = crawled_pg
+    release, locked = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_catalog_lock, args=(name, release, locked))
+    holder.start()
+    locked.wait(10)
+    r = alice.post(f"/api/v1/sources/{source['id']}/crawls")
+    deadline = time.time() + 20
+    while alice.get(r.get_json()["url"]).get_json()["state"] == "queued" and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)  # batches are now stalled on the lock
+    drop_pg_database(name)
+    release.set()
+    holder.join()
+    job = wait_for_crawl(alice, r.get_json()["url"])
+    assert job["state"] == "failed" and job["error"]["type"] in ("database_not_found", "connection_failed"), job
+    assert SECRET not in str(job)
+    assert catalog_snapshot(catalog_url, source["id"]) == snapshot

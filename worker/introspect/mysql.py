@@ -1,0 +1,766 @@
+"""MySQL / MariaDB introspector: information_schema read in a few bulk queries per batch.
+
+Layout: each SQL text sits next to the pure function that turns its rows
+(plain tuples) into records, so the parsing is unit-tested without a server.
+The class at the bottom only runs the SQL and translates driver errors.
+
+Supported: MySQL 5.7/8.x and MariaDB 10.3+. Only MariaDB is tested here; the
+places where the two differ are named `Server` properties.
+
+Choices worth knowing:
+- A table's `schema` is its database. The crawled databases are
+  options["include_schemas"] if given, else the connection's database, minus
+  options["exclude_schemas"] and the system databases.
+- The session is read-only (`SET SESSION TRANSACTION READ ONLY`: every
+  statement, DDL included, fails with 1792 if it would write), has a
+  statement timeout (MariaDB max_statement_time in s, MySQL
+  max_execution_time in ms), lock timeouts, autocommit on (no transaction,
+  so no snapshot and no metadata lock outlives a statement), no LOCAL INFILE,
+  no multi-statements, and never reads the worker's ~/.my.cnf.
+  information_schema is not transactional on MariaDB anyway, so the queries
+  of one batch are not one snapshot; a table altered mid-batch shows up
+  consistently on the next crawl.
+- Every information_schema query is filtered with `TABLE_SCHEMA IN (...) AND
+  TABLE_NAME IN (...)` and the rows are matched to the exact batch keys in
+  Python. Measured on MariaDB 10.11 with 10,000 tables in one database, 500
+  per batch: this is as fast or faster than `(TABLE_SCHEMA, TABLE_NAME) IN
+  ((..), ..)` (TABLES: 0.03 s vs 0.16-0.5 s) because MariaDB evaluates it on
+  the directory listing before opening any table. The exact match in Python
+  also matters because information_schema compares names case-insensitively.
+- Defaults are SQL literal text as MariaDB 10.2.7+ prints them: 'abc'
+  (quoted), 0, current_timestamp(), (1 + 2). A column without a default (or
+  with DEFAULT NULL, which MariaDB reports the same way) has default None.
+  MySQL reports literals unquoted; they are quoted here (except numbers, bit
+  and hex values and expression defaults) so both engines read alike.
+- Column `type` is COLUMN_TYPE as the engine prints it ("int(11)",
+  "enum('a','b')"). On MariaDB a json column is "longtext" with a check
+  constraint json_valid(`col`), which is how MariaDB itself shows it.
+- Keys come from KEY_COLUMN_USAGE alone: it only holds PRIMARY KEY (always
+  named PRIMARY), UNIQUE and FOREIGN KEY columns, and an FK row is the one
+  with a referenced table, so TABLE_CONSTRAINTS would add a query and nothing
+  else. Rules come from REFERENTIAL_CONSTRAINTS.
+- Check constraint names are unique per table on MariaDB (two tables may
+  both have `CONSTRAINT_1`, and a column-level check is named after its
+  column), so they are keyed by table: MariaDB's CHECK_CONSTRAINTS has
+  TABLE_NAME, MySQL 8 needs a join with TABLE_CONSTRAINTS. A check's
+  `columns` are the backquoted identifiers of its clause that are columns of
+  the table.
+- Indexes: one Index per STATISTICS index, PRIMARY included. `definition`
+  is built (the engine does not give one): CREATE [UNIQUE|FULLTEXT|SPATIAL]
+  INDEX ... with prefix lengths and DESC, or ALTER TABLE ... ADD PRIMARY KEY.
+- Row estimates and sizes are TABLE_ROWS and DATA_LENGTH + INDEX_LENGTH:
+  engine estimates (InnoDB samples; MySQL 8 caches them for
+  information_schema_stats_expiry seconds). Views have none.
+"""
+from __future__ import annotations
+
+import re
+import ssl
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import pymysql
+
+from .assemble import assemble
+from .base import (
+    Column,
+    ConnectionParams,
+    Constraint,
+    ForeignKey,
+    Index,
+    Introspector,
+    PrimaryKey,
+    Table,
+    TableRef,
+    TargetAuthFailed,
+    TargetDatabaseMissing,
+    TargetError,
+    TargetTimeout,
+    TargetUnreachable,
+)
+
+Key = tuple[str, str]
+
+SYSTEM_SCHEMAS = frozenset({"mysql", "information_schema", "performance_schema", "sys"})
+# SEQUENCE (MariaDB) and TEMPORARY (the session's own temporary tables) are skipped.
+KINDS = {"BASE TABLE": "table", "SYSTEM VERSIONED": "table", "VIEW": "view"}
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+# Driver failures that must never escape a public method. OSError covers
+# socket and SSL errors pymysql does not wrap itself.
+DRIVER_ERRORS = (pymysql.err.Error, OSError)
+
+
+# --- the server ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Server:
+    """Which engine and version we talk to: the differences that matter here."""
+
+    mariadb: bool
+    version: tuple[int, int, int]
+
+    @property
+    def quoted_defaults(self) -> bool:
+        """MariaDB 10.2.7+ reports COLUMN_DEFAULT as SQL literals ('abc', NULL)."""
+        return self.mariadb and self.version >= (10, 2, 7)
+
+    @property
+    def has_check_constraints(self) -> bool:
+        """information_schema.CHECK_CONSTRAINTS exists (with TABLE_NAME on MariaDB)."""
+        return self.version >= (10, 3, 10) if self.mariadb else self.version >= (8, 0, 16)
+
+    @property
+    def has_index_expressions(self) -> bool:
+        """STATISTICS.EXPRESSION (functional key parts) exists: MySQL 8.0.13+ only."""
+        return not self.mariadb and self.version >= (8, 0, 13)
+
+
+def parse_server_version(text: str) -> Server:
+    """From the handshake's version string: '8.0.36', '8.0.36-log',
+    '5.5.5-10.11.19-MariaDB-0+deb12u1' (MariaDB before 11 prefixes '5.5.5-'),
+    '11.4.2-MariaDB'."""
+    text = text or ""
+    mariadb = "mariadb" in text.lower()
+    if mariadb and text.startswith("5.5.5-"):
+        text = text[len("5.5.5-"):]
+    m = re.match(r"(\d+)\.(\d+)\.(\d+)", text)
+    version = tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
+    return Server(mariadb=mariadb, version=version)
+
+
+# --- connection settings -------------------------------------------------------
+
+def _secs(seconds) -> str:
+    """'60' for 60, '0.5' for 0.5: how a timeout reads in a message."""
+    return f"{float(seconds):g}"
+
+
+def _name_list(value, option: str) -> list[str]:
+    """include_schemas/exclude_schemas as a list of names (a single string is one name)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(v, str) for v in value):
+        raise TargetError(f"option {option} must be a list of database names")
+    return list(value)
+
+
+def crawled_schemas(params: ConnectionParams) -> list[str]:
+    """The databases this source crawls, in a stable order, never a system one."""
+    opts = params.options or {}
+    include = _name_list(opts.get("include_schemas"), "include_schemas") or [params.database]
+    exclude = set(_name_list(opts.get("exclude_schemas"), "exclude_schemas"))
+    # information_schema & co. match case-insensitively whatever the file system.
+    return [s for s in dict.fromkeys(include)
+            if s and s not in exclude and s.lower() not in SYSTEM_SCHEMAS]
+
+
+class _PinnedHostnameContext(ssl.SSLContext):
+    """Checks the server certificate against the source's host name although
+    the socket goes to the address the network policy resolved (pymysql
+    would otherwise check the certificate against that IP address)."""
+
+    pinned_hostname: str | None = None
+
+    def wrap_socket(self, sock, *args, server_hostname=None, **kwargs):
+        return super().wrap_socket(sock, *args, server_hostname=self.pinned_hostname or server_hostname, **kwargs)
+
+
+def ssl_kwargs(sslmode: str, host: str) -> dict:
+    """pymysql arguments for a libpq-style sslmode (the names the API accepts).
+    allow/prefer: pymysql's default, TLS when the server offers it, unverified."""
+    if sslmode not in SSLMODES:
+        raise TargetError(f'invalid sslmode "{sslmode}"; use one of {", ".join(SSLMODES)}')
+    if sslmode == "disable":
+        return {"ssl_disabled": True}
+    if sslmode in ("allow", "prefer"):
+        return {}
+    ctx = _PinnedHostnameContext(ssl.PROTOCOL_TLS_CLIENT)
+    if sslmode == "require":
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    else:
+        ctx.load_default_certs()
+        ctx.check_hostname = sslmode == "verify-full"
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.pinned_hostname = host
+    return {"ssl": ctx}
+
+
+def connect_kwargs(params: ConnectionParams) -> dict:
+    """Arguments for pymysql.connect."""
+    opts = params.options or {}
+    kwargs = {
+        # The address the network policy already checked, so DNS cannot be
+        # asked again and answer something else; `host` stays for messages.
+        "host": params.hostaddr or params.host,
+        "port": int(params.port),
+        "user": params.username,
+        # Bytes, so a non-latin-1 password is sent as UTF-8 instead of
+        # failing inside pymysql (which encodes str as latin-1).
+        "password": (params.password or "").encode("utf-8"),
+        "database": params.database or None,
+        "connect_timeout": max(1, int(params.connect_timeout)),
+        "charset": "utf8mb4",
+        "autocommit": True,
+        "local_infile": False,
+        "client_flag": 0,  # in particular no MULTI_STATEMENTS
+        "program_name": "metacrawl",
+    }
+    if params.statement_timeout:
+        # A socket-level backstop well after the server's own statement
+        # timeout, which gives the clearer error.
+        kwargs["read_timeout"] = kwargs["write_timeout"] = int(params.statement_timeout) + 30
+    kwargs.update(ssl_kwargs(opts.get("sslmode") or "prefer", params.host))
+    return kwargs
+
+
+def session_statements(server: Server, params: ConnectionParams) -> list[tuple[str, tuple]]:
+    """What makes the session read-only and bounded, run right after connecting."""
+    lock = max(1, int(round(float(params.lock_timeout or 1))))
+    if server.mariadb:
+        timeout = ("SET SESSION max_statement_time = %s", (float(params.statement_timeout or 0),))
+    else:
+        # Applies to SELECT statements, which is all we run.
+        timeout = ("SET SESSION max_execution_time = %s", (int(round(float(params.statement_timeout or 0) * 1000)),))
+    return [
+        ("SET SESSION TRANSACTION READ ONLY", ()),
+        timeout,
+        ("SET SESSION lock_wait_timeout = %s, innodb_lock_wait_timeout = %s", (lock, lock)),
+    ]
+
+
+# --- error translation ---------------------------------------------------------
+
+def scrub(message: str, password: str | None) -> str:
+    """Remove the password from a message, should a server or driver ever echo it."""
+    if password:
+        message = message.replace(password, "***")
+    return message
+
+
+def _code_and_message(exc: BaseException) -> tuple[int, str]:
+    args = getattr(exc, "args", ())
+    if isinstance(exc, pymysql.err.Error) and len(args) >= 2 and isinstance(args[0], int):
+        return args[0], str(args[1])
+    return 0, str(exc)
+
+
+def _reason(message: str) -> str:
+    """'connection refused' from "Can't connect to MySQL server on 'h' ([Errno 111] Connection refused)"."""
+    m = re.search(r"\((?:\[Errno [-\d]+\] )?([^()]*)\)\s*$", message)
+    reason = (m.group(1) if m else message).strip()
+    return reason[:1].lower() + reason[1:] if reason else "unknown error"
+
+
+def _scrubbed(err: TargetError, password: str | None) -> TargetError:
+    clean = scrub(err.message, password)
+    return err if clean == err.message else type(err)(clean)
+
+
+def _server_refusal(code: int, params: ConnectionParams) -> TargetError | None:
+    """Errors the server can answer at login or on any statement."""
+    hp, user, db = f"{params.host}:{params.port}", params.username, params.database
+    if code == 1045:
+        return TargetAuthFailed(f'authentication failed for user "{user}" on {hp}: check the user name and password')
+    if code == 1044:
+        return TargetAuthFailed(f'user "{user}" may not access database "{db}" on {hp}')
+    if code == 1049:
+        return TargetDatabaseMissing(f'database "{db}" does not exist on {hp}')
+    if code == 1130:
+        return TargetAuthFailed(f"the server at {hp} does not accept connections from this address "
+                                f'for user "{user}"; ask its administrator to allow it')
+    if code in (1040, 1203, 1226):
+        return TargetUnreachable(f"could not connect to {hp}: the server has no free connection slots "
+                                 f'for user "{user}"')
+    return None
+
+
+def connect_error(exc: BaseException, params: ConnectionParams) -> TargetError:
+    """Turn a failed pymysql.connect into a typed error a user can act on."""
+    code, message = _code_and_message(exc)
+    hp = f"{params.host}:{params.port}"
+    reason = _reason(message)
+    low = message.lower()
+    err = _server_refusal(code, params)
+    if err is not None:
+        pass
+    elif "timed out" in low:
+        err = TargetUnreachable(f"could not connect to {hp}: timeout after {_secs(params.connect_timeout)} s")
+    elif "refused" in low:
+        err = TargetUnreachable(f"could not connect to {hp}: connection refused")
+    elif "name or service not known" in low or "nodename nor servname" in low or "name resolution" in low:
+        err = TargetUnreachable(f'could not connect to {hp}: host name "{params.host}" could not be resolved')
+    elif "no route to host" in low or "network is unreachable" in low:
+        err = TargetUnreachable(f"could not connect to {hp}: no route to host")
+    elif code == 2026 or "ssl" in low or "certificate" in low:
+        err = TargetUnreachable(f"could not connect to {hp}: TLS/SSL failed ({reason}); "
+                                f"check the source's sslmode")
+    elif code in (2006, 2013):
+        err = TargetUnreachable(f"could not connect to {hp}: the server closed the connection ({reason})")
+    else:
+        err = TargetUnreachable(f"could not connect to {hp}: {reason}")
+    return _scrubbed(err, params.password)
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    code, _ = _code_and_message(exc)
+    return (isinstance(exc, (pymysql.err.InterfaceError, OSError))
+            or code in (2006, 2013, 2055, 1927))  # 1927: connection killed (MariaDB)
+
+
+def query_error(exc: BaseException, params: ConnectionParams, what: str) -> TargetError:
+    """Turn a failed catalog query into a typed error. `what` says what we were doing."""
+    code, message = _code_and_message(exc)
+    hp = f"{params.host}:{params.port}"
+    err = _server_refusal(code, params)
+    if err is not None:
+        pass
+    elif code in (1969, 3024):  # MariaDB max_statement_time, MySQL max_execution_time
+        err = TargetTimeout(f"statement timeout after {_secs(params.statement_timeout)} s while {what} "
+                            f"on {hp}; the server may be overloaded or the timeout too short")
+    elif code == 1205:
+        err = TargetTimeout(f"lock timeout after {_secs(params.lock_timeout)} s while {what} on {hp}: "
+                            f"another session holds a conflicting lock")
+    elif is_connection_lost(exc):
+        detail = "no answer within the read timeout" if "timed out" in message.lower() else _reason(message)
+        err = TargetUnreachable(f"lost the connection to {hp} while {what}: {detail}")
+    elif code in (1142, 1143, 1227):
+        err = TargetError(f"permission denied while {what} on {hp}: {message}")
+    else:
+        err = TargetError(f"reading the catalog failed while {what} on {hp}: {message}")
+    return _scrubbed(err, params.password)
+
+
+# --- SQL helpers -------------------------------------------------------------------
+
+def _placeholders(n: int) -> str:
+    return ", ".join(["%s"] * n)
+
+
+def _text(value) -> str | None:
+    """information_schema columns are text, but MySQL 8 returns a few as bytes."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    return value
+
+
+def quote_ident(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def batch_filter(refs: Sequence[TableRef], schema_col: str = "TABLE_SCHEMA",
+                 table_col: str = "TABLE_NAME") -> tuple[str, list[str]]:
+    """`schema IN (...) AND name IN (...)` for a batch, and its parameters.
+    It matches a superset of the batch (every name in every schema, and
+    case-insensitively): callers keep only rows whose exact key is asked for."""
+    schemas = sorted({r.schema for r in refs})
+    names = sorted({r.name for r in refs})
+    sql = f"{schema_col} IN ({_placeholders(len(schemas))}) AND {table_col} IN ({_placeholders(len(names))})"
+    return sql, schemas + names
+
+
+def only_batch(rows: Iterable[Sequence], keys: set[Key]) -> list[Sequence]:
+    """Rows whose first two fields (schema, table) are exactly a key of the batch."""
+    return [r for r in rows if (r[0], r[1]) in keys]
+
+
+# --- the SQL and its row parsers -------------------------------------------------
+
+LIST_TABLES_SQL = """
+SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE
+FROM information_schema.TABLES
+WHERE TABLE_SCHEMA IN ({schemas}) AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED', 'VIEW')
+"""
+
+
+def table_ref_from_row(row: Sequence) -> TableRef | None:
+    """TableRef, or None for a kind we do not crawl (SEQUENCE, TEMPORARY)."""
+    schema, name, table_type = row
+    kind = KINDS.get(table_type)
+    return TableRef(schema=schema, name=name, kind=kind) if kind else None
+
+
+def sort_refs(refs: Iterable[TableRef]) -> list[TableRef]:
+    """By schema then name in code point order (= UTF-8 byte order, like
+    PostgreSQL's "C"), not information_schema's case-insensitive collation."""
+    return sorted(refs, key=lambda r: (r.schema, r.name))
+
+
+DETAILS_SQL = """
+SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COMMENT, TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH
+FROM information_schema.TABLES
+WHERE {filter}
+"""
+
+
+def details_from_row(row: Sequence) -> tuple[Key, dict] | None:
+    """((schema, table), details for assemble), or None for a kind we skip."""
+    schema, name, table_type, comment, rows, data_length, index_length = row
+    kind = KINDS.get(table_type)
+    if kind is None:
+        return None
+    if kind == "view":
+        # A view has no comment; TABLE_COMMENT says "VIEW", or holds an error
+        # message when the view is broken. It has no rows or size of its own.
+        return (schema, name), {"kind": kind, "comment": None, "row_estimate": None, "size_bytes": None}
+    size = None
+    if data_length is not None or index_length is not None:
+        size = int(data_length or 0) + int(index_length or 0)
+    return (schema, name), {
+        "kind": kind,
+        "comment": _text(comment) or None,
+        "row_estimate": int(rows) if rows is not None else None,
+        "size_bytes": size,
+    }
+
+
+COLUMNS_SQL = """
+SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE,
+       COLUMN_DEFAULT, EXTRA, GENERATION_EXPRESSION, COLUMN_COMMENT, DATA_TYPE
+FROM information_schema.COLUMNS
+WHERE {filter}
+"""
+
+# MySQL prints these defaults bare in SHOW CREATE TABLE as well.
+_UNQUOTED_TYPES = frozenset({
+    "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric",
+    "float", "double", "real", "bit",
+})
+
+
+def quote_literal(text: str) -> str:
+    """A string as a MariaDB-style SQL literal: 'it''s', 'a\\\\b'."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def normalise_default(raw: str | None, extra: str, data_type: str, quoted_defaults: bool) -> str | None:
+    """COLUMN_DEFAULT as SQL text, None when the column has no default.
+
+    MariaDB 10.2.7+ already gives SQL text: 'abc' quoted, numbers and
+    expressions bare, and NULL (the word) both for DEFAULT NULL and for a
+    nullable column without a default; a string default 'NULL' arrives
+    quoted, so the two stay apart. MySQL (and older MariaDB) give the bare
+    value; expression defaults are flagged DEFAULT_GENERATED in EXTRA.
+    """
+    raw = _text(raw)
+    if raw is None:
+        return None
+    if quoted_defaults:
+        return None if raw == "NULL" else raw
+    data_type = (data_type or "").lower()
+    if "DEFAULT_GENERATED" in (extra or "").upper():
+        return raw  # CURRENT_TIMESTAMP or an expression, as written by MySQL
+    if raw.upper().startswith("CURRENT_TIMESTAMP") and data_type in ("timestamp", "datetime"):
+        return raw  # MySQL 5.7 does not flag it
+    if data_type in _UNQUOTED_TYPES or (raw.startswith("0x") and "binary" in data_type):
+        return raw
+    return quote_literal(raw)
+
+
+def column_from_row(row: Sequence, quoted_defaults: bool = True) -> tuple[Key, Column]:
+    """((schema, table), Column). A generated column has its expression in
+    `generated` and no default; auto_increment is its `identity`."""
+    schema, table, name, ordinal, col_type, nullable, default, extra, gen_expr, comment, data_type = row
+    extra = _text(extra) or ""
+    gen_expr = _text(gen_expr) or None  # MySQL gives '' for ordinary columns, MariaDB NULL
+    return (schema, table), Column(
+        name=name,
+        ordinal=int(ordinal),
+        type=_text(col_type),
+        nullable=nullable == "YES",
+        default=None if gen_expr else normalise_default(default, extra, data_type, quoted_defaults),
+        comment=_text(comment) or None,
+        identity="auto_increment" if "auto_increment" in extra.lower() else None,
+        generated=gen_expr,
+    )
+
+
+# PRIMARY KEY, UNIQUE and FOREIGN KEY columns, one row per column.
+KEY_COLUMNS_SQL = """
+SELECT TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION, COLUMN_NAME,
+       REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
+FROM information_schema.KEY_COLUMN_USAGE
+WHERE {filter}
+"""
+
+# FK names are unique per database; TABLE_NAME is matched too, in case.
+RULES_SQL = """
+SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE
+FROM information_schema.REFERENTIAL_CONSTRAINTS
+WHERE {filter}
+"""
+
+Rules = dict[tuple[str, str, str], tuple[str, str]]
+
+
+def rules_from_rows(rows: Iterable[Sequence]) -> Rules:
+    """(schema, table, constraint) -> (on_update, on_delete)."""
+    return {(s, t, name): (upd, dele) for s, t, name, upd, dele in rows}
+
+
+def column_list(columns: Iterable[str]) -> str:
+    return ", ".join(quote_ident(c) for c in columns)
+
+
+def keys_from_rows(rows: Iterable[Sequence], rules: Rules):
+    """Group KEY_COLUMN_USAGE rows by constraint; yield ((schema, table), record):
+    PrimaryKey for PRIMARY, ForeignKey for a constraint with a referenced
+    table, Constraint(type="unique") for the rest. Columns in ORDINAL_POSITION
+    order; an FK's referenced columns pair up with its columns row by row."""
+    groups: dict[tuple[str, str, str], list[Sequence]] = {}
+    for row in rows:
+        groups.setdefault((row[0], row[1], row[2]), []).append(row)
+    for (schema, table, name), parts in groups.items():
+        parts.sort(key=lambda r: int(r[3]))
+        columns = [r[4] for r in parts]
+        ref_table = parts[0][6]
+        if name == "PRIMARY" and ref_table is None:
+            yield (schema, table), PrimaryKey(name=name, columns=columns)
+        elif ref_table is not None:
+            on_update, on_delete = rules.get((schema, table, name), ("NO ACTION", "NO ACTION"))
+            yield (schema, table), ForeignKey(
+                name=name, columns=columns, referenced_schema=parts[0][5], referenced_table=ref_table,
+                referenced_columns=[r[7] for r in parts], on_update=on_update, on_delete=on_delete)
+        else:
+            yield (schema, table), Constraint(name=name, type="unique", columns=columns,
+                                              definition=f"UNIQUE ({column_list(columns)})")
+
+
+# MariaDB: CHECK_CONSTRAINTS has TABLE_NAME (10.3.10+). ENFORCED is MySQL's.
+CHECKS_SQL_MARIADB = """
+SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, 'YES'
+FROM information_schema.CHECK_CONSTRAINTS
+WHERE {filter}
+"""
+
+# MySQL 8.0.16+: check names are unique per database; the table comes from
+# TABLE_CONSTRAINTS (real views over the data dictionary, so the join is cheap).
+CHECKS_SQL_MYSQL = """
+SELECT tc.TABLE_SCHEMA, tc.TABLE_NAME, tc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, tc.ENFORCED
+FROM information_schema.TABLE_CONSTRAINTS tc
+JOIN information_schema.CHECK_CONSTRAINTS cc
+  ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
+WHERE tc.CONSTRAINT_TYPE = 'CHECK' AND {filter}
+"""
+
+_IDENT = re.compile(r"`((?:[^`]|``)*)`")
+
+
+def identifiers_in(clause: str) -> list[str]:
+    """Backquoted identifiers of an expression, in order of first appearance."""
+    return list(dict.fromkeys(m.group(1).replace("``", "`") for m in _IDENT.finditer(clause or "")))
+
+
+def check_from_row(row: Sequence, table_columns: Iterable[str]) -> tuple[Key, Constraint]:
+    """((schema, table), Constraint(type="check")). The definition reads as
+    SHOW CREATE TABLE prints it: CHECK (`price` >= 0) on MariaDB, with
+    MySQL's own extra parentheses on MySQL."""
+    schema, table, name, clause, enforced = row
+    clause = _text(clause) or ""
+    known = set(table_columns)
+    definition = f"CHECK ({clause})" + ("" if (enforced or "YES") == "YES" else " NOT ENFORCED")
+    return (schema, table), Constraint(name=name, type="check",
+                                       columns=[c for c in identifiers_in(clause) if c in known],
+                                       definition=definition)
+
+
+STATISTICS_SQL = """
+SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART,
+       COLLATION, INDEX_TYPE, {expression}
+FROM information_schema.STATISTICS
+WHERE {filter}
+"""
+
+
+def statistics_sql(server: Server) -> str:
+    expression = "EXPRESSION" if server.has_index_expressions else "NULL"
+    return STATISTICS_SQL.replace("{expression}", expression)
+
+
+def index_part_sql(column: str | None, sub_part, collation: str | None, expression: str | None) -> str:
+    """`col`, `col`(10), `col` DESC, or (expression) for a functional key part."""
+    if column is None and expression:
+        text = f"({expression})"
+    else:
+        text = quote_ident(column or "")
+        if sub_part is not None:
+            text += f"({int(sub_part)})"
+    if collation == "D":
+        text += " DESC"
+    return text
+
+
+def index_definition(schema: str, table: str, name: str, unique: bool, index_type: str | None,
+                     parts: list[str]) -> str:
+    """A readable CREATE INDEX (or ADD PRIMARY KEY) for an index; `parts` are
+    index_part_sql texts in key order."""
+    target = f"{quote_ident(schema)}.{quote_ident(table)}"
+    index_type = (index_type or "").upper()
+    using = f" USING {index_type}" if index_type in ("BTREE", "HASH", "RTREE") else ""
+    if name == "PRIMARY":
+        return f"ALTER TABLE {target} ADD PRIMARY KEY ({', '.join(parts)}){using}"
+    if index_type in ("FULLTEXT", "SPATIAL"):
+        kind = index_type + " "
+    else:
+        kind = "UNIQUE " if unique else ""
+    return f"CREATE {kind}INDEX {quote_ident(name)} ON {target} ({', '.join(parts)}){using}"
+
+
+def indexes_from_rows(rows: Iterable[Sequence]):
+    """Group STATISTICS rows (one per key part) by index; yield ((schema, table), Index)."""
+    groups: dict[tuple[str, str, str], list[Sequence]] = {}
+    for row in rows:
+        groups.setdefault((row[0], row[1], row[2]), []).append(row)
+    for (schema, table, name), parts in groups.items():
+        parts.sort(key=lambda r: int(r[4]))
+        first = parts[0]
+        unique = int(first[3]) == 0
+        index_type = _text(first[8])
+        columns = [r[5] if r[5] is not None else (_text(r[9]) or "") for r in parts]
+        part_sql = [index_part_sql(r[5], r[6], _text(r[7]), _text(r[9])) for r in parts]
+        yield (schema, table), Index(
+            name=name, columns=columns, unique=unique, method=index_type,
+            definition=index_definition(schema, table, name, unique, index_type, part_sql))
+
+
+def split_keys(records: Iterable[tuple[Key, object]]):
+    """Sort key records into primary keys, foreign keys and the rest."""
+    pks, fks, others = [], [], []
+    for key, record in records:
+        if isinstance(record, PrimaryKey):
+            pks.append((key, record))
+        elif isinstance(record, ForeignKey):
+            fks.append((key, record))
+        else:
+            others.append((key, record))
+    return pks, fks, others
+
+
+# --- the introspector ------------------------------------------------------------
+
+class MySQLIntrospector(Introspector):
+    """Reads information_schema over one read-only pymysql connection.
+
+    Every public method raises only TargetError subclasses. If the session is
+    lost mid-way, it reconnects once (which tells a dropped database apart
+    from a network problem) and retries the query once.
+    """
+
+    def __init__(self, params: ConnectionParams):
+        super().__init__(params)
+        self._conn = None
+        self.server: Server | None = None
+
+    # connection ----------------------------------------------------------------
+
+    def connect(self) -> None:
+        self.close()
+        kwargs = connect_kwargs(self.params)
+        try:
+            conn = pymysql.connect(**kwargs)
+        except DRIVER_ERRORS as exc:
+            raise connect_error(exc, self.params) from None
+        server = parse_server_version(conn.get_server_info())
+        try:
+            with conn.cursor() as cur:
+                for sql, args in session_statements(server, self.params):
+                    cur.execute(sql, args)
+        except DRIVER_ERRORS as exc:
+            _close_quietly(conn)
+            raise query_error(exc, self.params, "setting up a read-only session") from None
+        self._conn, self.server = conn, server
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            _close_quietly(conn)
+
+    # queries -------------------------------------------------------------------
+
+    def _query(self, sql: str, args: Sequence | None = None, what: str = "reading the catalog") -> list[tuple]:
+        """Run one query and fetch all rows; the one place SQL is executed.
+
+        Raises TargetError subclasses only. A lost session is reconnected once
+        (raising TargetDatabaseMissing etc. if the target changed) and the
+        query retried once; a read timeout is not retried.
+        """
+        if self._conn is None:
+            self.connect()
+        for attempt in (1, 2):
+            try:
+                with self._conn.cursor() as cur:
+                    cur.execute(sql, args)
+                    return list(cur.fetchall())
+            except DRIVER_ERRORS as exc:
+                if not is_connection_lost(exc):
+                    raise query_error(exc, self.params, what) from None
+                self.close()
+                if attempt == 2 or "timed out" in str(exc).lower():
+                    raise query_error(exc, self.params, what) from None
+                self.connect()
+        raise AssertionError("unreachable")
+
+    # the interface -------------------------------------------------------------
+
+    def list_tables(self) -> list[TableRef]:
+        schemas = crawled_schemas(self.params)
+        if not schemas:
+            return []
+        sql = LIST_TABLES_SQL.format(schemas=_placeholders(len(schemas)))
+        rows = self._query(sql, schemas, what="listing tables")
+        return sort_refs(r for r in map(table_ref_from_row, rows) if r is not None)
+
+    def describe(self, tables: list[TableRef]) -> list[Table]:
+        if not tables:
+            return []
+        if self._conn is None:
+            self.connect()
+        what = f"describing {len(tables)} tables"
+        keys = {(t.schema, t.name) for t in tables}
+        where, args = batch_filter(tables)
+
+        details = {}
+        for row in only_batch(self._query(DETAILS_SQL.format(filter=where), args, what), keys):
+            found = details_from_row(row)
+            if found is not None:
+                details[found[0]] = found[1]
+        if not details:
+            return []
+
+        columns = [column_from_row(r, self.server.quoted_defaults)
+                   for r in only_batch(self._query(COLUMNS_SQL.format(filter=where), args, what), keys)]
+
+        key_rows = only_batch(self._query(KEY_COLUMNS_SQL.format(filter=where), args, what), keys)
+        rules = {}
+        if any(r[6] is not None for r in key_rows):  # any foreign key in the batch
+            rules_where, _ = batch_filter(tables, schema_col="CONSTRAINT_SCHEMA")
+            rules = rules_from_rows(only_batch(self._query(RULES_SQL.format(filter=rules_where), args, what), keys))
+        pks, fks, uniques = split_keys(keys_from_rows(key_rows, rules))
+
+        checks = []
+        if self.server.has_check_constraints:
+            if self.server.mariadb:
+                sql = CHECKS_SQL_MARIADB.format(filter=batch_filter(tables, "CONSTRAINT_SCHEMA")[0])
+            else:
+                sql = CHECKS_SQL_MYSQL.format(filter=batch_filter(tables, "tc.TABLE_SCHEMA", "tc.TABLE_NAME")[0])
+            names: dict[Key, list[str]] = {}
+            for key, column in columns:
+                names.setdefault(key, []).append(column.name)
+            checks = [check_from_row(r, names.get((r[0], r[1]), []))
+                      for r in only_batch(self._query(sql, args, what), keys)]
+
+        indexes = list(indexes_from_rows(
+            only_batch(self._query(statistics_sql(self.server).format(filter=where), args, what), keys)))
+
+        return assemble(tables, details, columns, primary_keys=pks, foreign_keys=fks,
+                        indexes=indexes, constraints=uniques + checks)
+
+
+def _close_quietly(conn) -> None:
+    try:
+        conn.close()
+    except DRIVER_ERRORS:
+        pass  # closing a broken connection has nothing left to report
