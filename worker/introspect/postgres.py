@@ -109,6 +109,12 @@ def schema_filter(params: ConnectionParams) -> dict:
     return {"include": include or None, "exclude": exclude}
 
 
+def connect_timeout(params: ConnectionParams) -> int:
+    """libpq's connect_timeout in whole seconds: it treats 0 as 'wait forever'
+    and anything below 2 as 2, so say 2 here too and report what applies."""
+    return max(2, int(params.connect_timeout or 0))
+
+
 def connect_kwargs(params: ConnectionParams) -> dict:
     """Arguments for psycopg2.connect."""
     opts = params.options or {}
@@ -129,7 +135,7 @@ def connect_kwargs(params: ConnectionParams) -> dict:
         # silently, but warns about /dev/null). Neither may reach a target.
         "password": params.password or "",
         "passfile": NO_PASSFILE,
-        "connect_timeout": max(1, int(params.connect_timeout)),
+        "connect_timeout": connect_timeout(params),
         "sslmode": sslmode,
         "application_name": "metacrawl",
         "options": session_options(params),
@@ -190,7 +196,7 @@ def connect_error(message: str, params: ConnectionParams) -> TargetError:
     elif "permission denied for database" in low:
         err = TargetAuthFailed(f'user "{user}" may not connect to database "{db}" on {hp} (no CONNECT privilege)')
     elif "timeout expired" in low:
-        err = TargetUnreachable(f"could not connect to {hp}: timeout after {_secs(params.connect_timeout)} s")
+        err = TargetUnreachable(f"could not connect to {hp}: timeout after {connect_timeout(params)} s")
     elif "connection refused" in low:
         err = TargetUnreachable(f"could not connect to {hp}: connection refused")
     elif "could not translate host name" in low:
@@ -200,6 +206,9 @@ def connect_error(message: str, params: ConnectionParams) -> TargetError:
     elif "does not support ssl" in low:
         err = TargetUnreachable(f"could not connect to {hp}: the server does not support SSL, "
                                 f"but the source's sslmode requires it")
+    elif "invalid response to ssl negotiation" in low or "expected authentication request" in low:
+        err = TargetUnreachable(f"could not connect to {hp}: the server there does not speak the PostgreSQL "
+                                f"protocol (wrong port?)")
     elif "too many clients" in low or "too many connections" in low:
         err = TargetUnreachable(f"could not connect to {hp}: the server has no free connection slots")
     else:
