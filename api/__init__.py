@@ -57,15 +57,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     jwt.init_app(app)
     auth_hooks.register(jwt)
 
-    from . import docs, health
+    from . import docs, health, metrics
     from .auth.routes import blp as auth_blp
     from .catalog_reads.routes import blp as reads_blp
+    from .changes.routes import blp as changes_blp
     from .crawls.routes import blp as crawls_blp
     from .sources.routes import blp as sources_blp
-    for blp in (auth_blp, sources_blp, crawls_blp, reads_blp):
+    for blp in (auth_blp, sources_blp, crawls_blp, reads_blp, changes_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)
     app.register_blueprint(docs.blp)
+    app.register_blueprint(metrics.blp)
 
     @app.teardown_appcontext
     def remove_session(exc=None):

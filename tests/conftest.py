@@ -55,7 +55,8 @@ def test_env(catalog_url):
     return {"METACRAWL_ENV": "test", "METACRAWL_CATALOG_URL": catalog_url, "METACRAWL_REDIS_URL": REDIS_URL,
             "METACRAWL_BATCH_SIZE": "7", "METACRAWL_LOG_JSON": "1",
             # short enough for the statement-timeout test; lock waits outlast it on purpose
-            "METACRAWL_STATEMENT_TIMEOUT": "3", "METACRAWL_LOCK_TIMEOUT": "30"}
+            "METACRAWL_STATEMENT_TIMEOUT": "3", "METACRAWL_LOCK_TIMEOUT": "30",
+            "METACRAWL_SCHEDULE_JITTER_SECONDS": "0"}
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,8 @@ from sqlalchemy import select, text
 
 from catalog.crawl_write import apply_crawl, stage_batch
 from catalog.db import Session, transaction
-from catalog.jobs import drop_staging, fail_job
+from catalog.jobs import create_job, drop_staging, fail_job
+from catalog.schedules import next_run
 from catalog.models import CrawlJob, Source
 from catalog.vault import VaultError
 
@@ -194,3 +195,36 @@ def reap() -> None:
               "start a new crawl")
     for job_id in stuck:
         finish.delay(job_id)
+
+
+@app.task(name="crawl.dispatch_due")
+def dispatch_due() -> int:
+    """Queue a crawl of every source whose cron time has come.
+
+    Due sources are claimed with FOR UPDATE SKIP LOCKED and their next time is
+    advanced in the same transaction, so two beat processes started by mistake
+    still queue one crawl per due source; a source with a crawl already queued
+    or running is skipped (create_job). Each gets a stable jitter so a
+    thousand sources due at 02:00 do not all start the same second.
+    """
+    settings = runtime.settings()
+    queued = []
+    try:
+        with transaction() as session:
+            due = session.execute(text(
+                "SELECT id, schedule FROM sources WHERE next_crawl_at <= now() ORDER BY next_crawl_at "
+                "LIMIT 1000 FOR UPDATE SKIP LOCKED")).all()
+            for source_id, schedule in due:
+                session.execute(text("UPDATE sources SET next_crawl_at = :next WHERE id = :id"),
+                                {"id": source_id, "next": next_run(schedule)})
+                job, created = create_job(session, source_id, "schedule")
+                if created:
+                    queued.append((job.id, source_id))
+    finally:
+        Session.remove()
+    for job_id, source_id in queued:
+        jitter = (source_id * 7919) % (settings.schedule_jitter_seconds + 1)
+        plan.apply_async(args=[job_id], countdown=jitter)
+    if queued:
+        log.info("dispatched %d scheduled crawls", len(queued))
+    return len(queued)

@@ -7,6 +7,7 @@ from urllib.parse import quote, unquote
 from flask import Response, request, stream_with_context
 from flask_jwt_extended import current_user
 from flask_smorest import abort
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from catalog import reads
@@ -16,7 +17,7 @@ from catalog.search import search
 
 from ..extensions import Blueprint
 from ..ownership import owned_source
-from ..pagination import decode_cursor, encode_cursor, next_link_headers
+from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
 from ..queue import crawl_ref
 from .freshness import cached, conditional_json, version_tag
 from .schemas import ExportArgs, SchemaArgs, SchemaPageSchema, SearchArgs, SearchResultSchema, TableSchema
@@ -90,6 +91,14 @@ def table(source_id, qualified):
     """One table in full. Percent-encode a '/' inside a schema or table name (%2F)"""
     source = owned_source(source_id)
     segments = _raw_path_segments(f"/sources/{source_id}/tables/")
+    if len(segments) == 3 and segments[2] == "history":  # a name with an encoded '/' missed the history route
+        from ..changes.routes import ChangePageSchema, history_page
+        try:
+            args = PageArgs().load(request.args)
+        except ValidationError as e:
+            abort(422, errors={"query": e.messages})
+        body, headers = history_page(args, source_id, segments[:2])
+        return ChangePageSchema().dump(body), 200, headers
     if len(segments) != 2 or not all(segments) or any("\x00" in s for s in segments):
         abort(404, message="expected /tables/{schema}/{table}, with '/' inside a name sent as %2F")
     schema_name, table_name = segments

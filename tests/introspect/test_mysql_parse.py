@@ -110,6 +110,10 @@ def test_batch_filter_binds_every_name():
     sql, args = batch_filter(refs, "CONSTRAINT_SCHEMA")
     assert sql == "CONSTRAINT_SCHEMA IN (%s, %s) AND TABLE_NAME IN (%s, %s)"
     assert args == ["a", "b", "t1", "t2"]
+    sql, _ = batch_filter(refs, collate=MARIADB.name_collate)
+    assert sql == ("TABLE_SCHEMA COLLATE utf8mb3_bin IN (%s, %s) "
+                   "AND TABLE_NAME COLLATE utf8mb3_bin IN (%s, %s)")
+    assert MYSQL8.name_collate == ""
 
 
 def test_only_batch_keeps_exact_keys():

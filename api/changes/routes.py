@@ -1,0 +1,80 @@
+"""What changed, crawl by crawl."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_smorest import abort
+
+from catalog.changes import change_events, table_id
+from catalog.db import Session
+
+from ..catalog_reads.routes import _raw_path_segments
+from ..extensions import Blueprint
+from ..ownership import owned_source
+from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
+from ..queue import crawl_url
+
+blp = Blueprint("changes", __name__, url_prefix="/api/v1", description="Schema change history")
+
+
+class ChangesArgs(PageArgs):
+    since = ma.fields.AwareDateTime(default_timezone=None, metadata={
+        "description": "Only changes seen at or after this time (ISO 8601 with a timezone)."})
+
+
+class ChangeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    event = ma.fields.String(metadata={"description": "source_crawled (a first crawl's baseline), table_added, "
+                                                      "table_changed or table_removed"})
+    schema = ma.fields.String(attribute="schema_name", allow_none=True)
+    table = ma.fields.String(attribute="table_name", allow_none=True)
+    details = ma.fields.Dict(allow_none=True, metadata={
+        "description": "For table_changed: columns_added/removed/altered, primary_key, foreign_keys_added/"
+                       "removed, indexes_added/removed, constraints_added/removed, comment, kind."})
+    crawl_id = ma.fields.Integer()
+    crawl_url = ma.fields.Function(lambda e: crawl_url(e["crawl_id"]))
+    occurred_at = ma.fields.DateTime()
+
+
+class ChangePageSchema(ma.Schema):
+    changes = ma.fields.List(ma.fields.Nested(ChangeSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+def _page(args, scope: str, **filters):
+    before = decode_cursor(scope, args["cursor"], 1)
+    rows = change_events(Session, before_id=before[0] if before else None, limit=args["limit"] + 1, **filters)
+    more = len(rows) > args["limit"]
+    rows = rows[:args["limit"]]
+    next_cursor = encode_cursor(scope, [rows[-1]["id"]]) if more else None
+    return {"changes": rows, "next_cursor": next_cursor}, next_link_headers(next_cursor)
+
+
+@blp.get("/sources/<int:source_id>/changes")
+@blp.login_required
+@blp.arguments(ChangesArgs, location="query")
+@blp.response(200, ChangePageSchema)
+@blp.alt_response(404, description="No such source of yours")
+def source_changes(args, source_id):
+    """What changed in a source, newest first"""
+    owned_source(source_id)
+    return _page(args, f"changes:{source_id}:{args.get('since')}", source_id=source_id, since=args.get("since"))
+
+
+@blp.get("/sources/<int:source_id>/tables/<schema>/<table>/history")
+@blp.login_required
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, ChangePageSchema)
+@blp.alt_response(404, description="No such source of yours, or no such table")
+def table_history(args, source_id, schema, table):
+    """One table's change history, newest first; also for removed tables"""
+    return history_page(args, source_id, _raw_path_segments(f"/sources/{source_id}/tables/")[:-1])
+
+
+def history_page(args, source_id, segments):
+    owned_source(source_id)
+    if len(segments) != 2 or any("\x00" in s for s in segments):
+        abort(404, message="expected {schema}/{table}/history, with '/' inside a name sent as %2F")
+    tid = table_id(Session, source_id, *segments)
+    if tid is None:
+        abort(404, message=f"table {segments[0]}.{segments[1]} has never been in the catalog of source {source_id}")
+    return _page(args, f"history:{tid}", source_id=source_id, table_id=tid)
