@@ -94,3 +94,16 @@ def test_metrics_reflect_a_finished_crawl(alice, worker, rich_pg, client):
     assert "metacrawl_tables_crawled 9.0" in body
     assert f'metacrawl_source_last_success_age_seconds{{source_id="{source["id"]}"}}' in body
     assert "metacrawl_crawl_duration_seconds_count 1.0" in body and "metacrawl_queue_length" in body
+
+
+def test_crawl_logs_are_json_with_job_id_and_no_secret(alice, worker, rich_pg):
+    import json as _json
+    from .test_crawl import SECRET
+    source = pg_source(alice, rich_pg)
+    job = wait_for_crawl(alice, source["crawl"]["url"])
+    log = worker.log()
+    assert SECRET not in log
+    lines = [_json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    mine = [entry for entry in lines if entry.get("job_id") == job["id"]]
+    assert {"crawl planning", "crawl succeeded"} <= {m["message"].split(":")[0] for m in mine}
+    assert all({"ts", "level", "logger", "message"} <= set(m) for m in mine)

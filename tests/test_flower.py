@@ -1,0 +1,76 @@
+"""Flower, started for real, lists crawl tasks by name with ids only."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from .conftest import ROOT, wait_for_crawl
+from .targets import pg_database, pg_execute
+from .test_crawl import SECRET, pg_source
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, auth: str | None):
+    req = urllib.request.Request(url)
+    if auth:
+        req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return r.status, r.read().decode()
+
+
+@pytest.fixture
+def flower(test_env, tmp_path):
+    port = _free_port()
+    env = {**os.environ, **test_env, "METACRAWL_FLOWER_USER": "ops", "METACRAWL_FLOWER_PASSWORD": "flower-pw"}
+    log = open(tmp_path / "flower.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "worker.app", "flower",
+                             "--conf=worker/flowerconfig.py", f"--port={port}", "--address=127.0.0.1"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            _get(f"{base}/healthcheck", None)
+            break
+        except OSError:
+            time.sleep(0.3)
+    time.sleep(1)  # let it subscribe to the event stream
+    yield base
+    proc.terminate()
+    proc.wait(10)
+    log.close()
+
+
+def test_flower_lists_crawl_tasks_by_name_without_secrets(alice, worker, flower):
+    with pytest.raises(urllib.error.HTTPError) as denied:
+        _get(f"{flower}/api/tasks", None)
+    assert denied.value.code == 401
+    with pg_database() as name:
+        pg_execute(name, "CREATE TABLE t (id int)")
+        source = pg_source(alice, name)
+        job = wait_for_crawl(alice, source["crawl"]["url"])
+    deadline, tasks = time.time() + 20, {}
+    while time.time() < deadline:
+        status, body = _get(f"{flower}/api/tasks", "ops:flower-pw")
+        tasks = json.loads(body)
+        names = {t["name"] for t in tasks.values()}
+        if {"crawl.plan", "crawl.batch", "crawl.finish"} <= names:
+            break
+        time.sleep(0.5)
+    assert {"crawl.plan", "crawl.batch", "crawl.finish"} <= {t["name"] for t in tasks.values()}
+    plan = next(t for t in tasks.values() if t["name"] == "crawl.plan" and str(job["id"]) in t["args"])
+    assert plan["args"] == f"({job['id']},)" or plan["args"] == f"[{job['id']}]"
+    assert SECRET not in body
