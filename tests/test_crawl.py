@@ -126,10 +126,14 @@ def test_mariadb_several_databases(alice, worker, catalog_url):
                 FOREIGN KEY (customer_id) REFERENCES `{db1}`.`customers` (id) ON UPDATE CASCADE);
             CREATE VIEW `{db2}`.`v_orders` AS SELECT id FROM `{db2}`.`orders`;""")
         p = mysql_params()
+        reader = "mc_reader_" + db1[-6:]
+        mysql_execute(f"CREATE USER '{reader}'@'%' IDENTIFIED BY '{SECRET}';"
+                      f"CREATE USER '{reader}'@'localhost' IDENTIFIED BY '{SECRET}';"
+                      + "".join(f"GRANT SELECT, REFERENCES ON `{d}`.* TO '{reader}'@'{h}';"
+                                for d in (db1, db2) for h in ("%", "localhost")))
         r = alice.post("/api/v1/sources", json={
             "name": "maria", "engine": "mariadb", "host": p["host"], "port": p["port"], "database": db1,
-            "username": p["username"], "password": p["password"] or "unused",
-            "options": {"include_schemas": [db1, db2]}})
+            "username": reader, "password": SECRET, "options": {"include_schemas": [db1, db2]}})
         assert r.status_code == 201, r.get_json()
         job = wait_for_crawl(alice, r.get_json()["crawl"]["url"])
         assert job["state"] == "succeeded", job
@@ -141,6 +145,7 @@ def test_mariadb_several_databases(alice, worker, catalog_url):
         fk = stored[(db2, "orders")]["foreign_keys"][0]
         assert (fk["referenced_schema"], fk["referenced_table"], fk["on_update"]) == (db1, "customers", "CASCADE")
         assert stored[(db2, "v_orders")]["kind"] == "view"
+        mysql_execute(f"DROP USER '{reader}'@'%'; DROP USER '{reader}'@'localhost';")
 
 
 # --- job control ---

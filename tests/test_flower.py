@@ -12,7 +12,9 @@ import urllib.request
 
 import pytest
 
-from .conftest import ROOT, wait_for_crawl
+import redis
+
+from .conftest import REDIS_URL, ROOT, ApiUser, Worker, wait_for_crawl
 from .targets import pg_database, pg_execute
 from .test_crawl import SECRET, pg_source
 
@@ -31,10 +33,21 @@ def _get(url: str, auth: str | None):
         return r.status, r.read().decode()
 
 
+FLOWER_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/10"
+
+
 @pytest.fixture
-def flower(test_env, tmp_path):
+def flower_env(test_env):
+    redis.Redis.from_url(FLOWER_REDIS_URL).flushdb()
+    yield {**test_env, "METACRAWL_REDIS_URL": FLOWER_REDIS_URL}
+    redis.Redis.from_url(FLOWER_REDIS_URL).flushdb()
+
+
+@pytest.fixture
+def flower(flower_env, tmp_path):
+    """Flower and a worker of its own on a broker database of their own."""
     port = _free_port()
-    env = {**os.environ, **test_env, "METACRAWL_FLOWER_USER": "ops", "METACRAWL_FLOWER_PASSWORD": "flower-pw"}
+    env = {**os.environ, **flower_env, "METACRAWL_FLOWER_USER": "ops", "METACRAWL_FLOWER_PASSWORD": "flower-pw"}
     log = open(tmp_path / "flower.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "worker.app", "flower",
                              "--conf=worker/flowerconfig.py", f"--port={port}", "--address=127.0.0.1"],
@@ -48,13 +61,19 @@ def flower(test_env, tmp_path):
         except OSError:
             time.sleep(0.3)
     time.sleep(1)  # let it subscribe to the event stream
+    worker = Worker(flower_env, tmp_path / "worker.log").start()
     yield base
+    worker.stop()
     proc.terminate()
     proc.wait(10)
     log.close()
 
 
-def test_flower_lists_crawl_tasks_by_name_without_secrets(alice, worker, flower):
+def test_flower_lists_crawl_tasks_by_name_without_secrets(settings, flower):
+    from dataclasses import replace
+
+    from api import create_app
+    alice = ApiUser(create_app(replace(settings, redis_url=FLOWER_REDIS_URL)).test_client(), "olga@example.com")
     with pytest.raises(urllib.error.HTTPError) as denied:
         _get(f"{flower}/api/tasks", None)
     assert denied.value.code == 401

@@ -288,6 +288,16 @@ def test_describe_keeps_batch_order_and_tolerates_unknown_tables(target):
     assert [(t.schema, t.name) for t in tables] == [(h, "orders"), (m, "Parent Table")]
 
 
+def test_impossible_names_match_nothing(target):
+    h = target["hyphen"]
+    options = {"include_schemas": ["db😀", h]}
+    with MySQLIntrospector(make_params(h, options=options)) as intro:
+        assert [r.name for r in intro.list_tables()] == ["open orders", "orders"]
+        assert intro.describe([TableRef("db😀", "t", "table")]) == []
+        tables = intro.describe([TableRef(h, "t😀", "table"), TableRef(h, "orders", "table")])
+    assert [t.name for t in tables] == ["orders"]
+
+
 def test_table_dropped_after_listing_is_absent():
     with mysql_databases(1) as (db,):
         mysql_execute("CREATE TABLE keep_me (a int); CREATE TABLE drop_me (b int);"
@@ -399,7 +409,8 @@ def test_wrong_password():
         with pytest.raises(TargetAuthFailed) as info:
             MySQLIntrospector(params).connect()
     message = str(info.value)
-    assert user in message and "authentication failed" in message
+    assert message == (f"authentication failed for user {user} on {params.host}:{params.port}: "
+                       f"check the user name and password")
     assert SECRET not in message and SECRET not in repr(info.value)
 
 
@@ -471,7 +482,7 @@ def test_lost_connection_is_reconnected_once():
     with MySQLIntrospector(make_params("test")) as intro:
         first_id = intro._query("SELECT CONNECTION_ID()")[0][0]
         mysql_execute(f"KILL {first_id}")
-        time.sleep(0.2)
+        time.sleep(0.5)
         assert intro._query("SELECT 1") == [(1,)]
         assert intro._query("SELECT CONNECTION_ID()")[0][0] != first_id
         assert intro._query("SELECT @@session.tx_read_only") == [(1,)]  # the new session is set up too

@@ -37,6 +37,7 @@ from worker.introspect.mysql import (
     normalise_default,
     only_batch,
     parse_server_version,
+    possible_name,
     query_error,
     quote_ident,
     quote_literal,
@@ -98,6 +99,12 @@ def test_crawled_schemas_include_exclude_and_system():
     assert crawled_schemas(params(database="mysql")) == []
     assert crawled_schemas(params(options={"include_schemas": "only"})) == ["only"]
     assert crawled_schemas(params(options={"exclude_schemas": ["shop"]})) == []
+
+
+def test_names_beyond_the_bmp_cannot_exist():
+    assert possible_name("Mixed Case-`x`") and possible_name("é✓")
+    assert not possible_name("db😀") and not possible_name("")
+    assert crawled_schemas(params(options={"include_schemas": ["db😀", "ok"]})) == ["ok"]
 
 
 def test_crawled_schemas_rejects_non_lists():
@@ -295,7 +302,8 @@ def test_identifiers_in():
 def test_check_from_row_mariadb():
     key, c = check_from_row(("s", "t", "chk", "`amount` >= 0 and `nope` is null", "YES"), ["id", "amount"])
     assert key == ("s", "t")
-    assert c == Constraint(name="chk", type="check", columns=["amount"], definition="CHECK (`amount` >= 0 and `nope` is null)")
+    assert c == Constraint(name="chk", type="check", columns=["amount"],
+                           definition="CHECK (`amount` >= 0 and `nope` is null)")
 
 
 def test_check_from_row_mysql_not_enforced():
@@ -411,7 +419,7 @@ def op(code, message):
      TargetUnreachable, "the server closed the connection"),
     (op(2026, "SSL is required but the server doesn't support it"), TargetUnreachable, "sslmode"),
     (op(1045, "Access denied for user 'x'@'10.0.0.9' (using password: YES)"),
-     TargetAuthFailed, 'authentication failed for user "x" on db.example:3306'),
+     TargetAuthFailed, "authentication failed for user x on db.example:3306: check the user name and password"),
     (op(1044, "Access denied for user 'x'@'%' to database 'shop'"), TargetAuthFailed, 'database "shop"'),
     (op(1130, "Host '10.0.0.9' is not allowed to connect to this MariaDB server"),
      TargetAuthFailed, "does not accept connections"),

@@ -321,7 +321,8 @@ def test_awkward_names_survive_exactly(described):
     assert [c.name for c in t.columns] == ["has space", 'quote"d', "dot.ted", "Mixed Case"]
     assert col(t, "dot.ted").type == '"Mixed Case"."Odd ""Enum"""'  # format_type quotes what needs it
     assert t.primary_key == PrimaryKey("with-hyphen_pkey", ["has space"])
-    for key in [("Mixed Case", 'quote"d'), ("with-hyphen", "has space"), ("public", "dot.ted"), ("public", "Mixed Case")]:
+    others = [("Mixed Case", 'quote"d'), ("with-hyphen", "has space"), ("public", "dot.ted"), ("public", "Mixed Case")]
+    for key in others:
         assert tables[key].columns == [Column("id", 1, "integer", nullable=True)]
 
 
@@ -331,21 +332,22 @@ def test_never_analyzed_table_has_unknown_size_and_rows(described):
     assert t.row_estimate is None and t.size_bytes is None
 
 
-def test_foreign_table(target):
-    try:
-        pg_execute(target, "CREATE EXTENSION IF NOT EXISTS postgres_fdw")
-    except psycopg2.Error as exc:
-        pytest.skip(f"postgres_fdw not available: {exc}")
-    pg_execute(target, """
-        CREATE SERVER IF NOT EXISTS loopback FOREIGN DATA WRAPPER postgres_fdw OPTIONS (dbname 'postgres');
-        CREATE FOREIGN TABLE archive.remote_things (id integer NOT NULL, name text) SERVER loopback
-            OPTIONS (table_name 'nothing_here');
-        COMMENT ON FOREIGN TABLE archive.remote_things IS 'elsewhere';
-    """)
-    with PostgresIntrospector(make_params(target, options={"include_schemas": ["archive"]})) as intro:
-        refs = intro.list_tables()
-        assert TableRef("archive", "remote_things", "foreign_table") in refs
-        [t] = intro.describe([TableRef("archive", "remote_things", "foreign_table")])
+def test_foreign_table():
+    with pg_database("mc_pgi") as db:
+        try:
+            pg_execute(db, "CREATE EXTENSION postgres_fdw")
+        except psycopg2.Error as exc:
+            pytest.skip(f"postgres_fdw not available: {exc}")
+        pg_execute(db, """
+            CREATE SERVER loopback FOREIGN DATA WRAPPER postgres_fdw OPTIONS (dbname 'postgres');
+            CREATE FOREIGN TABLE public.remote_things (id integer NOT NULL, name text) SERVER loopback
+                OPTIONS (table_name 'nothing_here');
+            COMMENT ON FOREIGN TABLE public.remote_things IS 'elsewhere';
+        """)
+        with PostgresIntrospector(make_params(db)) as intro:
+            refs = intro.list_tables()
+            assert refs == [TableRef("public", "remote_things", "foreign_table")]
+            [t] = intro.describe(refs)
     assert t.kind == "foreign_table" and t.comment == "elsewhere" and t.size_bytes is None
     assert [(c.name, c.type, c.nullable) for c in t.columns] == [("id", "integer", False), ("name", "text", True)]
 

@@ -165,7 +165,8 @@ def test_unique_check_and_exclusion_constraints():
     ]
     got = [record for _, record in constraints_from_rows(rows, NAMES)]
     assert got == [
-        Constraint(name="uq", type="unique", columns=["region", "order no"], definition="UNIQUE (region, \"order no\")"),
+        Constraint(name="uq", type="unique", columns=["region", "order no"],
+                   definition="UNIQUE (region, \"order no\")"),
         Constraint(name="ck", type="check", columns=["id"], definition="CHECK ((id > 0))"),
         Constraint(name="ck_const", type="check", columns=[], definition="CHECK (true)"),
         Constraint(name="ex", type="exclusion", columns=["tsrange(a, b)"],
@@ -184,7 +185,8 @@ def test_internal_clones_of_a_foreign_key_to_a_partitioned_table_are_dropped():
         con_row(202, "f", [2], name="t_rid_fkey2", parent=200, ref=("public", "r2", ["id"])),
         con_row(203, "f", [2], name="t_rid_fkey", reloid=8, parent=200, ref=ref),
     ]
-    got = [(oid, record.name, record.referenced_table) for oid, record in constraints_from_rows(rows, {(8, 2): "rid", **NAMES})]
+    names = {(8, 2): "rid", **NAMES}
+    got = [(oid, record.name, record.referenced_table) for oid, record in constraints_from_rows(rows, names)]
     assert got == [(7, "t_rid_fkey", "r"), (8, "t_rid_fkey", "r")]
 
 

@@ -163,7 +163,15 @@ def crawled_schemas(params: ConnectionParams) -> list[str]:
     exclude = set(_name_list(opts.get("exclude_schemas"), "exclude_schemas"))
     # information_schema & co. match case-insensitively whatever the file system.
     return [s for s in dict.fromkeys(include)
-            if s and s not in exclude and s.lower() not in SYSTEM_SCHEMAS]
+            if possible_name(s) and s not in exclude and s.lower() not in SYSTEM_SCHEMAS]
+
+
+def possible_name(name: str) -> bool:
+    """Whether a database or table could have this name. Identifiers are
+    utf8mb3 (no character beyond U+FFFF) on both engines; binding such a
+    name against the COLLATE utf8mb3_bin filter would be an error, and it
+    matches nothing anyway."""
+    return bool(name) and all(ord(c) <= 0xFFFF for c in name)
 
 
 class _PinnedHostnameContext(ssl.SSLContext):
@@ -270,20 +278,21 @@ def _scrubbed(err: TargetError, password: str | None) -> TargetError:
 
 
 def _server_refusal(code: int, params: ConnectionParams) -> TargetError | None:
-    """Errors the server can answer at login or on any statement."""
+    """Errors the server can answer at login or on any statement. The user
+    name is written bare ("for user x"), as MySQL users read it."""
     hp, user, db = f"{params.host}:{params.port}", params.username, params.database
     if code == 1045:
-        return TargetAuthFailed(f'authentication failed for user "{user}" on {hp}: check the user name and password')
+        return TargetAuthFailed(f"authentication failed for user {user} on {hp}: check the user name and password")
     if code == 1044:
-        return TargetAuthFailed(f'user "{user}" may not access database "{db}" on {hp}')
+        return TargetAuthFailed(f'user {user} may not access database "{db}" on {hp}')
     if code == 1049:
         return TargetDatabaseMissing(f'database "{db}" does not exist on {hp}')
     if code == 1130:
         return TargetAuthFailed(f"the server at {hp} does not accept connections from this address "
-                                f'for user "{user}"; ask its administrator to allow it')
+                                f"for user {user}; ask its administrator to allow it")
     if code in (1040, 1203, 1226):
         return TargetUnreachable(f"could not connect to {hp}: the server has no free connection slots "
-                                 f'for user "{user}"')
+                                 f"for user {user}")
     return None
 
 
@@ -671,7 +680,9 @@ class MySQLIntrospector(Introspector):
         kwargs = connect_kwargs(self.params)
         try:
             conn = pymysql.connect(**kwargs)
-        except DRIVER_ERRORS as exc:
+        except (*DRIVER_ERRORS, RuntimeError, ValueError) as exc:
+            # RuntimeError: an auth plugin pymysql cannot speak without an
+            # optional package; ValueError: arguments pymysql rejects.
             raise connect_error(exc, self.params) from None
         server = parse_server_version(conn.get_server_info())
         try:
@@ -726,51 +737,44 @@ class MySQLIntrospector(Introspector):
         return sort_refs(r for r in map(table_ref_from_row, rows) if r is not None)
 
     def describe(self, tables: list[TableRef]) -> list[Table]:
-        if not tables:
+        wanted = [t for t in tables if possible_name(t.schema) and possible_name(t.name)]
+        if not wanted:
             return []
         if self._conn is None:
             self.connect()
-        what = f"describing {len(tables)} tables"
-        keys = {(t.schema, t.name) for t in tables}
-        collate = self.server.name_collate
-        where, args = batch_filter(tables, collate=collate)
+        batch = (wanted, {(t.schema, t.name) for t in wanted}, f"describing {len(wanted)} tables")
 
-        details = {}
-        for row in only_batch(self._query(DETAILS_SQL.format(filter=where), args, what), keys):
-            found = details_from_row(row)
-            if found is not None:
-                details[found[0]] = found[1]
+        details = dict(d for d in map(details_from_row, self._batch_rows(DETAILS_SQL, *batch)) if d)
         if not details:
-            return []
-
-        columns = [column_from_row(r, self.server.quoted_defaults)
-                   for r in only_batch(self._query(COLUMNS_SQL.format(filter=where), args, what), keys)]
-
-        key_rows = only_batch(self._query(KEY_COLUMNS_SQL.format(filter=where), args, what), keys)
+            return []  # all gone since listing: skip the other queries
+        columns = [column_from_row(r, self.server.quoted_defaults) for r in self._batch_rows(COLUMNS_SQL, *batch)]
+        key_rows = self._batch_rows(KEY_COLUMNS_SQL, *batch)
         rules = {}
-        if any(r[6] is not None for r in key_rows):  # any foreign key in the batch
-            rules_where, _ = batch_filter(tables, "CONSTRAINT_SCHEMA", collate=collate)
-            rules = rules_from_rows(only_batch(self._query(RULES_SQL.format(filter=rules_where), args, what), keys))
+        if any(r[6] is not None for r in key_rows):  # a foreign key in the batch
+            rules = rules_from_rows(self._batch_rows(RULES_SQL, *batch, schema_col="CONSTRAINT_SCHEMA"))
         pks, fks, uniques = split_keys(keys_from_rows(key_rows, rules))
-
-        checks = []
-        if self.server.has_check_constraints:
-            if self.server.mariadb:
-                sql = CHECKS_SQL_MARIADB.format(filter=batch_filter(tables, "CONSTRAINT_SCHEMA", collate=collate)[0])
-            else:
-                sql = CHECKS_SQL_MYSQL.format(
-                    filter=batch_filter(tables, "tc.TABLE_SCHEMA", "tc.TABLE_NAME", collate=collate)[0])
-            names: dict[Key, list[str]] = {}
-            for key, column in columns:
-                names.setdefault(key, []).append(column.name)
-            checks = [check_from_row(r, names.get((r[0], r[1]), []))
-                      for r in only_batch(self._query(sql, args, what), keys)]
-
-        indexes = list(indexes_from_rows(
-            only_batch(self._query(statistics_sql(self.server).format(filter=where), args, what), keys)))
-
+        checks = self._checks(batch, columns)
+        indexes = list(indexes_from_rows(self._batch_rows(statistics_sql(self.server), *batch)))
         return assemble(tables, details, columns, primary_keys=pks, foreign_keys=fks,
                         indexes=indexes, constraints=uniques + checks)
+
+    def _batch_rows(self, sql: str, tables: list[TableRef], keys: set[Key], what: str,
+                    schema_col: str = "TABLE_SCHEMA", table_col: str = "TABLE_NAME") -> list[Sequence]:
+        """Run a `{filter}` query for the batch; keep the rows of its exact tables."""
+        where, args = batch_filter(tables, schema_col, table_col, self.server.name_collate)
+        return only_batch(self._query(sql.format(filter=where), args, what), keys)
+
+    def _checks(self, batch, columns: list[tuple[Key, Column]]) -> list[tuple[Key, Constraint]]:
+        if not self.server.has_check_constraints:
+            return []
+        if self.server.mariadb:
+            rows = self._batch_rows(CHECKS_SQL_MARIADB, *batch, schema_col="CONSTRAINT_SCHEMA")
+        else:
+            rows = self._batch_rows(CHECKS_SQL_MYSQL, *batch, schema_col="tc.TABLE_SCHEMA", table_col="tc.TABLE_NAME")
+        names: dict[Key, list[str]] = {}
+        for key, column in columns:
+            names.setdefault(key, []).append(column.name)
+        return [check_from_row(r, names.get((r[0], r[1]), [])) for r in rows]
 
 
 def _close_quietly(conn) -> None:
