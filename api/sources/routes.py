@@ -133,5 +133,9 @@ class SourceById(MethodView):
     @blp.alt_response(404, description="No such source of yours")
     def delete(self, source_id):
         """Forget a source, its credentials, crawls and catalog"""
-        Session.delete(owned_source(source_id))
+        source = owned_source(source_id)
+        # Lock its jobs before the source, the order the worker uses (job, then
+        # source), so deleting during a crawl cannot deadlock with it.
+        Session.execute(select(CrawlJob.id).where(CrawlJob.source_id == source_id).with_for_update())
+        Session.delete(source)
         Session.commit()
