@@ -7,7 +7,7 @@ separately, the same read plus a COPY of every column row into a plain table
 before and dropped after: read_copy_seconds. A crawl cannot beat these.
 
 Usage:
-    python -m bench.floor --database bench_10k [--url postgresql://postgres@127.0.0.1:5432/postgres]
+    python -m bench.floor --database bench_10k [--repeat 3] [--url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 from __future__ import annotations
 
@@ -160,12 +160,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", required=True)
     parser.add_argument("--url", default=PG_URL, help="server URL (the database is replaced by --database)")
+    parser.add_argument("--repeat", type=int, default=1, help="measure this many times (one column each)")
     args = parser.parse_args(argv)
 
-    result = measure_floor(args.url, args.database)
+    results = [measure_floor(args.url, args.database) for _ in range(args.repeat)]
     print(f"floor of {args.database}")
     for key in ("tables", "columns", "constraints", "indexes", "read_seconds", "read_copy_seconds"):
-        print(f"  {key:<18} {result[key]:>12,}" if isinstance(result[key], int) else f"  {key:<18} {result[key]:>12.2f}")
+        if key.endswith("seconds"):
+            cells = "".join(f"{r[key]:>10.2f}" for r in results)
+        else:
+            cells = f"{results[0][key]:>10,}"
+        print(f"  {key:<18}{cells}")
 
 
 if __name__ == "__main__":

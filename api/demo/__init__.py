@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 import click
 import psycopg2
 from flask import current_app
+from flask.cli import with_appcontext
 
 DEMO_EMAIL = "demo@metacrawl.local"
 DEMO_PASSWORD = "metacrawl-demo"
@@ -38,6 +39,7 @@ def ensure_demo_target(url: str) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Create the demo target, the demo user and its demo source."""
     url = os.environ.get("METACRAWL_DEMO_TARGET_URL", "postgresql://postgres@127.0.0.1:5432/metacrawl_demo")
