@@ -12,4 +12,5 @@ if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database W
 fi
 .venv/bin/alembic upgrade head
 .venv/bin/metacrawl seed-demo
-exec .venv/bin/honcho start web worker beat flower
+export PATH="$PWD/.venv/bin:$PATH"  # the Procfile names celery and gunicorn
+exec honcho start web worker beat flower
