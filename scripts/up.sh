@@ -13,4 +13,5 @@ fi
 .venv/bin/alembic upgrade head
 .venv/bin/metacrawl seed-demo
 export PATH="$PWD/.venv/bin:$PATH"  # the Procfile names celery and gunicorn
+export METACRAWL_WEB_PORT=${METACRAWL_WEB_PORT:-8000}  # honcho would set PORT=5000
 exec honcho start web worker beat flower

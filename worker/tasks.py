@@ -92,17 +92,20 @@ def plan(self, job_id: int) -> None:
     size = settings.batch_size
     batches = [refs[i:i + size] for i in range(0, len(refs), size)]
     with transaction() as session:
-        session.execute(text("DELETE FROM crawl_batches WHERE job_id = :id"), {"id": job_id})
+        # Claim the plan: a redelivered plan running beside this one blocks on
+        # the row, then finds it planned and leaves the fan-out to us.
+        claimed = session.execute(text(
+            "UPDATE crawl_jobs SET tables_total = :t, batches_total = :b, enums = CAST(:e AS jsonb), "
+            "heartbeat_at = now() WHERE id = :id AND batches_total IS NULL RETURNING id"),
+            {"id": job_id, "t": len(refs), "b": len(batches), "e": json.dumps(enums)}).scalar()
+        if claimed is None:
+            return
         if batches:
             session.execute(text(
                 "INSERT INTO crawl_batches (job_id, batch_no, tables, table_count) "
                 "SELECT :id, b.no, b.tables, jsonb_array_length(b.tables) "
                 "FROM jsonb_array_elements(CAST(:batches AS jsonb)) WITH ORDINALITY AS b(tables, no)"),
                 {"id": job_id, "batches": json.dumps([[[r.schema, r.name, r.kind] for r in b] for b in batches])})
-        session.execute(text(
-            "UPDATE crawl_jobs SET tables_total = :t, batches_total = :b, enums = CAST(:e AS jsonb), "
-            "heartbeat_at = now() WHERE id = :id"),
-            {"id": job_id, "t": len(refs), "b": len(batches), "e": json.dumps(enums)})
     log.info("crawl planned: %d tables in %d batches", len(refs), len(batches), extra={"job_id": job_id})
     _fan_out(job_id)
 
