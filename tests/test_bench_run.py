@@ -1,0 +1,81 @@
+"""The benchmark runner works end to end at a tiny size: real gunicorn, a real
+Celery worker, a fresh catalog, a PostgreSQL and a MariaDB target. It proves
+the command and the shape of its results; it asserts no timing target."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg2
+import pymysql
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_run_tiny(tmp_path):
+    results = tmp_path / "results"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--sizes", "50", "--mariadb-sizes", "20", "--reads", "5",
+         "--page-size", "10", "--no-small-sources", "--redis-db", "12", "--results-dir", str(results)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    files = list(results.glob("*.json"))
+    assert len(files) == 1
+    result = json.loads(files[0].read_text())
+    assert result["error"] is None
+
+    [pg] = result["postgres"]
+    assert pg["tables"] == 50 and pg["target"]["tables"] == 50
+    assert pg["floor"]["read_seconds"] >= 0 and pg["floor"]["read_copy_seconds"] >= 0
+    for key in ("first_crawl", "unchanged_recrawl", "changed_recrawl"):
+        crawl = pg[key]
+        assert crawl["state"] == "succeeded", crawl
+        assert crawl["seconds"] > 0 and crawl["rss"]["samples"] > 0
+        # end to end from the worker's log: queued -> committed, never before the job's finished_at
+        assert crawl["commit_seconds"] >= crawl["seconds"] - 0.002, crawl
+        assert set(crawl["timeline"]) >= {"queue_seconds", "plan_seconds", "batches_seconds", "finish_seconds"}
+    assert pg["first_crawl"]["stats"]["added"] == 50
+    assert pg["unchanged_recrawl"]["stats"] == {"added": 0, "changed": 0, "removed": 0, "unchanged": 50}
+    changed = pg["changed_recrawl"]
+    assert changed["mutated"] >= 1 and changed["stats"]["changed"] == changed["mutated"]
+    assert changed["changed_matches_mutated"] is True
+    assert set(pg["ratios"]) >= {"first_crawl_to_read_copy", "unchanged_recrawl_to_read", "changed_recrawl_to_read"}
+    assert pg["worker_rss"]["peak_total_mb"] > 0 and pg["worker_rss"]["peak_process_mb"] > 0
+    assert pg["catalog"]["db_size_bytes"] > 0
+
+    for latency in (result["reads"]["latency"], result["reads"]["latency_after_analyze"]):
+        assert set(latency) == {"search_table", "search_column", "search_customer_email", "search_near_miss",
+                                "schema_first_page_cold", "schema_first_page_warm", "schema_deep_page_cold",
+                                "schema_deep_page_warm", "table_detail"}
+        for name, figures in latency.items():
+            assert figures["n"] == 5 and 0 < figures["p50_ms"] <= figures["p95_ms"], (name, figures)
+        assert latency["search_near_miss"]["results_min"] > 0  # the typos find things through pg_trgm
+        assert latency["search_customer_email"]["results_min"] > 0
+
+    [maria] = result["mariadb"]
+    assert maria["first_crawl"]["state"] == "succeeded" and maria["first_crawl"]["seconds"] > 0
+    assert maria["first_crawl"]["commit_seconds"] > 0
+    assert maria["first_crawl"]["stats"]["added"] == 20
+
+    out = proc.stdout
+    assert "| 50 tables |" in out and "search_near_miss" in out and "## MariaDB crawls" in out
+
+    # everything it created is gone
+    conn = psycopg2.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT datname FROM pg_database WHERE datname IN (%s, %s)",
+                        (pg["target"]["database"], result["catalog_database"]))
+            assert cur.fetchall() == []
+    finally:
+        conn.close()
+    conn = pymysql.connect(host="127.0.0.1", port=3306, user="root")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT schema_name FROM information_schema.schemata WHERE schema_name IN %s",
+                        (tuple(maria["target"]["databases"]),))
+            assert cur.fetchall() == ()
+    finally:
+        conn.close()
