@@ -560,6 +560,15 @@ class Bench:
     def recrawl(self, source_id: int) -> dict:
         return self.crawl(lambda: self.api.call("POST", f"/api/v1/sources/{source_id}/crawls", expect=(202,))["url"])
 
+    def count_target(self, database: str) -> dict:
+        url = f"{self.args.pg_url.rsplit('/', 1)[0]}/{database}"
+        [(tables, columns)] = pg_admin(url, """
+            SELECT count(DISTINCT c.oid), count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+            """, fetch=True)
+        return {"tables": tables, "columns": columns, "seconds": None}
+
     def catalog_size(self) -> int:
         return pg_admin(self.args.pg_url, "SELECT pg_database_size(%s)", (self.catalog_db,), fetch=True)[0][0]
 
@@ -577,11 +586,18 @@ class Bench:
     def run_pg(self, tables: int) -> None:
         entry: dict = {"tables": tables}
         self.result["postgres"].append(entry)
-        database = f"mc_bench_pg_{tables}_{rand()}"
-        log(f"PostgreSQL {tables} tables: building {database}")
-        self.pg_targets.append(database)
-        entry["target"] = {"database": database, **generate.build_postgres(self.args.pg_url, database, tables)}
-        log(f"  built in {entry['target']['seconds']} s ({entry['target']['columns']} columns); measuring the floor")
+        reuse = self.args.reuse.get(tables)
+        if reuse:
+            database = reuse
+            log(f"PostgreSQL {tables} tables: reusing {database} (left in place)")
+            entry["target"] = {"database": database, "reused": True, **self.count_target(database)}
+        else:
+            database = f"mc_bench_pg_{tables}_{rand()}"
+            log(f"PostgreSQL {tables} tables: building {database}")
+            self.pg_targets.append(database)
+            entry["target"] = {"database": database, **generate.build_postgres(self.args.pg_url, database, tables)}
+            log(f"  built in {entry['target']['seconds']} s")
+        log(f"  {entry['target']['columns']} columns; measuring the floor")
         entry["floor"] = self.floor(database)
         log(f"  floor: read {entry['floor']['read_seconds']} s, read+copy {entry['floor']['read_copy_seconds']} s")
 
@@ -949,6 +965,11 @@ def _sizes(value: str) -> list[int]:
     return [int(v) for v in value.replace("_", "").split(",") if v.strip() and int(v) > 0]
 
 
+def _reuse(value: str) -> dict[int, str]:
+    pairs = (item.split("=", 1) for item in value.split(",") if item.strip())
+    return {int(size.replace("_", "")): name for size, name in pairs}
+
+
 def parse_args(argv: list[str] | None = None):
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=_sizes, default=[1000, 10000], help="PostgreSQL target sizes, e.g. 1000,10000")
@@ -968,6 +989,9 @@ def parse_args(argv: list[str] | None = None):
     p.add_argument("--catalog-set", action="append", default=[], metavar="NAME=VALUE",
                    help="ALTER DATABASE <catalog> SET NAME = VALUE, e.g. to investigate: "
                         "session_preload_libraries=auto_explain, auto_explain.log_min_duration=500")
+    p.add_argument("--reuse", type=_reuse, default={}, metavar="SIZE=DATABASE[,...]",
+                   help="crawl an existing bench.generate target of that size instead of building one "
+                        "(it is mutated by the 1%% recrawl and not dropped)")
     p.add_argument("--keep", action="store_true", help="keep the catalog and target databases")
     p.add_argument("--profile", action="store_true", help="run the worker under py-spy record, if installed")
     p.add_argument("--pg-url", default=PG_URL)

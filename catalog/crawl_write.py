@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import time
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -153,10 +154,12 @@ def apply_crawl(session: Session, job_id: int, source_id: int, enums: list[dict]
         "SELECT count(*) FROM crawl_staged_tables s JOIN catalog_tables t ON t.id = s.table_id "
         "WHERE s.job_id = :job AND t.removed_at IS NOT NULL"), params).scalar()
     _record_events(session, params, first_crawl)
-    counts = {}
+    counts, seconds = {}, {}
     for name, sql in APPLY_STATEMENTS:
+        started = time.perf_counter()
         result = session.execute(text(sql), params)
         counts[name] = result.scalar() if result.returns_rows else result.rowcount
+        seconds[name] = round(time.perf_counter() - started, 3)
     if not first_crawl:
         _link_new_table_events(session, params)
         session.execute(text(
@@ -173,7 +176,8 @@ def apply_crawl(session: Session, job_id: int, source_id: int, enums: list[dict]
             {**params, "d": json.dumps({"tables": stats["added"]})})
     if enums is not None:
         _replace_enums(session, source_id, enums)
-    return {"stats": stats, "now": now, "changed": stats["added"] + stats["changed"] + stats["removed"] > 0}
+    return {"stats": stats, "now": now, "seconds": seconds,
+            "changed": stats["added"] + stats["changed"] + stats["removed"] > 0}
 
 
 def _record_events(session: Session, params: dict, first_crawl: bool) -> None:

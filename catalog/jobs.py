@@ -29,6 +29,12 @@ def create_job(session: Session, source_id: int, trigger: str) -> tuple[CrawlJob
     return active, False
 
 
+def job_progress(job: CrawlJob) -> dict:
+    """How far a crawl has got, as its status URL and its Celery tasks both report it."""
+    return {"tables_total": job.tables_total, "tables_done": job.tables_done,
+            "batches_total": job.batches_total, "batches_done": job.batches_done}
+
+
 def fail_job(session: Session, job_id: int, error_type: str, message: str) -> bool:
     """End a queued or running job as failed and drop what it staged. Returns
     False when the job had already ended."""

@@ -85,11 +85,18 @@ def test_flower_lists_crawl_tasks_by_name_without_secrets(settings, flower):
     while time.time() < deadline:
         status, body = _get(f"{flower}/api/tasks", "ops:flower-pw")
         tasks = json.loads(body)
-        names = {t["name"] for t in tasks.values()}
-        if {"crawl.plan", "crawl.batch", "crawl.finish"} <= names:
+        if any(t["name"] == "crawl.finish" and t["state"] == "SUCCESS" for t in tasks.values()):
             break
         time.sleep(0.5)
     assert {"crawl.plan", "crawl.batch", "crawl.finish"} <= {t["name"] for t in tasks.values()}
     plan = next(t for t in tasks.values() if t["name"] == "crawl.plan" and str(job["id"]) in t["args"])
     assert plan["args"] == f"({job['id']},)" or plan["args"] == f"[{job['id']}]"
     assert SECRET not in body
+    # Flower shows each task's result: the job's state and progress as the status URL has them
+    [finish] = [t for t in tasks.values() if t["name"] == "crawl.finish"]
+    assert f"'job_id': {job['id']}" in finish["result"] and "'state': 'succeeded'" in finish["result"]
+    progress = job["progress"]
+    assert f"'batches_done': {progress['batches_done']}" in finish["result"]
+    assert f"'tables_total': {progress['tables_total']}" in finish["result"]
+    batches = [t for t in tasks.values() if t["name"] == "crawl.batch"]
+    assert batches and all(f"'job_id': {job['id']}" in t["result"] for t in batches)

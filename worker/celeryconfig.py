@@ -15,6 +15,11 @@ broker_transport_options = {
 broker_connection_retry_on_startup = True
 task_serializer = "json"
 accept_content = ["json"]
+# Crawl tasks keep their result (the job's state and progress, ids and counts
+# only) and report a PROGRESS state while they work, for Flower and
+# AsyncResult; every other task ignores its result.
+result_backend = _s.redis_url
+result_expires = 86400
 task_ignore_result = True
 # A batch is safe to rerun, so a task whose worker died is delivered again.
 task_acks_late = True

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from catalog.crawl_write import apply_crawl, stage_batch
 from catalog.db import Session, transaction
-from catalog.jobs import create_job, drop_staging, fail_job
+from catalog.jobs import create_job, drop_staging, fail_job, job_progress
 from catalog.schedules import next_run
 from catalog.models import CrawlJob, Source
 from catalog.vault import VaultError
@@ -36,6 +36,28 @@ def _fail(job_id: int, error_type: str, message: str) -> None:
     with transaction() as session:
         if fail_job(session, job_id, error_type, message):
             log.warning("crawl failed: %s", message, extra={"job_id": job_id, "error_type": error_type})
+
+
+def _report(task, job_id: int, step: str, **details) -> None:
+    """What the task is doing now, as Celery's PROGRESS state (Flower, AsyncResult)."""
+    if task.request.id:  # absent when a task function is called in-process
+        task.update_state(state="PROGRESS", meta={"job_id": job_id, "step": step, **details})
+
+
+def _outcome(job_id: int, **details) -> dict:
+    """A crawl task's result: the job's state and progress exactly as its
+    status URL shows them, so Flower and the API agree."""
+    job = Session.get(CrawlJob, job_id)
+    if job is None:
+        return {"job_id": job_id, "state": "deleted", **details}
+    Session.refresh(job)
+    out = {"job_id": job_id, "state": job.state, "progress": job_progress(job), **details}
+    if job.stats is not None:
+        out["stats"] = job.stats
+    if job.error_type is not None:
+        out["error_type"] = job.error_type
+    Session.commit()
+    return out
 
 
 def _running_job(session, job_id: int) -> tuple[CrawlJob, Source] | None:
@@ -68,10 +90,15 @@ class CrawlTask(app.Task):
                   "the operators' logs have the details")
         finally:
             Session.remove()
+        # The job's message is for its owner (status URL); the task result names the type only.
+        try:
+            return _outcome(job_id)
+        finally:
+            Session.remove()
 
 
-@app.task(name="crawl.plan", base=CrawlTask, bind=True)
-def plan(self, job_id: int) -> None:
+@app.task(name="crawl.plan", base=CrawlTask, bind=True, ignore_result=False)
+def plan(self, job_id: int) -> dict:
     """List the target's tables (one query) and fan out the batches."""
     with transaction() as session:
         started = session.execute(text(
@@ -79,10 +106,11 @@ def plan(self, job_id: int) -> None:
             "heartbeat_at = now() WHERE id = :id AND state IN ('queued', 'running') RETURNING batches_total"),
             {"id": job_id}).first()
     if started is None:
-        return
+        return _outcome(job_id)
     if started.batches_total is not None:  # planned already: this is a redelivery
         _fan_out(job_id)
-        return
+        return _outcome(job_id)
+    _report(self, job_id, "listing tables")
     settings = runtime.settings()
     source = Session.get(Source, Session.get(CrawlJob, job_id).source_id)
     log.info("crawl planning", extra={"job_id": job_id, "source_id": source.id})
@@ -99,7 +127,7 @@ def plan(self, job_id: int) -> None:
             "heartbeat_at = now() WHERE id = :id AND batches_total IS NULL RETURNING id"),
             {"id": job_id, "t": len(refs), "b": len(batches), "e": json.dumps(enums)}).scalar()
         if claimed is None:
-            return
+            return _outcome(job_id)
         if batches:
             session.execute(text(
                 "INSERT INTO crawl_batches (job_id, batch_no, tables, table_count) "
@@ -108,6 +136,7 @@ def plan(self, job_id: int) -> None:
                 {"id": job_id, "batches": json.dumps([[[r.schema, r.name, r.kind] for r in b] for b in batches])})
     log.info("crawl planned: %d tables in %d batches", len(refs), len(batches), extra={"job_id": job_id})
     _fan_out(job_id)
+    return _outcome(job_id)
 
 
 def _fan_out(job_id: int) -> None:
@@ -121,23 +150,25 @@ def _fan_out(job_id: int) -> None:
         batch.delay(job_id, no)
 
 
-@app.task(name="crawl.batch", base=CrawlTask, bind=True)
-def batch(self, job_id: int, batch_no: int) -> None:
+@app.task(name="crawl.batch", base=CrawlTask, bind=True, ignore_result=False)
+def batch(self, job_id: int, batch_no: int) -> dict:
     """Describe one batch of tables and stage what it found."""
     found = _running_job(Session, job_id)
     if found is None:
         Session.commit()
-        return
+        return _outcome(job_id, batch_no=batch_no)
     job, source = found
     row = Session.execute(text("SELECT tables, state FROM crawl_batches WHERE job_id = :j AND batch_no = :b"),
                           {"j": job_id, "b": batch_no}).first()
     Session.commit()
     if row is None:
-        return
+        return _outcome(job_id, batch_no=batch_no)
     if row.state != "done":
         refs = [TableRef(*t) for t in row.tables]
+        _report(self, job_id, "describing tables", batch_no=batch_no, tables=len(refs))
         with open_introspector(source, runtime.settings()) as target:
             tables = target.describe(refs)
+        _report(self, job_id, "staging tables", batch_no=batch_no, tables=len(tables))
         with transaction() as session:
             staged = stage_batch(session, job_id, batch_no, source.id, [table_document(t) for t in tables])
             done = session.execute(text(
@@ -150,20 +181,21 @@ def batch(self, job_id: int, batch_no: int) -> None:
                     "heartbeat_at = now() WHERE id = :j"), {"j": job_id, "n": done})
         log.info("crawl batch %d staged: %d unchanged, %d new or changed", batch_no, staged["seen"],
                  staged["staged"], extra={"job_id": job_id})
-    job = Session.get(CrawlJob, job_id)
-    Session.refresh(job)
-    Session.commit()
-    if job.state == "running" and job.batches_done == job.batches_total:
+    outcome = _outcome(job_id, batch_no=batch_no)
+    progress = outcome.get("progress") or {}
+    if outcome["state"] == "running" and progress["batches_done"] == progress["batches_total"]:
         finish.delay(job_id)
+    return outcome
 
 
-@app.task(name="crawl.finish", base=CrawlTask, bind=True)
-def finish(self, job_id: int) -> None:
+@app.task(name="crawl.finish", base=CrawlTask, bind=True, ignore_result=False)
+def finish(self, job_id: int) -> dict:
     """Apply the staged crawl to the catalog in one transaction."""
+    _report(self, job_id, "applying to the catalog")
     with transaction() as session:
         job = session.execute(select(CrawlJob).where(CrawlJob.id == job_id).with_for_update()).scalar()
         if job is None or job.state != "running" or job.batches_done != job.batches_total:
-            return
+            return _outcome(job_id)
         result = apply_crawl(session, job_id, job.source_id, job.enums)
         job.state, job.finished_at, job.stats = "succeeded", result["now"], result["stats"]
         session.execute(text(
@@ -173,6 +205,8 @@ def finish(self, job_id: int) -> None:
             {"now": result["now"], "job": job_id, "sid": job.source_id, "changed": result["changed"]})
         drop_staging(session, job_id)
     log.info("crawl succeeded: %s", json.dumps(result["stats"]), extra={"job_id": job_id})
+    log.info("crawl applied in steps: %s", json.dumps(result["seconds"]), extra={"job_id": job_id})
+    return _outcome(job_id)
 
 
 @app.task(name="crawl.reap")

@@ -3,7 +3,7 @@ from flask_smorest import abort
 from sqlalchemy import select
 
 from catalog.db import Session, transaction
-from catalog.jobs import create_job
+from catalog.jobs import create_job, job_progress
 from catalog.models import CrawlJob
 
 from ..extensions import Blueprint
@@ -20,8 +20,7 @@ def crawl_view(job: CrawlJob) -> dict:
         "id": job.id, "source_id": job.source_id, "url": crawl_url(job.id), "state": job.state,
         "trigger": job.trigger, "queued_at": job.queued_at, "started_at": job.started_at,
         "finished_at": job.finished_at, "stats": job.stats,
-        "progress": {"tables_total": job.tables_total, "tables_done": job.tables_done,
-                     "batches_total": job.batches_total, "batches_done": job.batches_done},
+        "progress": job_progress(job),
         "error": {"type": job.error_type, "message": job.error_message} if job.state == "failed" else None,
     }
 

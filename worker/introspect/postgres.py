@@ -87,6 +87,8 @@ def session_options(params: ConnectionParams) -> str:
         # dead worker, and must not hold a snapshot on the target.
         f"-c idle_in_transaction_session_timeout={statement_ms}",
         "-c search_path=public",
+        # Catalog queries are many and short; compiling them costs more than it saves.
+        "-c jit=off",
     ])
 
 
@@ -338,19 +340,19 @@ def add_index_pages(details: dict, index_pages: int) -> None:
         details["size_bytes"] += max(0, int(index_pages or 0)) * int(details["block_size"])
 
 
-# pg_description and pg_attrdef are joined rather than calling
-# col_description() per column. Each joined catalog is also filtered by the
-# batch's oids so the planner never hashes a whole catalog table per batch
-# (that would make a crawl quadratic in the number of tables). format_type
-# prints the type as PostgreSQL does ("character varying(50)", "integer[]").
+# Defaults and comments are correlated lookups on the catalogs' own unique
+# indexes, not joins: with joins the plan depends on the target's catalog
+# statistics, and on a target whose catalogs were never analyzed PostgreSQL
+# chose a nested loop that took 3.2 s for 2,000 tables instead of 60 ms.
+# format_type prints the type as PostgreSQL does ("character varying(50)").
 COLUMNS_SQL = """
 SELECT a.attrelid, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-       pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated, d.description
+       CASE WHEN a.atthasdef THEN (SELECT pg_get_expr(ad.adbin, ad.adrelid) FROM pg_attrdef ad
+                                   WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum) END,
+       a.attidentity, a.attgenerated,
+       (SELECT d.description FROM pg_description d
+        WHERE d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum)
 FROM pg_attribute a
-LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-                       AND ad.adrelid = ANY(%(oids)s::oid[])
-LEFT JOIN pg_description d ON d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass
-                          AND d.objsubid = a.attnum AND d.objoid = ANY(%(oids)s::oid[])
 WHERE a.attrelid = ANY(%(oids)s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 """
 
