@@ -1,8 +1,9 @@
 """The crawl's write path.
 
-Batches only *stage*: tables whose fingerprint is unchanged are recorded as
-seen (crawl_seen), new or changed ones are staged with their full definition
-(crawl_staged_tables). `apply_crawl` then moves everything into the catalog in
+Batches only *stage*: tables whose target signature or fingerprint is
+unchanged are recorded as seen (crawl_seen), new or changed ones are staged
+with their full definition (crawl_staged_tables) and their column rows
+(crawl_staged_columns). `apply_crawl` then moves everything into the catalog in
 one transaction with set-based SQL, so a crawl that fails never touches the
 catalog, and a batch that runs twice stages the same rows again.
 """
@@ -12,6 +13,8 @@ import hashlib
 import io
 import json
 import time
+
+from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -50,97 +53,156 @@ def copy_rows(session: Session, table: str, columns: tuple[str, ...], rows) -> N
         cursor.close()
 
 
-def stage_batch(session: Session, job_id: int, batch_no: int, source_id: int, docs: list[dict]) -> dict:
-    """Stage one batch of described tables. `docs` are table documents (schema,
-    name, kind, comment, row_estimate, size_bytes and the definition parts).
-    Returns {"seen": n, "staged": n}."""
-    session.execute(text("DELETE FROM crawl_seen WHERE job_id = :j AND batch_no = :b"), {"j": job_id, "b": batch_no})
-    session.execute(text("DELETE FROM crawl_staged_tables WHERE job_id = :j AND batch_no = :b"),
-                    {"j": job_id, "b": batch_no})
-    if not docs:
-        return {"seen": 0, "staged": 0}
-    existing = {
-        (r.schema_name, r.name): r for r in session.execute(text(
-            "SELECT t.id, t.schema_name, t.name, t.fingerprint, t.removed_at IS NOT NULL AS removed "
-            "FROM catalog_tables t JOIN unnest(CAST(:schemas AS text[]), CAST(:names AS text[])) AS b(s, n) "
-            "ON t.source_id = :sid AND t.schema_name = b.s AND t.name = b.n"),
-            {"sid": source_id, "schemas": [d["schema"] for d in docs], "names": [d["name"] for d in docs]})
-    }
-    seen, staged = [], []
+@dataclass(frozen=True)
+class Known:
+    """A table the catalog already has for the source."""
+    id: int
+    fingerprint: str
+    signature: str | None
+    removed: bool
+
+
+def known_tables(session: Session, source_id: int, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Known]:
+    """The catalog's rows for these (schema, name) pairs, in one indexed query."""
+    if not keys:
+        return {}
+    rows = session.execute(text(
+        "SELECT t.id, t.schema_name, t.name, t.fingerprint, t.signature, t.removed_at IS NOT NULL AS removed "
+        "FROM catalog_tables t JOIN unnest(CAST(:schemas AS text[]), CAST(:names AS text[])) AS b(s, n) "
+        "ON t.source_id = :sid AND t.schema_name = b.s AND t.name = b.n"),
+        {"sid": source_id, "schemas": [k[0] for k in keys], "names": [k[1] for k in keys]})
+    return {(r.schema_name, r.name): Known(r.id, r.fingerprint, r.signature, r.removed) for r in rows}
+
+
+def unchanged_by_signature(known: dict[tuple[str, str], Known], signatures: dict | None) -> dict:
+    """The tables whose target signature equals the stored one: unchanged
+    without being described. `signatures` maps (schema, name) to
+    (signature, row_estimate, size_bytes), or is None when the engine has none."""
+    if not signatures:
+        return {}
+    return {key: sig for key, sig in signatures.items()
+            if (k := known.get(key)) is not None and not k.removed and k.signature is not None
+            and k.signature == sig[0]}
+
+
+def claim_batch(session: Session, job_id: int, batch_no: int) -> bool:
+    """Lock the batch row for this transaction; False if it is already done
+    (a redelivered batch running beside the first waits here, then stages nothing)."""
+    state = session.execute(text(
+        "SELECT state FROM crawl_batches WHERE job_id = :j AND batch_no = :b FOR UPDATE"),
+        {"j": job_id, "b": batch_no}).scalar()
+    return state is not None and state != "done"
+
+
+def stage_batch(session: Session, job_id: int, batch_no: int, known: dict[tuple[str, str], Known],
+                signatures: dict | None, by_signature: dict, docs: list[dict]) -> dict:
+    """Stage one batch inside the caller's transaction (after claim_batch).
+
+    `by_signature`: tables found unchanged by their signature (not described);
+    `docs`: table documents of the described ones. A described table whose
+    fingerprint is unchanged is only marked seen; new and changed ones are
+    staged whole, with their column rows. Returns {"seen": n, "staged": n}.
+    """
+    signatures = signatures or {}
+    seen = [(job_id, batch_no, known[key].id, rows, size, sig) for key, (sig, rows, size) in by_signature.items()]
+    staged = []
     for doc in docs:
-        fp = fingerprint(doc)
-        old = existing.get((doc["schema"], doc["name"]))
+        key = (doc["schema"], doc["name"])
+        fp, old, sig = fingerprint(doc), known.get(key), signatures.get(key, (None,))[0]
         if old is not None and old.fingerprint == fp and not old.removed:
-            seen.append((job_id, batch_no, old.id, doc.get("row_estimate"), doc.get("size_bytes")))
+            seen.append((job_id, batch_no, old.id, doc.get("row_estimate"), doc.get("size_bytes"), sig))
         else:
-            staged.append((doc, fp, old))
-    changed_ids = [old.id for _, _, old in staged if old is not None and not old.removed]
+            staged.append((doc, fp, sig, old))
+    new_ids = iter(session.execute(text(
+        "SELECT nextval(pg_get_serial_sequence('catalog_tables', 'id')) FROM generate_series(1, :n)"),
+        {"n": sum(1 for *_, old in staged if old is None)}).scalars().all())
+    changed_ids = [old.id for *_, old in staged if old is not None and not old.removed]
     old_defs = dict(session.execute(text(
         "SELECT id, jsonb_build_object('kind', kind, 'comment', comment) || definition FROM catalog_tables "
         "WHERE id = ANY(:ids)"), {"ids": changed_ids}).all()) if changed_ids else {}
-    copy_rows(session, "crawl_seen", ("job_id", "batch_no", "table_id", "row_estimate", "size_bytes"), seen)
+    copy_rows(session, "crawl_seen", ("job_id", "batch_no", "table_id", "row_estimate", "size_bytes", "signature"),
+              seen)
+    table_rows, column_rows = [], []
+    for doc, fp, sig, old in staged:
+        table_id = old.id if old is not None else next(new_ids)
+        changes = table_changes(old_defs[old.id], doc) if old is not None and old.id in old_defs else None
+        table_rows.append((job_id, batch_no, table_id, old is None, doc["schema"], doc["name"], doc["kind"],
+                           doc.get("comment"), doc.get("row_estimate"), doc.get("size_bytes"), fp, sig,
+                           json.dumps({k: doc.get(k) for k in DEFINITION_KEYS}),
+                           None if changes is None else json.dumps(changes)))
+        column_rows.extend((job_id, table_id, c["ordinal"], c["name"], c["type"], c.get("comment"))
+                           for c in doc.get("columns") or ())
     copy_rows(session, "crawl_staged_tables",
-              ("job_id", "batch_no", "table_id", "schema_name", "name", "kind", "comment", "row_estimate",
-               "size_bytes", "fingerprint", "definition", "changes"),
-              ((job_id, batch_no, old.id if old else None, doc["schema"], doc["name"], doc["kind"],
-                doc.get("comment"), doc.get("row_estimate"), doc.get("size_bytes"), fp,
-                json.dumps({k: doc.get(k) for k in DEFINITION_KEYS}),
-                json.dumps(table_changes(old_defs[old.id], doc)) if old is not None and old.id in old_defs else None)
-               for doc, fp, old in staged))
+              ("job_id", "batch_no", "table_id", "is_new", "schema_name", "name", "kind", "comment", "row_estimate",
+               "size_bytes", "fingerprint", "signature", "definition", "changes"), table_rows)
+    copy_rows(session, "crawl_staged_columns", ("job_id", "table_id", "ordinal", "name", "type", "comment"),
+              column_rows)
     return {"seen": len(seen), "staged": len(staged)}
 
 
 APPLY_STATEMENTS = [
-    # 1. unchanged tables: confirmed by this crawl
+    # 1. unchanged tables: only their sizes and signatures move (a live table's
+    #    crawled_at is its source's last successful crawl, not stored per row)
     ("unchanged", """
-        UPDATE catalog_tables t SET crawled_at = :now, last_seen_crawl_id = :job,
-               row_estimate = s.row_estimate, size_bytes = s.size_bytes
-        FROM crawl_seen s WHERE s.job_id = :job AND t.id = s.table_id"""),
+        UPDATE catalog_tables t SET row_estimate = s.row_estimate, size_bytes = s.size_bytes,
+               signature = s.signature
+        FROM crawl_seen s WHERE s.job_id = :job AND t.id = s.table_id
+          AND (t.row_estimate, t.size_bytes, t.signature) IS DISTINCT FROM (s.row_estimate, s.size_bytes, s.signature)
+        """),
     # 2. changed tables, and removed ones that came back (those count as added)
     ("changed_or_back", """
         WITH upd AS (
             UPDATE catalog_tables t SET kind = s.kind, comment = s.comment, row_estimate = s.row_estimate,
-                   size_bytes = s.size_bytes, fingerprint = s.fingerprint, definition = s.definition,
-                   crawled_at = :now, changed_at = :now, changed_crawl_id = :job, last_seen_crawl_id = :job,
+                   size_bytes = s.size_bytes, fingerprint = s.fingerprint, signature = s.signature,
+                   definition = s.definition, crawled_at = :now, changed_at = :now, changed_crawl_id = :job,
                    first_seen_at = CASE WHEN t.removed_at IS NULL THEN t.first_seen_at ELSE :now END,
                    first_seen_crawl_id = CASE WHEN t.removed_at IS NULL THEN t.first_seen_crawl_id ELSE :job END,
                    removed_at = NULL, removed_crawl_id = NULL
-            FROM crawl_staged_tables s WHERE s.job_id = :job AND s.table_id IS NOT NULL AND t.id = s.table_id
+            FROM crawl_staged_tables s WHERE s.job_id = :job AND NOT s.is_new AND t.id = s.table_id
             RETURNING t.id)
         SELECT count(*) FROM upd"""),
-    # 3. new tables
+    # 3. new tables, with the ids their batch allocated
     ("inserted", """
         WITH ins AS (
-            INSERT INTO catalog_tables (source_id, schema_name, name, kind, comment, row_estimate, size_bytes,
-                fingerprint, definition, first_seen_at, crawled_at, changed_at, first_seen_crawl_id,
-                changed_crawl_id, last_seen_crawl_id)
-            SELECT :sid, s.schema_name, s.name, s.kind, s.comment, s.row_estimate, s.size_bytes, s.fingerprint,
-                   s.definition, :now, :now, :now, :job, :job, :job
-            FROM crawl_staged_tables s WHERE s.job_id = :job AND s.table_id IS NULL
+            INSERT INTO catalog_tables (id, source_id, schema_name, name, kind, comment, row_estimate, size_bytes,
+                fingerprint, signature, definition, first_seen_at, crawled_at, changed_at, first_seen_crawl_id,
+                changed_crawl_id)
+            SELECT s.table_id, :sid, s.schema_name, s.name, s.kind, s.comment, s.row_estimate, s.size_bytes,
+                   s.fingerprint, s.signature, s.definition, :now, :now, :now, :job, :job
+            FROM crawl_staged_tables s WHERE s.job_id = :job AND s.is_new
             RETURNING id)
         SELECT count(*) FROM ins"""),
-    # 4. the search index of columns follows the staged definitions
+    # 4. the search index of columns follows the staged tables
     ("columns_deleted", """
         DELETE FROM catalog_columns c USING crawl_staged_tables s
-        WHERE s.job_id = :job AND s.table_id IS NOT NULL AND c.table_id = s.table_id"""),
+        WHERE s.job_id = :job AND NOT s.is_new AND c.table_id = s.table_id"""),
     ("columns_inserted", """
         INSERT INTO catalog_columns (table_id, source_id, ordinal, name, type, comment)
-        SELECT t.id, :sid, (c->>'ordinal')::int, c->>'name', c->>'type', c->>'comment'
-        FROM crawl_staged_tables s
-        JOIN catalog_tables t ON t.source_id = :sid AND t.schema_name = s.schema_name AND t.name = s.name
-        CROSS JOIN LATERAL jsonb_array_elements(s.definition->'columns') AS c
-        WHERE s.job_id = :job"""),
-    # 5. what this crawl did not see is removed, only now that the crawl succeeded
+        SELECT table_id, :sid, ordinal, name, type, comment FROM crawl_staged_columns WHERE job_id = :job"""),
+    ("column_names_added", """
+        INSERT INTO catalog_column_names (source_id, name)
+        SELECT DISTINCT :sid, lower(name) FROM crawl_staged_columns WHERE job_id = :job
+        ON CONFLICT DO NOTHING"""),
+    # 5. what this crawl did not see is removed, only now that the crawl
+    #    succeeded; its crawled_at becomes the last crawl that did see it
     ("removed", """
         WITH rem AS (
-            UPDATE catalog_tables SET removed_at = :now, removed_crawl_id = :job
-            WHERE source_id = :sid AND removed_at IS NULL AND last_seen_crawl_id <> :job
+            UPDATE catalog_tables t SET removed_at = :now, removed_crawl_id = :job,
+                   crawled_at = coalesce((SELECT last_success_at FROM sources WHERE id = :sid), t.crawled_at)
+            WHERE t.source_id = :sid AND t.removed_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM crawl_seen s WHERE s.job_id = :job AND s.table_id = t.id)
+              AND NOT EXISTS (SELECT 1 FROM crawl_staged_tables s WHERE s.job_id = :job AND s.table_id = t.id)
             RETURNING id)
         SELECT count(*) FROM rem"""),
     ("removed_columns", """
         DELETE FROM catalog_columns c USING catalog_tables t
         WHERE t.source_id = :sid AND t.removed_crawl_id = :job AND c.table_id = t.id"""),
 ]
+
+# Names no column of the source carries any more; run only when columns went.
+PRUNE_COLUMN_NAMES = """
+    DELETE FROM catalog_column_names n WHERE n.source_id = :sid
+      AND NOT EXISTS (SELECT 1 FROM catalog_columns c WHERE c.source_id = :sid AND lower(c.name) = n.name)"""
 
 
 def apply_crawl(session: Session, job_id: int, source_id: int, enums: list[dict] | None) -> dict:
@@ -152,7 +214,7 @@ def apply_crawl(session: Session, job_id: int, source_id: int, enums: list[dict]
         "SELECT NOT EXISTS (SELECT 1 FROM catalog_tables WHERE source_id = :sid)"), params).scalar()
     back = session.execute(text(
         "SELECT count(*) FROM crawl_staged_tables s JOIN catalog_tables t ON t.id = s.table_id "
-        "WHERE s.job_id = :job AND t.removed_at IS NOT NULL"), params).scalar()
+        "WHERE s.job_id = :job AND NOT s.is_new AND t.removed_at IS NOT NULL"), params).scalar()
     _record_events(session, params, first_crawl)
     counts, seconds = {}, {}
     for name, sql in APPLY_STATEMENTS:
@@ -160,8 +222,11 @@ def apply_crawl(session: Session, job_id: int, source_id: int, enums: list[dict]
         result = session.execute(text(sql), params)
         counts[name] = result.scalar() if result.returns_rows else result.rowcount
         seconds[name] = round(time.perf_counter() - started, 3)
+    if counts["columns_deleted"] or counts["removed_columns"]:
+        started = time.perf_counter()
+        counts["column_names_pruned"] = session.execute(text(PRUNE_COLUMN_NAMES), params).rowcount
+        seconds["column_names_pruned"] = round(time.perf_counter() - started, 3)
     if not first_crawl:
-        _link_new_table_events(session, params)
         session.execute(text(
             "INSERT INTO change_events (source_id, crawl_id, table_id, schema_name, table_name, event, occurred_at) "
             "SELECT :sid, :job, id, schema_name, name, 'table_removed', :now FROM catalog_tables "
@@ -189,18 +254,10 @@ def _record_events(session: Session, params: dict, first_crawl: bool) -> None:
         INSERT INTO change_events (source_id, crawl_id, table_id, schema_name, table_name, event, details,
                                    occurred_at)
         SELECT :sid, :job, s.table_id, s.schema_name, s.name,
-               CASE WHEN s.table_id IS NULL OR t.removed_at IS NOT NULL THEN 'table_added' ELSE 'table_changed' END,
-               CASE WHEN s.table_id IS NULL OR t.removed_at IS NOT NULL THEN NULL ELSE s.changes END, :now
+               CASE WHEN s.is_new OR t.removed_at IS NOT NULL THEN 'table_added' ELSE 'table_changed' END,
+               CASE WHEN s.is_new OR t.removed_at IS NOT NULL THEN NULL ELSE s.changes END, :now
         FROM crawl_staged_tables s LEFT JOIN catalog_tables t ON t.id = s.table_id
         WHERE s.job_id = :job"""), params)
-
-
-def _link_new_table_events(session: Session, params: dict) -> None:
-    """New tables get their id only when inserted: fill it into their events."""
-    session.execute(text("""
-        UPDATE change_events e SET table_id = t.id FROM catalog_tables t
-        WHERE e.crawl_id = :job AND e.table_id IS NULL AND e.event = 'table_added'
-          AND t.source_id = :sid AND t.schema_name = e.schema_name AND t.name = e.table_name"""), params)
 
 
 def _replace_enums(session: Session, source_id: int, enums: list[dict]) -> None:

@@ -53,3 +53,4 @@ def fail_job(session: Session, job_id: int, error_type: str, message: str) -> bo
 def drop_staging(session: Session, job_id: int) -> None:
     session.execute(text("DELETE FROM crawl_staged_tables WHERE job_id = :id"), {"id": job_id})
     session.execute(text("DELETE FROM crawl_seen WHERE job_id = :id"), {"id": job_id})
+    session.execute(text("DELETE FROM crawl_staged_columns WHERE job_id = :id"), {"id": job_id})

@@ -3,7 +3,10 @@ then comments, then near misses (pg_trgm).
 
 Ranking every row by similarity costs 100-250 ms at a million columns
 (DESIGN.md), so each tier is a cheap indexed lookup with a LIMIT, run only
-while the page is not full, and only the few candidates are ranked.
+while the page is not full, and only the few candidates are ranked. Column
+substring and near-miss tiers look among each source's distinct column names
+(catalog_column_names, far fewer rows than columns, with the trigram index),
+then fetch the columns bearing the names found.
 """
 from __future__ import annotations
 
@@ -15,29 +18,48 @@ from .reads import like_pattern
 # Queries shorter than this only match exactly or by prefix: trigram indexes
 # cannot narrow a one- or two-letter substring, and scanning would be slow.
 MIN_SUBSTRING = 3
+# Distinct names a substring or near-miss tier takes as candidates.
+NAME_CANDIDATES = 200
 
+TABLE_SELECT = """
+    SELECT 'table' AS kind, t.source_id, t.schema_name, t.name AS table_name, NULL AS column_name,
+           NULL AS type, t.comment, s.last_success_at AS crawled_at, similarity(lower(t.name), :q) AS sim,
+           t.id, 0 AS ordinal
+    FROM catalog_tables t JOIN sources s ON s.id = t.source_id
+    WHERE t.source_id = ANY(:sids) AND t.removed_at IS NULL AND {cond} LIMIT :limit"""
+
+COLUMN_SELECT = """
+    SELECT 'column' AS kind, x.source_id, t.schema_name, t.name AS table_name, x.name AS column_name,
+           x.type, x.comment, s.last_success_at AS crawled_at, similarity(lower(x.name), :q) AS sim,
+           t.id, x.ordinal
+    FROM catalog_columns x JOIN catalog_tables t ON t.id = x.table_id JOIN sources s ON s.id = x.source_id
+    WHERE x.source_id = ANY(:sids) AND {cond} LIMIT :limit"""
+
+# name, score, minimum query length, condition on tables (t), condition on columns (x)
 TIERS = [
-    # name, score, condition on x (the table or column row), minimum query length
-    ("exact", 1.0, "lower(x.name) = :q", 1),
-    ("prefix", 0.8, "lower(x.name) LIKE :prefix ESCAPE '\\' AND lower(x.name) <> :q", 1),
-    ("substring", 0.6, "lower(x.name) LIKE :sub ESCAPE '\\' AND lower(x.name) NOT LIKE :prefix ESCAPE '\\'",
-     MIN_SUBSTRING),
-    ("comment", 0.4, "lower(x.comment) LIKE :sub ESCAPE '\\' AND lower(x.name) NOT LIKE :sub ESCAPE '\\'",
-     MIN_SUBSTRING),
-    ("near", 0.3, "lower(x.name) % :q AND lower(x.name) NOT LIKE :sub ESCAPE '\\'", MIN_SUBSTRING),
+    ("exact", 1.0, 1, "lower(t.name) = :q", "lower(x.name) = :q"),
+    ("prefix", 0.8, 1, "lower(t.name) LIKE :prefix ESCAPE '\\' AND lower(t.name) <> :q",
+     "lower(x.name) LIKE :prefix ESCAPE '\\' AND lower(x.name) <> :q"),
+    ("substring", 0.6, MIN_SUBSTRING,
+     "lower(t.name) LIKE :sub ESCAPE '\\' AND lower(t.name) NOT LIKE :prefix ESCAPE '\\'",
+     "lower(x.name) = ANY(:names)"),
+    ("comment", 0.4, MIN_SUBSTRING,
+     "lower(t.comment) LIKE :sub ESCAPE '\\' AND lower(t.name) NOT LIKE :sub ESCAPE '\\'",
+     "lower(x.comment) LIKE :sub ESCAPE '\\' AND lower(x.name) NOT LIKE :sub ESCAPE '\\'"),
+    ("near", 0.3, MIN_SUBSTRING, "lower(t.name) % :q AND lower(t.name) NOT LIKE :sub ESCAPE '\\'",
+     "lower(x.name) = ANY(:names)"),
 ]
 
-SELECTS = {
-    "table": """
-        SELECT 'table' AS kind, x.source_id, t.schema_name, t.name AS table_name, NULL AS column_name,
-               NULL AS type, x.comment, t.crawled_at, similarity(lower(x.name), :q) AS sim, t.id, 0 AS ordinal
-        FROM catalog_tables x JOIN catalog_tables t ON t.id = x.id
-        WHERE x.source_id = ANY(:sids) AND x.removed_at IS NULL AND {cond}""",
-    "column": """
-        SELECT 'column' AS kind, x.source_id, t.schema_name, t.name AS table_name, x.name AS column_name,
-               x.type, x.comment, t.crawled_at, similarity(lower(x.name), :q) AS sim, t.id, x.ordinal
-        FROM catalog_columns x JOIN catalog_tables t ON t.id = x.table_id
-        WHERE x.source_id = ANY(:sids) AND {cond}""",
+# The distinct column names a tier looks for, best first.
+COLUMN_NAMES = {
+    "substring": """
+        SELECT name FROM catalog_column_names
+        WHERE source_id = ANY(:sids) AND name LIKE :sub ESCAPE '\\' AND name NOT LIKE :prefix ESCAPE '\\'
+        LIMIT :cap""",
+    "near": """
+        SELECT name FROM catalog_column_names
+        WHERE source_id = ANY(:sids) AND name % :q AND name NOT LIKE :sub ESCAPE '\\'
+        GROUP BY name ORDER BY max(similarity(name, :q)) DESC LIMIT :cap""",
 }
 
 
@@ -49,18 +71,28 @@ def snippet(comment: str | None, q: str, width: int = 160) -> str | None:
     return ("…" if start else "") + comment[start:start + width] + ("…" if start + width < len(comment) else "")
 
 
+def _rows(session: Session, kind: str, tier: str, table_cond: str, column_cond: str, params: dict):
+    if kind == "table":
+        return session.execute(text(TABLE_SELECT.format(cond=table_cond)), params)
+    if tier in COLUMN_NAMES:
+        names = session.execute(text(COLUMN_NAMES[tier]), {**params, "cap": NAME_CANDIDATES}).scalars().all()
+        if not names:
+            return []
+        params = {**params, "names": names}
+    return session.execute(text(COLUMN_SELECT.format(cond=column_cond)), params)
+
+
 def search(session: Session, source_ids: list[int], q: str, kinds: tuple[str, ...], limit: int) -> list[dict]:
     if not source_ids:
         return []
-    params = {"q": q.lower(), "prefix": like_pattern(q, prefix=False), "sub": like_pattern(q), "sids": source_ids}
+    params = {"q": q.lower(), "prefix": like_pattern(q, prefix=False), "sub": like_pattern(q), "sids": source_ids,
+              "limit": limit}
     hits: dict[tuple, dict] = {}
-    for tier, score, cond, min_len in TIERS:
+    for tier, score, min_len, table_cond, column_cond in TIERS:
         if len(q) < min_len or len(hits) >= limit:
             break
         for kind in kinds:
-            rows = session.execute(text(SELECTS[kind].format(cond=cond) + " LIMIT :limit"),
-                                   {**params, "limit": limit})
-            for r in rows:
+            for r in _rows(session, kind, tier, table_cond, column_cond, params):
                 key = (r.kind, r.id, r.ordinal)
                 if key in hits:
                     continue

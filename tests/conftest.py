@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("METACRAWL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres").rsplit("/", 1)[0]
 REDIS_URL = os.environ.get("METACRAWL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CATALOG_TABLES = ("change_events", "catalog_enums", "catalog_columns", "catalog_tables", "crawl_batches",
-                  "crawl_jobs", "sources", "users", "crawl_staged_tables", "crawl_seen")
+                  "crawl_jobs", "sources", "users", "crawl_staged_tables", "crawl_seen", "crawl_staged_columns",
+                  "catalog_column_names")
 
 
 def migrate(catalog_url: str) -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from catalog.crawl_write import apply_crawl, stage_batch
-from catalog.db import Session, transaction
+from catalog.crawl_write import apply_crawl, claim_batch, known_tables, stage_batch, unchanged_by_signature
+from catalog.db import Session, engine, transaction
 from catalog.jobs import create_job, drop_staging, fail_job, job_progress
 from catalog.schedules import next_run
 from catalog.models import CrawlJob, Source
@@ -30,6 +31,10 @@ from .introspect.base import TableRef
 from .targets import open_introspector
 
 log = logging.getLogger("metacrawl.crawl")
+
+# A crawl that added, changed or removed at least this many tables refreshes the
+# catalog's planner statistics when it ends.
+ANALYZE_AFTER_TABLES = 1000
 
 
 def _fail(job_id: int, error_type: str, message: str) -> None:
@@ -165,22 +170,26 @@ def batch(self, job_id: int, batch_no: int) -> dict:
         return _outcome(job_id, batch_no=batch_no)
     if row.state != "done":
         refs = [TableRef(*t) for t in row.tables]
+        known = known_tables(Session, source.id, [(r.schema, r.name) for r in refs])
+        Session.commit()
         _report(self, job_id, "describing tables", batch_no=batch_no, tables=len(refs))
         with open_introspector(source, runtime.settings()) as target:
-            tables = target.describe(refs)
-        _report(self, job_id, "staging tables", batch_no=batch_no, tables=len(tables))
+            signatures = target.signatures(refs)
+            same = unchanged_by_signature(known, signatures)
+            tables = target.describe([r for r in refs if (r.schema, r.name) not in same])
+        _report(self, job_id, "staging tables", batch_no=batch_no, tables=len(refs))
+        docs = [table_document(t) for t in tables]
         with transaction() as session:
-            staged = stage_batch(session, job_id, batch_no, source.id, [table_document(t) for t in tables])
-            done = session.execute(text(
-                "UPDATE crawl_batches SET state = 'done', finished_at = now() "
-                "WHERE job_id = :j AND batch_no = :b AND state <> 'done' RETURNING table_count"),
-                {"j": job_id, "b": batch_no}).scalar()
-            if done is not None:
+            if claim_batch(session, job_id, batch_no):
+                staged = stage_batch(session, job_id, batch_no, known, signatures, same, docs)
+                done = session.execute(text(
+                    "UPDATE crawl_batches SET state = 'done', finished_at = now() "
+                    "WHERE job_id = :j AND batch_no = :b RETURNING table_count"), {"j": job_id, "b": batch_no}).scalar()
                 session.execute(text(
                     "UPDATE crawl_jobs SET batches_done = batches_done + 1, tables_done = tables_done + :n, "
                     "heartbeat_at = now() WHERE id = :j"), {"j": job_id, "n": done})
-        log.info("crawl batch %d staged: %d unchanged, %d new or changed", batch_no, staged["seen"],
-                 staged["staged"], extra={"job_id": job_id})
+                log.info("crawl batch %d staged: %d unchanged (%d by signature), %d new or changed", batch_no,
+                         staged["seen"], len(same), staged["staged"], extra={"job_id": job_id})
     outcome = _outcome(job_id, batch_no=batch_no)
     progress = outcome.get("progress") or {}
     if outcome["state"] == "running" and progress["batches_done"] == progress["batches_total"]:
@@ -197,16 +206,36 @@ def finish(self, job_id: int) -> dict:
         if job is None or job.state != "running" or job.batches_done != job.batches_total:
             return _outcome(job_id)
         result = apply_crawl(session, job_id, job.source_id, job.enums)
-        job.state, job.finished_at, job.stats = "succeeded", result["now"], result["stats"]
         session.execute(text(
             "UPDATE sources SET last_crawled_at = :now, last_success_at = :now, last_crawl_id = :job, "
             "catalog_changed_at = CASE WHEN :changed OR catalog_changed_at IS NULL THEN :now "
             "ELSE catalog_changed_at END WHERE id = :sid"),
             {"now": result["now"], "job": job_id, "sid": job.source_id, "changed": result["changed"]})
-        drop_staging(session, job_id)
+        # finished_at is when the crawl became visible, not when its finish began
+        job.state, job.stats = "succeeded", result["stats"]
+        job.finished_at = session.execute(text("SELECT clock_timestamp()")).scalar()
     log.info("crawl succeeded: %s", json.dumps(result["stats"]), extra={"job_id": job_id})
     log.info("crawl applied in steps: %s", json.dumps(result["seconds"]), extra={"job_id": job_id})
+    with transaction() as session:
+        drop_staging(session, job_id)
+    refresh_statistics(job_id, result)
     return _outcome(job_id)
+
+
+def refresh_statistics(job_id: int, result: dict) -> None:
+    """ANALYZE the catalog after a crawl that rewrote a large part of it, so
+    reads and search get good plans at once rather than when autovacuum
+    comes round (or never, where it is off)."""
+    stats = result["stats"]
+    moved = stats["added"] + stats["changed"] + stats["removed"]
+    if moved < ANALYZE_AFTER_TABLES:
+        return
+    started = time.perf_counter()
+    with engine().connect() as conn:
+        conn.execute(text("ANALYZE catalog_tables, catalog_columns, catalog_column_names"))
+        conn.commit()
+    log.info("catalog statistics refreshed in %.2f s after %d tables moved", time.perf_counter() - started, moved,
+             extra={"job_id": job_id})
 
 
 @app.task(name="crawl.reap")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,14 @@ class Table:
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
     constraints: list[Constraint] = field(default_factory=list)
+
+
+class TableSignature(NamedTuple):
+    """A hash the target computes over everything describe() reports of a
+    table, with the figures that move without the definition changing."""
+    signature: str
+    row_estimate: int | None
+    size_bytes: int | None
 
 
 @dataclass
@@ -164,6 +173,13 @@ class Introspector(abc.ABC):
     def describe(self, tables: list[TableRef]) -> list[Table]:
         """Describe a batch of tables with bulk queries. A table that vanished
         since list_tables is simply absent from the result."""
+
+    def signatures(self, tables: list[TableRef]) -> dict[tuple[str, str], TableSignature] | None:
+        """One cheap query: a signature per (schema, name) that changes
+        whenever describe() would return a different definition, so a recrawl
+        describes only the tables whose signature moved. None when the engine
+        has no such query: then every table is described and compared."""
+        return None
 
     def list_enums(self) -> list[EnumType]:
         return []

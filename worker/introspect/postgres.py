@@ -46,6 +46,7 @@ from .base import (
     PrimaryKey,
     Table,
     TableRef,
+    TableSignature,
     TargetAuthFailed,
     TargetDatabaseMissing,
     TargetError,
@@ -299,6 +300,54 @@ LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
 LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
 """
+
+
+# What describe() reports of a table, hashed by the target: the same
+# catalog functions (format_type, pg_get_expr, pg_get_constraintdef,
+# pg_get_indexdef) describe() prints, so the signature moves whenever the
+# document would, but nothing is sent or parsed. ROW(...)::text quotes every
+# field, so different definitions cannot print alike. Bump the "pg1:" prefix
+# when describe() starts reporting something new: every table is then
+# described once more. Pages are table + TOAST + indexes, as describe() counts.
+SIGNATURES_SQL = """
+SELECT n.nspname, c.relname, c.relkind, c.reltuples,
+       c.relpages::bigint + COALESCE(t.relpages, 0)
+         + COALESCE((SELECT sum(ic.relpages) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                     WHERE i.indrelid = c.oid), 0),
+       current_setting('block_size')::int,
+       'pg1:' || md5(ROW(
+         c.relkind,
+         (SELECT d.description FROM pg_description d
+          WHERE d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0),
+         ARRAY(SELECT ROW(a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                          CASE WHEN a.atthasdef THEN (SELECT pg_get_expr(ad.adbin, ad.adrelid) FROM pg_attrdef ad
+                                                      WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum) END,
+                          a.attidentity, a.attgenerated,
+                          (SELECT d.description FROM pg_description d
+                           WHERE d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass
+                             AND d.objsubid = a.attnum))
+               FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+               ORDER BY a.attnum),
+         ARRAY(SELECT ROW(k.conname, k.contype, pg_get_constraintdef(k.oid), k.conparentid,
+                          (SELECT p.conrelid FROM pg_constraint p WHERE p.oid = k.conparentid))
+               FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'f', 'u', 'c', 'x')
+               ORDER BY k.conname, k.oid),
+         ARRAY(SELECT ROW(ic.relname, pg_get_indexdef(i.indexrelid), i.indisunique)
+               FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+               WHERE i.indrelid = c.oid ORDER BY ic.relname)
+       )::text)
+FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
+JOIN pg_namespace n ON n.nspname = b.nspname::name
+JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = b.relname::name
+LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+"""
+
+
+def signature_from_row(row: Sequence) -> tuple[tuple[str, str], TableSignature]:
+    schema, name, relkind, reltuples, pages, block_size, signature = row
+    return (schema, name), TableSignature(signature=signature, row_estimate=row_estimate(relkind, reltuples),
+                                          size_bytes=size_bytes(relkind, reltuples, pages, block_size))
 
 
 def row_estimate(relkind: str, reltuples) -> int | None:
@@ -629,6 +678,16 @@ class PostgresIntrospector(Introspector):
         finally:
             self._end_transaction()
         return build_tables(tables, details_rows, column_rows, constraint_rows, index_rows)
+
+    def signatures(self, tables: list[TableRef]) -> dict[tuple[str, str], TableSignature]:
+        if not tables:
+            return {}
+        batch = {"schemas": [t.schema for t in tables], "names": [t.name for t in tables]}
+        try:
+            rows = self._query(SIGNATURES_SQL, batch, f"hashing {len(tables)} table definitions")
+        finally:
+            self._end_transaction()
+        return dict(signature_from_row(r) for r in rows)
 
     def list_enums(self) -> list[EnumType]:
         try:

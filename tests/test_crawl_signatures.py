@@ -1,0 +1,140 @@
+"""A recrawl describes only tables whose target signature moved, so the
+signature must move with every change describe() would report, and must not
+move when nothing in the definition did."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from worker.documents import table_document
+from worker.introspect import ConnectionParams
+from worker.introspect.postgres import PostgresIntrospector
+
+from .conftest import wait_for_crawl
+from .targets import pg_database, pg_execute, pg_params
+from .test_crawl import crawl_now, pg_source
+
+TARGET = """
+CREATE SCHEMA ref;
+CREATE TYPE mood AS ENUM ('ok', 'sad');
+CREATE TABLE ref.owners (id int PRIMARY KEY, code text UNIQUE);
+CREATE TABLE pets (
+    id int PRIMARY KEY, name text, owner_id int REFERENCES ref.owners (id), feeling mood,
+    born date DEFAULT current_date, weight numeric(5, 2) CHECK (weight > 0)
+);
+CREATE INDEX pets_name ON pets (name);
+"""
+
+# Each changes what describe() reports of table public.pets.
+CHANGES = [
+    "COMMENT ON TABLE pets IS 'animals'",
+    "COMMENT ON COLUMN pets.name IS 'what it answers to'",
+    "ALTER TABLE pets ALTER COLUMN born SET DEFAULT '2000-01-01'",
+    "ALTER TABLE pets ALTER COLUMN born DROP DEFAULT",
+    "ALTER TABLE pets ALTER COLUMN name SET NOT NULL",
+    "ALTER TABLE pets ALTER COLUMN weight TYPE numeric(6, 2)",
+    "ALTER TABLE pets ADD COLUMN tag text",
+    "ALTER TABLE pets RENAME COLUMN tag TO label",
+    "ALTER TABLE pets DROP COLUMN label",
+    "ALTER TABLE pets ADD COLUMN seq int GENERATED ALWAYS AS IDENTITY",
+    "ALTER TABLE pets ADD COLUMN twice numeric GENERATED ALWAYS AS (weight * 2) STORED",
+    "CREATE UNIQUE INDEX pets_owner_name ON pets (owner_id, lower(name)) WHERE owner_id IS NOT NULL",
+    "ALTER INDEX pets_name RENAME TO pets_by_name",
+    "DROP INDEX pets_by_name",
+    "ALTER TABLE pets ADD CONSTRAINT pets_name_key UNIQUE (name)",
+    "ALTER TABLE pets DROP CONSTRAINT pets_weight_check",
+    "ALTER TABLE pets ADD CONSTRAINT pets_weight_check CHECK (weight < 1000)",
+    # changes made elsewhere that show in this table's definition
+    "ALTER TABLE ref.owners RENAME TO people",
+    "ALTER TABLE ref.people RENAME COLUMN id TO person_id",
+    "ALTER SCHEMA ref RENAME TO reference",
+    "ALTER TYPE mood RENAME TO temper",
+    "ALTER TABLE pets DROP CONSTRAINT pets_owner_id_fkey, ADD FOREIGN KEY (owner_id) "
+    "REFERENCES reference.people (person_id) ON DELETE CASCADE",
+]
+
+# None of these changes the definition (sizes and row estimates may move).
+NO_CHANGES = [
+    "INSERT INTO ref.owners VALUES (1, 'a'); INSERT INTO pets (id, name, owner_id) VALUES (1, 'rex', 1)",
+    "ANALYZE pets",
+    "VACUUM pets",
+    "ALTER TABLE pets ALTER COLUMN name SET STATISTICS 500",
+    "CREATE TABLE unrelated (id int)",
+]
+
+
+def _look(dbname: str) -> tuple[str, dict]:
+    p = pg_params()
+    params = ConnectionParams(host=p["host"], port=p["port"], database=dbname, username=p["username"],
+                              password=p["password"])
+    with PostgresIntrospector(params) as target:
+        refs = [r for r in target.list_tables() if (r.schema, r.name) == ("public", "pets")]
+        signature = target.signatures(refs)[("public", "pets")].signature
+        doc = table_document(target.describe(refs)[0])
+    definition = {k: v for k, v in doc.items() if k not in ("row_estimate", "size_bytes")}
+    return signature, definition
+
+
+@pytest.fixture
+def target():
+    with pg_database() as name:
+        pg_execute(name, TARGET)
+        yield name
+
+
+def test_signature_moves_with_every_definition_change(target):
+    signature, definition = _look(target)
+    assert signature.startswith("pg1:")
+    for ddl in CHANGES:
+        pg_execute(target, ddl)
+        new_signature, new_definition = _look(target)
+        assert new_definition != definition, f"the test's change did not change the definition: {ddl}"
+        assert new_signature != signature, f"the signature missed: {ddl}"
+        signature, definition = new_signature, new_definition
+
+
+def test_signature_stays_when_the_definition_does(target):
+    signature, definition = _look(target)
+    for ddl in NO_CHANGES:
+        pg_execute(target, ddl)
+        new_signature, new_definition = _look(target)
+        assert new_definition == definition, ddl
+        assert new_signature == signature, f"the signature moved without a definition change: {ddl}"
+
+
+def test_signatures_report_sizes_as_describe_does(target):
+    pg_execute(target, "INSERT INTO ref.owners SELECT g, g::text FROM generate_series(1, 2000) g; ANALYZE")
+    p = pg_params()
+    params = ConnectionParams(host=p["host"], port=p["port"], database=target, username=p["username"],
+                              password=p["password"])
+    with PostgresIntrospector(params) as t:
+        refs = t.list_tables()
+        signatures = t.signatures(refs)
+        described = {(d.schema, d.name): d for d in t.describe(refs)}
+    assert signatures.keys() == described.keys()
+    for key, sig in signatures.items():
+        assert (sig.row_estimate, sig.size_bytes) == (described[key].row_estimate, described[key].size_bytes), key
+    assert signatures[("ref", "owners")].row_estimate == 2000 and signatures[("ref", "owners")].size_bytes > 8192
+
+
+def _batch_lines(worker, job_id: int) -> list[str]:
+    lines = [json.loads(line) for line in worker.log().splitlines() if line.startswith("{")]
+    return [e["message"] for e in lines if e.get("job_id") == job_id and e["message"].startswith("crawl batch")]
+
+
+def test_unchanged_recrawl_describes_only_what_moved(alice, worker, target):
+    pg_execute(target, "".join(f"CREATE TABLE t{i} (id int PRIMARY KEY);" for i in range(12)))
+    source = pg_source(alice, target)
+    first = wait_for_crawl(alice, source["crawl"]["url"])
+    assert first["stats"]["added"] == 14
+    assert all("(0 by signature)" in m for m in _batch_lines(worker, first["id"]))
+
+    pg_execute(target, "COMMENT ON COLUMN t3.id IS 'the key'")
+    job = crawl_now(alice, source["id"])
+    assert job["stats"] == {"added": 0, "changed": 1, "removed": 0, "unchanged": 13}
+    lines = _batch_lines(worker, job["id"])
+    by_signature = sum(int(m.split("(")[1].split(" by signature")[0]) for m in lines)
+    assert by_signature == 13, lines
+    t3 = alice.get(f"/api/v1/sources/{source['id']}/tables/public/t3").get_json()
+    assert t3["columns"][0]["comment"] == "the key"
