@@ -9,6 +9,7 @@ catalog, and a batch that runs twice stages the same rows again.
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -24,31 +25,38 @@ from .diff import table_changes
 DEFINITION_KEYS = ("columns", "primary_key", "foreign_keys", "indexes", "constraints")
 
 
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
+def encode_definition(doc: dict) -> tuple[str, str]:
+    """(fingerprint, definition JSON) of a table document, each part
+    serialised once. The fingerprint hashes what defines the table (kind,
+    comment and DEFINITION_KEYS, as one key-sorted JSON object); row counts
+    and sizes are not part of it."""
+    parts = {k: _dumps(doc.get(k)) for k in DEFINITION_KEYS}
+    parts["kind"], parts["comment"] = _dumps(doc["kind"]), _dumps(doc.get("comment"))
+    canon = "{" + ",".join(f'"{k}":{parts[k]}' for k in sorted(parts)) + "}"
+    definition = "{" + ",".join(f'"{k}":{parts[k]}' for k in sorted(DEFINITION_KEYS)) + "}"
+    return hashlib.md5(canon.encode()).hexdigest(), definition
+
+
 def fingerprint(doc: dict) -> str:
-    """Hash of what defines a table; row counts and sizes are not part of it."""
-    canon = {"kind": doc["kind"], "comment": doc.get("comment"), **{k: doc.get(k) for k in DEFINITION_KEYS}}
-    return hashlib.md5(json.dumps(canon, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def _copy_value(v) -> str:
-    if v is None:
-        return "\\N"
-    s = v if isinstance(v, str) else str(v)
-    return (s.replace("\x00", "").replace("\\", "\\\\").replace("\t", "\\t")
-            .replace("\n", "\\n").replace("\r", "\\r"))
+    return encode_definition(doc)[0]
 
 
 def copy_rows(session: Session, table: str, columns: tuple[str, ...], rows) -> None:
-    """COPY rows into `table` inside the session's transaction. `table` and
-    `columns` are our own constants, never user input."""
+    """COPY rows into `table` inside the session's transaction, in CSV (the
+    csv module quotes in C; an unquoted empty field is NULL, a quoted one an
+    empty string). `table` and `columns` are our own constants, never user
+    input. PostgreSQL text cannot hold NUL, so NULs are dropped."""
     buf = io.StringIO()
-    for row in rows:
-        buf.write("\t".join(_copy_value(v) for v in row))
-        buf.write("\n")
-    buf.seek(0)
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    data = buf.getvalue()
+    if "\x00" in data:
+        data = data.replace("\x00", "")
     cursor = session.connection().connection.dbapi_connection.cursor()
     try:
-        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buf)
+        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", io.StringIO(data))
     finally:
         cursor.close()
 
@@ -108,11 +116,11 @@ def stage_batch(session: Session, job_id: int, batch_no: int, known: dict[tuple[
     staged = []
     for doc in docs:
         key = (doc["schema"], doc["name"])
-        fp, old, sig = fingerprint(doc), known.get(key), signatures.get(key, (None,))[0]
+        (fp, definition), old, sig = encode_definition(doc), known.get(key), signatures.get(key, (None,))[0]
         if old is not None and old.fingerprint == fp and not old.removed:
             seen.append((job_id, batch_no, old.id, doc.get("row_estimate"), doc.get("size_bytes"), sig))
         else:
-            staged.append((doc, fp, sig, old))
+            staged.append((doc, fp, definition, sig, old))
     new_ids = iter(session.execute(text(
         "SELECT nextval(pg_get_serial_sequence('catalog_tables', 'id')) FROM generate_series(1, :n)"),
         {"n": sum(1 for *_, old in staged if old is None)}).scalars().all())
@@ -123,12 +131,12 @@ def stage_batch(session: Session, job_id: int, batch_no: int, known: dict[tuple[
     copy_rows(session, "crawl_seen", ("job_id", "batch_no", "table_id", "row_estimate", "size_bytes", "signature"),
               seen)
     table_rows, column_rows = [], []
-    for doc, fp, sig, old in staged:
+    for doc, fp, definition, sig, old in staged:
         table_id = old.id if old is not None else next(new_ids)
         changes = table_changes(old_defs[old.id], doc) if old is not None and old.id in old_defs else None
         table_rows.append((job_id, batch_no, table_id, old is None, doc["schema"], doc["name"], doc["kind"],
                            doc.get("comment"), doc.get("row_estimate"), doc.get("size_bytes"), fp, sig,
-                           json.dumps({k: doc.get(k) for k in DEFINITION_KEYS}),
+                           definition,
                            None if changes is None else json.dumps(changes)))
         column_rows.extend((job_id, table_id, c["ordinal"], c["name"], c["type"], c.get("comment"))
                            for c in doc.get("columns") or ())

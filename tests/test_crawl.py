@@ -207,3 +207,15 @@ def test_broker_message_carries_ids_only(idle_app):
     import base64
     args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
     assert args == [source["crawl"]["id"]] and kwargs == {}
+
+
+def test_deleting_a_crawled_source_forgets_its_catalog(alice, worker, rich_pg, catalog_url):
+    source = pg_source(alice, rich_pg)
+    assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+    counts = "SELECT (SELECT count(*) FROM catalog_tables WHERE source_id = %(s)s), " \
+             "(SELECT count(*) FROM catalog_columns WHERE source_id = %(s)s), " \
+             "(SELECT count(*) FROM catalog_column_names WHERE source_id = %(s)s)"
+    assert all(n > 0 for n in catalog_rows(catalog_url, counts, {"s": source["id"]})[0])
+    assert alice.delete(f"/api/v1/sources/{source['id']}").status_code == 204
+    assert catalog_rows(catalog_url, counts, {"s": source["id"]})[0] == (0, 0, 0)
+    assert alice.get("/api/v1/search?q=customer_email").get_json()["results"] == []

@@ -4,7 +4,7 @@ from flask import current_app, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import abort
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from catalog.db import Session, transaction
@@ -137,5 +137,8 @@ class SourceById(MethodView):
         # Lock its jobs before the source, the order the worker uses (job, then
         # source), so deleting during a crawl cannot deadlock with it.
         Session.execute(select(CrawlJob.id).where(CrawlJob.source_id == source_id).with_for_update())
+        # Columns carry no foreign key (a key check per column would double a
+        # crawl's write cost), so they go explicitly; the rest cascades.
+        Session.execute(text("DELETE FROM catalog_columns WHERE source_id = :id"), {"id": source_id})
         Session.delete(source)
         Session.commit()

@@ -7,6 +7,7 @@
   and an unchanged recrawl no longer rewrites every table row.
 - crawl_staged_columns: batches stage column rows (with the table ids they
   allocate for new tables), so finish copies rows instead of unpacking JSON.
+- catalog_columns loses its foreign key (a check per column written).
 - catalog_column_names: each source's distinct column names with the trigram
   index, replacing the trigram index over every column row (measured: that
   index tripled the cost of writing a million columns). Substring and
@@ -35,6 +36,10 @@ def upgrade() -> None:
     op.add_column("catalog_tables", sa.Column("signature", sa.Text))
     op.drop_column("catalog_tables", "last_seen_crawl_id")
 
+    # catalog_columns is the search index of the stored definitions, written
+    # only by a crawl's apply; the key check per row doubled the cost of
+    # writing a million columns. Deleting a source deletes its columns itself.
+    op.drop_constraint("fk_catalog_columns_table_id_catalog_tables", "catalog_columns", type_="foreignkey")
     op.drop_index("ix_catalog_columns_name_trgm", table_name="catalog_columns")
     op.drop_index("ix_catalog_columns_name_pattern", table_name="catalog_columns")
     op.drop_index("ix_catalog_columns_source_id", table_name="catalog_columns")
@@ -118,6 +123,9 @@ def downgrade() -> None:
             size_bytes bigint, CONSTRAINT pk_crawl_seen PRIMARY KEY (job_id, table_id))""")
     op.drop_table("catalog_column_names")
     op.drop_index("ix_catalog_columns_source_id_name", table_name="catalog_columns")
+    op.execute("DELETE FROM catalog_columns c WHERE NOT EXISTS (SELECT 1 FROM catalog_tables t WHERE t.id = c.table_id)")
+    op.create_foreign_key("fk_catalog_columns_table_id_catalog_tables", "catalog_columns", "catalog_tables",
+                          ["table_id"], ["id"], ondelete="CASCADE")
     op.create_index("ix_catalog_columns_source_id", "catalog_columns", ["source_id"])
     op.execute("CREATE INDEX ix_catalog_columns_name_pattern ON catalog_columns (lower(name) text_pattern_ops)")
     op.execute("CREATE INDEX ix_catalog_columns_name_trgm ON catalog_columns USING gin (lower(name) gin_trgm_ops)")
