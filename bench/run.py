@@ -978,7 +978,7 @@ def parse_args(argv: list[str] | None = None):
     p.add_argument("--workers", type=int, default=1, help="Celery worker processes")
     p.add_argument("--concurrency", type=int, default=2, help="prefork children per worker")
     p.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")
-    p.add_argument("--batch-size", type=int, default=500, help="METACRAWL_BATCH_SIZE")
+    p.add_argument("--batch-size", type=int, default=2000, help="METACRAWL_BATCH_SIZE (the default is the setting's)")
     p.add_argument("--reads", type=int, default=200, help="requests per read/search figure (0: skip reads)")
     p.add_argument("--page-size", type=int, default=100, help="limit of the schema pages read")
     p.add_argument("--with-small-sources", dest="small_sources", action="store_true", default=True,

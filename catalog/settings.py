@@ -33,7 +33,7 @@ class Settings:
     allow_registration: bool = True
     port: int = 8000
     # crawling
-    batch_size: int = 500
+    batch_size: int = 2000
     connect_timeout: int = 10
     statement_timeout: int = 60
     lock_timeout: int = 5

@@ -79,3 +79,19 @@ def test_bench_run_tiny(tmp_path):
             assert cur.fetchall() == ()
     finally:
         conn.close()
+
+
+def test_bench_profile_tiny():
+    from bench import generate
+
+    from .targets import random_name
+    database = random_name("mc_bench_prof")
+    generate.build_postgres("postgresql://postgres@127.0.0.1:5432/postgres", database, 30)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "bench.profile", "--database", database, "--batches", "0",
+                               "--batch-size", "8"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    finally:
+        generate.drop_postgres("postgresql://postgres@127.0.0.1:5432/postgres", database)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    assert "### first crawl: " in proc.stdout and "### unchanged recrawl: " in proc.stdout
+    assert "worker/tasks.py" in proc.stdout  # pyinstrument's call tree of the tasks

@@ -105,7 +105,7 @@ class CrawlTask(app.Task):
 
 @app.task(name="crawl.plan", base=CrawlTask, bind=True, ignore_result=False)
 def plan(self, job_id: int) -> dict:
-    """List the target's tables (one query) and fan out the batches."""
+    """List the target's tables (one streamed query) and fan out the batches."""
     with transaction() as session:
         started = session.execute(text(
             "UPDATE crawl_jobs SET state = 'running', started_at = coalesce(started_at, now()), "
@@ -119,28 +119,32 @@ def plan(self, job_id: int) -> dict:
     _report(self, job_id, "listing tables")
     settings = runtime.settings()
     source = Session.get(Source, Session.get(CrawlJob, job_id).source_id)
+    Session.commit()
     log.info("crawl planning", extra={"job_id": job_id, "source_id": source.id})
-    with open_introspector(source, settings) as target:
-        refs = target.list_tables()
-        enums = [{"schema": e.schema, "name": e.name, "values": e.values} for e in target.list_enums()]
-    size = settings.batch_size
-    batches = [refs[i:i + size] for i in range(0, len(refs), size)]
+    tables = batches = 0
     with transaction() as session:
-        # Claim the plan: a redelivered plan running beside this one blocks on
+        # Claim the plan: a redelivered plan running beside this one waits on
         # the row, then finds it planned and leaves the fan-out to us.
         claimed = session.execute(text(
-            "UPDATE crawl_jobs SET tables_total = :t, batches_total = :b, enums = CAST(:e AS jsonb), "
-            "heartbeat_at = now() WHERE id = :id AND batches_total IS NULL RETURNING id"),
-            {"id": job_id, "t": len(refs), "b": len(batches), "e": json.dumps(enums)}).scalar()
+            "SELECT id FROM crawl_jobs WHERE id = :id AND batches_total IS NULL FOR UPDATE"), {"id": job_id}).scalar()
         if claimed is None:
             return _outcome(job_id)
-        if batches:
-            session.execute(text(
-                "INSERT INTO crawl_batches (job_id, batch_no, tables, table_count) "
-                "SELECT :id, b.no, b.tables, jsonb_array_length(b.tables) "
-                "FROM jsonb_array_elements(CAST(:batches AS jsonb)) WITH ORDINALITY AS b(tables, no)"),
-                {"id": job_id, "batches": json.dumps([[[r.schema, r.name, r.kind] for r in b] for b in batches])})
-    log.info("crawl planned: %d tables in %d batches", len(refs), len(batches), extra={"job_id": job_id})
+        # The listing streams in batch-sized chunks, each stored as it comes,
+        # so planning memory does not grow with the number of tables.
+        with open_introspector(source, settings) as target:
+            for refs in target.stream_tables(settings.batch_size):
+                batches += 1
+                tables += len(refs)
+                session.execute(text(
+                    "INSERT INTO crawl_batches (job_id, batch_no, tables, table_count) "
+                    "VALUES (:id, :no, CAST(:tables AS jsonb), :n)"),
+                    {"id": job_id, "no": batches, "n": len(refs),
+                     "tables": json.dumps([[r.schema, r.name, r.kind] for r in refs])})
+            enums = [{"schema": e.schema, "name": e.name, "values": e.values} for e in target.list_enums()]
+        session.execute(text(
+            "UPDATE crawl_jobs SET tables_total = :t, batches_total = :b, enums = CAST(:e AS jsonb), "
+            "heartbeat_at = now() WHERE id = :id"), {"id": job_id, "t": tables, "b": batches, "e": json.dumps(enums)})
+    log.info("crawl planned: %d tables in %d batches", tables, batches, extra={"job_id": job_id})
     _fan_out(job_id)
     return _outcome(job_id)
 

@@ -131,6 +131,15 @@ def described(target):
 
 # --- listing ------------------------------------------------------------------------
 
+def test_stream_tables_is_list_tables_in_chunks(target):
+    params = make_params(target["mixed"], options={"include_schemas": all_schemas(target)})
+    with MySQLIntrospector(params) as intro:
+        refs = intro.list_tables()
+        chunks = list(intro.stream_tables(3))
+    assert [r for c in chunks for r in c] == refs
+    assert all(len(c) == 3 for c in chunks[:-1]) and 1 <= len(chunks[-1]) <= 3
+
+
 def test_list_tables_over_several_databases_in_order(target):
     params = make_params(target["mixed"], options={"include_schemas": all_schemas(target)})
     with MySQLIntrospector(params) as intro:

@@ -175,6 +175,29 @@ def test_list_tables_kinds_names_and_order(described):
     assert refs == sorted(refs, key=lambda r: (r.schema.encode(), r.name.encode()))
 
 
+def test_stream_tables_is_list_tables_in_chunks(target, described):
+    refs, _ = described
+    with PostgresIntrospector(make_params(target)) as intro:
+        chunks = list(intro.stream_tables(4))
+        # the session is usable afterwards: the server-side cursor's transaction has ended
+        assert intro.list_tables() == refs
+    assert [r for c in chunks for r in c] == refs
+    assert all(len(c) == 4 for c in chunks[:-1]) and 1 <= len(chunks[-1]) <= 4
+
+
+def test_stream_tables_errors_are_target_errors(target, monkeypatch):
+    import worker.introspect.postgres as pg
+    slow = "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " \
+           "WHERE pg_sleep(5) IS NOT NULL AND %(include)s::text[] IS NULL AND %(exclude)s::text[] IS NOT NULL"
+    with PostgresIntrospector(make_params(target, statement_timeout=0.2)) as intro:
+        monkeypatch.setattr(pg, "LIST_TABLES_SQL", slow)
+        with pytest.raises(TargetTimeout) as info:
+            list(intro.stream_tables(10))
+        assert "(listing tables)" in str(info.value)
+        monkeypatch.undo()
+        assert intro.list_tables()  # the session survives
+
+
 def test_include_and_exclude_schemas(target):
     with PostgresIntrospector(make_params(target, options={"include_schemas": ["sales", "Mixed Case"]})) as intro:
         assert {r.schema for r in intro.list_tables()} == {"sales", "Mixed Case"}

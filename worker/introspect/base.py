@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TableRef:
     schema: str
     name: str
@@ -168,6 +168,14 @@ class Introspector(abc.ABC):
     def list_tables(self) -> list[TableRef]:
         """Every table, view, materialized view and partitioned table in the
         schemas the source includes, ordered by schema then name. One query."""
+
+    def stream_tables(self, chunk: int) -> Iterator[list[TableRef]]:
+        """list_tables() in lists of at most `chunk`, in the same order. An
+        engine that can read its listing through a server-side cursor
+        overrides this, so planning a crawl of any size takes flat memory."""
+        tables = self.list_tables()
+        for start in range(0, len(tables), chunk):
+            yield tables[start:start + chunk]
 
     @abc.abstractmethod
     def describe(self, tables: list[TableRef]) -> list[Table]:

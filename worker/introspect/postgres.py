@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import psycopg2
 import psycopg2.extensions
@@ -661,6 +661,25 @@ class PostgresIntrospector(Introspector):
         finally:
             self._end_transaction()
         return [table_ref_from_row(r) for r in rows]
+
+    def stream_tables(self, chunk: int) -> Iterator[list[TableRef]]:
+        what = "listing tables"
+        if self._conn is None or self._conn.closed:
+            self.connect()
+        try:
+            with self._conn.cursor(name="metacrawl_list_tables") as cur:  # server-side: rows arrive in chunks
+                cur.itersize = chunk
+                cur.execute(LIST_TABLES_SQL, schema_filter(self.params))
+                while rows := cur.fetchmany(chunk):
+                    yield [table_ref_from_row(r) for r in rows]
+        except psycopg2.Error as exc:
+            if _is_connection_lost(exc, self._conn):
+                self.close()
+                raise lost_connection_error(str(exc), self.params, what) from None
+            self._end_transaction()
+            raise query_error(exc.pgcode, str(exc), self.params, what) from None
+        finally:
+            self._end_transaction()
 
     def describe(self, tables: list[TableRef]) -> list[Table]:
         if not tables:
