@@ -80,7 +80,8 @@ def _create_staging() -> None:
             signature text,
             definition jsonb NOT NULL,
             changes jsonb,
-            CONSTRAINT pk_crawl_staged_tables PRIMARY KEY (job_id, schema_name, name)
+            -- keyed as the apply joins it: by the catalog row's id
+            CONSTRAINT pk_crawl_staged_tables PRIMARY KEY (job_id, table_id)
         )""")
     op.execute("""
         CREATE UNLOGGED TABLE crawl_staged_columns (
