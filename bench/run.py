@@ -457,7 +457,7 @@ class Bench:
         if self.args.profile and not self.pyspy:
             log("--profile: py-spy is not installed, running the worker without it")
         for i in range(self.args.workers):
-            argv = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-P", "prefork",
+            argv = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-P", self.args.pool,
                     "-c", str(self.args.concurrency), "-n", f"bench{i}-{rand()}@%h",
                     "--without-gossip", "--without-mingle", "-l", "INFO"]
             if self.args.profile and self.pyspy:
@@ -490,7 +490,7 @@ class Bench:
             time.sleep(0.5)
         self.result["worker_rss_idle"] = idle
         log(f"web on :{self.port} (gunicorn, {self.args.web_workers} workers), "
-            f"{self.args.workers} Celery worker(s) -P prefork -c {self.args.concurrency}")
+            f"{self.args.workers} Celery worker(s) -P {self.args.pool} -c {self.args.concurrency}")
 
     def teardown(self) -> None:
         for p in reversed(self.procs):
@@ -802,6 +802,7 @@ class Bench:
             self.setup()
             self.result["machine"] = self.machine()
             self.result["config"] = {"batch_size": self.args.batch_size, "workers": self.args.workers,
+                                     "pool": self.args.pool,
                                      "concurrency": self.args.concurrency, "web_workers": self.args.web_workers,
                                      "catalog": "same PostgreSQL server as the targets"}
             for tables in sorted(self.args.sizes):
@@ -976,7 +977,8 @@ def parse_args(argv: list[str] | None = None):
     p.add_argument("--mariadb-sizes", type=_sizes, default=[], help="MariaDB target sizes (0 or empty: none)")
     p.add_argument("--mariadb-databases", type=int, default=5, help="databases a MariaDB target is spread over")
     p.add_argument("--workers", type=int, default=1, help="Celery worker processes")
-    p.add_argument("--concurrency", type=int, default=2, help="prefork children per worker")
+    p.add_argument("--pool", default="prefork", choices=("prefork", "threads", "solo"), help="Celery worker pool")
+    p.add_argument("--concurrency", type=int, default=2, help="pool processes (or threads) per worker")
     p.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")
     p.add_argument("--batch-size", type=int, default=2000, help="METACRAWL_BATCH_SIZE (the default is the setting's)")
     p.add_argument("--reads", type=int, default=200, help="requests per read/search figure (0: skip reads)")
