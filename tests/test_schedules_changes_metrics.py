@@ -6,7 +6,7 @@ import time
 import pytest
 from celery import Celery
 
-from .conftest import REDIS_URL, wait_for_crawl
+from .conftest import REDIS_URL, ApiUser, wait_for_crawl
 from .crawl_helpers import RICH_PG_TARGET, catalog_rows
 from .targets import pg_database, pg_execute
 from .test_crawl import crawl_now, pg_source
@@ -107,3 +107,24 @@ def test_crawl_logs_are_json_with_job_id_and_no_secret(alice, worker, rich_pg):
     mine = [entry for entry in lines if entry.get("job_id") == job["id"]]
     assert {"crawl planning", "crawl succeeded"} <= {m["message"].split(":")[0] for m in mine}
     assert all({"ts", "level", "logger", "message"} <= set(m) for m in mine)
+
+
+def test_stale_flag_follows_the_last_successful_crawl(alice, worker, rich_pg, catalog_url, idle_app):
+    source = pg_source(alice, rich_pg)
+    assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+    url = f"/api/v1/sources/{source['id']}"
+    assert alice.get(url).get_json()["stale"] is False
+    # 35 hours old is still fresh under the default limit of 36; 37 hours is stale
+    catalog_rows(catalog_url, "UPDATE sources SET last_success_at = now() - interval '35 hours' WHERE id = %s "
+                              "RETURNING id", (source["id"],))
+    assert alice.get(url).get_json()["stale"] is False
+    catalog_rows(catalog_url, "UPDATE sources SET last_success_at = now() - interval '37 hours' WHERE id = %s "
+                              "RETURNING id", (source["id"],))
+    body = alice.get(url).get_json()
+    assert body["stale"] is True and body["last_crawled_at"]
+    # a source never crawled successfully is stale too
+    never = ApiUser(idle_app.test_client(), "nora@example.com")
+    r = never.post("/api/v1/sources", json={"name": "n", "engine": "postgresql", "host": "127.0.0.1",
+                                            "port": 5432, "database": rich_pg, "username": "postgres",
+                                            "password": "x"})
+    assert r.status_code == 201 and r.get_json()["stale"] is True
