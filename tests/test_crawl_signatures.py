@@ -24,6 +24,10 @@ CREATE TABLE pets (
     born date DEFAULT current_date, weight numeric(5, 2) CHECK (weight > 0)
 );
 CREATE INDEX pets_name ON pets (name);
+COMMENT ON COLUMN pets.feeling IS 'a "quoted", (parenthesised) \\ back\\slashed
+two-line comment';
+COMMENT ON COLUMN pets.born IS 'NULL';
+COMMENT ON TABLE ref.owners IS '{braces}, commas and spaces';
 """
 
 # Each changes what describe() reports of table public.pets.
@@ -71,7 +75,9 @@ def _look(dbname: str) -> tuple[str, dict]:
     with PostgresIntrospector(params) as target:
         refs = [r for r in target.list_tables() if (r.schema, r.name) == ("public", "pets")]
         signature = target.signatures(refs)[("public", "pets")].signature
-        doc = table_document(target.describe(refs)[0])
+        [table] = target.describe(refs)
+        assert table.signature == signature  # what describe computes is what the target answers
+        doc = table_document(table)
     definition = {k: v for k, v in doc.items() if k not in ("row_estimate", "size_bytes")}
     return signature, definition
 

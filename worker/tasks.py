@@ -179,9 +179,13 @@ def batch(self, job_id: int, batch_no: int) -> dict:
         Session.commit()
         _report(self, job_id, "describing tables", batch_no=batch_no, tables=len(refs))
         with open_introspector(source, runtime.settings()) as target:
-            signatures = target.signatures(refs)
+            # Only tables the catalog has can be unchanged; for a batch of new
+            # ones (a first crawl) describe computes the signatures itself.
+            signatures = target.signatures(refs) if any(not k.removed for k in known.values()) else None
             same = unchanged_by_signature(known, signatures)
             tables = target.describe([r for r in refs if (r.schema, r.name) not in same])
+        if signatures is None:
+            signatures = {(t.schema, t.name): (t.signature, t.row_estimate, t.size_bytes) for t in tables}
         _report(self, job_id, "staging tables", batch_no=batch_no, tables=len(refs))
         docs = [table_document(t) for t in tables]
         with transaction() as session:

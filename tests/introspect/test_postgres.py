@@ -175,6 +175,17 @@ def test_list_tables_kinds_names_and_order(described):
     assert refs == sorted(refs, key=lambda r: (r.schema.encode(), r.name.encode()))
 
 
+def test_describe_computes_the_same_signature_as_the_target(target, described):
+    """A first crawl stores the signature describe computed; the next crawl
+    compares it with the target's own: they must be equal, awkward names too."""
+    refs, tables = described
+    with PostgresIntrospector(make_params(target)) as intro:
+        signatures = intro.signatures(refs)
+    assert signatures.keys() == tables.keys()
+    for key, table in tables.items():
+        assert table.signature == signatures[key].signature, key
+
+
 def test_stream_tables_is_list_tables_in_chunks(target, described):
     refs, _ = described
     with PostgresIntrospector(make_params(target)) as intro:

@@ -23,6 +23,8 @@ from worker.introspect.base import (
 )
 from worker.introspect.postgres import (
     add_index_pages,
+    _array,
+    _record,
     build_tables,
     column_from_row,
     connect_error,
@@ -134,8 +136,16 @@ def test_key_names_keep_key_order_and_expressions():
 
 
 def con_row(conoid, contype, conkey, name="c", reloid=7, parent=0, ref=(None, None, None),
-            upd=" ", dele=" ", definition=None, expressions=None):
-    return (conoid, reloid, name, contype, conkey, parent, *ref, upd, dele, definition, expressions)
+            upd=" ", dele=" ", definition=None, expressions=None, parent_table=None):
+    return (conoid, reloid, name, contype, conkey, parent, *ref, upd, dele, definition, expressions, parent_table)
+
+
+def test_signature_text_is_postgresql_record_and_array_text():
+    # what PostgreSQL prints for ROW('a b', NULL::text, '', true, 5, E'x"y\\z')::text and
+    # ARRAY['(1,a)', '', 'NULL', E'x"y\\z', 'plain']::text
+    assert _record(("a b", None, "", True, 5, 'x"y\\z')) == '("a b",,"",t,5,"x""y\\\\z")'
+    assert _array(["(1,a)", "", "NULL", 'x"y\\z', "plain"]) == '{"(1,a)","","NULL","x\\"y\\\\z",plain}'
+    assert _array([]) == "{}"
 
 
 def test_primary_key_in_key_order():

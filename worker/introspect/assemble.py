@@ -32,7 +32,7 @@ def assemble(
     constraints: Iterable[tuple[Key, Constraint]] = (),
 ) -> list[Table]:
     """`details` maps each table that still exists to its kind, comment,
-    row_estimate and size_bytes (missing keys default to None)."""
+    row_estimate, size_bytes and signature (missing keys default to None)."""
     cols, pks = _bucket(columns), dict(primary_keys)
     fks, idx, cons = _bucket(foreign_keys), _bucket(indexes), _bucket(constraints)
     tables = []
@@ -49,5 +49,6 @@ def assemble(
             foreign_keys=sorted(fks.get(key, []), key=lambda f: f.name),
             indexes=sorted(idx.get(key, []), key=lambda i: i.name),
             constraints=sorted(cons.get(key, []), key=lambda c: c.name),
+            signature=d.get("signature"),
         ))
     return tables

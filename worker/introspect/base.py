@@ -79,6 +79,9 @@ class Table:
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
     constraints: list[Constraint] = field(default_factory=list)
+    # What signatures() would answer for this definition, when describe can
+    # compute it from its own rows (then a first crawl need not ask for it).
+    signature: str | None = None
 
 
 class TableSignature(NamedTuple):

@@ -27,6 +27,7 @@ Choices worth knowing:
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from typing import Iterable, Iterator, Sequence
@@ -344,6 +345,56 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
 """
 
 
+# The same signature, computed from describe()'s own rows, so a first crawl
+# need not ask the target twice. PostgreSQL hashes the text of a ROW(...)
+# holding arrays of ROW(...)s; these reproduce record_out and array_out.
+# Should they ever disagree, the table is described once more on the next
+# crawl and the target's signature is kept from then on: a cost, not an error.
+_SPACE = " \t\n\r\v\f"
+
+
+def _pg_text(value) -> str:
+    if value is True or value is False:
+        return "t" if value else "f"
+    return str(value)
+
+
+def _record(fields: Sequence) -> str:
+    out = []
+    for value in fields:
+        if value is None:
+            out.append("")
+            continue
+        text = _pg_text(value)
+        quote = text == "" or any(ch in '"\\(),' or ch in _SPACE for ch in text)
+        text = text.replace("\\", "\\\\").replace('"', '""')
+        out.append(f'"{text}"' if quote else text)
+    return "(" + ",".join(out) + ")"
+
+
+def _array(elements: Sequence[str]) -> str:
+    out = []
+    for text in elements:
+        quote = text == "" or text.lower() == "null" or any(ch in '"\\{},' or ch in _SPACE for ch in text)
+        if quote:
+            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        out.append(text)
+    return "{" + ",".join(out) + "}"
+
+
+def signature_of_rows(relkind: str, comment: str | None, column_rows: list[Sequence],
+                      constraint_rows: list[Sequence], index_rows: list[Sequence]) -> str:
+    """SIGNATURES_SQL's value for one table, from its rows of COLUMNS_SQL,
+    CONSTRAINTS_SQL and INDEXES_SQL."""
+    columns = [_record((r[2], r[1], r[3], not r[4], r[5], r[6], r[7], r[8]))
+               for r in sorted(column_rows, key=lambda r: r[2])]
+    constraints = [_record((r[2], r[3], r[11], r[5], r[13]))
+                   for r in sorted(constraint_rows, key=lambda r: (r[2].encode(), r[0]))]
+    indexes = [_record((r[1], r[4], r[2])) for r in sorted(index_rows, key=lambda r: r[1].encode())]
+    text = _record((relkind, comment, _array(columns), _array(constraints), _array(indexes)))
+    return "pg1:" + hashlib.md5(text.encode()).hexdigest()
+
+
 def signature_from_row(row: Sequence) -> tuple[tuple[str, str], TableSignature]:
     schema, name, relkind, reltuples, pages, block_size, signature = row
     return (schema, name), TableSignature(signature=signature, row_estimate=row_estimate(relkind, reltuples),
@@ -437,7 +488,8 @@ def key_names(attnums: Sequence[int] | None, oid: int, names: dict, expressions:
 # from the columns already fetched: far cheaper than a name subquery per
 # constraint. The referenced columns of a foreign key live on another table,
 # often outside the batch, so those are resolved here, for 'f' rows only.
-# pg_get_constraintdef is only needed for the Constraint records (u, c, x).
+# The Constraint records (u, c, x) use pg_get_constraintdef; it is fetched for
+# every row, with the parent's table, because the signature covers them.
 CONSTRAINTS_SQL = """
 SELECT c.oid, c.conrelid, c.conname, c.contype, c.conkey, c.conparentid,
        fn.nspname, fc.relname,
@@ -446,10 +498,11 @@ SELECT c.oid, c.conrelid, c.conname, c.contype, c.conkey, c.conparentid,
                JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum
                ORDER BY k.ord) END,
        c.confupdtype, c.confdeltype,
-       CASE WHEN c.contype IN ('u', 'c', 'x') THEN pg_get_constraintdef(c.oid) END,
+       pg_get_constraintdef(c.oid),
        CASE WHEN c.contype = 'x' AND 0 = ANY(c.conkey) THEN
          ARRAY(SELECT pg_get_indexdef(c.conindid, k, true)
-               FROM generate_series(1, cardinality(c.conkey)) AS k) END
+               FROM generate_series(1, cardinality(c.conkey)) AS k) END,
+       (SELECT p.conrelid FROM pg_constraint p WHERE p.oid = c.conparentid)
 FROM pg_constraint c
 LEFT JOIN pg_class fc ON fc.oid = c.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
@@ -480,7 +533,7 @@ def constraints_from_rows(rows: Iterable[Sequence], names: dict) -> list[tuple[i
 
 def constraint_from_row(row: Sequence, names: dict) -> tuple[int, PrimaryKey | ForeignKey | Constraint]:
     (_conoid, oid, name, contype, conkey, _parent, ref_schema, ref_table, ref_columns,
-     upd, dele, definition, expressions) = row
+     upd, dele, definition, expressions, *_signed_only) = row
     columns = key_names(conkey, oid, names, expressions)
     if contype == "p":
         return oid, PrimaryKey(name=name, columns=columns)
@@ -542,9 +595,16 @@ def build_tables(refs: list[TableRef], details_rows: Iterable[Sequence], column_
     order of `refs`; tables absent from details_rows (vanished) are dropped."""
     keys: dict[int, tuple[str, str]] = {}
     details: dict[tuple[str, str], dict] = {}
+    raw: dict[int, tuple[Sequence, list, list, list]] = {}  # what each table's signature is computed from
     for row in details_rows:
         oid, key, d = details_from_row(row)
         keys[oid], details[key] = key, d
+        raw[oid] = (row, [], [], [])
+    column_rows, constraint_rows, index_rows = list(column_rows), list(constraint_rows), list(index_rows)
+    for part, rows, at in ((1, column_rows, 0), (2, constraint_rows, 1), (3, index_rows, 0)):
+        for row in rows:
+            if row[at] in raw:
+                raw[row[at]][part].append(row)
 
     columns, names = [], {}
     for row in column_rows:
@@ -573,6 +633,8 @@ def build_tables(refs: list[TableRef], details_rows: Iterable[Sequence], column_
 
     for d in details.values():
         d.pop("block_size", None)
+    for oid, (row, cols, cons, idx) in raw.items():
+        details[keys[oid]]["signature"] = signature_of_rows(row[3], row[7], cols, cons, idx)
     return assemble(refs, details, columns, primary_keys=pks, foreign_keys=fks,
                     indexes=indexes, constraints=others)
 
