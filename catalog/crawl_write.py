@@ -94,8 +94,16 @@ def unchanged_by_signature(known: dict[tuple[str, str], Known], signatures: dict
 
 
 def claim_batch(session: Session, job_id: int, batch_no: int) -> bool:
-    """Lock the batch row for this transaction; False if it is already done
-    (a redelivered batch running beside the first waits here, then stages nothing)."""
+    """Lock the job, then the batch row, for this transaction. False when the
+    job is no longer running (failed, or its source deleted, while the batch
+    described) or the batch is already done (a redelivered batch running
+    beside the first waits here, then stages nothing). The job comes first,
+    as in a source's deletion, and only FOR KEY SHARE, so batches of one job
+    still stage side by side."""
+    running = session.execute(text(
+        "SELECT 1 FROM crawl_jobs WHERE id = :j AND state = 'running' FOR KEY SHARE"), {"j": job_id}).scalar()
+    if running is None:
+        return False
     state = session.execute(text(
         "SELECT state FROM crawl_batches WHERE job_id = :j AND batch_no = :b FOR UPDATE"),
         {"j": job_id, "b": batch_no}).scalar()
@@ -103,20 +111,22 @@ def claim_batch(session: Session, job_id: int, batch_no: int) -> bool:
 
 
 def stage_batch(session: Session, job_id: int, batch_no: int, known: dict[tuple[str, str], Known],
-                signatures: dict | None, by_signature: dict, docs: list[dict]) -> dict:
+                by_signature: dict, described: list[tuple[dict, str | None]]) -> dict:
     """Stage one batch inside the caller's transaction (after claim_batch).
 
     `by_signature`: tables found unchanged by their signature (not described);
-    `docs`: table documents of the described ones. A described table whose
-    fingerprint is unchanged is only marked seen; new and changed ones are
-    staged whole, with their column rows. Returns {"seen": n, "staged": n}.
+    `described`: (table document, signature) of the others, the signature
+    taken in the same snapshot as the document (a signature from an earlier
+    snapshot could hide a change made between the two reads forever). A
+    described table whose fingerprint is unchanged is only marked seen; new
+    and changed ones are staged whole, with their column rows. Returns
+    {"seen": n, "staged": n}.
     """
-    signatures = signatures or {}
     seen = [(job_id, batch_no, known[key].id, rows, size, sig) for key, (sig, rows, size) in by_signature.items()]
     staged = []
-    for doc in docs:
+    for doc, sig in described:
         key = (doc["schema"], doc["name"])
-        (fp, definition), old, sig = encode_definition(doc), known.get(key), signatures.get(key, (None,))[0]
+        (fp, definition), old = encode_definition(doc), known.get(key)
         if old is not None and old.fingerprint == fp and not old.removed:
             seen.append((job_id, batch_no, old.id, doc.get("row_estimate"), doc.get("size_bytes"), sig))
         else:

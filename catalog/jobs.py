@@ -50,7 +50,28 @@ def fail_job(session: Session, job_id: int, error_type: str, message: str) -> bo
     return True
 
 
-def drop_staging(session: Session, job_id: int) -> None:
-    session.execute(text("DELETE FROM crawl_staged_tables WHERE job_id = :id"), {"id": job_id})
-    session.execute(text("DELETE FROM crawl_seen WHERE job_id = :id"), {"id": job_id})
-    session.execute(text("DELETE FROM crawl_staged_columns WHERE job_id = :id"), {"id": job_id})
+STAGING_TABLES = ("crawl_staged_tables", "crawl_staged_columns", "crawl_seen")
+
+
+def drop_staging(session: Session, *job_ids: int) -> None:
+    """Forget what these crawls staged."""
+    for table in STAGING_TABLES:  # our own constants
+        session.execute(text(f"DELETE FROM {table} WHERE job_id = ANY(:ids)"), {"ids": list(job_ids)})
+
+
+def sweep_staging(session: Session) -> list[int]:
+    """Drop staging left by crawls that ended in the last day: a batch that
+    committed just after its job was failed, or a finish whose worker died
+    between its commit and its clean-up. Returns the jobs swept."""
+    ended = session.execute(text(
+        "SELECT id FROM crawl_jobs WHERE state IN ('succeeded', 'failed') "
+        "AND finished_at > now() - interval '1 day'")).scalars().all()
+    if not ended:
+        return []
+    left = set()
+    for table in STAGING_TABLES:
+        left.update(session.execute(text(
+            f"SELECT DISTINCT job_id FROM {table} WHERE job_id = ANY(:ids)"), {"ids": ended}).scalars())
+    if left:
+        drop_staging(session, *sorted(left))
+    return sorted(left)

@@ -53,9 +53,9 @@ TIERS = [
 # The distinct column names a tier looks for, best first.
 COLUMN_NAMES = {
     "substring": """
-        SELECT name FROM catalog_column_names
+        SELECT DISTINCT name, length(name) FROM catalog_column_names
         WHERE source_id = ANY(:sids) AND name LIKE :sub ESCAPE '\\' AND name NOT LIKE :prefix ESCAPE '\\'
-        LIMIT :cap""",
+        ORDER BY length(name), name LIMIT :cap""",
     "near": """
         SELECT name FROM catalog_column_names
         WHERE source_id = ANY(:sids) AND name % :q AND name NOT LIKE :sub ESCAPE '\\'

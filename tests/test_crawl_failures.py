@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 
 from .conftest import wait_for_crawl
-from .crawl_helpers import RICH_PG_TARGET, catalog_snapshot
+from .crawl_helpers import RICH_PG_TARGET, catalog_rows, catalog_snapshot
 from .targets import drop_pg_database, mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute, \
     pg_params
 from .test_crawl import SECRET, crawl_now, pg_source
@@ -113,3 +113,42 @@ def test_target_dropped_mid_crawl(alice, crawled_pg, catalog_url):
     assert job["state"] == "failed" and job["error"]["type"] in ("database_not_found", "connection_failed"), job
     assert SECRET not in str(job)
     assert catalog_snapshot(catalog_url, source["id"]) == snapshot
+
+
+STAGED = ("SELECT (SELECT count(*) FROM crawl_staged_tables WHERE job_id = %(j)s) + "
+          "(SELECT count(*) FROM crawl_staged_columns WHERE job_id = %(j)s) + "
+          "(SELECT count(*) FROM crawl_seen WHERE job_id = %(j)s)")
+
+
+def _stage_leftovers(catalog_url, job_id: int) -> None:
+    """What a batch that committed after its job ended leaves behind."""
+    catalog_rows(catalog_url, """
+        INSERT INTO crawl_seen (job_id, batch_no, table_id) VALUES (%(j)s, 1, 900001);
+        INSERT INTO crawl_staged_columns (job_id, table_id, ordinal, name, type) VALUES (%(j)s, 900002, 1, 'a', 'int');
+        INSERT INTO crawl_staged_tables (job_id, batch_no, table_id, is_new, schema_name, name, kind, fingerprint,
+                                         definition) VALUES (%(j)s, 1, 900002, true, 's', 't', 'table', 'f', '{}');
+        SELECT 1""", {"j": job_id})
+    assert catalog_rows(catalog_url, STAGED, {"j": job_id})[0][0] == 3
+
+
+def test_reaper_drops_staging_an_ended_crawl_left(alice, worker, catalog_url):
+    from celery import Celery
+
+    from .conftest import REDIS_URL
+    job = wait_for_crawl(alice, pg_source(alice, "metacrawl_no_such_database")["crawl"]["url"])
+    assert job["state"] == "failed"
+    _stage_leftovers(catalog_url, job["id"])
+    Celery(broker=REDIS_URL).send_task("crawl.reap")
+    deadline = time.time() + 20
+    while catalog_rows(catalog_url, STAGED, {"j": job["id"]})[0][0] and time.time() < deadline:
+        time.sleep(0.2)
+    assert catalog_rows(catalog_url, STAGED, {"j": job["id"]})[0][0] == 0
+
+
+def test_deleting_a_source_drops_its_crawls_staging(idle_app, catalog_url):
+    from .conftest import ApiUser
+    owner = ApiUser(idle_app.test_client(), "stager@example.com")
+    source = pg_source(owner, "whatever")  # its crawl stays queued: no worker listens
+    _stage_leftovers(catalog_url, source["crawl"]["id"])
+    assert owner.delete(f"/api/v1/sources/{source['id']}").status_code == 204
+    assert catalog_rows(catalog_url, STAGED, {"j": source["crawl"]["id"]})[0][0] == 0

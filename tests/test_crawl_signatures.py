@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import text
 
+from catalog import db as catalog_db
 from worker.documents import table_document
 from worker.introspect import ConnectionParams
 from worker.introspect.postgres import PostgresIntrospector
 
-from .conftest import wait_for_crawl
+from .conftest import ApiUser, wait_for_crawl
 from .targets import pg_database, pg_execute, pg_params
 from .test_crawl import crawl_now, pg_source
 
@@ -146,3 +148,53 @@ def test_unchanged_recrawl_describes_only_what_moved(alice, worker, target):
     assert by_signature == 13, lines
     t3 = alice.get(f"/api/v1/sources/{source['id']}/tables/public/t3").get_json()
     assert t3["columns"][0]["comment"] == "the key"
+
+
+def _crawl_in_process(job_id: int) -> None:
+    from worker import tasks
+    tasks.plan.run(job_id)
+    total = catalog_db.Session.execute(text("SELECT batches_total FROM crawl_jobs WHERE id = :j"),
+                                       {"j": job_id}).scalar()
+    catalog_db.Session.commit()
+    for no in range(1, total + 1):
+        tasks.batch.run(job_id, no)
+    tasks.finish.run(job_id)
+
+
+def test_a_change_between_signature_and_describe_is_not_hidden(idle_app, test_env, target, monkeypatch):
+    """The stored signature must come from the snapshot the stored definition
+    came from; one read earlier could hide a change for good."""
+    from worker import runtime, tasks
+    for key, value in test_env.items():
+        monkeypatch.setenv(key, value)
+    runtime.reset()
+    monkeypatch.setattr(tasks, "_fan_out", lambda job_id: None)  # the test runs each task itself
+    monkeypatch.setattr(tasks.finish, "delay", lambda job_id: None)
+    owner = ApiUser(idle_app.test_client(), "sig@example.com")
+    source = pg_source(owner, target)
+    _crawl_in_process(source["crawl"]["id"])  # the catalog has pets as TARGET made it
+
+    def recrawl() -> dict:
+        r = owner.post(f"/api/v1/sources/{source['id']}/crawls")
+        assert r.status_code == 202, r.get_json()
+        _crawl_in_process(r.get_json()["id"])
+        return owner.get(r.get_json()["url"]).get_json()
+
+    pg_execute(target, "ALTER TABLE pets ADD COLUMN x int")  # what the signature query will see
+    describe = PostgresIntrospector.describe
+
+    def describe_after_a_change(self, tables):
+        pg_execute(target, "ALTER TABLE pets RENAME COLUMN x TO y")  # lands between the two reads
+        return describe(self, tables)
+
+    monkeypatch.setattr(PostgresIntrospector, "describe", describe_after_a_change)
+    assert recrawl()["stats"]["changed"] == 1
+    monkeypatch.setattr(PostgresIntrospector, "describe", describe)
+    pets = owner.get(f"/api/v1/sources/{source['id']}/tables/public/pets").get_json()
+    assert [c["name"] for c in pets["columns"]][-1] == "y"
+
+    # back to what the signature query saw: the catalog must follow
+    pg_execute(target, "ALTER TABLE pets RENAME COLUMN y TO x")
+    assert recrawl()["stats"]["changed"] == 1
+    pets = owner.get(f"/api/v1/sources/{source['id']}/tables/public/pets").get_json()
+    assert [c["name"] for c in pets["columns"]][-1] == "x"

@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 
 from catalog.crawl_write import apply_crawl, claim_batch, known_tables, stage_batch, unchanged_by_signature
 from catalog.db import Session, engine, transaction
-from catalog.jobs import create_job, drop_staging, fail_job, job_progress
+from catalog.jobs import create_job, drop_staging, fail_job, job_progress, sweep_staging
 from catalog.schedules import next_run
 from catalog.models import CrawlJob, Source
 from catalog.vault import VaultError
@@ -184,13 +184,11 @@ def batch(self, job_id: int, batch_no: int) -> dict:
             signatures = target.signatures(refs) if any(not k.removed for k in known.values()) else None
             same = unchanged_by_signature(known, signatures)
             tables = target.describe([r for r in refs if (r.schema, r.name) not in same])
-        if signatures is None:
-            signatures = {(t.schema, t.name): (t.signature, t.row_estimate, t.size_bytes) for t in tables}
         _report(self, job_id, "staging tables", batch_no=batch_no, tables=len(refs))
-        docs = [table_document(t) for t in tables]
+        described = [(table_document(t), t.signature) for t in tables]
         with transaction() as session:
             if claim_batch(session, job_id, batch_no):
-                staged = stage_batch(session, job_id, batch_no, known, signatures, same, docs)
+                staged = stage_batch(session, job_id, batch_no, known, same, described)
                 done = session.execute(text(
                     "UPDATE crawl_batches SET state = 'done', finished_at = now() "
                     "WHERE job_id = :j AND batch_no = :b RETURNING table_count"), {"j": job_id, "b": batch_no}).scalar()
@@ -226,7 +224,7 @@ def finish(self, job_id: int) -> dict:
     log.info("crawl succeeded: %s", json.dumps(result["stats"]), extra={"job_id": job_id})
     log.info("crawl applied in steps: %s", json.dumps(result["seconds"]), extra={"job_id": job_id})
     with transaction() as session:
-        drop_staging(session, job_id)
+        drop_staging(session, job_id)  # if this is lost, the reaper's sweep drops it
     tidy_catalog(job_id, result)
     return _outcome(job_id)
 
@@ -258,7 +256,8 @@ def tidy_catalog(job_id: int, result: dict) -> None:
 @app.task(name="crawl.reap")
 def reap() -> None:
     """End crawls that can no longer end by themselves: past the time limit
-    (their worker vanished), or finished batches whose finish was lost."""
+    (their worker vanished), or finished batches whose finish was lost; and
+    drop staging that ended crawls left behind."""
     settings = runtime.settings()
     limit = timedelta(seconds=settings.crawl_time_limit)
     try:
@@ -278,6 +277,13 @@ def reap() -> None:
               "start a new crawl")
     for job_id in stuck:
         finish.delay(job_id)
+    try:
+        with transaction() as session:
+            swept = sweep_staging(session)
+    finally:
+        Session.remove()
+    if swept:
+        log.info("dropped staging left by ended crawls %s", swept)
 
 
 @app.task(name="crawl.dispatch_due")

@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from catalog.db import Session, transaction
-from catalog.jobs import create_job
+from catalog.jobs import create_job, drop_staging
 from catalog.models import CrawlJob, Source
 from catalog.netpolicy import AddressRefused, check_literal
 from catalog.schedules import next_run
@@ -136,9 +136,12 @@ class SourceById(MethodView):
         source = owned_source(source_id)
         # Lock its jobs before the source, the order the worker uses (job, then
         # source), so deleting during a crawl cannot deadlock with it.
-        Session.execute(select(CrawlJob.id).where(CrawlJob.source_id == source_id).with_for_update())
-        # Columns carry no foreign key (a key check per column would double a
-        # crawl's write cost), so they go explicitly; the rest cascades.
+        jobs = Session.execute(select(CrawlJob.id).where(CrawlJob.source_id == source_id).with_for_update())
+        # Staging and columns carry no foreign key (a key check per row would
+        # double a crawl's write cost), so they go explicitly; the rest cascades.
+        # A batch staging now holds its job FOR KEY SHARE, so it has committed
+        # before we get here, and one that claims later finds no job.
+        drop_staging(Session, *jobs.scalars())
         Session.execute(text("DELETE FROM catalog_columns WHERE source_id = :id"), {"id": source_id})
         Session.delete(source)
         Session.commit()

@@ -130,6 +130,9 @@ def downgrade() -> None:
     op.create_index("ix_catalog_columns_source_id", "catalog_columns", ["source_id"])
     op.execute("CREATE INDEX ix_catalog_columns_name_pattern ON catalog_columns (lower(name) text_pattern_ops)")
     op.execute("CREATE INDEX ix_catalog_columns_name_trgm ON catalog_columns USING gin (lower(name) gin_trgm_ops)")
+    # 0001 stores every live table's crawled_at; since 0002 it is its source's last success
+    op.execute("UPDATE catalog_tables t SET crawled_at = s.last_success_at FROM sources s "
+               "WHERE s.id = t.source_id AND t.removed_at IS NULL AND s.last_success_at IS NOT NULL")
     op.add_column("catalog_tables", sa.Column("last_seen_crawl_id", sa.BigInteger))
     op.execute("UPDATE catalog_tables SET last_seen_crawl_id = coalesce(changed_crawl_id, first_seen_crawl_id)")
     op.alter_column("catalog_tables", "last_seen_crawl_id", nullable=False)

@@ -239,6 +239,7 @@ def test_connect_kwargs_defaults():
     assert kw["password"] == SECRET
     assert kw["sslmode"] == "prefer" and kw["application_name"] == "metacrawl"
     assert kw["connect_timeout"] == 10
+    assert (kw["keepalives"], kw["keepalives_idle"], kw["keepalives_interval"], kw["keepalives_count"]) == (1, 30, 10, 3)
     assert "hostaddr" not in kw
     # never the worker's own ~/.pgpass
     assert not os.path.exists(kw["passfile"])

@@ -143,6 +143,9 @@ def connect_kwargs(params: ConnectionParams) -> dict:
         "sslmode": sslmode,
         "application_name": "metacrawl",
         "options": session_options(params),
+        # A target that vanishes mid-query (network cut, host gone) is noticed
+        # within a minute instead of leaving the task and its catalog locks waiting.
+        "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
     }
     if params.hostaddr:
         kwargs["hostaddr"] = params.hostaddr
