@@ -25,6 +25,9 @@ task_ignore_result = True
 task_acks_late = True
 task_reject_on_worker_lost = True
 worker_prefetch_multiplier = 1
+# A crawl batch takes about 45 MB whatever the target's size (bench/README.md);
+# a pool child that has grown past this (KiB) anyway is replaced after its task.
+worker_max_memory_per_child = 200_000
 task_time_limit = _s.crawl_time_limit
 # Flower and `celery events` see every task by name, with its arguments (ids only).
 worker_send_task_events = True
