@@ -9,7 +9,8 @@ from .models import CrawlJob
 ACTIVE_STATES = ("queued", "running")
 
 
-def create_job(session: Session, source_id: int, trigger: str) -> tuple[CrawlJob, bool]:
+def create_job(session: Session, source_id: int, trigger: str,
+               allow_mass_removal: bool = False) -> tuple[CrawlJob, bool]:
     """Queue a crawl of `source_id` unless one is already queued or running.
 
     Returns (job, created). The partial unique index uq_crawl_jobs_one_active
@@ -17,15 +18,16 @@ def create_job(session: Session, source_id: int, trigger: str) -> tuple[CrawlJob
     the other gets the existing job.
     """
     new_id = session.execute(text(
-        "INSERT INTO crawl_jobs (source_id, state, trigger) VALUES (:sid, 'queued', :trigger) "
+        "INSERT INTO crawl_jobs (source_id, state, trigger, allow_mass_removal) "
+        "VALUES (:sid, 'queued', :trigger, :mass) "
         "ON CONFLICT (source_id) WHERE state IN ('queued', 'running') DO NOTHING RETURNING id"),
-        {"sid": source_id, "trigger": trigger}).scalar()
+        {"sid": source_id, "trigger": trigger, "mass": allow_mass_removal}).scalar()
     if new_id is not None:
         return session.get(CrawlJob, new_id), True
     active = session.scalar(select(CrawlJob).where(CrawlJob.source_id == source_id,
                                                    CrawlJob.state.in_(ACTIVE_STATES)))
     if active is None:  # the other crawl ended between our two statements: try once more
-        return create_job(session, source_id, trigger)
+        return create_job(session, source_id, trigger, allow_mass_removal)
     return active, False
 
 

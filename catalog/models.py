@@ -74,3 +74,4 @@ class CrawlJob(Base):
     error_type: Mapped[str | None] = mapped_column(String(50))
     error_message: Mapped[str | None] = mapped_column(Text)
     enums: Mapped[list | None] = mapped_column(JSONB)
+    allow_mass_removal: Mapped[bool] = mapped_column(Boolean, default=False)

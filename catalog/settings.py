@@ -38,6 +38,9 @@ class Settings:
     statement_timeout: int = 60
     lock_timeout: int = 5
     crawl_time_limit: int = 3600  # seconds a crawl may run before the reaper fails it
+    # a crawl that would remove more than this percentage of a source's tables
+    # (and more than REMOVAL_GUARD_FLOOR of them) fails instead, unless asked to
+    max_removed_percent: int = 50
     visibility_timeout: int = 3900  # Redis broker: redelivery of a task whose worker vanished
     allow_loopback_targets: bool = True
     allow_private_targets: bool = True

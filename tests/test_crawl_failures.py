@@ -152,3 +152,49 @@ def test_deleting_a_source_drops_its_crawls_staging(idle_app, catalog_url):
     _stage_leftovers(catalog_url, source["crawl"]["id"])
     assert owner.delete(f"/api/v1/sources/{source['id']}").status_code == 204
     assert catalog_rows(catalog_url, STAGED, {"j": source["crawl"]["id"]})[0][0] == 0
+
+
+def test_a_crawl_that_would_remove_most_of_a_large_source_changes_nothing(alice, worker, catalog_url):
+    with pg_database() as name:
+        pg_execute(name, "CREATE SCHEMA keep; CREATE SCHEMA bulk;"
+                         + "".join(f"CREATE TABLE keep.k{i} (id int);" for i in range(40))
+                         + "".join(f"CREATE TABLE bulk.b{i} (id int);" for i in range(120)))
+        source = pg_source(alice, name)
+        assert wait_for_crawl(alice, source["crawl"]["url"])["stats"]["added"] == 160
+        snapshot = catalog_snapshot(catalog_url, source["id"])
+        # e.g. the crawl user lost USAGE on a schema: 120 of 160 tables (75%) vanish at once
+        pg_execute(name, "DROP SCHEMA bulk CASCADE")
+        job = crawl_now(alice, source["id"])
+        assert_failed(job, "removal_limit_exceeded", "did not see 120 of the 160 tables", "50%",
+                      '"allow_mass_removal": true')
+        assert catalog_snapshot(catalog_url, source["id"]) == snapshot
+        assert alice.get(f"/api/v1/sources/{source['id']}/tables/bulk/b7").status_code == 200
+
+        # asked for, the same removal goes through
+        r = alice.post(f"/api/v1/sources/{source['id']}/crawls", json={"allow_mass_removal": True})
+        assert r.status_code == 202 and r.get_json()["allow_mass_removal"] is True
+        job = wait_for_crawl(alice, r.get_json()["url"])
+        assert job["state"] == "succeeded" and job["stats"]["removed"] == 120, job
+        assert alice.get(f"/api/v1/sources/{source['id']}/tables/bulk/b7").status_code == 404
+
+
+def test_a_small_source_may_shrink_by_more_than_half(alice, worker):
+    with pg_database() as name:
+        pg_execute(name, "".join(f"CREATE TABLE t{i} (id int);" for i in range(30)))
+        source = pg_source(alice, name)
+        assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+        pg_execute(name, "".join(f"DROP TABLE t{i};" for i in range(25)))
+        job = crawl_now(alice, source["id"])
+        assert job["state"] == "succeeded" and job["stats"]["removed"] == 25, job
+
+
+@pytest.mark.parametrize("body", [{"allow_mass_removal": "sure"}, {"allow_mass_removal": None},
+                                  {"allow_mass_removal": True, "extra": 1}])
+def test_start_crawl_bad_body(idle_app, body):
+    from .conftest import ApiUser
+    owner = ApiUser(idle_app.test_client(), "body@example.com")
+    source = pg_source(owner, "whatever")
+    r = owner.post(f"/api/v1/sources/{source['id']}/crawls", json=body)
+    assert r.status_code == 422, r.get_json()
+    assert set(r.get_json()["errors"]["json"]) <= {"allow_mass_removal", "extra"}
+    assert "Traceback" not in r.get_data(as_text=True)

@@ -16,7 +16,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from catalog.crawl_write import apply_crawl, claim_batch, known_tables, stage_batch, unchanged_by_signature
+from catalog.crawl_write import (apply_crawl, claim_batch, known_tables, removal_refused, stage_batch,
+                                 unchanged_by_signature)
 from catalog.db import Session, engine, transaction
 from catalog.jobs import create_job, drop_staging, fail_job, job_progress, sweep_staging
 from catalog.schedules import next_run
@@ -212,15 +213,23 @@ def finish(self, job_id: int) -> dict:
         job = session.execute(select(CrawlJob).where(CrawlJob.id == job_id).with_for_update()).scalar()
         if job is None or job.state != "running" or job.batches_done != job.batches_total:
             return _outcome(job_id)
-        result = apply_crawl(session, job_id, job.source_id, job.enums)
-        session.execute(text(
-            "UPDATE sources SET last_crawled_at = :now, last_success_at = :now, last_crawl_id = :job, "
-            "catalog_changed_at = CASE WHEN :changed OR catalog_changed_at IS NULL THEN :now "
-            "ELSE catalog_changed_at END WHERE id = :sid"),
-            {"now": result["now"], "job": job_id, "sid": job.source_id, "changed": result["changed"]})
-        # finished_at is when the crawl became visible, not when its finish began
-        job.state, job.stats = "succeeded", result["stats"]
-        job.finished_at = session.execute(text("SELECT clock_timestamp()")).scalar()
+        refused = None if job.allow_mass_removal else removal_refused(
+            session, job_id, job.source_id, runtime.settings().max_removed_percent)
+        if refused is None:
+            result = apply_crawl(session, job_id, job.source_id, job.enums)
+            session.execute(text(
+                "UPDATE sources SET last_crawled_at = :now, last_success_at = :now, last_crawl_id = :job, "
+                "catalog_changed_at = CASE WHEN :changed OR catalog_changed_at IS NULL THEN :now "
+                "ELSE catalog_changed_at END WHERE id = :sid"),
+                {"now": result["now"], "job": job_id, "sid": job.source_id, "changed": result["changed"]})
+            # finished_at is when the crawl became visible, not when its finish began
+            job.state, job.stats = "succeeded", result["stats"]
+            job.finished_at = session.execute(text("SELECT clock_timestamp()")).scalar()
+        else:
+            fail_job(session, job_id, "removal_limit_exceeded", refused)
+    if refused is not None:
+        log.warning("crawl failed: %s", refused, extra={"job_id": job_id, "error_type": "removal_limit_exceeded"})
+        return _outcome(job_id)
     log.info("crawl succeeded: %s", json.dumps(result["stats"]), extra={"job_id": job_id})
     log.info("crawl applied in steps: %s", json.dumps(result["seconds"]), extra={"job_id": job_id})
     with transaction() as session:

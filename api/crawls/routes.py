@@ -10,7 +10,7 @@ from ..extensions import Blueprint
 from ..ownership import owned_job, owned_source
 from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
 from ..queue import crawl_url, enqueue_plan
-from .schemas import CrawlConflictSchema, CrawlPageSchema, CrawlSchema
+from .schemas import CrawlConflictSchema, CrawlPageSchema, CrawlSchema, CrawlStartSchema
 
 blp = Blueprint("crawls", __name__, url_prefix="/api/v1", description="Crawl jobs and their status")
 
@@ -18,7 +18,7 @@ blp = Blueprint("crawls", __name__, url_prefix="/api/v1", description="Crawl job
 def crawl_view(job: CrawlJob) -> dict:
     return {
         "id": job.id, "source_id": job.source_id, "url": crawl_url(job.id), "state": job.state,
-        "trigger": job.trigger, "queued_at": job.queued_at, "started_at": job.started_at,
+        "trigger": job.trigger, "allow_mass_removal": job.allow_mass_removal, "queued_at": job.queued_at, "started_at": job.started_at,
         "finished_at": job.finished_at, "stats": job.stats,
         "progress": job_progress(job),
         "error": {"type": job.error_type, "message": job.error_message} if job.state == "failed" else None,
@@ -27,14 +27,15 @@ def crawl_view(job: CrawlJob) -> dict:
 
 @blp.post("/sources/<int:source_id>/crawls")
 @blp.login_required
+@blp.arguments(CrawlStartSchema, required=False)
 @blp.response(202, CrawlSchema)
 @blp.alt_response(404, description="No such source of yours")
 @blp.alt_response(409, schema=CrawlConflictSchema, description="A crawl of this source is already queued or running")
-def start_crawl(source_id):
+def start_crawl(args, source_id):
     """Queue a crawl of a source now"""
     owned_source(source_id)
     with transaction() as session:
-        job, created = create_job(session, source_id, "api")
+        job, created = create_job(session, source_id, "api", args.get("allow_mass_removal", False))
     if not created:
         abort(409, message="a crawl of this source is already queued or running",
               crawl=CrawlSchema().dump(crawl_view(job)), headers={"Location": crawl_url(job.id)})

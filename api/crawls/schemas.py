@@ -20,12 +20,20 @@ class CrawlErrorSchema(ma.Schema):
     message = ma.fields.String()
 
 
+class CrawlStartSchema(ma.Schema):
+    allow_mass_removal = ma.fields.Boolean(load_default=False, metadata={
+        "description": "let this crawl remove more than METACRAWL_MAX_REMOVED_PERCENT (default 50%) of the "
+                       "source's tables, when more than 100 are gone; without it such a crawl fails and "
+                       "changes nothing"})
+
+
 class CrawlSchema(ma.Schema):
     id = ma.fields.Integer()
     source_id = ma.fields.Integer()
     url = ma.fields.String()
     state = ma.fields.String(metadata={"description": "queued, running, succeeded or failed"})
     trigger = ma.fields.String(metadata={"description": "register, api or schedule"})
+    allow_mass_removal = ma.fields.Boolean()
     progress = ma.fields.Nested(ProgressSchema)
     queued_at = ma.fields.DateTime()
     started_at = ma.fields.DateTime(allow_none=True)
