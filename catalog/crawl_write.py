@@ -40,10 +40,6 @@ def encode_definition(doc: dict) -> tuple[str, str]:
     return hashlib.md5(canon.encode()).hexdigest(), definition
 
 
-def fingerprint(doc: dict) -> str:
-    return encode_definition(doc)[0]
-
-
 def copy_rows(session: Session, table: str, columns: tuple[str, ...], rows) -> None:
     """COPY rows into `table` inside the session's transaction, in CSV (the
     csv module quotes in C; an unquoted empty field is NULL, a quoted one an
@@ -158,6 +154,15 @@ def stage_batch(session: Session, job_id: int, batch_no: int, known: dict[tuple[
     return {"seen": len(seen), "staged": len(staged)}
 
 
+# The source's live tables this crawl did not see. A set difference, not NOT
+# EXISTS: the planner's statistics predate the rows the apply transaction
+# inserts, and with correlated anti-joins it once chose a quadratic plan
+# (minutes at 100,000 tables).
+UNSEEN_TABLES = """
+    SELECT id FROM catalog_tables WHERE source_id = :sid AND removed_at IS NULL
+    EXCEPT SELECT table_id FROM crawl_seen WHERE job_id = :job
+    EXCEPT SELECT table_id FROM crawl_staged_tables WHERE job_id = :job"""
+
 APPLY_STATEMENTS = [
     # 1. unchanged tables: only their sizes and signatures move (a live table's
     #    crawled_at is its source's last successful crawl, not stored per row)
@@ -202,15 +207,9 @@ APPLY_STATEMENTS = [
         SELECT DISTINCT :sid, lower(name) FROM crawl_staged_columns WHERE job_id = :job
         ON CONFLICT DO NOTHING"""),
     # 5. what this crawl did not see is removed, only now that the crawl
-    #    succeeded; its crawled_at becomes the last crawl that did see it.
-    #    A set difference, not NOT EXISTS: the planner's statistics predate
-    #    the rows this transaction just inserted, and with correlated
-    #    anti-joins it once chose a quadratic plan (minutes at 100,000 tables).
-    ("removed", """
-        WITH gone AS (
-            SELECT id FROM catalog_tables WHERE source_id = :sid AND removed_at IS NULL
-            EXCEPT SELECT table_id FROM crawl_seen WHERE job_id = :job
-            EXCEPT SELECT table_id FROM crawl_staged_tables WHERE job_id = :job),
+    #    succeeded; its crawled_at becomes the last crawl that did see it
+    ("removed", f"""
+        WITH gone AS ({UNSEEN_TABLES}),
         rem AS (
             UPDATE catalog_tables t SET removed_at = :now, removed_crawl_id = :job,
                    crawled_at = coalesce((SELECT last_success_at FROM sources WHERE id = :sid), t.crawled_at)
@@ -232,11 +231,8 @@ PRUNE_COLUMN_NAMES = """
 # databases do shrink by half.
 REMOVAL_GUARD_FLOOR = 100
 
-REMOVAL_COUNTS = """
-    SELECT (SELECT count(*) FROM (
-                SELECT id FROM catalog_tables WHERE source_id = :sid AND removed_at IS NULL
-                EXCEPT SELECT table_id FROM crawl_seen WHERE job_id = :job
-                EXCEPT SELECT table_id FROM crawl_staged_tables WHERE job_id = :job) gone),
+REMOVAL_COUNTS = f"""
+    SELECT (SELECT count(*) FROM ({UNSEEN_TABLES}) gone),
            (SELECT count(*) FROM catalog_tables WHERE source_id = :sid AND removed_at IS NULL)"""
 
 

@@ -225,10 +225,8 @@ def finish(self, job_id: int) -> dict:
             # finished_at is when the crawl became visible, not when its finish began
             job.state, job.stats = "succeeded", result["stats"]
             job.finished_at = session.execute(text("SELECT clock_timestamp()")).scalar()
-        else:
-            fail_job(session, job_id, "removal_limit_exceeded", refused)
     if refused is not None:
-        log.warning("crawl failed: %s", refused, extra={"job_id": job_id, "error_type": "removal_limit_exceeded"})
+        _fail(job_id, "removal_limit_exceeded", refused)
         return _outcome(job_id)
     log.info("crawl succeeded: %s", json.dumps(result["stats"]), extra={"job_id": job_id})
     log.info("crawl applied in steps: %s", json.dumps(result["seconds"]), extra={"job_id": job_id})

@@ -18,8 +18,8 @@ blp = Blueprint("crawls", __name__, url_prefix="/api/v1", description="Crawl job
 def crawl_view(job: CrawlJob) -> dict:
     return {
         "id": job.id, "source_id": job.source_id, "url": crawl_url(job.id), "state": job.state,
-        "trigger": job.trigger, "allow_mass_removal": job.allow_mass_removal, "queued_at": job.queued_at, "started_at": job.started_at,
-        "finished_at": job.finished_at, "stats": job.stats,
+        "trigger": job.trigger, "allow_mass_removal": job.allow_mass_removal, "queued_at": job.queued_at,
+        "started_at": job.started_at, "finished_at": job.finished_at, "stats": job.stats,
         "progress": job_progress(job),
         "error": {"type": job.error_type, "message": job.error_message} if job.state == "failed" else None,
     }

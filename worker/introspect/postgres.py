@@ -306,6 +306,15 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
 """
 
 
+# Expressions describe() and the signature both read, written once so the two
+# cannot drift apart (signature_of_rows relies on their values being equal).
+_COLUMN_DEFAULT = """CASE WHEN a.atthasdef THEN (SELECT pg_get_expr(ad.adbin, ad.adrelid) FROM pg_attrdef ad
+                                   WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum) END"""
+_COLUMN_COMMENT = """(SELECT d.description FROM pg_description d
+        WHERE d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum)"""
+_PARENT_CONSTRAINT_TABLE = "(SELECT p.conrelid FROM pg_constraint p WHERE p.oid = {c}.conparentid)"
+SIGNATURE_PREFIX = "pg1:"
+
 # What describe() reports of a table, hashed by the target: the same
 # catalog functions (format_type, pg_get_expr, pg_get_constraintdef,
 # pg_get_indexdef) describe() prints, so the signature moves whenever the
@@ -313,27 +322,22 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
 # field, so different definitions cannot print alike. Bump the "pg1:" prefix
 # when describe() starts reporting something new: every table is then
 # described once more. Pages are table + TOAST + indexes, as describe() counts.
-SIGNATURES_SQL = """
+SIGNATURES_SQL = f"""
 SELECT n.nspname, c.relname, c.relkind, c.reltuples,
        c.relpages::bigint + COALESCE(t.relpages, 0)
          + COALESCE((SELECT sum(ic.relpages) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                      WHERE i.indrelid = c.oid), 0),
        current_setting('block_size')::int,
-       'pg1:' || md5(ROW(
+       '{SIGNATURE_PREFIX}' || md5(ROW(
          c.relkind,
          (SELECT d.description FROM pg_description d
           WHERE d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0),
          ARRAY(SELECT ROW(a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                          CASE WHEN a.atthasdef THEN (SELECT pg_get_expr(ad.adbin, ad.adrelid) FROM pg_attrdef ad
-                                                      WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum) END,
-                          a.attidentity, a.attgenerated,
-                          (SELECT d.description FROM pg_description d
-                           WHERE d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass
-                             AND d.objsubid = a.attnum))
+                          {_COLUMN_DEFAULT}, a.attidentity, a.attgenerated, {_COLUMN_COMMENT})
                FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
                ORDER BY a.attnum),
          ARRAY(SELECT ROW(k.conname, k.contype, pg_get_constraintdef(k.oid), k.conparentid,
-                          (SELECT p.conrelid FROM pg_constraint p WHERE p.oid = k.conparentid))
+                          {_PARENT_CONSTRAINT_TABLE.format(c="k")})
                FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'f', 'u', 'c', 'x')
                ORDER BY k.conname, k.oid),
          ARRAY(SELECT ROW(ic.relname, pg_get_indexdef(i.indexrelid), i.indisunique)
@@ -395,7 +399,7 @@ def signature_of_rows(relkind: str, comment: str | None, column_rows: list[Seque
                    for r in sorted(constraint_rows, key=lambda r: (r[2].encode(), r[0]))]
     indexes = [_record((r[1], r[4], r[2])) for r in sorted(index_rows, key=lambda r: r[1].encode())]
     text = _record((relkind, comment, _array(columns), _array(constraints), _array(indexes)))
-    return "pg1:" + hashlib.md5(text.encode()).hexdigest()
+    return SIGNATURE_PREFIX + hashlib.md5(text.encode()).hexdigest()
 
 
 def signature_from_row(row: Sequence) -> tuple[tuple[str, str], TableSignature]:
@@ -448,13 +452,9 @@ def add_index_pages(details: dict, index_pages: int) -> None:
 # statistics, and on a target whose catalogs were never analyzed PostgreSQL
 # chose a nested loop that took 3.2 s for 2,000 tables instead of 60 ms.
 # format_type prints the type as PostgreSQL does ("character varying(50)").
-COLUMNS_SQL = """
+COLUMNS_SQL = f"""
 SELECT a.attrelid, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-       CASE WHEN a.atthasdef THEN (SELECT pg_get_expr(ad.adbin, ad.adrelid) FROM pg_attrdef ad
-                                   WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum) END,
-       a.attidentity, a.attgenerated,
-       (SELECT d.description FROM pg_description d
-        WHERE d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum)
+       {_COLUMN_DEFAULT}, a.attidentity, a.attgenerated, {_COLUMN_COMMENT}
 FROM pg_attribute a
 WHERE a.attrelid = ANY(%(oids)s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 """
@@ -493,7 +493,7 @@ def key_names(attnums: Sequence[int] | None, oid: int, names: dict, expressions:
 # often outside the batch, so those are resolved here, for 'f' rows only.
 # The Constraint records (u, c, x) use pg_get_constraintdef; it is fetched for
 # every row, with the parent's table, because the signature covers them.
-CONSTRAINTS_SQL = """
+CONSTRAINTS_SQL = f"""
 SELECT c.oid, c.conrelid, c.conname, c.contype, c.conkey, c.conparentid,
        fn.nspname, fc.relname,
        CASE WHEN c.contype = 'f' THEN
@@ -505,7 +505,7 @@ SELECT c.oid, c.conrelid, c.conname, c.contype, c.conkey, c.conparentid,
        CASE WHEN c.contype = 'x' AND 0 = ANY(c.conkey) THEN
          ARRAY(SELECT pg_get_indexdef(c.conindid, k, true)
                FROM generate_series(1, cardinality(c.conkey)) AS k) END,
-       (SELECT p.conrelid FROM pg_constraint p WHERE p.oid = c.conparentid)
+       {_PARENT_CONSTRAINT_TABLE.format(c="c")}
 FROM pg_constraint c
 LEFT JOIN pg_class fc ON fc.oid = c.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
