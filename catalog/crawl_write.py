@@ -127,9 +127,10 @@ def stage_batch(session: Session, job_id: int, batch_no: int, known: dict[tuple[
             seen.append((job_id, batch_no, old.id, doc.get("row_estimate"), doc.get("size_bytes"), sig))
         else:
             staged.append((doc, fp, definition, sig, old))
+    new = sum(1 for *_, old in staged if old is None)
     new_ids = iter(session.execute(text(
         "SELECT nextval(pg_get_serial_sequence('catalog_tables', 'id')) FROM generate_series(1, :n)"),
-        {"n": sum(1 for *_, old in staged if old is None)}).scalars().all())
+        {"n": new}).scalars().all() if new else ())
     changed_ids = [old.id for *_, old in staged if old is not None and not old.removed]
     old_defs = dict(session.execute(text(
         "SELECT id, jsonb_build_object('kind', kind, 'comment', comment) || definition FROM catalog_tables "
