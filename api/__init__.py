@@ -1,4 +1,5 @@
 """The metacrawl web API: `create_app()` builds it; nothing happens at import."""
+
 from __future__ import annotations
 
 import hashlib
@@ -37,9 +38,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
-        API_SPEC_OPTIONS={"info": {"description": "Database metadata crawler with a catalog API. "
-                                                  "Authenticate with POST /api/v1/auth/login, then send "
-                                                  "`Authorization: Bearer <access_token>`."}},
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": "Database metadata crawler with a catalog API. "
+                "Authenticate with POST /api/v1/auth/login, then send "
+                "`Authorization: Bearer <access_token>`."
+            }
+        },
         JWT_SECRET_KEY=settings.jwt_secret,
         JWT_ALGORITHM="HS256",
         JWT_DECODE_ALGORITHMS=["HS256"],
@@ -49,8 +54,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     db.configure(settings.catalog_url)
-    app.extensions["metacrawl_redis"] = redis.Redis.from_url(settings.redis_url, socket_timeout=5,
-                                                             socket_connect_timeout=2)
+    app.extensions["metacrawl_redis"] = redis.Redis.from_url(
+        settings.redis_url, socket_timeout=5, socket_connect_timeout=2
+    )
     app.extensions["metacrawl_celery"] = make_celery_client(settings)
 
     api = Api(app)
@@ -63,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .changes.routes import blp as changes_blp
     from .crawls.routes import blp as crawls_blp
     from .sources.routes import blp as sources_blp
+
     for blp in (auth_blp, sources_blp, crawls_blp, reads_blp, changes_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)

@@ -1,5 +1,6 @@
 """flask-jwt-extended callbacks: who the token belongs to, whether it was
 revoked, and error bodies shaped like every other error of the API."""
+
 from __future__ import annotations
 
 from flask import jsonify

@@ -1,4 +1,5 @@
 """`metacrawl` command line: the Flask CLI of the app plus our own commands."""
+
 from __future__ import annotations
 
 import click

@@ -1,5 +1,6 @@
 """Interactive API docs at /docs, served from the swagger-ui-bundle package so
 the page renders without internet access."""
+
 from flask import Blueprint, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 

@@ -1,5 +1,6 @@
 """flask-smorest's Api and Blueprint, subclassed once so that cross-cutting
 concerns (auth, error bodies) are written and documented in one place."""
+
 from __future__ import annotations
 
 import http
@@ -13,8 +14,7 @@ jwt = JWTManager()
 class Api(flask_smorest.Api):
     def init_app(self, app, *, spec_kwargs=None):
         super().init_app(app, spec_kwargs=spec_kwargs)
-        self.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
-                                                             "bearerFormat": "JWT"})
+        self.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
 
     def handle_http_exception(self, error):
         payload, code, headers = super().handle_http_exception(error)

@@ -1,5 +1,6 @@
 """GET /metrics in Prometheus text format, computed from the catalog and the
 broker at scrape time (so every web process answers the same)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
@@ -19,13 +20,19 @@ class CatalogCollector:
     def collect(self):
         with engine().connect() as conn:
             by_state = conn.execute(text("SELECT state, count(*) FROM crawl_jobs GROUP BY state")).all()
-            durations = conn.execute(text(
-                "SELECT count(*), coalesce(sum(extract(epoch FROM finished_at - queued_at)), 0), "
-                "coalesce(max(extract(epoch FROM finished_at - queued_at)), 0), coalesce(sum(tables_done), 0) "
-                "FROM crawl_jobs WHERE state = 'succeeded'")).one()
-            ages = conn.execute(text(
-                "SELECT id, name, extract(epoch FROM now() - last_success_at) FROM sources "
-                "WHERE last_success_at IS NOT NULL")).all()
+            durations = conn.execute(
+                text(
+                    "SELECT count(*), coalesce(sum(extract(epoch FROM finished_at - queued_at)), 0), "
+                    "coalesce(max(extract(epoch FROM finished_at - queued_at)), 0), coalesce(sum(tables_done), 0) "
+                    "FROM crawl_jobs WHERE state = 'succeeded'"
+                )
+            ).one()
+            ages = conn.execute(
+                text(
+                    "SELECT id, name, extract(epoch FROM now() - last_success_at) FROM sources "
+                    "WHERE last_success_at IS NOT NULL"
+                )
+            ).all()
             never = conn.execute(text("SELECT count(*) FROM sources WHERE last_success_at IS NULL")).scalar()
         g = GaugeMetricFamily("metacrawl_crawls", "Crawl jobs by state", labels=["state"])
         states = dict(by_state)
@@ -33,33 +40,39 @@ class CatalogCollector:
             g.add_metric([state], states.get(state, 0))
         yield g
         count, total, longest, tables = durations
-        yield GaugeMetricFamily("metacrawl_crawl_duration_seconds_sum",
-                                "Total wall time of succeeded crawls (queued to finished)", value=float(total))
+        yield GaugeMetricFamily(
+            "metacrawl_crawl_duration_seconds_sum",
+            "Total wall time of succeeded crawls (queued to finished)",
+            value=float(total),
+        )
         yield GaugeMetricFamily("metacrawl_crawl_duration_seconds_count", "Succeeded crawls", value=count)
-        yield GaugeMetricFamily("metacrawl_crawl_duration_seconds_max", "Longest succeeded crawl",
-                                value=float(longest))
-        yield GaugeMetricFamily("metacrawl_tables_crawled", "Tables described by succeeded crawls",
-                                value=int(tables))
-        age = GaugeMetricFamily("metacrawl_source_last_success_age_seconds",
-                                "Seconds since each source's last successful crawl", labels=["source_id"])
+        yield GaugeMetricFamily("metacrawl_crawl_duration_seconds_max", "Longest succeeded crawl", value=float(longest))
+        yield GaugeMetricFamily("metacrawl_tables_crawled", "Tables described by succeeded crawls", value=int(tables))
+        age = GaugeMetricFamily(
+            "metacrawl_source_last_success_age_seconds",
+            "Seconds since each source's last successful crawl",
+            labels=["source_id"],
+        )
         for source_id, _name, seconds in ages:
             age.add_metric([str(source_id)], float(seconds))
         yield age
-        yield GaugeMetricFamily("metacrawl_sources_never_crawled", "Sources without a successful crawl",
-                                value=never)
-        yield GaugeMetricFamily("metacrawl_oldest_success_age_seconds",
-                                "Age of the oldest last-successful crawl over all sources",
-                                value=max((float(a[2]) for a in ages), default=0.0))
+        yield GaugeMetricFamily("metacrawl_sources_never_crawled", "Sources without a successful crawl", value=never)
+        yield GaugeMetricFamily(
+            "metacrawl_oldest_success_age_seconds",
+            "Age of the oldest last-successful crawl over all sources",
+            value=max((float(a[2]) for a in ages), default=0.0),
+        )
         if self.queue_length is not None:
-            yield GaugeMetricFamily("metacrawl_queue_length", "Tasks waiting in the broker queue",
-                                    value=self.queue_length)
+            yield GaugeMetricFamily(
+                "metacrawl_queue_length", "Tasks waiting in the broker queue", value=self.queue_length
+            )
 
 
 @blp.get("/metrics")
 def metrics():
     try:
         queue_length = current_app.extensions["metacrawl_redis"].llen("celery")
-    except Exception:  # noqa: BLE001 - a broker outage shows as a missing gauge
+    except Exception:
         queue_length = None
     registry = CollectorRegistry()
     registry.register(CatalogCollector(queue_length))

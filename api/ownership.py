@@ -1,5 +1,6 @@
 """Object-level permissions written once: a user reaches only their own
 sources and jobs; anything else, existing or not, is the same 404."""
+
 from __future__ import annotations
 
 from flask_jwt_extended import current_user

@@ -1,5 +1,6 @@
 """Keyset pagination written once: opaque signed cursors, `limit` bounds,
 `next_cursor` in the body and a `Link: rel="next"` header."""
+
 from __future__ import annotations
 
 import marshmallow as ma
@@ -11,10 +12,16 @@ MAX_LIMIT = 1000
 
 
 class PageArgs(ma.Schema):
-    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=MAX_LIMIT),
-                              metadata={"description": "Items per page (1 to 1000)."})
-    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000),
-                              metadata={"description": "Opaque cursor from the previous page's next_cursor."})
+    limit = ma.fields.Integer(
+        load_default=100,
+        validate=ma.validate.Range(min=1, max=MAX_LIMIT),
+        metadata={"description": "Items per page (1 to 1000)."},
+    )
+    cursor = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(max=2000),
+        metadata={"description": "Opaque cursor from the previous page's next_cursor."},
+    )
 
 
 def _serializer() -> URLSafeSerializer:
@@ -35,8 +42,11 @@ def decode_cursor(scope: str, cursor: str | None, arity: int) -> list | None:
     except (BadSignature, ValueError, TypeError):
         got_scope, key = None, None
     if got_scope != scope or not isinstance(key, list) or len(key) != arity:
-        abort(400, message="cursor is invalid or expired: start again without it",
-              errors={"query": {"cursor": ["invalid cursor"]}})
+        abort(
+            400,
+            message="cursor is invalid or expired: start again without it",
+            errors={"query": {"cursor": ["invalid cursor"]}},
+        )
     return key
 
 
@@ -46,4 +56,5 @@ def next_link_headers(next_cursor: str | None) -> dict:
     args = request.args.to_dict()
     args["cursor"] = next_cursor
     from urllib.parse import urlencode
+
     return {"Link": f'<{request.base_url}?{urlencode(args)}>; rel="next"'}

@@ -1,5 +1,6 @@
 """Handing crawl jobs to the workers. Only the job id travels through the
 broker: the worker reads and decrypts the credentials itself."""
+
 from __future__ import annotations
 
 import logging

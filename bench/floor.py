@@ -12,6 +12,7 @@ before and dropped after: read_copy_seconds. A crawl cannot beat these.
 Usage:
     python -m bench.floor --database bench_10k [--repeat 3] [--url postgresql://postgres@127.0.0.1:5432/postgres]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,8 +76,12 @@ def read_catalog(conn) -> dict[str, list[tuple]]:
     """Run the four catalog queries and fetch every row."""
     result = {}
     with conn.cursor() as cur:
-        for key, sql in (("tables", TABLES_SQL), ("columns", COLUMNS_SQL),
-                         ("constraints", CONSTRAINTS_SQL), ("indexes", INDEXES_SQL)):
+        for key, sql in (
+            ("tables", TABLES_SQL),
+            ("columns", COLUMNS_SQL),
+            ("constraints", CONSTRAINTS_SQL),
+            ("indexes", INDEXES_SQL),
+        ):
             cur.execute(sql)
             result[key] = cur.fetchall()
     conn.rollback()

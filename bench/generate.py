@@ -19,6 +19,7 @@ Usage:
     python -m bench.generate drop-postgres --database bench_10k
     python -m bench.generate drop-mariadb --prefix bench_10k [--databases 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,19 +35,53 @@ import pymysql
 PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 MARIADB_URL = "mysql://root@127.0.0.1:3306/"
 
-BLOCK = 500       # tables per batch; foreign keys stay inside a block
-WORKERS = 2       # parallel connections (the machine has 2 cores)
-SCHEMAS = 10      # PostgreSQL tables are spread over s00..s09
+BLOCK = 500  # tables per batch; foreign keys stay inside a block
+WORKERS = 2  # parallel connections (the machine has 2 cores)
+SCHEMAS = 10  # PostgreSQL tables are spread over s00..s09
 
 TABLE_WORDS = [
-    "customer", "account", "order", "product", "invoice", "payment", "shipment",
-    "supplier", "employee", "inventory", "warehouse", "campaign", "session",
-    "ticket", "subscription", "contract", "ledger", "store", "partner", "user",
+    "customer",
+    "account",
+    "order",
+    "product",
+    "invoice",
+    "payment",
+    "shipment",
+    "supplier",
+    "employee",
+    "inventory",
+    "warehouse",
+    "campaign",
+    "session",
+    "ticket",
+    "subscription",
+    "contract",
+    "ledger",
+    "store",
+    "partner",
+    "user",
 ]
 TABLE_SUFFIXES = [
-    "orders", "events", "history", "details", "items", "logs", "snapshots",
-    "summary", "notes", "profiles", "addresses", "settings", "metrics",
-    "archive", "staging", "links", "balances", "requests", "reviews", "audit",
+    "orders",
+    "events",
+    "history",
+    "details",
+    "items",
+    "logs",
+    "snapshots",
+    "summary",
+    "notes",
+    "profiles",
+    "addresses",
+    "settings",
+    "metrics",
+    "archive",
+    "staging",
+    "links",
+    "balances",
+    "requests",
+    "reviews",
+    "audit",
 ]
 
 # (name, PostgreSQL type, default or None). MariaDB types are derived from these.
@@ -123,6 +158,7 @@ NOT_INDEXABLE = ("text", "jsonb", "text[]", "integer[]")
 
 # ---------------------------------------------------------------- the spec
 
+
 def make_spec(tables: int, seed: int = 1, groups: int = 1) -> list[dict]:
     """Describe `tables` tables, deterministically from `seed`.
 
@@ -145,16 +181,14 @@ def make_spec(tables: int, seed: int = 1, groups: int = 1) -> list[dict]:
         elif r < 0.93:
             columns = [("id", "uuid", None, True, None)]
         else:
-            columns = [("parent_id", "bigint", None, True, None),
-                       ("line_no", "integer", None, True, None)]
+            columns = [("parent_id", "bigint", None, True, None), ("line_no", "integer", None, True, None)]
         pk = [c[0] for c in columns]
 
         # Foreign key on ~30% of tables, to an earlier single-column-PK table.
         fk = None
         if rng.random() < 0.30:
             block_start = i - i % BLOCK
-            candidates = [j for j in range(block_start, i)
-                          if j % groups == i % groups and len(spec[j]["pk"]) == 1]
+            candidates = [j for j in range(block_start, i) if j % groups == i % groups and len(spec[j]["pk"]) == 1]
             if candidates:
                 ref = spec[rng.choice(candidates)]
                 ref_type = ref["columns"][0][1]
@@ -177,7 +211,7 @@ def make_spec(tables: int, seed: int = 1, groups: int = 1) -> list[dict]:
         # An extra index on ~50% of tables, on a column both dialects can index.
         index = None
         if rng.random() < 0.50:
-            indexable = [c[0] for c in columns[len(pk):] if c[1] not in NOT_INDEXABLE]
+            indexable = [c[0] for c in columns[len(pk) :] if c[1] not in NOT_INDEXABLE]
             if indexable:
                 index = (rng.choice(indexable), rng.random() < 0.15)
 
@@ -194,7 +228,7 @@ def _quote(text: str) -> str:
 
 
 def _blocks(items: list, size: int) -> list[list]:
-    return [items[k:k + size] for k in range(0, len(items), size)]
+    return [items[k : k + size] for k in range(0, len(items), size)]
 
 
 def _run_parallel(batches: list, work) -> None:
@@ -207,6 +241,7 @@ def _run_parallel(batches: list, work) -> None:
 
 
 # ---------------------------------------------------------------- PostgreSQL
+
 
 def pg_schema(index: int) -> str:
     return f"s{index % SCHEMAS:02d}"
@@ -228,9 +263,11 @@ def pg_table_ddl(table: dict, spec: list[dict]) -> str:
     if table["fk"]:
         column, ref_index, cascade = table["fk"]
         ref = spec[ref_index]
-        lines.append(f"  CONSTRAINT {name}_{column}_fkey FOREIGN KEY ({column}) "
-                     f"REFERENCES {pg_schema(ref_index)}.{ref['name']} ({ref['pk'][0]})"
-                     + (" ON DELETE CASCADE" if cascade else ""))
+        lines.append(
+            f"  CONSTRAINT {name}_{column}_fkey FOREIGN KEY ({column}) "
+            f"REFERENCES {pg_schema(ref_index)}.{ref['name']} ({ref['pk'][0]})"
+            + (" ON DELETE CASCADE" if cascade else "")
+        )
     sql = [f"CREATE TABLE {qualified} (\n" + ",\n".join(lines) + "\n);"]
     if table["index_on"]:
         column, unique = table["index_on"]
@@ -331,14 +368,17 @@ def mutate_postgres(url: str, database: str, percent: float, seed: int = 1) -> i
             rng = random.Random(seed)
             chosen = rng.sample(all_tables, count)
 
-            cur.execute("""
+            cur.execute(
+                """
                 SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod),
                        col_description(a.attrelid, a.attnum),
                        EXISTS (SELECT 1 FROM pg_constraint k
                                WHERE k.conrelid = a.attrelid AND a.attnum = ANY (k.conkey))
                 FROM pg_attribute a
                 WHERE a.attrelid = ANY (%s) AND a.attnum > 0 AND NOT a.attisdropped
-                ORDER BY a.attrelid, a.attnum""", ([t[0] for t in chosen],))
+                ORDER BY a.attrelid, a.attnum""",
+                ([t[0] for t in chosen],),
+            )
             columns: dict[int, list[tuple]] = {}
             for oid, name, col_type, comment, constrained in cur.fetchall():
                 columns.setdefault(oid, []).append((name, col_type, comment, constrained))
@@ -363,8 +403,9 @@ def mutate_postgres(url: str, database: str, percent: float, seed: int = 1) -> i
                         statements.append(f"ALTER TABLE {qualified} ALTER COLUMN {col_name} TYPE {new_type}")
                         continue
                 col_name, _, old_comment, _ = rng.choice(cols)
-                statements.append(f"COMMENT ON COLUMN {qualified}.{col_name} IS "
-                                  f"{_quote(_revised_comment(old_comment, col_name))}")
+                statements.append(
+                    f"COMMENT ON COLUMN {qualified}.{col_name} IS {_quote(_revised_comment(old_comment, col_name))}"
+                )
             cur.execute(";\n".join(statements))
         conn.commit()
         return len(chosen)
@@ -396,11 +437,12 @@ def _revised_comment(old: str | None, column: str) -> str:
 
 # ---------------------------------------------------------------- MariaDB
 
+
 def mariadb_type(pg_type: str) -> str:
     if pg_type.endswith("[]"):
         return "json"
     if pg_type.startswith("numeric"):
-        return "decimal" + pg_type[len("numeric"):]
+        return "decimal" + pg_type[len("numeric") :]
     return {"integer": "int", "timestamptz": "datetime(6)", "jsonb": "json"}.get(pg_type, pg_type)
 
 
@@ -425,9 +467,10 @@ def mariadb_table_ddl(table: dict, spec: list[dict]) -> str:
     if table["fk"]:
         column, ref_index, cascade = table["fk"]
         ref = spec[ref_index]
-        lines.append(f"  CONSTRAINT `{name}_{column}_fk` FOREIGN KEY (`{column}`) "
-                     f"REFERENCES `{ref['name']}` (`{ref['pk'][0]}`)"
-                     + (" ON DELETE CASCADE" if cascade else ""))
+        lines.append(
+            f"  CONSTRAINT `{name}_{column}_fk` FOREIGN KEY (`{column}`) "
+            f"REFERENCES `{ref['name']}` (`{ref['pk'][0]}`)" + (" ON DELETE CASCADE" if cascade else "")
+        )
     sql = f"CREATE TABLE `{name}` (\n" + ",\n".join(lines) + "\n) ENGINE=InnoDB"
     if table["comment"]:
         sql += f" COMMENT={_quote(table['comment'])}"
@@ -436,9 +479,14 @@ def mariadb_table_ddl(table: dict, spec: list[dict]) -> str:
 
 def mariadb_connect(url: str):
     u = urlparse(url)
-    return pymysql.connect(host=u.hostname or "127.0.0.1", port=u.port or 3306,
-                           user=unquote(u.username or "root"), password=unquote(u.password or ""),
-                           autocommit=True, client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS)
+    return pymysql.connect(
+        host=u.hostname or "127.0.0.1",
+        port=u.port or 3306,
+        user=unquote(u.username or "root"),
+        password=unquote(u.password or ""),
+        autocommit=True,
+        client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS,
+    )
 
 
 def _mariadb_script(conn, sql: str) -> None:
@@ -496,6 +544,7 @@ def build_mariadb(url: str, prefix: str, tables: int, databases: int = 5, seed: 
 
 
 # ---------------------------------------------------------------- CLI
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.generate", description=__doc__.split("\n\n")[0])

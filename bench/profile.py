@@ -10,6 +10,7 @@ prints both profiles. The scratch catalog is dropped at the end.
 Usage:
     python -m bench.profile --database NAME [--batches 20] [--batch-size 500]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,9 +31,10 @@ def crawl_profiled(source_id: int, batches: int) -> tuple[float, str, bool]:
     from worker import tasks
 
     with transaction() as session:
-        job_id = session.execute(text(
-            "INSERT INTO crawl_jobs (source_id, state, trigger) VALUES (:s, 'queued', 'api') RETURNING id"),
-            {"s": source_id}).scalar()
+        job_id = session.execute(
+            text("INSERT INTO crawl_jobs (source_id, state, trigger) VALUES (:s, 'queued', 'api') RETURNING id"),
+            {"s": source_id},
+        ).scalar()
     profiler = Profiler()
     started = time.perf_counter()
     profiler.start()
@@ -82,23 +84,36 @@ def main(argv: list[str] | None = None) -> None:
         user, _, hostport = target.rpartition("@")
         host, _, port = hostport.partition(":")
         with transaction() as session:
-            owner = session.execute(text(
-                "INSERT INTO users (email, password_hash) VALUES ('profile@example.com', '-') RETURNING id")).scalar()
-            source_id = session.execute(text(
-                "INSERT INTO sources (user_id, name, engine, host, port, database, username, password_encrypted) "
-                "VALUES (:u, 'profiled', 'postgresql', :h, :p, :d, :n, :pw) RETURNING id"),
-                {"u": owner, "h": host or "127.0.0.1", "p": int(port or 5432), "d": args.database,
-                 "n": user.split(":")[0] or "postgres", "pw": Vault(settings.fernet_keys).encrypt("")}).scalar()
+            owner = session.execute(
+                text("INSERT INTO users (email, password_hash) VALUES ('profile@example.com', '-') RETURNING id")
+            ).scalar()
+            source_id = session.execute(
+                text(
+                    "INSERT INTO sources (user_id, name, engine, host, port, database, username, password_encrypted) "
+                    "VALUES (:u, 'profiled', 'postgresql', :h, :p, :d, :n, :pw) RETURNING id"
+                ),
+                {
+                    "u": owner,
+                    "h": host or "127.0.0.1",
+                    "p": int(port or 5432),
+                    "d": args.database,
+                    "n": user.split(":")[0] or "postgres",
+                    "pw": Vault(settings.fernet_keys).encrypt(""),
+                },
+            ).scalar()
         for label in ("first crawl", "unchanged recrawl"):
             seconds, profile, whole = crawl_profiled(source_id, args.batches)
-            print(f"### {label}{'' if whole else f' ({args.batches} batches only)'}: {seconds:.2f} s in-process "
-                  f"(batch size {settings.batch_size})")
+            print(
+                f"### {label}{'' if whole else f' ({args.batches} batches only)'}: {seconds:.2f} s in-process "
+                f"(batch size {settings.batch_size})"
+            )
             print(profile)
             if not whole:
                 break  # an unchanged recrawl needs a finished first crawl: use --batches 0
         Session.remove()
     finally:
         from catalog import db
+
         if db._engine is not None:
             db._engine.dispose()
         pg_admin(args.pg_url, f'DROP DATABASE IF EXISTS "{catalog}" WITH (FORCE)')

@@ -17,6 +17,7 @@ Usage:
     python -m bench.run --sizes 1000,10000 [--mariadb-sizes 1000,10000] [--workers 1] [--concurrency 2]
                         [--reads 200] [--no-small-sources] [--keep] [--profile]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,7 @@ import threading
 import time
 import traceback
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlparse
 
@@ -54,13 +55,43 @@ REDIS_BASE = "redis://127.0.0.1:6379"
 
 # Search terms: real words of the generated names (bench.generate), ten of each kind
 # so more than one plan / cached page is measured.
-TABLE_TERMS = ["customer", "invoice", "shipment", "warehouse", "ledger",
-               "subscription", "snapshots", "balances", "audit", "profiles"]
-COLUMN_TERMS = ["customer_email", "total_amount", "created_at", "phone_number", "invoice_number",
-                "country_code", "external_ref", "discount_rate", "last_login_at", "street_address"]
+TABLE_TERMS = [
+    "customer",
+    "invoice",
+    "shipment",
+    "warehouse",
+    "ledger",
+    "subscription",
+    "snapshots",
+    "balances",
+    "audit",
+    "profiles",
+]
+COLUMN_TERMS = [
+    "customer_email",
+    "total_amount",
+    "created_at",
+    "phone_number",
+    "invoice_number",
+    "country_code",
+    "external_ref",
+    "discount_rate",
+    "last_login_at",
+    "street_address",
+]
 # Near misses: none matches by name or substring, each finds columns through pg_trgm.
-NEAR_TERMS = ["custmer_emial", "custmer", "totl_amount", "creatd_at", "phone_numbr",
-              "invoice_numbr", "countri_code", "extrnal_ref", "discout_rate", "stret_address"]
+NEAR_TERMS = [
+    "custmer_emial",
+    "custmer",
+    "totl_amount",
+    "creatd_at",
+    "phone_numbr",
+    "invoice_numbr",
+    "countri_code",
+    "extrnal_ref",
+    "discout_rate",
+    "stret_address",
+]
 
 # What the runner analyzes before the second pass of reads: the tables reads and search query.
 ANALYZED = ("catalog_tables", "catalog_columns")
@@ -86,10 +117,11 @@ def percentile(values: list[float], q: float) -> float:
 
 def parse_ts(value: str) -> datetime:
     ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 # ---------------------------------------------------------------- databases
+
 
 def pg_admin(url: str, sql: str, params=None, fetch: bool = False):
     conn = psycopg2.connect(url)
@@ -106,6 +138,7 @@ def migrate(catalog_url: str) -> None:
     """The Alembic upgrade of tests/conftest.py `migrate` (copied: bench does not import tests)."""
     from alembic import command
     from alembic.config import Config
+
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.attributes["catalog_url"] = catalog_url
@@ -133,6 +166,7 @@ def mariadb_scalar(url: str, sql: str):
 
 # ---------------------------------------------------------------- processes
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -146,10 +180,11 @@ class Proc:
         self.name, self.argv, self.env, self.log_path = name, argv, env, log_path
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "Proc":
+    def start(self) -> Proc:
         self.log_file = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=self.log_file,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.argv, cwd=ROOT, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
         return self
 
     @property
@@ -284,6 +319,7 @@ def merge_rss(*phases: dict) -> dict:
 
 # ---------------------------------------------------------------- HTTP
 
+
 class Api:
     """A client of the metacrawl API over one http.client connection (gunicorn's
     sync workers close each connection, so it reconnects as needed)."""
@@ -318,8 +354,7 @@ class Api:
                 raise
         if resp.will_close:
             self.conn.close()
-        payload = json.loads(raw) if raw and resp.getheader("Content-Type", "").startswith("application/json") \
-            else raw
+        payload = json.loads(raw) if raw and resp.getheader("Content-Type", "").startswith("application/json") else raw
         return resp.status, payload, elapsed
 
     def call(self, method: str, path: str, body=None, expect: tuple[int, ...] = (200,), auth: bool = True):
@@ -349,11 +384,14 @@ def crawl_figures(job: dict, client_started: float) -> dict:
     queued, finished = parse_ts(job["queued_at"]), parse_ts(job["finished_at"]) if job["finished_at"] else None
     started = parse_ts(job["started_at"]) if job.get("started_at") else None
     return {
-        "job_id": job["id"], "state": job["state"],
+        "job_id": job["id"],
+        "state": job["state"],
         "seconds": round((finished - queued).total_seconds(), 3) if finished else None,
         "queue_seconds": round((started - queued).total_seconds(), 3) if started else None,
         "client_seconds": round(time.time() - client_started, 3),
-        "stats": job.get("stats"), "progress": job.get("progress"), "error": job.get("error"),
+        "stats": job.get("stats"),
+        "progress": job.get("progress"),
+        "error": job.get("error"),
     }
 
 
@@ -408,6 +446,7 @@ def job_timeline(log_paths: list[Path], job: dict, wait: float = 5.0) -> dict:
 
 # ---------------------------------------------------------------- the bench
 
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -425,16 +464,27 @@ class Bench:
         self.maria_users: list[str] = []
         self.catalog_created = False
         self.tokens: dict[int, str] = {}  # source id -> its owner's access token (never in the results)
-        self.result: dict = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                             "args": vars(args), "catalog_database": self.catalog_db,
-                             "postgres": [], "mariadb": [], "reads": None}
+        self.result: dict = {
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "args": vars(args),
+            "catalog_database": self.catalog_db,
+            "postgres": [],
+            "mariadb": [],
+            "reads": None,
+        }
 
     # ---- setup / teardown
 
     def env(self) -> dict:
-        return {**os.environ, "METACRAWL_CATALOG_URL": self.catalog_url, "METACRAWL_REDIS_URL": self.redis_url,
-                "METACRAWL_BATCH_SIZE": str(self.args.batch_size), "METACRAWL_LOG_JSON": "1",
-                "METACRAWL_ACCESS_TOKEN_MINUTES": "1440", "PYTHONUNBUFFERED": "1"}
+        return {
+            **os.environ,
+            "METACRAWL_CATALOG_URL": self.catalog_url,
+            "METACRAWL_REDIS_URL": self.redis_url,
+            "METACRAWL_BATCH_SIZE": str(self.args.batch_size),
+            "METACRAWL_LOG_JSON": "1",
+            "METACRAWL_ACCESS_TOKEN_MINUTES": "1440",
+            "PYTHONUNBUFFERED": "1",
+        }
 
     def setup(self) -> None:
         log(f"catalog {self.catalog_db}, redis {self.redis_url}, logs in {self.logdir}")
@@ -449,22 +499,61 @@ class Bench:
 
         env = self.env()
         self.port = free_port()
-        web = Proc("web", [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
-                           "--workers", str(self.args.web_workers), "--access-logfile", "-", "api:create_app()"],
-                   env, self.logdir / "web.log")
+        web = Proc(
+            "web",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.args.web_workers),
+                "--access-logfile",
+                "-",
+                "api:create_app()",
+            ],
+            env,
+            self.logdir / "web.log",
+        )
         self.procs.append(web.start())
         self.pyspy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
         if self.args.profile and not self.pyspy:
             log("--profile: py-spy is not installed, running the worker without it")
         for i in range(self.args.workers):
-            argv = [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-P", self.args.pool,
-                    "-c", str(self.args.concurrency), "-n", f"bench{i}-{rand()}@%h",
-                    "--without-gossip", "--without-mingle", "-l", "INFO"]
+            argv = [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "worker.app",
+                "worker",
+                "-P",
+                self.args.pool,
+                "-c",
+                str(self.args.concurrency),
+                "-n",
+                f"bench{i}-{rand()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "INFO",
+            ]
             if self.args.profile and self.pyspy:
                 out = self.results_dir / f"{self.stamp}-worker{i}.speedscope.json"
                 self.results_dir.mkdir(parents=True, exist_ok=True)
-                argv = [self.pyspy, "record", "--subprocesses", "--format", "speedscope", "--rate", "50",
-                        "-o", str(out), "--"] + argv
+                argv = [
+                    self.pyspy,
+                    "record",
+                    "--subprocesses",
+                    "--format",
+                    "speedscope",
+                    "--rate",
+                    "50",
+                    "-o",
+                    str(out),
+                    "--",
+                ] + argv
             w = Proc(f"worker{i}", argv, env, self.logdir / f"worker{i}.log")
             self.procs.append(w.start())
             self.workers.append(w)
@@ -489,28 +578,35 @@ class Bench:
         with self.sampler.phase() as idle:
             time.sleep(0.5)
         self.result["worker_rss_idle"] = idle
-        log(f"web on :{self.port} (gunicorn, {self.args.web_workers} workers), "
-            f"{self.args.workers} Celery worker(s) -P {self.args.pool} -c {self.args.concurrency}")
+        log(
+            f"web on :{self.port} (gunicorn, {self.args.web_workers} workers), "
+            f"{self.args.workers} Celery worker(s) -P {self.args.pool} -c {self.args.concurrency}"
+        )
 
     def teardown(self) -> None:
         for p in reversed(self.procs):
             try:
                 # py-spy writes its profile on SIGINT; Celery shuts down warm on it too
                 p.stop(signal.SIGINT if (self.args.profile and self.pyspy and p in self.workers) else signal.SIGTERM)
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 log(f"stopping {p.name}: {e}")
         if self.args.keep:
-            log(f"--keep: left catalog {self.catalog_url}, redis {self.redis_url}, "
+            log(
+                f"--keep: left catalog {self.catalog_url}, redis {self.redis_url}, "
                 f"PostgreSQL targets {self.pg_targets}, MariaDB targets {self.maria_targets}, "
-                f"MariaDB users {self.maria_users}; logs in {self.logdir}")
+                f"MariaDB users {self.maria_users}; logs in {self.logdir}"
+            )
             return
         for name in self.pg_targets:
             self._quietly(generate.drop_postgres, self.args.pg_url, name)
         for prefix, databases in self.maria_targets:
             self._quietly(generate.drop_mariadb, self.args.mariadb_url, prefix, databases)
         for user in self.maria_users:
-            self._quietly(mariadb_script, self.args.mariadb_url,
-                          f"DROP USER IF EXISTS '{user}'@'%'; DROP USER IF EXISTS '{user}'@'localhost'")
+            self._quietly(
+                mariadb_script,
+                self.args.mariadb_url,
+                f"DROP USER IF EXISTS '{user}'@'%'; DROP USER IF EXISTS '{user}'@'localhost'",
+            )
         if self.catalog_created:
             self._quietly(pg_admin, self.args.pg_url, f'DROP DATABASE IF EXISTS "{self.catalog_db}" WITH (FORCE)')
         if hasattr(self, "redis"):
@@ -524,7 +620,7 @@ class Bench:
     def _quietly(fn, *args) -> None:
         try:
             fn(*args)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             log(f"teardown: {fn.__name__}{args}: {e}")
 
     def check_processes(self) -> None:
@@ -539,10 +635,21 @@ class Bench:
 
     def add_pg_source(self, name: str, database: str) -> dict:
         u = urlparse(self.args.pg_url)
-        return self.api.call("POST", "/api/v1/sources", {
-            "name": name, "engine": "postgresql", "host": u.hostname, "port": u.port or 5432,
-            "database": database, "username": u.username or "postgres", "password": u.password or "bench",
-            "schedule": None}, (201,))
+        return self.api.call(
+            "POST",
+            "/api/v1/sources",
+            {
+                "name": name,
+                "engine": "postgresql",
+                "host": u.hostname,
+                "port": u.port or 5432,
+                "database": database,
+                "username": u.username or "postgres",
+                "password": u.password or "bench",
+                "schedule": None,
+            },
+            (201,),
+        )
 
     def crawl(self, start) -> dict:
         """start() -> the crawl's status URL; wait for it, sampling the worker's RSS."""
@@ -562,11 +669,15 @@ class Bench:
 
     def count_target(self, database: str) -> dict:
         url = f"{self.args.pg_url.rsplit('/', 1)[0]}/{database}"
-        [(tables, columns)] = pg_admin(url, """
+        [(tables, columns)] = pg_admin(
+            url,
+            """
             SELECT count(DISTINCT c.oid), count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
-            """, fetch=True)
+            """,
+            fetch=True,
+        )
         return {"tables": tables, "columns": columns, "seconds": None}
 
     def catalog_size(self) -> int:
@@ -652,9 +763,15 @@ class Bench:
             times.append(elapsed * 1000)
             if isinstance(body, dict):
                 counts.append(len(body.get("results", body.get("tables", body.get("columns", [])))))
-        return {"n": n, "p50_ms": round(percentile(times, 50), 2), "p95_ms": round(percentile(times, 95), 2),
-                "max_ms": round(max(times), 2), "first_ms": round(times[0], 2),
-                "results_min": min(counts, default=None), "results_max": max(counts, default=None)}
+        return {
+            "n": n,
+            "p50_ms": round(percentile(times, 50), 2),
+            "p95_ms": round(percentile(times, 95), 2),
+            "max_ms": round(max(times), 2),
+            "first_ms": round(times[0], 2),
+            "results_min": min(counts, default=None),
+            "results_max": max(counts, default=None),
+        }
 
     def run_reads(self, source_id: int, tables: int) -> dict:
         limit = self.args.page_size
@@ -710,15 +827,19 @@ class Bench:
                 break
             deep = f"{schema}?limit={limit}&cursor={quote(cursor, safe='')}"
             page = self.api.call("GET", deep)
-        reads.setdefault("deep_page", {"page": target_page + 1, "of": pages,
-                              "follow_seconds": round(time.perf_counter() - follow_started, 3)})
+        reads.setdefault(
+            "deep_page",
+            {"page": target_page + 1, "of": pages, "follow_seconds": round(time.perf_counter() - follow_started, 3)},
+        )
         if deep is None:
             raise RuntimeError(f"no next_cursor on the first page of source {source_id} (limit {limit})")
         lat["schema_deep_page_cold"] = self.timed([deep], n, bust=True)
         lat["schema_deep_page_warm"] = self.timed([deep], n)
 
-        details = [f"/api/v1/sources/{source_id}/tables/{quote(t['schema'], safe='')}/{quote(t['name'], safe='')}"
-                   for t in page["tables"][:10]]
+        details = [
+            f"/api/v1/sources/{source_id}/tables/{quote(t['schema'], safe='')}/{quote(t['name'], safe='')}"
+            for t in page["tables"][:10]
+        ]
         lat["table_detail"] = self.timed(details, n)
         for name, figures in lat.items():
             log(f"    {name}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms")
@@ -733,25 +854,44 @@ class Bench:
         names = generate.mariadb_database_names(prefix, databases)
         log(f"MariaDB {tables} tables: building {prefix}_0..{databases - 1}")
         self.maria_targets.append((prefix, databases))
-        entry["target"] = {"databases": names, **generate.build_mariadb(self.args.mariadb_url, prefix, tables,
-                                                                        databases=databases)}
+        entry["target"] = {
+            "databases": names,
+            **generate.build_mariadb(self.args.mariadb_url, prefix, tables, databases=databases),
+        }
         log(f"  built in {entry['target']['seconds']} s")
         user, password = f"mc_bench_{rand()}", "bench-" + rand(16)
         self.maria_users.append(user)
-        mariadb_script(self.args.mariadb_url,
-                       f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}';"
-                       f"CREATE USER '{user}'@'localhost' IDENTIFIED BY '{password}';"
-                       + "".join(f"GRANT SELECT, REFERENCES ON `{d}`.* TO '{user}'@'{h}';"
-                                 for d in names for h in ("%", "localhost")))
+        mariadb_script(
+            self.args.mariadb_url,
+            f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}';"
+            f"CREATE USER '{user}'@'localhost' IDENTIFIED BY '{password}';"
+            + "".join(
+                f"GRANT SELECT, REFERENCES ON `{d}`.* TO '{user}'@'{h}';" for d in names for h in ("%", "localhost")
+            ),
+        )
         self.new_user(f"my{tables}")
         u = urlparse(self.args.mariadb_url)
         source: dict = {}
 
         def register():
-            source.update(self.api.call("POST", "/api/v1/sources", {
-                "name": f"bench-mariadb-{tables}", "engine": "mariadb", "host": u.hostname or "127.0.0.1",
-                "port": u.port or 3306, "database": names[0], "username": user, "password": password,
-                "options": {"include_schemas": names}, "schedule": None}, (201,)))
+            source.update(
+                self.api.call(
+                    "POST",
+                    "/api/v1/sources",
+                    {
+                        "name": f"bench-mariadb-{tables}",
+                        "engine": "mariadb",
+                        "host": u.hostname or "127.0.0.1",
+                        "port": u.port or 3306,
+                        "database": names[0],
+                        "username": user,
+                        "password": password,
+                        "options": {"include_schemas": names},
+                        "schedule": None,
+                    },
+                    (201,),
+                )
+            )
             return source["crawl"]["url"]
 
         entry["first_crawl"] = first = self.crawl(register)
@@ -767,30 +907,32 @@ class Bench:
         info: dict = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
         try:
             with open("/proc/meminfo") as f:
-                info["mem_total_gib"] = round(int(f.readline().split()[1]) / 1024 ** 2, 1)
+                info["mem_total_gib"] = round(int(f.readline().split()[1]) / 1024**2, 1)
         except OSError:
             pass
         try:
             info["postgresql"] = pg_admin(self.args.pg_url, "SHOW server_version", fetch=True)[0][0]
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         try:
             info["postgresql_autovacuum"] = pg_admin(self.args.pg_url, "SHOW autovacuum", fetch=True)[0][0]
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         try:
             info["mariadb"] = mariadb_scalar(self.args.mariadb_url, "SELECT VERSION()")
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         try:
             info["redis"] = self.redis.info("server")["redis_version"]
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         try:
-            commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                    text=True).stdout.strip()
-            dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                                   capture_output=True, text=True).stdout.strip()
+            commit = subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+            ).stdout.strip()
+            dirty = subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+            ).stdout.strip()
             info["git"] = commit + ("+dirty" if dirty else "")
         except OSError:
             pass
@@ -801,10 +943,14 @@ class Bench:
         try:
             self.setup()
             self.result["machine"] = self.machine()
-            self.result["config"] = {"batch_size": self.args.batch_size, "workers": self.args.workers,
-                                     "pool": self.args.pool,
-                                     "concurrency": self.args.concurrency, "web_workers": self.args.web_workers,
-                                     "catalog": "same PostgreSQL server as the targets"}
+            self.result["config"] = {
+                "batch_size": self.args.batch_size,
+                "workers": self.args.workers,
+                "pool": self.args.pool,
+                "concurrency": self.args.concurrency,
+                "web_workers": self.args.web_workers,
+                "catalog": "same PostgreSQL server as the targets",
+            }
             for tables in sorted(self.args.sizes):
                 self.run_pg(tables)
             for tables in sorted(self.args.mariadb_sizes):
@@ -817,7 +963,7 @@ class Bench:
         except KeyboardInterrupt:
             self.result["error"] = "interrupted"
             code = 130
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self.result["error"] = f"{type(e).__name__}: {e}"
             traceback.print_exc()
             for p in self.procs:
@@ -825,7 +971,7 @@ class Bench:
             code = 1
         finally:
             self.result.setdefault("error", None)
-            self.result["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            self.result["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
             self.teardown()
         self.results_dir.mkdir(parents=True, exist_ok=True)
         out = self.results_dir / f"{self.stamp}.json"
@@ -837,9 +983,11 @@ class Bench:
 
 def describe(crawl: dict) -> str:
     t = crawl.get("timeline", {})
-    return (f"{crawl['state']}, committed {crawl.get('commit_seconds')} s after queued (finished_at: "
-            f"{crawl['seconds']} s; queue {t.get('queue_seconds')}, plan {t.get('plan_seconds')}, batches "
-            f"{t.get('batches_seconds')}, finish {t.get('finish_seconds')}), stats {crawl['stats']}")
+    return (
+        f"{crawl['state']}, committed {crawl.get('commit_seconds')} s after queued (finished_at: "
+        f"{crawl['seconds']} s; queue {t.get('queue_seconds')}, plan {t.get('plan_seconds')}, batches "
+        f"{t.get('batches_seconds')}, finish {t.get('finish_seconds')}), stats {crawl['stats']}"
+    )
 
 
 def _ratio(a, b):
@@ -847,6 +995,7 @@ def _ratio(a, b):
 
 
 # ---------------------------------------------------------------- report
+
 
 def _s(value, fmt="{:.2f}") -> str:
     return "-" if value is None else fmt.format(value)
@@ -867,22 +1016,30 @@ def _state(crawl: dict) -> str:
 def _size(catalog: dict) -> str:
     if not catalog.get("db_size_bytes"):
         return "-"
-    return f"{catalog['db_size_bytes'] / 2 ** 20:.0f} (+{catalog['growth_bytes'] / 2 ** 20:.0f})"
+    return f"{catalog['db_size_bytes'] / 2**20:.0f} (+{catalog['growth_bytes'] / 2**20:.0f})"
 
 
 def render(result: dict) -> str:
     m = result.get("machine", {})
-    lines = [f"# metacrawl bench {result['started_at']}",
-             f"machine: {m.get('cpus')} cores, {m.get('mem_total_gib')} GiB, PostgreSQL {m.get('postgresql')}, "
-             f"(autovacuum {m.get('postgresql_autovacuum')}), MariaDB {m.get('mariadb')}, Redis {m.get('redis')}, Python {m.get('python')}, git {m.get('git')}",
-             f"config: {result.get('config')}", ""]
+    lines = [
+        f"# metacrawl bench {result['started_at']}",
+        f"machine: {m.get('cpus')} cores, {m.get('mem_total_gib')} GiB, PostgreSQL {m.get('postgresql')}, "
+        f"(autovacuum {m.get('postgresql_autovacuum')}), MariaDB {m.get('mariadb')}, Redis {m.get('redis')}, "
+        f"Python {m.get('python')}, git {m.get('git')}",
+        f"config: {result.get('config')}",
+        "",
+    ]
     if result["postgres"]:
         entries = result["postgres"]
-        lines += ["## PostgreSQL crawls", "",
-                  "end to end = the job's queued_at -> the worker's \"crawl succeeded\" log line (after the "
-                  "finish transaction committed); finished_at = the job's finished_at - queued_at", "",
-                  "| figure | " + " | ".join(f"{e['tables']:,} tables" for e in entries) + " |",
-                  "| --- |" + " --- |" * len(entries)]
+        lines += [
+            "## PostgreSQL crawls",
+            "",
+            "end to end = the job's queued_at -> the worker's \"crawl succeeded\" log line (after the "
+            "finish transaction committed); finished_at = the job's finished_at - queued_at",
+            "",
+            "| figure | " + " | ".join(f"{e['tables']:,} tables" for e in entries) + " |",
+            "| --- |" + " --- |" * len(entries),
+        ]
         rows = [
             ("columns in the target", lambda e: _s(e.get("target", {}).get("columns"), "{:,}")),
             ("target build s (not part of any crawl)", lambda e: _s(e.get("target", {}).get("seconds"))),
@@ -890,9 +1047,10 @@ def render(result: dict) -> str:
             ("floor: bulk read + COPY s", lambda e: _s(e.get("floor", {}).get("read_copy_seconds"))),
         ]
         for key, label, ratio, floor_name in (
-                ("first_crawl", "first crawl", "first_crawl_to_read_copy", "read + COPY"),
-                ("unchanged_recrawl", "unchanged recrawl", "unchanged_recrawl_to_read", "read"),
-                ("changed_recrawl", "1% changed recrawl", "changed_recrawl_to_read", "read")):
+            ("first_crawl", "first crawl", "first_crawl_to_read_copy", "read + COPY"),
+            ("unchanged_recrawl", "unchanged recrawl", "unchanged_recrawl_to_read", "read"),
+            ("changed_recrawl", "1% changed recrawl", "changed_recrawl_to_read", "read"),
+        ):
             rows += [
                 (f"{label}: end to end s", lambda e, k=key: _s(e.get(k, {}).get("commit_seconds"))),
                 (f"{label}: finished_at s", lambda e, k=key: _s(e.get(k, {}).get("seconds"))),
@@ -901,10 +1059,21 @@ def render(result: dict) -> str:
                 (f"{label}: state, stats", lambda e, k=key: _state(e.get(k, {}))),
             ]
         rows += [
-            ("1% changed: changed / mutated", lambda e: f"{(e.get('changed_recrawl', {}).get('stats') or {}).get('changed', '-')}"
-                                                       f" / {e.get('changed_recrawl', {}).get('mutated', '-')}"),
-            ("worker peak RSS, sum of processes MB", lambda e: _s(e.get("worker_rss", {}).get("peak_total_mb"), "{:.0f}")),
-            ("worker peak RSS, largest process MB", lambda e: _s(e.get("worker_rss", {}).get("peak_process_mb"), "{:.0f}")),
+            (
+                "1% changed: changed / mutated",
+                lambda e: (
+                    f"{(e.get('changed_recrawl', {}).get('stats') or {}).get('changed', '-')}"
+                    f" / {e.get('changed_recrawl', {}).get('mutated', '-')}"
+                ),
+            ),
+            (
+                "worker peak RSS, sum of processes MB",
+                lambda e: _s(e.get("worker_rss", {}).get("peak_total_mb"), "{:.0f}"),
+            ),
+            (
+                "worker peak RSS, largest process MB",
+                lambda e: _s(e.get("worker_rss", {}).get("peak_process_mb"), "{:.0f}"),
+            ),
             ("worker peak PSS, sum MB", lambda e: _s(e.get("worker_rss", {}).get("peak_pss_total_mb"), "{:.0f}")),
             ("catalog DB size MB (growth for this size)", lambda e: _size(e.get("catalog", {}))),
         ]
@@ -913,28 +1082,43 @@ def render(result: dict) -> str:
         lines.append("")
     reads = result.get("reads")
     if reads and reads.get("latency"):
-        lines += [f"## Reads and search over HTTP (source of {reads['source_tables']:,} tables + "
-                  f"{reads['small_sources']} small sources; deep page = page {reads['deep_page']['page']} "
-                  f"of {reads['deep_page']['of']}, {reads['page_size']} tables a page)", "",
-                  "Left: as the crawls left the catalog. Right (A:): after ANALYZE " + ", ".join(ANALYZED) + ".", "",
-                  "| request | n | p50 ms | p95 ms | max ms | first ms | results | A: p50 ms | A: p95 ms "
-                  "| A: max ms | A: first ms |", "| " + " | ".join(["---"] * 11) + " |"]
+        lines += [
+            f"## Reads and search over HTTP (source of {reads['source_tables']:,} tables + "
+            f"{reads['small_sources']} small sources; deep page = page {reads['deep_page']['page']} "
+            f"of {reads['deep_page']['of']}, {reads['page_size']} tables a page)",
+            "",
+            "Left: as the crawls left the catalog. Right (A:): after ANALYZE " + ", ".join(ANALYZED) + ".",
+            "",
+            "| request | n | p50 ms | p95 ms | max ms | first ms | results | A: p50 ms | A: p95 ms "
+            "| A: max ms | A: first ms |",
+            "| " + " | ".join(["---"] * 11) + " |",
+        ]
         after = reads.get("latency_after_analyze") or {}
         for name, x in reads["latency"].items():
             results = "-" if x["results_min"] is None else f"{x['results_min']}-{x['results_max']}"
             y = after.get(name)
-            tail = (f"{y['p50_ms']:.1f} | {y['p95_ms']:.1f} | {y['max_ms']:.1f} | {y['first_ms']:.1f}" if y
-                    else "- | - | - | -")
-            lines.append(f"| {name} | {x['n']} | {x['p50_ms']:.1f} | {x['p95_ms']:.1f} | {x['max_ms']:.1f} "
-                         f"| {x['first_ms']:.1f} | {results} | {tail} |")
+            tail = (
+                f"{y['p50_ms']:.1f} | {y['p95_ms']:.1f} | {y['max_ms']:.1f} | {y['first_ms']:.1f}"
+                if y
+                else "- | - | - | -"
+            )
+            lines.append(
+                f"| {name} | {x['n']} | {x['p50_ms']:.1f} | {x['p95_ms']:.1f} | {x['max_ms']:.1f} "
+                f"| {x['first_ms']:.1f} | {results} | {tail} |"
+            )
         lines.append("")
     if result["mariadb"]:
         entries = result["mariadb"]
-        lines += ["## MariaDB crawls", "",
-                  "| figure | " + " | ".join(f"{e['tables']:,} tables" for e in entries) + " |",
-                  "| --- |" + " --- |" * len(entries)]
-        rows = [("databases", lambda e: str(len(e.get("target", {}).get("databases", [])))),
-                ("target build s", lambda e: _s(e.get("target", {}).get("seconds")))]
+        lines += [
+            "## MariaDB crawls",
+            "",
+            "| figure | " + " | ".join(f"{e['tables']:,} tables" for e in entries) + " |",
+            "| --- |" + " --- |" * len(entries),
+        ]
+        rows = [
+            ("databases", lambda e: str(len(e.get("target", {}).get("databases", [])))),
+            ("target build s", lambda e: _s(e.get("target", {}).get("seconds"))),
+        ]
         for key, label in (("first_crawl", "first crawl"), ("unchanged_recrawl", "unchanged recrawl")):
             rows += [
                 (f"{label}: end to end s", lambda e, k=key: _s(e.get(k, {}).get("commit_seconds"))),
@@ -943,8 +1127,14 @@ def render(result: dict) -> str:
                 (f"{label}: state, stats", lambda e, k=key: _state(e.get(k, {}))),
             ]
         rows += [
-            ("worker peak RSS, sum of processes MB", lambda e: _s(e.get("worker_rss", {}).get("peak_total_mb"), "{:.0f}")),
-            ("worker peak RSS, largest process MB", lambda e: _s(e.get("worker_rss", {}).get("peak_process_mb"), "{:.0f}")),
+            (
+                "worker peak RSS, sum of processes MB",
+                lambda e: _s(e.get("worker_rss", {}).get("peak_total_mb"), "{:.0f}"),
+            ),
+            (
+                "worker peak RSS, largest process MB",
+                lambda e: _s(e.get("worker_rss", {}).get("peak_process_mb"), "{:.0f}"),
+            ),
             ("worker peak PSS, sum MB", lambda e: _s(e.get("worker_rss", {}).get("peak_pss_total_mb"), "{:.0f}")),
         ]
         for label, fn in rows:
@@ -952,15 +1142,19 @@ def render(result: dict) -> str:
         lines.append("")
     idle = result.get("worker_rss_idle")
     if idle:
-        lines += [f"worker RSS at rest before any crawl: total {idle['peak_total_mb']:.0f} MB "
-                  f"(PSS {idle['peak_pss_total_mb']:.0f} MB), largest process {idle['peak_process_mb']:.0f} MB, "
-                  f"{idle['processes']} processes", ""]
+        lines += [
+            f"worker RSS at rest before any crawl: total {idle['peak_total_mb']:.0f} MB "
+            f"(PSS {idle['peak_pss_total_mb']:.0f} MB), largest process {idle['peak_process_mb']:.0f} MB, "
+            f"{idle['processes']} processes",
+            "",
+        ]
     if result.get("error"):
         lines.append(f"ERROR: {result['error']}")
     return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- CLI
+
 
 def _sizes(value: str) -> list[int]:
     return [int(v) for v in value.replace("_", "").split(",") if v.strip() and int(v) > 0]
@@ -983,17 +1177,32 @@ def parse_args(argv: list[str] | None = None):
     p.add_argument("--batch-size", type=int, default=2000, help="METACRAWL_BATCH_SIZE (the default is the setting's)")
     p.add_argument("--reads", type=int, default=200, help="requests per read/search figure (0: skip reads)")
     p.add_argument("--page-size", type=int, default=100, help="limit of the schema pages read")
-    p.add_argument("--with-small-sources", dest="small_sources", action="store_true", default=True,
-                   help=f"before the reads, add {SMALL_SOURCES} sources of {SMALL_TABLES} tables (default)")
+    p.add_argument(
+        "--with-small-sources",
+        dest="small_sources",
+        action="store_true",
+        default=True,
+        help=f"before the reads, add {SMALL_SOURCES} sources of {SMALL_TABLES} tables (default)",
+    )
     p.add_argument("--no-small-sources", dest="small_sources", action="store_false")
     p.add_argument("--floor-repeat", type=int, default=2, help="floor measurements per size (the fastest counts)")
     p.add_argument("--crawl-timeout", type=float, default=1800)
-    p.add_argument("--catalog-set", action="append", default=[], metavar="NAME=VALUE",
-                   help="ALTER DATABASE <catalog> SET NAME = VALUE, e.g. to investigate: "
-                        "session_preload_libraries=auto_explain, auto_explain.log_min_duration=500")
-    p.add_argument("--reuse", type=_reuse, default={}, metavar="SIZE=DATABASE[,...]",
-                   help="crawl an existing bench.generate target of that size instead of building one "
-                        "(it is mutated by the 1%% recrawl and not dropped)")
+    p.add_argument(
+        "--catalog-set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="ALTER DATABASE <catalog> SET NAME = VALUE, e.g. to investigate: "
+        "session_preload_libraries=auto_explain, auto_explain.log_min_duration=500",
+    )
+    p.add_argument(
+        "--reuse",
+        type=_reuse,
+        default={},
+        metavar="SIZE=DATABASE[,...]",
+        help="crawl an existing bench.generate target of that size instead of building one "
+        "(it is mutated by the 1%% recrawl and not dropped)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the catalog and target databases")
     p.add_argument("--profile", action="store_true", help="run the worker under py-spy record, if installed")
     p.add_argument("--pg-url", default=PG_URL)

@@ -1,4 +1,5 @@
 """User accounts: creation and password checks with a slow hash (argon2)."""
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher

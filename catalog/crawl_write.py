@@ -7,6 +7,7 @@ with their full definition (crawl_staged_tables) and their column rows
 one transaction with set-based SQL, so a crawl that fails never touches the
 catalog, and a batch that runs twice stages the same rows again.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,7 +15,6 @@ import hashlib
 import io
 import json
 import time
-
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -37,7 +37,7 @@ def encode_definition(doc: dict) -> tuple[str, str]:
     parts["kind"], parts["comment"] = _dumps(doc["kind"]), _dumps(doc.get("comment"))
     canon = "{" + ",".join(f'"{k}":{parts[k]}' for k in sorted(parts)) + "}"
     definition = "{" + ",".join(f'"{k}":{parts[k]}' for k in sorted(DEFINITION_KEYS)) + "}"
-    return hashlib.md5(canon.encode()).hexdigest(), definition
+    return hashlib.md5(canon.encode(), usedforsecurity=False).hexdigest(), definition
 
 
 def copy_rows(session: Session, table: str, columns: tuple[str, ...], rows) -> None:
@@ -60,6 +60,7 @@ def copy_rows(session: Session, table: str, columns: tuple[str, ...], rows) -> N
 @dataclass(frozen=True)
 class Known:
     """A table the catalog already has for the source."""
+
     id: int
     fingerprint: str
     signature: str | None
@@ -70,11 +71,14 @@ def known_tables(session: Session, source_id: int, keys: list[tuple[str, str]]) 
     """The catalog's rows for these (schema, name) pairs, in one indexed query."""
     if not keys:
         return {}
-    rows = session.execute(text(
-        "SELECT t.id, t.schema_name, t.name, t.fingerprint, t.signature, t.removed_at IS NOT NULL AS removed "
-        "FROM catalog_tables t JOIN unnest(CAST(:schemas AS text[]), CAST(:names AS text[])) AS b(s, n) "
-        "ON t.source_id = :sid AND t.schema_name = b.s AND t.name = b.n"),
-        {"sid": source_id, "schemas": [k[0] for k in keys], "names": [k[1] for k in keys]})
+    rows = session.execute(
+        text(
+            "SELECT t.id, t.schema_name, t.name, t.fingerprint, t.signature, t.removed_at IS NOT NULL AS removed "
+            "FROM catalog_tables t JOIN unnest(CAST(:schemas AS text[]), CAST(:names AS text[])) AS b(s, n) "
+            "ON t.source_id = :sid AND t.schema_name = b.s AND t.name = b.n"
+        ),
+        {"sid": source_id, "schemas": [k[0] for k in keys], "names": [k[1] for k in keys]},
+    )
     return {(r.schema_name, r.name): Known(r.id, r.fingerprint, r.signature, r.removed) for r in rows}
 
 
@@ -84,9 +88,11 @@ def unchanged_by_signature(known: dict[tuple[str, str], Known], signatures: dict
     (signature, row_estimate, size_bytes), or is None when the engine has none."""
     if not signatures:
         return {}
-    return {key: sig for key, sig in signatures.items()
-            if (k := known.get(key)) is not None and not k.removed and k.signature is not None
-            and k.signature == sig[0]}
+    return {
+        key: sig
+        for key, sig in signatures.items()
+        if (k := known.get(key)) is not None and not k.removed and k.signature is not None and k.signature == sig[0]
+    }
 
 
 def claim_batch(session: Session, job_id: int, batch_no: int) -> bool:
@@ -96,18 +102,26 @@ def claim_batch(session: Session, job_id: int, batch_no: int) -> bool:
     beside the first waits here, then stages nothing). The job comes first,
     as in a source's deletion, and only FOR KEY SHARE, so batches of one job
     still stage side by side."""
-    running = session.execute(text(
-        "SELECT 1 FROM crawl_jobs WHERE id = :j AND state = 'running' FOR KEY SHARE"), {"j": job_id}).scalar()
+    running = session.execute(
+        text("SELECT 1 FROM crawl_jobs WHERE id = :j AND state = 'running' FOR KEY SHARE"), {"j": job_id}
+    ).scalar()
     if running is None:
         return False
-    state = session.execute(text(
-        "SELECT state FROM crawl_batches WHERE job_id = :j AND batch_no = :b FOR UPDATE"),
-        {"j": job_id, "b": batch_no}).scalar()
+    state = session.execute(
+        text("SELECT state FROM crawl_batches WHERE job_id = :j AND batch_no = :b FOR UPDATE"),
+        {"j": job_id, "b": batch_no},
+    ).scalar()
     return state is not None and state != "done"
 
 
-def stage_batch(session: Session, job_id: int, batch_no: int, known: dict[tuple[str, str], Known],
-                by_signature: dict, described: list[tuple[dict, str | None]]) -> dict:
+def stage_batch(
+    session: Session,
+    job_id: int,
+    batch_no: int,
+    known: dict[tuple[str, str], Known],
+    by_signature: dict,
+    described: list[tuple[dict, str | None]],
+) -> dict:
     """Stage one batch inside the caller's transaction (after claim_batch).
 
     `by_signature`: tables found unchanged by their signature (not described);
@@ -128,30 +142,82 @@ def stage_batch(session: Session, job_id: int, batch_no: int, known: dict[tuple[
         else:
             staged.append((doc, fp, definition, sig, old))
     new = sum(1 for *_, old in staged if old is None)
-    new_ids = iter(session.execute(text(
-        "SELECT nextval(pg_get_serial_sequence('catalog_tables', 'id')) FROM generate_series(1, :n)"),
-        {"n": new}).scalars().all() if new else ())
+    new_ids = iter(
+        session.execute(
+            text("SELECT nextval(pg_get_serial_sequence('catalog_tables', 'id')) FROM generate_series(1, :n)"),
+            {"n": new},
+        )
+        .scalars()
+        .all()
+        if new
+        else ()
+    )
     changed_ids = [old.id for *_, old in staged if old is not None and not old.removed]
-    old_defs = dict(session.execute(text(
-        "SELECT id, jsonb_build_object('kind', kind, 'comment', comment) || definition FROM catalog_tables "
-        "WHERE id = ANY(:ids)"), {"ids": changed_ids}).all()) if changed_ids else {}
-    copy_rows(session, "crawl_seen", ("job_id", "batch_no", "table_id", "row_estimate", "size_bytes", "signature"),
-              seen)
+    old_defs = (
+        dict(
+            session.execute(
+                text(
+                    "SELECT id, jsonb_build_object('kind', kind, 'comment', comment) || definition FROM catalog_tables "
+                    "WHERE id = ANY(:ids)"
+                ),
+                {"ids": changed_ids},
+            ).all()
+        )
+        if changed_ids
+        else {}
+    )
+    copy_rows(
+        session, "crawl_seen", ("job_id", "batch_no", "table_id", "row_estimate", "size_bytes", "signature"), seen
+    )
     table_rows, column_rows = [], []
     for doc, fp, definition, sig, old in staged:
         table_id = old.id if old is not None else next(new_ids)
         changes = table_changes(old_defs[old.id], doc) if old is not None and old.id in old_defs else None
-        table_rows.append((job_id, batch_no, table_id, old is None, doc["schema"], doc["name"], doc["kind"],
-                           doc.get("comment"), doc.get("row_estimate"), doc.get("size_bytes"), fp, sig,
-                           definition,
-                           None if changes is None else json.dumps(changes)))
-        column_rows.extend((job_id, table_id, c["ordinal"], c["name"], c["type"], c.get("comment"))
-                           for c in doc.get("columns") or ())
-    copy_rows(session, "crawl_staged_tables",
-              ("job_id", "batch_no", "table_id", "is_new", "schema_name", "name", "kind", "comment", "row_estimate",
-               "size_bytes", "fingerprint", "signature", "definition", "changes"), table_rows)
-    copy_rows(session, "crawl_staged_columns", ("job_id", "table_id", "ordinal", "name", "type", "comment"),
-              column_rows)
+        table_rows.append(
+            (
+                job_id,
+                batch_no,
+                table_id,
+                old is None,
+                doc["schema"],
+                doc["name"],
+                doc["kind"],
+                doc.get("comment"),
+                doc.get("row_estimate"),
+                doc.get("size_bytes"),
+                fp,
+                sig,
+                definition,
+                None if changes is None else json.dumps(changes),
+            )
+        )
+        column_rows.extend(
+            (job_id, table_id, c["ordinal"], c["name"], c["type"], c.get("comment")) for c in doc.get("columns") or ()
+        )
+    copy_rows(
+        session,
+        "crawl_staged_tables",
+        (
+            "job_id",
+            "batch_no",
+            "table_id",
+            "is_new",
+            "schema_name",
+            "name",
+            "kind",
+            "comment",
+            "row_estimate",
+            "size_bytes",
+            "fingerprint",
+            "signature",
+            "definition",
+            "changes",
+        ),
+        table_rows,
+    )
+    copy_rows(
+        session, "crawl_staged_columns", ("job_id", "table_id", "ordinal", "name", "type", "comment"), column_rows
+    )
     return {"seen": len(seen), "staged": len(staged)}
 
 
@@ -167,14 +233,19 @@ UNSEEN_TABLES = """
 APPLY_STATEMENTS = [
     # 1. unchanged tables: only their sizes and signatures move (a live table's
     #    crawled_at is its source's last successful crawl, not stored per row)
-    ("unchanged", """
+    (
+        "unchanged",
+        """
         UPDATE catalog_tables t SET row_estimate = s.row_estimate, size_bytes = s.size_bytes,
                signature = s.signature
         FROM crawl_seen s WHERE s.job_id = :job AND t.id = s.table_id
           AND (t.row_estimate, t.size_bytes, t.signature) IS DISTINCT FROM (s.row_estimate, s.size_bytes, s.signature)
-        """),
+        """,
+    ),
     # 2. changed tables, and removed ones that came back (those count as added)
-    ("changed_or_back", """
+    (
+        "changed_or_back",
+        """
         WITH upd AS (
             UPDATE catalog_tables t SET kind = s.kind, comment = s.comment, row_estimate = s.row_estimate,
                    size_bytes = s.size_bytes, fingerprint = s.fingerprint, signature = s.signature,
@@ -184,9 +255,12 @@ APPLY_STATEMENTS = [
                    removed_at = NULL, removed_crawl_id = NULL
             FROM crawl_staged_tables s WHERE s.job_id = :job AND NOT s.is_new AND t.id = s.table_id
             RETURNING t.id)
-        SELECT count(*) FROM upd"""),
+        SELECT count(*) FROM upd""",
+    ),
     # 3. new tables, with the ids their batch allocated
-    ("inserted", """
+    (
+        "inserted",
+        """
         WITH ins AS (
             INSERT INTO catalog_tables (id, source_id, schema_name, name, kind, comment, row_estimate, size_bytes,
                 fingerprint, signature, definition, first_seen_at, crawled_at, changed_at, first_seen_crawl_id,
@@ -195,31 +269,47 @@ APPLY_STATEMENTS = [
                    s.fingerprint, s.signature, s.definition, :now, :now, :now, :job, :job
             FROM crawl_staged_tables s WHERE s.job_id = :job AND s.is_new
             RETURNING id)
-        SELECT count(*) FROM ins"""),
+        SELECT count(*) FROM ins""",
+    ),
     # 4. the search index of columns follows the staged tables
-    ("columns_deleted", """
+    (
+        "columns_deleted",
+        """
         DELETE FROM catalog_columns c USING crawl_staged_tables s
-        WHERE s.job_id = :job AND NOT s.is_new AND c.table_id = s.table_id"""),
-    ("columns_inserted", """
+        WHERE s.job_id = :job AND NOT s.is_new AND c.table_id = s.table_id""",
+    ),
+    (
+        "columns_inserted",
+        """
         INSERT INTO catalog_columns (table_id, source_id, ordinal, name, type, comment)
-        SELECT table_id, :sid, ordinal, name, type, comment FROM crawl_staged_columns WHERE job_id = :job"""),
-    ("column_names_added", """
+        SELECT table_id, :sid, ordinal, name, type, comment FROM crawl_staged_columns WHERE job_id = :job""",
+    ),
+    (
+        "column_names_added",
+        """
         INSERT INTO catalog_column_names (source_id, name)
         SELECT DISTINCT :sid, lower(name) FROM crawl_staged_columns WHERE job_id = :job
-        ON CONFLICT DO NOTHING"""),
+        ON CONFLICT DO NOTHING""",
+    ),
     # 5. what this crawl did not see is removed, only now that the crawl
     #    succeeded; its crawled_at becomes the last crawl that did see it
-    ("removed", f"""
+    (
+        "removed",
+        f"""
         WITH gone AS ({UNSEEN_TABLES}),
         rem AS (
             UPDATE catalog_tables t SET removed_at = :now, removed_crawl_id = :job,
                    crawled_at = coalesce((SELECT last_success_at FROM sources WHERE id = :sid), t.crawled_at)
             FROM gone WHERE t.id = gone.id
             RETURNING t.id)
-        SELECT count(*) FROM rem"""),
-    ("removed_columns", """
+        SELECT count(*) FROM rem""",
+    ),
+    (
+        "removed_columns",
+        """
         DELETE FROM catalog_columns c USING catalog_tables t
-        WHERE t.source_id = :sid AND t.removed_crawl_id = :job AND c.table_id = t.id"""),
+        WHERE t.source_id = :sid AND t.removed_crawl_id = :job AND c.table_id = t.id""",
+    ),
 ]
 
 # Names no column of the source carries any more; run only when columns went.
@@ -244,10 +334,12 @@ def removal_refused(session: Session, job_id: int, source_id: int, max_percent: 
     gone, live = session.execute(text(REMOVAL_COUNTS), {"job": job_id, "sid": source_id}).one()
     if gone <= REMOVAL_GUARD_FLOOR or gone * 100 <= live * max_percent:
         return None
-    return (f"this crawl did not see {gone:,} of the {live:,} tables the catalog has for this source, more than "
-            f"the {max_percent}% one crawl may remove; the catalog was left unchanged. Check the crawl user's "
-            "privileges and the source's schema filters; if those tables were really dropped, start a crawl "
-            'with {"allow_mass_removal": true}')
+    return (
+        f"this crawl did not see {gone:,} of the {live:,} tables the catalog has for this source, more than "
+        f"the {max_percent}% one crawl may remove; the catalog was left unchanged. Check the crawl user's "
+        "privileges and the source's schema filters; if those tables were really dropped, start a crawl "
+        'with {"allow_mass_removal": true}'
+    )
 
 
 def apply_crawl(session: Session, job_id: int, source_id: int, enums: list[dict] | None) -> dict:
@@ -255,11 +347,16 @@ def apply_crawl(session: Session, job_id: int, source_id: int, enums: list[dict]
     events, and return its stats. Runs inside the caller's transaction."""
     now = session.execute(text("SELECT now()")).scalar()
     params = {"job": job_id, "sid": source_id, "now": now}
-    first_crawl = session.execute(text(
-        "SELECT NOT EXISTS (SELECT 1 FROM catalog_tables WHERE source_id = :sid)"), params).scalar()
-    back = session.execute(text(
-        "SELECT count(*) FROM crawl_staged_tables s JOIN catalog_tables t ON t.id = s.table_id "
-        "WHERE s.job_id = :job AND NOT s.is_new AND t.removed_at IS NOT NULL"), params).scalar()
+    first_crawl = session.execute(
+        text("SELECT NOT EXISTS (SELECT 1 FROM catalog_tables WHERE source_id = :sid)"), params
+    ).scalar()
+    back = session.execute(
+        text(
+            "SELECT count(*) FROM crawl_staged_tables s JOIN catalog_tables t ON t.id = s.table_id "
+            "WHERE s.job_id = :job AND NOT s.is_new AND t.removed_at IS NOT NULL"
+        ),
+        params,
+    ).scalar()
     _record_events(session, params, first_crawl)
     counts, seconds = {}, {}
     for name, sql in APPLY_STATEMENTS:
@@ -272,22 +369,38 @@ def apply_crawl(session: Session, job_id: int, source_id: int, enums: list[dict]
         counts["column_names_pruned"] = session.execute(text(PRUNE_COLUMN_NAMES), params).rowcount
         seconds["column_names_pruned"] = round(time.perf_counter() - started, 3)
     if not first_crawl:
-        session.execute(text(
-            "INSERT INTO change_events (source_id, crawl_id, table_id, schema_name, table_name, event, occurred_at) "
-            "SELECT :sid, :job, id, schema_name, name, 'table_removed', :now FROM catalog_tables "
-            "WHERE source_id = :sid AND removed_crawl_id = :job"), params)
+        session.execute(
+            text(
+                "INSERT INTO change_events "
+                "(source_id, crawl_id, table_id, schema_name, table_name, event, occurred_at) "
+                "SELECT :sid, :job, id, schema_name, name, 'table_removed', :now FROM catalog_tables "
+                "WHERE source_id = :sid AND removed_crawl_id = :job"
+            ),
+            params,
+        )
     seen = session.execute(text("SELECT count(*) FROM crawl_seen WHERE job_id = :job"), params).scalar()
-    stats = {"added": counts["inserted"] + back, "changed": counts["changed_or_back"] - back,
-             "removed": counts["removed"], "unchanged": seen}
+    stats = {
+        "added": counts["inserted"] + back,
+        "changed": counts["changed_or_back"] - back,
+        "removed": counts["removed"],
+        "unchanged": seen,
+    }
     if first_crawl:
-        session.execute(text(
-            "INSERT INTO change_events (source_id, crawl_id, event, details, occurred_at) "
-            "VALUES (:sid, :job, 'source_crawled', CAST(:d AS jsonb), :now)"),
-            {**params, "d": json.dumps({"tables": stats["added"]})})
+        session.execute(
+            text(
+                "INSERT INTO change_events (source_id, crawl_id, event, details, occurred_at) "
+                "VALUES (:sid, :job, 'source_crawled', CAST(:d AS jsonb), :now)"
+            ),
+            {**params, "d": json.dumps({"tables": stats["added"]})},
+        )
     if enums is not None:
         _replace_enums(session, source_id, enums)
-    return {"stats": stats, "now": now, "seconds": seconds,
-            "changed": stats["added"] + stats["changed"] + stats["removed"] > 0}
+    return {
+        "stats": stats,
+        "now": now,
+        "seconds": seconds,
+        "changed": stats["added"] + stats["changed"] + stats["removed"] > 0,
+    }
 
 
 def _record_events(session: Session, params: dict, first_crawl: bool) -> None:
@@ -295,20 +408,26 @@ def _record_events(session: Session, params: dict, first_crawl: bool) -> None:
     crawl is one baseline event instead of one per table."""
     if first_crawl:
         return
-    session.execute(text("""
+    session.execute(
+        text("""
         INSERT INTO change_events (source_id, crawl_id, table_id, schema_name, table_name, event, details,
                                    occurred_at)
         SELECT :sid, :job, s.table_id, s.schema_name, s.name,
                CASE WHEN s.is_new OR t.removed_at IS NOT NULL THEN 'table_added' ELSE 'table_changed' END,
                CASE WHEN s.is_new OR t.removed_at IS NOT NULL THEN NULL ELSE s.changes END, :now
         FROM crawl_staged_tables s LEFT JOIN catalog_tables t ON t.id = s.table_id
-        WHERE s.job_id = :job"""), params)
+        WHERE s.job_id = :job"""),
+        params,
+    )
 
 
 def _replace_enums(session: Session, source_id: int, enums: list[dict]) -> None:
     session.execute(text("DELETE FROM catalog_enums WHERE source_id = :sid"), {"sid": source_id})
     if enums:
-        session.execute(text(
-            'INSERT INTO catalog_enums (source_id, schema_name, name, "values") '
-            "SELECT :sid, e->>'schema', e->>'name', e->'values' FROM jsonb_array_elements(CAST(:enums AS jsonb)) e"),
-            {"sid": source_id, "enums": json.dumps(enums)})
+        session.execute(
+            text(
+                'INSERT INTO catalog_enums (source_id, schema_name, name, "values") '
+                "SELECT :sid, e->>'schema', e->>'name', e->'values' FROM jsonb_array_elements(CAST(:enums AS jsonb)) e"
+            ),
+            {"sid": source_id, "enums": json.dumps(enums)},
+        )

@@ -3,6 +3,7 @@
 Nothing connects at import time: the web app and the worker each call
 `configure()` once per process with their settings.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager

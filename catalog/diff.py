@@ -3,6 +3,7 @@
 A definition is the stored document: kind, comment, columns, primary_key,
 foreign_keys, indexes, constraints, shaped as DESIGN.md shows a table.
 """
+
 from __future__ import annotations
 
 COLUMN_ATTRS = ("type", "nullable", "default", "comment", "identity", "generated")
@@ -31,8 +32,11 @@ def table_changes(old: dict, new: dict) -> dict:
     altered = []
     for name in new_cols:
         if name in old_cols:
-            diffs = {a: {"from": old_cols[name].get(a), "to": new_cols[name].get(a)}
-                     for a in COLUMN_ATTRS if old_cols[name].get(a) != new_cols[name].get(a)}
+            diffs = {
+                a: {"from": old_cols[name].get(a), "to": new_cols[name].get(a)}
+                for a in COLUMN_ATTRS
+                if old_cols[name].get(a) != new_cols[name].get(a)
+            }
             if diffs:
                 altered.append({"name": name, "changes": diffs})
     if added:

@@ -4,6 +4,7 @@ Link-local addresses (169.254.0.0/16, fe80::/10, which hold cloud metadata
 services) and unspecified/multicast/reserved ones are always refused; loopback
 and private ranges are allowed or refused by configuration.
 """
+
 from __future__ import annotations
 
 import ipaddress

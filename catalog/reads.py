@@ -1,9 +1,10 @@
 """The read path: schema pages, one table, search and export, answered from
 the catalog alone. Table documents are assembled as JSON by PostgreSQL, so a
 page of 1,000 tables is never parsed and re-serialised in Python."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -26,8 +27,16 @@ def like_pattern(q: str, prefix: bool = True, suffix: bool = True) -> str:
     return ("%" if prefix else "") + escaped + ("%" if suffix else "")
 
 
-def schema_page(session: Session, source_id: int, *, schema: str | None, kind: str | None, q: str | None,
-                after: tuple[str, str] | None, limit: int) -> list[tuple[str, str, str]]:
+def schema_page(
+    session: Session,
+    source_id: int,
+    *,
+    schema: str | None,
+    kind: str | None,
+    q: str | None,
+    after: tuple[str, str] | None,
+    limit: int,
+) -> list[tuple[str, str, str]]:
     """Up to `limit` tables after the keyset `after`, as (schema, name, json)."""
     where = ["t.source_id = :sid", "t.removed_at IS NULL"]
     params: dict = {"sid": source_id, "limit": limit}
@@ -43,22 +52,32 @@ def schema_page(session: Session, source_id: int, *, schema: str | None, kind: s
     if after is not None:
         where.append("(t.schema_name, t.name) > (:after_schema, :after_name)")
         params["after_schema"], params["after_name"] = after
-    sql = (f"SELECT t.schema_name, t.name, {TABLE_JSON} FROM {LIVE_TABLES} WHERE {' AND '.join(where)} "
-           "ORDER BY t.schema_name, t.name LIMIT :limit")
+    sql = (
+        f"SELECT t.schema_name, t.name, {TABLE_JSON} FROM {LIVE_TABLES} WHERE {' AND '.join(where)} "
+        "ORDER BY t.schema_name, t.name LIMIT :limit"
+    )
     return [tuple(r) for r in session.execute(text(sql), params)]
 
 
 def table_detail(session: Session, source_id: int, schema: str, name: str) -> str | None:
-    return session.execute(text(
-        f"SELECT {TABLE_JSON} FROM {LIVE_TABLES} WHERE t.source_id = :sid AND t.schema_name = :schema "
-        "AND t.name = :name AND t.removed_at IS NULL"), {"sid": source_id, "schema": schema, "name": name}).scalar()
+    return session.execute(
+        text(
+            f"SELECT {TABLE_JSON} FROM {LIVE_TABLES} WHERE t.source_id = :sid AND t.schema_name = :schema "
+            "AND t.name = :name AND t.removed_at IS NULL"
+        ),
+        {"sid": source_id, "schema": schema, "name": name},
+    ).scalar()
 
 
 def stream_tables(conn: Connection, source_id: int, chunk: int = 500) -> Iterator[tuple[str, str, str]]:
     """Every live table of a source in order, through a server-side cursor so
     memory stays flat whatever the size of the source."""
-    result = conn.execution_options(stream_results=True, max_row_buffer=chunk).execute(text(
-        f"SELECT t.schema_name, t.name, {TABLE_JSON} FROM {LIVE_TABLES} "
-        "WHERE t.source_id = :sid AND t.removed_at IS NULL ORDER BY t.schema_name, t.name"), {"sid": source_id})
+    result = conn.execution_options(stream_results=True, max_row_buffer=chunk).execute(
+        text(
+            f"SELECT t.schema_name, t.name, {TABLE_JSON} FROM {LIVE_TABLES} "
+            "WHERE t.source_id = :sid AND t.removed_at IS NULL ORDER BY t.schema_name, t.name"
+        ),
+        {"sid": source_id},
+    )
     for row in result:
         yield tuple(row)

@@ -1,7 +1,8 @@
 """Cron schedules of sources (UTC)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from croniter import croniter
 
@@ -13,5 +14,5 @@ def is_valid(expression: str) -> bool:
 def next_run(expression: str | None, after: datetime | None = None) -> datetime | None:
     if not expression:
         return None
-    after = after or datetime.now(timezone.utc)
+    after = after or datetime.now(UTC)
     return croniter(expression, after).get_next(datetime)

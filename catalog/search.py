@@ -8,6 +8,7 @@ substring and near-miss tiers look among each source's distinct column names
 (catalog_column_names, far fewer rows than columns, with the trigram index),
 then fetch the columns bearing the names found.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -38,16 +39,34 @@ COLUMN_SELECT = """
 # name, score, minimum query length, condition on tables (t), condition on columns (x)
 TIERS = [
     ("exact", 1.0, 1, "lower(t.name) = :q", "lower(x.name) = :q"),
-    ("prefix", 0.8, 1, "lower(t.name) LIKE :prefix ESCAPE '\\' AND lower(t.name) <> :q",
-     "lower(x.name) LIKE :prefix ESCAPE '\\' AND lower(x.name) <> :q"),
-    ("substring", 0.6, MIN_SUBSTRING,
-     "lower(t.name) LIKE :sub ESCAPE '\\' AND lower(t.name) NOT LIKE :prefix ESCAPE '\\'",
-     "lower(x.name) = ANY(:names)"),
-    ("comment", 0.4, MIN_SUBSTRING,
-     "lower(t.comment) LIKE :sub ESCAPE '\\' AND lower(t.name) NOT LIKE :sub ESCAPE '\\'",
-     "lower(x.comment) LIKE :sub ESCAPE '\\' AND lower(x.name) NOT LIKE :sub ESCAPE '\\'"),
-    ("near", 0.3, MIN_SUBSTRING, "lower(t.name) % :q AND lower(t.name) NOT LIKE :sub ESCAPE '\\'",
-     "lower(x.name) = ANY(:names)"),
+    (
+        "prefix",
+        0.8,
+        1,
+        "lower(t.name) LIKE :prefix ESCAPE '\\' AND lower(t.name) <> :q",
+        "lower(x.name) LIKE :prefix ESCAPE '\\' AND lower(x.name) <> :q",
+    ),
+    (
+        "substring",
+        0.6,
+        MIN_SUBSTRING,
+        "lower(t.name) LIKE :sub ESCAPE '\\' AND lower(t.name) NOT LIKE :prefix ESCAPE '\\'",
+        "lower(x.name) = ANY(:names)",
+    ),
+    (
+        "comment",
+        0.4,
+        MIN_SUBSTRING,
+        "lower(t.comment) LIKE :sub ESCAPE '\\' AND lower(t.name) NOT LIKE :sub ESCAPE '\\'",
+        "lower(x.comment) LIKE :sub ESCAPE '\\' AND lower(x.name) NOT LIKE :sub ESCAPE '\\'",
+    ),
+    (
+        "near",
+        0.3,
+        MIN_SUBSTRING,
+        "lower(t.name) % :q AND lower(t.name) NOT LIKE :sub ESCAPE '\\'",
+        "lower(x.name) = ANY(:names)",
+    ),
 ]
 
 # The distinct column names a tier looks for, best first.
@@ -68,7 +87,7 @@ def snippet(comment: str | None, q: str, width: int = 160) -> str | None:
         return comment
     at = max(comment.lower().find(q.lower()), 0)
     start = max(0, min(at - width // 3, len(comment) - width))
-    return ("…" if start else "") + comment[start:start + width] + ("…" if start + width < len(comment) else "")
+    return ("…" if start else "") + comment[start : start + width] + ("…" if start + width < len(comment) else "")
 
 
 def _rows(session: Session, kind: str, tier: str, table_cond: str, column_cond: str, params: dict):
@@ -85,8 +104,13 @@ def _rows(session: Session, kind: str, tier: str, table_cond: str, column_cond: 
 def search(session: Session, source_ids: list[int], q: str, kinds: tuple[str, ...], limit: int) -> list[dict]:
     if not source_ids:
         return []
-    params = {"q": q.lower(), "prefix": like_pattern(q, prefix=False), "sub": like_pattern(q), "sids": source_ids,
-              "limit": limit}
+    params = {
+        "q": q.lower(),
+        "prefix": like_pattern(q, prefix=False),
+        "sub": like_pattern(q),
+        "sids": source_ids,
+        "limit": limit,
+    }
     hits: dict[tuple, dict] = {}
     for tier, score, min_len, table_cond, column_cond in TIERS:
         if len(q) < min_len or len(hits) >= limit:
@@ -97,11 +121,19 @@ def search(session: Session, source_ids: list[int], q: str, kinds: tuple[str, ..
                 if key in hits:
                     continue
                 hits[key] = {
-                    "kind": r.kind, "source_id": r.source_id, "schema": r.schema_name, "table": r.table_name,
-                    "column": r.column_name, "type": r.type, "comment": snippet(r.comment, q),
-                    "score": round(score + 0.1 * float(r.sim or 0), 4), "match": tier,
+                    "kind": r.kind,
+                    "source_id": r.source_id,
+                    "schema": r.schema_name,
+                    "table": r.table_name,
+                    "column": r.column_name,
+                    "type": r.type,
+                    "comment": snippet(r.comment, q),
+                    "score": round(score + 0.1 * float(r.sim or 0), 4),
+                    "match": tier,
                     "crawled_at": r.crawled_at,
                 }
-    ranked = sorted(hits.values(), key=lambda h: (-h["score"], len(h["column"] or h["table"]), h["schema"],
-                                                  h["table"], h["column"] or ""))
+    ranked = sorted(
+        hits.values(),
+        key=lambda h: (-h["score"], len(h["column"] or h["table"]), h["schema"], h["table"], h["column"] or ""),
+    )
     return ranked[:limit]

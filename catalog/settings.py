@@ -3,13 +3,14 @@
 Defaults are safe for a developer's machine; production mode refuses to start
 with the development secrets.
 """
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields, replace
 
 # Development-only secrets: usable locally, refused when METACRAWL_ENV=production.
-DEV_JWT_SECRET = "metacrawl-development-jwt-secret-not-for-production"
+DEV_JWT_SECRET = "metacrawl-development-jwt-secret-not-for-production"  # noqa: S105 refused in production
 DEV_FERNET_KEY = "bWV0YWNyYXdsLWRldi1rZXktbm90LWZvci1wcm9kISE="
 
 
@@ -59,7 +60,7 @@ class Settings:
     def production(self) -> bool:
         return self.env == "production"
 
-    def check(self) -> "Settings":
+    def check(self) -> Settings:
         """Refuse to run in production with development secrets."""
         if not self.production:
             return self
@@ -68,7 +69,7 @@ class Settings:
             problems.append("METACRAWL_JWT_SECRET must be set to a secret of at least 32 characters")
         if DEV_FERNET_KEY in self.fernet_keys:
             problems.append("METACRAWL_FERNET_KEYS must be set to your own Fernet keys")
-        if self.flower_password == "metacrawl":
+        if self.flower_password == "metacrawl":  # noqa: S105 the development default, refused here
             problems.append("METACRAWL_FLOWER_PASSWORD must be set")
         if problems:
             raise ConfigError("refusing to start in production: " + "; ".join(problems))
@@ -108,7 +109,7 @@ def from_env(environ: dict | None = None, **overrides) -> Settings:
             values[f.name] = raw
     url = values.get("catalog_url")
     if url and url.startswith("postgresql://"):
-        values["catalog_url"] = "postgresql+psycopg2://" + url[len("postgresql://"):]
+        values["catalog_url"] = "postgresql+psycopg2://" + url[len("postgresql://") :]
     if values.get("env") == "production":
         values.setdefault("allow_loopback_targets", _bool(environ.get("METACRAWL_ALLOW_LOOPBACK_TARGETS", "0")))
         values.setdefault("allow_private_targets", _bool(environ.get("METACRAWL_ALLOW_PRIVATE_TARGETS", "0")))

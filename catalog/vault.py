@@ -3,6 +3,7 @@
 The first key of METACRAWL_FERNET_KEYS encrypts; every key decrypts, so an
 operator adds a new key first, runs `metacrawl rotate-keys`, then drops the old.
 """
+
 from __future__ import annotations
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet

@@ -1,6 +1,7 @@
 """Fixtures against the real services: a fresh catalog database migrated by
 Alembic, a Redis database of its own, the Flask app, and (for tests that
 cross a process) a real Celery worker."""
+
 from __future__ import annotations
 
 import os
@@ -25,9 +26,20 @@ from .targets import create_pg_database, drop_pg_database, random_name
 ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("METACRAWL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres").rsplit("/", 1)[0]
 REDIS_URL = os.environ.get("METACRAWL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-CATALOG_TABLES = ("change_events", "catalog_enums", "catalog_columns", "catalog_tables", "crawl_batches",
-                  "crawl_jobs", "sources", "users", "crawl_staged_tables", "crawl_seen", "crawl_staged_columns",
-                  "catalog_column_names")
+CATALOG_TABLES = (
+    "change_events",
+    "catalog_enums",
+    "catalog_columns",
+    "catalog_tables",
+    "crawl_batches",
+    "crawl_jobs",
+    "sources",
+    "users",
+    "crawl_staged_tables",
+    "crawl_seen",
+    "crawl_staged_columns",
+    "catalog_column_names",
+)
 
 
 def migrate(catalog_url: str) -> None:
@@ -53,11 +65,17 @@ def catalog_url():
 @pytest.fixture(scope="session")
 def test_env(catalog_url):
     """Environment variables that point every process at the test services."""
-    return {"METACRAWL_ENV": "test", "METACRAWL_CATALOG_URL": catalog_url, "METACRAWL_REDIS_URL": REDIS_URL,
-            "METACRAWL_BATCH_SIZE": "7", "METACRAWL_LOG_JSON": "1",
-            # short enough for the statement-timeout test; lock waits outlast it on purpose
-            "METACRAWL_STATEMENT_TIMEOUT": "3", "METACRAWL_LOCK_TIMEOUT": "30",
-            "METACRAWL_SCHEDULE_JITTER_SECONDS": "0"}
+    return {
+        "METACRAWL_ENV": "test",
+        "METACRAWL_CATALOG_URL": catalog_url,
+        "METACRAWL_REDIS_URL": REDIS_URL,
+        "METACRAWL_BATCH_SIZE": "7",
+        "METACRAWL_LOG_JSON": "1",
+        # short enough for the statement-timeout test; lock waits outlast it on purpose
+        "METACRAWL_STATEMENT_TIMEOUT": "3",
+        "METACRAWL_LOCK_TIMEOUT": "30",
+        "METACRAWL_SCHEDULE_JITTER_SECONDS": "0",
+    }
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +94,7 @@ def redis_client():
 @pytest.fixture
 def app(settings, redis_client):
     from api import create_app
+
     app = create_app(settings)
     app.config["TESTING"] = True
     yield app
@@ -103,6 +122,7 @@ def idle_app(settings, redis_client):
     from dataclasses import replace
 
     from api import create_app
+
     idle = redis.Redis.from_url(IDLE_REDIS_URL)
     idle.flushdb()
     app = create_app(replace(settings, redis_url=IDLE_REDIS_URL))
@@ -166,11 +186,30 @@ class Worker:
     def start(self):
         self.log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-P", "prefork",
-             "-c", str(self.concurrency), "-n", f"{self.name}@%h", "--without-gossip", "--without-mingle",
-             "-l", "INFO"],
-            cwd=ROOT, env={**os.environ, **self.env}, stdout=self.log_file, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "worker.app",
+                "worker",
+                "-P",
+                "prefork",
+                "-c",
+                str(self.concurrency),
+                "-n",
+                f"{self.name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             if b"ready." in self.log_path.read_bytes():

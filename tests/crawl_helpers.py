@@ -1,4 +1,5 @@
 """Shared pieces of the crawl tests: a rich PostgreSQL target and catalog peeks."""
+
 from __future__ import annotations
 
 import psycopg2
@@ -55,7 +56,11 @@ def catalog_rows(catalog_url: str, sql: str, params=()) -> list[tuple]:
 
 def catalog_snapshot(catalog_url: str, source_id: int) -> list[tuple]:
     """Everything the catalog holds for a source, to compare before and after."""
-    return catalog_rows(catalog_url, """
+    return catalog_rows(
+        catalog_url,
+        """
         SELECT t.schema_name, t.name, t.kind, t.fingerprint, t.definition::text, t.crawled_at, t.changed_at,
                t.removed_at, (SELECT count(*) FROM catalog_columns c WHERE c.table_id = t.id)
-        FROM catalog_tables t WHERE t.source_id = %s ORDER BY 1, 2""", (source_id,))
+        FROM catalog_tables t WHERE t.source_id = %s ORDER BY 1, 2""",
+        (source_id,),
+    )

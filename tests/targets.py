@@ -3,6 +3,7 @@
 Each test that needs a target gets a freshly created database with a random
 name, dropped afterwards, so no test depends on leftovers.
 """
+
 from __future__ import annotations
 
 import os
@@ -70,8 +71,9 @@ def pg_database(prefix: str = "mc_target"):
 def pg_execute(dbname: str, sql: str) -> None:
     """Run a script of SQL statements in `dbname` (autocommit)."""
     u = urlparse(PG_ADMIN_URL)
-    conn = psycopg2.connect(host=u.hostname, port=u.port or 5432, user=u.username,
-                            password=u.password or None, dbname=dbname)
+    conn = psycopg2.connect(
+        host=u.hostname, port=u.port or 5432, user=u.username, password=u.password or None, dbname=dbname
+    )
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
@@ -82,8 +84,15 @@ def pg_execute(dbname: str, sql: str) -> None:
 
 def mysql_connect(database: str | None = None):
     p = mysql_params()
-    return pymysql.connect(host=p["host"], port=p["port"], user=p["username"], password=p["password"],
-                           database=database, autocommit=True, client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS)
+    return pymysql.connect(
+        host=p["host"],
+        port=p["port"],
+        user=p["username"],
+        password=p["password"],
+        database=database,
+        autocommit=True,
+        client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS,
+    )
 
 
 def mysql_execute(sql: str, database: str | None = None) -> None:

@@ -1,4 +1,5 @@
 """Accounts and tokens, through the API."""
+
 import time
 from datetime import timedelta
 
@@ -32,6 +33,7 @@ def test_registration_can_be_switched_off(settings, redis_client):
     from dataclasses import replace
 
     from api import create_app
+
     app = create_app(replace(settings, allow_registration=False))
     r = app.test_client().post("/api/v1/auth/register", json={"email": "x@example.com", "password": "12345678"})
     assert r.status_code == 403
@@ -60,18 +62,38 @@ def test_expired_access_token(app, client, alice):
 
 
 def test_token_signed_with_another_secret(client, alice):
-    token = pyjwt.encode({"sub": str(alice.id), "type": "access", "fresh": False, "jti": "x",
-                          "iat": int(time.time()), "nbf": int(time.time()), "exp": int(time.time()) + 600},
-                         "some-other-secret-of-at-least-32-bytes!!", algorithm="HS256")
+    token = pyjwt.encode(
+        {
+            "sub": str(alice.id),
+            "type": "access",
+            "fresh": False,
+            "jti": "x",
+            "iat": int(time.time()),
+            "nbf": int(time.time()),
+            "exp": int(time.time()) + 600,
+        },
+        "some-other-secret-of-at-least-32-bytes!!",
+        algorithm="HS256",
+    )
     r = client.get("/api/v1/sources", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401
     assert "invalid token" in r.get_json()["message"]
 
 
 def test_token_with_alg_none(client, alice):
-    token = pyjwt.encode({"sub": str(alice.id), "type": "access", "fresh": False, "jti": "y",
-                          "iat": int(time.time()), "nbf": int(time.time()), "exp": int(time.time()) + 600},
-                         None, algorithm="none")
+    token = pyjwt.encode(
+        {
+            "sub": str(alice.id),
+            "type": "access",
+            "fresh": False,
+            "jti": "y",
+            "iat": int(time.time()),
+            "nbf": int(time.time()),
+            "exp": int(time.time()) + 600,
+        },
+        None,
+        algorithm="none",
+    )
     r = client.get("/api/v1/sources", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401
 
@@ -112,8 +134,10 @@ def test_logout_of_refresh_token_stops_refresh(client, alice):
 
 def test_cli_creates_admin_user(app, client):
     from api.cli import main
-    result = app.test_cli_runner().invoke(main, ["create-user", "--email", "root@example.com",
-                                                 "--password", "admin password", "--admin"])
+
+    result = app.test_cli_runner().invoke(
+        main, ["create-user", "--email", "root@example.com", "--password", "admin password", "--admin"]
+    )
     assert result.exit_code == 0, result.output
     tokens = client.post("/api/v1/auth/login", json={"email": "root@example.com", "password": "admin password"})
     me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {tokens.get_json()['access_token']}"})

@@ -1,4 +1,5 @@
 """Quick check of the benchmark generator and floor on small targets (seconds)."""
+
 from __future__ import annotations
 
 import uuid
@@ -7,8 +8,15 @@ import psycopg2
 
 from bench.floor import measure_floor
 from bench.generate import (
-    MARIADB_URL, PG_URL, build_mariadb, build_postgres, drop_mariadb, drop_postgres,
-    make_spec, mariadb_connect, mutate_postgres,
+    MARIADB_URL,
+    PG_URL,
+    build_mariadb,
+    build_postgres,
+    drop_mariadb,
+    drop_postgres,
+    make_spec,
+    mariadb_connect,
+    mutate_postgres,
 )
 
 
@@ -23,13 +31,16 @@ def _pg_rows(database: str, sql: str) -> list[tuple]:
 
 
 def _pg_column_signature(database: str) -> list[tuple]:
-    return _pg_rows(database, """
+    return _pg_rows(
+        database,
+        """
         SELECT c.oid::regclass::text, a.attname, format_type(a.atttypid, a.atttypmod),
                col_description(c.oid, a.attnum)
         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind = 'r' AND n.nspname ~ '^s[0-9]{2}$' AND a.attnum > 0 AND NOT a.attisdropped
-        ORDER BY 1, a.attnum""")
+        ORDER BY 1, a.attnum""",
+    )
 
 
 def test_spec_is_deterministic():
@@ -43,14 +54,17 @@ def test_postgres_target_mutate_and_floor():
         built = build_postgres(PG_URL, database, 50, seed=1)
         assert built["tables"] == 50
 
-        tables = _pg_rows(database, """
+        tables = _pg_rows(
+            database,
+            """
             SELECT c.oid, n.nspname,
                    (SELECT count(*) FROM pg_attribute a
                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
                    (SELECT count(*) FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p'),
                    (SELECT count(*) FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'f')
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind = 'r' AND n.nspname ~ '^s[0-9]{2}$'""")
+            WHERE c.relkind = 'r' AND n.nspname ~ '^s[0-9]{2}$'""",
+        )
         assert len(tables) == 50
         assert {t[1] for t in tables} == {f"s{k:02d}" for k in range(10)}
         assert all(5 <= t[2] <= 15 for t in tables)
@@ -58,8 +72,12 @@ def test_postgres_target_mutate_and_floor():
         foreign_keys = sum(t[4] for t in tables)
         assert foreign_keys == built["foreign_keys"] > 0
         assert sum(t[2] for t in tables) == built["columns"]
-        assert _pg_rows(database, "SELECT count(*) FROM information_schema.columns "
-                                  "WHERE column_name = 'customer_email'")[0][0] > 0
+        assert (
+            _pg_rows(database, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'customer_email'")[
+                0
+            ][0]
+            > 0
+        )
         assert _pg_rows(database, "SELECT count(*) FROM pg_class WHERE relname LIKE 'customer%'")[0][0] > 0
 
         before = _pg_column_signature(database)
@@ -92,14 +110,22 @@ def test_mariadb_target():
         conn = mariadb_connect(MARIADB_URL)
         try:
             with conn.cursor() as cur:
-                cur.execute("SELECT table_schema, table_name FROM information_schema.tables "
-                            "WHERE table_schema IN (%s, %s)", schemas)
+                cur.execute(
+                    "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN (%s, %s)",
+                    schemas,
+                )
                 tables = {row: [0, 0] for row in cur.fetchall()}
-                cur.execute("SELECT table_schema, table_name, column_name FROM information_schema.columns "
-                            "WHERE table_schema IN (%s, %s)", schemas)
+                cur.execute(
+                    "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+                    "WHERE table_schema IN (%s, %s)",
+                    schemas,
+                )
                 columns = cur.fetchall()
-                cur.execute("SELECT table_schema, table_name, constraint_type FROM information_schema.table_constraints "
-                            "WHERE table_schema IN (%s, %s)", schemas)
+                cur.execute(
+                    "SELECT table_schema, table_name, constraint_type FROM information_schema.table_constraints "
+                    "WHERE table_schema IN (%s, %s)",
+                    schemas,
+                )
                 constraints = cur.fetchall()
         finally:
             conn.close()
@@ -124,8 +150,10 @@ def test_mariadb_target():
         conn = mariadb_connect(MARIADB_URL)
         try:
             with conn.cursor() as cur:
-                cur.execute("SELECT count(*) FROM information_schema.schemata WHERE schema_name IN (%s, %s)",
-                            (f"{prefix}_0", f"{prefix}_1"))
+                cur.execute(
+                    "SELECT count(*) FROM information_schema.schemata WHERE schema_name IN (%s, %s)",
+                    (f"{prefix}_0", f"{prefix}_1"),
+                )
                 assert cur.fetchone()[0] == 0
         finally:
             conn.close()

@@ -1,6 +1,7 @@
 """The benchmark runner works end to end at a tiny size: real gunicorn, a real
 Celery worker, a fresh catalog, a PostgreSQL and a MariaDB target. It proves
 the command and the shape of its results; it asserts no timing target."""
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,29 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_bench_run_tiny(tmp_path):
     results = tmp_path / "results"
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--sizes", "50", "--mariadb-sizes", "20", "--reads", "5",
-         "--page-size", "10", "--no-small-sources", "--redis-db", "12", "--results-dir", str(results)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--sizes",
+            "50",
+            "--mariadb-sizes",
+            "20",
+            "--reads",
+            "5",
+            "--page-size",
+            "10",
+            "--no-small-sources",
+            "--redis-db",
+            "12",
+            "--results-dir",
+            str(results),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     files = list(results.glob("*.json"))
     assert len(files) == 1
@@ -46,9 +67,17 @@ def test_bench_run_tiny(tmp_path):
     assert pg["catalog"]["db_size_bytes"] > 0
 
     for latency in (result["reads"]["latency"], result["reads"]["latency_after_analyze"]):
-        assert set(latency) == {"search_table", "search_column", "search_customer_email", "search_near_miss",
-                                "schema_first_page_cold", "schema_first_page_warm", "schema_deep_page_cold",
-                                "schema_deep_page_warm", "table_detail"}
+        assert set(latency) == {
+            "search_table",
+            "search_column",
+            "search_customer_email",
+            "search_near_miss",
+            "schema_first_page_cold",
+            "schema_first_page_warm",
+            "schema_deep_page_cold",
+            "schema_deep_page_warm",
+            "table_detail",
+        }
         for name, figures in latency.items():
             assert figures["n"] == 5 and 0 < figures["p50_ms"] <= figures["p95_ms"], (name, figures)
         assert latency["search_near_miss"]["results_min"] > 0  # the typos find things through pg_trgm
@@ -66,16 +95,20 @@ def test_bench_run_tiny(tmp_path):
     conn = psycopg2.connect("postgresql://postgres@127.0.0.1:5432/postgres")
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT datname FROM pg_database WHERE datname IN (%s, %s)",
-                        (pg["target"]["database"], result["catalog_database"]))
+            cur.execute(
+                "SELECT datname FROM pg_database WHERE datname IN (%s, %s)",
+                (pg["target"]["database"], result["catalog_database"]),
+            )
             assert cur.fetchall() == []
     finally:
         conn.close()
     conn = pymysql.connect(host="127.0.0.1", port=3306, user="root")
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT schema_name FROM information_schema.schemata WHERE schema_name IN %s",
-                        (tuple(maria["target"]["databases"]),))
+            cur.execute(
+                "SELECT schema_name FROM information_schema.schemata WHERE schema_name IN %s",
+                (tuple(maria["target"]["databases"]),),
+            )
             assert cur.fetchall() == ()
     finally:
         conn.close()
@@ -85,11 +118,17 @@ def test_bench_profile_tiny():
     from bench import generate
 
     from .targets import random_name
+
     database = random_name("mc_bench_prof")
     generate.build_postgres("postgresql://postgres@127.0.0.1:5432/postgres", database, 30)
     try:
-        proc = subprocess.run([sys.executable, "-m", "bench.profile", "--database", database, "--batches", "0",
-                               "--batch-size", "8"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.profile", "--database", database, "--batches", "0", "--batch-size", "8"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         generate.drop_postgres("postgresql://postgres@127.0.0.1:5432/postgres", database)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]

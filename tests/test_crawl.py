@@ -1,4 +1,5 @@
 """The crawl end to end: API → Redis → a real Celery worker → target → catalog."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ from worker.introspect import ConnectionParams
 from worker.introspect.postgres import PostgresIntrospector
 
 from .conftest import IDLE_REDIS_URL, ApiUser, wait_for_crawl
-from .crawl_helpers import RICH_PG_TARGET, catalog_rows, catalog_snapshot
+from .crawl_helpers import RICH_PG_TARGET, catalog_rows
 from .targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute, pg_params
 
 SECRET = "Target-Pa55word-never-in-the-broker"
@@ -21,8 +22,15 @@ SECRET = "Target-Pa55word-never-in-the-broker"
 
 def pg_source(user, dbname, **overrides):
     p = pg_params()
-    body = {"name": f"pg {dbname}", "engine": "postgresql", "host": p["host"], "port": p["port"],
-            "database": dbname, "username": p["username"], "password": SECRET}
+    body = {
+        "name": f"pg {dbname}",
+        "engine": "postgresql",
+        "host": p["host"],
+        "port": p["port"],
+        "database": dbname,
+        "username": p["username"],
+        "password": SECRET,
+    }
     body.update(overrides)
     r = user.post("/api/v1/sources", json=body)
     assert r.status_code == 201, r.get_json()
@@ -38,16 +46,21 @@ def crawl_now(user, source_id):
 def direct_documents(dbname) -> dict:
     """What the target's own catalog says, read directly (the truth to compare to)."""
     p = pg_params()
-    params = ConnectionParams(host=p["host"], port=p["port"], database=dbname, username=p["username"],
-                              password=p["password"])
+    params = ConnectionParams(
+        host=p["host"], port=p["port"], database=dbname, username=p["username"], password=p["password"]
+    )
     with PostgresIntrospector(params) as target:
         return {(t.schema, t.name): table_document(t) for t in target.describe(target.list_tables())}
 
 
 def catalog_documents(catalog_url, source_id) -> dict:
-    rows = catalog_rows(catalog_url, """
+    rows = catalog_rows(
+        catalog_url,
+        """
         SELECT schema_name, name, kind, comment, definition FROM catalog_tables
-        WHERE source_id = %s AND removed_at IS NULL""", (source_id,))
+        WHERE source_id = %s AND removed_at IS NULL""",
+        (source_id,),
+    )
     return {(s, n): {"kind": k, "comment": c, **d} for s, n, k, c, d in rows}
 
 
@@ -76,18 +89,24 @@ def test_first_crawl_matches_target_object_by_object(alice, worker, rich_pg, cat
     assert orders["primary_key"]["columns"] == ["region", "order_no"]
     assert [c["type"] for c in orders["columns"]][3:] == ["sales.status", "numeric(10,2)", "text[]"]
     lines_fk = stored[("sales", "order_lines")]["foreign_keys"][0]
-    assert (lines_fk["columns"], lines_fk["referenced_columns"], lines_fk["on_update"], lines_fk["on_delete"]) == \
-        (["region", "order_no"], ["region", "order_no"], "CASCADE", "CASCADE")
+    assert (lines_fk["columns"], lines_fk["referenced_columns"], lines_fk["on_update"], lines_fk["on_delete"]) == (
+        ["region", "order_no"],
+        ["region", "order_no"],
+        "CASCADE",
+        "CASCADE",
+    )
     self_fk = stored[("sales", "customers")]["foreign_keys"][0]
     assert (self_fk["referenced_table"], self_fk["on_delete"]) == ("customers", "SET NULL")
-    assert {k for k in stored if k[0] == "Mixed Case"} == {("Mixed Case", "with-hyphen"),
-                                                            ("Mixed Case", "dot.ted/slash")}
+    assert {k for k in stored if k[0] == "Mixed Case"} == {
+        ("Mixed Case", "with-hyphen"),
+        ("Mixed Case", "dot.ted/slash"),
+    }
     assert [c["name"] for c in stored[("Mixed Case", "with-hyphen")]["columns"]] == ["Has Space", 'quote"d']
     kinds = {k[1]: v["kind"] for k, v in stored.items()}
-    assert (kinds["big_orders"], kinds["totals"], kinds["events"]) == ("view", "materialized_view",
-                                                                       "partitioned_table")
-    assert catalog_rows(catalog_url, 'SELECT schema_name, name, "values" FROM catalog_enums') == \
-        [("sales", "status", ["new", "paid"])]
+    assert (kinds["big_orders"], kinds["totals"], kinds["events"]) == ("view", "materialized_view", "partitioned_table")
+    assert catalog_rows(catalog_url, 'SELECT schema_name, name, "values" FROM catalog_enums') == [
+        ("sales", "status", ["new", "paid"])
+    ]
     columns = catalog_rows(catalog_url, "SELECT count(*) FROM catalog_columns WHERE source_id = %s", (source["id"],))
     assert columns[0][0] == sum(len(d["columns"]) for d in truth.values())
     # freshness on the source
@@ -98,15 +117,24 @@ def test_first_crawl_matches_target_object_by_object(alice, worker, rich_pg, cat
 def test_recrawl_counts_changed_removed_added(alice, worker, rich_pg, catalog_url):
     source = pg_source(alice, rich_pg)
     assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
-    before = {r[0]: r[1:] for r in catalog_rows(
-        catalog_url, "SELECT name, first_seen_at, changed_at, crawled_at FROM catalog_tables")}
-    pg_execute(rich_pg, "ALTER TABLE sales.customers ADD COLUMN phone text; DROP TABLE sales.order_lines;"
-                        "CREATE TABLE sales.refunds (id int PRIMARY KEY)")
+    before = {
+        r[0]: r[1:]
+        for r in catalog_rows(catalog_url, "SELECT name, first_seen_at, changed_at, crawled_at FROM catalog_tables")
+    }
+    pg_execute(
+        rich_pg,
+        "ALTER TABLE sales.customers ADD COLUMN phone text; DROP TABLE sales.order_lines;"
+        "CREATE TABLE sales.refunds (id int PRIMARY KEY)",
+    )
     job = crawl_now(alice, source["id"])
     assert job["state"] == "succeeded", job
     assert job["stats"] == {"added": 1, "changed": 1, "removed": 1, "unchanged": 7}
-    after = {r[0]: r[1:] for r in catalog_rows(
-        catalog_url, "SELECT name, first_seen_at, changed_at, crawled_at, removed_at FROM catalog_tables")}
+    after = {
+        r[0]: r[1:]
+        for r in catalog_rows(
+            catalog_url, "SELECT name, first_seen_at, changed_at, crawled_at, removed_at FROM catalog_tables"
+        )
+    }
     assert after["customers"][0] == before["customers"][0] and after["customers"][1] > before["customers"][1]
     assert after["orders"][1] == before["orders"][1]
     # an unchanged table is confirmed by the new crawl: its crawled_at is the crawl's
@@ -132,13 +160,28 @@ def test_mariadb_several_databases(alice, worker, catalog_url):
             CREATE VIEW `{db2}`.`v_orders` AS SELECT id FROM `{db2}`.`orders`;""")
         p = mysql_params()
         reader = "mc_reader_" + db1[-6:]
-        mysql_execute(f"CREATE USER '{reader}'@'%' IDENTIFIED BY '{SECRET}';"
-                      f"CREATE USER '{reader}'@'localhost' IDENTIFIED BY '{SECRET}';"
-                      + "".join(f"GRANT SELECT, REFERENCES ON `{d}`.* TO '{reader}'@'{h}';"
-                                for d in (db1, db2) for h in ("%", "localhost")))
-        r = alice.post("/api/v1/sources", json={
-            "name": "maria", "engine": "mariadb", "host": p["host"], "port": p["port"], "database": db1,
-            "username": reader, "password": SECRET, "options": {"include_schemas": [db1, db2]}})
+        mysql_execute(
+            f"CREATE USER '{reader}'@'%' IDENTIFIED BY '{SECRET}';"
+            f"CREATE USER '{reader}'@'localhost' IDENTIFIED BY '{SECRET}';"
+            + "".join(
+                f"GRANT SELECT, REFERENCES ON `{d}`.* TO '{reader}'@'{h}';"
+                for d in (db1, db2)
+                for h in ("%", "localhost")
+            )
+        )
+        r = alice.post(
+            "/api/v1/sources",
+            json={
+                "name": "maria",
+                "engine": "mariadb",
+                "host": p["host"],
+                "port": p["port"],
+                "database": db1,
+                "username": reader,
+                "password": SECRET,
+                "options": {"include_schemas": [db1, db2]},
+            },
+        )
         assert r.status_code == 201, r.get_json()
         job = wait_for_crawl(alice, r.get_json()["crawl"]["url"])
         assert job["state"] == "succeeded", job
@@ -154,6 +197,7 @@ def test_mariadb_several_databases(alice, worker, catalog_url):
 
 
 # --- job control ---
+
 
 def test_second_crawl_while_one_is_active_is_409(idle_app):
     user = ApiUser(idle_app.test_client(), "dora@example.com")
@@ -205,6 +249,7 @@ def test_broker_message_carries_ids_only(idle_app):
     assert message["headers"]["task"] == "crawl.plan"
     assert SECRET not in json.dumps(message["headers"])
     import base64
+
     args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
     assert args == [source["crawl"]["id"]] and kwargs == {}
 
@@ -212,9 +257,11 @@ def test_broker_message_carries_ids_only(idle_app):
 def test_deleting_a_crawled_source_forgets_its_catalog(alice, worker, rich_pg, catalog_url):
     source = pg_source(alice, rich_pg)
     assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
-    counts = "SELECT (SELECT count(*) FROM catalog_tables WHERE source_id = %(s)s), " \
-             "(SELECT count(*) FROM catalog_columns WHERE source_id = %(s)s), " \
-             "(SELECT count(*) FROM catalog_column_names WHERE source_id = %(s)s)"
+    counts = (
+        "SELECT (SELECT count(*) FROM catalog_tables WHERE source_id = %(s)s), "
+        "(SELECT count(*) FROM catalog_columns WHERE source_id = %(s)s), "
+        "(SELECT count(*) FROM catalog_column_names WHERE source_id = %(s)s)"
+    )
     assert all(n > 0 for n in catalog_rows(catalog_url, counts, {"s": source["id"]})[0])
     assert alice.delete(f"/api/v1/sources/{source['id']}").status_code == 204
     assert catalog_rows(catalog_url, counts, {"s": source["id"]})[0] == (0, 0, 0)

@@ -1,5 +1,6 @@
 """A crawl that fails says why, in words a user can act on, and leaves the
 catalog exactly as the last good crawl left it."""
+
 from __future__ import annotations
 
 import threading
@@ -10,8 +11,7 @@ import pytest
 
 from .conftest import wait_for_crawl
 from .crawl_helpers import RICH_PG_TARGET, catalog_rows, catalog_snapshot
-from .targets import drop_pg_database, mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute, \
-    pg_params
+from .targets import drop_pg_database, mysql_execute, mysql_params, pg_database, pg_execute, pg_params
 from .test_crawl import SECRET, crawl_now, pg_source
 
 
@@ -45,12 +45,23 @@ def test_unreachable_host(alice, crawled_pg, catalog_url):
 def test_wrong_password(alice, worker, catalog_url):
     p = mysql_params()
     user = "mc_wrongpw"
-    mysql_execute(f"CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY 'right-password';"
-                  f"CREATE USER IF NOT EXISTS '{user}'@'localhost' IDENTIFIED BY 'right-password';")
+    mysql_execute(
+        f"CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY 'right-password';"
+        f"CREATE USER IF NOT EXISTS '{user}'@'localhost' IDENTIFIED BY 'right-password';"
+    )
     try:
-        r = alice.post("/api/v1/sources", json={"name": "m", "engine": "mysql", "host": p["host"],
-                                                "port": p["port"], "database": "test", "username": user,
-                                                "password": SECRET})
+        r = alice.post(
+            "/api/v1/sources",
+            json={
+                "name": "m",
+                "engine": "mysql",
+                "host": p["host"],
+                "port": p["port"],
+                "database": "test",
+                "username": user,
+                "password": SECRET,
+            },
+        )
         job = wait_for_crawl(alice, r.get_json()["crawl"]["url"])
         assert_failed(job, "authentication_failed", f"authentication failed for user {user}")
     finally:
@@ -115,19 +126,25 @@ def test_target_dropped_mid_crawl(alice, crawled_pg, catalog_url):
     assert catalog_snapshot(catalog_url, source["id"]) == snapshot
 
 
-STAGED = ("SELECT (SELECT count(*) FROM crawl_staged_tables WHERE job_id = %(j)s) + "
-          "(SELECT count(*) FROM crawl_staged_columns WHERE job_id = %(j)s) + "
-          "(SELECT count(*) FROM crawl_seen WHERE job_id = %(j)s)")
+STAGED = (
+    "SELECT (SELECT count(*) FROM crawl_staged_tables WHERE job_id = %(j)s) + "
+    "(SELECT count(*) FROM crawl_staged_columns WHERE job_id = %(j)s) + "
+    "(SELECT count(*) FROM crawl_seen WHERE job_id = %(j)s)"
+)
 
 
 def _stage_leftovers(catalog_url, job_id: int) -> None:
     """What a batch that committed after its job ended leaves behind."""
-    catalog_rows(catalog_url, """
+    catalog_rows(
+        catalog_url,
+        """
         INSERT INTO crawl_seen (job_id, batch_no, table_id) VALUES (%(j)s, 1, 900001);
         INSERT INTO crawl_staged_columns (job_id, table_id, ordinal, name, type) VALUES (%(j)s, 900002, 1, 'a', 'int');
         INSERT INTO crawl_staged_tables (job_id, batch_no, table_id, is_new, schema_name, name, kind, fingerprint,
                                          definition) VALUES (%(j)s, 1, 900002, true, 's', 't', 'table', 'f', '{}');
-        SELECT 1""", {"j": job_id})
+        SELECT 1""",
+        {"j": job_id},
+    )
     assert catalog_rows(catalog_url, STAGED, {"j": job_id})[0][0] == 3
 
 
@@ -135,6 +152,7 @@ def test_reaper_drops_staging_an_ended_crawl_left(alice, worker, catalog_url):
     from celery import Celery
 
     from .conftest import REDIS_URL
+
     job = wait_for_crawl(alice, pg_source(alice, "metacrawl_no_such_database")["crawl"]["url"])
     assert job["state"] == "failed"
     _stage_leftovers(catalog_url, job["id"])
@@ -147,6 +165,7 @@ def test_reaper_drops_staging_an_ended_crawl_left(alice, worker, catalog_url):
 
 def test_deleting_a_source_drops_its_crawls_staging(idle_app, catalog_url):
     from .conftest import ApiUser
+
     owner = ApiUser(idle_app.test_client(), "stager@example.com")
     source = pg_source(owner, "whatever")  # its crawl stays queued: no worker listens
     _stage_leftovers(catalog_url, source["crawl"]["id"])
@@ -156,17 +175,21 @@ def test_deleting_a_source_drops_its_crawls_staging(idle_app, catalog_url):
 
 def test_a_crawl_that_would_remove_most_of_a_large_source_changes_nothing(alice, worker, catalog_url):
     with pg_database() as name:
-        pg_execute(name, "CREATE SCHEMA keep; CREATE SCHEMA bulk;"
-                         + "".join(f"CREATE TABLE keep.k{i} (id int);" for i in range(40))
-                         + "".join(f"CREATE TABLE bulk.b{i} (id int);" for i in range(120)))
+        pg_execute(
+            name,
+            "CREATE SCHEMA keep; CREATE SCHEMA bulk;"
+            + "".join(f"CREATE TABLE keep.k{i} (id int);" for i in range(40))
+            + "".join(f"CREATE TABLE bulk.b{i} (id int);" for i in range(120)),
+        )
         source = pg_source(alice, name)
         assert wait_for_crawl(alice, source["crawl"]["url"])["stats"]["added"] == 160
         snapshot = catalog_snapshot(catalog_url, source["id"])
         # e.g. the crawl user lost USAGE on a schema: 120 of 160 tables (75%) vanish at once
         pg_execute(name, "DROP SCHEMA bulk CASCADE")
         job = crawl_now(alice, source["id"])
-        assert_failed(job, "removal_limit_exceeded", "did not see 120 of the 160 tables", "50%",
-                      '"allow_mass_removal": true')
+        assert_failed(
+            job, "removal_limit_exceeded", "did not see 120 of the 160 tables", "50%", '"allow_mass_removal": true'
+        )
         assert catalog_snapshot(catalog_url, source["id"]) == snapshot
         assert alice.get(f"/api/v1/sources/{source['id']}/tables/bulk/b7").status_code == 200
 
@@ -188,10 +211,12 @@ def test_a_small_source_may_shrink_by_more_than_half(alice, worker):
         assert job["state"] == "succeeded" and job["stats"]["removed"] == 25, job
 
 
-@pytest.mark.parametrize("body", [{"allow_mass_removal": "sure"}, {"allow_mass_removal": None},
-                                  {"allow_mass_removal": True, "extra": 1}])
+@pytest.mark.parametrize(
+    "body", [{"allow_mass_removal": "sure"}, {"allow_mass_removal": None}, {"allow_mass_removal": True, "extra": 1}]
+)
 def test_start_crawl_bad_body(idle_app, body):
     from .conftest import ApiUser
+
     owner = ApiUser(idle_app.test_client(), "body@example.com")
     source = pg_source(owner, "whatever")
     r = owner.post(f"/api/v1/sources/{source['id']}/crawls", json=body)

@@ -1,5 +1,6 @@
 """Crawl tasks report the job's progress as their Celery state and result,
 the same figures the status URL shows (Flower reads these)."""
+
 from __future__ import annotations
 
 import json

@@ -1,6 +1,7 @@
 """A recrawl describes only tables whose target signature moved, so the
 signature must move with every change describe() would report, and must not
 move when nothing in the definition did."""
+
 from __future__ import annotations
 
 import json
@@ -72,8 +73,9 @@ NO_CHANGES = [
 
 def _look(dbname: str) -> tuple[str, dict]:
     p = pg_params()
-    params = ConnectionParams(host=p["host"], port=p["port"], database=dbname, username=p["username"],
-                              password=p["password"])
+    params = ConnectionParams(
+        host=p["host"], port=p["port"], database=dbname, username=p["username"], password=p["password"]
+    )
     with PostgresIntrospector(params) as target:
         refs = [r for r in target.list_tables() if (r.schema, r.name) == ("public", "pets")]
         signature = target.signatures(refs)[("public", "pets")].signature
@@ -114,8 +116,9 @@ def test_signature_stays_when_the_definition_does(target):
 def test_signatures_report_sizes_as_describe_does(target):
     pg_execute(target, "INSERT INTO ref.owners SELECT g, g::text FROM generate_series(1, 2000) g; ANALYZE")
     p = pg_params()
-    params = ConnectionParams(host=p["host"], port=p["port"], database=target, username=p["username"],
-                              password=p["password"])
+    params = ConnectionParams(
+        host=p["host"], port=p["port"], database=target, username=p["username"], password=p["password"]
+    )
     with PostgresIntrospector(params) as t:
         refs = t.list_tables()
         signatures = t.signatures(refs)
@@ -152,9 +155,11 @@ def test_unchanged_recrawl_describes_only_what_moved(alice, worker, target):
 
 def _crawl_in_process(job_id: int) -> None:
     from worker import tasks
+
     tasks.plan.run(job_id)
-    total = catalog_db.Session.execute(text("SELECT batches_total FROM crawl_jobs WHERE id = :j"),
-                                       {"j": job_id}).scalar()
+    total = catalog_db.Session.execute(
+        text("SELECT batches_total FROM crawl_jobs WHERE id = :j"), {"j": job_id}
+    ).scalar()
     catalog_db.Session.commit()
     for no in range(1, total + 1):
         tasks.batch.run(job_id, no)
@@ -165,6 +170,7 @@ def test_a_change_between_signature_and_describe_is_not_hidden(idle_app, test_en
     """The stored signature must come from the snapshot the stored definition
     came from; one read earlier could hide a change for good."""
     from worker import runtime, tasks
+
     for key, value in test_env.items():
         monkeypatch.setenv(key, value)
     runtime.reset()

@@ -1,4 +1,5 @@
 """A worker killed with SIGKILL mid-crawl: the crawl still ends."""
+
 from __future__ import annotations
 
 import signal
@@ -23,14 +24,20 @@ TABLES = 30
 def lost_env(test_env, redis_client):
     r = redis.Redis.from_url(LOST_REDIS_URL)
     r.flushdb()
-    yield {**test_env, "METACRAWL_REDIS_URL": LOST_REDIS_URL, "METACRAWL_STATEMENT_TIMEOUT": "120",
-           "METACRAWL_VISIBILITY_TIMEOUT": "4", "METACRAWL_BATCH_SIZE": "5"}
+    yield {
+        **test_env,
+        "METACRAWL_REDIS_URL": LOST_REDIS_URL,
+        "METACRAWL_STATEMENT_TIMEOUT": "120",
+        "METACRAWL_VISIBILITY_TIMEOUT": "4",
+        "METACRAWL_BATCH_SIZE": "5",
+    }
     r.flushdb()
 
 
 @pytest.fixture
 def lost_user(settings, lost_env):
     from api import create_app
+
     app = create_app(replace(settings, redis_url=LOST_REDIS_URL))
     return ApiUser(app.test_client(), "ivy@example.com")
 
@@ -74,6 +81,7 @@ def test_pool_process_killed_mid_batch(lost_env, lost_user, stalled_target, tmp_
         time.sleep(0.5)
         [child] = w.children()
         import os
+
         os.kill(child, signal.SIGKILL)  # the batch it was running is rejected and redelivered
         time.sleep(1)
         release.set()
@@ -106,11 +114,13 @@ def test_reaper_fails_a_crawl_whose_worker_vanished(lost_env, lost_user, tmp_pat
     """Past the time limit a running crawl is failed with a reason, never left running."""
     source = pg_source(lost_user, "never_crawled")
     redis.Redis.from_url(LOST_REDIS_URL).flushdb()  # its worker "vanished": the plan message is gone too
-    catalog_rows(catalog_url, "UPDATE crawl_jobs SET state = 'running', started_at = now() - interval '2 hours' "
-                              "RETURNING id")
+    catalog_rows(
+        catalog_url, "UPDATE crawl_jobs SET state = 'running', started_at = now() - interval '2 hours' RETURNING id"
+    )
     w = Worker({**lost_env, "METACRAWL_CRAWL_TIME_LIMIT": "3600"}, tmp_path / "reaper.log").start()
     try:
         from celery import Celery
+
         client = Celery(broker=LOST_REDIS_URL)
         client.send_task("crawl.reap")
         job = wait_for_crawl(lost_user, source["crawl"]["url"], timeout=30)

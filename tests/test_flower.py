@@ -1,4 +1,5 @@
 """Flower, started for real, lists crawl tasks by name with ids only."""
+
 from __future__ import annotations
 
 import base64
@@ -11,7 +12,6 @@ import time
 import urllib.request
 
 import pytest
-
 import redis
 
 from .conftest import REDIS_URL, ROOT, ApiUser, Worker, wait_for_crawl
@@ -49,9 +49,23 @@ def flower(flower_env, tmp_path):
     port = _free_port()
     env = {**os.environ, **flower_env, "METACRAWL_FLOWER_USER": "ops", "METACRAWL_FLOWER_PASSWORD": "flower-pw"}
     log = open(tmp_path / "flower.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "worker.app", "flower",
-                             "--conf=worker/flowerconfig.py", f"--port={port}", "--address=127.0.0.1"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "worker.app",
+            "flower",
+            "--conf=worker/flowerconfig.py",
+            f"--port={port}",
+            "--address=127.0.0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -73,6 +87,7 @@ def test_flower_lists_crawl_tasks_by_name_without_secrets(settings, flower):
     from dataclasses import replace
 
     from api import create_app
+
     alice = ApiUser(create_app(replace(settings, redis_url=FLOWER_REDIS_URL)).test_client(), "olga@example.com")
     with pytest.raises(urllib.error.HTTPError) as denied:
         _get(f"{flower}/api/tasks", None)

@@ -1,4 +1,5 @@
 """Health checks, the docs page, and configuration."""
+
 from dataclasses import replace
 
 import pytest
@@ -17,6 +18,7 @@ def test_readyz_ok(client):
 
 def test_readyz_names_the_part_that_is_down(settings, redis_client):
     from api import create_app
+
     app = create_app(replace(settings, redis_url="redis://127.0.0.1:1/0"))
     r = app.test_client().get("/readyz")
     assert r.status_code == 503
@@ -26,6 +28,7 @@ def test_readyz_names_the_part_that_is_down(settings, redis_client):
 
 def test_readyz_catalog_down(settings, redis_client):
     from api import create_app
+
     app = create_app(replace(settings, catalog_url="postgresql+psycopg2://postgres@127.0.0.1:1/none"))
     r = app.test_client().get("/readyz")
     assert r.status_code == 503 and r.get_json()["checks"]["catalog"].startswith("unreachable")
@@ -34,14 +37,23 @@ def test_readyz_catalog_down(settings, redis_client):
 def test_openapi_lists_every_endpoint(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     paths = spec["paths"]
-    for path in ("/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout",
-                 "/api/v1/sources", "/api/v1/sources/{source_id}", "/api/v1/sources/{source_id}/crawls",
-                 "/api/v1/crawls/{job_id}"):
+    for path in (
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/sources",
+        "/api/v1/sources/{source_id}",
+        "/api/v1/sources/{source_id}/crawls",
+        "/api/v1/crawls/{job_id}",
+    ):
         assert path in paths, path
     assert paths["/api/v1/sources"]["post"]["security"] == [{"bearerAuth": []}]
     assert "401" in paths["/api/v1/sources"]["post"]["responses"]
-    assert "password" not in spec["components"]["schemas"]["Source"].get("required", []) or \
-        spec["components"]["schemas"]["Source"]["properties"]["password"]["writeOnly"]
+    assert (
+        "password" not in spec["components"]["schemas"]["Source"].get("required", [])
+        or spec["components"]["schemas"]["Source"]["properties"]["password"]["writeOnly"]
+    )
 
 
 def test_docs_page_renders_from_local_assets(client):
@@ -65,15 +77,26 @@ def test_production_refuses_development_secrets():
 
 
 def test_production_with_real_secrets_starts():
-    s = from_env({"METACRAWL_ENV": "production", "METACRAWL_JWT_SECRET": "x" * 40,
-                  "METACRAWL_FERNET_KEYS": "ZmRmZGZkZmRmZGZkZmRmZGZkZmRmZGZkZmRmZGZkZmQ=",
-                  "METACRAWL_FLOWER_PASSWORD": "flower-secret"})
+    s = from_env(
+        {
+            "METACRAWL_ENV": "production",
+            "METACRAWL_JWT_SECRET": "x" * 40,
+            "METACRAWL_FERNET_KEYS": "ZmRmZGZkZmRmZGZkZmRmZGZkZmRmZGZkZmRmZGZkZmQ=",
+            "METACRAWL_FLOWER_PASSWORD": "flower-secret",
+        }
+    )
     assert s.production and not s.allow_loopback_targets and not s.allow_private_targets
 
 
 def test_settings_from_environment():
-    s = from_env({"METACRAWL_CATALOG_URL": "postgresql://u@h:5/db", "PORT": "9000", "METACRAWL_BATCH_SIZE": "50",
-                  "METACRAWL_FERNET_KEYS": "a, b"})
+    s = from_env(
+        {
+            "METACRAWL_CATALOG_URL": "postgresql://u@h:5/db",
+            "PORT": "9000",
+            "METACRAWL_BATCH_SIZE": "50",
+            "METACRAWL_FERNET_KEYS": "a, b",
+        }
+    )
     assert s.catalog_url == "postgresql+psycopg2://u@h:5/db" and s.port == 9000 and s.batch_size == 50
     assert s.fernet_keys == ("a", "b")
 

@@ -1,5 +1,6 @@
 """Alembic owns the schema: every migration goes down and up again on a real
 catalog that holds data, and the schema it builds is the same both ways."""
+
 from __future__ import annotations
 
 from alembic import command
@@ -34,7 +35,8 @@ def test_each_migration_goes_down_and_up_with_data():
         cfg = _config(url)
         command.upgrade(cfg, "0001")
         with engine.begin() as conn:
-            conn.execute(text("""
+            conn.execute(
+                text("""
                 INSERT INTO users (id, email, password_hash) VALUES (1, 'a@example.com', 'x');
                 INSERT INTO sources (id, user_id, name, engine, host, port, database, username, password_encrypted)
                 VALUES (1, 1, 's', 'postgresql', 'h', 5432, 'd', 'u', 'x');
@@ -43,12 +45,14 @@ def test_each_migration_goes_down_and_up_with_data():
                     first_seen_at, crawled_at, changed_at, first_seen_crawl_id, changed_crawl_id, last_seen_crawl_id)
                 VALUES (1, 1, 'public', 'customers', 'table', 'f', '{}', now(), now(), now(), 1, 1, 1);
                 INSERT INTO catalog_columns (table_id, source_id, ordinal, name, type)
-                VALUES (1, 1, 1, 'Customer_Email', 'text');"""))
+                VALUES (1, 1, 1, 'Customer_Email', 'text');""")
+            )
         command.upgrade(cfg, "head")
         with engine.connect() as conn:
             head = conn.execute(text(SCHEMA)).all()
-            assert conn.execute(text("SELECT source_id, name FROM catalog_column_names")).all() == \
-                [(1, "customer_email")]
+            assert conn.execute(text("SELECT source_id, name FROM catalog_column_names")).all() == [
+                (1, "customer_email")
+            ]
         command.downgrade(cfg, "0001")
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM catalog_columns")).scalar() == 1

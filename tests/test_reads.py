@@ -1,4 +1,5 @@
 """Catalog reads, search and export: from the catalog, with freshness."""
+
 from __future__ import annotations
 
 import json
@@ -11,12 +12,15 @@ from .crawl_helpers import RICH_PG_TARGET
 from .targets import pg_database, pg_execute
 from .test_crawl import crawl_now, pg_source
 
-READS_TARGET = RICH_PG_TARGET + """
+READS_TARGET = (
+    RICH_PG_TARGET
+    + """
 CREATE TABLE sales.customer (id int PRIMARY KEY, note text);
 COMMENT ON TABLE sales.customer IS 'Legacy table kept for the old invoicing export';
 CREATE TABLE sales."100%_real" (id int, "under_score" int, "o'brien" text);
 CREATE TABLE sales.customers_archive (id int, customer_email text);
 """
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +55,16 @@ def test_schema_page_with_freshness(alice, crawled):
 
 def test_schema_filters(alice, crawled):
     base = f"/api/v1/sources/{crawled['id']}/schema"
-    assert {t["name"] for t in alice.get(f"{base}?schema=Mixed Case").get_json()["tables"]} == \
-        {"with-hyphen", "dot.ted/slash"}
+    assert {t["name"] for t in alice.get(f"{base}?schema=Mixed Case").get_json()["tables"]} == {
+        "with-hyphen",
+        "dot.ted/slash",
+    }
     assert [t["name"] for t in alice.get(f"{base}?kind=view").get_json()["tables"]] == ["big_orders"]
-    assert {t["name"] for t in alice.get(f"{base}?q=CUSTOMER").get_json()["tables"]} == \
-        {"customer", "customers", "customers_archive"}
+    assert {t["name"] for t in alice.get(f"{base}?q=CUSTOMER").get_json()["tables"]} == {
+        "customer",
+        "customers",
+        "customers_archive",
+    }
 
 
 def test_schema_keyset_pagination(alice, crawled):
@@ -128,6 +137,7 @@ def test_recrawl_invalidates_cache_and_etag(alice, crawled, reads_target):
 
 # --- search ---
 
+
 def search(user, **params):
     r = user.get("/api/v1/search", query_string=params)
     assert r.status_code == 200, r.get_json()
@@ -145,8 +155,10 @@ def test_search_ranks_exact_prefix_substring(alice, crawled):
 def test_search_columns_with_type_and_comment(alice, crawled):
     hits = search(alice, q="customer_email", kind="column")
     assert [h["match"] for h in hits][:2] == ["exact", "exact"] and hits[-1]["match"] == "near"
-    assert {(h["table"], h["type"]) for h in hits if h["match"] == "exact"} == {("customers", "character varying(320)"),
-                                                       ("customers_archive", "text")}
+    assert {(h["table"], h["type"]) for h in hits if h["match"] == "exact"} == {
+        ("customers", "character varying(320)"),
+        ("customers_archive", "text"),
+    }
     assert next(h for h in hits if h["table"] == "customers")["comment"] == "Contact address"
 
 
@@ -166,18 +178,18 @@ def test_search_scoped_to_own_sources(alice, bob, crawled):
     assert search(alice, q="customer", source_id=crawled["id"])
 
 
-@pytest.mark.parametrize("q,expected", [("0%_", {"100%_real"}), ("%", set()), ("_real", {"100%_real"}), ("o'b", {"o'brien"}),
-                                        ("under_", {"under_score"})])
+@pytest.mark.parametrize(
+    "q,expected",
+    [("0%_", {"100%_real"}), ("%", set()), ("_real", {"100%_real"}), ("o'b", {"o'brien"}), ("under_", {"under_score"})],
+)
 def test_search_wildcards_match_literally(alice, crawled, q, expected):
     assert {h["column"] or h["table"] for h in search(alice, q=q)} == expected
 
 
-@pytest.mark.parametrize("q", ["\\", "'; DROP TABLE catalog_tables; --", "SELECT * FROM users", "ünïcødé 表",
-                               "x"])
+@pytest.mark.parametrize("q", ["\\", "'; DROP TABLE catalog_tables; --", "SELECT * FROM users", "ünïcødé 表", "x"])
 def test_search_odd_terms_answer_correctly(alice, crawled, q):
     hits = search(alice, q=q)
-    assert all(q.lower() in (h["column"] or h["table"]).lower() or h["match"] in ("near", "comment")
-               for h in hits)
+    assert all(q.lower() in (h["column"] or h["table"]).lower() or h["match"] in ("near", "comment") for h in hits)
     assert alice.get(f"/api/v1/sources/{crawled['id']}/schema").status_code == 200
 
 
@@ -186,8 +198,16 @@ def test_search_one_character_matches_by_prefix(alice, crawled):
     assert {h["table"] for h in hits} == {"totals"}
 
 
-@pytest.mark.parametrize("params,field", [({"q": "x" * 1000}, "q"), ({"q": "a\x00b"}, "q"), ({}, "q"),
-                                          ({"q": "x", "kind": "index"}, "kind"), ({"q": "x", "limit": 0}, "limit")])
+@pytest.mark.parametrize(
+    "params,field",
+    [
+        ({"q": "x" * 1000}, "q"),
+        ({"q": "a\x00b"}, "q"),
+        ({}, "q"),
+        ({"q": "x", "kind": "index"}, "kind"),
+        ({"q": "x", "limit": 0}, "limit"),
+    ],
+)
 def test_search_bad_input(alice, crawled, params, field):
     r = alice.get("/api/v1/search", query_string=params)
     assert r.status_code == 422 and field in r.get_json()["errors"]["query"]
@@ -195,8 +215,17 @@ def test_search_bad_input(alice, crawled, params, field):
 
 # --- bad input on schema reads ---
 
-@pytest.mark.parametrize("query,field", [("limit=0", "limit"), ("limit=100000", "limit"), ("kind=index", "kind"),
-                                         ("q=" + "x" * 1000, "q"), ("q=a%00b", "q")])
+
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("limit=0", "limit"),
+        ("limit=100000", "limit"),
+        ("kind=index", "kind"),
+        ("q=" + "x" * 1000, "q"),
+        ("q=a%00b", "q"),
+    ],
+)
 def test_schema_bad_input(alice, crawled, query, field):
     r = alice.get(f"/api/v1/sources/{crawled['id']}/schema?{query}")
     assert r.status_code == 422 and field in r.get_json()["errors"]["query"]
@@ -228,6 +257,7 @@ def test_someone_elses_source_reads_are_404(bob, crawled, path):
 
 
 # --- export ---
+
 
 def test_export_json_ndjson_markdown(alice, crawled):
     base = f"/api/v1/sources/{crawled['id']}/schema/export"

@@ -1,4 +1,5 @@
 """Scheduled recrawls, the change feed, and /metrics."""
+
 from __future__ import annotations
 
 import time
@@ -34,8 +35,11 @@ def test_due_source_is_crawled_once_even_with_two_dispatchers(alice, worker, ric
     not_due = pg_source(alice, rich_pg, name="not due", schedule="0 3 1 1 *")
     for s in (due, not_due):
         assert wait_for_crawl(alice, s["crawl"]["url"])["state"] == "succeeded"
-    catalog_rows(catalog_url, "UPDATE sources SET next_crawl_at = now() - interval '1 minute' WHERE id = %s "
-                              "RETURNING id", (due["id"],))
+    catalog_rows(
+        catalog_url,
+        "UPDATE sources SET next_crawl_at = now() - interval '1 minute' WHERE id = %s RETURNING id",
+        (due["id"],),
+    )
     _dispatch(2)  # two dispatcher runs at once, as from two beat processes
     deadline = time.time() + 30
     while _crawl_count(catalog_url, due["id"]) < 2 and time.time() < deadline:
@@ -54,25 +58,32 @@ def test_change_feed_after_alter_drop_create(alice, worker, rich_pg):
     first = wait_for_crawl(alice, source["crawl"]["url"])
     feed = alice.get(f"/api/v1/sources/{source['id']}/changes").get_json()["changes"]
     assert [(c["event"], c["details"]) for c in feed] == [("source_crawled", {"tables": 9})]
-    pg_execute(rich_pg, "ALTER TABLE sales.customers ADD COLUMN phone text, ALTER COLUMN customer_email "
-                        "TYPE varchar(400); CREATE INDEX customers_phone ON sales.customers (phone);"
-                        "DROP TABLE sales.order_lines; CREATE TABLE sales.refunds (id int PRIMARY KEY)")
+    pg_execute(
+        rich_pg,
+        "ALTER TABLE sales.customers ADD COLUMN phone text, ALTER COLUMN customer_email "
+        "TYPE varchar(400); CREATE INDEX customers_phone ON sales.customers (phone);"
+        "DROP TABLE sales.order_lines; CREATE TABLE sales.refunds (id int PRIMARY KEY)",
+    )
     second = crawl_now(alice, source["id"])
     feed = alice.get(f"/api/v1/sources/{source['id']}/changes").get_json()["changes"]
     events = {(c["event"], c["table"]): c for c in feed if c["crawl_id"] == second["id"]}
-    assert set(events) == {("table_changed", "customers"), ("table_removed", "order_lines"),
-                           ("table_added", "refunds")}
+    assert set(events) == {("table_changed", "customers"), ("table_removed", "order_lines"), ("table_added", "refunds")}
     details = events[("table_changed", "customers")]["details"]
     assert details["columns_added"] == ["phone"]
-    assert details["columns_altered"] == [{"name": "customer_email", "changes": {
-        "type": {"from": "character varying(320)", "to": "character varying(400)"}}}]
+    assert details["columns_altered"] == [
+        {
+            "name": "customer_email",
+            "changes": {"type": {"from": "character varying(320)", "to": "character varying(400)"}},
+        }
+    ]
     assert details["indexes_added"] == ["customers_phone"]
     history = alice.get(f"/api/v1/sources/{source['id']}/tables/sales/customers/history").get_json()["changes"]
     assert [h["event"] for h in history] == ["table_changed"]
     removed = alice.get(f"/api/v1/sources/{source['id']}/tables/sales/order_lines/history").get_json()
     assert [h["event"] for h in removed["changes"]] == ["table_removed"]
-    since = alice.get(f"/api/v1/sources/{source['id']}/changes",
-                      query_string={"since": second["queued_at"]}).get_json()["changes"]
+    since = alice.get(
+        f"/api/v1/sources/{source['id']}/changes", query_string={"since": second["queued_at"]}
+    ).get_json()["changes"]
     assert len(since) == 3 and first["id"] not in {c["crawl_id"] for c in since}
     paged = alice.get(f"/api/v1/sources/{source['id']}/changes?limit=2").get_json()
     assert len(paged["changes"]) == 2 and paged["next_cursor"]
@@ -98,7 +109,9 @@ def test_metrics_reflect_a_finished_crawl(alice, worker, rich_pg, client):
 
 def test_crawl_logs_are_json_with_job_id_and_no_secret(alice, worker, rich_pg):
     import json as _json
+
     from .test_crawl import SECRET
+
     source = pg_source(alice, rich_pg)
     job = wait_for_crawl(alice, source["crawl"]["url"])
     log = worker.log()
@@ -115,16 +128,31 @@ def test_stale_flag_follows_the_last_successful_crawl(alice, worker, rich_pg, ca
     url = f"/api/v1/sources/{source['id']}"
     assert alice.get(url).get_json()["stale"] is False
     # 35 hours old is still fresh under the default limit of 36; 37 hours is stale
-    catalog_rows(catalog_url, "UPDATE sources SET last_success_at = now() - interval '35 hours' WHERE id = %s "
-                              "RETURNING id", (source["id"],))
+    catalog_rows(
+        catalog_url,
+        "UPDATE sources SET last_success_at = now() - interval '35 hours' WHERE id = %s RETURNING id",
+        (source["id"],),
+    )
     assert alice.get(url).get_json()["stale"] is False
-    catalog_rows(catalog_url, "UPDATE sources SET last_success_at = now() - interval '37 hours' WHERE id = %s "
-                              "RETURNING id", (source["id"],))
+    catalog_rows(
+        catalog_url,
+        "UPDATE sources SET last_success_at = now() - interval '37 hours' WHERE id = %s RETURNING id",
+        (source["id"],),
+    )
     body = alice.get(url).get_json()
     assert body["stale"] is True and body["last_crawled_at"]
     # a source never crawled successfully is stale too
     never = ApiUser(idle_app.test_client(), "nora@example.com")
-    r = never.post("/api/v1/sources", json={"name": "n", "engine": "postgresql", "host": "127.0.0.1",
-                                            "port": 5432, "database": rich_pg, "username": "postgres",
-                                            "password": "x"})
+    r = never.post(
+        "/api/v1/sources",
+        json={
+            "name": "n",
+            "engine": "postgresql",
+            "host": "127.0.0.1",
+            "port": 5432,
+            "database": rich_pg,
+            "username": "postgres",
+            "password": "x",
+        },
+    )
     assert r.status_code == 201 and r.get_json()["stale"] is True

@@ -1,4 +1,5 @@
 """The credentials API: validation, ownership, and the password never coming back."""
+
 import json
 
 import psycopg2
@@ -8,8 +9,15 @@ SECRET = "s3cr3t-Pa55word-that-must-never-leak"
 
 
 def source_body(**overrides):
-    body = {"name": "warehouse", "engine": "postgresql", "host": "db.example.com", "port": 5432,
-            "database": "analytics", "username": "reader", "password": SECRET}
+    body = {
+        "name": "warehouse",
+        "engine": "postgresql",
+        "host": "db.example.com",
+        "port": 5432,
+        "database": "analytics",
+        "username": "reader",
+        "password": SECRET,
+    }
     body.update(overrides)
     return body
 
@@ -78,6 +86,7 @@ def test_patch_changes_fields_and_password(alice, app):
     from catalog.db import Session
     from catalog.models import Source
     from catalog.vault import Vault
+
     with app.app_context():
         stored = Session.get(Source, sid)
         assert Vault(app.config["METACRAWL"].fernet_keys).decrypt(stored.password_encrypted) == "new-password-123"
@@ -96,6 +105,7 @@ def test_delete(alice):
 
 
 # --- bad input: each a clear 4xx naming the field, never a 500 ---
+
 
 def assert_field_error(r, status, field):
     assert r.status_code == status, r.get_json()
@@ -158,8 +168,9 @@ def test_malformed_json(alice):
 
 
 def test_body_over_one_megabyte(alice):
-    r = alice.post("/api/v1/sources", data=json.dumps(source_body(comment="x" * (1024 * 1024))),
-                   content_type="application/json")
+    r = alice.post(
+        "/api/v1/sources", data=json.dumps(source_body(comment="x" * (1024 * 1024))), content_type="application/json"
+    )
     assert r.status_code == 413
     assert r.get_json()["code"] == 413
 
@@ -191,15 +202,19 @@ def test_someone_elses_source_is_404(alice, bob, method):
 
 def test_admin_lists_everyones_sources(app, client, alice, bob):
     from api.cli import main
+
     from .conftest import ApiUser
+
     create(alice)
     create(bob)
-    app.test_cli_runner().invoke(main, ["create-user", "--email", "admin@example.com", "--password",
-                                        "admin password", "--admin"])
+    app.test_cli_runner().invoke(
+        main, ["create-user", "--email", "admin@example.com", "--password", "admin password", "--admin"]
+    )
     admin = ApiUser.__new__(ApiUser)
     admin.client = client
-    admin.access = client.post("/api/v1/auth/login", json={"email": "admin@example.com",
-                                                           "password": "admin password"}).get_json()["access_token"]
+    admin.access = client.post(
+        "/api/v1/auth/login", json={"email": "admin@example.com", "password": "admin password"}
+    ).get_json()["access_token"]
     assert len(admin.get("/api/v1/sources?all=true").get_json()["sources"]) == 2
     assert len(admin.get("/api/v1/sources").get_json()["sources"]) == 0
     assert len(bob.get("/api/v1/sources?all=true").get_json()["sources"]) == 1
@@ -215,6 +230,7 @@ def test_rotate_keys_reencrypts_under_new_key(app, alice, settings, redis_client
     from catalog.db import Session
     from catalog.models import Source
     from catalog.vault import Vault
+
     sid = create(alice).get_json()["id"]
     new_key = Fernet.generate_key().decode()
     rotated_app = create_app(replace(settings, fernet_keys=(new_key,) + settings.fernet_keys))

@@ -1,5 +1,6 @@
 """The Celery app (`celery -A worker.app ...`). Its configuration is read from
 the environment lazily, when Celery first needs it, not at import."""
+
 from __future__ import annotations
 
 from celery import Celery
@@ -13,6 +14,7 @@ app.config_from_object("worker.celeryconfig")
 def _fresh_catalog_pool(**_kw):
     # A forked pool child must not share the parent's catalog connections.
     from . import runtime
+
     runtime.reset()
 
 
@@ -21,4 +23,5 @@ def _json_logs(loglevel=None, **_kw):
     # Taking this signal replaces Celery's own logging setup with ours.
     from catalog.logs import configure
     from catalog.settings import from_env
+
     configure(loglevel or "INFO", from_env().log_json)

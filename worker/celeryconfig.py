@@ -1,4 +1,5 @@
 """Celery settings, from metacrawl's settings (environment)."""
+
 from catalog.settings import from_env
 
 _s = from_env()

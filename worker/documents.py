@@ -1,5 +1,6 @@
 """Introspector records → the table documents the catalog stores and serves
 (the shape DESIGN.md shows)."""
+
 from __future__ import annotations
 
 from .introspect.base import Table
@@ -12,8 +13,12 @@ from .introspect.base import Table
 
 def table_document(t: Table) -> dict:
     return {
-        "schema": t.schema, "name": t.name, "kind": t.kind, "comment": t.comment,
-        "row_estimate": t.row_estimate, "size_bytes": t.size_bytes,
+        "schema": t.schema,
+        "name": t.name,
+        "kind": t.kind,
+        "comment": t.comment,
+        "row_estimate": t.row_estimate,
+        "size_bytes": t.size_bytes,
         "columns": [vars(c) for c in t.columns],
         "primary_key": vars(t.primary_key) if t.primary_key else None,
         "foreign_keys": [vars(f) for f in t.foreign_keys],

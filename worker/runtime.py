@@ -1,5 +1,6 @@
 """Per-process state of a worker: settings and the catalog connection pool,
 set up on first use in each process (any pool type: prefork, threads, solo)."""
+
 from __future__ import annotations
 
 from catalog import db

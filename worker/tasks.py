@@ -7,6 +7,7 @@ row updated in the same transaction that marks the batch done, so exactly one
 batch sees the count reach the total. (A Celery chord would need a result
 backend and does not survive a worker killed mid-chord as simply.)
 """
+
 from __future__ import annotations
 
 import json
@@ -16,12 +17,18 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from catalog.crawl_write import (apply_crawl, claim_batch, known_tables, removal_refused, stage_batch,
-                                 unchanged_by_signature)
+from catalog.crawl_write import (
+    apply_crawl,
+    claim_batch,
+    known_tables,
+    removal_refused,
+    stage_batch,
+    unchanged_by_signature,
+)
 from catalog.db import Session, engine, transaction
 from catalog.jobs import create_job, drop_staging, fail_job, job_progress, sweep_staging
-from catalog.schedules import next_run
 from catalog.models import CrawlJob, Source
+from catalog.schedules import next_run
 from catalog.vault import VaultError
 
 from . import runtime
@@ -93,8 +100,11 @@ class CrawlTask(app.Task):
         except Exception:
             Session.rollback()
             log.exception("crawl task crashed", extra={"job_id": job_id})
-            _fail(job_id, "internal_error", f"an internal error stopped crawl {job_id}; "
-                  "the operators' logs have the details")
+            _fail(
+                job_id,
+                "internal_error",
+                f"an internal error stopped crawl {job_id}; the operators' logs have the details",
+            )
         finally:
             Session.remove()
         # The job's message is for its owner (status URL); the task result names the type only.
@@ -108,10 +118,13 @@ class CrawlTask(app.Task):
 def plan(self, job_id: int) -> dict:
     """List the target's tables (one streamed query) and fan out the batches."""
     with transaction() as session:
-        started = session.execute(text(
-            "UPDATE crawl_jobs SET state = 'running', started_at = coalesce(started_at, now()), "
-            "heartbeat_at = now() WHERE id = :id AND state IN ('queued', 'running') RETURNING batches_total"),
-            {"id": job_id}).first()
+        started = session.execute(
+            text(
+                "UPDATE crawl_jobs SET state = 'running', started_at = coalesce(started_at, now()), "
+                "heartbeat_at = now() WHERE id = :id AND state IN ('queued', 'running') RETURNING batches_total"
+            ),
+            {"id": job_id},
+        ).first()
     if started is None:
         return _outcome(job_id)
     if started.batches_total is not None:  # planned already: this is a redelivery
@@ -126,8 +139,9 @@ def plan(self, job_id: int) -> dict:
     with transaction() as session:
         # Claim the plan: a redelivered plan running beside this one waits on
         # the row, then finds it planned and leaves the fan-out to us.
-        claimed = session.execute(text(
-            "SELECT id FROM crawl_jobs WHERE id = :id AND batches_total IS NULL FOR UPDATE"), {"id": job_id}).scalar()
+        claimed = session.execute(
+            text("SELECT id FROM crawl_jobs WHERE id = :id AND batches_total IS NULL FOR UPDATE"), {"id": job_id}
+        ).scalar()
         if claimed is None:
             return _outcome(job_id)
         # The listing streams in batch-sized chunks, each stored as it comes,
@@ -136,24 +150,40 @@ def plan(self, job_id: int) -> dict:
             for refs in target.stream_tables(settings.batch_size):
                 batches += 1
                 tables += len(refs)
-                session.execute(text(
-                    "INSERT INTO crawl_batches (job_id, batch_no, tables, table_count) "
-                    "VALUES (:id, :no, CAST(:tables AS jsonb), :n)"),
-                    {"id": job_id, "no": batches, "n": len(refs),
-                     "tables": json.dumps([[r.schema, r.name, r.kind] for r in refs])})
+                session.execute(
+                    text(
+                        "INSERT INTO crawl_batches (job_id, batch_no, tables, table_count) "
+                        "VALUES (:id, :no, CAST(:tables AS jsonb), :n)"
+                    ),
+                    {
+                        "id": job_id,
+                        "no": batches,
+                        "n": len(refs),
+                        "tables": json.dumps([[r.schema, r.name, r.kind] for r in refs]),
+                    },
+                )
             enums = [{"schema": e.schema, "name": e.name, "values": e.values} for e in target.list_enums()]
-        session.execute(text(
-            "UPDATE crawl_jobs SET tables_total = :t, batches_total = :b, enums = CAST(:e AS jsonb), "
-            "heartbeat_at = now() WHERE id = :id"), {"id": job_id, "t": tables, "b": batches, "e": json.dumps(enums)})
+        session.execute(
+            text(
+                "UPDATE crawl_jobs SET tables_total = :t, batches_total = :b, enums = CAST(:e AS jsonb), "
+                "heartbeat_at = now() WHERE id = :id"
+            ),
+            {"id": job_id, "t": tables, "b": batches, "e": json.dumps(enums)},
+        )
     log.info("crawl planned: %d tables in %d batches", tables, batches, extra={"job_id": job_id})
     _fan_out(job_id)
     return _outcome(job_id)
 
 
 def _fan_out(job_id: int) -> None:
-    pending = Session.execute(text(
-        "SELECT batch_no FROM crawl_batches WHERE job_id = :id AND state <> 'done' ORDER BY batch_no"),
-        {"id": job_id}).scalars().all()
+    pending = (
+        Session.execute(
+            text("SELECT batch_no FROM crawl_batches WHERE job_id = :id AND state <> 'done' ORDER BY batch_no"),
+            {"id": job_id},
+        )
+        .scalars()
+        .all()
+    )
     Session.commit()
     if not pending:
         finish.delay(job_id)
@@ -169,8 +199,10 @@ def batch(self, job_id: int, batch_no: int) -> dict:
         Session.commit()
         return _outcome(job_id, batch_no=batch_no)
     job, source = found
-    row = Session.execute(text("SELECT tables, state FROM crawl_batches WHERE job_id = :j AND batch_no = :b"),
-                          {"j": job_id, "b": batch_no}).first()
+    row = Session.execute(
+        text("SELECT tables, state FROM crawl_batches WHERE job_id = :j AND batch_no = :b"),
+        {"j": job_id, "b": batch_no},
+    ).first()
     Session.commit()
     if row is None:
         return _outcome(job_id, batch_no=batch_no)
@@ -190,14 +222,28 @@ def batch(self, job_id: int, batch_no: int) -> dict:
         with transaction() as session:
             if claim_batch(session, job_id, batch_no):
                 staged = stage_batch(session, job_id, batch_no, known, same, described)
-                done = session.execute(text(
-                    "UPDATE crawl_batches SET state = 'done', finished_at = now() "
-                    "WHERE job_id = :j AND batch_no = :b RETURNING table_count"), {"j": job_id, "b": batch_no}).scalar()
-                session.execute(text(
-                    "UPDATE crawl_jobs SET batches_done = batches_done + 1, tables_done = tables_done + :n, "
-                    "heartbeat_at = now() WHERE id = :j"), {"j": job_id, "n": done})
-                log.info("crawl batch %d staged: %d unchanged (%d by signature), %d new or changed", batch_no,
-                         staged["seen"], len(same), staged["staged"], extra={"job_id": job_id})
+                done = session.execute(
+                    text(
+                        "UPDATE crawl_batches SET state = 'done', finished_at = now() "
+                        "WHERE job_id = :j AND batch_no = :b RETURNING table_count"
+                    ),
+                    {"j": job_id, "b": batch_no},
+                ).scalar()
+                session.execute(
+                    text(
+                        "UPDATE crawl_jobs SET batches_done = batches_done + 1, tables_done = tables_done + :n, "
+                        "heartbeat_at = now() WHERE id = :j"
+                    ),
+                    {"j": job_id, "n": done},
+                )
+                log.info(
+                    "crawl batch %d staged: %d unchanged (%d by signature), %d new or changed",
+                    batch_no,
+                    staged["seen"],
+                    len(same),
+                    staged["staged"],
+                    extra={"job_id": job_id},
+                )
     outcome = _outcome(job_id, batch_no=batch_no)
     progress = outcome.get("progress") or {}
     if outcome["state"] == "running" and progress["batches_done"] == progress["batches_total"]:
@@ -213,15 +259,21 @@ def finish(self, job_id: int) -> dict:
         job = session.execute(select(CrawlJob).where(CrawlJob.id == job_id).with_for_update()).scalar()
         if job is None or job.state != "running" or job.batches_done != job.batches_total:
             return _outcome(job_id)
-        refused = None if job.allow_mass_removal else removal_refused(
-            session, job_id, job.source_id, runtime.settings().max_removed_percent)
+        refused = (
+            None
+            if job.allow_mass_removal
+            else removal_refused(session, job_id, job.source_id, runtime.settings().max_removed_percent)
+        )
         if refused is None:
             result = apply_crawl(session, job_id, job.source_id, job.enums)
-            session.execute(text(
-                "UPDATE sources SET last_crawled_at = :now, last_success_at = :now, last_crawl_id = :job, "
-                "catalog_changed_at = CASE WHEN :changed OR catalog_changed_at IS NULL THEN :now "
-                "ELSE catalog_changed_at END WHERE id = :sid"),
-                {"now": result["now"], "job": job_id, "sid": job.source_id, "changed": result["changed"]})
+            session.execute(
+                text(
+                    "UPDATE sources SET last_crawled_at = :now, last_success_at = :now, last_crawl_id = :job, "
+                    "catalog_changed_at = CASE WHEN :changed OR catalog_changed_at IS NULL THEN :now "
+                    "ELSE catalog_changed_at END WHERE id = :sid"
+                ),
+                {"now": result["now"], "job": job_id, "sid": job.source_id, "changed": result["changed"]},
+            )
             # finished_at is when the crawl became visible, not when its finish began
             job.state, job.stats = "succeeded", result["stats"]
             job.finished_at = session.execute(text("SELECT clock_timestamp()")).scalar()
@@ -248,16 +300,20 @@ def tidy_catalog(job_id: int, result: dict) -> None:
         return
     started = time.perf_counter()
     with engine().connect() as conn:
-        conn.execute(text(
-            "SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i "
-            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam "
-            "WHERE am.amname = 'gin' AND i.indrelid = ANY(CAST(:tables AS regclass[]))"),
-            {"tables": list(SEARCHED_TABLES)})
+        conn.execute(
+            text(
+                "SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam "
+                "WHERE am.amname = 'gin' AND i.indrelid = ANY(CAST(:tables AS regclass[]))"
+            ),
+            {"tables": list(SEARCHED_TABLES)},
+        )
         if moved >= ANALYZE_AFTER_TABLES:
             conn.execute(text(f"ANALYZE {', '.join(SEARCHED_TABLES)}"))
         conn.commit()
-    log.info("catalog tidied in %.2f s after %d tables moved", time.perf_counter() - started, moved,
-             extra={"job_id": job_id})
+    log.info(
+        "catalog tidied in %.2f s after %d tables moved", time.perf_counter() - started, moved, extra={"job_id": job_id}
+    )
 
 
 @app.task(name="crawl.reap")
@@ -268,20 +324,33 @@ def reap() -> None:
     settings = runtime.settings()
     limit = timedelta(seconds=settings.crawl_time_limit)
     try:
-        overdue = Session.execute(text(
-            "SELECT id, state FROM crawl_jobs WHERE state IN ('queued', 'running') "
-            "AND coalesce(started_at, queued_at) < now() - :limit"), {"limit": limit}).all()
-        stuck = Session.execute(text(
-            "SELECT id FROM crawl_jobs WHERE state = 'running' AND batches_done = batches_total "
-            "AND heartbeat_at < now() - interval '2 minutes'")).scalars().all()
+        overdue = Session.execute(
+            text(
+                "SELECT id, state FROM crawl_jobs WHERE state IN ('queued', 'running') "
+                "AND coalesce(started_at, queued_at) < now() - :limit"
+            ),
+            {"limit": limit},
+        ).all()
+        stuck = (
+            Session.execute(
+                text(
+                    "SELECT id FROM crawl_jobs WHERE state = 'running' AND batches_done = batches_total "
+                    "AND heartbeat_at < now() - interval '2 minutes'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         Session.commit()
     finally:
         Session.remove()
     for job_id, state in overdue:
         what = "was not picked up by a worker" if state == "queued" else "did not finish"
-        _fail(job_id, "time_limit_exceeded",
-              f"the crawl {what} within {settings.crawl_time_limit} s (a worker may have been lost); "
-              "start a new crawl")
+        _fail(
+            job_id,
+            "time_limit_exceeded",
+            f"the crawl {what} within {settings.crawl_time_limit} s (a worker may have been lost); start a new crawl",
+        )
     for job_id in stuck:
         finish.delay(job_id)
     try:
@@ -307,12 +376,17 @@ def dispatch_due() -> int:
     queued = []
     try:
         with transaction() as session:
-            due = session.execute(text(
-                "SELECT id, schedule FROM sources WHERE next_crawl_at <= now() ORDER BY next_crawl_at "
-                "LIMIT 1000 FOR UPDATE SKIP LOCKED")).all()
+            due = session.execute(
+                text(
+                    "SELECT id, schedule FROM sources WHERE next_crawl_at <= now() ORDER BY next_crawl_at "
+                    "LIMIT 1000 FOR UPDATE SKIP LOCKED"
+                )
+            ).all()
             for source_id, schedule in due:
-                session.execute(text("UPDATE sources SET next_crawl_at = :next WHERE id = :id"),
-                                {"id": source_id, "next": next_run(schedule)})
+                session.execute(
+                    text("UPDATE sources SET next_crawl_at = :next WHERE id = :id"),
+                    {"id": source_id, "next": next_run(schedule)},
+                )
                 job, created = create_job(session, source_id, "schedule")
                 if created:
                     queued.append((job.id, source_id))

@@ -17,8 +17,11 @@ def _settings():
 
 
 def _access_token(user) -> dict:
-    return {"access_token": create_access_token(identity=str(user.id), additional_claims={"adm": user.is_admin}),
-            "token_type": "Bearer", "expires_in": _settings().access_token_minutes * 60}
+    return {
+        "access_token": create_access_token(identity=str(user.id), additional_claims={"adm": user.is_admin}),
+        "token_type": "Bearer",
+        "expires_in": _settings().access_token_minutes * 60,
+    }
 
 
 @blp.post("/register")
@@ -34,8 +37,11 @@ def register(data):
         try:
             return create_user(session, data["email"], data["password"])
         except EmailTaken:
-            abort(409, message="an account with this email already exists",
-                  errors={"json": {"email": ["already registered"]}})
+            abort(
+                409,
+                message="an account with this email already exists",
+                errors={"json": {"email": ["already registered"]}},
+            )
 
 
 @blp.post("/login")

@@ -7,8 +7,12 @@ class CredentialsSchema(ma.Schema):
 
 
 class RegisterSchema(CredentialsSchema):
-    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=8, max=1024),
-                                metadata={"description": "At least 8 characters."})
+    password = ma.fields.String(
+        required=True,
+        load_only=True,
+        validate=ma.validate.Length(min=8, max=1024),
+        metadata={"description": "At least 8 characters."},
+    )
 
 
 class UserSchema(ma.Schema):

@@ -1,5 +1,6 @@
 """Token revocation (logout) lives in Redis: a revoked token's id is kept until
 the token would have expired anyway."""
+
 from __future__ import annotations
 
 import time

@@ -4,6 +4,7 @@ Both are keyed by the source's last successful crawl: when a crawl finishes,
 every read of that source gets a new ETag and a new cache key, so a stale
 answer after a finished crawl cannot be served.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,9 +18,17 @@ log = logging.getLogger(__name__)
 
 
 def version_tag(source, active_job, *parts) -> str:
-    raw = "|".join(str(p) for p in (source.id, source.last_crawl_id, source.last_success_at,
-                                     active_job.id if active_job else None,
-                                     active_job.state if active_job else None, *parts))
+    raw = "|".join(
+        str(p)
+        for p in (
+            source.id,
+            source.last_crawl_id,
+            source.last_success_at,
+            active_job.id if active_job else None,
+            active_job.state if active_job else None,
+            *parts,
+        )
+    )
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -48,11 +57,11 @@ def cached(key: str, compute) -> str:
         hit = redis.get(full_key)
         if hit is not None:
             return hit.decode()
-    except Exception:  # noqa: BLE001 - a cache outage must not fail reads
+    except Exception:
         log.warning("read cache unavailable")
     value = compute()
     try:
         redis.set(full_key, value.encode(), ex=current_app.config["METACRAWL"].cache_seconds)
-    except Exception:  # noqa: BLE001
-        pass
+    except Exception:
+        log.warning("read cache unavailable")  # the answer is still right, only uncached
     return value

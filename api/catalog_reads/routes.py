@@ -1,4 +1,5 @@
 """Catalog reads and search: answered from the catalog, never the target."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,9 @@ def table_url(source_id: int, schema: str, table: str) -> str:
 
 
 def _active_job(source_id: int):
-    return Session.scalar(select(CrawlJob).where(CrawlJob.source_id == source_id,
-                                                 CrawlJob.state.in_(("queued", "running"))))
+    return Session.scalar(
+        select(CrawlJob).where(CrawlJob.source_id == source_id, CrawlJob.state.in_(("queued", "running")))
+    )
 
 
 def _dumps(value) -> str:
@@ -54,8 +56,15 @@ def schema(args, source_id):
     limit = args["limit"]
 
     def page() -> str:
-        rows = reads.schema_page(Session, source_id, schema=args.get("schema"), kind=args.get("kind"),
-                                 q=args.get("q"), after=tuple(after) if after else None, limit=limit + 1)
+        rows = reads.schema_page(
+            Session,
+            source_id,
+            schema=args.get("schema"),
+            kind=args.get("kind"),
+            q=args.get("q"),
+            after=tuple(after) if after else None,
+            limit=limit + 1,
+        )
         more = len(rows) > limit
         next_cursor = encode_cursor(scope, list(rows[limit - 1][:2])) if more else None
         return _dumps(next_cursor) + "\n[" + ",".join(r[2] for r in rows[:limit]) + "]"
@@ -63,12 +72,17 @@ def schema(args, source_id):
     key = f"{source_id}:{version_tag(source, None, request.query_string)}"
     next_cursor_json, tables_json = cached(key, page).split("\n", 1)
     next_cursor = json.loads(next_cursor_json)
-    top = {"source_id": source_id, "last_crawled_at": source.last_success_at,
-           "crawl_state": (active or last).state if (active or last) else None, "crawl": crawl_ref(active),
-           "next_cursor": next_cursor}
+    top = {
+        "source_id": source_id,
+        "last_crawled_at": source.last_success_at,
+        "crawl_state": (active or last).state if (active or last) else None,
+        "crawl": crawl_ref(active),
+        "next_cursor": next_cursor,
+    }
     etag = version_tag(source, active, request.query_string)
-    response = conditional_json(lambda: _dumps(top)[:-1] + ', "tables": ' + tables_json + "}", etag,
-                                source.last_success_at)
+    response = conditional_json(
+        lambda: _dumps(top)[:-1] + ', "tables": ' + tables_json + "}", etag, source.last_success_at
+    )
     response.headers.update(next_link_headers(next_cursor))
     return response
 
@@ -79,7 +93,7 @@ def _raw_path_segments(prefix: str) -> list[str]:
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or quote(request.path)
     raw = raw.split("?", 1)[0]
     at = raw.find(prefix)
-    return [unquote(s) for s in raw[at + len(prefix):].split("/")] if at >= 0 else []
+    return [unquote(s) for s in raw[at + len(prefix) :].split("/")] if at >= 0 else []
 
 
 @blp.get("/sources/<int:source_id>/tables/<path:qualified>")
@@ -93,6 +107,7 @@ def table(source_id, qualified):
     segments = _raw_path_segments(f"/sources/{source_id}/tables/")
     if len(segments) == 3 and segments[2] == "history":  # a name with an encoded '/' missed the history route
         from ..changes.routes import ChangePageSchema, history_page
+
         try:
             args = PageArgs().load(request.args)
         except ValidationError as e:
@@ -104,10 +119,12 @@ def table(source_id, qualified):
     schema_name, table_name = segments
     body = reads.table_detail(Session, source_id, schema_name, table_name)
     if body is None:
-        abort(404, message=f"table {schema_name}.{table_name} is not in the catalog of source {source_id}"
-                           + ("" if source.last_success_at else " (the source has not been crawled yet)"))
-    return conditional_json(lambda: body, version_tag(source, None, schema_name, table_name),
-                            source.last_success_at)
+        abort(
+            404,
+            message=f"table {schema_name}.{table_name} is not in the catalog of source {source_id}"
+            + ("" if source.last_success_at else " (the source has not been crawled yet)"),
+        )
+    return conditional_json(lambda: body, version_tag(source, None, schema_name, table_name), source.last_success_at)
 
 
 @blp.get("/search")
@@ -138,8 +155,12 @@ def export(args, source_id):
     """Export a source's whole schema, streamed"""
     source = owned_source(source_id)
     fmt = args["format"]
-    header = {"source_id": source.id, "name": source.name, "engine": source.engine,
-              "last_crawled_at": source.last_success_at}
+    header = {
+        "source_id": source.id,
+        "name": source.name,
+        "engine": source.engine,
+        "last_crawled_at": source.last_success_at,
+    }
 
     def generate():
         with engine().connect() as conn:
@@ -158,8 +179,12 @@ def export(args, source_id):
                     yield markdown_table(json.loads(doc))
 
     mimetype = {"json": "application/json", "ndjson": "application/x-ndjson", "markdown": "text/markdown"}[fmt]
-    return Response(stream_with_context(generate()), mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="source-{source_id}-schema.{"md" if fmt == "markdown" else fmt}"'})
+    extension = "md" if fmt == "markdown" else fmt
+    return Response(
+        stream_with_context(generate()),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="source-{source_id}-schema.{extension}"'},
+    )
 
 
 def _md(value) -> str:
@@ -172,12 +197,16 @@ def markdown_table(t: dict) -> str:
         lines.append(f"{_md(t['comment'])}\n")
     lines.append("| # | column | type | null | default | comment |\n| --- | --- | --- | --- | --- | --- |")
     for c in t["columns"]:
-        lines.append(f"| {c['ordinal']} | {_md(c['name'])} | {_md(c['type'])} | {'yes' if c['nullable'] else 'no'} "
-                     f"| {_md(c.get('default'))} | {_md(c.get('comment'))} |")
+        lines.append(
+            f"| {c['ordinal']} | {_md(c['name'])} | {_md(c['type'])} | {'yes' if c['nullable'] else 'no'} "
+            f"| {_md(c.get('default'))} | {_md(c.get('comment'))} |"
+        )
     if t.get("primary_key"):
         lines.append(f"\nPrimary key: {', '.join(t['primary_key']['columns'])}")
     for fk in t.get("foreign_keys", []):
-        lines.append(f"\nForeign key {_md(fk['name'])}: ({', '.join(fk['columns'])}) → "
-                     f"{_md(fk['referenced_schema'])}.{_md(fk['referenced_table'])}"
-                     f"({', '.join(fk['referenced_columns'])})")
+        lines.append(
+            f"\nForeign key {_md(fk['name'])}: ({', '.join(fk['columns'])}) → "
+            f"{_md(fk['referenced_schema'])}.{_md(fk['referenced_table'])}"
+            f"({', '.join(fk['referenced_columns'])})"
+        )
     return "\n".join(lines) + "\n"

@@ -21,8 +21,14 @@ class SchemaArgs(ma.Schema):
 
 
 class SearchArgs(ma.Schema):
-    q = _text(255, required=True, metadata={"description": "Search term (1-255 characters). Terms under 3 "
-                                                           "characters match names exactly or by prefix only."})
+    q = _text(
+        255,
+        required=True,
+        metadata={
+            "description": "Search term (1-255 characters). Terms under 3 "
+            "characters match names exactly or by prefix only."
+        },
+    )
     kind = ma.fields.String(validate=ma.validate.OneOf(("table", "column")))
     source_id = ma.fields.Integer(strict=False, validate=ma.validate.Range(min=1))
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
@@ -70,8 +76,9 @@ class SchemaPageSchema(ma.Schema):
     source_id = ma.fields.Integer()
     last_crawled_at = ma.fields.DateTime(allow_none=True)
     crawl_state = ma.fields.String(allow_none=True)
-    crawl = ma.fields.Nested(ActiveCrawlSchema, allow_none=True,
-                             metadata={"description": "The active crawl, when one is queued or running."})
+    crawl = ma.fields.Nested(
+        ActiveCrawlSchema, allow_none=True, metadata={"description": "The active crawl, when one is queued or running."}
+    )
     tables = ma.fields.List(ma.fields.Nested(TableSchema))
     next_cursor = ma.fields.String(allow_none=True)
 

@@ -1,4 +1,5 @@
 """What changed, crawl by crawl."""
+
 from __future__ import annotations
 
 import marshmallow as ma
@@ -17,19 +18,28 @@ blp = Blueprint("changes", __name__, url_prefix="/api/v1", description="Schema c
 
 
 class ChangesArgs(PageArgs):
-    since = ma.fields.AwareDateTime(default_timezone=None, metadata={
-        "description": "Only changes seen at or after this time (ISO 8601 with a timezone)."})
+    since = ma.fields.AwareDateTime(
+        default_timezone=None,
+        metadata={"description": "Only changes seen at or after this time (ISO 8601 with a timezone)."},
+    )
 
 
 class ChangeSchema(ma.Schema):
     id = ma.fields.Integer()
-    event = ma.fields.String(metadata={"description": "source_crawled (a first crawl's baseline), table_added, "
-                                                      "table_changed or table_removed"})
+    event = ma.fields.String(
+        metadata={
+            "description": "source_crawled (a first crawl's baseline), table_added, table_changed or table_removed"
+        }
+    )
     schema = ma.fields.String(attribute="schema_name", allow_none=True)
     table = ma.fields.String(attribute="table_name", allow_none=True)
-    details = ma.fields.Dict(allow_none=True, metadata={
-        "description": "For table_changed: columns_added/removed/altered, primary_key, foreign_keys_added/"
-                       "removed, indexes_added/removed, constraints_added/removed, comment, kind."})
+    details = ma.fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "For table_changed: columns_added/removed/altered, primary_key, foreign_keys_added/"
+            "removed, indexes_added/removed, constraints_added/removed, comment, kind."
+        },
+    )
     crawl_id = ma.fields.Integer()
     crawl_url = ma.fields.Function(lambda e: crawl_url(e["crawl_id"]))
     occurred_at = ma.fields.DateTime()
@@ -44,7 +54,7 @@ def _page(args, scope: str, **filters):
     before = decode_cursor(scope, args["cursor"], 1)
     rows = change_events(Session, before_id=before[0] if before else None, limit=args["limit"] + 1, **filters)
     more = len(rows) > args["limit"]
-    rows = rows[:args["limit"]]
+    rows = rows[: args["limit"]]
     next_cursor = encode_cursor(scope, [rows[-1]["id"]]) if more else None
     return {"changes": rows, "next_cursor": next_cursor}, next_link_headers(next_cursor)
 

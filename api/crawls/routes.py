@@ -1,4 +1,3 @@
-from flask import url_for
 from flask_smorest import abort
 from sqlalchemy import select
 
@@ -17,9 +16,16 @@ blp = Blueprint("crawls", __name__, url_prefix="/api/v1", description="Crawl job
 
 def crawl_view(job: CrawlJob) -> dict:
     return {
-        "id": job.id, "source_id": job.source_id, "url": crawl_url(job.id), "state": job.state,
-        "trigger": job.trigger, "allow_mass_removal": job.allow_mass_removal, "queued_at": job.queued_at,
-        "started_at": job.started_at, "finished_at": job.finished_at, "stats": job.stats,
+        "id": job.id,
+        "source_id": job.source_id,
+        "url": crawl_url(job.id),
+        "state": job.state,
+        "trigger": job.trigger,
+        "allow_mass_removal": job.allow_mass_removal,
+        "queued_at": job.queued_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "stats": job.stats,
         "progress": job_progress(job),
         "error": {"type": job.error_type, "message": job.error_message} if job.state == "failed" else None,
     }
@@ -37,8 +43,12 @@ def start_crawl(args, source_id):
     with transaction() as session:
         job, created = create_job(session, source_id, "api", args.get("allow_mass_removal", False))
     if not created:
-        abort(409, message="a crawl of this source is already queued or running",
-              crawl=CrawlSchema().dump(crawl_view(job)), headers={"Location": crawl_url(job.id)})
+        abort(
+            409,
+            message="a crawl of this source is already queued or running",
+            crawl=CrawlSchema().dump(crawl_view(job)),
+            headers={"Location": crawl_url(job.id)},
+        )
     enqueue_plan(job.id)
     Session.refresh(job)
     return crawl_view(job), {"Location": crawl_url(job.id)}
@@ -58,7 +68,7 @@ def list_crawls(args, source_id):
         query = query.where(CrawlJob.id < before[0])
     rows = Session.scalars(query.limit(args["limit"] + 1)).all()
     more = len(rows) > args["limit"]
-    rows = rows[:args["limit"]]
+    rows = rows[: args["limit"]]
     next_cursor = encode_cursor(f"crawls:{source_id}", [rows[-1].id]) if more else None
     return {"crawls": [crawl_view(r) for r in rows], "next_cursor": next_cursor}, next_link_headers(next_cursor)
 

@@ -21,10 +21,14 @@ class CrawlErrorSchema(ma.Schema):
 
 
 class CrawlStartSchema(ma.Schema):
-    allow_mass_removal = ma.fields.Boolean(load_default=False, metadata={
-        "description": "let this crawl remove more than METACRAWL_MAX_REMOVED_PERCENT (default 50%) of the "
-                       "source's tables, when more than 100 are gone; without it such a crawl fails and "
-                       "changes nothing"})
+    allow_mass_removal = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "let this crawl remove more than METACRAWL_MAX_REMOVED_PERCENT (default 50%) of the "
+            "source's tables, when more than 100 are gone; without it such a crawl fails and "
+            "changes nothing"
+        },
+    )
 
 
 class CrawlSchema(ma.Schema):

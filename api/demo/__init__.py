@@ -1,5 +1,6 @@
 """`metacrawl seed-demo`: a demo target database, a demo user, and a source
 registered through the API itself (so its first crawl is queued)."""
+
 from __future__ import annotations
 
 import os
@@ -12,14 +13,15 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 DEMO_EMAIL = "demo@metacrawl.local"
-DEMO_PASSWORD = "metacrawl-demo"
+DEMO_PASSWORD = "metacrawl-demo"  # noqa: S105 the documented demo account
 
 
 def ensure_demo_target(url: str) -> None:
     u = urlparse(url)
     name = u.path.lstrip("/")
-    admin = psycopg2.connect(host=u.hostname, port=u.port or 5432, user=u.username, password=u.password,
-                             dbname="postgres")
+    admin = psycopg2.connect(
+        host=u.hostname, port=u.port or 5432, user=u.username, password=u.password, dbname="postgres"
+    )
     admin.autocommit = True
     try:
         with admin.cursor() as cur:
@@ -29,8 +31,7 @@ def ensure_demo_target(url: str) -> None:
             cur.execute(f'CREATE DATABASE "{name}"')
     finally:
         admin.close()
-    target = psycopg2.connect(host=u.hostname, port=u.port or 5432, user=u.username, password=u.password,
-                              dbname=name)
+    target = psycopg2.connect(host=u.hostname, port=u.port or 5432, user=u.username, password=u.password, dbname=name)
     try:
         with target, target.cursor() as cur:
             cur.execute((Path(__file__).parent / "demo_target.sql").read_text())
@@ -50,9 +51,19 @@ def seed_demo_command():
     if login.status_code != 200:
         raise click.ClickException("could not log in as the demo user: " + login.get_json()["message"])
     u = urlparse(url)
-    r = client.post("/api/v1/sources", headers={"Authorization": f"Bearer {login.get_json()['access_token']}"},
-                    json={"name": "demo shop", "engine": "postgresql", "host": u.hostname, "port": u.port or 5432,
-                          "database": u.path.lstrip("/"), "username": u.username, "password": u.password or "demo"})
+    r = client.post(
+        "/api/v1/sources",
+        headers={"Authorization": f"Bearer {login.get_json()['access_token']}"},
+        json={
+            "name": "demo shop",
+            "engine": "postgresql",
+            "host": u.hostname,
+            "port": u.port or 5432,
+            "database": u.path.lstrip("/"),
+            "username": u.username,
+            "password": u.password or "demo",
+        },
+    )
     if r.status_code == 201:
         click.echo(f"demo source registered; first crawl: {r.get_json()['crawl']['url']}")
     elif r.status_code == 409:

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, url_for
 from flask.views import MethodView
@@ -31,10 +31,27 @@ def source_view(source: Source, crawl=None) -> dict:
     """The public face of a source; the password never leaves the vault."""
     s = _settings()
     last = Session.get(CrawlJob, source.last_crawl_id) if source.last_crawl_id else None
-    stale_before = datetime.now(timezone.utc) - timedelta(hours=s.stale_after_hours)
-    view = {k: getattr(source, k) for k in (
-        "id", "name", "engine", "host", "port", "database", "username", "options", "schedule", "user_id",
-        "next_crawl_at", "last_crawled_at", "last_success_at", "created_at", "updated_at")}
+    stale_before = datetime.now(UTC) - timedelta(hours=s.stale_after_hours)
+    view = {
+        k: getattr(source, k)
+        for k in (
+            "id",
+            "name",
+            "engine",
+            "host",
+            "port",
+            "database",
+            "username",
+            "options",
+            "schedule",
+            "user_id",
+            "next_crawl_at",
+            "last_crawled_at",
+            "last_success_at",
+            "created_at",
+            "updated_at",
+        )
+    }
     view["stale"] = source.last_success_at is None or source.last_success_at < stale_before
     view["last_crawl"] = crawl_ref(last)
     if crawl is not None:
@@ -51,8 +68,11 @@ def _check_host(host: str) -> None:
 
 
 def _duplicate_name():
-    abort(409, message="you already have a source with this name",
-          errors={"json": {"name": ["a source with this name already exists"]}})
+    abort(
+        409,
+        message="you already have a source with this name",
+        errors={"json": {"name": ["a source with this name already exists"]}},
+    )
 
 
 @blp.route("")
@@ -70,8 +90,10 @@ class Sources(MethodView):
             query = query.where(Source.id > after[0])
         rows = Session.scalars(query).all()
         next_cursor = encode_cursor("sources", [rows[args["limit"] - 1].id]) if len(rows) > args["limit"] else None
-        return ({"sources": [source_view(r) for r in rows[:args["limit"]]], "next_cursor": next_cursor},
-                next_link_headers(next_cursor))
+        return (
+            {"sources": [source_view(r) for r in rows[: args["limit"]]], "next_cursor": next_cursor},
+            next_link_headers(next_cursor),
+        )
 
     @blp.login_required
     @blp.arguments(SourceSchema)
@@ -83,8 +105,13 @@ class Sources(MethodView):
         password = data.pop("password")
         schedule = data.pop("schedule", _settings().default_schedule)
         with transaction() as session:
-            source = Source(user_id=current_user.id, password_encrypted=Vault(_settings().fernet_keys).encrypt(password),
-                            schedule=schedule, next_crawl_at=next_run(schedule), **data)
+            source = Source(
+                user_id=current_user.id,
+                password_encrypted=Vault(_settings().fernet_keys).encrypt(password),
+                schedule=schedule,
+                next_crawl_at=next_run(schedule),
+                **data,
+            )
             session.add(source)
             try:
                 session.flush()

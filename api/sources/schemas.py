@@ -8,11 +8,14 @@ SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 def _cron(value):
     if value is not None and not is_valid(value):
-        raise ma.ValidationError("not a valid 5-field cron expression (minute hour day month weekday), e.g. '0 2 * * *'")
+        raise ma.ValidationError(
+            "not a valid 5-field cron expression (minute hour day month weekday), e.g. '0 2 * * *'"
+        )
 
 
-_schema_names = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=255)),
-                               validate=ma.validate.Length(max=1000))
+_schema_names = ma.fields.List(
+    ma.fields.String(validate=ma.validate.Length(min=1, max=255)), validate=ma.validate.Length(max=1000)
+)
 
 
 class SourceOptionsSchema(ma.Schema):
@@ -34,29 +37,39 @@ class SourceSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     engine = ma.fields.String(required=True, validate=ma.validate.OneOf(ENGINES))
-    host = ma.fields.String(required=True, validate=[ma.validate.Length(min=1, max=255),
-                                                     ma.validate.Regexp(r"^[A-Za-z0-9.\-_:\[\]%]+$",
-                                                                        error="not a valid host name or address")])
+    host = ma.fields.String(
+        required=True,
+        validate=[
+            ma.validate.Length(min=1, max=255),
+            ma.validate.Regexp(r"^[A-Za-z0-9.\-_:\[\]%]+$", error="not a valid host name or address"),
+        ],
+    )
     port = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=65535))
     database = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
     username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
-    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(min=1, max=1024),
-                                metadata={"description": "Write-only: stored encrypted, never returned."})
+    password = ma.fields.String(
+        required=True,
+        load_only=True,
+        validate=ma.validate.Length(min=1, max=1024),
+        metadata={"description": "Write-only: stored encrypted, never returned."},
+    )
     options = ma.fields.Nested(SourceOptionsSchema, load_default=dict)
-    schedule = ma.fields.String(allow_none=True, validate=_cron,
-                                metadata={"description": "Cron (UTC) for recrawls; null for none. "
-                                                         "Default: nightly at 02:00."})
+    schedule = ma.fields.String(
+        allow_none=True,
+        validate=_cron,
+        metadata={"description": "Cron (UTC) for recrawls; null for none. Default: nightly at 02:00."},
+    )
     owner_id = ma.fields.Integer(dump_only=True, attribute="user_id")
     next_crawl_at = ma.fields.DateTime(dump_only=True)
     last_crawled_at = ma.fields.DateTime(dump_only=True)
     last_success_at = ma.fields.DateTime(dump_only=True)
     stale = ma.fields.Boolean(dump_only=True)
     last_crawl = ma.fields.Nested(CrawlRefSchema, dump_only=True, allow_none=True)
-    crawl = ma.fields.Nested(CrawlRefSchema, dump_only=True,
-                             metadata={"description": "On creation: the first crawl, already queued."})
+    crawl = ma.fields.Nested(
+        CrawlRefSchema, dump_only=True, metadata={"description": "On creation: the first crawl, already queued."}
+    )
     created_at = ma.fields.DateTime(dump_only=True)
     updated_at = ma.fields.DateTime(dump_only=True)
-
 
 
 class SourceListArgs(ma.Schema):

@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-22
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
@@ -51,8 +52,9 @@ def upgrade() -> None:
         sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
         sa.UniqueConstraint("user_id", "name", name="uq_sources_user_id_name"),
     )
-    op.create_index("ix_sources_next_crawl_at", "sources", ["next_crawl_at"],
-                    postgresql_where=sa.text("next_crawl_at IS NOT NULL"))
+    op.create_index(
+        "ix_sources_next_crawl_at", "sources", ["next_crawl_at"], postgresql_where=sa.text("next_crawl_at IS NOT NULL")
+    )
 
     op.create_table(
         "crawl_jobs",
@@ -75,10 +77,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_crawl_jobs_source_id_id", "crawl_jobs", ["source_id", sa.text("id DESC")])
     # At most one active crawl per source, enforced by the database, not by luck.
-    op.create_index("uq_crawl_jobs_one_active", "crawl_jobs", ["source_id"], unique=True,
-                    postgresql_where=sa.text("state IN ('queued', 'running')"))
-    op.create_index("ix_crawl_jobs_active", "crawl_jobs", ["state"],
-                    postgresql_where=sa.text("state IN ('queued', 'running')"))
+    op.create_index(
+        "uq_crawl_jobs_one_active",
+        "crawl_jobs",
+        ["source_id"],
+        unique=True,
+        postgresql_where=sa.text("state IN ('queued', 'running')"),
+    )
+    op.create_index(
+        "ix_crawl_jobs_active", "crawl_jobs", ["state"], postgresql_where=sa.text("state IN ('queued', 'running')")
+    )
 
     op.create_table(
         "crawl_batches",
@@ -116,8 +124,10 @@ def upgrade() -> None:
     op.execute("CREATE INDEX ix_catalog_tables_name_trgm ON catalog_tables USING gin (lower(name) gin_trgm_ops)")
     # exact and prefix search (the first tiers of a search) use a btree
     op.execute("CREATE INDEX ix_catalog_tables_name_pattern ON catalog_tables (lower(name) text_pattern_ops)")
-    op.execute("CREATE INDEX ix_catalog_tables_comment_trgm ON catalog_tables USING gin (lower(comment) gin_trgm_ops)"
-               " WHERE comment IS NOT NULL")
+    op.execute(
+        "CREATE INDEX ix_catalog_tables_comment_trgm ON catalog_tables USING gin (lower(comment) gin_trgm_ops)"
+        " WHERE comment IS NOT NULL"
+    )
 
     op.create_table(
         "catalog_columns",
@@ -131,8 +141,10 @@ def upgrade() -> None:
     )
     op.execute("CREATE INDEX ix_catalog_columns_name_trgm ON catalog_columns USING gin (lower(name) gin_trgm_ops)")
     op.execute("CREATE INDEX ix_catalog_columns_name_pattern ON catalog_columns (lower(name) text_pattern_ops)")
-    op.execute("CREATE INDEX ix_catalog_columns_comment_trgm ON catalog_columns USING gin (lower(comment) gin_trgm_ops)"
-               " WHERE comment IS NOT NULL")
+    op.execute(
+        "CREATE INDEX ix_catalog_columns_comment_trgm ON catalog_columns USING gin (lower(comment) gin_trgm_ops)"
+        " WHERE comment IS NOT NULL"
+    )
     op.create_index("ix_catalog_columns_source_id", "catalog_columns", ["source_id"])
 
     op.create_table(
@@ -157,8 +169,12 @@ def upgrade() -> None:
         sa.Column("occurred_at", TS, nullable=False),
     )
     op.create_index("ix_change_events_source_id_id", "change_events", ["source_id", sa.text("id DESC")])
-    op.create_index("ix_change_events_table_id_id", "change_events", ["table_id", sa.text("id DESC")],
-                    postgresql_where=sa.text("table_id IS NOT NULL"))
+    op.create_index(
+        "ix_change_events_table_id_id",
+        "change_events",
+        ["table_id", sa.text("id DESC")],
+        postgresql_where=sa.text("table_id IS NOT NULL"),
+    )
 
     # Staging written by crawl batches and applied in one transaction when the
     # crawl finishes, so a failed crawl never touches the catalog. Unlogged:
@@ -191,6 +207,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for t in ("crawl_seen", "crawl_staged_tables", "change_events", "catalog_enums", "catalog_columns",
-              "catalog_tables", "crawl_batches", "crawl_jobs", "sources", "users"):
+    for t in (
+        "crawl_seen",
+        "crawl_staged_tables",
+        "change_events",
+        "catalog_enums",
+        "catalog_columns",
+        "catalog_tables",
+        "crawl_batches",
+        "crawl_jobs",
+        "sources",
+        "users",
+    ):
         op.drop_table(t)

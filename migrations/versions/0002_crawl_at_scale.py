@@ -20,6 +20,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-22
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -30,9 +31,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("UPDATE crawl_jobs SET state = 'failed', finished_at = now(), error_type = 'interrupted', "
-               "error_message = 'metacrawl was upgraded while this crawl ran; start it again' "
-               "WHERE state IN ('queued', 'running')")
+    op.execute(
+        "UPDATE crawl_jobs SET state = 'failed', finished_at = now(), error_type = 'interrupted', "
+        "error_message = 'metacrawl was upgraded while this crawl ran; start it again' "
+        "WHERE state IN ('queued', 'running')"
+    )
     op.add_column("catalog_tables", sa.Column("signature", sa.Text))
     op.drop_column("catalog_tables", "last_seen_crawl_id")
 
@@ -44,8 +47,9 @@ def upgrade() -> None:
     op.drop_index("ix_catalog_columns_name_pattern", table_name="catalog_columns")
     op.drop_index("ix_catalog_columns_source_id", table_name="catalog_columns")
     # exact and prefix search of a user's sources, and the lookup of columns by name
-    op.execute("CREATE INDEX ix_catalog_columns_source_id_name ON catalog_columns "
-               "(source_id, lower(name) text_pattern_ops)")
+    op.execute(
+        "CREATE INDEX ix_catalog_columns_source_id_name ON catalog_columns (source_id, lower(name) text_pattern_ops)"
+    )
 
     op.create_table(
         "catalog_column_names",
@@ -54,8 +58,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("source_id", "name", name="pk_catalog_column_names"),
     )
     op.execute("CREATE INDEX ix_catalog_column_names_name_trgm ON catalog_column_names USING gin (name gin_trgm_ops)")
-    op.execute("INSERT INTO catalog_column_names (source_id, name) "
-               "SELECT DISTINCT source_id, lower(name) FROM catalog_columns")
+    op.execute(
+        "INSERT INTO catalog_column_names (source_id, name) SELECT DISTINCT source_id, lower(name) FROM catalog_columns"
+    )
 
     op.execute("DROP TABLE crawl_staged_tables")
     op.execute("DROP TABLE crawl_seen")
@@ -106,9 +111,11 @@ def _create_staging() -> None:
 
 
 def downgrade() -> None:
-    op.execute("UPDATE crawl_jobs SET state = 'failed', finished_at = now(), error_type = 'interrupted', "
-               "error_message = 'metacrawl was downgraded while this crawl ran; start it again' "
-               "WHERE state IN ('queued', 'running')")
+    op.execute(
+        "UPDATE crawl_jobs SET state = 'failed', finished_at = now(), error_type = 'interrupted', "
+        "error_message = 'metacrawl was downgraded while this crawl ran; start it again' "
+        "WHERE state IN ('queued', 'running')"
+    )
     op.execute("DROP TABLE crawl_staged_columns")
     op.execute("DROP TABLE crawl_seen")
     op.execute("DROP TABLE crawl_staged_tables")
@@ -124,15 +131,25 @@ def downgrade() -> None:
             size_bytes bigint, CONSTRAINT pk_crawl_seen PRIMARY KEY (job_id, table_id))""")
     op.drop_table("catalog_column_names")
     op.drop_index("ix_catalog_columns_source_id_name", table_name="catalog_columns")
-    op.execute("DELETE FROM catalog_columns c WHERE NOT EXISTS (SELECT 1 FROM catalog_tables t WHERE t.id = c.table_id)")
-    op.create_foreign_key("fk_catalog_columns_table_id_catalog_tables", "catalog_columns", "catalog_tables",
-                          ["table_id"], ["id"], ondelete="CASCADE")
+    op.execute(
+        "DELETE FROM catalog_columns c WHERE NOT EXISTS (SELECT 1 FROM catalog_tables t WHERE t.id = c.table_id)"
+    )
+    op.create_foreign_key(
+        "fk_catalog_columns_table_id_catalog_tables",
+        "catalog_columns",
+        "catalog_tables",
+        ["table_id"],
+        ["id"],
+        ondelete="CASCADE",
+    )
     op.create_index("ix_catalog_columns_source_id", "catalog_columns", ["source_id"])
     op.execute("CREATE INDEX ix_catalog_columns_name_pattern ON catalog_columns (lower(name) text_pattern_ops)")
     op.execute("CREATE INDEX ix_catalog_columns_name_trgm ON catalog_columns USING gin (lower(name) gin_trgm_ops)")
     # 0001 stores every live table's crawled_at; since 0002 it is its source's last success
-    op.execute("UPDATE catalog_tables t SET crawled_at = s.last_success_at FROM sources s "
-               "WHERE s.id = t.source_id AND t.removed_at IS NULL AND s.last_success_at IS NOT NULL")
+    op.execute(
+        "UPDATE catalog_tables t SET crawled_at = s.last_success_at FROM sources s "
+        "WHERE s.id = t.source_id AND t.removed_at IS NULL AND s.last_success_at IS NOT NULL"
+    )
     op.add_column("catalog_tables", sa.Column("last_seen_crawl_id", sa.BigInteger))
     op.execute("UPDATE catalog_tables SET last_seen_crawl_id = coalesce(changed_crawl_id, first_seen_crawl_id)")
     op.alter_column("catalog_tables", "last_seen_crawl_id", nullable=False)

@@ -4,6 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,8 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("crawl_jobs", sa.Column("allow_mass_removal", sa.Boolean, nullable=False,
-                                          server_default=sa.false()))
+    op.add_column("crawl_jobs", sa.Column("allow_mass_removal", sa.Boolean, nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:

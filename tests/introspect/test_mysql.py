@@ -3,6 +3,7 @@
 Every test builds throwaway databases with awkward names and compares the
 records object by object.
 """
+
 from __future__ import annotations
 
 import time
@@ -51,6 +52,7 @@ def backtick_database():
 
 
 # --- the shared target ----------------------------------------------------------------
+
 
 def target_sql(mixed: str, hyphen: str, space: str, tick: str) -> str:
     return f"""
@@ -107,10 +109,12 @@ CREATE TABLE {q(tick)}.`t` (`a` bigint(20) NOT NULL PRIMARY KEY);
 
 @pytest.fixture(scope="module")
 def target():
-    with mysql_databases(1, prefix="Mixed Case") as (mixed,), \
-            mysql_databases(1, prefix="with-hyphen") as (hyphen,), \
-            mysql_databases(1, prefix="has space") as (space,), \
-            backtick_database() as tick:
+    with (
+        mysql_databases(1, prefix="Mixed Case") as (mixed,),
+        mysql_databases(1, prefix="with-hyphen") as (hyphen,),
+        mysql_databases(1, prefix="has space") as (space,),
+        backtick_database() as tick,
+    ):
         mysql_execute(target_sql(mixed, hyphen, space, tick))
         yield {"mixed": mixed, "hyphen": hyphen, "space": space, "tick": tick}
 
@@ -131,6 +135,7 @@ def described(target):
 
 # --- listing ------------------------------------------------------------------------
 
+
 def test_stream_tables_is_list_tables_in_chunks(target):
     params = make_params(target["mixed"], options={"include_schemas": all_schemas(target)})
     with MySQLIntrospector(params) as intro:
@@ -146,9 +151,12 @@ def test_list_tables_over_several_databases_in_order(target):
         refs = intro.list_tables()
     m, h, s, t = target["mixed"], target["hyphen"], target["space"], target["tick"]
     expected = [
-        TableRef(m, "CaseT", "table"), TableRef(m, "Parent Table", "table"), TableRef(m, "caset", "table"),
+        TableRef(m, "CaseT", "table"),
+        TableRef(m, "Parent Table", "table"),
+        TableRef(m, "caset", "table"),
         TableRef(m, "versioned", "table"),  # system-versioned is a table; the sequence is skipped
-        TableRef(h, "open orders", "view"), TableRef(h, "orders", "table"),
+        TableRef(h, "open orders", "view"),
+        TableRef(h, "orders", "table"),
         TableRef(s, "we`ird name", "table"),
         TableRef(t, "t", "table"),
     ]
@@ -157,14 +165,24 @@ def test_list_tables_over_several_databases_in_order(target):
 
 def test_list_tables_defaults_to_the_connection_database(target):
     with MySQLIntrospector(make_params(target["hyphen"])) as intro:
-        assert intro.list_tables() == [TableRef(target["hyphen"], "open orders", "view"),
-                                       TableRef(target["hyphen"], "orders", "table")]
+        assert intro.list_tables() == [
+            TableRef(target["hyphen"], "open orders", "view"),
+            TableRef(target["hyphen"], "orders", "table"),
+        ]
 
 
 def test_exclude_schemas_and_system_databases(target):
-    options = {"include_schemas": [target["space"], target["tick"], "mysql", "information_schema",
-                                   "performance_schema", "sys"],
-               "exclude_schemas": [target["tick"]]}
+    options = {
+        "include_schemas": [
+            target["space"],
+            target["tick"],
+            "mysql",
+            "information_schema",
+            "performance_schema",
+            "sys",
+        ],
+        "exclude_schemas": [target["tick"]],
+    }
     with MySQLIntrospector(make_params(target["mixed"], options=options)) as intro:
         assert intro.list_tables() == [TableRef(target["space"], "we`ird name", "table")]
     with MySQLIntrospector(make_params("mysql")) as intro:
@@ -173,6 +191,7 @@ def test_exclude_schemas_and_system_databases(target):
 
 # --- describing, object by object -----------------------------------------------------
 
+
 def test_parent_table(target, described):
     t = described[(target["mixed"], "Parent Table")]
     assert (t.kind, t.comment) == ("table", "Parents, one per region")
@@ -180,14 +199,22 @@ def test_parent_table(target, described):
     assert t.columns == [
         Column(name="Region-Code", ordinal=1, type="varchar(10)", nullable=False),
         Column(name="ID", ordinal=2, type="int(11)", nullable=False),
-        Column(name="label", ordinal=3, type="varchar(50)", nullable=False, default="'it''s new'",
-               comment="Display label"),
+        Column(
+            name="label", ordinal=3, type="varchar(50)", nullable=False, default="'it''s new'", comment="Display label"
+        ),
     ]
     assert t.primary_key == PrimaryKey(name="PRIMARY", columns=["Region-Code", "ID"])
     assert t.foreign_keys == [] and t.constraints == []
     qualified = f"{q(target['mixed'])}.`Parent Table`"
-    assert t.indexes == [Index(name="PRIMARY", columns=["Region-Code", "ID"], unique=True, method="BTREE",
-                               definition=f"ALTER TABLE {qualified} ADD PRIMARY KEY (`Region-Code`, `ID`) USING BTREE")]
+    assert t.indexes == [
+        Index(
+            name="PRIMARY",
+            columns=["Region-Code", "ID"],
+            unique=True,
+            method="BTREE",
+            definition=f"ALTER TABLE {qualified} ADD PRIMARY KEY (`Region-Code`, `ID`) USING BTREE",
+        )
+    ]
 
 
 def test_orders_columns(target, described):
@@ -200,15 +227,27 @@ def test_orders_columns(target, described):
         Column(name="parent_ref", ordinal=4, type="int(11)", nullable=True),
         Column(name="amount", ordinal=5, type="decimal(10,2)", nullable=False, default="0.00"),
         Column(name="qty", ordinal=6, type="int(11)", nullable=True, default="1"),
-        Column(name="status", ordinal=7, type="enum('new','paid','shipped')", nullable=False, default="'new'",
-               comment="Lifecycle"),
+        Column(
+            name="status",
+            ordinal=7,
+            type="enum('new','paid','shipped')",
+            nullable=False,
+            default="'new'",
+            comment="Lifecycle",
+        ),
         Column(name="flags", ordinal=8, type="set('a','b','c')", nullable=True),
         Column(name="attrs", ordinal=9, type="longtext", nullable=True),  # MariaDB's json
         Column(name="notes", ordinal=10, type="text", nullable=True),
         Column(name="code", ordinal=11, type="varchar(50)", nullable=False),
         Column(name="total", ordinal=12, type="decimal(12,2)", nullable=True, generated="`amount` * `qty`"),
-        Column(name="code_upper", ordinal=13, type="varchar(50)", nullable=True, comment="upper-cased code",
-               generated="ucase(`code`)"),
+        Column(
+            name="code_upper",
+            ordinal=13,
+            type="varchar(50)",
+            nullable=True,
+            comment="upper-cased code",
+            generated="ucase(`code`)",
+        ),
         Column(name="created_at", ordinal=14, type="timestamp", nullable=False, default="current_timestamp()"),
     ]
 
@@ -217,12 +256,24 @@ def test_orders_keys(target, described):
     t = described[(target["hyphen"], "orders")]
     assert t.primary_key == PrimaryKey(name="PRIMARY", columns=["id"])
     assert t.foreign_keys == [
-        ForeignKey(name="fk_parent", columns=["region", "parent_id"], referenced_schema=target["mixed"],
-                   referenced_table="Parent Table", referenced_columns=["Region-Code", "ID"],
-                   on_update="RESTRICT", on_delete="RESTRICT"),
-        ForeignKey(name="fk_self", columns=["parent_ref"], referenced_schema=target["hyphen"],
-                   referenced_table="orders", referenced_columns=["id"],
-                   on_update="CASCADE", on_delete="SET NULL"),
+        ForeignKey(
+            name="fk_parent",
+            columns=["region", "parent_id"],
+            referenced_schema=target["mixed"],
+            referenced_table="Parent Table",
+            referenced_columns=["Region-Code", "ID"],
+            on_update="RESTRICT",
+            on_delete="RESTRICT",
+        ),
+        ForeignKey(
+            name="fk_self",
+            columns=["parent_ref"],
+            referenced_schema=target["hyphen"],
+            referenced_table="orders",
+            referenced_columns=["id"],
+            on_update="CASCADE",
+            on_delete="SET NULL",
+        ),
     ]
 
 
@@ -230,10 +281,12 @@ def test_orders_constraints(target, described):
     t = described[(target["hyphen"], "orders")]
     assert t.constraints == [
         Constraint(name="attrs", type="check", columns=["attrs"], definition="CHECK (json_valid(`attrs`))"),
-        Constraint(name="chk_amount", type="check", columns=["amount", "qty"],
-                   definition="CHECK (`amount` >= 0 and `qty` > 0)"),
-        Constraint(name="uq_code_region", type="unique", columns=["code", "region"],
-                   definition="UNIQUE (`code`, `region`)"),
+        Constraint(
+            name="chk_amount", type="check", columns=["amount", "qty"], definition="CHECK (`amount` >= 0 and `qty` > 0)"
+        ),
+        Constraint(
+            name="uq_code_region", type="unique", columns=["code", "region"], definition="UNIQUE (`code`, `region`)"
+        ),
     ]
 
 
@@ -241,37 +294,72 @@ def test_orders_indexes(target, described):
     t = described[(target["hyphen"], "orders")]
     on = f"{q(target['hyphen'])}.`orders`"
     assert t.indexes == [
-        Index(name="PRIMARY", columns=["id"], unique=True, method="BTREE",
-              definition=f"ALTER TABLE {on} ADD PRIMARY KEY (`id`) USING BTREE"),
+        Index(
+            name="PRIMARY",
+            columns=["id"],
+            unique=True,
+            method="BTREE",
+            definition=f"ALTER TABLE {on} ADD PRIMARY KEY (`id`) USING BTREE",
+        ),
         # InnoDB creates an index for each foreign key that has none.
-        Index(name="fk_parent", columns=["region", "parent_id"], unique=False, method="BTREE",
-              definition=f"CREATE INDEX `fk_parent` ON {on} (`region`, `parent_id`) USING BTREE"),
-        Index(name="fk_self", columns=["parent_ref"], unique=False, method="BTREE",
-              definition=f"CREATE INDEX `fk_self` ON {on} (`parent_ref`) USING BTREE"),
-        Index(name="ft_notes", columns=["notes"], unique=False, method="FULLTEXT",
-              definition=f"CREATE FULLTEXT INDEX `ft_notes` ON {on} (`notes`)"),
-        Index(name="idx_notes_prefix", columns=["notes", "region"], unique=False, method="BTREE",
-              definition=f"CREATE INDEX `idx_notes_prefix` ON {on} (`notes`(20), `region` DESC) USING BTREE"),
-        Index(name="uq_code_region", columns=["code", "region"], unique=True, method="BTREE",
-              definition=f"CREATE UNIQUE INDEX `uq_code_region` ON {on} (`code`, `region`) USING BTREE"),
+        Index(
+            name="fk_parent",
+            columns=["region", "parent_id"],
+            unique=False,
+            method="BTREE",
+            definition=f"CREATE INDEX `fk_parent` ON {on} (`region`, `parent_id`) USING BTREE",
+        ),
+        Index(
+            name="fk_self",
+            columns=["parent_ref"],
+            unique=False,
+            method="BTREE",
+            definition=f"CREATE INDEX `fk_self` ON {on} (`parent_ref`) USING BTREE",
+        ),
+        Index(
+            name="ft_notes",
+            columns=["notes"],
+            unique=False,
+            method="FULLTEXT",
+            definition=f"CREATE FULLTEXT INDEX `ft_notes` ON {on} (`notes`)",
+        ),
+        Index(
+            name="idx_notes_prefix",
+            columns=["notes", "region"],
+            unique=False,
+            method="BTREE",
+            definition=f"CREATE INDEX `idx_notes_prefix` ON {on} (`notes`(20), `region` DESC) USING BTREE",
+        ),
+        Index(
+            name="uq_code_region",
+            columns=["code", "region"],
+            unique=True,
+            method="BTREE",
+            definition=f"CREATE UNIQUE INDEX `uq_code_region` ON {on} (`code`, `region`) USING BTREE",
+        ),
     ]
 
 
 def test_view(target, described):
     v = described[(target["hyphen"], "open orders")]
     assert (v.kind, v.comment, v.row_estimate, v.size_bytes) == ("view", None, None, None)
-    assert v.columns == [Column(name="id", ordinal=1, type="int(11)", nullable=False, default="0"),
-                         Column(name="code", ordinal=2, type="varchar(50)", nullable=False)]
+    assert v.columns == [
+        Column(name="id", ordinal=1, type="int(11)", nullable=False, default="0"),
+        Column(name="code", ordinal=2, type="varchar(50)", nullable=False),
+    ]
     assert (v.primary_key, v.foreign_keys, v.indexes, v.constraints) == (None, [], [], [])
 
 
 def test_names_with_backquotes_and_spaces(target, described):
     t = described[(target["space"], "we`ird name")]
-    assert t.columns == [Column(name="col`q", ordinal=1, type="int(11)", nullable=False),
-                         Column(name="Col Space", ordinal=2, type="varchar(5)", nullable=True, default="'NULL'")]
+    assert t.columns == [
+        Column(name="col`q", ordinal=1, type="int(11)", nullable=False),
+        Column(name="Col Space", ordinal=2, type="varchar(5)", nullable=True, default="'NULL'"),
+    ]
     assert t.primary_key == PrimaryKey(name="PRIMARY", columns=["col`q"])
-    assert t.indexes[0].definition == (f"ALTER TABLE {q(target['space'])}.`we``ird name` "
-                                       f"ADD PRIMARY KEY (`col``q`) USING BTREE")
+    assert t.indexes[0].definition == (
+        f"ALTER TABLE {q(target['space'])}.`we``ird name` ADD PRIMARY KEY (`col``q`) USING BTREE"
+    )
     tick = described[(target["tick"], "t")]
     assert tick.columns == [Column(name="a", ordinal=1, type="bigint(20)", nullable=False)]
     assert tick.indexes[0].definition == f"ALTER TABLE {q(target['tick'])}.`t` ADD PRIMARY KEY (`a`) USING BTREE"
@@ -283,14 +371,20 @@ def test_tables_differing_only_in_case_stay_apart(target):
         only_upper = intro.describe([TableRef(m, "CaseT", "table")])
         both = intro.describe([TableRef(m, "caset", "table"), TableRef(m, "CaseT", "table")])
     assert [(t.name, [c.name for c in t.columns]) for t in only_upper] == [("CaseT", ["upper_col"])]
-    assert [(t.name, [c.name for c in t.columns]) for t in both] == [("caset", ["lower_col", "second"]),
-                                                                     ("CaseT", ["upper_col"])]
+    assert [(t.name, [c.name for c in t.columns]) for t in both] == [
+        ("caset", ["lower_col", "second"]),
+        ("CaseT", ["upper_col"]),
+    ]
 
 
 def test_describe_keeps_batch_order_and_tolerates_unknown_tables(target):
     h, m = target["hyphen"], target["mixed"]
-    refs = [TableRef(h, "orders", "table"), TableRef(m, "no such table", "table"),
-            TableRef(m, "Parent Table", "table"), TableRef(m, "seq_skipped", "table")]
+    refs = [
+        TableRef(h, "orders", "table"),
+        TableRef(m, "no such table", "table"),
+        TableRef(m, "Parent Table", "table"),
+        TableRef(m, "seq_skipped", "table"),
+    ]
     with MySQLIntrospector(make_params(m)) as intro:
         tables = intro.describe(refs)
         assert intro.describe([]) == []
@@ -309,8 +403,10 @@ def test_impossible_names_match_nothing(target):
 
 def test_table_dropped_after_listing_is_absent():
     with mysql_databases(1) as (db,):
-        mysql_execute("CREATE TABLE keep_me (a int); CREATE TABLE drop_me (b int);"
-                      "CREATE VIEW v_on_drop AS SELECT b FROM drop_me", db)
+        mysql_execute(
+            "CREATE TABLE keep_me (a int); CREATE TABLE drop_me (b int);CREATE VIEW v_on_drop AS SELECT b FROM drop_me",
+            db,
+        )
         with MySQLIntrospector(make_params(db)) as intro:
             refs = intro.list_tables()
             assert [r.name for r in refs] == ["drop_me", "keep_me", "v_on_drop"]
@@ -329,6 +425,7 @@ def test_system_versioned_table_is_a_table(target, described):
 
 # --- bulk ---------------------------------------------------------------------------
 
+
 def generated_tables_sql(count: int) -> str:
     stmts = []
     for i in range(count):
@@ -339,7 +436,8 @@ def generated_tables_sql(count: int) -> str:
             f"`flag` tinyint(1) NOT NULL DEFAULT 0, `ref` bigint, `code` char(8), `payload` json, "
             f"UNIQUE KEY `uq_name` (`name`), KEY `ix_ref` (`ref`)"
             + (f", CONSTRAINT `fk_{i}` FOREIGN KEY (`ref`) REFERENCES `gen_{i - 1:04d}` (`id`)" if i else "")
-            + f") COMMENT='generated {i}';")
+            + f") COMMENT='generated {i}';"
+        )
     return "\n".join(stmts)
 
 
@@ -373,12 +471,21 @@ def test_describe_1200_tables_with_a_bounded_number_of_queries(monkeypatch):
         assert t.primary_key == PrimaryKey(name="PRIMARY", columns=["id"])
         assert len(t.foreign_keys) == (1 if i else 0)
         assert {x.name for x in t.indexes} >= {"PRIMARY", "uq_name", "ix_ref"}
-    assert tables[5].foreign_keys == [ForeignKey(name="fk_5", columns=["ref"], referenced_schema=db,
-                                                 referenced_table="gen_0004", referenced_columns=["id"],
-                                                 on_update="RESTRICT", on_delete="RESTRICT")]
+    assert tables[5].foreign_keys == [
+        ForeignKey(
+            name="fk_5",
+            columns=["ref"],
+            referenced_schema=db,
+            referenced_table="gen_0004",
+            referenced_columns=["id"],
+            on_update="RESTRICT",
+            on_delete="RESTRICT",
+        )
+    ]
 
 
 # --- failures -----------------------------------------------------------------------
+
 
 def test_unreachable_port():
     params = make_params("test", port=1, connect_timeout=3)
@@ -401,8 +508,10 @@ def test_hostaddr_is_used_and_host_named_in_messages():
 @contextmanager
 def mysql_user(password: str):
     name = f"mc_x_{uuid.uuid4().hex[:8]}"
-    mysql_execute(f"CREATE USER '{name}'@'%' IDENTIFIED BY '{password}';"
-                  f"CREATE USER '{name}'@'localhost' IDENTIFIED BY '{password}'")
+    mysql_execute(
+        f"CREATE USER '{name}'@'%' IDENTIFIED BY '{password}';"
+        f"CREATE USER '{name}'@'localhost' IDENTIFIED BY '{password}'"
+    )
     try:
         yield name
     finally:
@@ -418,15 +527,19 @@ def test_wrong_password():
         with pytest.raises(TargetAuthFailed) as info:
             MySQLIntrospector(params).connect()
     message = str(info.value)
-    assert message == (f"authentication failed for user {user} on {params.host}:{params.port}: "
-                       f"check the user name and password")
+    assert message == (
+        f"authentication failed for user {user} on {params.host}:{params.port}: check the user name and password"
+    )
     assert SECRET not in message and SECRET not in repr(info.value)
 
 
 def test_user_with_password_can_crawl_what_it_may_see():
     with mysql_user(SECRET) as user, mysql_databases(1) as (db,):
-        mysql_execute(f"CREATE TABLE t (a int); GRANT SELECT ON {q(db)}.* TO '{user}'@'%';"
-                      f"GRANT SELECT ON {q(db)}.* TO '{user}'@'localhost'", db)
+        mysql_execute(
+            f"CREATE TABLE t (a int); GRANT SELECT ON {q(db)}.* TO '{user}'@'%';"
+            f"GRANT SELECT ON {q(db)}.* TO '{user}'@'localhost'",
+            db,
+        )
         with MySQLIntrospector(make_params(db, username=user, password=SECRET)) as intro:
             tables = intro.describe(intro.list_tables())
     assert [(t.name, [c.name for c in t.columns]) for t in tables] == [("t", ["a"])]
@@ -477,9 +590,8 @@ def test_local_infile_is_off(tmp_path):
 
 
 def test_no_multi_statements():
-    with MySQLIntrospector(make_params("test")) as intro:
-        with pytest.raises(TargetError):
-            intro._query("SELECT 1; SELECT 2")
+    with MySQLIntrospector(make_params("test")) as intro, pytest.raises(TargetError):
+        intro._query("SELECT 1; SELECT 2")
 
 
 def test_ssl_required_but_not_offered():
@@ -508,9 +620,8 @@ def test_password_never_in_any_error():
         ]
         errors = []
         for params in failing:
-            with pytest.raises(TargetError) as info:
-                with MySQLIntrospector(params) as intro:
-                    intro.list_tables()
+            with pytest.raises(TargetError) as info, MySQLIntrospector(params) as intro:
+                intro.list_tables()
             errors.append(info.value)
         with MySQLIntrospector(make_params("test", username=user, password=SECRET, statement_timeout=1)) as intro:
             for sql in (f"SELECT SLEEP(2), '{SECRET}'", f"SELECT * FROM `{SECRET}`", f"SELECT {SECRET}"):
@@ -518,8 +629,14 @@ def test_password_never_in_any_error():
                     intro._query(sql)
                 errors.append(info.value)
     assert [type(e).__name__ for e in errors] == [
-        "TargetUnreachable", "TargetAuthFailed", "TargetAuthFailed", "TargetAuthFailed",
-        "TargetTimeout", "TargetError", "TargetError"]
+        "TargetUnreachable",
+        "TargetAuthFailed",
+        "TargetAuthFailed",
+        "TargetAuthFailed",
+        "TargetTimeout",
+        "TargetError",
+        "TargetError",
+    ]
     for e in errors:
         assert SECRET not in str(e) and SECRET not in repr(e) and SECRET not in e.message
         assert e.__cause__ is None and e.__suppress_context__

@@ -1,4 +1,5 @@
 """The MySQL/MariaDB introspector's pure functions: rows in, records out, no server."""
+
 from __future__ import annotations
 
 import ssl
@@ -62,14 +63,18 @@ def params(**kw) -> ConnectionParams:
 
 # --- server version -----------------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [
-    ("5.5.5-10.11.19-MariaDB-0+deb12u1", Server(True, (10, 11, 19))),
-    ("11.4.2-MariaDB-log", Server(True, (11, 4, 2))),
-    ("8.0.36", Server(False, (8, 0, 36))),
-    ("8.0.36-0ubuntu0.22.04.1", Server(False, (8, 0, 36))),
-    ("5.7.44-log", Server(False, (5, 7, 44))),
-    ("garbage", Server(False, (0, 0, 0))),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("5.5.5-10.11.19-MariaDB-0+deb12u1", Server(True, (10, 11, 19))),
+        ("11.4.2-MariaDB-log", Server(True, (11, 4, 2))),
+        ("8.0.36", Server(False, (8, 0, 36))),
+        ("8.0.36-0ubuntu0.22.04.1", Server(False, (8, 0, 36))),
+        ("5.7.44-log", Server(False, (5, 7, 44))),
+        ("garbage", Server(False, (0, 0, 0))),
+    ],
+)
 def test_parse_server_version(text, expected):
     assert parse_server_version(text) == expected
 
@@ -87,14 +92,18 @@ def test_server_differences():
 
 # --- schemas and batch filters ------------------------------------------------------
 
+
 def test_crawled_schemas_defaults_to_the_database():
     assert crawled_schemas(params()) == ["shop"]
 
 
 def test_crawled_schemas_include_exclude_and_system():
-    p = params(options={"include_schemas": ["b", "a", "mysql", "SYS", "Information_Schema",
-                                            "performance_schema", "c", "a"],
-                        "exclude_schemas": ["c"]})
+    p = params(
+        options={
+            "include_schemas": ["b", "a", "mysql", "SYS", "Information_Schema", "performance_schema", "c", "a"],
+            "exclude_schemas": ["c"],
+        }
+    )
     assert crawled_schemas(p) == ["b", "a"]
     assert crawled_schemas(params(database="mysql")) == []
     assert crawled_schemas(params(options={"include_schemas": "only"})) == ["only"]
@@ -118,8 +127,7 @@ def test_batch_filter_binds_every_name():
     assert sql == "CONSTRAINT_SCHEMA IN (%s, %s) AND TABLE_NAME IN (%s, %s)"
     assert args == ["a", "b", "t1", "t2"]
     sql, _ = batch_filter(refs, collate=MARIADB.name_collate)
-    assert sql == ("TABLE_SCHEMA COLLATE utf8mb3_bin IN (%s, %s) "
-                   "AND TABLE_NAME COLLATE utf8mb3_bin IN (%s, %s)")
+    assert sql == ("TABLE_SCHEMA COLLATE utf8mb3_bin IN (%s, %s) AND TABLE_NAME COLLATE utf8mb3_bin IN (%s, %s)")
     assert MYSQL8.name_collate == ""
 
 
@@ -130,6 +138,7 @@ def test_only_batch_keeps_exact_keys():
 
 # --- tables -------------------------------------------------------------------------
 
+
 def test_table_ref_kinds():
     assert table_ref_from_row(("s", "t", "BASE TABLE")) == TableRef("s", "t", "table")
     assert table_ref_from_row(("s", "t", "SYSTEM VERSIONED")) == TableRef("s", "t", "table")
@@ -139,8 +148,12 @@ def test_table_ref_kinds():
 
 
 def test_sort_refs_by_code_point():
-    refs = [TableRef("b", "a", "table"), TableRef("a", "b", "table"), TableRef("a", "B", "table"),
-            TableRef("B", "z", "table")]
+    refs = [
+        TableRef("b", "a", "table"),
+        TableRef("a", "b", "table"),
+        TableRef("a", "B", "table"),
+        TableRef("B", "z", "table"),
+    ]
     assert [(r.schema, r.name) for r in sort_refs(refs)] == [("B", "z"), ("a", "B"), ("a", "b"), ("b", "a")]
 
 
@@ -167,39 +180,46 @@ def test_details_skip_sequences():
 
 # --- defaults and columns -----------------------------------------------------------
 
-@pytest.mark.parametrize("raw, expected", [
-    (None, None),             # NOT NULL without a default
-    ("NULL", None),           # nullable without a default, or DEFAULT NULL
-    ("'NULL'", "'NULL'"),     # the string 'NULL'
-    ("'abc'", "'abc'"),
-    ("'it''s'", "'it''s'"),
-    ("0", "0"),
-    ("0.00", "0.00"),
-    ("current_timestamp()", "current_timestamp()"),
-    ("(1 + 2)", "(1 + 2)"),
-    ("b'101'", "b'101'"),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (None, None),  # NOT NULL without a default
+        ("NULL", None),  # nullable without a default, or DEFAULT NULL
+        ("'NULL'", "'NULL'"),  # the string 'NULL'
+        ("'abc'", "'abc'"),
+        ("'it''s'", "'it''s'"),
+        ("0", "0"),
+        ("0.00", "0.00"),
+        ("current_timestamp()", "current_timestamp()"),
+        ("(1 + 2)", "(1 + 2)"),
+        ("b'101'", "b'101'"),
+    ],
+)
 def test_mariadb_defaults(raw, expected):
     assert normalise_default(raw, "", "varchar", quoted_defaults=True) == expected
 
 
-@pytest.mark.parametrize("raw, extra, data_type, expected", [
-    (None, "", "varchar", None),
-    ("abc", "", "varchar", "'abc'"),
-    ("it's", "", "varchar", "'it''s'"),
-    ("a\\b", "", "varchar", "'a\\\\b'"),
-    ("NULL", "", "varchar", "'NULL'"),  # MySQL reports no default as SQL NULL, so this is the string
-    ("", "", "varchar", "''"),
-    ("0", "", "int", "0"),
-    ("1.50", "", "decimal", "1.50"),
-    ("b'101'", "", "bit", "b'101'"),
-    ("0x6162", "", "varbinary", "0x6162"),
-    ("new", "", "enum", "'new'"),
-    ("2020-01-01", "", "date", "'2020-01-01'"),
-    ("CURRENT_TIMESTAMP", "DEFAULT_GENERATED", "timestamp", "CURRENT_TIMESTAMP"),
-    ("CURRENT_TIMESTAMP", "", "datetime", "CURRENT_TIMESTAMP"),  # MySQL 5.7
-    ("(rand() * 10)", "DEFAULT_GENERATED", "double", "(rand() * 10)"),
-])
+@pytest.mark.parametrize(
+    "raw, extra, data_type, expected",
+    [
+        (None, "", "varchar", None),
+        ("abc", "", "varchar", "'abc'"),
+        ("it's", "", "varchar", "'it''s'"),
+        ("a\\b", "", "varchar", "'a\\\\b'"),
+        ("NULL", "", "varchar", "'NULL'"),  # MySQL reports no default as SQL NULL, so this is the string
+        ("", "", "varchar", "''"),
+        ("0", "", "int", "0"),
+        ("1.50", "", "decimal", "1.50"),
+        ("b'101'", "", "bit", "b'101'"),
+        ("0x6162", "", "varbinary", "0x6162"),
+        ("new", "", "enum", "'new'"),
+        ("2020-01-01", "", "date", "'2020-01-01'"),
+        ("CURRENT_TIMESTAMP", "DEFAULT_GENERATED", "timestamp", "CURRENT_TIMESTAMP"),
+        ("CURRENT_TIMESTAMP", "", "datetime", "CURRENT_TIMESTAMP"),  # MySQL 5.7
+        ("(rand() * 10)", "DEFAULT_GENERATED", "double", "(rand() * 10)"),
+    ],
+)
 def test_mysql_defaults_are_quoted_like_mariadb(raw, extra, data_type, expected):
     assert normalise_default(raw, extra, data_type, quoted_defaults=False) == expected
 
@@ -209,8 +229,19 @@ def test_quote_literal():
 
 
 def col_row(**kw):
-    row = dict(schema="s", table="t", name="c", ordinal=1, type="int(11)", nullable="YES", default="NULL",
-               extra="", gen=None, comment="", data_type="int")
+    row = dict(
+        schema="s",
+        table="t",
+        name="c",
+        ordinal=1,
+        type="int(11)",
+        nullable="YES",
+        default="NULL",
+        extra="",
+        gen=None,
+        comment="",
+        data_type="int",
+    )
     row.update(kw)
     return tuple(row.values())
 
@@ -222,10 +253,20 @@ def test_plain_column():
 
 
 def test_column_with_everything():
-    _, col = column_from_row(col_row(name="Status Code", ordinal=7, type="enum('a','b')", nullable="NO",
-                                     default="'a'", comment="Lifecycle", data_type="enum"))
-    assert col == Column(name="Status Code", ordinal=7, type="enum('a','b')", nullable=False, default="'a'",
-                         comment="Lifecycle")
+    _, col = column_from_row(
+        col_row(
+            name="Status Code",
+            ordinal=7,
+            type="enum('a','b')",
+            nullable="NO",
+            default="'a'",
+            comment="Lifecycle",
+            data_type="enum",
+        )
+    )
+    assert col == Column(
+        name="Status Code", ordinal=7, type="enum('a','b')", nullable=False, default="'a'", comment="Lifecycle"
+    )
 
 
 def test_auto_increment_column():
@@ -233,18 +274,22 @@ def test_auto_increment_column():
     assert col.identity == "auto_increment" and col.default is None
 
 
-@pytest.mark.parametrize("extra, gen_expr, default", [
-    ("VIRTUAL GENERATED", "`a` * 2", "NULL"),     # MariaDB
-    ("STORED GENERATED", "upper(`code`)", None),  # MariaDB / MySQL
-])
+@pytest.mark.parametrize(
+    "extra, gen_expr, default",
+    [
+        ("VIRTUAL GENERATED", "`a` * 2", "NULL"),  # MariaDB
+        ("STORED GENERATED", "upper(`code`)", None),  # MariaDB / MySQL
+    ],
+)
 def test_generated_column(extra, gen_expr, default):
     _, col = column_from_row(col_row(extra=extra, gen=gen_expr, default=default))
     assert col.generated == gen_expr and col.default is None and col.identity is None
 
 
 def test_mysql_empty_generation_expression_means_not_generated():
-    _, col = column_from_row(col_row(gen="", default="abc", data_type="varchar", type="varchar(5)"),
-                             quoted_defaults=False)
+    _, col = column_from_row(
+        col_row(gen="", default="abc", data_type="varchar", type="varchar(5)"), quoted_defaults=False
+    )
     assert col.generated is None and col.default == "'abc'"
 
 
@@ -255,30 +300,53 @@ def test_bytes_from_mysql8_are_decoded():
 
 # --- keys ---------------------------------------------------------------------------
 
+
 def kcu(table, name, pos, col, ref_schema=None, ref_table=None, ref_col=None, schema="s"):
     return (schema, table, name, pos, col, ref_schema, ref_table, ref_col)
 
 
 def test_keys_from_rows():
     rows = [
-        kcu("t", "PRIMARY", 2, "b"), kcu("t", "PRIMARY", 1, "a"),
-        kcu("t", "uq", 1, "z"), kcu("t", "uq", 2, "y"),
-        kcu("t", "fk", 2, "p2", "other db", "Parent", "Q2"), kcu("t", "fk", 1, "p1", "other db", "Parent", "Q1"),
+        kcu("t", "PRIMARY", 2, "b"),
+        kcu("t", "PRIMARY", 1, "a"),
+        kcu("t", "uq", 1, "z"),
+        kcu("t", "uq", 2, "y"),
+        kcu("t", "fk", 2, "p2", "other db", "Parent", "Q2"),
+        kcu("t", "fk", 1, "p1", "other db", "Parent", "Q1"),
         kcu("t", "fk_self", 1, "parent_id", "s", "t", "a"),
     ]
     rules = rules_from_rows([("s", "t", "fk", "RESTRICT", "CASCADE"), ("s", "t", "fk_self", "CASCADE", "SET NULL")])
     pks, fks, others = split_keys(keys_from_rows(rows, rules))
     assert pks == [(("s", "t"), PrimaryKey(name="PRIMARY", columns=["a", "b"]))]
     assert sorted(fks, key=lambda kv: kv[1].name) == [
-        (("s", "t"), ForeignKey(name="fk", columns=["p1", "p2"], referenced_schema="other db",
-                                referenced_table="Parent", referenced_columns=["Q1", "Q2"],
-                                on_update="RESTRICT", on_delete="CASCADE")),
-        (("s", "t"), ForeignKey(name="fk_self", columns=["parent_id"], referenced_schema="s",
-                                referenced_table="t", referenced_columns=["a"],
-                                on_update="CASCADE", on_delete="SET NULL")),
+        (
+            ("s", "t"),
+            ForeignKey(
+                name="fk",
+                columns=["p1", "p2"],
+                referenced_schema="other db",
+                referenced_table="Parent",
+                referenced_columns=["Q1", "Q2"],
+                on_update="RESTRICT",
+                on_delete="CASCADE",
+            ),
+        ),
+        (
+            ("s", "t"),
+            ForeignKey(
+                name="fk_self",
+                columns=["parent_id"],
+                referenced_schema="s",
+                referenced_table="t",
+                referenced_columns=["a"],
+                on_update="CASCADE",
+                on_delete="SET NULL",
+            ),
+        ),
     ]
-    assert others == [(("s", "t"), Constraint(name="uq", type="unique", columns=["z", "y"],
-                                              definition="UNIQUE (`z`, `y`)"))]
+    assert others == [
+        (("s", "t"), Constraint(name="uq", type="unique", columns=["z", "y"], definition="UNIQUE (`z`, `y`)"))
+    ]
 
 
 def test_same_constraint_name_on_two_tables_stays_apart():
@@ -288,11 +356,12 @@ def test_same_constraint_name_on_two_tables_stays_apart():
 
 
 def test_unique_definition_quotes_awkward_names():
-    (_, c), = keys_from_rows([kcu("t", "u", 1, "we`ird"), kcu("t", "u", 2, "has space")], {})
+    ((_, c),) = keys_from_rows([kcu("t", "u", 1, "we`ird"), kcu("t", "u", 2, "has space")], {})
     assert c.definition == "UNIQUE (`we``ird`, `has space`)"
 
 
 # --- checks -------------------------------------------------------------------------
+
 
 def test_identifiers_in():
     assert identifiers_in("`a` > 0 and `b``c` < `a` or json_valid(`x y`)") == ["a", "b`c", "x y"]
@@ -302,8 +371,9 @@ def test_identifiers_in():
 def test_check_from_row_mariadb():
     key, c = check_from_row(("s", "t", "chk", "`amount` >= 0 and `nope` is null", "YES"), ["id", "amount"])
     assert key == ("s", "t")
-    assert c == Constraint(name="chk", type="check", columns=["amount"],
-                           definition="CHECK (`amount` >= 0 and `nope` is null)")
+    assert c == Constraint(
+        name="chk", type="check", columns=["amount"], definition="CHECK (`amount` >= 0 and `nope` is null)"
+    )
 
 
 def test_check_from_row_mysql_not_enforced():
@@ -314,6 +384,7 @@ def test_check_from_row_mysql_not_enforced():
 
 # --- indexes ------------------------------------------------------------------------
 
+
 def test_index_part_sql():
     assert index_part_sql("a", None, "A", None) == "`a`"
     assert index_part_sql("b`c", 10, "A", None) == "`b``c`(10)"
@@ -322,15 +393,18 @@ def test_index_part_sql():
     assert index_part_sql("ft", None, None, None) == "`ft`"
 
 
-@pytest.mark.parametrize("name, unique, index_type, expected", [
-    ("PRIMARY", True, "BTREE", "ALTER TABLE `my db`.`t-1` ADD PRIMARY KEY (`a`, `b`(10)) USING BTREE"),
-    ("uq", True, "BTREE", "CREATE UNIQUE INDEX `uq` ON `my db`.`t-1` (`a`, `b`(10)) USING BTREE"),
-    ("ix", False, "BTREE", "CREATE INDEX `ix` ON `my db`.`t-1` (`a`, `b`(10)) USING BTREE"),
-    ("hx", False, "HASH", "CREATE INDEX `hx` ON `my db`.`t-1` (`a`, `b`(10)) USING HASH"),
-    ("ft", False, "FULLTEXT", "CREATE FULLTEXT INDEX `ft` ON `my db`.`t-1` (`a`, `b`(10))"),
-    ("sp", False, "SPATIAL", "CREATE SPATIAL INDEX `sp` ON `my db`.`t-1` (`a`, `b`(10))"),
-    ("odd`name", False, None, "CREATE INDEX `odd``name` ON `my db`.`t-1` (`a`, `b`(10))"),
-])
+@pytest.mark.parametrize(
+    "name, unique, index_type, expected",
+    [
+        ("PRIMARY", True, "BTREE", "ALTER TABLE `my db`.`t-1` ADD PRIMARY KEY (`a`, `b`(10)) USING BTREE"),
+        ("uq", True, "BTREE", "CREATE UNIQUE INDEX `uq` ON `my db`.`t-1` (`a`, `b`(10)) USING BTREE"),
+        ("ix", False, "BTREE", "CREATE INDEX `ix` ON `my db`.`t-1` (`a`, `b`(10)) USING BTREE"),
+        ("hx", False, "HASH", "CREATE INDEX `hx` ON `my db`.`t-1` (`a`, `b`(10)) USING HASH"),
+        ("ft", False, "FULLTEXT", "CREATE FULLTEXT INDEX `ft` ON `my db`.`t-1` (`a`, `b`(10))"),
+        ("sp", False, "SPATIAL", "CREATE SPATIAL INDEX `sp` ON `my db`.`t-1` (`a`, `b`(10))"),
+        ("odd`name", False, None, "CREATE INDEX `odd``name` ON `my db`.`t-1` (`a`, `b`(10))"),
+    ],
+)
 def test_index_definition(name, unique, index_type, expected):
     assert index_definition("my db", "t-1", name, unique, index_type, ["`a`", "`b`(10)"]) == expected
 
@@ -342,17 +416,33 @@ def stat(table, name, non_unique, seq, col, sub=None, coll="A", itype="BTREE", e
 def test_indexes_from_rows():
     rows = [
         stat("t", "PRIMARY", 0, 1, "id"),
-        stat("t", "ix", 1, 2, "region", coll="D"), stat("t", "ix", 1, 1, "notes", sub=20),
+        stat("t", "ix", 1, 2, "region", coll="D"),
+        stat("t", "ix", 1, 1, "notes", sub=20),
         stat("t", "ft", 1, 1, "notes", coll=None, itype="FULLTEXT"),
         stat("t", "fx", 1, 1, None, expr="`a` + 1"),
     ]
     got = {idx.name: idx for _, idx in indexes_from_rows(rows)}
-    assert got["PRIMARY"] == Index(name="PRIMARY", columns=["id"], unique=True, method="BTREE",
-                                   definition="ALTER TABLE `s`.`t` ADD PRIMARY KEY (`id`) USING BTREE")
-    assert got["ix"] == Index(name="ix", columns=["notes", "region"], unique=False, method="BTREE",
-                              definition="CREATE INDEX `ix` ON `s`.`t` (`notes`(20), `region` DESC) USING BTREE")
-    assert got["ft"] == Index(name="ft", columns=["notes"], unique=False, method="FULLTEXT",
-                              definition="CREATE FULLTEXT INDEX `ft` ON `s`.`t` (`notes`)")
+    assert got["PRIMARY"] == Index(
+        name="PRIMARY",
+        columns=["id"],
+        unique=True,
+        method="BTREE",
+        definition="ALTER TABLE `s`.`t` ADD PRIMARY KEY (`id`) USING BTREE",
+    )
+    assert got["ix"] == Index(
+        name="ix",
+        columns=["notes", "region"],
+        unique=False,
+        method="BTREE",
+        definition="CREATE INDEX `ix` ON `s`.`t` (`notes`(20), `region` DESC) USING BTREE",
+    )
+    assert got["ft"] == Index(
+        name="ft",
+        columns=["notes"],
+        unique=False,
+        method="FULLTEXT",
+        definition="CREATE FULLTEXT INDEX `ft` ON `s`.`t` (`notes`)",
+    )
     assert got["fx"].columns == ["`a` + 1"]
     assert got["fx"].definition == "CREATE INDEX `fx` ON `s`.`t` ((`a` + 1)) USING BTREE"
 
@@ -362,6 +452,7 @@ def test_quote_ident():
 
 
 # --- connection settings ------------------------------------------------------------
+
 
 def test_connect_kwargs_uses_hostaddr_and_safe_settings():
     kw = connect_kwargs(params(hostaddr="10.0.0.5", connect_timeout=7, statement_timeout=60))
@@ -374,7 +465,7 @@ def test_connect_kwargs_uses_hostaddr_and_safe_settings():
 
 def test_connect_kwargs_without_hostaddr_and_unicode_password():
     kw = connect_kwargs(params(password="pässwörd✓"))
-    assert kw["host"] == "db.example" and kw["password"] == "pässwörd✓".encode("utf-8")
+    assert kw["host"] == "db.example" and kw["password"] == "pässwörd✓".encode()
 
 
 def test_ssl_modes():
@@ -404,28 +495,54 @@ def test_session_statements():
 
 # --- errors -------------------------------------------------------------------------
 
+
 def op(code, message):
     return pymysql.err.OperationalError(code, message)
 
 
-@pytest.mark.parametrize("exc, cls, text", [
-    (op(2003, "Can't connect to MySQL server on '10.0.0.5' ([Errno 111] Connection refused)"),
-     TargetUnreachable, "could not connect to db.example:3306: connection refused"),
-    (op(2003, "Can't connect to MySQL server on '10.0.0.5' (timed out)"),
-     TargetUnreachable, "could not connect to db.example:3306: timeout after 10 s"),
-    (op(2003, "Can't connect to MySQL server on 'db.example' ([Errno -2] Name or service not known)"),
-     TargetUnreachable, 'host name "db.example" could not be resolved'),
-    (op(2013, "Lost connection to MySQL server during query ([Errno 104] Connection reset by peer)"),
-     TargetUnreachable, "the server closed the connection"),
-    (op(2026, "SSL is required but the server doesn't support it"), TargetUnreachable, "sslmode"),
-    (op(1045, "Access denied for user 'x'@'10.0.0.9' (using password: YES)"),
-     TargetAuthFailed, "authentication failed for user x on db.example:3306: check the user name and password"),
-    (op(1044, "Access denied for user 'x'@'%' to database 'shop'"), TargetAuthFailed, 'database "shop"'),
-    (op(1130, "Host '10.0.0.9' is not allowed to connect to this MariaDB server"),
-     TargetAuthFailed, "does not accept connections"),
-    (op(1049, "Unknown database 'shop'"), TargetDatabaseMissing, 'database "shop" does not exist on db.example:3306'),
-    (op(1040, "Too many connections"), TargetUnreachable, "no free connection slots"),
-])
+@pytest.mark.parametrize(
+    "exc, cls, text",
+    [
+        (
+            op(2003, "Can't connect to MySQL server on '10.0.0.5' ([Errno 111] Connection refused)"),
+            TargetUnreachable,
+            "could not connect to db.example:3306: connection refused",
+        ),
+        (
+            op(2003, "Can't connect to MySQL server on '10.0.0.5' (timed out)"),
+            TargetUnreachable,
+            "could not connect to db.example:3306: timeout after 10 s",
+        ),
+        (
+            op(2003, "Can't connect to MySQL server on 'db.example' ([Errno -2] Name or service not known)"),
+            TargetUnreachable,
+            'host name "db.example" could not be resolved',
+        ),
+        (
+            op(2013, "Lost connection to MySQL server during query ([Errno 104] Connection reset by peer)"),
+            TargetUnreachable,
+            "the server closed the connection",
+        ),
+        (op(2026, "SSL is required but the server doesn't support it"), TargetUnreachable, "sslmode"),
+        (
+            op(1045, "Access denied for user 'x'@'10.0.0.9' (using password: YES)"),
+            TargetAuthFailed,
+            "authentication failed for user x on db.example:3306: check the user name and password",
+        ),
+        (op(1044, "Access denied for user 'x'@'%' to database 'shop'"), TargetAuthFailed, 'database "shop"'),
+        (
+            op(1130, "Host '10.0.0.9' is not allowed to connect to this MariaDB server"),
+            TargetAuthFailed,
+            "does not accept connections",
+        ),
+        (
+            op(1049, "Unknown database 'shop'"),
+            TargetDatabaseMissing,
+            'database "shop" does not exist on db.example:3306',
+        ),
+        (op(1040, "Too many connections"), TargetUnreachable, "no free connection slots"),
+    ],
+)
 def test_connect_errors(exc, cls, text):
     err = connect_error(exc, params())
     assert type(err) is cls
@@ -433,21 +550,36 @@ def test_connect_errors(exc, cls, text):
     assert "s3cr3t-Pw" not in str(err)
 
 
-@pytest.mark.parametrize("exc, cls, text", [
-    (op(1969, "Query execution was interrupted (max_statement_time exceeded)"), TargetTimeout,
-     "statement timeout after 60 s while listing tables on db.example:3306"),
-    (op(3024, "Query execution was interrupted, maximum statement execution time exceeded"), TargetTimeout,
-     "statement timeout after 60 s"),
-    (op(1205, "Lock wait timeout exceeded; try restarting transaction"), TargetTimeout, "lock timeout after 5 s"),
-    (op(2013, "Lost connection to MySQL server during query (timed out)"), TargetUnreachable,
-     "lost the connection to db.example:3306 while listing tables: no answer within the read timeout"),
-    (op(2006, "MySQL server has gone away"), TargetUnreachable, "lost the connection"),
-    (pymysql.err.InterfaceError(0, ""), TargetUnreachable, "lost the connection"),
-    (pymysql.err.ProgrammingError(1142, "SELECT command denied to user 'x'"), TargetError, "permission denied"),
-    (op(1049, "Unknown database 'shop'"), TargetDatabaseMissing, 'database "shop" does not exist'),
-    (pymysql.err.ProgrammingError(1064, "You have an error in your SQL syntax"), TargetError,
-     "reading the catalog failed while listing tables"),
-])
+@pytest.mark.parametrize(
+    "exc, cls, text",
+    [
+        (
+            op(1969, "Query execution was interrupted (max_statement_time exceeded)"),
+            TargetTimeout,
+            "statement timeout after 60 s while listing tables on db.example:3306",
+        ),
+        (
+            op(3024, "Query execution was interrupted, maximum statement execution time exceeded"),
+            TargetTimeout,
+            "statement timeout after 60 s",
+        ),
+        (op(1205, "Lock wait timeout exceeded; try restarting transaction"), TargetTimeout, "lock timeout after 5 s"),
+        (
+            op(2013, "Lost connection to MySQL server during query (timed out)"),
+            TargetUnreachable,
+            "lost the connection to db.example:3306 while listing tables: no answer within the read timeout",
+        ),
+        (op(2006, "MySQL server has gone away"), TargetUnreachable, "lost the connection"),
+        (pymysql.err.InterfaceError(0, ""), TargetUnreachable, "lost the connection"),
+        (pymysql.err.ProgrammingError(1142, "SELECT command denied to user 'x'"), TargetError, "permission denied"),
+        (op(1049, "Unknown database 'shop'"), TargetDatabaseMissing, 'database "shop" does not exist'),
+        (
+            pymysql.err.ProgrammingError(1064, "You have an error in your SQL syntax"),
+            TargetError,
+            "reading the catalog failed while listing tables",
+        ),
+    ],
+)
 def test_query_errors(exc, cls, text):
     err = query_error(exc, params(), "listing tables")
     assert type(err) is cls

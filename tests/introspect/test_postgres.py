@@ -6,6 +6,7 @@ self-referencing keys, partial and expression indexes); the tests compare
 the introspector's output with what was created, object by object. Failure
 cases each get their own test.
 """
+
 from __future__ import annotations
 
 import socket
@@ -154,6 +155,7 @@ def col(table, name) -> Column:
 
 # --- listing ------------------------------------------------------------------------------
 
+
 def test_list_tables_kinds_names_and_order(described):
     refs, _ = described
     assert refs == [
@@ -198,8 +200,11 @@ def test_stream_tables_is_list_tables_in_chunks(target, described):
 
 def test_stream_tables_errors_are_target_errors(target, monkeypatch):
     import worker.introspect.postgres as pg
-    slow = "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " \
-           "WHERE pg_sleep(5) IS NOT NULL AND %(include)s::text[] IS NULL AND %(exclude)s::text[] IS NOT NULL"
+
+    slow = (
+        "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE pg_sleep(5) IS NOT NULL AND %(include)s::text[] IS NULL AND %(exclude)s::text[] IS NOT NULL"
+    )
     with PostgresIntrospector(make_params(target, statement_timeout=0.2)) as intro:
         monkeypatch.setattr(pg, "LIST_TABLES_SQL", slow)
         with pytest.raises(TargetTimeout) as info:
@@ -232,6 +237,7 @@ def test_list_enums(target):
 
 
 # --- describe: object by object ---------------------------------------------------------------
+
 
 def test_every_listed_table_is_described_in_order(described):
     refs, tables = described
@@ -270,9 +276,17 @@ def test_users_keys_constraints_and_indexes(described):
     _, tables = described
     users = tables[("public", "users")]
     assert users.primary_key == PrimaryKey("users_pkey", ["id"])
-    assert users.foreign_keys == [ForeignKey(
-        name="users_manager_id_fkey", columns=["manager_id"], referenced_schema="public",
-        referenced_table="users", referenced_columns=["id"], on_update="NO ACTION", on_delete="SET NULL")]
+    assert users.foreign_keys == [
+        ForeignKey(
+            name="users_manager_id_fkey",
+            columns=["manager_id"],
+            referenced_schema="public",
+            referenced_table="users",
+            referenced_columns=["id"],
+            on_update="NO ACTION",
+            on_delete="SET NULL",
+        )
+    ]
     assert users.constraints == [
         Constraint("users_balance_check", "check", ["balance"], "CHECK ((balance >= (0)::numeric))"),
         Constraint("users_email_key", "unique", ["email"], "UNIQUE (email)"),
@@ -284,12 +298,14 @@ def test_users_keys_constraints_and_indexes(described):
     managed = idx["users_managed_idx"]
     assert managed.columns == ["created_at"] and not managed.unique
     assert managed.predicate == "(manager_id IS NOT NULL)"
-    assert managed.definition == ("CREATE INDEX users_managed_idx ON public.users USING btree (created_at) "
-                                  "WHERE (manager_id IS NOT NULL)")
+    assert managed.definition == (
+        "CREATE INDEX users_managed_idx ON public.users USING btree (created_at) WHERE (manager_id IS NOT NULL)"
+    )
     expr = idx["users_lower_email_idx"]
     assert expr.columns == ["lower(email::text)", "id"]  # key columns only; INCLUDE is in the definition
-    assert expr.definition == ("CREATE INDEX users_lower_email_idx ON public.users USING btree "
-                               "(lower((email)::text), id) INCLUDE (mood)")
+    assert expr.definition == (
+        "CREATE INDEX users_lower_email_idx ON public.users USING btree (lower((email)::text), id) INCLUDE (mood)"
+    )
     assert expr.predicate is None
 
 
@@ -299,14 +315,29 @@ def test_composite_keys_keep_their_order(described):
     assert orders.primary_key == PrimaryKey("orders_pkey", ["region", "order_no"])
     assert col(orders, "order_no").identity == "by default"
     assert col(orders, "status") == Column("status", 4, "sales.status", nullable=False, default="'new'::sales.status")
-    assert orders.foreign_keys == [ForeignKey(
-        name="orders_user_id_fkey", columns=["user_id"], referenced_schema="public", referenced_table="users",
-        referenced_columns=["id"], on_update="CASCADE", on_delete="RESTRICT")]
+    assert orders.foreign_keys == [
+        ForeignKey(
+            name="orders_user_id_fkey",
+            columns=["user_id"],
+            referenced_schema="public",
+            referenced_table="users",
+            referenced_columns=["id"],
+            on_update="CASCADE",
+            on_delete="RESTRICT",
+        )
+    ]
     assert lines.primary_key == PrimaryKey("order_lines_pkey", ["order_no", "region", "line_no"])
-    assert lines.foreign_keys == [ForeignKey(
-        name="order_lines_order_fk", columns=["order_no", "region"], referenced_schema="sales",
-        referenced_table="orders", referenced_columns=["order_no", "region"],
-        on_update="NO ACTION", on_delete="CASCADE")]
+    assert lines.foreign_keys == [
+        ForeignKey(
+            name="order_lines_order_fk",
+            columns=["order_no", "region"],
+            referenced_schema="sales",
+            referenced_table="orders",
+            referenced_columns=["order_no", "region"],
+            on_update="NO ACTION",
+            on_delete="CASCADE",
+        )
+    ]
     assert col(lines, "line_no").default == "nextval('sales.order_lines_line_no_seq'::regclass)"
     assert col(lines, "qty").comment == "how many"
     assert lines.constraints == [Constraint("order_lines_qty_check", "check", ["qty"], "CHECK ((qty > 0))")]
@@ -317,11 +348,17 @@ def test_exclusion_constraints(described):
     bookings = tables[("sales", "bookings")]
     assert bookings.constraints == [
         Constraint("bookings_during_excl", "exclusion", ["during"], "EXCLUDE USING gist (during WITH &&)"),
-        Constraint("bookings_span_excl", "exclusion", ["tsrange(starts, ends)"],
-                   "EXCLUDE USING gist (tsrange(starts, ends) WITH &&)"),
+        Constraint(
+            "bookings_span_excl",
+            "exclusion",
+            ["tsrange(starts, ends)"],
+            "EXCLUDE USING gist (tsrange(starts, ends) WITH &&)",
+        ),
     ]
-    assert {i.name: i.method for i in bookings.indexes} == {"bookings_during_excl": "gist",
-                                                          "bookings_span_excl": "gist"}
+    assert {i.name: i.method for i in bookings.indexes} == {
+        "bookings_during_excl": "gist",
+        "bookings_span_excl": "gist",
+    }
 
 
 def test_view_and_materialized_view(described):
@@ -344,8 +381,7 @@ def test_partitioned_table_and_partition(described):
     assert parent.primary_key == PrimaryKey("events_pkey", ["id", "happened_on"])
     assert part.kind == "table"
     assert part.primary_key == PrimaryKey("events_2024_pkey", ["id", "happened_on"])
-    assert [(c.name, c.type) for c in part.columns] == [("id", "bigint"), ("happened_on", "date"),
-                                                        ("payload", "jsonb")]
+    assert [(c.name, c.type) for c in part.columns] == [("id", "bigint"), ("happened_on", "date"), ("payload", "jsonb")]
 
 
 def test_awkward_names_survive_exactly(described):
@@ -372,12 +408,15 @@ def test_foreign_table():
             pg_execute(db, "CREATE EXTENSION postgres_fdw")
         except psycopg2.Error as exc:
             pytest.skip(f"postgres_fdw not available: {exc}")
-        pg_execute(db, """
+        pg_execute(
+            db,
+            """
             CREATE SERVER loopback FOREIGN DATA WRAPPER postgres_fdw OPTIONS (dbname 'postgres');
             CREATE FOREIGN TABLE public.remote_things (id integer NOT NULL, name text) SERVER loopback
                 OPTIONS (table_name 'nothing_here');
             COMMENT ON FOREIGN TABLE public.remote_things IS 'elsewhere';
-        """)
+        """,
+        )
         with PostgresIntrospector(make_params(db)) as intro:
             refs = intro.list_tables()
             assert refs == [TableRef("public", "remote_things", "foreign_table")]
@@ -387,6 +426,7 @@ def test_foreign_table():
 
 
 # --- describe: batches ------------------------------------------------------------------------
+
 
 def test_table_dropped_after_listing_is_absent():
     with pg_database("mc_pgi") as db:
@@ -412,10 +452,13 @@ class CountingCursor(psycopg2.extensions.cursor):
 def test_describe_1200_tables_with_a_bounded_number_of_queries():
     with pg_database("mc_pgi") as db:
         for start in range(0, 1200, 300):  # chunks: one transaction per chunk keeps locks bounded
-            pg_execute(db, f"""
+            pg_execute(
+                db,
+                f"""
                 DO $$ BEGIN FOR i IN {start}..{start + 299} LOOP
                   EXECUTE format('CREATE TABLE "T %s" (id int PRIMARY KEY, name text NOT NULL, n numeric(8,2))', i);
-                END LOOP; END $$;""")
+                END LOOP; END $$;""",
+            )
         with PostgresIntrospector(make_params(db)) as intro:
             refs = intro.list_tables()
             assert len(refs) == 1200
@@ -430,15 +473,15 @@ def test_describe_1200_tables_with_a_bounded_number_of_queries():
 
 # --- the session ------------------------------------------------------------------------------
 
+
 def test_session_is_read_only(target):
     with PostgresIntrospector(make_params(target)) as intro:
         with intro._conn.cursor() as cur:
             cur.execute("SHOW default_transaction_read_only")
             assert cur.fetchone() == ("on",)
         intro._conn.rollback()
-        with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction):
-            with intro._conn.cursor() as cur:
-                cur.execute("CREATE TABLE public.sneaky (id int)")
+        with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction), intro._conn.cursor() as cur:
+            cur.execute("CREATE TABLE public.sneaky (id int)")
         intro._conn.rollback()
         with pytest.raises(TargetError, match="read-only transaction"):
             intro._query("INSERT INTO public.users (email) VALUES ('x@example.com')")
@@ -448,8 +491,10 @@ def test_session_is_read_only(target):
 
 def test_session_settings(target):
     with PostgresIntrospector(make_params(target, statement_timeout=30, lock_timeout=2)) as intro:
-        rows = intro._query("SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), "
-                            "current_setting('application_name'), current_setting('transaction_isolation')")
+        rows = intro._query(
+            "SELECT current_setting('statement_timeout'), current_setting('lock_timeout'), "
+            "current_setting('application_name'), current_setting('transaction_isolation')"
+        )
     assert rows == [("30s", "2s", "metacrawl", "repeatable read")]
 
 
@@ -484,6 +529,7 @@ def test_connection_killed_mid_crawl_is_resumed(target):
 
 # --- connection failures ----------------------------------------------------------------------
 
+
 def test_unreachable_port():
     p = ConnectionParams(host="127.0.0.1", port=1, database="x", username="postgres", password=SECRET)
     with pytest.raises(TargetUnreachable) as info:
@@ -493,8 +539,9 @@ def test_unreachable_port():
 
 
 def test_unreachable_reports_the_host_name_not_the_checked_address():
-    p = ConnectionParams(host="db.example", port=1, database="x", username="postgres", password=SECRET,
-                         hostaddr="127.0.0.1")
+    p = ConnectionParams(
+        host="db.example", port=1, database="x", username="postgres", password=SECRET, hostaddr="127.0.0.1"
+    )
     with pytest.raises(TargetUnreachable, match="could not connect to db.example:1: connection refused"):
         PostgresIntrospector(p).connect()
 
@@ -528,8 +575,15 @@ def silent_server(reply: bytes | None = None):
 
 def test_connect_timeout():
     with silent_server() as port:
-        p = ConnectionParams(host="127.0.0.1", port=port, database="x", username="u", password=SECRET,
-                             connect_timeout=2, options={"sslmode": "disable"})
+        p = ConnectionParams(
+            host="127.0.0.1",
+            port=port,
+            database="x",
+            username="u",
+            password=SECRET,
+            connect_timeout=2,
+            options={"sslmode": "disable"},
+        )
         with pytest.raises(TargetUnreachable) as info:
             PostgresIntrospector(p).connect()
     assert str(info.value) == f"could not connect to 127.0.0.1:{port}: timeout after 2 s"
@@ -546,8 +600,9 @@ def test_nonexistent_role_is_an_auth_failure():
     p = make_params("postgres", username="no_such_role_mc", password=SECRET)
     with pytest.raises(TargetAuthFailed) as info:
         PostgresIntrospector(p).connect()
-    assert str(info.value) == ('authentication failed for user "no_such_role_mc" on 127.0.0.1:5432: '
-                               'role "no_such_role_mc" does not exist')
+    assert str(info.value) == (
+        'authentication failed for user "no_such_role_mc" on 127.0.0.1:5432: role "no_such_role_mc" does not exist'
+    )
     assert info.value.type == "authentication_failed"
     assert SECRET not in str(info.value)
 
@@ -577,8 +632,9 @@ def test_password_never_in_any_error(target):
         make_params("postgres", username="no_such_role_mc", password=SECRET),
         make_params("postgres", password=SECRET, options={"sslmode": "require"}),
         make_params("postgres", password=SECRET, options={"sslmode": "bogus"}),
-        ConnectionParams(host="127.0.0.1", port=5432, database="x", username="u", password=SECRET,
-                         hostaddr="not-an-address"),
+        ConnectionParams(
+            host="127.0.0.1", port=5432, database="x", username="u", password=SECRET, hostaddr="not-an-address"
+        ),
     ]
     for p in cases:
         try:

@@ -1,5 +1,6 @@
 """The PostgreSQL introspector's pure parts, without a database: row parsers,
 connection settings and error translation (with the real libpq/server texts)."""
+
 from __future__ import annotations
 
 import os
@@ -22,9 +23,9 @@ from worker.introspect.base import (
     TargetUnreachable,
 )
 from worker.introspect.postgres import (
-    add_index_pages,
     _array,
     _record,
+    add_index_pages,
     build_tables,
     column_from_row,
     connect_error,
@@ -54,15 +55,23 @@ def params(**kw) -> ConnectionParams:
 
 # --- list_tables rows ----------------------------------------------------------------
 
-@pytest.mark.parametrize("relkind, kind", [
-    ("r", "table"), ("p", "partitioned_table"), ("v", "view"),
-    ("m", "materialized_view"), ("f", "foreign_table"),
-])
+
+@pytest.mark.parametrize(
+    "relkind, kind",
+    [
+        ("r", "table"),
+        ("p", "partitioned_table"),
+        ("v", "view"),
+        ("m", "materialized_view"),
+        ("f", "foreign_table"),
+    ],
+)
 def test_table_ref_kinds(relkind, kind):
     assert table_ref_from_row(("Mixed Case", 'quote"d', relkind)) == TableRef("Mixed Case", 'quote"d', kind)
 
 
 # --- details rows ----------------------------------------------------------------------
+
 
 def test_details_of_an_analyzed_table():
     oid, key, d = details_from_row((42, "public", "users", "r", 1234.6, 10, 8192, "People"))
@@ -103,12 +112,20 @@ def test_index_pages_add_to_known_sizes_only():
 
 # --- columns -----------------------------------------------------------------------------
 
+
 def test_plain_column_with_default_and_comment():
-    oid, col = column_from_row((7, "email", 2, "character varying(50)", False, "'x'::character varying",
-                                "", "", "Login e-mail"))
+    oid, col = column_from_row(
+        (7, "email", 2, "character varying(50)", False, "'x'::character varying", "", "", "Login e-mail")
+    )
     assert oid == 7
-    assert col == Column(name="email", ordinal=2, type="character varying(50)", nullable=False,
-                         default="'x'::character varying", comment="Login e-mail")
+    assert col == Column(
+        name="email",
+        ordinal=2,
+        type="character varying(50)",
+        nullable=False,
+        default="'x'::character varying",
+        comment="Login e-mail",
+    )
 
 
 def test_identity_columns():
@@ -135,8 +152,20 @@ def test_key_names_keep_key_order_and_expressions():
     assert key_names(None, 7, NAMES) == []
 
 
-def con_row(conoid, contype, conkey, name="c", reloid=7, parent=0, ref=(None, None, None),
-            upd=" ", dele=" ", definition=None, expressions=None, parent_table=None):
+def con_row(
+    conoid,
+    contype,
+    conkey,
+    name="c",
+    reloid=7,
+    parent=0,
+    ref=(None, None, None),
+    upd=" ",
+    dele=" ",
+    definition=None,
+    expressions=None,
+    parent_table=None,
+):
     return (conoid, reloid, name, contype, conkey, parent, *ref, upd, dele, definition, expressions, parent_table)
 
 
@@ -153,34 +182,55 @@ def test_primary_key_in_key_order():
     assert oid == 7 and pk == PrimaryKey(name="orders_pkey", columns=["order no", "region"])
 
 
-@pytest.mark.parametrize("code, action", [
-    ("a", "NO ACTION"), ("r", "RESTRICT"), ("c", "CASCADE"), ("n", "SET NULL"), ("d", "SET DEFAULT"),
-])
+@pytest.mark.parametrize(
+    "code, action",
+    [
+        ("a", "NO ACTION"),
+        ("r", "RESTRICT"),
+        ("c", "CASCADE"),
+        ("n", "SET NULL"),
+        ("d", "SET DEFAULT"),
+    ],
+)
 def test_foreign_key_actions(code, action):
-    row = con_row(101, "f", [3, 2], name="fk", ref=("sales", "Orders", ["order_no", "region"]),
-                  upd=code, dele="c")
+    row = con_row(101, "f", [3, 2], name="fk", ref=("sales", "Orders", ["order_no", "region"]), upd=code, dele="c")
     [(_, fk)] = constraints_from_rows([row], NAMES)
-    assert fk == ForeignKey(name="fk", columns=["order no", "region"], referenced_schema="sales",
-                            referenced_table="Orders", referenced_columns=["order_no", "region"],
-                            on_update=action, on_delete="CASCADE")
+    assert fk == ForeignKey(
+        name="fk",
+        columns=["order no", "region"],
+        referenced_schema="sales",
+        referenced_table="Orders",
+        referenced_columns=["order_no", "region"],
+        on_update=action,
+        on_delete="CASCADE",
+    )
 
 
 def test_unique_check_and_exclusion_constraints():
     rows = [
-        con_row(102, "u", [2, 3], name="uq", definition="UNIQUE (region, \"order no\")"),
+        con_row(102, "u", [2, 3], name="uq", definition='UNIQUE (region, "order no")'),
         con_row(103, "c", [1], name="ck", definition="CHECK ((id > 0))"),
         con_row(104, "c", None, name="ck_const", definition="CHECK (true)"),
-        con_row(105, "x", [0], name="ex", definition="EXCLUDE USING gist (tsrange(a, b) WITH &&)",
-                expressions=["tsrange(a, b)"]),
+        con_row(
+            105,
+            "x",
+            [0],
+            name="ex",
+            definition="EXCLUDE USING gist (tsrange(a, b) WITH &&)",
+            expressions=["tsrange(a, b)"],
+        ),
     ]
     got = [record for _, record in constraints_from_rows(rows, NAMES)]
     assert got == [
-        Constraint(name="uq", type="unique", columns=["region", "order no"],
-                   definition="UNIQUE (region, \"order no\")"),
+        Constraint(name="uq", type="unique", columns=["region", "order no"], definition='UNIQUE (region, "order no")'),
         Constraint(name="ck", type="check", columns=["id"], definition="CHECK ((id > 0))"),
         Constraint(name="ck_const", type="check", columns=[], definition="CHECK (true)"),
-        Constraint(name="ex", type="exclusion", columns=["tsrange(a, b)"],
-                   definition="EXCLUDE USING gist (tsrange(a, b) WITH &&)"),
+        Constraint(
+            name="ex",
+            type="exclusion",
+            columns=["tsrange(a, b)"],
+            definition="EXCLUDE USING gist (tsrange(a, b) WITH &&)",
+        ),
     ]
 
 
@@ -201,12 +251,28 @@ def test_internal_clones_of_a_foreign_key_to_a_partitioned_table_are_dropped():
 
 
 def test_index_columns_are_key_columns_only_with_expressions():
-    row = (7, "ix", False, "btree", "CREATE INDEX ix ON public.t USING btree (lower(region), id) INCLUDE (during)",
-           "(id > 0)", [0, 1, 4], 2, ["lower(region)", "id"], 3)
+    row = (
+        7,
+        "ix",
+        False,
+        "btree",
+        "CREATE INDEX ix ON public.t USING btree (lower(region), id) INCLUDE (during)",
+        "(id > 0)",
+        [0, 1, 4],
+        2,
+        ["lower(region)", "id"],
+        3,
+    )
     oid, idx = index_from_row(row, NAMES)
     assert oid == 7
-    assert idx == Index(name="ix", columns=["lower(region)", "id"], unique=False, method="btree",
-                        definition=row[4], predicate="(id > 0)")
+    assert idx == Index(
+        name="ix",
+        columns=["lower(region)", "id"],
+        unique=False,
+        method="btree",
+        definition=row[4],
+        predicate="(id > 0)",
+    )
 
 
 def test_enum_values_in_order():
@@ -217,8 +283,11 @@ def test_enum_values_in_order():
 def test_build_tables_groups_in_batch_order_and_drops_vanished():
     refs = [TableRef("s", "b", "table"), TableRef("s", "gone", "table"), TableRef("s", "a", "view")]
     details = [(1, "s", "a", "v", -1.0, 0, 8192, None), (2, "s", "b", "r", 10.0, 1, 8192, "bee")]
-    columns = [(2, "y", 2, "text", True, None, "", "", None), (2, "x", 1, "integer", False, None, "a", "", None),
-               (1, "x", 1, "integer", True, None, "", "", None)]
+    columns = [
+        (2, "y", 2, "text", True, None, "", "", None),
+        (2, "x", 1, "integer", False, None, "a", "", None),
+        (1, "x", 1, "integer", True, None, "", "", None),
+    ]
     constraints = [con_row(300, "p", [1], name="b_pkey", reloid=2)]
     indexes = [(2, "b_pkey", True, "btree", "CREATE UNIQUE INDEX ...", None, [1], 1, None, 2)]
     tables = build_tables(refs, details, columns, constraints, indexes)
@@ -233,19 +302,30 @@ def test_build_tables_groups_in_batch_order_and_drops_vanished():
 
 # --- connection settings ---------------------------------------------------------------------
 
+
 def test_connect_kwargs_defaults():
     kw = connect_kwargs(params())
     assert kw["host"] == "db.example" and kw["port"] == 5432 and kw["dbname"] == "app" and kw["user"] == "bob"
     assert kw["password"] == SECRET
     assert kw["sslmode"] == "prefer" and kw["application_name"] == "metacrawl"
     assert kw["connect_timeout"] == 10
-    assert (kw["keepalives"], kw["keepalives_idle"], kw["keepalives_interval"], kw["keepalives_count"]) == (1, 30, 10, 3)
+    assert (kw["keepalives"], kw["keepalives_idle"], kw["keepalives_interval"], kw["keepalives_count"]) == (
+        1,
+        30,
+        10,
+        3,
+    )
     assert "hostaddr" not in kw
     # never the worker's own ~/.pgpass
     assert not os.path.exists(kw["passfile"])
     opts = kw["options"]
-    for setting in ("default_transaction_read_only=on", "statement_timeout=60000", "lock_timeout=5000",
-                    "idle_in_transaction_session_timeout=60000", "search_path=public"):
+    for setting in (
+        "default_transaction_read_only=on",
+        "statement_timeout=60000",
+        "lock_timeout=5000",
+        "idle_in_transaction_session_timeout=60000",
+        "search_path=public",
+    ):
         assert f"-c {setting}" in opts
 
 
@@ -273,10 +353,14 @@ def test_session_options_with_fractional_and_tiny_timeouts():
 
 def test_schema_filter():
     assert schema_filter(params()) == {"include": None, "exclude": []}
-    assert schema_filter(params(options={"include_schemas": ["a", "B c"], "exclude_schemas": ["x"]})) == \
-        {"include": ["a", "B c"], "exclude": ["x"]}
-    assert schema_filter(params(options={"include_schemas": [], "exclude_schemas": "x"})) == \
-        {"include": None, "exclude": ["x"]}
+    assert schema_filter(params(options={"include_schemas": ["a", "B c"], "exclude_schemas": ["x"]})) == {
+        "include": ["a", "B c"],
+        "exclude": ["x"],
+    }
+    assert schema_filter(params(options={"include_schemas": [], "exclude_schemas": "x"})) == {
+        "include": None,
+        "exclude": ["x"],
+    }
     with pytest.raises(TargetError, match="include_schemas"):
         schema_filter(params(options={"include_schemas": [1, 2]}))
 
@@ -284,20 +368,29 @@ def test_schema_filter():
 # --- error translation -------------------------------------------------------------------------
 
 # Real texts of psycopg2.OperationalError from libpq 17 / PostgreSQL 15.
-REFUSED = ('connection to server at "127.0.0.1", port 1 failed: Connection refused\n'
-           '\tIs the server running on that host and accepting TCP/IP connections?\n')
-REFUSED_NAMED = ('connection to server at "db.example" (10.0.0.7), port 5432 failed: Connection refused\n'
-                 '\tIs the server running on that host and accepting TCP/IP connections?\n')
+REFUSED = (
+    'connection to server at "127.0.0.1", port 1 failed: Connection refused\n'
+    "\tIs the server running on that host and accepting TCP/IP connections?\n"
+)
+REFUSED_NAMED = (
+    'connection to server at "db.example" (10.0.0.7), port 5432 failed: Connection refused\n'
+    "\tIs the server running on that host and accepting TCP/IP connections?\n"
+)
 TIMEOUT = 'connection to server at "10.0.0.7", port 5432 failed: timeout expired\n'
 NO_DB = 'connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "app" does not exist\n'
 NO_ROLE = 'connection to server at "127.0.0.1", port 5432 failed: FATAL:  role "bob" does not exist\n'
-BAD_PASSWORD = ('connection to server at "127.0.0.1", port 5432 failed: '
-                'FATAL:  password authentication failed for user "bob"\n')
+BAD_PASSWORD = (
+    'connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "bob"\n'
+)
 NO_PASSWORD = 'connection to server at "127.0.0.1", port 5432 failed: fe_sendauth: no password supplied\n'
-HBA = ('connection to server at "127.0.0.1", port 5432 failed: FATAL:  no pg_hba.conf entry for host '
-       '"10.1.2.3", user "bob", database "app", no encryption\n')
-NO_CONNECT = ('connection to server at "127.0.0.1", port 5432 failed: FATAL:  permission denied for database "app"\n'
-              'DETAIL:  User does not have CONNECT privilege.\n')
+HBA = (
+    'connection to server at "127.0.0.1", port 5432 failed: FATAL:  no pg_hba.conf entry for host '
+    '"10.1.2.3", user "bob", database "app", no encryption\n'
+)
+NO_CONNECT = (
+    'connection to server at "127.0.0.1", port 5432 failed: FATAL:  permission denied for database "app"\n'
+    "DETAIL:  User does not have CONNECT privilege.\n"
+)
 DNS = 'could not translate host name "db.example" to address: Name or service not known\n'
 NO_SSL = 'connection to server at "127.0.0.1", port 5432 failed: server does not support SSL, but SSL was required\n'
 NOT_PG = 'connection to server at "10.0.0.7", port 5432 failed: received invalid response to SSL negotiation: H\n'
@@ -305,23 +398,33 @@ FULL = 'connection to server at "127.0.0.1", port 5432 failed: FATAL:  sorry, to
 STARTING = 'connection to server at "127.0.0.1", port 5432 failed: FATAL:  the database system is starting up\n'
 
 
-@pytest.mark.parametrize("message, cls, expected", [
-    (REFUSED, TargetUnreachable, "could not connect to db.example:5432: connection refused"),
-    (REFUSED_NAMED, TargetUnreachable, "could not connect to db.example:5432: connection refused"),
-    (TIMEOUT, TargetUnreachable, "could not connect to db.example:5432: timeout after 10 s"),
-    (NO_DB, TargetDatabaseMissing, 'database "app" does not exist on db.example:5432'),
-    (NO_ROLE, TargetAuthFailed, 'authentication failed for user "bob" on db.example:5432: role "bob" does not exist'),
-    (BAD_PASSWORD, TargetAuthFailed, 'authentication failed for user "bob" on db.example:5432'),
-    (NO_PASSWORD, TargetAuthFailed, 'authentication failed for user "bob" on db.example:5432: '
-                                    'the server requires a password'),
-    (HBA, TargetAuthFailed, "pg_hba.conf"),
-    (NO_CONNECT, TargetAuthFailed, "CONNECT privilege"),
-    (DNS, TargetUnreachable, 'host name "db.example" could not be resolved'),
-    (NO_SSL, TargetUnreachable, "does not support SSL"),
-    (NOT_PG, TargetUnreachable, "does not speak the PostgreSQL protocol"),
-    (FULL, TargetUnreachable, "no free connection slots"),
-    (STARTING, TargetUnreachable, "could not connect to db.example:5432: the database system is starting up"),
-])
+@pytest.mark.parametrize(
+    "message, cls, expected",
+    [
+        (REFUSED, TargetUnreachable, "could not connect to db.example:5432: connection refused"),
+        (REFUSED_NAMED, TargetUnreachable, "could not connect to db.example:5432: connection refused"),
+        (TIMEOUT, TargetUnreachable, "could not connect to db.example:5432: timeout after 10 s"),
+        (NO_DB, TargetDatabaseMissing, 'database "app" does not exist on db.example:5432'),
+        (
+            NO_ROLE,
+            TargetAuthFailed,
+            'authentication failed for user "bob" on db.example:5432: role "bob" does not exist',
+        ),
+        (BAD_PASSWORD, TargetAuthFailed, 'authentication failed for user "bob" on db.example:5432'),
+        (
+            NO_PASSWORD,
+            TargetAuthFailed,
+            'authentication failed for user "bob" on db.example:5432: the server requires a password',
+        ),
+        (HBA, TargetAuthFailed, "pg_hba.conf"),
+        (NO_CONNECT, TargetAuthFailed, "CONNECT privilege"),
+        (DNS, TargetUnreachable, 'host name "db.example" could not be resolved'),
+        (NO_SSL, TargetUnreachable, "does not support SSL"),
+        (NOT_PG, TargetUnreachable, "does not speak the PostgreSQL protocol"),
+        (FULL, TargetUnreachable, "no free connection slots"),
+        (STARTING, TargetUnreachable, "could not connect to db.example:5432: the database system is starting up"),
+    ],
+)
 def test_connect_error_mapping(message, cls, expected):
     err = connect_error(message, params())
     assert type(err) is cls
@@ -354,11 +457,16 @@ def test_query_errors():
 
 
 def test_lost_connection_error():
-    err = lost_connection_error("terminating connection due to administrator command\nSSL connection has been "
-                                "closed unexpectedly\n", params(), "describing 3 tables")
+    err = lost_connection_error(
+        "terminating connection due to administrator command\nSSL connection has been closed unexpectedly\n",
+        params(),
+        "describing 3 tables",
+    )
     assert type(err) is TargetUnreachable
-    assert str(err) == ("lost the connection to db.example:5432 while reading the catalog (describing 3 tables): "
-                        "terminating connection due to administrator command")
+    assert str(err) == (
+        "lost the connection to db.example:5432 while reading the catalog (describing 3 tables): "
+        "terminating connection due to administrator command"
+    )
 
 
 def test_scrub_and_server_message():

@@ -1,4 +1,5 @@
 """One introspector per engine, registered here."""
+
 from .base import ConnectionParams, Introspector, TargetError  # noqa: F401
 from .mysql import MySQLIntrospector
 from .postgres import PostgresIntrospector

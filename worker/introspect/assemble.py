@@ -5,10 +5,11 @@ Each engine runs one query per kind of detail for the whole batch and yields
 the order the batch asked for. Tables the details queries did not find (they
 vanished since listing) are dropped.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from .base import Column, Constraint, ForeignKey, Index, PrimaryKey, Table, TableRef
 
@@ -41,14 +42,20 @@ def assemble(
         d = details.get(key)
         if d is None:
             continue
-        tables.append(Table(
-            schema=ref.schema, name=ref.name, kind=d.get("kind") or ref.kind,
-            comment=d.get("comment"), row_estimate=d.get("row_estimate"), size_bytes=d.get("size_bytes"),
-            columns=sorted(cols.get(key, []), key=lambda c: c.ordinal),
-            primary_key=pks.get(key),
-            foreign_keys=sorted(fks.get(key, []), key=lambda f: f.name),
-            indexes=sorted(idx.get(key, []), key=lambda i: i.name),
-            constraints=sorted(cons.get(key, []), key=lambda c: c.name),
-            signature=d.get("signature"),
-        ))
+        tables.append(
+            Table(
+                schema=ref.schema,
+                name=ref.name,
+                kind=d.get("kind") or ref.kind,
+                comment=d.get("comment"),
+                row_estimate=d.get("row_estimate"),
+                size_bytes=d.get("size_bytes"),
+                columns=sorted(cols.get(key, []), key=lambda c: c.ordinal),
+                primary_key=pks.get(key),
+                foreign_keys=sorted(fks.get(key, []), key=lambda f: f.name),
+                indexes=sorted(idx.get(key, []), key=lambda i: i.name),
+                constraints=sorted(cons.get(key, []), key=lambda c: c.name),
+                signature=d.get("signature"),
+            )
+        )
     return tables

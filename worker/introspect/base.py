@@ -5,11 +5,13 @@ query, and describes a batch of tables with a handful of bulk queries (never
 one query per table). It returns plain dataclasses and knows nothing about
 the catalog.
 """
+
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,7 @@ class Table:
 class TableSignature(NamedTuple):
     """A hash the target computes over everything describe() reports of a
     table, with the figures that move without the definition changing."""
+
     signature: str
     row_estimate: int | None
     size_bytes: int | None
@@ -178,7 +181,7 @@ class Introspector(abc.ABC):
         overrides this, so planning a crawl of any size takes flat memory."""
         tables = self.list_tables()
         for start in range(0, len(tables), chunk):
-            yield tables[start:start + chunk]
+            yield tables[start : start + chunk]
 
     @abc.abstractmethod
     def describe(self, tables: list[TableRef]) -> list[Table]:

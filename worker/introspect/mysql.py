@@ -53,12 +53,14 @@ Choices worth knowing:
   engine estimates (InnoDB samples; MySQL 8 caches them for
   information_schema_stats_expiry seconds). Views have none.
 """
+
 from __future__ import annotations
 
+import contextlib
 import re
 import ssl
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import pymysql
 
@@ -93,6 +95,7 @@ DRIVER_ERRORS = (pymysql.err.Error, OSError)
 
 
 # --- the server ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Server:
@@ -132,13 +135,14 @@ def parse_server_version(text: str) -> Server:
     text = text or ""
     mariadb = "mariadb" in text.lower()
     if mariadb and text.startswith("5.5.5-"):
-        text = text[len("5.5.5-"):]
+        text = text[len("5.5.5-") :]
     m = re.match(r"(\d+)\.(\d+)\.(\d+)", text)
     version = tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
     return Server(mariadb=mariadb, version=version)
 
 
 # --- connection settings -------------------------------------------------------
+
 
 def _secs(seconds) -> str:
     """'60' for 60, '0.5' for 0.5: how a timeout reads in a message."""
@@ -162,8 +166,9 @@ def crawled_schemas(params: ConnectionParams) -> list[str]:
     include = _name_list(opts.get("include_schemas"), "include_schemas") or [params.database]
     exclude = set(_name_list(opts.get("exclude_schemas"), "exclude_schemas"))
     # information_schema & co. match case-insensitively whatever the file system.
-    return [s for s in dict.fromkeys(include)
-            if possible_name(s) and s not in exclude and s.lower() not in SYSTEM_SCHEMAS]
+    return [
+        s for s in dict.fromkeys(include) if possible_name(s) and s not in exclude and s.lower() not in SYSTEM_SCHEMAS
+    ]
 
 
 def possible_name(name: str) -> bool:
@@ -251,6 +256,7 @@ def session_statements(server: Server, params: ConnectionParams) -> list[tuple[s
 
 # --- error translation ---------------------------------------------------------
 
+
 def scrub(message: str, password: str | None) -> str:
     """Remove the password from a message, should a server or driver ever echo it."""
     if password:
@@ -288,11 +294,12 @@ def _server_refusal(code: int, params: ConnectionParams) -> TargetError | None:
     if code == 1049:
         return TargetDatabaseMissing(f'database "{db}" does not exist on {hp}')
     if code == 1130:
-        return TargetAuthFailed(f"the server at {hp} does not accept connections from this address "
-                                f"for user {user}; ask its administrator to allow it")
+        return TargetAuthFailed(
+            f"the server at {hp} does not accept connections from this address "
+            f"for user {user}; ask its administrator to allow it"
+        )
     if code in (1040, 1203, 1226):
-        return TargetUnreachable(f"could not connect to {hp}: the server has no free connection slots "
-                                 f"for user {user}")
+        return TargetUnreachable(f"could not connect to {hp}: the server has no free connection slots for user {user}")
     return None
 
 
@@ -314,8 +321,7 @@ def connect_error(exc: BaseException, params: ConnectionParams) -> TargetError:
     elif "no route to host" in low or "network is unreachable" in low:
         err = TargetUnreachable(f"could not connect to {hp}: no route to host")
     elif code == 2026 or "ssl" in low or "certificate" in low:
-        err = TargetUnreachable(f"could not connect to {hp}: TLS/SSL failed ({reason}); "
-                                f"check the source's sslmode")
+        err = TargetUnreachable(f"could not connect to {hp}: TLS/SSL failed ({reason}); check the source's sslmode")
     elif code in (2006, 2013):
         err = TargetUnreachable(f"could not connect to {hp}: the server closed the connection ({reason})")
     else:
@@ -325,8 +331,12 @@ def connect_error(exc: BaseException, params: ConnectionParams) -> TargetError:
 
 def is_connection_lost(exc: BaseException) -> bool:
     code, _ = _code_and_message(exc)
-    return (isinstance(exc, (pymysql.err.InterfaceError, OSError))
-            or code in (2006, 2013, 2055, 1927))  # 1927: connection killed (MariaDB)
+    return isinstance(exc, (pymysql.err.InterfaceError, OSError)) or code in (
+        2006,
+        2013,
+        2055,
+        1927,
+    )  # 1927: connection killed (MariaDB)
 
 
 def query_error(exc: BaseException, params: ConnectionParams, what: str) -> TargetError:
@@ -337,11 +347,15 @@ def query_error(exc: BaseException, params: ConnectionParams, what: str) -> Targ
     if err is not None:
         pass
     elif code in (1969, 3024):  # MariaDB max_statement_time, MySQL max_execution_time
-        err = TargetTimeout(f"statement timeout after {_secs(params.statement_timeout)} s while {what} "
-                            f"on {hp}; the server may be overloaded or the timeout too short")
+        err = TargetTimeout(
+            f"statement timeout after {_secs(params.statement_timeout)} s while {what} "
+            f"on {hp}; the server may be overloaded or the timeout too short"
+        )
     elif code == 1205:
-        err = TargetTimeout(f"lock timeout after {_secs(params.lock_timeout)} s while {what} on {hp}: "
-                            f"another session holds a conflicting lock")
+        err = TargetTimeout(
+            f"lock timeout after {_secs(params.lock_timeout)} s while {what} on {hp}: "
+            f"another session holds a conflicting lock"
+        )
     elif is_connection_lost(exc):
         detail = "no answer within the read timeout" if "timed out" in message.lower() else _reason(message)
         err = TargetUnreachable(f"lost the connection to {hp} while {what}: {detail}")
@@ -353,6 +367,7 @@ def query_error(exc: BaseException, params: ConnectionParams, what: str) -> Targ
 
 
 # --- SQL helpers -------------------------------------------------------------------
+
 
 def _placeholders(n: int) -> str:
     return ", ".join(["%s"] * n)
@@ -369,15 +384,18 @@ def quote_ident(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def batch_filter(refs: Sequence[TableRef], schema_col: str = "TABLE_SCHEMA",
-                 table_col: str = "TABLE_NAME", collate: str = "") -> tuple[str, list[str]]:
+def batch_filter(
+    refs: Sequence[TableRef], schema_col: str = "TABLE_SCHEMA", table_col: str = "TABLE_NAME", collate: str = ""
+) -> tuple[str, list[str]]:
     """`schema IN (...) AND name IN (...)` for a batch, and its parameters.
     It matches a superset of the batch (every name in every schema):
     callers keep only rows whose exact key is asked for."""
     schemas = sorted({r.schema for r in refs})
     names = sorted({r.name for r in refs})
-    sql = (f"{schema_col}{collate} IN ({_placeholders(len(schemas))}) "
-           f"AND {table_col}{collate} IN ({_placeholders(len(names))})")
+    sql = (
+        f"{schema_col}{collate} IN ({_placeholders(len(schemas))}) "
+        f"AND {table_col}{collate} IN ({_placeholders(len(names))})"
+    )
     return sql, schemas + names
 
 
@@ -444,10 +462,22 @@ WHERE {filter}
 """
 
 # MySQL prints these defaults bare in SHOW CREATE TABLE as well.
-_UNQUOTED_TYPES = frozenset({
-    "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric",
-    "float", "double", "real", "bit",
-})
+_UNQUOTED_TYPES = frozenset(
+    {
+        "tinyint",
+        "smallint",
+        "mediumint",
+        "int",
+        "integer",
+        "bigint",
+        "decimal",
+        "numeric",
+        "float",
+        "double",
+        "real",
+        "bit",
+    }
+)
 
 
 def quote_literal(text: str) -> str:
@@ -540,12 +570,23 @@ def keys_from_rows(rows: Iterable[Sequence], rules: Rules):
             yield (schema, table), PrimaryKey(name=name, columns=columns)
         elif ref_table is not None:
             on_update, on_delete = rules.get((schema, table, name), ("NO ACTION", "NO ACTION"))
-            yield (schema, table), ForeignKey(
-                name=name, columns=columns, referenced_schema=parts[0][5], referenced_table=ref_table,
-                referenced_columns=[r[7] for r in parts], on_update=on_update, on_delete=on_delete)
+            yield (
+                (schema, table),
+                ForeignKey(
+                    name=name,
+                    columns=columns,
+                    referenced_schema=parts[0][5],
+                    referenced_table=ref_table,
+                    referenced_columns=[r[7] for r in parts],
+                    on_update=on_update,
+                    on_delete=on_delete,
+                ),
+            )
         else:
-            yield (schema, table), Constraint(name=name, type="unique", columns=columns,
-                                              definition=f"UNIQUE ({column_list(columns)})")
+            yield (
+                (schema, table),
+                Constraint(name=name, type="unique", columns=columns, definition=f"UNIQUE ({column_list(columns)})"),
+            )
 
 
 # MariaDB: CHECK_CONSTRAINTS has TABLE_NAME (10.3.10+). ENFORCED is MySQL's.
@@ -581,9 +622,9 @@ def check_from_row(row: Sequence, table_columns: Iterable[str]) -> tuple[Key, Co
     clause = _text(clause) or ""
     known = set(table_columns)
     definition = f"CHECK ({clause})" + ("" if (enforced or "YES") == "YES" else " NOT ENFORCED")
-    return (schema, table), Constraint(name=name, type="check",
-                                       columns=[c for c in identifiers_in(clause) if c in known],
-                                       definition=definition)
+    return (schema, table), Constraint(
+        name=name, type="check", columns=[c for c in identifiers_in(clause) if c in known], definition=definition
+    )
 
 
 STATISTICS_SQL = """
@@ -612,8 +653,7 @@ def index_part_sql(column: str | None, sub_part, collation: str | None, expressi
     return text
 
 
-def index_definition(schema: str, table: str, name: str, unique: bool, index_type: str | None,
-                     parts: list[str]) -> str:
+def index_definition(schema: str, table: str, name: str, unique: bool, index_type: str | None, parts: list[str]) -> str:
     """A readable CREATE INDEX (or ADD PRIMARY KEY) for an index; `parts` are
     index_part_sql texts in key order."""
     target = f"{quote_ident(schema)}.{quote_ident(table)}"
@@ -640,9 +680,16 @@ def indexes_from_rows(rows: Iterable[Sequence]):
         index_type = _text(first[8])
         columns = [r[5] if r[5] is not None else (_text(r[9]) or "") for r in parts]
         part_sql = [index_part_sql(r[5], r[6], _text(r[7]), _text(r[9])) for r in parts]
-        yield (schema, table), Index(
-            name=name, columns=columns, unique=unique, method=index_type,
-            definition=index_definition(schema, table, name, unique, index_type, part_sql))
+        yield (
+            (schema, table),
+            Index(
+                name=name,
+                columns=columns,
+                unique=unique,
+                method=index_type,
+                definition=index_definition(schema, table, name, unique, index_type, part_sql),
+            ),
+        )
 
 
 def split_keys(records: Iterable[tuple[Key, object]]):
@@ -659,6 +706,7 @@ def split_keys(records: Iterable[tuple[Key, object]]):
 
 
 # --- the introspector ------------------------------------------------------------
+
 
 class MySQLIntrospector(Introspector):
     """Reads information_schema over one read-only pymysql connection.
@@ -755,11 +803,19 @@ class MySQLIntrospector(Introspector):
         pks, fks, uniques = split_keys(keys_from_rows(key_rows, rules))
         checks = self._checks(batch, columns)
         indexes = list(indexes_from_rows(self._batch_rows(statistics_sql(self.server), *batch)))
-        return assemble(tables, details, columns, primary_keys=pks, foreign_keys=fks,
-                        indexes=indexes, constraints=uniques + checks)
+        return assemble(
+            tables, details, columns, primary_keys=pks, foreign_keys=fks, indexes=indexes, constraints=uniques + checks
+        )
 
-    def _batch_rows(self, sql: str, tables: list[TableRef], keys: set[Key], what: str,
-                    schema_col: str = "TABLE_SCHEMA", table_col: str = "TABLE_NAME") -> list[Sequence]:
+    def _batch_rows(
+        self,
+        sql: str,
+        tables: list[TableRef],
+        keys: set[Key],
+        what: str,
+        schema_col: str = "TABLE_SCHEMA",
+        table_col: str = "TABLE_NAME",
+    ) -> list[Sequence]:
         """Run a `{filter}` query for the batch; keep the rows of its exact tables."""
         where, args = batch_filter(tables, schema_col, table_col, self.server.name_collate)
         return only_batch(self._query(sql.format(filter=where), args, what), keys)
@@ -778,7 +834,5 @@ class MySQLIntrospector(Introspector):
 
 
 def _close_quietly(conn) -> None:
-    try:
+    with contextlib.suppress(DRIVER_ERRORS):  # closing a broken connection has nothing left to report
         conn.close()
-    except DRIVER_ERRORS:
-        pass  # closing a broken connection has nothing left to report

@@ -25,12 +25,14 @@ Choices worth knowing:
 - Index `columns` lists only key columns (indnkeyatts); INCLUDE columns are
   visible in `definition`.
 """
+
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import psycopg2
 import psycopg2.extensions
@@ -65,6 +67,7 @@ NO_PASSFILE = os.path.join(os.sep, "nonexistent", "metacrawl", "no-pgpass")
 
 # --- connection settings -------------------------------------------------------
 
+
 def _ms(seconds) -> int:
     """Seconds (int or float) to the integer milliseconds PostgreSQL settings take.
     0 stays 0 (PostgreSQL reads it as 'no limit'); anything positive is at least 1 ms."""
@@ -81,17 +84,19 @@ def _secs(seconds) -> str:
 def session_options(params: ConnectionParams) -> str:
     """The `options` startup parameter: settings applied before our first query."""
     statement_ms = _ms(params.statement_timeout)
-    return " ".join([
-        "-c default_transaction_read_only=on",
-        f"-c statement_timeout={statement_ms}",
-        f"-c lock_timeout={_ms(params.lock_timeout)}",
-        # Transactions last one method call; anything idle longer is a bug or a
-        # dead worker, and must not hold a snapshot on the target.
-        f"-c idle_in_transaction_session_timeout={statement_ms}",
-        "-c search_path=public",
-        # Catalog queries are many and short; compiling them costs more than it saves.
-        "-c jit=off",
-    ])
+    return " ".join(
+        [
+            "-c default_transaction_read_only=on",
+            f"-c statement_timeout={statement_ms}",
+            f"-c lock_timeout={_ms(params.lock_timeout)}",
+            # Transactions last one method call; anything idle longer is a bug or a
+            # dead worker, and must not hold a snapshot on the target.
+            f"-c idle_in_transaction_session_timeout={statement_ms}",
+            "-c search_path=public",
+            # Catalog queries are many and short; compiling them costs more than it saves.
+            "-c jit=off",
+        ]
+    )
 
 
 def _name_list(value, option: str) -> list[str]:
@@ -145,7 +150,10 @@ def connect_kwargs(params: ConnectionParams) -> dict:
         "options": session_options(params),
         # A target that vanishes mid-query (network cut, host gone) is noticed
         # within a minute instead of leaving the task and its catalog locks waiting.
-        "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
     }
     if params.hostaddr:
         kwargs["hostaddr"] = params.hostaddr
@@ -199,7 +207,8 @@ def connect_error(message: str, params: ConnectionParams) -> TargetError:
     elif "pg_hba.conf" in low:
         err = TargetAuthFailed(
             f'the server at {hp} does not accept connections from this address for user "{user}" '
-            f'and database "{db}" (pg_hba.conf); ask its administrator to allow it')
+            f'and database "{db}" (pg_hba.conf); ask its administrator to allow it'
+        )
     elif "permission denied for database" in low:
         err = TargetAuthFailed(f'user "{user}" may not connect to database "{db}" on {hp} (no CONNECT privilege)')
     elif "timeout expired" in low:
@@ -211,11 +220,13 @@ def connect_error(message: str, params: ConnectionParams) -> TargetError:
     elif "no route to host" in low or "network is unreachable" in low:
         err = TargetUnreachable(f"could not connect to {hp}: no route to host")
     elif "does not support ssl" in low:
-        err = TargetUnreachable(f"could not connect to {hp}: the server does not support SSL, "
-                                f"but the source's sslmode requires it")
+        err = TargetUnreachable(
+            f"could not connect to {hp}: the server does not support SSL, but the source's sslmode requires it"
+        )
     elif "invalid response to ssl negotiation" in low or "expected authentication request" in low:
-        err = TargetUnreachable(f"could not connect to {hp}: the server there does not speak the PostgreSQL "
-                                f"protocol (wrong port?)")
+        err = TargetUnreachable(
+            f"could not connect to {hp}: the server there does not speak the PostgreSQL protocol (wrong port?)"
+        )
     elif "too many clients" in low or "too many connections" in low:
         err = TargetUnreachable(f"could not connect to {hp}: the server has no free connection slots")
     else:
@@ -227,11 +238,15 @@ def query_error(pgcode: str | None, message: str, params: ConnectionParams, what
     """Turn a failed catalog query into a typed error. `what` says what we were doing."""
     detail = server_message(message)
     if pgcode == "57014" and "statement timeout" in (message or ""):
-        err = TargetTimeout(f"statement timeout after {_secs(params.statement_timeout)} s while reading "
-                            f"the catalog ({what}); the server may be overloaded or the timeout too short")
+        err = TargetTimeout(
+            f"statement timeout after {_secs(params.statement_timeout)} s while reading "
+            f"the catalog ({what}); the server may be overloaded or the timeout too short"
+        )
     elif pgcode == "55P03":
-        err = TargetTimeout(f"lock timeout after {_secs(params.lock_timeout)} s while reading the catalog "
-                            f"({what}): another session holds a conflicting lock")
+        err = TargetTimeout(
+            f"lock timeout after {_secs(params.lock_timeout)} s while reading the catalog "
+            f"({what}): another session holds a conflicting lock"
+        )
     elif pgcode == "42501":
         err = TargetError(f"permission denied while reading the catalog ({what}): {detail}")
     else:
@@ -240,9 +255,13 @@ def query_error(pgcode: str | None, message: str, params: ConnectionParams, what
 
 
 def lost_connection_error(message: str, params: ConnectionParams, what: str) -> TargetError:
-    return _scrubbed(TargetUnreachable(
-        f"lost the connection to {params.host}:{params.port} while reading the catalog ({what}): "
-        f"{server_message(message)}"), params.password)
+    return _scrubbed(
+        TargetUnreachable(
+            f"lost the connection to {params.host}:{params.port} while reading the catalog ({what}): "
+            f"{server_message(message)}"
+        ),
+        params.password,
+    )
 
 
 def _scrubbed(err: TargetError, password: str | None) -> TargetError:
@@ -389,23 +408,33 @@ def _array(elements: Sequence[str]) -> str:
     return "{" + ",".join(out) + "}"
 
 
-def signature_of_rows(relkind: str, comment: str | None, column_rows: list[Sequence],
-                      constraint_rows: list[Sequence], index_rows: list[Sequence]) -> str:
+def signature_of_rows(
+    relkind: str,
+    comment: str | None,
+    column_rows: list[Sequence],
+    constraint_rows: list[Sequence],
+    index_rows: list[Sequence],
+) -> str:
     """SIGNATURES_SQL's value for one table, from its rows of COLUMNS_SQL,
     CONSTRAINTS_SQL and INDEXES_SQL."""
-    columns = [_record((r[2], r[1], r[3], not r[4], r[5], r[6], r[7], r[8]))
-               for r in sorted(column_rows, key=lambda r: r[2])]
-    constraints = [_record((r[2], r[3], r[11], r[5], r[13]))
-                   for r in sorted(constraint_rows, key=lambda r: (r[2].encode(), r[0]))]
+    columns = [
+        _record((r[2], r[1], r[3], not r[4], r[5], r[6], r[7], r[8])) for r in sorted(column_rows, key=lambda r: r[2])
+    ]
+    constraints = [
+        _record((r[2], r[3], r[11], r[5], r[13])) for r in sorted(constraint_rows, key=lambda r: (r[2].encode(), r[0]))
+    ]
     indexes = [_record((r[1], r[4], r[2])) for r in sorted(index_rows, key=lambda r: r[1].encode())]
     text = _record((relkind, comment, _array(columns), _array(constraints), _array(indexes)))
-    return SIGNATURE_PREFIX + hashlib.md5(text.encode()).hexdigest()
+    return SIGNATURE_PREFIX + hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def signature_from_row(row: Sequence) -> tuple[tuple[str, str], TableSignature]:
     schema, name, relkind, reltuples, pages, block_size, signature = row
-    return (schema, name), TableSignature(signature=signature, row_estimate=row_estimate(relkind, reltuples),
-                                          size_bytes=size_bytes(relkind, reltuples, pages, block_size))
+    return (schema, name), TableSignature(
+        signature=signature,
+        row_estimate=row_estimate(relkind, reltuples),
+        size_bytes=size_bytes(relkind, reltuples, pages, block_size),
+    )
 
 
 def row_estimate(relkind: str, reltuples) -> int | None:
@@ -432,13 +461,17 @@ def size_bytes(relkind: str, reltuples, pages, block_size) -> int | None:
 def details_from_row(row: Sequence) -> tuple[int, tuple[str, str], dict]:
     """(oid, (schema, name), details dict for assemble)."""
     oid, schema, name, relkind, reltuples, pages, block_size, comment = row
-    return oid, (schema, name), {
-        "kind": KINDS[relkind],
-        "comment": comment,
-        "row_estimate": row_estimate(relkind, reltuples),
-        "size_bytes": size_bytes(relkind, reltuples, pages, block_size),
-        "block_size": block_size,
-    }
+    return (
+        oid,
+        (schema, name),
+        {
+            "kind": KINDS[relkind],
+            "comment": comment,
+            "row_estimate": row_estimate(relkind, reltuples),
+            "size_bytes": size_bytes(relkind, reltuples, pages, block_size),
+            "block_size": block_size,
+        },
+    )
 
 
 def add_index_pages(details: dict, index_pages: int) -> None:
@@ -466,7 +499,10 @@ def column_from_row(row: Sequence) -> tuple[int, Column]:
     oid, name, attnum, type_, nullable, expr, identity, generated, comment = row
     is_generated = bool(generated)  # attgenerated is '' or 's' (stored)
     return oid, Column(
-        name=name, ordinal=attnum, type=type_, nullable=nullable,
+        name=name,
+        ordinal=attnum,
+        type=type_,
+        nullable=nullable,
         default=None if is_generated else expr,
         comment=comment,
         identity=IDENTITY.get(identity) if identity else None,
@@ -527,7 +563,7 @@ def constraints_from_rows(rows: Iterable[Sequence], names: dict) -> list[tuple[i
     owner = {row[0]: row[1] for row in rows}  # constraint oid -> table oid
     out = []
     for row in rows:
-        conoid, reloid, contype, parent = row[0], row[1], row[3], row[5]
+        reloid, contype, parent = row[1], row[3], row[5]
         if contype == "f" and parent and owner.get(parent) == reloid:
             continue
         out.append(constraint_from_row(row, names))
@@ -535,16 +571,34 @@ def constraints_from_rows(rows: Iterable[Sequence], names: dict) -> list[tuple[i
 
 
 def constraint_from_row(row: Sequence, names: dict) -> tuple[int, PrimaryKey | ForeignKey | Constraint]:
-    (_conoid, oid, name, contype, conkey, _parent, ref_schema, ref_table, ref_columns,
-     upd, dele, definition, expressions, *_signed_only) = row
+    (
+        _conoid,
+        oid,
+        name,
+        contype,
+        conkey,
+        _parent,
+        ref_schema,
+        ref_table,
+        ref_columns,
+        upd,
+        dele,
+        definition,
+        expressions,
+        *_signed_only,
+    ) = row
     columns = key_names(conkey, oid, names, expressions)
     if contype == "p":
         return oid, PrimaryKey(name=name, columns=columns)
     if contype == "f":
         return oid, ForeignKey(
-            name=name, columns=columns, referenced_schema=ref_schema, referenced_table=ref_table,
+            name=name,
+            columns=columns,
+            referenced_schema=ref_schema,
+            referenced_table=ref_table,
             referenced_columns=list(ref_columns or []),
-            on_update=FK_ACTIONS.get(upd, "NO ACTION"), on_delete=FK_ACTIONS.get(dele, "NO ACTION"),
+            on_update=FK_ACTIONS.get(upd, "NO ACTION"),
+            on_delete=FK_ACTIONS.get(dele, "NO ACTION"),
         )
     return oid, Constraint(name=name, type=CONSTRAINT_TYPES[contype], columns=columns, definition=definition)
 
@@ -570,8 +624,9 @@ WHERE i.indrelid = ANY(%(oids)s::oid[])
 def index_from_row(row: Sequence, names: dict) -> tuple[int, Index]:
     oid, name, unique, method, definition, predicate, indkey, nkeys, expressions, _pages = row
     columns = key_names(list(indkey or [])[:nkeys], oid, names, expressions)
-    return oid, Index(name=name, columns=columns, unique=bool(unique), method=method,
-                      definition=definition, predicate=predicate)
+    return oid, Index(
+        name=name, columns=columns, unique=bool(unique), method=method, definition=definition, predicate=predicate
+    )
 
 
 ENUMS_SQL = f"""
@@ -592,8 +647,13 @@ def enum_from_row(row: Sequence) -> EnumType:
     return EnumType(schema=schema, name=name, values=list(values or []))
 
 
-def build_tables(refs: list[TableRef], details_rows: Iterable[Sequence], column_rows: Iterable[Sequence],
-                 constraint_rows: Iterable[Sequence], index_rows: Iterable[Sequence]) -> list[Table]:
+def build_tables(
+    refs: list[TableRef],
+    details_rows: Iterable[Sequence],
+    column_rows: Iterable[Sequence],
+    constraint_rows: Iterable[Sequence],
+    index_rows: Iterable[Sequence],
+) -> list[Table]:
     """Turn the rows of the four describe queries into Table records, in the
     order of `refs`; tables absent from details_rows (vanished) are dropped."""
     keys: dict[int, tuple[str, str]] = {}
@@ -638,11 +698,11 @@ def build_tables(refs: list[TableRef], details_rows: Iterable[Sequence], column_
         d.pop("block_size", None)
     for oid, (row, cols, cons, idx) in raw.items():
         details[keys[oid]]["signature"] = signature_of_rows(row[3], row[7], cols, cons, idx)
-    return assemble(refs, details, columns, primary_keys=pks, foreign_keys=fks,
-                    indexes=indexes, constraints=others)
+    return assemble(refs, details, columns, primary_keys=pks, foreign_keys=fks, indexes=indexes, constraints=others)
 
 
 # --- the introspector ------------------------------------------------------------
+
 
 class PostgresIntrospector(Introspector):
     """Reads pg_catalog over one read-only psycopg2 connection.
@@ -667,8 +727,9 @@ class PostgresIntrospector(Introspector):
             raise connect_error(str(exc), self.params) from None
         try:
             # One snapshot per method call; READ ONLY on top of the server default.
-            conn.set_session(isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ,
-                             readonly=True, autocommit=False)
+            conn.set_session(
+                isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ, readonly=True, autocommit=False
+            )
         except psycopg2.Error as exc:
             conn.close()
             raise connect_error(str(exc), self.params) from None
@@ -677,10 +738,8 @@ class PostgresIntrospector(Introspector):
     def close(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
+            with contextlib.suppress(psycopg2.Error):  # a broken connection has nothing left to report
                 conn.close()
-            except psycopg2.Error:
-                pass  # closing a broken connection has nothing left to report
 
     # queries -------------------------------------------------------------------
 
