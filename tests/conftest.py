@@ -5,7 +5,9 @@ cross a process) a real Celery worker."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,7 +27,18 @@ from .targets import create_pg_database, drop_pg_database, random_name
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("METACRAWL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres").rsplit("/", 1)[0]
-REDIS_URL = os.environ.get("METACRAWL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# The suite's own redis-server (started by `redis_server` below), so no other
+# Celery worker or program on this machine can take our tasks or lose our keys.
+REDIS_PORT = free_port()
+REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/15"
 CATALOG_TABLES = (
     "change_events",
     "catalog_enums",
@@ -83,8 +96,52 @@ def settings(test_env):
     return from_env(test_env)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def redis_server(tmp_path_factory):
+    """A private redis-server for the session, in a temporary directory, gone at the end."""
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--port",
+            str(REDIS_PORT),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+            "--logfile",
+            str(workdir / "redis.log"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    client = redis.Redis(port=REDIS_PORT)
+    deadline = time.time() + 20
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                raise RuntimeError(f"redis-server did not start on port {REDIS_PORT}") from None
+            time.sleep(0.05)
+    yield REDIS_URL
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
 @pytest.fixture(scope="session")
-def redis_client():
+def redis_client(redis_server):
     client = redis.Redis.from_url(REDIS_URL)
     client.flushdb()
     yield client

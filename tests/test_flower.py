@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,15 +13,9 @@ import urllib.request
 import pytest
 import redis
 
-from .conftest import REDIS_URL, ROOT, ApiUser, Worker, wait_for_crawl
+from .conftest import REDIS_URL, ROOT, ApiUser, Worker, free_port, wait_for_crawl
 from .targets import pg_database, pg_execute
 from .test_crawl import SECRET, pg_source
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str, auth: str | None):
@@ -46,7 +39,7 @@ def flower_env(test_env):
 @pytest.fixture
 def flower(flower_env, tmp_path):
     """Flower and a worker of its own on a broker database of their own."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **flower_env, "METACRAWL_FLOWER_USER": "ops", "METACRAWL_FLOWER_PASSWORD": "flower-pw"}
     log = open(tmp_path / "flower.log", "wb")
     proc = subprocess.Popen(
