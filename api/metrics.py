@@ -35,7 +35,7 @@ class CatalogCollector:
             ).all()
             never = conn.execute(text("SELECT count(*) FROM sources WHERE last_success_at IS NULL")).scalar()
         g = GaugeMetricFamily("metacrawl_crawls", "Crawl jobs by state", labels=["state"])
-        states = dict(by_state)
+        states: dict[str, int] = dict(by_state)
         for state in ("queued", "running", "succeeded", "failed"):
             g.add_metric([state], states.get(state, 0))
         yield g

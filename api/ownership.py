@@ -14,6 +14,7 @@ def owned_source(source_id: int) -> Source:
     source = Session.get(Source, source_id)
     if source is None or (source.user_id != current_user.id and not current_user.is_admin):
         abort(404, message=f"source {source_id} not found")
+        raise AssertionError("abort raises")
     return source
 
 
@@ -21,6 +22,7 @@ def owned_job(job_id: int) -> CrawlJob:
     job = Session.get(CrawlJob, job_id)
     if job is not None:
         source = Session.get(Source, job.source_id)
-        if source.user_id == current_user.id or current_user.is_admin:
+        if source is not None and (source.user_id == current_user.id or current_user.is_admin):
             return job
     abort(404, message=f"crawl {job_id} not found")
+    raise AssertionError("abort raises")

@@ -16,8 +16,9 @@ import io
 import json
 import time
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
 from .diff import table_changes
@@ -50,7 +51,10 @@ def copy_rows(session: Session, table: str, columns: tuple[str, ...], rows) -> N
     data = buf.getvalue()
     if "\x00" in data:
         data = data.replace("\x00", "")
-    cursor = session.connection().connection.dbapi_connection.cursor()
+    dbapi = session.connection().connection.dbapi_connection
+    if dbapi is None:
+        raise RuntimeError("the catalog connection is closed")
+    cursor = dbapi.cursor()
     try:
         cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", io.StringIO(data))
     finally:
@@ -153,7 +157,7 @@ def stage_batch(
         else ()
     )
     changed_ids = [old.id for *_, old in staged if old is not None and not old.removed]
-    old_defs = (
+    old_defs: dict[int, dict] = (
         dict(
             session.execute(
                 text(
@@ -169,7 +173,8 @@ def stage_batch(
     copy_rows(
         session, "crawl_seen", ("job_id", "batch_no", "table_id", "row_estimate", "size_bytes", "signature"), seen
     )
-    table_rows, column_rows = [], []
+    table_rows: list[tuple] = []
+    column_rows: list[tuple] = []
     for doc, fp, definition, sig, old in staged:
         table_id = old.id if old is not None else next(new_ids)
         changes = table_changes(old_defs[old.id], doc) if old is not None and old.id in old_defs else None
@@ -349,24 +354,26 @@ def apply_crawl(session: Session, job_id: int, source_id: int, enums: list[dict]
     params = {"job": job_id, "sid": source_id, "now": now}
     first_crawl = session.execute(
         text("SELECT NOT EXISTS (SELECT 1 FROM catalog_tables WHERE source_id = :sid)"), params
-    ).scalar()
+    ).scalar_one()
     back = session.execute(
         text(
             "SELECT count(*) FROM crawl_staged_tables s JOIN catalog_tables t ON t.id = s.table_id "
             "WHERE s.job_id = :job AND NOT s.is_new AND t.removed_at IS NOT NULL"
         ),
         params,
-    ).scalar()
+    ).scalar_one()
     _record_events(session, params, first_crawl)
-    counts, seconds = {}, {}
+    counts: dict[str, int] = {}
+    seconds: dict[str, float] = {}
     for name, sql in APPLY_STATEMENTS:
         started = time.perf_counter()
-        result = session.execute(text(sql), params)
-        counts[name] = result.scalar() if result.returns_rows else result.rowcount
+        result = cast(CursorResult, session.execute(text(sql), params))
+        counts[name] = result.scalar_one() if result.returns_rows else result.rowcount
         seconds[name] = round(time.perf_counter() - started, 3)
     if counts["columns_deleted"] or counts["removed_columns"]:
         started = time.perf_counter()
-        counts["column_names_pruned"] = session.execute(text(PRUNE_COLUMN_NAMES), params).rowcount
+        pruned = cast(CursorResult, session.execute(text(PRUNE_COLUMN_NAMES), params))
+        counts["column_names_pruned"] = pruned.rowcount
         seconds["column_names_pruned"] = round(time.perf_counter() - started, 3)
     if not first_crawl:
         session.execute(

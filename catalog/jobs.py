@@ -28,7 +28,7 @@ def create_job(
         {"sid": source_id, "trigger": trigger, "mass": allow_mass_removal},
     ).scalar()
     if new_id is not None:
-        return session.get(CrawlJob, new_id), True
+        return session.get_one(CrawlJob, new_id), True
     active = session.scalar(select(CrawlJob).where(CrawlJob.source_id == source_id, CrawlJob.state.in_(ACTIVE_STATES)))
     if active is None:  # the other crawl ended between our two statements: try once more
         return create_job(session, source_id, trigger, allow_mass_removal)
@@ -90,7 +90,7 @@ def sweep_staging(session: Session) -> list[int]:
     )
     if not ended:
         return []
-    left = set()
+    left: set[int] = set()
     for table in STAGING_TABLES:
         left.update(
             session.execute(

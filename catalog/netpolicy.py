@@ -16,8 +16,8 @@ class AddressRefused(Exception):
 
 
 def check_address(ip: str, allow_loopback: bool, allow_private: bool) -> None:
-    addr = ipaddress.ip_address(ip)
-    if getattr(addr, "ipv4_mapped", None):
+    addr: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(ip)
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
         addr = addr.ipv4_mapped
     if addr.is_link_local or addr.is_unspecified or addr.is_multicast or addr.is_reserved:
         raise AddressRefused(f"{ip} is a link-local, multicast or reserved address and is never crawled")
@@ -36,7 +36,7 @@ def resolve_allowed(host: str, port: int, allow_loopback: bool, allow_private: b
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror:
         raise AddressRefused(f"could not resolve host {host}") from None
-    ips = list(dict.fromkeys(info[4][0] for info in infos))
+    ips = list(dict.fromkeys(str(info[4][0]) for info in infos))
     for ip in ips:
         check_address(ip, allow_loopback, allow_private)
     return ips[0]

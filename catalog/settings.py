@@ -7,7 +7,9 @@ with the development secrets.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 # Development-only secrets: usable locally, refused when METACRAWL_ENV=production.
 DEV_JWT_SECRET = "metacrawl-development-jwt-secret-not-for-production"  # noqa: S105 refused in production
@@ -86,14 +88,14 @@ _ENV_NAMES = {
 }
 
 
-def from_env(environ: dict | None = None, **overrides) -> Settings:
+def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Build Settings from `environ` (os.environ by default). Every field may be
     set as METACRAWL_<FIELD> (PORT for the port)."""
-    environ = os.environ if environ is None else environ
-    values = {}
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
     for f in fields(Settings):
         name = _ENV_NAMES.get(f.name, "METACRAWL_" + f.name.upper())
-        raw = environ.get(name)
+        raw = env.get(name)
         if raw is None or raw == "":
             continue
         if f.name == "fernet_keys":
@@ -111,6 +113,6 @@ def from_env(environ: dict | None = None, **overrides) -> Settings:
     if url and url.startswith("postgresql://"):
         values["catalog_url"] = "postgresql+psycopg2://" + url[len("postgresql://") :]
     if values.get("env") == "production":
-        values.setdefault("allow_loopback_targets", _bool(environ.get("METACRAWL_ALLOW_LOOPBACK_TARGETS", "0")))
-        values.setdefault("allow_private_targets", _bool(environ.get("METACRAWL_ALLOW_PRIVATE_TARGETS", "0")))
+        values.setdefault("allow_loopback_targets", _bool(env.get("METACRAWL_ALLOW_LOOPBACK_TARGETS", "0")))
+        values.setdefault("allow_private_targets", _bool(env.get("METACRAWL_ALLOW_PRIVATE_TARGETS", "0")))
     return replace(Settings(), **values, **overrides).check()

@@ -132,8 +132,11 @@ def plan(self, job_id: int) -> dict:
         return _outcome(job_id)
     _report(self, job_id, "listing tables")
     settings = runtime.settings()
-    source = Session.get(Source, Session.get(CrawlJob, job_id).source_id)
+    job = Session.get(CrawlJob, job_id)
+    source = Session.get(Source, job.source_id) if job is not None else None
     Session.commit()
+    if source is None:  # deleted since the claim: the job went with it
+        return _outcome(job_id)
     log.info("crawl planning", extra={"job_id": job_id, "source_id": source.id})
     tables = batches = 0
     with transaction() as session:
@@ -194,7 +197,7 @@ def _fan_out(job_id: int) -> None:
 @app.task(name="crawl.batch", base=CrawlTask, bind=True, ignore_result=False)
 def batch(self, job_id: int, batch_no: int) -> dict:
     """Describe one batch of tables and stage what it found."""
-    found = _running_job(Session, job_id)
+    found = _running_job(Session(), job_id)
     if found is None:
         Session.commit()
         return _outcome(job_id, batch_no=batch_no)
@@ -208,7 +211,7 @@ def batch(self, job_id: int, batch_no: int) -> dict:
         return _outcome(job_id, batch_no=batch_no)
     if row.state != "done":
         refs = [TableRef(*t) for t in row.tables]
-        known = known_tables(Session, source.id, [(r.schema, r.name) for r in refs])
+        known = known_tables(Session(), source.id, [(r.schema, r.name) for r in refs])
         Session.commit()
         _report(self, job_id, "describing tables", batch_no=batch_no, tables=len(refs))
         with open_introspector(source, runtime.settings()) as target:

@@ -54,6 +54,7 @@ def login(data):
         user = authenticate(session, data["email"], data["password"])
     if user is None:
         abort(401, message="wrong email or password")
+        raise AssertionError("abort raises")
     return {**_access_token(user), "refresh_token": create_refresh_token(identity=str(user.id))}
 
 

@@ -57,7 +57,7 @@ def schema(args, source_id):
 
     def page() -> str:
         rows = reads.schema_page(
-            Session,
+            Session(),
             source_id,
             schema=args.get("schema"),
             kind=args.get("kind"),
@@ -75,7 +75,7 @@ def schema(args, source_id):
     top = {
         "source_id": source_id,
         "last_crawled_at": source.last_success_at,
-        "crawl_state": (active or last).state if (active or last) else None,
+        "crawl_state": shown.state if (shown := active or last) is not None else None,
         "crawl": crawl_ref(active),
         "next_cursor": next_cursor,
     }
@@ -117,7 +117,7 @@ def table(source_id, qualified):
     if len(segments) != 2 or not all(segments) or any("\x00" in s for s in segments):
         abort(404, message="expected /tables/{schema}/{table}, with '/' inside a name sent as %2F")
     schema_name, table_name = segments
-    body = reads.table_detail(Session, source_id, schema_name, table_name)
+    body = reads.table_detail(Session(), source_id, schema_name, table_name)
     if body is None:
         abort(
             404,
@@ -140,7 +140,7 @@ def search_catalog(args):
     if args.get("source_id") and not source_ids:
         abort(404, message=f"source {args['source_id']} not found")
     kinds = (args["kind"],) if args.get("kind") else ("table", "column")
-    hits = search(Session, source_ids, args["q"], kinds, args["limit"])
+    hits = search(Session(), source_ids, args["q"], kinds, args["limit"])
     for h in hits:
         h["url"] = table_url(h["source_id"], h["schema"], h["table"])
     return {"query": args["q"], "results": hits}

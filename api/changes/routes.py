@@ -52,7 +52,7 @@ class ChangePageSchema(ma.Schema):
 
 def _page(args, scope: str, **filters):
     before = decode_cursor(scope, args["cursor"], 1)
-    rows = change_events(Session, before_id=before[0] if before else None, limit=args["limit"] + 1, **filters)
+    rows = change_events(Session(), before_id=before[0] if before else None, limit=args["limit"] + 1, **filters)
     more = len(rows) > args["limit"]
     rows = rows[: args["limit"]]
     next_cursor = encode_cursor(scope, [rows[-1]["id"]]) if more else None
@@ -84,7 +84,7 @@ def history_page(args, source_id, segments):
     owned_source(source_id)
     if len(segments) != 2 or any("\x00" in s for s in segments):
         abort(404, message="expected {schema}/{table}/history, with '/' inside a name sent as %2F")
-    tid = table_id(Session, source_id, *segments)
+    tid = table_id(Session(), source_id, *segments)
     if tid is None:
         abort(404, message=f"table {segments[0]}.{segments[1]} has never been in the catalog of source {source_id}")
     return _page(args, f"history:{tid}", source_id=source_id, table_id=tid)

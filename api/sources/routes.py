@@ -168,7 +168,7 @@ class SourceById(MethodView):
         # double a crawl's write cost), so they go explicitly; the rest cascades.
         # A batch staging now holds its job FOR KEY SHARE, so it has committed
         # before we get here, and one that claims later finds no job.
-        drop_staging(Session, *jobs.scalars())
+        drop_staging(Session(), *jobs.scalars())
         Session.execute(text("DELETE FROM catalog_columns WHERE source_id = :id"), {"id": source_id})
         Session.delete(source)
         Session.commit()

@@ -33,6 +33,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import psycopg2
 import psycopg2.extensions
@@ -196,6 +197,7 @@ def connect_error(message: str, params: ConnectionParams) -> TargetError:
     text = message or ""
     low = text.lower()
     detail = server_message(text)
+    err: TargetError
     if re.search(r'database ".*" does not exist', text):
         err = TargetDatabaseMissing(f'database "{db}" does not exist on {hp}')
     elif re.search(r'role ".*" does not exist', text):
@@ -237,6 +239,7 @@ def connect_error(message: str, params: ConnectionParams) -> TargetError:
 def query_error(pgcode: str | None, message: str, params: ConnectionParams, what: str) -> TargetError:
     """Turn a failed catalog query into a typed error. `what` says what we were doing."""
     detail = server_message(message)
+    err: TargetError
     if pgcode == "57014" and "statement timeout" in (message or ""):
         err = TargetTimeout(
             f"statement timeout after {_secs(params.statement_timeout)} s while reading "
@@ -549,7 +552,9 @@ WHERE c.conrelid = ANY(%(oids)s::oid[]) AND c.contype IN ('p', 'f', 'u', 'c', 'x
 """
 
 
-def constraints_from_rows(rows: Iterable[Sequence], names: dict) -> list[tuple[int, object]]:
+def constraints_from_rows(
+    rows: Iterable[Sequence], names: dict
+) -> list[tuple[int, PrimaryKey | ForeignKey | Constraint]]:
     """(table oid, PrimaryKey | ForeignKey | Constraint) for each declared constraint.
 
     When a foreign key references a partitioned table, PostgreSQL adds one
@@ -658,11 +663,11 @@ def build_tables(
     order of `refs`; tables absent from details_rows (vanished) are dropped."""
     keys: dict[int, tuple[str, str]] = {}
     details: dict[tuple[str, str], dict] = {}
-    raw: dict[int, tuple[Sequence, list, list, list]] = {}  # what each table's signature is computed from
+    raw: dict[int, list[Any]] = {}  # what each table's signature is computed from
     for row in details_rows:
         oid, key, d = details_from_row(row)
         keys[oid], details[key] = key, d
-        raw[oid] = (row, [], [], [])
+        raw[oid] = [row, [], [], []]
     column_rows, constraint_rows, index_rows = list(column_rows), list(constraint_rows), list(index_rows)
     for part, rows, at in ((1, column_rows, 0), (2, constraint_rows, 1), (3, index_rows, 0)):
         for row in rows:
@@ -676,7 +681,9 @@ def build_tables(
         if oid in keys:
             columns.append((keys[oid], column))
 
-    pks, fks, others = [], [], []
+    pks: list[tuple[tuple[str, str], PrimaryKey]] = []
+    fks: list[tuple[tuple[str, str], ForeignKey]] = []
+    others: list[tuple[tuple[str, str], Constraint]] = []
     for oid, record in constraints_from_rows(constraint_rows, names):
         if oid not in keys:
             continue
@@ -714,7 +721,7 @@ class PostgresIntrospector(Introspector):
 
     def __init__(self, params: ConnectionParams):
         super().__init__(params)
-        self._conn = None
+        self._conn: psycopg2.extensions.connection | None = None
 
     # connection ----------------------------------------------------------------
 
@@ -751,6 +758,14 @@ class PostgresIntrospector(Introspector):
             except psycopg2.Error:
                 self.close()
 
+    def _live(self) -> psycopg2.extensions.connection:
+        """The open session, connecting first when there is none."""
+        if self._conn is None or self._conn.closed:
+            self.connect()
+        if self._conn is None:
+            raise TargetError("no connection to the target")
+        return self._conn
+
     def _query(self, sql: str, params: dict | None = None, what: str = "reading the catalog") -> list[tuple]:
         """Run one query and fetch all rows; the one place SQL is executed.
 
@@ -758,11 +773,9 @@ class PostgresIntrospector(Introspector):
         once (raising TargetDatabaseMissing if the database has gone) and the
         query retried once.
         """
-        if self._conn is None or self._conn.closed:
-            self.connect()
         for attempt in (1, 2):
             try:
-                with self._conn.cursor() as cur:
+                with self._live().cursor() as cur:
                     cur.execute(sql, params)
                     return cur.fetchall()
             except psycopg2.Error as exc:
@@ -788,10 +801,8 @@ class PostgresIntrospector(Introspector):
 
     def stream_tables(self, chunk: int) -> Iterator[list[TableRef]]:
         what = "listing tables"
-        if self._conn is None or self._conn.closed:
-            self.connect()
         try:
-            with self._conn.cursor(name="metacrawl_list_tables") as cur:  # server-side: rows arrive in chunks
+            with self._live().cursor(name="metacrawl_list_tables") as cur:  # server-side: rows arrive in chunks
                 cur.itersize = chunk
                 cur.execute(LIST_TABLES_SQL, schema_filter(self.params))
                 while rows := cur.fetchmany(chunk):
