@@ -599,6 +599,8 @@ class Bench:
             return
         for name in self.pg_targets:
             self._quietly(generate.drop_postgres, self.args.pg_url, name)
+            # an interrupt can land between the floor's CREATE DATABASE and its try block
+            self._quietly(pg_admin, self.args.pg_url, f'DROP DATABASE IF EXISTS "{name}_floor_scratch" WITH (FORCE)')
         for prefix, databases in self.maria_targets:
             self._quietly(generate.drop_mariadb, self.args.mariadb_url, prefix, databases)
         for user in self.maria_users:
@@ -1216,7 +1218,12 @@ def parse_args(argv: list[str] | None = None):
     return args
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # Bench.run tears down its processes and databases on the way out
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
     return Bench(parse_args(argv)).run()
 
 

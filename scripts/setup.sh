@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Create the virtualenv, install metacrawl, and make sure PostgreSQL, MariaDB
-# and Redis answer on this machine (starting them when they do not).
+# and Redis answer on this machine: started when installed but stopped,
+# installed with apt when missing and we are root on Debian/Ubuntu. One line
+# per step; the tools' own output is shown only when a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON=${PYTHON:-python3.11}
-command -v "$PYTHON" >/dev/null || PYTHON=python3
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
-fi
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+step() { echo "setup: $*"; }
+fail() { echo "setup: $*" >&2; exit 1; }
+
+quiet() {  # quiet CMD...: run, and show its output only if it fails
+  local out
+  if ! out=$("$@" 2>&1); then
+    echo "$out" | tail -n 40 >&2
+    fail "failed: $*"
+  fi
+}
 
 wait_for() {  # wait_for NAME CHECK-COMMAND...
   local name=$1; shift
@@ -18,24 +23,84 @@ wait_for() {  # wait_for NAME CHECK-COMMAND...
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.5
   done
-  echo "setup: $name did not come up" >&2
-  return 1
+  fail "$name did not come up"
 }
 
-if ! pg_isready -q -h 127.0.0.1 -p 5432; then
-  echo "setup: starting PostgreSQL"
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
-  wait_for PostgreSQL pg_isready -q -h 127.0.0.1 -p 5432
+can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
+apt_updated=
+apt_install() {  # apt_install PACKAGE...: only as root on Debian/Ubuntu
+  if [ -z "$apt_updated" ]; then
+    quiet env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    apt_updated=1
+  fi
+  quiet env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
+need() {  # need COMMAND PACKAGE WHAT: install PACKAGE when COMMAND is missing
+  local cmd=$1 pkg=$2 what=$3
+  command -v "$cmd" >/dev/null && return 0
+  if can_apt; then
+    step "installing $what (apt-get install $pkg)"
+    apt_install "$pkg"
+  else
+    fail "$what is missing: install the '$pkg' package (for example: sudo apt-get install $pkg), then run this again"
+  fi
+}
+
+# --- Python -------------------------------------------------------------------
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+command -v "$PYTHON" >/dev/null || fail "Python 3.11 is missing: install python3 (3.11 or newer) and python3-venv"
+# A virtualenv made in another checkout runs that checkout's code: rebuild it.
+if [ -x .venv/bin/python ] && ! head -n1 .venv/bin/pip 2>/dev/null | grep -qF "#!$PWD/.venv/bin/python"; then
+  step "the virtualenv .venv belongs to another checkout: rebuilding it"
+  rm -rf .venv
 fi
-if ! mysqladmin -h 127.0.0.1 -u root ping >/dev/null 2>&1; then
-  echo "setup: starting MariaDB"
+if [ ! -x .venv/bin/python ]; then
+  step "creating the virtualenv .venv"
+  quiet "$PYTHON" -m venv .venv
+fi
+step "installing metacrawl and its dependencies into .venv"
+quiet .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip
+quiet .venv/bin/python -m pip install --disable-pip-version-check -e '.[dev]'
+
+# --- services -----------------------------------------------------------------
+pg_up() { pg_isready -q -h 127.0.0.1 -p 5432; }
+if ! command -v pg_ctlcluster >/dev/null && ! command -v pg_isready >/dev/null; then
+  need pg_ctlcluster postgresql PostgreSQL
+  # a cluster this script installed: let local connections in without a password, as the tests expect
+  hba=$(ls /etc/postgresql/*/main/pg_hba.conf | head -n1)
+  sed -i -E 's/^(local|host)(\s+all\s+all\s+.*)\s(peer|md5|scram-sha-256)$/\1\2 trust/' "$hba"
+  sed -i -E 's/^(local\s+all\s+postgres\s+)peer$/\1trust/' "$hba"
+fi
+if ! pg_up; then
+  step "starting PostgreSQL"
+  quiet pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+  wait_for PostgreSQL pg_up
+fi
+
+maria_up() { mysqladmin -h 127.0.0.1 -u root ping; }
+if ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
+  need mysqladmin mariadb-server MariaDB
+  fresh_mariadb=1
+fi
+if ! maria_up >/dev/null 2>&1; then
+  step "starting MariaDB"
+  mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
-  wait_for MariaDB mysqladmin -h 127.0.0.1 -u root ping
+  if [ -n "${fresh_mariadb:-}" ]; then  # Debian's root logs in by socket only; the tests use TCP with no password
+    wait_for MariaDB mysqladmin -u root ping
+    quiet mysql -u root -e "ALTER USER root@localhost IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('')"
+  fi
+  wait_for MariaDB maria_up
 fi
-if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
-  echo "setup: starting Redis"
+
+redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping; }
+need redis-server redis-server Redis
+if ! redis_up >/dev/null 2>&1; then
+  step "starting Redis"
   mkdir -p /var/lib/redis /var/log/redis
-  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+  quiet redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
-  wait_for Redis redis-cli -h 127.0.0.1 -p 6379 ping
+  wait_for Redis redis_up
 fi
+step "ready: PostgreSQL, MariaDB and Redis answer; .venv is installed"

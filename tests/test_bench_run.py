@@ -4,7 +4,10 @@ the command and the shape of its results; it asserts no timing target."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,12 +15,34 @@ from pathlib import Path
 import psycopg2
 import pymysql
 
+from .conftest import REDIS_URL
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_bench(argv: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """Run the benchmark in a process group of its own. On a timeout it is
+    asked to stop (SIGTERM: it tears down its gunicorn, workers and databases),
+    then the whole group is killed, so nothing it started outlives the test."""
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        raise AssertionError(f"bench.run did not end in {timeout} s:\n{out[-3000:]}\n{err[-5000:]}") from None
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # whatever of the group is still there
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
 def test_bench_run_tiny(tmp_path):
     results = tmp_path / "results"
-    proc = subprocess.run(
+    proc = run_bench(
         [
             sys.executable,
             "-m",
@@ -31,15 +56,14 @@ def test_bench_run_tiny(tmp_path):
             "--page-size",
             "10",
             "--no-small-sources",
+            "--redis-base",
+            REDIS_URL.rsplit("/", 1)[0],  # the suite's own redis-server
             "--redis-db",
             "12",
             "--results-dir",
             str(results),
         ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        timeout=240,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     files = list(results.glob("*.json"))
