@@ -23,18 +23,23 @@ MIN_SUBSTRING = 3
 NAME_CANDIDATES = 200
 
 TABLE_SELECT = """
-    SELECT 'table' AS kind, t.source_id, t.schema_name, t.name AS table_name, NULL AS column_name,
-           NULL AS type, t.comment, s.last_success_at AS crawled_at, similarity(lower(t.name), :q) AS sim,
-           t.id, 0 AS ordinal
+    SELECT 'table' AS kind, t.source_id, s.name AS source_name, t.schema_name, t.name AS table_name,
+           NULL AS column_name, NULL AS type, t.comment, s.last_success_at AS crawled_at,
+           similarity(lower(t.name), :q) AS sim, t.id, 0 AS ordinal
     FROM catalog_tables t JOIN sources s ON s.id = t.source_id
-    WHERE t.source_id = ANY(:sids) AND t.removed_at IS NULL AND {cond} LIMIT :limit"""
+    WHERE t.source_id = ANY(:sids) AND t.removed_at IS NULL AND {cond} {order} LIMIT :limit"""
 
 COLUMN_SELECT = """
-    SELECT 'column' AS kind, x.source_id, t.schema_name, t.name AS table_name, x.name AS column_name,
-           x.type, x.comment, s.last_success_at AS crawled_at, similarity(lower(x.name), :q) AS sim,
-           t.id, x.ordinal
+    SELECT 'column' AS kind, x.source_id, s.name AS source_name, t.schema_name, t.name AS table_name,
+           x.name AS column_name, x.type, x.comment, s.last_success_at AS crawled_at,
+           similarity(lower(x.name), :q) AS sim, t.id, x.ordinal
     FROM catalog_columns x JOIN catalog_tables t ON t.id = x.table_id JOIN sources s ON s.id = x.source_id
-    WHERE x.source_id = ANY(:sids) AND {cond} LIMIT :limit"""
+    WHERE x.source_id = ANY(:sids) AND {cond} {order} LIMIT :limit"""
+
+# The table near-miss LIMIT keeps the most similar candidates, not any that
+# pass the trigram threshold; they are then ranked by whole-name similarity.
+NEAR_ORDER = "ORDER BY sim DESC"
+TIER_RANK = {"exact": 0, "prefix": 1, "substring": 2, "comment": 3, "near": 4}
 
 # name, score, minimum query length, condition on tables (t), condition on columns (x)
 TIERS = [
@@ -82,6 +87,30 @@ COLUMN_NAMES = {
 }
 
 
+def name_similarity(a: str, b: str) -> float:
+    """1 minus the optimal-string-alignment edit distance over the longer
+    length: a similarity of the whole name, in which a swapped pair of letters
+    costs one edit. pg_trgm's similarity splits names into words, so for
+    `flim_actor` it prefers `actor` (all of its trigrams shared) to
+    `film_actor`; this ranks the few candidates trigrams found."""
+    a, b = a.lower(), b.lower()
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return 1.0 - prev[len(b)] / max(len(a), len(b))
+
+
 def snippet(comment: str | None, q: str, width: int = 160) -> str | None:
     if not comment or len(comment) <= width:
         return comment
@@ -92,13 +121,16 @@ def snippet(comment: str | None, q: str, width: int = 160) -> str | None:
 
 def _rows(session: Session, kind: str, tier: str, table_cond: str, column_cond: str, params: dict):
     if kind == "table":
-        return session.execute(text(TABLE_SELECT.format(cond=table_cond)), params)
+        order = NEAR_ORDER if tier == "near" else ""
+        return session.execute(text(TABLE_SELECT.format(cond=table_cond, order=order)), params)
     if tier in COLUMN_NAMES:
         names = session.execute(text(COLUMN_NAMES[tier]), {**params, "cap": NAME_CANDIDATES}).scalars().all()
         if not names:
             return []
         params = {**params, "names": names}
-    return session.execute(text(COLUMN_SELECT.format(cond=column_cond)), params)
+    # Not ordered: the names came best first, and sorting every column that
+    # bears a common name (`id`) would cost far more than the page is worth.
+    return session.execute(text(COLUMN_SELECT.format(cond=column_cond, order="")), params)
 
 
 def search(session: Session, source_ids: list[int], q: str, kinds: tuple[str, ...], limit: int) -> list[dict]:
@@ -120,20 +152,32 @@ def search(session: Session, source_ids: list[int], q: str, kinds: tuple[str, ..
                 key = (r.kind, r.id, r.ordinal)
                 if key in hits:
                     continue
+                sim = name_similarity(r.column_name or r.table_name, q)
+                # on an exact name the table itself comes before columns of that name
+                table_first = 0.05 if tier == "exact" and r.kind == "table" else 0.0
                 hits[key] = {
                     "kind": r.kind,
                     "source_id": r.source_id,
+                    "source_name": r.source_name,
                     "schema": r.schema_name,
                     "table": r.table_name,
                     "column": r.column_name,
                     "type": r.type,
                     "comment": snippet(r.comment, q),
-                    "score": round(score + 0.1 * float(r.sim or 0), 4),
+                    "score": round(score + table_first + 0.1 * sim, 4),
                     "match": tier,
                     "crawled_at": r.crawled_at,
                 }
     ranked = sorted(
         hits.values(),
-        key=lambda h: (-h["score"], len(h["column"] or h["table"]), h["schema"], h["table"], h["column"] or ""),
+        key=lambda h: (
+            TIER_RANK[h["match"]],
+            -h["score"],
+            h["kind"] != "table",  # a table before a column of the same name and similarity
+            len(h["column"] or h["table"]),
+            h["schema"],
+            h["table"],
+            h["column"] or "",
+        ),
     )
     return ranked[:limit]

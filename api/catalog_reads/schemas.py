@@ -86,6 +86,7 @@ class SchemaPageSchema(ma.Schema):
 class SearchHitSchema(ma.Schema):
     kind = ma.fields.String()
     source_id = ma.fields.Integer()
+    source_name = ma.fields.String(metadata={"description": "the name of the source the hit is in"})
     schema = ma.fields.String()
     table = ma.fields.String()
     column = ma.fields.String(allow_none=True)
