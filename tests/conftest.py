@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from catalog import db
+from catalog.models import Base
 from catalog.settings import from_env
 
 from .targets import create_pg_database, drop_pg_database, random_name
@@ -39,20 +40,8 @@ def free_port() -> int:
 # Celery worker or program on this machine can take our tasks or lose our keys.
 REDIS_PORT = free_port()
 REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/15"
-CATALOG_TABLES = (
-    "change_events",
-    "catalog_enums",
-    "catalog_columns",
-    "catalog_tables",
-    "crawl_batches",
-    "crawl_jobs",
-    "sources",
-    "users",
-    "crawl_staged_tables",
-    "crawl_seen",
-    "crawl_staged_columns",
-    "catalog_column_names",
-)
+# Every catalog table, from the one place they are declared.
+CATALOG_TABLES = tuple(Base.metadata.tables)
 
 
 def migrate(catalog_url: str) -> None:
