@@ -46,6 +46,7 @@ import redis as redis_lib
 
 from bench import floor as floor_mod
 from bench import generate
+from catalog.jobs import ENDED_STATES
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -372,7 +373,7 @@ class Api:
         started = time.time()
         while True:
             job = self.call("GET", url)
-            if job["state"] in ("succeeded", "failed"):
+            if job["state"] in ENDED_STATES:
                 job["client_seconds"] = round(time.time() - started, 3)
                 return job
             if time.time() - started > timeout:

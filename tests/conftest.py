@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from catalog import db
+from catalog.jobs import ENDED_STATES
 from catalog.models import Base
 from catalog.settings import from_env
 
@@ -294,7 +295,7 @@ def wait_for_crawl(user: ApiUser, url: str, timeout: float = 90) -> dict:
     deadline = time.time() + timeout
     while time.time() < deadline:
         body = user.get(url).get_json()
-        if body["state"] in ("succeeded", "failed"):
+        if body["state"] in ENDED_STATES:
             return body
         time.sleep(0.2)
     raise AssertionError(f"crawl {url} did not end in {timeout} s: {body}")
