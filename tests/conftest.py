@@ -148,16 +148,27 @@ def app(settings, redis_client):
     db.Session.remove()
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "shared_catalog: the module's tests share one catalog state (emptied by the module itself)"
+    )
+
+
+def truncate_catalog(catalog_url: str) -> None:
+    db.Session.remove()
+    engine = create_engine(catalog_url, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(CATALOG_TABLES)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def clean_catalog(request):
-    """Every test that touches the catalog starts from empty tables."""
+    """Every test that touches the catalog starts from empty tables, except in
+    modules marked shared_catalog (read-only tests over one crawl)."""
     yield
-    if "catalog_url" in request.fixturenames:
-        db.Session.remove()
-        engine = create_engine(request.getfixturevalue("catalog_url"), poolclass=NullPool)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(CATALOG_TABLES)} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+    if "catalog_url" in request.fixturenames and not request.node.get_closest_marker("shared_catalog"):
+        truncate_catalog(request.getfixturevalue("catalog_url"))
 
 
 IDLE_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/13"

@@ -9,8 +9,8 @@ import pytest
 import redis
 
 from .conftest import REDIS_URL, wait_for_crawl
+from .crawl_helpers import SECRET, pg_source
 from .targets import pg_database, pg_execute
-from .test_crawl import SECRET, pg_source
 
 
 @pytest.fixture(autouse=True)

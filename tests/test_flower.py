@@ -14,8 +14,8 @@ import pytest
 import redis
 
 from .conftest import REDIS_URL, ROOT, ApiUser, Worker, free_port, wait_for_crawl
+from .crawl_helpers import SECRET, pg_source
 from .targets import pg_database, pg_execute
-from .test_crawl import SECRET, pg_source
 
 
 def _get(url: str, auth: str | None):
