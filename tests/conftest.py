@@ -18,6 +18,7 @@ import redis
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from catalog import db
@@ -41,8 +42,9 @@ def free_port() -> int:
 # Celery worker or program on this machine can take our tasks or lose our keys.
 REDIS_PORT = free_port()
 REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/15"
-# Every catalog table, from the one place they are declared.
-CATALOG_TABLES = tuple(Base.metadata.tables)
+# Every catalog table, from the one place they are declared; dependents first,
+# so a TRUNCATE locks jobs before sources, as a worker ending a crawl does.
+CATALOG_TABLES = tuple(t.name for t in reversed(Base.metadata.sorted_tables))
 
 
 def migrate(catalog_url: str) -> None:
@@ -155,11 +157,21 @@ def pytest_configure(config):
 
 
 def truncate_catalog(catalog_url: str) -> None:
+    """Empty every catalog table. A worker may still be ending an earlier
+    test's crawl; should the two deadlock, the TRUNCATE tries again."""
     db.Session.remove()
     engine = create_engine(catalog_url, poolclass=NullPool)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(CATALOG_TABLES)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    try:
+        for attempt in range(5):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text(f"TRUNCATE {', '.join(CATALOG_TABLES)} RESTART IDENTITY CASCADE"))
+                return
+            except OperationalError as e:
+                if getattr(e.orig, "pgcode", None) != "40P01" or attempt == 4:
+                    raise
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(autouse=True)
