@@ -9,6 +9,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import text
 
 from catalog.db import engine
+from catalog.jobs import CrawlState
 
 blp = Blueprint("metrics", __name__)
 
@@ -24,8 +25,9 @@ class CatalogCollector:
                 text(
                     "SELECT count(*), coalesce(sum(extract(epoch FROM finished_at - queued_at)), 0), "
                     "coalesce(max(extract(epoch FROM finished_at - queued_at)), 0), coalesce(sum(tables_done), 0) "
-                    "FROM crawl_jobs WHERE state = 'succeeded'"
-                )
+                    "FROM crawl_jobs WHERE state = :succeeded"
+                ),
+                {"succeeded": CrawlState.SUCCEEDED},
             ).one()
             ages = conn.execute(
                 text(
@@ -36,7 +38,7 @@ class CatalogCollector:
             never = conn.execute(text("SELECT count(*) FROM sources WHERE last_success_at IS NULL")).scalar()
         g = GaugeMetricFamily("metacrawl_crawls", "Crawl jobs by state", labels=["state"])
         states: dict[str, int] = dict(by_state)
-        for state in ("queued", "running", "succeeded", "failed"):
+        for state in CrawlState:
             g.add_metric([state], states.get(state, 0))
         yield g
         count, total, longest, tables = durations

@@ -27,14 +27,12 @@ def crawl_profiled(source_id: int, batches: int) -> tuple[float, str, bool]:
     from pyinstrument import Profiler
     from sqlalchemy import text
 
+    from catalog import jobs
     from catalog.db import Session, transaction
     from worker import tasks
 
     with transaction() as session:
-        job_id = session.execute(
-            text("INSERT INTO crawl_jobs (source_id, state, trigger) VALUES (:s, 'queued', 'api') RETURNING id"),
-            {"s": source_id},
-        ).scalar()
+        job_id = jobs.create_job(session, source_id, "api")[0].id
     profiler = Profiler()
     started = time.perf_counter()
     profiler.start()
@@ -50,7 +48,7 @@ def crawl_profiled(source_id: int, batches: int) -> tuple[float, str, bool]:
     seconds = time.perf_counter() - started
     if last < total:
         with transaction() as session:
-            session.execute(text("UPDATE crawl_jobs SET state = 'failed' WHERE id = :j"), {"j": job_id})
+            jobs.fail_job(session, job_id, "profiled", "cut short by bench.profile")
     return seconds, profiler.output_text(unicode=False, color=False), last == total
 
 

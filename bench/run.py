@@ -46,6 +46,7 @@ import redis as redis_lib
 
 from bench import floor as floor_mod
 from bench import generate
+from catalog.jobs import ENDED_STATES, CrawlState
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -372,7 +373,7 @@ class Api:
         started = time.time()
         while True:
             job = self.call("GET", url)
-            if job["state"] in ("succeeded", "failed"):
+            if job["state"] in ENDED_STATES:
                 job["client_seconds"] = round(time.time() - started, 3)
                 return job
             if time.time() - started > timeout:
@@ -786,7 +787,7 @@ class Bench:
             urls = [self.add_pg_source(f"bench-small-{k}", database)["crawl"]["url"] for k in range(SMALL_SOURCES)]
             for url in urls:
                 job = self.api.wait_crawl(url, self.args.crawl_timeout)
-                if job["state"] != "succeeded":
+                if job["state"] != CrawlState.SUCCEEDED:
                     raise RuntimeError(f"small source crawl failed: {job}")
             reads["small_sources"] = SMALL_SOURCES
             reads["small_source_tables"] = SMALL_TABLES

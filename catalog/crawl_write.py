@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import CursorResult, text
+from sqlalchemy import Connection, CursorResult, text
 from sqlalchemy.orm import Session
 
 from .diff import table_changes
@@ -99,25 +99,6 @@ def unchanged_by_signature(known: dict[tuple[str, str], Known], signatures: dict
     }
 
 
-def claim_batch(session: Session, job_id: int, batch_no: int) -> bool:
-    """Lock the job, then the batch row, for this transaction. False when the
-    job is no longer running (failed, or its source deleted, while the batch
-    described) or the batch is already done (a redelivered batch running
-    beside the first waits here, then stages nothing). The job comes first,
-    as in a source's deletion, and only FOR KEY SHARE, so batches of one job
-    still stage side by side."""
-    running = session.execute(
-        text("SELECT 1 FROM crawl_jobs WHERE id = :j AND state = 'running' FOR KEY SHARE"), {"j": job_id}
-    ).scalar()
-    if running is None:
-        return False
-    state = session.execute(
-        text("SELECT state FROM crawl_batches WHERE job_id = :j AND batch_no = :b FOR UPDATE"),
-        {"j": job_id, "b": batch_no},
-    ).scalar()
-    return state is not None and state != "done"
-
-
 def stage_batch(
     session: Session,
     job_id: int,
@@ -126,7 +107,7 @@ def stage_batch(
     by_signature: dict,
     described: list[tuple[dict, str | None]],
 ) -> dict:
-    """Stage one batch inside the caller's transaction (after claim_batch).
+    """Stage one batch inside the caller's transaction (after catalog.jobs.claim_batch).
 
     `by_signature`: tables found unchanged by their signature (not described);
     `described`: (table document, signature) of the others, the signature
@@ -438,3 +419,29 @@ def _replace_enums(session: Session, source_id: int, enums: list[dict]) -> None:
             ),
             {"sid": source_id, "enums": json.dumps(enums)},
         )
+
+
+# The tables search reads; their trigram indexes' pending lists are merged after a crawl.
+SEARCHED_TABLES = ("catalog_tables", "catalog_columns", "catalog_column_names")
+# A crawl that added, changed or removed at least this many tables refreshes the
+# catalog's planner statistics when it ends.
+ANALYZE_AFTER_TABLES = 1000
+
+
+def tidy_catalog(conn: Connection, moved: int) -> None:
+    """After a crawl that moved `moved` tables, merge the trigram indexes'
+    pending lists (GIN defers inserts to a list every search must scan: at
+    100,000 new tables it doubled search latency), and ANALYZE after a large
+    change so reads get good plans at once rather than whenever autovacuum
+    comes round. Runs after the crawl committed, on its own connection."""
+    conn.execute(
+        text(
+            "SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam "
+            "WHERE am.amname = 'gin' AND i.indrelid = ANY(CAST(:tables AS regclass[]))"
+        ),
+        {"tables": list(SEARCHED_TABLES)},
+    )
+    if moved >= ANALYZE_AFTER_TABLES:
+        conn.execute(text(f"ANALYZE {', '.join(SEARCHED_TABLES)}"))
+    conn.commit()

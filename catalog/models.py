@@ -1,12 +1,31 @@
-"""SQLAlchemy models of the catalog. Alembic owns the schema (migrations/);
-these classes mirror it for the ORM parts (accounts, sources, jobs). The
-crawl's bulk paths use SQL over the same tables."""
+"""The catalog's tables, declared once. Alembic owns the schema (migrations/)
+and a test (tests/test_models.py) fails on any difference between these
+declarations and what the migrations build: columns, types, server defaults,
+keys, indexes (partial, expression and trigram ones), sequences and which
+tables are unlogged. The ORM uses the classes for accounts, sources and jobs;
+the crawl's bulk paths run set-based SQL over the same tables."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, LargeBinary, MetaData, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -19,9 +38,39 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Extensions the schema needs (created by migration 0001).
+EXTENSIONS = ("pg_trgm",)
+
+# The crawl job states that hold a source's one active-crawl slot; the partial
+# indexes below are built on this list (catalog/jobs.py owns the states).
+ACTIVE_STATES_SQL = "state IN ('queued', 'running')"
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _ts(**kw) -> Mapped:
+    return mapped_column(DateTime(timezone=True), **kw)
+
+
+def _trgm(name: str, column, where: str | None = None) -> Index:
+    """A pg_trgm GIN index over lower(column) (substring and near-miss search)."""
+    return Index(
+        name,
+        func.lower(column).label("lower"),
+        postgresql_using="gin",
+        postgresql_ops={"lower": "gin_trgm_ops"},
+        postgresql_where=text(where) if where else None,
+    )
+
+
+def _pattern(name: str, *columns, lowered) -> Index:
+    """A btree over lower(column) text_pattern_ops (exact and prefix search)."""
+    return Index(name, *columns, func.lower(lowered).label("lower"), postgresql_ops={"lower": "text_pattern_ops"})
+
+
+# --- accounts and sources ---------------------------------------------------
 
 
 class User(Base):
@@ -29,8 +78,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
     password_hash: Mapped[str] = mapped_column(Text)
-    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = _ts(server_default=func.now())
 
 
 class Source(Base):
@@ -44,35 +93,235 @@ class Source(Base):
     database: Mapped[str] = mapped_column(String(255))
     username: Mapped[str] = mapped_column(String(255))
     password_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
-    options: Mapped[dict] = mapped_column(JSONB, default=dict)
+    options: Mapped[dict] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
     schedule: Mapped[str | None] = mapped_column(String(100))
-    next_crawl_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_crawled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_crawl_at: Mapped[datetime | None] = _ts()
+    last_crawled_at: Mapped[datetime | None] = _ts()
     last_crawl_id: Mapped[int | None] = mapped_column(BigInteger)
-    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    catalog_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    last_success_at: Mapped[datetime | None] = _ts()
+    catalog_changed_at: Mapped[datetime | None] = _ts()
+    created_at: Mapped[datetime] = _ts(server_default=func.now())
+    updated_at: Mapped[datetime] = _ts(server_default=func.now(), onupdate=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "name", name="uq_sources_user_id_name"),
+        Index("ix_sources_next_crawl_at", "next_crawl_at", postgresql_where=text("next_crawl_at IS NOT NULL")),
     )
+
+
+# --- crawl jobs and their batches (states: catalog/jobs.py) -----------------
 
 
 class CrawlJob(Base):
     __tablename__ = "crawl_jobs"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
-    state: Mapped[str] = mapped_column(String(20), default="queued")
-    trigger: Mapped[str] = mapped_column(String(20), default="api")
-    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(20), server_default="queued")
+    trigger: Mapped[str] = mapped_column(String(20), server_default="api")
+    queued_at: Mapped[datetime] = _ts(server_default=func.now())
+    started_at: Mapped[datetime | None] = _ts()
+    finished_at: Mapped[datetime | None] = _ts()
+    heartbeat_at: Mapped[datetime | None] = _ts()
     tables_total: Mapped[int | None] = mapped_column(Integer)
-    tables_done: Mapped[int] = mapped_column(Integer, default=0)
+    tables_done: Mapped[int] = mapped_column(Integer, server_default="0")
     batches_total: Mapped[int | None] = mapped_column(Integer)
-    batches_done: Mapped[int] = mapped_column(Integer, default=0)
+    batches_done: Mapped[int] = mapped_column(Integer, server_default="0")
     stats: Mapped[dict | None] = mapped_column(JSONB)
     error_type: Mapped[str | None] = mapped_column(String(50))
     error_message: Mapped[str | None] = mapped_column(Text)
     enums: Mapped[list | None] = mapped_column(JSONB)
-    allow_mass_removal: Mapped[bool] = mapped_column(Boolean, default=False)
+    allow_mass_removal: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # times the reaper re-enqueued it after it sat queued, or running without a heartbeat
+    requeues: Mapped[int] = mapped_column(Integer, server_default="0")
+
+    __table_args__ = (
+        Index("ix_crawl_jobs_source_id_id", "source_id", text("id DESC")),
+        # At most one active crawl per source, enforced by the database, not by luck.
+        Index("uq_crawl_jobs_one_active", "source_id", unique=True, postgresql_where=text(ACTIVE_STATES_SQL)),
+        Index("ix_crawl_jobs_active", "state", postgresql_where=text(ACTIVE_STATES_SQL)),
+    )
+
+
+class CrawlBatch(Base):
+    """One planned batch of a crawl: the tables it describes."""
+
+    __tablename__ = "crawl_batches"
+    job_id: Mapped[int] = mapped_column(ForeignKey("crawl_jobs.id", ondelete="CASCADE"))
+    batch_no: Mapped[int] = mapped_column(Integer)
+    tables: Mapped[list] = mapped_column(JSONB)
+    table_count: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), server_default="queued")
+    finished_at: Mapped[datetime | None] = _ts()
+
+    __table_args__ = (PrimaryKeyConstraint("job_id", "batch_no", name="pk_crawl_batches"),)
+
+
+# --- the catalog of crawled objects -----------------------------------------
+
+
+class CatalogTable(Base):
+    """A table (view, ...) of a source, its definition as one JSON document.
+    A live table's crawled_at is its source's last_success_at (not stored)."""
+
+    __tablename__ = "catalog_tables"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    schema_name: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(30))
+    comment: Mapped[str | None] = mapped_column(Text)
+    row_estimate: Mapped[int | None] = mapped_column(BigInteger)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    definition: Mapped[dict] = mapped_column(JSONB)
+    first_seen_at: Mapped[datetime] = _ts()
+    crawled_at: Mapped[datetime] = _ts()
+    changed_at: Mapped[datetime] = _ts()
+    removed_at: Mapped[datetime | None] = _ts()
+    first_seen_crawl_id: Mapped[int] = mapped_column(BigInteger)
+    changed_crawl_id: Mapped[int] = mapped_column(BigInteger)
+    removed_crawl_id: Mapped[int | None] = mapped_column(BigInteger)
+    # the target's hash of the definition: an equal one means unchanged, not described
+    signature: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("source_id", "schema_name", "name", name="uq_catalog_tables_source_schema_name"),
+    )
+
+
+class CatalogColumn(Base):
+    """The search index of the stored definitions' columns, written only by a
+    crawl's apply. No foreign key: a check per row doubled the cost of writing
+    a million columns; deleting a source deletes its columns itself."""
+
+    __tablename__ = "catalog_columns"
+    table_id: Mapped[int] = mapped_column(BigInteger)
+    source_id: Mapped[int] = mapped_column(BigInteger)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (PrimaryKeyConstraint("table_id", "ordinal", name="pk_catalog_columns"),)
+
+
+class CatalogColumnName(Base):
+    """Each source's distinct lower-cased column names, trigram-indexed:
+    column search finds names here, then columns by name."""
+
+    __tablename__ = "catalog_column_names"
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("source_id", "name", name="pk_catalog_column_names"),
+        Index(
+            "ix_catalog_column_names_name_trgm", name, postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}
+        ),
+    )
+
+
+class CatalogEnum(Base):
+    __tablename__ = "catalog_enums"
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    schema_name: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    values: Mapped[list] = mapped_column(JSONB)
+
+    __table_args__ = (PrimaryKeyConstraint("source_id", "schema_name", "name", name="pk_catalog_enums"),)
+
+
+class ChangeEvent(Base):
+    """What a crawl saw change (table added/removed/changed, or a first crawl's baseline)."""
+
+    __tablename__ = "change_events"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    crawl_id: Mapped[int] = mapped_column(BigInteger)
+    table_id: Mapped[int | None] = mapped_column(BigInteger)
+    schema_name: Mapped[str | None] = mapped_column(Text)
+    table_name: Mapped[str | None] = mapped_column(Text)
+    event: Mapped[str] = mapped_column(String(30))
+    details: Mapped[dict | None] = mapped_column(JSONB)
+    occurred_at: Mapped[datetime] = _ts()
+
+    __table_args__ = (
+        Index("ix_change_events_source_id_id", "source_id", text("id DESC")),
+        Index(
+            "ix_change_events_table_id_id", "table_id", text("id DESC"), postgresql_where=text("table_id IS NOT NULL")
+        ),
+    )
+
+
+# --- staging: written by batches, applied by finish in one transaction ------
+# Unlogged: a server crash loses only in-flight crawls, which then fail anyway.
+# No foreign keys: jobs and tables are checked by the code that stages.
+
+
+class CrawlStagedTable(Base):
+    """A new or changed table a batch found, keyed by the catalog row's id
+    (allocated by the batch for a new table)."""
+
+    __tablename__ = "crawl_staged_tables"
+    job_id: Mapped[int] = mapped_column(BigInteger)
+    batch_no: Mapped[int] = mapped_column(Integer)
+    table_id: Mapped[int] = mapped_column(BigInteger)
+    is_new: Mapped[bool] = mapped_column(Boolean)
+    schema_name: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(30))
+    comment: Mapped[str | None] = mapped_column(Text)
+    row_estimate: Mapped[int | None] = mapped_column(BigInteger)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    signature: Mapped[str | None] = mapped_column(Text)
+    definition: Mapped[dict] = mapped_column(JSONB)
+    changes: Mapped[dict | None] = mapped_column(JSONB)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("job_id", "table_id", name="pk_crawl_staged_tables"),
+        {"prefixes": ["UNLOGGED"]},
+    )
+
+
+class CrawlStagedColumn(Base):
+    """The column rows of a staged table. No primary key in the database
+    (rows are only ever bulk-copied in and bulk-deleted by job); the ORM
+    identity below is for mapping only."""
+
+    __tablename__ = "crawl_staged_columns"
+    job_id: Mapped[int] = mapped_column(BigInteger)
+    table_id: Mapped[int] = mapped_column(BigInteger)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_crawl_staged_columns_job_id", "job_id"), {"prefixes": ["UNLOGGED"]})
+    __mapper_args__ = {"primary_key": [job_id, table_id, ordinal]}
+
+
+class CrawlSeen(Base):
+    """A table a batch found unchanged (by signature or fingerprint): only its
+    sizes and signature move."""
+
+    __tablename__ = "crawl_seen"
+    job_id: Mapped[int] = mapped_column(BigInteger)
+    batch_no: Mapped[int] = mapped_column(Integer)
+    table_id: Mapped[int] = mapped_column(BigInteger)
+    row_estimate: Mapped[int | None] = mapped_column(BigInteger)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    signature: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (PrimaryKeyConstraint("job_id", "table_id", name="pk_crawl_seen"), {"prefixes": ["UNLOGGED"]})
+
+
+# Expression indexes, declared once the columns they use exist.
+Index("uq_users_email_lower", func.lower(User.email), unique=True)
+_trgm("ix_catalog_tables_name_trgm", CatalogTable.name)
+_pattern("ix_catalog_tables_name_pattern", lowered=CatalogTable.name)
+_trgm("ix_catalog_tables_comment_trgm", CatalogTable.comment, where="comment IS NOT NULL")
+_trgm("ix_catalog_columns_comment_trgm", CatalogColumn.comment, where="comment IS NOT NULL")
+_pattern("ix_catalog_columns_source_id_name", CatalogColumn.source_id, lowered=CatalogColumn.name)
+
+STAGING_TABLES = tuple(t.__tablename__ for t in (CrawlStagedTable, CrawlStagedColumn, CrawlSeen))

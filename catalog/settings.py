@@ -41,6 +41,14 @@ class Settings:
     statement_timeout: int = 60
     lock_timeout: int = 5
     crawl_time_limit: int = 3600  # seconds a crawl may run before the reaper fails it
+    # a crawl queued, or running without a heartbeat, this long was lost (its
+    # broker message or its worker): the reaper sends it again, at most
+    # max_requeues times, then fails it as `lost`
+    crawl_lost_after: int = 600
+    max_requeues: int = 3
+    # a crawl task that meets a catalog deadlock, serialization failure or lost
+    # catalog connection is retried (exponential backoff) this many times
+    catalog_retries: int = 5
     # a crawl that would remove more than this percentage of a source's tables
     # (and more than REMOVAL_GUARD_FLOOR of them) fails instead, unless asked to
     max_removed_percent: int = 50

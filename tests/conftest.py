@@ -18,9 +18,12 @@ import redis
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from catalog import db
+from catalog.jobs import ENDED_STATES
+from catalog.models import Base
 from catalog.settings import from_env
 
 from .targets import create_pg_database, drop_pg_database, random_name
@@ -39,20 +42,9 @@ def free_port() -> int:
 # Celery worker or program on this machine can take our tasks or lose our keys.
 REDIS_PORT = free_port()
 REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/15"
-CATALOG_TABLES = (
-    "change_events",
-    "catalog_enums",
-    "catalog_columns",
-    "catalog_tables",
-    "crawl_batches",
-    "crawl_jobs",
-    "sources",
-    "users",
-    "crawl_staged_tables",
-    "crawl_seen",
-    "crawl_staged_columns",
-    "catalog_column_names",
-)
+# Every catalog table, from the one place they are declared; dependents first,
+# so a TRUNCATE locks jobs before sources, as a worker ending a crawl does.
+CATALOG_TABLES = tuple(t.name for t in reversed(Base.metadata.sorted_tables))
 
 
 def migrate(catalog_url: str) -> None:
@@ -158,16 +150,37 @@ def app(settings, redis_client):
     db.Session.remove()
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "shared_catalog: the module's tests share one catalog state (emptied by the module itself)"
+    )
+
+
+def truncate_catalog(catalog_url: str) -> None:
+    """Empty every catalog table. A worker may still be ending an earlier
+    test's crawl; should the two deadlock, the TRUNCATE tries again."""
+    db.Session.remove()
+    engine = create_engine(catalog_url, poolclass=NullPool)
+    try:
+        for attempt in range(5):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text(f"TRUNCATE {', '.join(CATALOG_TABLES)} RESTART IDENTITY CASCADE"))
+                return
+            except OperationalError as e:
+                if getattr(e.orig, "pgcode", None) != "40P01" or attempt == 4:
+                    raise
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def clean_catalog(request):
-    """Every test that touches the catalog starts from empty tables."""
+    """Every test that touches the catalog starts from empty tables, except in
+    modules marked shared_catalog (read-only tests over one crawl)."""
     yield
-    if "catalog_url" in request.fixturenames:
-        db.Session.remove()
-        engine = create_engine(request.getfixturevalue("catalog_url"), poolclass=NullPool)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(CATALOG_TABLES)} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+    if "catalog_url" in request.fixturenames and not request.node.get_closest_marker("shared_catalog"):
+        truncate_catalog(request.getfixturevalue("catalog_url"))
 
 
 IDLE_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/13"
@@ -305,7 +318,7 @@ def wait_for_crawl(user: ApiUser, url: str, timeout: float = 90) -> dict:
     deadline = time.time() + timeout
     while time.time() < deadline:
         body = user.get(url).get_json()
-        if body["state"] in ("succeeded", "failed"):
+        if body["state"] in ENDED_STATES:
             return body
         time.sleep(0.2)
     raise AssertionError(f"crawl {url} did not end in {timeout} s: {body}")

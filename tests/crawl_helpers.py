@@ -1,8 +1,14 @@
-"""Shared pieces of the crawl tests: a rich PostgreSQL target and catalog peeks."""
+"""Shared pieces of the crawl tests: sources through the API, a rich PostgreSQL
+target, a way to stall a target, and catalog peeks."""
 
 from __future__ import annotations
 
+import threading
+
 import psycopg2
+
+from .conftest import wait_for_crawl
+from .targets import pg_params
 
 RICH_PG_TARGET = """
 CREATE SCHEMA sales;
@@ -64,3 +70,45 @@ def catalog_snapshot(catalog_url: str, source_id: int) -> list[tuple]:
         FROM catalog_tables t WHERE t.source_id = %s ORDER BY 1, 2""",
         (source_id,),
     )
+
+
+SECRET = "Target-Pa55word-never-in-the-broker"
+
+
+def pg_source(user, dbname, **overrides):
+    p = pg_params()
+    body = {
+        "name": f"pg {dbname}",
+        "engine": "postgresql",
+        "host": p["host"],
+        "port": p["port"],
+        "database": dbname,
+        "username": p["username"],
+        "password": SECRET,
+    }
+    body.update(overrides)
+    r = user.post("/api/v1/sources", json=body)
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def crawl_now(user, source_id):
+    r = user.post(f"/api/v1/sources/{source_id}/crawls")
+    assert r.status_code == 202, r.get_json()
+    return wait_for_crawl(user, r.get_json()["url"])
+
+
+def hold_target_catalog_lock(dbname, release: threading.Event, locked: threading.Event):
+    """Lock a system catalog the describe queries read, so they stall."""
+    p = pg_params()
+    conn = psycopg2.connect(host=p["host"], port=p["port"], user=p["username"], dbname=dbname)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("LOCK TABLE pg_catalog.pg_description IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            release.wait(60)
+        conn.rollback()
+    except psycopg2.Error:
+        pass  # terminated by DROP DATABASE ... WITH (FORCE)
+    finally:
+        conn.close()

@@ -14,33 +14,8 @@ from worker.introspect import ConnectionParams
 from worker.introspect.postgres import PostgresIntrospector
 
 from .conftest import IDLE_REDIS_URL, ApiUser, wait_for_crawl
-from .crawl_helpers import RICH_PG_TARGET, catalog_rows
+from .crawl_helpers import RICH_PG_TARGET, SECRET, catalog_rows, crawl_now, pg_source
 from .targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute, pg_params
-
-SECRET = "Target-Pa55word-never-in-the-broker"
-
-
-def pg_source(user, dbname, **overrides):
-    p = pg_params()
-    body = {
-        "name": f"pg {dbname}",
-        "engine": "postgresql",
-        "host": p["host"],
-        "port": p["port"],
-        "database": dbname,
-        "username": p["username"],
-        "password": SECRET,
-    }
-    body.update(overrides)
-    r = user.post("/api/v1/sources", json=body)
-    assert r.status_code == 201, r.get_json()
-    return r.get_json()
-
-
-def crawl_now(user, source_id):
-    r = user.post(f"/api/v1/sources/{source_id}/crawls")
-    assert r.status_code == 202, r.get_json()
-    return wait_for_crawl(user, r.get_json()["url"])
 
 
 def direct_documents(dbname) -> dict:

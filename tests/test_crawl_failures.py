@@ -6,13 +6,19 @@ from __future__ import annotations
 import threading
 import time
 
-import psycopg2
 import pytest
 
 from .conftest import wait_for_crawl
-from .crawl_helpers import RICH_PG_TARGET, catalog_rows, catalog_snapshot
-from .targets import drop_pg_database, mysql_execute, mysql_params, pg_database, pg_execute, pg_params
-from .test_crawl import SECRET, crawl_now, pg_source
+from .crawl_helpers import (
+    RICH_PG_TARGET,
+    SECRET,
+    catalog_rows,
+    catalog_snapshot,
+    crawl_now,
+    hold_target_catalog_lock,
+    pg_source,
+)
+from .targets import drop_pg_database, mysql_execute, mysql_params, pg_database, pg_execute
 
 
 @pytest.fixture
@@ -74,27 +80,11 @@ def test_database_that_does_not_exist(alice, worker):
     assert_failed(job, "database_not_found", "no_such_database_here")
 
 
-def _hold_catalog_lock(dbname, release: threading.Event, locked: threading.Event):
-    """Lock a system catalog the describe queries read, so they stall."""
-    p = pg_params()
-    conn = psycopg2.connect(host=p["host"], port=p["port"], user=p["username"], dbname=dbname)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("LOCK TABLE pg_catalog.pg_description IN ACCESS EXCLUSIVE MODE")
-            locked.set()
-            release.wait(60)
-        conn.rollback()
-    except psycopg2.Error:
-        pass  # terminated by DROP DATABASE ... WITH (FORCE)
-    finally:
-        conn.close()
-
-
 def test_statement_timeout(alice, crawled_pg, catalog_url):
     name, source, snapshot = crawled_pg
     pg_execute(name, "ALTER TABLE sales.customers ADD COLUMN would_change int")
     release, locked = threading.Event(), threading.Event()
-    holder = threading.Thread(target=_hold_catalog_lock, args=(name, release, locked))
+    holder = threading.Thread(target=hold_target_catalog_lock, args=(name, release, locked))
     holder.start()
     locked.wait(10)
     try:
@@ -109,7 +99,7 @@ def test_statement_timeout(alice, crawled_pg, catalog_url):
 def test_target_dropped_mid_crawl(alice, crawled_pg, catalog_url):
     name, source, snapshot = crawled_pg
     release, locked = threading.Event(), threading.Event()
-    holder = threading.Thread(target=_hold_catalog_lock, args=(name, release, locked))
+    holder = threading.Thread(target=hold_target_catalog_lock, args=(name, release, locked))
     holder.start()
     locked.wait(10)
     r = alice.post(f"/api/v1/sources/{source['id']}/crawls")

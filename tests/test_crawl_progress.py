@@ -9,8 +9,8 @@ import pytest
 import redis
 
 from .conftest import REDIS_URL, wait_for_crawl
+from .crawl_helpers import SECRET, pg_source
 from .targets import pg_database, pg_execute
-from .test_crawl import SECRET, pg_source
 
 
 @pytest.fixture(autouse=True)
@@ -21,15 +21,19 @@ def no_old_results():
         client.delete(key)
 
 
-def task_results(job_id: int) -> list[dict]:
-    """Every stored Celery result of crawl `job_id`, read from the result backend."""
+def stored_results() -> list[dict]:
+    """Every Celery result in the result backend."""
     client = redis.Redis.from_url(REDIS_URL)
-    out = []
-    for key in client.scan_iter("celery-task-meta-*", count=1000):
-        meta = json.loads(client.get(key))
-        if isinstance(meta.get("result"), dict) and meta["result"].get("job_id") == job_id:
-            out.append(meta)
-    return out
+    return [json.loads(client.get(key)) for key in client.scan_iter("celery-task-meta-*", count=1000)]
+
+
+def task_results(job_id: int) -> list[dict]:
+    """The stored results of crawl `job_id`'s tasks that returned its outcome."""
+    return [
+        meta
+        for meta in stored_results()
+        if isinstance(meta.get("result"), dict) and meta["result"].get("job_id") == job_id
+    ]
 
 
 def test_task_results_agree_with_the_status_url(alice, worker):
@@ -57,6 +61,10 @@ def test_a_failed_crawl_reports_its_error_type_not_its_message(alice, worker):
     source = pg_source(alice, "metacrawl_no_such_database")
     job = wait_for_crawl(alice, source["crawl"]["url"])
     assert job["state"] == "failed" and job["error"]["type"] == "database_not_found"
-    [result] = [r["result"] for r in task_results(job["id"])]
-    assert result["state"] == "failed" and result["error_type"] == "database_not_found"
-    assert "message" not in result and SECRET not in json.dumps(result)
+    assert "metacrawl_no_such_database" in job["error"]["message"]  # for its owner
+    # the task that failed the crawl is FAILURE, naming the type only
+    [failure] = [m for m in stored_results() if m["status"] == "FAILURE"]
+    assert failure["result"]["exc_type"] == "CrawlFailed"
+    assert failure["result"]["exc_message"] == ["database_not_found"]
+    stored = json.dumps(failure)
+    assert "metacrawl_no_such_database" not in stored and "does not exist" not in stored and SECRET not in stored

@@ -15,8 +15,8 @@ from worker.introspect import ConnectionParams
 from worker.introspect.postgres import PostgresIntrospector
 
 from .conftest import ApiUser, wait_for_crawl
+from .crawl_helpers import crawl_now, pg_source
 from .targets import pg_database, pg_execute, pg_params
-from .test_crawl import crawl_now, pg_source
 
 TARGET = """
 CREATE SCHEMA ref;

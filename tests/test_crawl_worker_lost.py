@@ -11,10 +11,8 @@ import pytest
 import redis
 
 from .conftest import REDIS_URL, ApiUser, Worker, wait_for_crawl
-from .crawl_helpers import catalog_rows
+from .crawl_helpers import catalog_rows, hold_target_catalog_lock, pg_source
 from .targets import pg_database, pg_execute
-from .test_crawl import pg_source
-from .test_crawl_failures import _hold_catalog_lock
 
 LOST_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/12"
 TABLES = 30
@@ -48,7 +46,7 @@ def stalled_target():
     with pg_database() as name:
         pg_execute(name, "".join(f"CREATE TABLE t{i:03} (id int PRIMARY KEY, v text);" for i in range(TABLES)))
         release, locked = threading.Event(), threading.Event()
-        holder = threading.Thread(target=_hold_catalog_lock, args=(name, release, locked))
+        holder = threading.Thread(target=hold_target_catalog_lock, args=(name, release, locked))
         holder.start()
         locked.wait(10)
         yield name, release

@@ -14,8 +14,8 @@ import pytest
 import redis
 
 from .conftest import REDIS_URL, ROOT, ApiUser, Worker, free_port, wait_for_crawl
+from .crawl_helpers import SECRET, pg_source
 from .targets import pg_database, pg_execute
-from .test_crawl import SECRET, pg_source
 
 
 def _get(url: str, auth: str | None):
@@ -108,3 +108,31 @@ def test_flower_lists_crawl_tasks_by_name_without_secrets(settings, flower):
     assert f"'tables_total': {progress['tables_total']}" in finish["result"]
     batches = [t for t in tasks.values() if t["name"] == "crawl.batch"]
     assert batches and all(f"'job_id': {job['id']}" in t["result"] for t in batches)
+
+
+def test_flower_shows_a_failed_crawl_as_failure_with_its_type_only(settings, flower):
+    """The task that failed the crawl is FAILURE in Flower, naming the error
+    type; the message (which quotes the target) stays on the job for its owner."""
+    from dataclasses import replace
+
+    from api import create_app
+
+    owner = ApiUser(create_app(replace(settings, redis_url=FLOWER_REDIS_URL)).test_client(), "pia@example.com")
+    missing = "metacrawl_flower_missing_db"
+    job = wait_for_crawl(owner, pg_source(owner, missing)["crawl"]["url"])
+    assert job["state"] == "failed" and job["error"]["type"] == "database_not_found"
+    assert missing in job["error"]["message"]  # the owner reads why
+    deadline, failed, body = time.time() + 20, [], ""
+    while time.time() < deadline and not failed:
+        status, body = _get(f"{flower}/api/tasks", "ops:flower-pw")
+        failed = [t for t in json.loads(body).values() if t["state"] == "FAILURE"]
+        time.sleep(0.3)
+    [task] = failed
+    assert task["name"] == "crawl.plan" and str(job["id"]) in task["args"]
+    assert "CrawlFailed" in task["exception"] and "database_not_found" in task["exception"]
+    assert missing not in body and "does not exist" not in body
+    # and the result backend agrees
+    from celery import Celery
+
+    result = Celery(backend=FLOWER_REDIS_URL, broker=FLOWER_REDIS_URL).AsyncResult(task["uuid"])
+    assert result.state == "FAILURE" and missing not in str(result.result)

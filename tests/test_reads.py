@@ -1,4 +1,7 @@
-"""Catalog reads, search and export: from the catalog, with freshness."""
+"""Catalog reads, search and export: from the catalog, with freshness.
+
+The target is crawled once for the module: the tests only read (a test that
+changes something brings its own user and source)."""
 
 from __future__ import annotations
 
@@ -7,10 +10,11 @@ from urllib.parse import quote
 
 import pytest
 
-from .conftest import ApiUser, wait_for_crawl
-from .crawl_helpers import RICH_PG_TARGET
-from .targets import pg_database, pg_execute
-from .test_crawl import crawl_now, pg_source
+from .conftest import ApiUser, truncate_catalog, wait_for_crawl
+from .crawl_helpers import RICH_PG_TARGET, crawl_now, pg_source
+from .targets import pg_database, pg_execute, random_name
+
+pytestmark = pytest.mark.shared_catalog
 
 READS_TARGET = (
     RICH_PG_TARGET
@@ -30,7 +34,33 @@ def reads_target():
         yield name
 
 
+@pytest.fixture(scope="module")
+def reads_app(settings, redis_client, catalog_url):
+    from api import create_app
+
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    yield app
+    truncate_catalog(catalog_url)
+
+
+@pytest.fixture(scope="module")
+def alice(reads_app):
+    return ApiUser(reads_app.test_client(), "alice@example.com")
+
+
+@pytest.fixture(scope="module")
+def bob(reads_app):
+    return ApiUser(reads_app.test_client(), "bob@example.com")
+
+
 @pytest.fixture
+def someone(reads_app):
+    """A user of one test's own, for a test that changes what it reads."""
+    return ApiUser(reads_app.test_client(), f"{random_name('reader')}@example.com")
+
+
+@pytest.fixture(scope="module")
 def crawled(alice, worker, reads_target):
     source = pg_source(alice, reads_target)
     assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
@@ -83,7 +113,7 @@ def test_schema_keyset_pagination(alice, crawled):
 
 
 def test_never_crawled_source(idle_app):
-    user = ApiUser(idle_app.test_client(), "nora@example.com")
+    user = ApiUser(idle_app.test_client(), f"{random_name('nora')}@example.com")
     source = pg_source(user, "not_crawled_yet")
     body = user.get(f"/api/v1/sources/{source['id']}/schema").get_json()
     assert body["tables"] == [] and body["last_crawled_at"] is None
@@ -120,17 +150,19 @@ def test_etag_and_last_modified_answer_304(alice, crawled):
         assert alice.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
 
 
-def test_recrawl_invalidates_cache_and_etag(alice, crawled, reads_target):
-    url = f"/api/v1/sources/{crawled['id']}/schema?schema=sales&q=refund"
-    first = alice.get(url)
+def test_recrawl_invalidates_cache_and_etag(someone, worker, reads_target):
+    source = pg_source(someone, reads_target)
+    assert wait_for_crawl(someone, source["crawl"]["url"])["state"] == "succeeded"
+    url = f"/api/v1/sources/{source['id']}/schema?schema=sales&q=refund"
+    first = someone.get(url)
     assert first.get_json()["tables"] == []
     pg_execute(reads_target, "CREATE TABLE sales.refunds (id int)")
     try:
-        assert crawl_now(alice, crawled["id"])["state"] == "succeeded"
-        second = alice.get(url)
+        assert crawl_now(someone, source["id"])["state"] == "succeeded"
+        second = someone.get(url)
         assert [t["name"] for t in second.get_json()["tables"]] == ["refunds"]
         assert second.headers["ETag"] != first.headers["ETag"]
-        assert alice.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+        assert someone.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
     finally:
         pg_execute(reads_target, "DROP TABLE sales.refunds")
 

@@ -8,9 +8,8 @@ import pytest
 from celery import Celery
 
 from .conftest import REDIS_URL, ApiUser, wait_for_crawl
-from .crawl_helpers import RICH_PG_TARGET, catalog_rows
+from .crawl_helpers import RICH_PG_TARGET, SECRET, catalog_rows, crawl_now, pg_source
 from .targets import pg_database, pg_execute
-from .test_crawl import crawl_now, pg_source
 
 
 @pytest.fixture
@@ -109,8 +108,6 @@ def test_metrics_reflect_a_finished_crawl(alice, worker, rich_pg, client):
 
 def test_crawl_logs_are_json_with_job_id_and_no_secret(alice, worker, rich_pg):
     import json as _json
-
-    from .test_crawl import SECRET
 
     source = pg_source(alice, rich_pg)
     job = wait_for_crawl(alice, source["crawl"]["url"])

@@ -1,34 +1,44 @@
 """Crawl tasks. Each takes ids only (never credentials) and is safe to run
 twice: plan → batch × N (any worker) → finish; plus the beat-driven
-dispatcher and reaper.
+dispatcher and reaper. Every change of a job's state goes through
+catalog.jobs (the state machine); these tasks hold no SQL of their own.
 
 The last batch to finish enqueues `finish`, decided by a counter on the job
 row updated in the same transaction that marks the batch done, so exactly one
 batch sees the count reach the total. (A Celery chord would need a result
 backend and does not survive a worker killed mid-chord as simply.)
+
+Failures: a target or vault error ends the crawl with its typed reason; a
+transient catalog error (deadlock, serialization failure, lost connection)
+retries the task with backoff, and only when the retries are spent does the
+crawl fail. The task that ends a crawl as failed ends in Celery's FAILURE
+state with the error type only (CrawlFailed); the message, which may quote
+the target, stays on the job row for its owner.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
 from datetime import timedelta
 
-from sqlalchemy import select, text
+from celery.utils.time import get_exponential_backoff_interval
 
+from catalog import jobs
 from catalog.crawl_write import (
     apply_crawl,
-    claim_batch,
     known_tables,
     removal_refused,
     stage_batch,
+    tidy_catalog,
     unchanged_by_signature,
 )
-from catalog.db import Session, engine, transaction
-from catalog.jobs import create_job, drop_staging, fail_job, job_progress, sweep_staging
+from catalog.db import Session, engine, is_transient, transaction
+from catalog.jobs import CrawlState
 from catalog.models import CrawlJob, Source
-from catalog.schedules import next_run
+from catalog.schedules import claim_due
 from catalog.vault import VaultError
 
 from . import runtime
@@ -40,16 +50,25 @@ from .targets import open_introspector
 
 log = logging.getLogger("metacrawl.crawl")
 
-# A crawl that added, changed or removed at least this many tables refreshes the
-# catalog's planner statistics when it ends.
-ANALYZE_AFTER_TABLES = 1000
-SEARCHED_TABLES = ("catalog_tables", "catalog_columns", "catalog_column_names")
+RETRY_BACKOFF_MAX = 60  # seconds between two tries of a task, at most
 
 
-def _fail(job_id: int, error_type: str, message: str) -> None:
+class CrawlFailed(Exception):
+    """Raised by the crawl task that ended its crawl as failed; its only
+    argument is the error type, so Celery's FAILURE state (Flower, the result
+    backend) never carries the message."""
+
+
+class CatalogUnavailable(Exception):
+    """The reason recorded with a RETRY: the catalog error's kind, no text."""
+
+
+def _fail(job_id: int, error_type: str, message: str) -> bool:
     with transaction() as session:
-        if fail_job(session, job_id, error_type, message):
-            log.warning("crawl failed: %s", message, extra={"job_id": job_id, "error_type": error_type})
+        failed = jobs.fail_job(session, job_id, error_type, message)
+    if failed:
+        log.warning("crawl failed: %s", message, extra={"job_id": job_id, "error_type": error_type})
+    return failed
 
 
 def _report(task, job_id: int, step: str, **details) -> None:
@@ -65,7 +84,7 @@ def _outcome(job_id: int, **details) -> dict:
     if job is None:
         return {"job_id": job_id, "state": "deleted", **details}
     Session.refresh(job)
-    out = {"job_id": job_id, "state": job.state, "progress": job_progress(job), **details}
+    out = {"job_id": job_id, "state": job.state, "progress": jobs.job_progress(job), **details}
     if job.stats is not None:
         out["stats"] = job.stats
     if job.error_type is not None:
@@ -74,40 +93,80 @@ def _outcome(job_id: int, **details) -> dict:
     return out
 
 
-def _running_job(session, job_id: int) -> tuple[CrawlJob, Source] | None:
-    job = session.get(CrawlJob, job_id)
-    if job is None or job.state != "running":
-        return None
-    return job, session.get(Source, job.source_id)
+def _rollback() -> None:
+    with contextlib.suppress(Exception):  # the connection may be gone; the pool replaces it
+        Session.rollback()
 
 
 class CrawlTask(app.Task):
-    """Target and vault errors end the job with a message for its owner; the
-    catalog session is cleaned up after every task."""
+    """Target and vault errors end the job with a message for its owner;
+    transient catalog errors retry the task; the catalog session is cleaned
+    up after every task."""
 
     abstract = True
+    # an expected end: FAILURE state, logged without a traceback
+    throws = (CrawlFailed,)
 
     def __call__(self, job_id, *args, **kwargs):
-        runtime.settings()
+        settings = runtime.settings()
+        failure: tuple[str, str] | None = None
+        retry_after: float | None = None
+        kind = ""
         try:
             return super().__call__(job_id, *args, **kwargs)
+        except CrawlFailed:
+            raise
         except TargetError as e:
-            Session.rollback()
-            _fail(job_id, e.type, e.message)
+            _rollback()
+            failure = (e.type, e.message)
         except VaultError as e:
-            Session.rollback()
-            _fail(job_id, "credentials_unreadable", str(e))
-        except Exception:
-            Session.rollback()
-            log.exception("crawl task crashed", extra={"job_id": job_id})
-            _fail(
-                job_id,
-                "internal_error",
-                f"an internal error stopped crawl {job_id}; the operators' logs have the details",
-            )
+            _rollback()
+            failure = ("credentials_unreadable", str(e))
+        except Exception as e:
+            _rollback()
+            tries = self.request.retries
+            if is_transient(e) and tries < settings.catalog_retries and not self.request.called_directly:
+                retry_after = get_exponential_backoff_interval(1, tries, RETRY_BACKOFF_MAX, full_jitter=False)
+                log.warning(
+                    "crawl task met a transient catalog error (%s); retry %d of %d in %d s",
+                    type(e).__name__,
+                    tries + 1,
+                    settings.catalog_retries,
+                    retry_after,
+                    extra={"job_id": job_id},
+                )
+                kind = type(getattr(e, "orig", None) or e).__name__
+            elif is_transient(e):
+                log.exception("crawl task gave up on the catalog", extra={"job_id": job_id})
+                failure = (
+                    "catalog_unavailable",
+                    f"the metacrawl catalog database failed {tries + 1} times in a row while running crawl "
+                    f"{job_id} (deadlocks or lost connections); start the crawl again, and if it fails the same "
+                    "way the operators' logs have the details",
+                )
+            else:
+                log.exception("crawl task crashed", extra={"job_id": job_id})
+                failure = (
+                    "internal_error",
+                    f"an internal error stopped crawl {job_id}; the operators' logs have the details",
+                )
         finally:
             Session.remove()
-        # The job's message is for its owner (status URL); the task result names the type only.
+        # Raised here, outside the handlers, so nothing Celery records (state,
+        # traceback) chains the original error and its text.
+        if retry_after is not None:
+            raise self.retry(exc=CatalogUnavailable(kind), countdown=retry_after, max_retries=settings.catalog_retries)
+        if failure is not None:
+            try:
+                failed = _fail(job_id, *failure)
+            except Exception:
+                # the job stays active; the reaper sends it again or fails it
+                log.exception("could not record the crawl's failure", extra={"job_id": job_id})
+                failed = False
+            finally:
+                Session.remove()
+            if failed:
+                raise CrawlFailed(failure[0])
         try:
             return _outcome(job_id)
         finally:
@@ -118,16 +177,10 @@ class CrawlTask(app.Task):
 def plan(self, job_id: int) -> dict:
     """List the target's tables (one streamed query) and fan out the batches."""
     with transaction() as session:
-        started = session.execute(
-            text(
-                "UPDATE crawl_jobs SET state = 'running', started_at = coalesce(started_at, now()), "
-                "heartbeat_at = now() WHERE id = :id AND state IN ('queued', 'running') RETURNING batches_total"
-            ),
-            {"id": job_id},
-        ).first()
+        started = jobs.start_job(session, job_id)
     if started is None:
         return _outcome(job_id)
-    if started.batches_total is not None:  # planned already: this is a redelivery
+    if started.planned:  # a redelivery, or the reaper sending a lost crawl again
         _fan_out(job_id)
         return _outcome(job_id)
     _report(self, job_id, "listing tables")
@@ -140,12 +193,7 @@ def plan(self, job_id: int) -> dict:
     log.info("crawl planning", extra={"job_id": job_id, "source_id": source.id})
     tables = batches = 0
     with transaction() as session:
-        # Claim the plan: a redelivered plan running beside this one waits on
-        # the row, then finds it planned and leaves the fan-out to us.
-        claimed = session.execute(
-            text("SELECT id FROM crawl_jobs WHERE id = :id AND batches_total IS NULL FOR UPDATE"), {"id": job_id}
-        ).scalar()
-        if claimed is None:
+        if not jobs.claim_plan(session, job_id):
             return _outcome(job_id)
         # The listing streams in batch-sized chunks, each stored as it comes,
         # so planning memory does not grow with the number of tables.
@@ -153,40 +201,16 @@ def plan(self, job_id: int) -> dict:
             for refs in target.stream_tables(settings.batch_size):
                 batches += 1
                 tables += len(refs)
-                session.execute(
-                    text(
-                        "INSERT INTO crawl_batches (job_id, batch_no, tables, table_count) "
-                        "VALUES (:id, :no, CAST(:tables AS jsonb), :n)"
-                    ),
-                    {
-                        "id": job_id,
-                        "no": batches,
-                        "n": len(refs),
-                        "tables": json.dumps([[r.schema, r.name, r.kind] for r in refs]),
-                    },
-                )
+                jobs.add_batch(session, job_id, batches, [[r.schema, r.name, r.kind] for r in refs])
             enums = [{"schema": e.schema, "name": e.name, "values": e.values} for e in target.list_enums()]
-        session.execute(
-            text(
-                "UPDATE crawl_jobs SET tables_total = :t, batches_total = :b, enums = CAST(:e AS jsonb), "
-                "heartbeat_at = now() WHERE id = :id"
-            ),
-            {"id": job_id, "t": tables, "b": batches, "e": json.dumps(enums)},
-        )
+        jobs.record_plan(session, job_id, tables, batches, enums)
     log.info("crawl planned: %d tables in %d batches", tables, batches, extra={"job_id": job_id})
     _fan_out(job_id)
     return _outcome(job_id)
 
 
 def _fan_out(job_id: int) -> None:
-    pending = (
-        Session.execute(
-            text("SELECT batch_no FROM crawl_batches WHERE job_id = :id AND state <> 'done' ORDER BY batch_no"),
-            {"id": job_id},
-        )
-        .scalars()
-        .all()
-    )
+    pending = jobs.pending_batches(Session(), job_id)
     Session.commit()
     if not pending:
         finish.delay(job_id)
@@ -197,59 +221,39 @@ def _fan_out(job_id: int) -> None:
 @app.task(name="crawl.batch", base=CrawlTask, bind=True, ignore_result=False)
 def batch(self, job_id: int, batch_no: int) -> dict:
     """Describe one batch of tables and stage what it found."""
-    found = _running_job(Session(), job_id)
-    if found is None:
-        Session.commit()
-        return _outcome(job_id, batch_no=batch_no)
-    job, source = found
-    row = Session.execute(
-        text("SELECT tables, state FROM crawl_batches WHERE job_id = :j AND batch_no = :b"),
-        {"j": job_id, "b": batch_no},
-    ).first()
+    found = jobs.running_job(Session(), job_id)
+    todo = jobs.batch_to_do(Session(), job_id, batch_no) if found is not None else None
     Session.commit()
-    if row is None:
+    if found is None or todo is None:
         return _outcome(job_id, batch_no=batch_no)
-    if row.state != "done":
-        refs = [TableRef(*t) for t in row.tables]
-        known = known_tables(Session(), source.id, [(r.schema, r.name) for r in refs])
-        Session.commit()
-        _report(self, job_id, "describing tables", batch_no=batch_no, tables=len(refs))
-        with open_introspector(source, runtime.settings()) as target:
-            # Only tables the catalog has can be unchanged; for a batch of new
-            # ones (a first crawl) describe computes the signatures itself.
-            signatures = target.signatures(refs) if any(not k.removed for k in known.values()) else None
-            same = unchanged_by_signature(known, signatures)
-            tables = target.describe([r for r in refs if (r.schema, r.name) not in same])
-        _report(self, job_id, "staging tables", batch_no=batch_no, tables=len(refs))
-        described = [(table_document(t), t.signature) for t in tables]
-        with transaction() as session:
-            if claim_batch(session, job_id, batch_no):
-                staged = stage_batch(session, job_id, batch_no, known, same, described)
-                done = session.execute(
-                    text(
-                        "UPDATE crawl_batches SET state = 'done', finished_at = now() "
-                        "WHERE job_id = :j AND batch_no = :b RETURNING table_count"
-                    ),
-                    {"j": job_id, "b": batch_no},
-                ).scalar()
-                session.execute(
-                    text(
-                        "UPDATE crawl_jobs SET batches_done = batches_done + 1, tables_done = tables_done + :n, "
-                        "heartbeat_at = now() WHERE id = :j"
-                    ),
-                    {"j": job_id, "n": done},
-                )
-                log.info(
-                    "crawl batch %d staged: %d unchanged (%d by signature), %d new or changed",
-                    batch_no,
-                    staged["seen"],
-                    len(same),
-                    staged["staged"],
-                    extra={"job_id": job_id},
-                )
+    _job, source = found
+    refs = [TableRef(*t) for t in todo]
+    known = known_tables(Session(), source.id, [(r.schema, r.name) for r in refs])
+    Session.commit()
+    _report(self, job_id, "describing tables", batch_no=batch_no, tables=len(refs))
+    with open_introspector(source, runtime.settings()) as target:
+        # Only tables the catalog has can be unchanged; for a batch of new
+        # ones (a first crawl) describe computes the signatures itself.
+        signatures = target.signatures(refs) if any(not k.removed for k in known.values()) else None
+        same = unchanged_by_signature(known, signatures)
+        tables = target.describe([r for r in refs if (r.schema, r.name) not in same])
+    _report(self, job_id, "staging tables", batch_no=batch_no, tables=len(refs))
+    described = [(table_document(t), t.signature) for t in tables]
+    with transaction() as session:
+        if jobs.claim_batch(session, job_id, batch_no):
+            staged = stage_batch(session, job_id, batch_no, known, same, described)
+            jobs.record_batch(session, job_id, batch_no)
+            log.info(
+                "crawl batch %d staged: %d unchanged (%d by signature), %d new or changed",
+                batch_no,
+                staged["seen"],
+                len(same),
+                staged["staged"],
+                extra={"job_id": job_id},
+            )
     outcome = _outcome(job_id, batch_no=batch_no)
     progress = outcome.get("progress") or {}
-    if outcome["state"] == "running" and progress["batches_done"] == progress["batches_total"]:
+    if outcome["state"] == CrawlState.RUNNING and progress["batches_done"] == progress["batches_total"]:
         finish.delay(job_id)
     return outcome
 
@@ -259,8 +263,8 @@ def finish(self, job_id: int) -> dict:
     """Apply the staged crawl to the catalog in one transaction."""
     _report(self, job_id, "applying to the catalog")
     with transaction() as session:
-        job = session.execute(select(CrawlJob).where(CrawlJob.id == job_id).with_for_update()).scalar()
-        if job is None or job.state != "running" or job.batches_done != job.batches_total:
+        job = jobs.claim_finish(session, job_id)
+        if job is None:
             return _outcome(job_id)
         refused = (
             None
@@ -269,98 +273,68 @@ def finish(self, job_id: int) -> dict:
         )
         if refused is None:
             result = apply_crawl(session, job_id, job.source_id, job.enums)
-            session.execute(
-                text(
-                    "UPDATE sources SET last_crawled_at = :now, last_success_at = :now, last_crawl_id = :job, "
-                    "catalog_changed_at = CASE WHEN :changed OR catalog_changed_at IS NULL THEN :now "
-                    "ELSE catalog_changed_at END WHERE id = :sid"
-                ),
-                {"now": result["now"], "job": job_id, "sid": job.source_id, "changed": result["changed"]},
-            )
-            # finished_at is when the crawl became visible, not when its finish began
-            job.state, job.stats = "succeeded", result["stats"]
-            job.finished_at = session.execute(text("SELECT clock_timestamp()")).scalar()
+            jobs.succeed_job(session, job_id, job.source_id, result["stats"], result["now"], result["changed"])
     if refused is not None:
-        _fail(job_id, "removal_limit_exceeded", refused)
+        if _fail(job_id, "removal_limit_exceeded", refused):
+            raise CrawlFailed("removal_limit_exceeded")
         return _outcome(job_id)
     log.info("crawl succeeded: %s", json.dumps(result["stats"]), extra={"job_id": job_id})
     log.info("crawl applied in steps: %s", json.dumps(result["seconds"]), extra={"job_id": job_id})
     with transaction() as session:
-        drop_staging(session, job_id)  # if this is lost, the reaper's sweep drops it
-    tidy_catalog(job_id, result)
-    return _outcome(job_id)
-
-
-def tidy_catalog(job_id: int, result: dict) -> None:
-    """After a crawl that changed the catalog, merge the trigram indexes'
-    pending lists (GIN defers inserts to a list every search must scan: at
-    100,000 new tables it doubled search latency), and ANALYZE after a large
-    change so reads get good plans at once rather than whenever autovacuum
-    comes round. Runs after the crawl committed; its time is not the crawl's."""
+        jobs.drop_staging(session, job_id)  # if this is lost, the reaper's sweep drops it
     stats = result["stats"]
     moved = stats["added"] + stats["changed"] + stats["removed"]
-    if not moved:
-        return
-    started = time.perf_counter()
-    with engine().connect() as conn:
-        conn.execute(
-            text(
-                "SELECT gin_clean_pending_list(i.indexrelid::regclass) FROM pg_index i "
-                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam "
-                "WHERE am.amname = 'gin' AND i.indrelid = ANY(CAST(:tables AS regclass[]))"
-            ),
-            {"tables": list(SEARCHED_TABLES)},
+    if moved:
+        started = time.perf_counter()
+        with engine().connect() as conn:
+            tidy_catalog(conn, moved)
+        log.info(
+            "catalog tidied in %.2f s after %d tables moved",
+            time.perf_counter() - started,
+            moved,
+            extra={"job_id": job_id},
         )
-        if moved >= ANALYZE_AFTER_TABLES:
-            conn.execute(text(f"ANALYZE {', '.join(SEARCHED_TABLES)}"))
-        conn.commit()
-    log.info(
-        "catalog tidied in %.2f s after %d tables moved", time.perf_counter() - started, moved, extra={"job_id": job_id}
-    )
+    return _outcome(job_id)
 
 
 @app.task(name="crawl.reap")
 def reap() -> None:
-    """End crawls that can no longer end by themselves: past the time limit
-    (their worker vanished), or finished batches whose finish was lost; and
-    drop staging that ended crawls left behind."""
+    """End or revive crawls that can no longer end by themselves: past the
+    time limit, failed; lost (queued, or running without a heartbeat, for
+    METACRAWL_CRAWL_LOST_AFTER), sent again a few times, then failed as
+    `lost`; finished batches whose finish was lost, finished. And drop
+    staging that ended crawls left behind."""
     settings = runtime.settings()
     limit = timedelta(seconds=settings.crawl_time_limit)
     try:
-        overdue = Session.execute(
-            text(
-                "SELECT id, state FROM crawl_jobs WHERE state IN ('queued', 'running') "
-                "AND coalesce(started_at, queued_at) < now() - :limit"
-            ),
-            {"limit": limit},
-        ).all()
-        stuck = (
-            Session.execute(
-                text(
-                    "SELECT id FROM crawl_jobs WHERE state = 'running' AND batches_done = batches_total "
-                    "AND heartbeat_at < now() - interval '2 minutes'"
-                )
-            )
-            .scalars()
-            .all()
-        )
+        overdue = jobs.overdue_jobs(Session(), limit)
         Session.commit()
+        for job_id, state in overdue:
+            what = "was not picked up by a worker" if state == CrawlState.QUEUED else "did not finish"
+            _fail(
+                job_id,
+                "time_limit_exceeded",
+                f"the crawl {what} within {settings.crawl_time_limit} s (a worker may have been lost); "
+                "start a new crawl",
+            )
+        with transaction() as session:
+            again, lost = jobs.requeue_lost(
+                session, timedelta(seconds=settings.crawl_lost_after), settings.max_requeues
+            )
+        stuck = jobs.stuck_in_finish(Session())
+        Session.commit()
+        with transaction() as session:
+            swept = jobs.sweep_staging(session)
     finally:
         Session.remove()
-    for job_id, state in overdue:
-        what = "was not picked up by a worker" if state == "queued" else "did not finish"
-        _fail(
-            job_id,
-            "time_limit_exceeded",
-            f"the crawl {what} within {settings.crawl_time_limit} s (a worker may have been lost); start a new crawl",
-        )
+    for job_id in again:
+        # plan picks up where the crawl got to: plans it, or sends its pending batches (or its finish)
+        log.warning("crawl lost: sending it again", extra={"job_id": job_id})
+        plan.delay(job_id)
+    for job_id in lost:
+        log.warning("crawl lost: failed after %d requeues", settings.max_requeues, extra={"job_id": job_id})
     for job_id in stuck:
         finish.delay(job_id)
-    try:
-        with transaction() as session:
-            swept = sweep_staging(session)
-    finally:
-        Session.remove()
     if swept:
         log.info("dropped staging left by ended crawls %s", swept)
 
@@ -371,26 +345,16 @@ def dispatch_due() -> int:
 
     Due sources are claimed with FOR UPDATE SKIP LOCKED and their next time is
     advanced in the same transaction, so two beat processes started by mistake
-    still queue one crawl per due source; a source with a crawl already queued
-    or running is skipped (create_job). Each gets a stable jitter so a
-    thousand sources due at 02:00 do not all start the same second.
+    still queue one crawl per due source; a source with a crawl already active
+    is skipped (create_job). Each gets a stable jitter so a thousand sources
+    due at 02:00 do not all start the same second.
     """
     settings = runtime.settings()
     queued = []
     try:
         with transaction() as session:
-            due = session.execute(
-                text(
-                    "SELECT id, schedule FROM sources WHERE next_crawl_at <= now() ORDER BY next_crawl_at "
-                    "LIMIT 1000 FOR UPDATE SKIP LOCKED"
-                )
-            ).all()
-            for source_id, schedule in due:
-                session.execute(
-                    text("UPDATE sources SET next_crawl_at = :next WHERE id = :id"),
-                    {"id": source_id, "next": next_run(schedule)},
-                )
-                job, created = create_job(session, source_id, "schedule")
+            for source_id in claim_due(session):
+                job, created = jobs.create_job(session, source_id, "schedule")
                 if created:
                     queued.append((job.id, source_id))
     finally:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from catalog import reads
 from catalog.db import Session, engine
+from catalog.jobs import active_job
 from catalog.models import CrawlJob, Source
 from catalog.search import search
 
@@ -31,9 +32,7 @@ def table_url(source_id: int, schema: str, table: str) -> str:
 
 
 def _active_job(source_id: int):
-    return Session.scalar(
-        select(CrawlJob).where(CrawlJob.source_id == source_id, CrawlJob.state.in_(("queued", "running")))
-    )
+    return active_job(Session(), source_id)
 
 
 def _dumps(value) -> str:

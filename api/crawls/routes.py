@@ -2,7 +2,7 @@ from flask_smorest import abort
 from sqlalchemy import select
 
 from catalog.db import Session, transaction
-from catalog.jobs import create_job, job_progress
+from catalog.jobs import CrawlState, cancel_job, create_job, job_progress
 from catalog.models import CrawlJob
 
 from ..extensions import Blueprint
@@ -19,7 +19,7 @@ def crawl_view(job: CrawlJob) -> dict:
         "id": job.id,
         "source_id": job.source_id,
         "url": crawl_url(job.id),
-        "state": job.state,
+        "state": CrawlState(job.state),
         "trigger": job.trigger,
         "allow_mass_removal": job.allow_mass_removal,
         "queued_at": job.queued_at,
@@ -27,7 +27,7 @@ def crawl_view(job: CrawlJob) -> dict:
         "finished_at": job.finished_at,
         "stats": job.stats,
         "progress": job_progress(job),
-        "error": {"type": job.error_type, "message": job.error_message} if job.state == "failed" else None,
+        "error": {"type": job.error_type, "message": job.error_message} if job.state == CrawlState.FAILED else None,
     }
 
 
@@ -80,3 +80,29 @@ def list_crawls(args, source_id):
 def crawl(job_id):
     """A crawl's state, progress, counts and, when it failed, why"""
     return crawl_view(owned_job(job_id))
+
+
+@blp.post("/crawls/<int:job_id>/cancel")
+@blp.login_required
+@blp.response(200, CrawlSchema)
+@blp.alt_response(404, description="No such crawl of yours")
+@blp.alt_response(409, schema=CrawlConflictSchema, description="The crawl has already ended (its state is in `crawl`)")
+def cancel_crawl(job_id):
+    """Cancel a queued or running crawl
+
+    No further batch of it runs or stages anything, what it staged is dropped,
+    and the catalog stays exactly as the source's last good crawl left it.
+    """
+    owned_job(job_id)
+    with transaction() as session:
+        cancelled = cancel_job(session, job_id)
+    job = owned_job(job_id)
+    Session.refresh(job)
+    if not cancelled:
+        abort(
+            409,
+            message=f"crawl {job_id} has already ended: {job.state}",
+            crawl=CrawlSchema().dump(crawl_view(job)),
+            headers={"Location": crawl_url(job.id)},
+        )
+    return crawl_view(job), {"Location": crawl_url(job.id)}

@@ -1,5 +1,7 @@
 import marshmallow as ma
 
+from catalog.jobs import CrawlState
+
 
 class ProgressSchema(ma.Schema):
     tables_total = ma.fields.Integer(allow_none=True)
@@ -35,7 +37,7 @@ class CrawlSchema(ma.Schema):
     id = ma.fields.Integer()
     source_id = ma.fields.Integer()
     url = ma.fields.String()
-    state = ma.fields.String(metadata={"description": "queued, running, succeeded or failed"})
+    state = ma.fields.Enum(CrawlState, by_value=True, metadata={"description": "the crawl's state (catalog/jobs.py)"})
     trigger = ma.fields.String(metadata={"description": "register, api or schedule"})
     allow_mass_removal = ma.fields.Boolean()
     progress = ma.fields.Nested(ProgressSchema)
