@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from .conftest import wait_for_crawl
+from .crawl_helpers import pg_source
 from .targets import pg_database, pg_execute
-from .test_crawl import pg_source
 
 RANKING_TARGET = """
 CREATE TABLE actor (actor_id int PRIMARY KEY, first_name text, last_name text);
