@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, LargeBinary, MetaData, String, Text, func
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, MetaData, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -39,12 +39,11 @@ class Source(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     engine: Mapped[str] = mapped_column(String(20))
-    host: Mapped[str] = mapped_column(String(255))
-    port: Mapped[int] = mapped_column(Integer)
-    database: Mapped[str] = mapped_column(String(255))
-    username: Mapped[str] = mapped_column(String(255))
-    password_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
-    options: Mapped[dict] = mapped_column(JSONB, default=dict)
+    # The engine's connection settings as its settings schema validated them
+    # (host, port, database, username, options; a path; a URL...), and its
+    # secret fields, each a Fernet token (catalog.vault) keyed by field name.
+    settings: Mapped[dict] = mapped_column(JSONB, default=dict)
+    secrets: Mapped[dict] = mapped_column(JSONB, default=dict)
     schedule: Mapped[str | None] = mapped_column(String(100))
     next_crawl_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_crawled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
