@@ -3,6 +3,7 @@
 module with an Introspector subclass and one line below."""
 
 from .base import ConnectionParams, Introspector, TargetError  # noqa: F401
+from .generic import GenericIntrospector
 from .mysql import MySQLIntrospector
 from .postgres import PostgresIntrospector
 from .sqlite import SQLiteIntrospector
@@ -12,4 +13,5 @@ ENGINES: dict[str, type[Introspector]] = {
     "mysql": MySQLIntrospector,
     "mariadb": MySQLIntrospector,
     "sqlite": SQLiteIntrospector,
+    "sqlalchemy": GenericIntrospector,
 }

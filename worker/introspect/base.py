@@ -9,10 +9,11 @@ the catalog.
 from __future__ import annotations
 
 import abc
+import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import marshmallow as ma
 
@@ -220,6 +221,48 @@ def name_list(value, option: str, what: str = "schema") -> list[str]:
     return list(value)
 
 
+T = TypeVar("T")
+
+
+def check_file(
+    path: str, allowed_dirs: Sequence[str], field: str = "path", missing: type[TargetError] | None = None
+) -> str:
+    """The resolved path of a database file this server may read: inside a
+    directory the operator allows (METACRAWL_SQLITE_DIRS), also once every
+    symbolic link is followed, and a regular readable file.
+
+    Raises TargetSettingsRefused naming `field` (or `engine` when no directory
+    is allowed at all); a file that does not exist raises `missing` when given
+    (TargetDatabaseMissing at crawl time) instead."""
+    if not allowed_dirs:
+        raise TargetSettingsRefused(
+            "engine",
+            "database files are off on this server: the operator has named no directories (METACRAWL_SQLITE_DIRS)",
+        )
+    dirs = [os.path.realpath(d) for d in allowed_dirs]
+    given = os.path.abspath(path)
+    real = os.path.realpath(path)
+
+    def inside(p: str, d: str) -> bool:
+        return os.path.commonpath([p, d]) == d
+
+    if not any(inside(real, d) for d in dirs):
+        if any(inside(given, d) for d in dirs):
+            raise TargetSettingsRefused(field, f"{path} is a symbolic link leading outside the allowed directories")
+        raise TargetSettingsRefused(
+            field, f"{path} is outside the directories this server may read ({', '.join(allowed_dirs)})"
+        )
+    if not os.path.exists(real):
+        if missing is not None:
+            raise missing(f"the database file {path} does not exist")
+        raise TargetSettingsRefused(field, f"no such file: {path}")
+    if not os.path.isfile(real):
+        raise TargetSettingsRefused(field, f"{path} is not a file")
+    if not os.access(real, os.R_OK):
+        raise TargetSettingsRefused(field, f"{path} cannot be read by the metacrawl server")
+    return real
+
+
 def secs(seconds) -> str:
     """'60' for 60, '0.05' for 0.05: how a timeout reads in a message."""
     return f"{float(seconds):g}"
@@ -384,9 +427,13 @@ class Introspector(abc.ABC):
         session is reconnected once (which tells a dropped database apart from
         a network problem) and the query retried once.
         """
+        return self._attempt(lambda: self._run(sql, args), what)
+
+    def _attempt(self, call: Callable[[], T], what: str) -> T:
+        """`call` (which talks to the target) under _query's rules."""
         for attempt in (1, 2):
             try:
-                return self._run(sql, args)
+                return call()
             except self.driver_errors as exc:
                 if not self._is_lost(exc):
                     self._end_statement()

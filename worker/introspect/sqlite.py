@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,6 +56,7 @@ from .base import (
     TargetSettingsRefused,
     TargetTimeout,
     TargetUnreachable,
+    check_file,
     secs,
 )
 
@@ -83,36 +83,10 @@ class SQLiteSettings(ma.Schema):
 # --- the file ------------------------------------------------------------------------
 
 
-def inside(path: str, directory: str) -> bool:
-    return os.path.commonpath([path, directory]) == directory
-
-
 def check_path(path: str, allowed_dirs: Sequence[str], missing: type[TargetError] | None = None) -> str:
-    """The resolved path of an SQLite database file this server may read.
-
-    Raises TargetSettingsRefused (field `path`, or `engine` when no directory
-    is allowed at all); a file that does not exist raises `missing` when
-    given (TargetDatabaseMissing at crawl time) instead."""
-    if not allowed_dirs:
-        raise TargetSettingsRefused(
-            "engine",
-            "SQLite sources are off on this server: the operator has named no directories (METACRAWL_SQLITE_DIRS)",
-        )
-    dirs = [os.path.realpath(d) for d in allowed_dirs]
-    given = os.path.abspath(path)
-    real = os.path.realpath(path)
-    if not any(inside(real, d) for d in dirs):
-        if any(inside(given, d) for d in dirs):
-            raise TargetSettingsRefused("path", f"{path} is a symbolic link leading outside the allowed directories")
-        raise TargetSettingsRefused(
-            "path", f"{path} is outside the directories this server may read ({', '.join(allowed_dirs)})"
-        )
-    if not os.path.exists(real):
-        if missing is not None:
-            raise missing(f"the database file {path} does not exist")
-        raise TargetSettingsRefused("path", f"no such file: {path}")
-    if not os.path.isfile(real):
-        raise TargetSettingsRefused("path", f"{path} is not a file")
+    """The resolved path of an SQLite database file this server may read (see
+    base.check_file); a file that is not SQLite is refused too."""
+    real = check_file(path, allowed_dirs, "path", missing)
     try:
         with open(real, "rb") as f:
             header = f.read(len(HEADER))
