@@ -206,9 +206,9 @@ class GenericIntrospector(Introspector):
 
     def _url_and_args(self) -> tuple[URL, dict[str, Any]]:
         url = make_url(str(self.params.settings.get("url") or ""))
-        if self.params.password:
-            url = url.set(password=self.params.password)
         backend = url.get_backend_name()
+        if self.params.password and url.host:  # a file has no password to send
+            url = url.set(password=self.params.password)
         args: dict[str, Any] = {}
         timeout = max(1, int(self.params.connect_timeout or 1))
         statement_ms = int(float(self.params.statement_timeout or 0) * 1000)
@@ -247,6 +247,9 @@ class GenericIntrospector(Introspector):
             sa.event.listen(engine, "connect", _mysql_read_only)
         try:
             conn = engine.connect()
+            if backend == "sqlite":  # opening reads nothing yet: a locked or broken file shows here
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").all()
+                conn.rollback()
         except sa.exc.DBAPIError as exc:
             engine.dispose()
             raise self._connect_error(exc) from None
