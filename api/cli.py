@@ -10,7 +10,7 @@ from sqlalchemy import select
 from catalog.accounts import EmailTaken, create_user
 from catalog.db import transaction
 from catalog.models import Source
-from catalog.vault import Vault
+from catalog.vault import Vault, rotate_secrets
 
 from . import create_app
 
@@ -41,9 +41,9 @@ def rotate_keys_command():
     count = 0
     with transaction() as session:
         for source in session.scalars(select(Source).with_for_update()):
-            source.password_encrypted = vault.rotate(source.password_encrypted)
+            source.secrets = rotate_secrets(vault, source.secrets)
             count += 1
-    click.echo(f"re-encrypted {count} source password(s) under the newest key")
+    click.echo(f"re-encrypted {count} source password(s) and other secrets under the newest key")
 
 
 from .demo import seed_demo_command  # noqa: E402

@@ -14,6 +14,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import time
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         from sqlalchemy import text
 
         from catalog.db import Session, transaction
-        from catalog.vault import Vault
+        from catalog.vault import Vault, encrypt_secrets
         from worker import runtime, tasks
 
         settings = runtime.settings()
@@ -87,16 +88,21 @@ def main(argv: list[str] | None = None) -> None:
             ).scalar()
             source_id = session.execute(
                 text(
-                    "INSERT INTO sources (user_id, name, engine, host, port, database, username, password_encrypted) "
-                    "VALUES (:u, 'profiled', 'postgresql', :h, :p, :d, :n, :pw) RETURNING id"
+                    "INSERT INTO sources (user_id, name, engine, settings, secrets) "
+                    "VALUES (:u, 'profiled', 'postgresql', CAST(:s AS jsonb), CAST(:pw AS jsonb)) RETURNING id"
                 ),
                 {
                     "u": owner,
-                    "h": host or "127.0.0.1",
-                    "p": int(port or 5432),
-                    "d": args.database,
-                    "n": user.split(":")[0] or "postgres",
-                    "pw": Vault(settings.fernet_keys).encrypt(""),
+                    "s": json.dumps(
+                        {
+                            "host": host or "127.0.0.1",
+                            "port": int(port or 5432),
+                            "database": args.database,
+                            "username": user.split(":")[0] or "postgres",
+                            "options": {},
+                        }
+                    ),
+                    "pw": json.dumps(encrypt_secrets(Vault(settings.fernet_keys), {"password": ""})),
                 },
             ).scalar()
         for label in ("first crawl", "unchanged recrawl"):

@@ -16,7 +16,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -88,12 +87,11 @@ class Source(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     engine: Mapped[str] = mapped_column(String(20))
-    host: Mapped[str] = mapped_column(String(255))
-    port: Mapped[int] = mapped_column(Integer)
-    database: Mapped[str] = mapped_column(String(255))
-    username: Mapped[str] = mapped_column(String(255))
-    password_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
-    options: Mapped[dict] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    # The engine's connection settings as its settings schema validated them
+    # (host, port, database, username, options; a path; a URL...), and its
+    # secret fields, each a Fernet token (catalog.vault) keyed by field name.
+    settings: Mapped[dict] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    secrets: Mapped[dict] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
     schedule: Mapped[str | None] = mapped_column(String(100))
     next_crawl_at: Mapped[datetime | None] = _ts()
     last_crawled_at: Mapped[datetime | None] = _ts()

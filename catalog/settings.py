@@ -55,6 +55,8 @@ class Settings:
     visibility_timeout: int = 3900  # Redis broker: redelivery of a task whose worker vanished
     allow_loopback_targets: bool = True
     allow_private_targets: bool = True
+    # directories whose SQLite (and other file) databases may be crawled; none: the sqlite engine is off
+    sqlite_dirs: tuple[str, ...] = ()
     # schedules and freshness
     default_schedule: str = "0 2 * * *"
     stale_after_hours: int = 36
@@ -108,6 +110,8 @@ def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Sett
             continue
         if f.name == "fernet_keys":
             values[f.name] = tuple(k.strip() for k in raw.split(",") if k.strip())
+        elif f.name == "sqlite_dirs":
+            values[f.name] = tuple(d.strip() for d in raw.split(os.pathsep) if d.strip())
         elif f.type == "int":
             try:
                 values[f.name] = int(raw)

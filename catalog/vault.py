@@ -37,3 +37,16 @@ class Vault:
             return self._fernet.rotate(bytes(token))
         except InvalidToken:
             raise VaultError("a stored secret cannot be decrypted with the configured keys") from None
+
+
+def encrypt_secrets(vault: Vault, secrets: dict[str, str]) -> dict[str, str]:
+    """A source's secret fields as stored: field name -> Fernet token (text)."""
+    return {name: vault.encrypt(value).decode("ascii") for name, value in secrets.items()}
+
+
+def decrypt_secrets(vault: Vault, stored: dict[str, str]) -> dict[str, str]:
+    return {name: vault.decrypt(token.encode("ascii")) for name, token in (stored or {}).items()}
+
+
+def rotate_secrets(vault: Vault, stored: dict[str, str]) -> dict[str, str]:
+    return {name: vault.rotate(token.encode("ascii")).decode("ascii") for name, token in (stored or {}).items()}

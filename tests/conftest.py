@@ -68,9 +68,16 @@ def catalog_url():
 
 
 @pytest.fixture(scope="session")
-def test_env(catalog_url):
+def files_dir(tmp_path_factory) -> Path:
+    """The directory whose database files (SQLite, DuckDB) sources may name."""
+    return tmp_path_factory.mktemp("database_files")
+
+
+@pytest.fixture(scope="session")
+def test_env(catalog_url, files_dir):
     """Environment variables that point every process at the test services."""
     return {
+        "METACRAWL_SQLITE_DIRS": str(files_dir),
         "METACRAWL_ENV": "test",
         "METACRAWL_CATALOG_URL": catalog_url,
         "METACRAWL_REDIS_URL": REDIS_URL,

@@ -50,11 +50,8 @@ def source_id(session):
         user_id=user.id,
         name="s",
         engine="postgresql",
-        host="h",
-        port=5432,
-        database="d",
-        username="u",
-        password_encrypted=b"x",
+        settings={"host": "h", "port": 5432, "database": "d", "username": "u", "options": {}},
+        secrets={"password": "x"},
     )
     session.add(source)
     session.commit()

@@ -31,8 +31,8 @@ def source_id(session):
     session.add(user)
     session.flush()
     source = Source(
-        user_id=user.id, name="s", engine="postgresql", host="h", port=1, database="d", username="u",
-        password_encrypted=b"x",
+        user_id=user.id, name="s", engine="postgresql",
+        settings={"host": "h", "port": 1, "database": "d", "username": "u", "options": {}}, secrets={"password": "x"},
     )  # fmt: skip
     session.add(source)
     session.commit()

@@ -63,3 +63,79 @@ def test_each_migration_goes_down_and_up_with_data():
     finally:
         engine.dispose()
         drop_pg_database(name)
+
+
+def test_0005_moves_sources_into_engine_settings_and_back():
+    """Sources registered before 0005 keep every setting and their password
+    (still decryptable: the Fernet token moves as it is); a downgrade restores
+    the columns, and refuses while a source needs the settings column."""
+    import pytest
+
+    from catalog.settings import DEV_FERNET_KEY
+    from catalog.vault import Vault
+
+    vault = Vault((DEV_FERNET_KEY,))
+    name = random_name("mc_migrate")
+    create_pg_database(name)
+    url = f"{PG_BASE.replace('postgresql://', 'postgresql+psycopg2://')}/{name}"
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        cfg = _config(url)
+        command.upgrade(cfg, "0003")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO users (id, email, password_hash) VALUES (1, 'a@example.com', 'x')"))
+            for sid, eng, port, options, password in (
+                (1, "postgresql", 5432, '{"sslmode": "require", "include_schemas": ["public"]}', "pg-Pa55"),
+                (2, "mariadb", 3306, "{}", "p"),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO sources (id, user_id, name, engine, host, port, database, username, "
+                        "password_encrypted, options) VALUES (:id, 1, :n, :e, 'db.example', :port, 'shop', 'reader', "
+                        ":pw, CAST(:o AS jsonb))"
+                    ),
+                    {"id": sid, "n": f"s{sid}", "e": eng, "port": port, "pw": vault.encrypt(password), "o": options},
+                )
+        before = _sources(engine)
+        command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, engine, settings, secrets FROM sources ORDER BY id")).all()
+        assert rows[0].settings == {
+            "host": "db.example",
+            "port": 5432,
+            "database": "shop",
+            "username": "reader",
+            "options": {"sslmode": "require", "include_schemas": ["public"]},
+        }
+        assert rows[1].settings["port"] == 3306 and rows[1].settings["options"] == {}
+        assert [vault.decrypt(r.secrets["password"].encode()) for r in rows] == ["pg-Pa55", "p"]
+
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO sources (id, user_id, name, engine, settings) "
+                    "VALUES (3, 1, 'file', 'sqlite', '{\"path\": \"/data/x.db\"}')"
+                )
+            )
+        with pytest.raises(RuntimeError, match="1 source"):
+            command.downgrade(cfg, "0003")
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM sources WHERE id = 3"))
+        command.downgrade(cfg, "0003")
+        assert _sources(engine) == before
+    finally:
+        engine.dispose()
+        drop_pg_database(name)
+
+
+def _sources(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text(
+                    "SELECT id, engine, host, port, database, username, convert_from(password_encrypted, 'UTF8'), "
+                    "options FROM sources ORDER BY id"
+                )
+            )
+        ]

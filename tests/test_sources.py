@@ -49,12 +49,12 @@ def test_password_is_not_stored_in_clear(alice, catalog_url):
     conn = psycopg2.connect(catalog_url.replace("postgresql+psycopg2://", "postgresql://"))
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT row_to_json(s)::text, password_encrypted FROM sources s")
-            row_json, encrypted = cur.fetchone()
+            cur.execute("SELECT row_to_json(s)::text, secrets FROM sources s")
+            row_json, secrets = cur.fetchone()
     finally:
         conn.close()
     assert SECRET not in row_json
-    assert SECRET.encode() not in bytes(encrypted)
+    assert list(secrets) == ["password"] and SECRET not in secrets["password"]
 
 
 def test_get_list_and_password_absent_everywhere(alice):
@@ -89,7 +89,9 @@ def test_patch_changes_fields_and_password(alice, app):
 
     with app.app_context():
         stored = Session.get(Source, sid)
-        assert Vault(app.config["METACRAWL"].fernet_keys).decrypt(stored.password_encrypted) == "new-password-123"
+        vault = Vault(app.config["METACRAWL"].fernet_keys)
+        assert vault.decrypt(stored.secrets["password"].encode()) == "new-password-123"
+        assert stored.settings["port"] == 6543 and stored.settings["host"] == "db.example.com"
 
 
 def test_patch_schedule_to_none(alice):
@@ -237,5 +239,5 @@ def test_rotate_keys_reencrypts_under_new_key(app, alice, settings, redis_client
     result = rotated_app.test_cli_runner().invoke(main, ["rotate-keys"])
     assert result.exit_code == 0 and "re-encrypted 1" in result.output
     with rotated_app.app_context():
-        token = Session.get(Source, sid).password_encrypted
-    assert Vault((new_key,)).decrypt(token) == SECRET  # the old key is no longer needed
+        token = Session.get(Source, sid).secrets["password"]
+    assert Vault((new_key,)).decrypt(token.encode()) == SECRET  # the old key is no longer needed

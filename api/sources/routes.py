@@ -4,6 +4,7 @@ from flask import current_app, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import abort
+from marshmallow import ValidationError
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -12,13 +13,15 @@ from catalog.jobs import create_job, drop_staging
 from catalog.models import CrawlJob, Source
 from catalog.netpolicy import AddressRefused, check_literal
 from catalog.schedules import next_run
-from catalog.vault import Vault
+from catalog.vault import Vault, encrypt_secrets
+from worker.introspect import ENGINES
+from worker.introspect.base import TargetError, TargetSettingsRefused
 
 from ..extensions import Blueprint
 from ..ownership import owned_source
 from ..pagination import decode_cursor, encode_cursor, next_link_headers
 from ..queue import crawl_ref, enqueue_plan
-from .schemas import SourceListArgs, SourcePageSchema, SourcePatchSchema, SourceSchema
+from .schemas import SourceListArgs, SourcePageSchema, SourcePatchSchema, SourceSchema, load_engine_settings
 
 blp = Blueprint("sources", __name__, url_prefix="/api/v1/sources", description="Registered databases")
 
@@ -32,17 +35,15 @@ def source_view(source: Source, crawl=None) -> dict:
     s = _settings()
     last = Session.get(CrawlJob, source.last_crawl_id) if source.last_crawl_id else None
     stale_before = datetime.now(UTC) - timedelta(hours=s.stale_after_hours)
-    view = {
+    secret = set(ENGINES[source.engine].secret_fields()) if source.engine in ENGINES else set()
+    # the engine's settings sit beside the common fields, as they are sent; secrets never
+    view = {k: v for k, v in (source.settings or {}).items() if k not in secret}
+    view |= {
         k: getattr(source, k)
         for k in (
             "id",
             "name",
             "engine",
-            "host",
-            "port",
-            "database",
-            "username",
-            "options",
             "schedule",
             "user_id",
             "next_crawl_at",
@@ -59,12 +60,25 @@ def source_view(source: Source, crawl=None) -> dict:
     return view
 
 
-def _check_host(host: str) -> None:
+def _check_settings(engine: str, settings: dict) -> None:
+    """This server's rules for the engine's settings (allowed directories, a
+    URL without a password...) and the network policy for a literal address;
+    each refusal a 422 naming the field. The worker checks again at crawl time."""
     s = _settings()
+    cls = ENGINES[engine]
     try:
-        check_literal(host, s.allow_loopback_targets, s.allow_private_targets)
-    except AddressRefused as e:
-        abort(422, message=str(e), errors={"json": {"host": [str(e)]}})
+        cls.check_settings(settings, s.sqlite_dirs)
+    except TargetSettingsRefused as e:
+        abort(422, message=e.message, errors={"json": {e.field: [e.message]}})
+    except TargetError as e:  # defensive: every refusal names a field
+        abort(422, message=e.message, errors={"json": {"engine": [e.message]}})
+    address = cls.address(settings)
+    if address is not None:
+        try:
+            check_literal(address[0], s.allow_loopback_targets, s.allow_private_targets)
+        except AddressRefused as e:
+            field = "host" if "host" in cls.settings_schema._declared_fields else "url"
+            abort(422, message=str(e), errors={"json": {field: [str(e)]}})
 
 
 def _duplicate_name():
@@ -101,13 +115,13 @@ class Sources(MethodView):
     @blp.alt_response(409, description="You already have a source with this name")
     def post(self, data):
         """Register a database; its first crawl is queued at once"""
-        _check_host(data["host"])
-        password = data.pop("password")
+        _check_settings(data["engine"], data["settings"])
+        secrets = data.pop("secrets")
         schedule = data.pop("schedule", _settings().default_schedule)
         with transaction() as session:
             source = Source(
                 user_id=current_user.id,
-                password_encrypted=Vault(_settings().fernet_keys).encrypt(password),
+                secrets=encrypt_secrets(Vault(_settings().fernet_keys), secrets),
                 schedule=schedule,
                 next_crawl_at=next_run(schedule),
                 **data,
@@ -140,10 +154,23 @@ class SourceById(MethodView):
     def patch(self, data, source_id):
         """Change a source; send `password` to replace the stored one"""
         source = owned_source(source_id)
-        if "host" in data:
-            _check_host(data["host"])
-        if "password" in data:
-            source.password_encrypted = Vault(_settings().fernet_keys).encrypt(data.pop("password"))
+        sent = data.pop("settings", {})
+        engine = data.get("engine", source.engine)
+        if sent or engine != source.engine:
+            # The stored settings with the sent ones on top (a new engine starts
+            # afresh), validated whole by the engine's schema; stored secrets stay
+            # unless sent again.
+            same = engine == source.engine
+            merged = {**(source.settings if same else {}), **sent}
+            kept = tuple(source.secrets or {}) if same else ()
+            try:
+                settings, secrets = load_engine_settings(engine, merged, stored_secrets=kept)
+            except ValidationError as e:
+                abort(422, message="invalid settings for this engine", errors={"json": e.messages})
+            _check_settings(engine, settings)
+            source.settings = settings
+            fresh = encrypt_secrets(Vault(_settings().fernet_keys), secrets)
+            source.secrets = {**((source.secrets or {}) if same else {}), **fresh}
         if "schedule" in data:
             source.next_crawl_at = next_run(data["schedule"])
         for key, value in data.items():

@@ -531,6 +531,13 @@ def op(code, message):
         ),
         (op(1044, "Access denied for user 'x'@'%' to database 'shop'"), TargetAuthFailed, 'database "shop"'),
         (
+            op(1698, "Access denied for user 'x'@'10.0.0.9'"),
+            TargetAuthFailed,
+            "authentication failed for user x on db.example:3306: check the user name and password",
+        ),
+        (op(1862, "Your password has expired."), TargetAuthFailed, "password has expired"),
+        (op(4151, "Access denied, this account is locked"), TargetAuthFailed, "account is locked"),
+        (
             op(1130, "Host '10.0.0.9' is not allowed to connect to this MariaDB server"),
             TargetAuthFailed,
             "does not accept connections",

@@ -188,16 +188,6 @@ def test_describe_computes_the_same_signature_as_the_target(target, described):
         assert table.signature == signatures[key].signature, key
 
 
-def test_stream_tables_is_list_tables_in_chunks(target, described):
-    refs, _ = described
-    with PostgresIntrospector(make_params(target)) as intro:
-        chunks = list(intro.stream_tables(4))
-        # the session is usable afterwards: the server-side cursor's transaction has ended
-        assert intro.list_tables() == refs
-    assert [r for c in chunks for r in c] == refs
-    assert all(len(c) == 4 for c in chunks[:-1]) and 1 <= len(chunks[-1]) <= 4
-
-
 def test_stream_tables_errors_are_target_errors(target, monkeypatch):
     import worker.introspect.postgres as pg
 
@@ -428,19 +418,6 @@ def test_foreign_table():
 # --- describe: batches ------------------------------------------------------------------------
 
 
-def test_table_dropped_after_listing_is_absent():
-    with pg_database("mc_pgi") as db:
-        pg_execute(db, "CREATE TABLE a (id int); CREATE TABLE b (id int); CREATE TABLE c (id int);")
-        with PostgresIntrospector(make_params(db)) as intro:
-            refs = intro.list_tables()
-            pg_execute(db, "DROP TABLE b")
-            tables = intro.describe(refs)
-            assert [t.name for t in tables] == ["a", "c"]
-            pg_execute(db, "DROP TABLE a, c")
-            assert intro.describe(refs) == []
-            assert intro.describe([]) == []
-
-
 class CountingCursor(psycopg2.extensions.cursor):
     executed = 0
 
@@ -498,14 +475,6 @@ def test_session_settings(target):
     assert rows == [("30s", "2s", "metacrawl", "repeatable read")]
 
 
-def test_statement_timeout_becomes_target_timeout(target):
-    with PostgresIntrospector(make_params(target, statement_timeout=0.2)) as intro:
-        with pytest.raises(TargetTimeout) as info:
-            intro._query("SELECT pg_sleep(5)", what="listing tables")
-        assert str(info.value).startswith("statement timeout after 0.2 s while reading the catalog (listing tables)")
-        assert intro.list_tables()  # the session survives a timeout
-
-
 def test_database_dropped_mid_crawl():
     with pg_database("mc_pgi") as db:
         pg_execute(db, "CREATE TABLE a (id int)")
@@ -516,15 +485,6 @@ def test_database_dropped_mid_crawl():
                 intro.describe(refs)
     assert str(info.value) == f'database "{db}" does not exist on 127.0.0.1:5432'
     assert SECRET not in str(info.value)
-
-
-def test_connection_killed_mid_crawl_is_resumed(target):
-    with PostgresIntrospector(make_params(target)) as intro:
-        refs = intro.list_tables()
-        pid = intro._conn.get_backend_pid()
-        pg_execute("postgres", f"SELECT pg_terminate_backend({pid})")
-        tables = intro.describe(refs[:2])  # reconnects once and carries on
-        assert [t.name for t in tables] == [r.name for r in refs[:2]]
 
 
 # --- connection failures ----------------------------------------------------------------------
@@ -571,22 +531,6 @@ def silent_server(reply: bytes | None = None):
         srv.close()
         for c in conns:
             c.close()
-
-
-def test_connect_timeout():
-    with silent_server() as port:
-        p = ConnectionParams(
-            host="127.0.0.1",
-            port=port,
-            database="x",
-            username="u",
-            password=SECRET,
-            connect_timeout=2,
-            options={"sslmode": "disable"},
-        )
-        with pytest.raises(TargetUnreachable) as info:
-            PostgresIntrospector(p).connect()
-    assert str(info.value) == f"could not connect to 127.0.0.1:{port}: timeout after 2 s"
 
 
 def test_not_a_postgresql_server():
@@ -650,14 +594,3 @@ def test_password_never_in_any_error(target):
     assert len(errors) >= 8
     for exc in errors:
         assert SECRET not in str(exc) and SECRET not in repr(exc.args) and SECRET not in exc.message
-
-
-def test_methods_raise_only_target_errors(target):
-    intro = PostgresIntrospector(make_params(target))
-    intro.connect()
-    intro._conn.close()  # a dead connection underneath
-    assert intro.list_tables()  # reconnects
-    intro.close()
-    intro.close()  # closing twice is fine
-    assert intro.list_enums()  # lazy reconnect after close
-    intro.close()

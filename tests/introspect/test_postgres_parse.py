@@ -21,6 +21,7 @@ from worker.introspect.base import (
     TargetError,
     TargetTimeout,
     TargetUnreachable,
+    scrub,
 )
 from worker.introspect.postgres import (
     _array,
@@ -38,7 +39,6 @@ from worker.introspect.postgres import (
     lost_connection_error,
     query_error,
     schema_filter,
-    scrub,
     server_message,
     session_options,
     table_ref_from_row,
@@ -473,5 +473,8 @@ def test_scrub_and_server_message():
     assert scrub("dsn: host=h password='a b\\'c' user=u", None) == "dsn: host=h password=*** user=u"
     assert scrub("x PASSWORD = hunter2 y", None) == "x password=*** y"
     assert scrub(f"left {SECRET} right", SECRET) == "left *** right"
+    # whole tokens and quoted values only: a one-letter password does not garble words
+    assert scrub("the server does not speak PostgreSQL", "p") == "the server does not speak PostgreSQL"
+    assert scrub("near 'p' at line 1; user u:p@h; p", "p") == "near '***' at line 1; user u:***@h; ***"
     assert server_message(NO_DB) == 'database "app" does not exist'
     assert server_message("") == "unknown error"

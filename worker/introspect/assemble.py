@@ -59,3 +59,20 @@ def assemble(
             )
         )
     return tables
+
+
+def split_keys(
+    records: Iterable[tuple[Key, PrimaryKey | ForeignKey | Constraint]],
+) -> tuple[list[tuple[Key, PrimaryKey]], list[tuple[Key, ForeignKey]], list[tuple[Key, Constraint]]]:
+    """Sort key and constraint records into primary keys, foreign keys and the rest."""
+    pks: list[tuple[Key, PrimaryKey]] = []
+    fks: list[tuple[Key, ForeignKey]] = []
+    others: list[tuple[Key, Constraint]] = []
+    for key, record in records:
+        if isinstance(record, PrimaryKey):
+            pks.append((key, record))
+        elif isinstance(record, ForeignKey):
+            fks.append((key, record))
+        else:
+            others.append((key, record))
+    return pks, fks, others

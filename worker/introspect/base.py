@@ -9,9 +9,13 @@ the catalog.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, ClassVar, NamedTuple, TypeVar
+
+import marshmallow as ma
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +108,30 @@ class EnumType:
 
 @dataclass(frozen=True)
 class ConnectionParams:
-    host: str
-    port: int
-    database: str
-    username: str
-    password: str = field(repr=False)
+    """What an introspector gets: its engine's settings (validated by the
+    engine's settings schema), its secrets, and the operator's limits.
+
+    Server engines read host/port/database/username/password/options; other
+    engines read their own fields from `settings` (every non-secret field) and
+    `secrets` (every secret field by name, the password included)."""
+
+    host: str = ""
+    port: int = 0
+    database: str = ""
+    username: str = ""
+    password: str = field(default="", repr=False)
     options: dict = field(default_factory=dict)  # sslmode, include_schemas, exclude_schemas
-    connect_timeout: int = 10  # seconds
-    statement_timeout: int = 60  # seconds
-    lock_timeout: int = 5  # seconds
+    connect_timeout: float = 10  # seconds
+    statement_timeout: float = 60  # seconds
+    lock_timeout: float = 5  # seconds
     hostaddr: str | None = None  # the address already checked by the network policy
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    allowed_dirs: tuple[str, ...] = ()  # directories whose database files may be read (METACRAWL_SQLITE_DIRS)
+
+    def secret_values(self) -> list[str]:
+        """Every value no message may ever show."""
+        return [v for v in (self.password, *self.secrets.values()) if v]
 
 
 class TargetError(Exception):
@@ -150,8 +168,178 @@ class TargetAddressRefused(TargetError):
     type = "address_not_allowed"
 
 
+class TargetSettingsRefused(TargetError):
+    """The source's settings are not acceptable on this server (a file outside
+    the allowed directories, a URL holding a password...). `field` names the
+    setting, so the API can answer 422 on that field."""
+
+    type = "settings_refused"
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+# --- shared behaviour ---------------------------------------------------------------
+
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+_DSN_SECRET = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+def scrub(message: str, secrets: str | Iterable[str] | None) -> str:
+    """Remove secrets from a message: `password=...` in a DSN, and each
+    secret wherever it stands as a whole token or quoted value (not glued to
+    letters, digits or _ on either side). A one-letter password `p` leaves
+    "does not speak" alone but still hides `'p'`, `:p@` and ` p `."""
+    message = _DSN_SECRET.sub("password=***", message)
+    if isinstance(secrets, str):
+        secrets = [secrets]
+    for secret in sorted(set(secrets or ()), key=len, reverse=True):
+        if secret:
+            message = re.sub(r"(?<!\w)" + re.escape(secret) + r"(?!\w)", "***", message)
+    return message
+
+
+def scrubbed(err: TargetError, params: ConnectionParams) -> TargetError:
+    """The same typed error with every secret of `params` scrubbed from it."""
+    clean = scrub(err.message, params.secret_values())
+    if clean == err.message:
+        return err
+    if isinstance(err, TargetSettingsRefused):
+        return TargetSettingsRefused(err.field, clean)
+    return type(err)(clean)
+
+
+def name_list(value, option: str, what: str = "schema") -> list[str]:
+    """include_schemas/exclude_schemas as a list of names (a single string is one name)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(v, str) for v in value):
+        raise TargetError(f"option {option} must be a list of {what} names")
+    return list(value)
+
+
+T = TypeVar("T")
+
+
+def check_file(
+    path: str, allowed_dirs: Sequence[str], field: str = "path", missing: type[TargetError] | None = None
+) -> str:
+    """The resolved path of a database file this server may read: inside a
+    directory the operator allows (METACRAWL_SQLITE_DIRS), also once every
+    symbolic link is followed, and a regular readable file.
+
+    Raises TargetSettingsRefused naming `field` (or `engine` when no directory
+    is allowed at all); a file that does not exist raises `missing` when given
+    (TargetDatabaseMissing at crawl time) instead."""
+    if not allowed_dirs:
+        raise TargetSettingsRefused(
+            "engine",
+            "database files are off on this server: the operator has named no directories (METACRAWL_SQLITE_DIRS)",
+        )
+    dirs = [os.path.realpath(d) for d in allowed_dirs]
+    given = os.path.abspath(path)
+    real = os.path.realpath(path)
+
+    def inside(p: str, d: str) -> bool:
+        return os.path.commonpath([p, d]) == d
+
+    if not any(inside(real, d) for d in dirs):
+        if any(inside(given, d) for d in dirs):
+            raise TargetSettingsRefused(field, f"{path} is a symbolic link leading outside the allowed directories")
+        raise TargetSettingsRefused(
+            field, f"{path} is outside the directories this server may read ({', '.join(allowed_dirs)})"
+        )
+    if not os.path.exists(real):
+        if missing is not None:
+            raise missing(f"the database file {path} does not exist")
+        raise TargetSettingsRefused(field, f"no such file: {path}")
+    if not os.path.isfile(real):
+        raise TargetSettingsRefused(field, f"{path} is not a file")
+    if not os.access(real, os.R_OK):
+        raise TargetSettingsRefused(field, f"{path} cannot be read by the metacrawl server")
+    return real
+
+
+def secs(seconds) -> str:
+    """'60' for 60, '0.05' for 0.05: how a timeout reads in a message."""
+    return f"{float(seconds):g}"
+
+
+# --- connection settings schemas ------------------------------------------------------
+# Each engine declares its settings as a marshmallow schema (as Redash's query
+# runners declare theirs); a field with metadata secret=True is encrypted at
+# rest, write-only in the API and scrubbed from every message.
+
+
+def secret(field: ma.fields.Field) -> ma.fields.Field:
+    """Mark a settings field as secret."""
+    field.load_only = True
+    field.metadata = {**field.metadata, "secret": True}
+    return field
+
+
+SCHEMA_NAMES = ma.fields.List(
+    ma.fields.String(validate=ma.validate.Length(min=1, max=255)), validate=ma.validate.Length(max=1000)
+)
+
+
+class SchemaFilterOptions(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    include_schemas = SCHEMA_NAMES
+    exclude_schemas = SCHEMA_NAMES
+
+
+class ServerOptions(SchemaFilterOptions):
+    sslmode = ma.fields.String(validate=ma.validate.OneOf(SSLMODES))
+
+
+class ServerSettings(ma.Schema):
+    """A database server reached over the network with a user name and password."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    host = ma.fields.String(
+        required=True,
+        validate=[
+            ma.validate.Length(min=1, max=255),
+            ma.validate.Regexp(r"^[A-Za-z0-9.\-_:\[\]%]+$", error="not a valid host name or address"),
+        ],
+    )
+    port = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=65535))
+    database = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
+    password = secret(
+        ma.fields.String(
+            required=True,
+            validate=ma.validate.Length(min=1, max=1024),
+            metadata={"description": "Write-only: stored encrypted, never returned."},
+        )
+    )
+    options = ma.fields.Nested(ServerOptions, load_default=dict)
+
+
 class Introspector(abc.ABC):
-    """Use as a context manager: `with Engine(params) as i: i.describe(refs)`."""
+    """One engine: its settings schema, how it connects, lists, signs and
+    describes tables. Use as a context manager: `with Engine(params) as i:
+    i.describe(refs)`. Every public method raises TargetError subclasses only.
+
+    Adding an engine is one module with a subclass of this and one line in
+    the registry (worker/introspect/__init__.py); tests/test_engine_contract.py
+    then runs the shared contract suite against it.
+    """
+
+    #: what the engine is called in messages and the API documentation
+    title: ClassVar[str] = "database"
+    #: its connection settings (marshmallow); secret fields carry metadata secret=True
+    settings_schema: ClassVar[type[ma.Schema]] = ServerSettings
+    #: driver exceptions that _run may raise (translated by _query_error)
+    driver_errors: ClassVar[tuple[type[BaseException], ...]] = ()
 
     def __init__(self, params: ConnectionParams):
         self.params = params
@@ -163,12 +351,100 @@ class Introspector(abc.ABC):
     def __exit__(self, *exc):
         self.close()
 
+    # --- the engine's settings (used by the API and the worker alike) ----------
+
+    @classmethod
+    def secret_fields(cls) -> tuple[str, ...]:
+        return tuple(name for name, f in cls.settings_schema._declared_fields.items() if f.metadata.get("secret"))
+
+    @classmethod
+    def address(cls, settings: Mapping[str, Any]) -> tuple[str, int] | None:
+        """The (host, port) a connection goes to, which the network policy
+        checks; None for an engine that reads local files."""
+        host = settings.get("host")
+        return (host, int(settings.get("port") or 0)) if host else None
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any], allowed_dirs: Sequence[str]) -> None:
+        """Refuse settings this server may not use (raise TargetSettingsRefused
+        naming the field). Run at registration and again before every crawl."""
+        return None
+
+    @classmethod
+    def connection_params(
+        cls, settings: Mapping[str, Any], secrets: Mapping[str, str], **limits: Any
+    ) -> ConnectionParams:
+        """ConnectionParams from a source's stored settings and decrypted secrets;
+        `limits` are timeouts, hostaddr and allowed_dirs."""
+        return ConnectionParams(
+            host=settings.get("host") or "",
+            port=int(settings.get("port") or 0),
+            database=settings.get("database") or "",
+            username=settings.get("username") or "",
+            password=secrets.get("password", ""),
+            options=dict(settings.get("options") or {}),
+            settings=dict(settings),
+            secrets=dict(secrets),
+            **limits,
+        )
+
+    # --- the session ----------------------------------------------------------------
+
     @abc.abstractmethod
     def connect(self) -> None:
         """Open a read-only session with connect, statement and lock timeouts."""
 
     @abc.abstractmethod
     def close(self) -> None: ...
+
+    def _run(self, sql: str, args: Any) -> list[tuple]:
+        """Execute one statement on the live session and fetch its rows;
+        raises driver errors (self.driver_errors)."""
+        raise NotImplementedError
+
+    def _is_lost(self, exc: BaseException) -> bool:
+        """Whether the session is gone (reconnect and retry) rather than the statement failing."""
+        return False
+
+    def _retry_lost(self, exc: BaseException) -> bool:
+        """Whether a lost session may be retried (not when the target did not answer in time)."""
+        return True
+
+    def _query_error(self, exc: BaseException, what: str) -> TargetError:
+        return TargetError(f"reading the catalog failed while {what}: {exc}")
+
+    def _lost_error(self, exc: BaseException, what: str) -> TargetError:
+        return self._query_error(exc, what)
+
+    def _end_statement(self) -> None:
+        """After a failed statement: leave the session usable (e.g. roll back)."""
+        return None
+
+    def _query(self, sql: str, args: Any = None, what: str = "reading the catalog") -> list[tuple]:
+        """Run one query and fetch all rows; the one place SQL is executed.
+
+        Raises TargetError subclasses only, with every secret scrubbed. A lost
+        session is reconnected once (which tells a dropped database apart from
+        a network problem) and the query retried once.
+        """
+        return self._attempt(lambda: self._run(sql, args), what)
+
+    def _attempt(self, call: Callable[[], T], what: str) -> T:
+        """`call` (which talks to the target) under _query's rules."""
+        for attempt in (1, 2):
+            try:
+                return call()
+            except self.driver_errors as exc:
+                if not self._is_lost(exc):
+                    self._end_statement()
+                    raise scrubbed(self._query_error(exc, what), self.params) from None
+                self.close()
+                if attempt == 2 or not self._retry_lost(exc):
+                    raise scrubbed(self._lost_error(exc, what), self.params) from None
+                self.connect()  # raises TargetDatabaseMissing etc. if the target is gone
+        raise AssertionError("unreachable")
+
+    # --- the interface ----------------------------------------------------------------
 
     @abc.abstractmethod
     def list_tables(self) -> list[TableRef]:

@@ -61,11 +61,13 @@ import re
 import ssl
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pymysql
 
-from .assemble import assemble
+from .assemble import assemble, split_keys
 from .base import (
+    SSLMODES,
     Column,
     ConnectionParams,
     Constraint,
@@ -80,6 +82,9 @@ from .base import (
     TargetError,
     TargetTimeout,
     TargetUnreachable,
+    name_list,
+    scrubbed,
+    secs,
 )
 
 Key = tuple[str, str]
@@ -87,7 +92,6 @@ Key = tuple[str, str]
 SYSTEM_SCHEMAS = frozenset({"mysql", "information_schema", "performance_schema", "sys"})
 # SEQUENCE (MariaDB) and TEMPORARY (the session's own temporary tables) are skipped.
 KINDS = {"BASE TABLE": "table", "SYSTEM VERSIONED": "table", "VIEW": "view"}
-SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 # Driver failures that must never escape a public method. OSError covers
 # socket and SSL errors pymysql does not wrap itself.
@@ -137,34 +141,18 @@ def parse_server_version(text: str) -> Server:
     if mariadb and text.startswith("5.5.5-"):
         text = text[len("5.5.5-") :]
     m = re.match(r"(\d+)\.(\d+)\.(\d+)", text)
-    version = tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
-    return Server(mariadb=mariadb, version=version)
+    major, minor, patch = (int(x) for x in m.groups()) if m else (0, 0, 0)
+    return Server(mariadb=mariadb, version=(major, minor, patch))
 
 
 # --- connection settings -------------------------------------------------------
 
 
-def _secs(seconds) -> str:
-    """'60' for 60, '0.5' for 0.5: how a timeout reads in a message."""
-    return f"{float(seconds):g}"
-
-
-def _name_list(value, option: str) -> list[str]:
-    """include_schemas/exclude_schemas as a list of names (a single string is one name)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(v, str) for v in value):
-        raise TargetError(f"option {option} must be a list of database names")
-    return list(value)
-
-
 def crawled_schemas(params: ConnectionParams) -> list[str]:
     """The databases this source crawls, in a stable order, never a system one."""
     opts = params.options or {}
-    include = _name_list(opts.get("include_schemas"), "include_schemas") or [params.database]
-    exclude = set(_name_list(opts.get("exclude_schemas"), "exclude_schemas"))
+    include = name_list(opts.get("include_schemas"), "include_schemas", "database") or [params.database]
+    exclude = set(name_list(opts.get("exclude_schemas"), "exclude_schemas", "database"))
     # information_schema & co. match case-insensitively whatever the file system.
     return [
         s for s in dict.fromkeys(include) if possible_name(s) and s not in exclude and s.lower() not in SYSTEM_SCHEMAS
@@ -186,8 +174,9 @@ class _PinnedHostnameContext(ssl.SSLContext):
 
     pinned_hostname: str | None = None
 
-    def wrap_socket(self, sock, *args, server_hostname=None, **kwargs):
-        return super().wrap_socket(sock, *args, server_hostname=self.pinned_hostname or server_hostname, **kwargs)
+    def wrap_socket(self, sock, *args, **kwargs):
+        kwargs["server_hostname"] = self.pinned_hostname or kwargs.get("server_hostname")
+        return super().wrap_socket(sock, *args, **kwargs)
 
 
 def ssl_kwargs(sslmode: str, host: str) -> dict:
@@ -257,15 +246,8 @@ def session_statements(server: Server, params: ConnectionParams) -> list[tuple[s
 # --- error translation ---------------------------------------------------------
 
 
-def scrub(message: str, password: str | None) -> str:
-    """Remove the password from a message, should a server or driver ever echo it."""
-    if password:
-        message = message.replace(password, "***")
-    return message
-
-
 def _code_and_message(exc: BaseException) -> tuple[int, str]:
-    args = getattr(exc, "args", ())
+    args: tuple = getattr(exc, "args", ())
     if isinstance(exc, pymysql.err.Error) and len(args) >= 2 and isinstance(args[0], int):
         return args[0], str(args[1])
     return 0, str(exc)
@@ -278,17 +260,32 @@ def _reason(message: str) -> str:
     return reason[:1].lower() + reason[1:] if reason else "unknown error"
 
 
-def _scrubbed(err: TargetError, password: str | None) -> TargetError:
-    clean = scrub(err.message, password)
-    return err if clean == err.message else type(err)(clean)
+# Access denied at login. 1045: wrong password, or an unknown user when an
+# account `name@'%'` exists (the server then answers as if for a known user);
+# 1698: an unknown user when no such account exists, or a passwordless
+# (unix_socket) account reached over TCP. Both mean "check the user name and
+# password". 1044 (no access to the database) and 1130 (host not allowed)
+# are handled with their own messages below. 1227 ("you need the X
+# privilege") is not an access-denied at login: it answers a statement, and
+# stays a permission error there.
+BAD_CREDENTIALS = frozenset({1045, 1698})
+PASSWORD_EXPIRED = frozenset({1820, 1862})  # must change password (MariaDB/MySQL; login-time on MySQL)
+ACCOUNT_LOCKED = frozenset({3118, 4151})  # MySQL, MariaDB
 
 
 def _server_refusal(code: int, params: ConnectionParams) -> TargetError | None:
     """Errors the server can answer at login or on any statement. The user
     name is written bare ("for user x"), as MySQL users read it."""
     hp, user, db = f"{params.host}:{params.port}", params.username, params.database
-    if code == 1045:
+    if code in BAD_CREDENTIALS:
         return TargetAuthFailed(f"authentication failed for user {user} on {hp}: check the user name and password")
+    if code in PASSWORD_EXPIRED:
+        return TargetAuthFailed(
+            f"authentication failed for user {user} on {hp}: the account's password has expired; "
+            "set a new one on the server"
+        )
+    if code in ACCOUNT_LOCKED:
+        return TargetAuthFailed(f"authentication failed for user {user} on {hp}: the account is locked")
     if code == 1044:
         return TargetAuthFailed(f'user {user} may not access database "{db}" on {hp}')
     if code == 1049:
@@ -313,7 +310,7 @@ def connect_error(exc: BaseException, params: ConnectionParams) -> TargetError:
     if err is not None:
         pass
     elif "timed out" in low:
-        err = TargetUnreachable(f"could not connect to {hp}: timeout after {_secs(params.connect_timeout)} s")
+        err = TargetUnreachable(f"could not connect to {hp}: timeout after {secs(params.connect_timeout)} s")
     elif "refused" in low:
         err = TargetUnreachable(f"could not connect to {hp}: connection refused")
     elif "name or service not known" in low or "nodename nor servname" in low or "name resolution" in low:
@@ -326,7 +323,7 @@ def connect_error(exc: BaseException, params: ConnectionParams) -> TargetError:
         err = TargetUnreachable(f"could not connect to {hp}: the server closed the connection ({reason})")
     else:
         err = TargetUnreachable(f"could not connect to {hp}: {reason}")
-    return _scrubbed(err, params.password)
+    return scrubbed(err, params)
 
 
 def is_connection_lost(exc: BaseException) -> bool:
@@ -348,12 +345,12 @@ def query_error(exc: BaseException, params: ConnectionParams, what: str) -> Targ
         pass
     elif code in (1969, 3024):  # MariaDB max_statement_time, MySQL max_execution_time
         err = TargetTimeout(
-            f"statement timeout after {_secs(params.statement_timeout)} s while {what} "
+            f"statement timeout after {secs(params.statement_timeout)} s while {what} "
             f"on {hp}; the server may be overloaded or the timeout too short"
         )
     elif code == 1205:
         err = TargetTimeout(
-            f"lock timeout after {_secs(params.lock_timeout)} s while {what} on {hp}: "
+            f"lock timeout after {secs(params.lock_timeout)} s while {what} on {hp}: "
             f"another session holds a conflicting lock"
         )
     elif is_connection_lost(exc):
@@ -363,7 +360,7 @@ def query_error(exc: BaseException, params: ConnectionParams, what: str) -> Targ
         err = TargetError(f"permission denied while {what} on {hp}: {message}")
     else:
         err = TargetError(f"reading the catalog failed while {what} on {hp}: {message}")
-    return _scrubbed(err, params.password)
+    return scrubbed(err, params)
 
 
 # --- SQL helpers -------------------------------------------------------------------
@@ -518,7 +515,7 @@ def column_from_row(row: Sequence, quoted_defaults: bool = True) -> tuple[Key, C
     return (schema, table), Column(
         name=name,
         ordinal=int(ordinal),
-        type=_text(col_type),
+        type=_text(col_type) or "",
         nullable=nullable == "YES",
         default=None if gen_expr else normalise_default(default, extra, data_type, quoted_defaults),
         comment=_text(comment) or None,
@@ -692,19 +689,6 @@ def indexes_from_rows(rows: Iterable[Sequence]):
         )
 
 
-def split_keys(records: Iterable[tuple[Key, object]]):
-    """Sort key records into primary keys, foreign keys and the rest."""
-    pks, fks, others = [], [], []
-    for key, record in records:
-        if isinstance(record, PrimaryKey):
-            pks.append((key, record))
-        elif isinstance(record, ForeignKey):
-            fks.append((key, record))
-        else:
-            others.append((key, record))
-    return pks, fks, others
-
-
 # --- the introspector ------------------------------------------------------------
 
 
@@ -713,12 +697,16 @@ class MySQLIntrospector(Introspector):
 
     Every public method raises only TargetError subclasses. If the session is
     lost mid-way, it reconnects once (which tells a dropped database apart
-    from a network problem) and retries the query once.
+    from a network problem) and retries the query once (Introspector._query);
+    a read timeout is not retried.
     """
+
+    title = "MySQL/MariaDB"
+    driver_errors = DRIVER_ERRORS
 
     def __init__(self, params: ConnectionParams):
         super().__init__(params)
-        self._conn = None
+        self._conn: pymysql.connections.Connection | None = None
         self.server: Server | None = None
 
     # connection ----------------------------------------------------------------
@@ -747,30 +735,30 @@ class MySQLIntrospector(Introspector):
         if conn is not None:
             _close_quietly(conn)
 
+    def _live(self) -> tuple[pymysql.connections.Connection, Server]:
+        """The open session and its server, connecting first when there is none."""
+        if self._conn is None or self.server is None:
+            self.connect()
+        if self._conn is None or self.server is None:
+            raise TargetError("no connection to the target")
+        return self._conn, self.server
+
     # queries -------------------------------------------------------------------
 
-    def _query(self, sql: str, args: Sequence | None = None, what: str = "reading the catalog") -> list[tuple]:
-        """Run one query and fetch all rows; the one place SQL is executed.
+    def _run(self, sql: str, args: Any) -> list[tuple]:
+        conn, _ = self._live()
+        with conn.cursor() as cur:
+            cur.execute(sql, args)
+            return list(cur.fetchall())
 
-        Raises TargetError subclasses only. A lost session is reconnected once
-        (raising TargetDatabaseMissing etc. if the target changed) and the
-        query retried once; a read timeout is not retried.
-        """
-        if self._conn is None:
-            self.connect()
-        for attempt in (1, 2):
-            try:
-                with self._conn.cursor() as cur:
-                    cur.execute(sql, args)
-                    return list(cur.fetchall())
-            except DRIVER_ERRORS as exc:
-                if not is_connection_lost(exc):
-                    raise query_error(exc, self.params, what) from None
-                self.close()
-                if attempt == 2 or "timed out" in str(exc).lower():
-                    raise query_error(exc, self.params, what) from None
-                self.connect()
-        raise AssertionError("unreachable")
+    def _is_lost(self, exc: BaseException) -> bool:
+        return is_connection_lost(exc)
+
+    def _retry_lost(self, exc: BaseException) -> bool:
+        return "timed out" not in str(exc).lower()
+
+    def _query_error(self, exc: BaseException, what: str) -> TargetError:
+        return query_error(exc, self.params, what)
 
     # the interface -------------------------------------------------------------
 
@@ -778,9 +766,8 @@ class MySQLIntrospector(Introspector):
         schemas = crawled_schemas(self.params)
         if not schemas:
             return []
-        if self._conn is None:
-            self.connect()
-        sql = LIST_TABLES_SQL.format(schemas=_placeholders(len(schemas)), collate=self.server.name_collate)
+        _, server = self._live()
+        sql = LIST_TABLES_SQL.format(schemas=_placeholders(len(schemas)), collate=server.name_collate)
         rows = self._query(sql, schemas, what="listing tables")
         return sort_refs(r for r in map(table_ref_from_row, rows) if r is not None)
 
@@ -788,21 +775,20 @@ class MySQLIntrospector(Introspector):
         wanted = [t for t in tables if possible_name(t.schema) and possible_name(t.name)]
         if not wanted:
             return []
-        if self._conn is None:
-            self.connect()
+        _, server = self._live()
         batch = (wanted, {(t.schema, t.name) for t in wanted}, f"describing {len(wanted)} tables")
 
         details = dict(d for d in map(details_from_row, self._batch_rows(DETAILS_SQL, *batch)) if d)
         if not details:
             return []  # all gone since listing: skip the other queries
-        columns = [column_from_row(r, self.server.quoted_defaults) for r in self._batch_rows(COLUMNS_SQL, *batch)]
+        columns = [column_from_row(r, server.quoted_defaults) for r in self._batch_rows(COLUMNS_SQL, *batch)]
         key_rows = self._batch_rows(KEY_COLUMNS_SQL, *batch)
-        rules = {}
+        rules: Rules = {}
         if any(r[6] is not None for r in key_rows):  # a foreign key in the batch
             rules = rules_from_rows(self._batch_rows(RULES_SQL, *batch, schema_col="CONSTRAINT_SCHEMA"))
         pks, fks, uniques = split_keys(keys_from_rows(key_rows, rules))
         checks = self._checks(batch, columns)
-        indexes = list(indexes_from_rows(self._batch_rows(statistics_sql(self.server), *batch)))
+        indexes = list(indexes_from_rows(self._batch_rows(statistics_sql(server), *batch)))
         return assemble(
             tables, details, columns, primary_keys=pks, foreign_keys=fks, indexes=indexes, constraints=uniques + checks
         )
@@ -817,13 +803,16 @@ class MySQLIntrospector(Introspector):
         table_col: str = "TABLE_NAME",
     ) -> list[Sequence]:
         """Run a `{filter}` query for the batch; keep the rows of its exact tables."""
-        where, args = batch_filter(tables, schema_col, table_col, self.server.name_collate)
+        where, args = batch_filter(tables, schema_col, table_col, self._live()[1].name_collate)
         return only_batch(self._query(sql.format(filter=where), args, what), keys)
 
-    def _checks(self, batch, columns: list[tuple[Key, Column]]) -> list[tuple[Key, Constraint]]:
-        if not self.server.has_check_constraints:
+    def _checks(
+        self, batch: tuple[list[TableRef], set[Key], str], columns: list[tuple[Key, Column]]
+    ) -> list[tuple[Key, Constraint]]:
+        _, server = self._live()
+        if not server.has_check_constraints:
             return []
-        if self.server.mariadb:
+        if server.mariadb:
             rows = self._batch_rows(CHECKS_SQL_MARIADB, *batch, schema_col="CONSTRAINT_SCHEMA")
         else:
             rows = self._batch_rows(CHECKS_SQL_MYSQL, *batch, schema_col="tc.TABLE_SCHEMA", table_col="tc.TABLE_NAME")
@@ -833,6 +822,6 @@ class MySQLIntrospector(Introspector):
         return [check_from_row(r, names.get((r[0], r[1]), [])) for r in rows]
 
 
-def _close_quietly(conn) -> None:
-    with contextlib.suppress(DRIVER_ERRORS):  # closing a broken connection has nothing left to report
+def _close_quietly(conn: pymysql.connections.Connection) -> None:
+    with contextlib.suppress(*DRIVER_ERRORS):  # closing a broken connection has nothing left to report
         conn.close()

@@ -38,8 +38,9 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions
 
-from .assemble import assemble
+from .assemble import assemble, split_keys
 from .base import (
+    SSLMODES,
     Column,
     ConnectionParams,
     Constraint,
@@ -56,13 +57,15 @@ from .base import (
     TargetError,
     TargetTimeout,
     TargetUnreachable,
+    name_list,
+    scrubbed,
+    secs,
 )
 
 KINDS = {"r": "table", "p": "partitioned_table", "v": "view", "m": "materialized_view", "f": "foreign_table"}
 FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 IDENTITY = {"a": "always", "d": "by default"}
 CONSTRAINT_TYPES = {"u": "unique", "c": "check", "x": "exclusion"}
-SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 NO_PASSFILE = os.path.join(os.sep, "nonexistent", "metacrawl", "no-pgpass")
 
 
@@ -75,11 +78,6 @@ def _ms(seconds) -> int:
     if not seconds:
         return 0
     return max(1, int(round(float(seconds) * 1000)))
-
-
-def _secs(seconds) -> str:
-    """'60' for 60, '0.05' for 0.05: how a timeout reads in a message."""
-    return f"{float(seconds):g}"
 
 
 def session_options(params: ConnectionParams) -> str:
@@ -100,22 +98,11 @@ def session_options(params: ConnectionParams) -> str:
     )
 
 
-def _name_list(value, option: str) -> list[str]:
-    """include_schemas/exclude_schemas as a list of names (a single string is one name)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(v, str) for v in value):
-        raise TargetError(f"option {option} must be a list of schema names")
-    return list(value)
-
-
 def schema_filter(params: ConnectionParams) -> dict:
     """Bound parameters for SCHEMA_FILTER. An empty include list means 'no include filter'."""
     opts = params.options or {}
-    include = _name_list(opts.get("include_schemas"), "include_schemas")
-    exclude = _name_list(opts.get("exclude_schemas"), "exclude_schemas")
+    include = name_list(opts.get("include_schemas"), "include_schemas")
+    exclude = name_list(opts.get("exclude_schemas"), "exclude_schemas")
     return {"include": include or None, "exclude": exclude}
 
 
@@ -165,15 +152,6 @@ def connect_kwargs(params: ConnectionParams) -> dict:
 
 _LIBPQ_PREFIX = re.compile(r'^connection to server at "[^"]*"(?: \([^)]*\))?, port \d+ failed:\s*')
 _SEVERITY = re.compile(r"^(FATAL|ERROR):\s+")
-_DSN_SECRET = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
-
-
-def scrub(message: str, password: str | None) -> str:
-    """Remove anything that could be the password from a message."""
-    message = _DSN_SECRET.sub("password=***", message)
-    if password:
-        message = message.replace(password, "***")
-    return message
 
 
 def server_message(message: str) -> str:
@@ -233,7 +211,7 @@ def connect_error(message: str, params: ConnectionParams) -> TargetError:
         err = TargetUnreachable(f"could not connect to {hp}: the server has no free connection slots")
     else:
         err = TargetUnreachable(f"could not connect to {hp}: {detail}")
-    return _scrubbed(err, params.password)
+    return scrubbed(err, params)
 
 
 def query_error(pgcode: str | None, message: str, params: ConnectionParams, what: str) -> TargetError:
@@ -242,34 +220,29 @@ def query_error(pgcode: str | None, message: str, params: ConnectionParams, what
     err: TargetError
     if pgcode == "57014" and "statement timeout" in (message or ""):
         err = TargetTimeout(
-            f"statement timeout after {_secs(params.statement_timeout)} s while reading "
+            f"statement timeout after {secs(params.statement_timeout)} s while reading "
             f"the catalog ({what}); the server may be overloaded or the timeout too short"
         )
     elif pgcode == "55P03":
         err = TargetTimeout(
-            f"lock timeout after {_secs(params.lock_timeout)} s while reading the catalog "
+            f"lock timeout after {secs(params.lock_timeout)} s while reading the catalog "
             f"({what}): another session holds a conflicting lock"
         )
     elif pgcode == "42501":
         err = TargetError(f"permission denied while reading the catalog ({what}): {detail}")
     else:
         err = TargetError(f"reading the catalog failed ({what}): {detail}")
-    return _scrubbed(err, params.password)
+    return scrubbed(err, params)
 
 
 def lost_connection_error(message: str, params: ConnectionParams, what: str) -> TargetError:
-    return _scrubbed(
+    return scrubbed(
         TargetUnreachable(
             f"lost the connection to {params.host}:{params.port} while reading the catalog ({what}): "
             f"{server_message(message)}"
         ),
-        params.password,
+        params,
     )
-
-
-def _scrubbed(err: TargetError, password: str | None) -> TargetError:
-    clean = scrub(err.message, password)
-    return err if clean == err.message else type(err)(clean)
 
 
 # Connection-level failures: the session is gone (server restart, terminated
@@ -681,18 +654,9 @@ def build_tables(
         if oid in keys:
             columns.append((keys[oid], column))
 
-    pks: list[tuple[tuple[str, str], PrimaryKey]] = []
-    fks: list[tuple[tuple[str, str], ForeignKey]] = []
-    others: list[tuple[tuple[str, str], Constraint]] = []
-    for oid, record in constraints_from_rows(constraint_rows, names):
-        if oid not in keys:
-            continue
-        if isinstance(record, PrimaryKey):
-            pks.append((keys[oid], record))
-        elif isinstance(record, ForeignKey):
-            fks.append((keys[oid], record))
-        else:
-            others.append((keys[oid], record))
+    pks, fks, others = split_keys(
+        (keys[oid], record) for oid, record in constraints_from_rows(constraint_rows, names) if oid in keys
+    )
 
     indexes = []
     for row in index_rows:
@@ -716,8 +680,11 @@ class PostgresIntrospector(Introspector):
 
     Every public method raises only TargetError subclasses. If the session is
     lost mid-way, it reconnects once (which tells a dropped database apart
-    from a network problem) and retries the query once.
+    from a network problem) and retries the query once (Introspector._query).
     """
+
+    title = "PostgreSQL"
+    driver_errors = (psycopg2.Error,)
 
     def __init__(self, params: ConnectionParams):
         super().__init__(params)
@@ -766,29 +733,22 @@ class PostgresIntrospector(Introspector):
             raise TargetError("no connection to the target")
         return self._conn
 
-    def _query(self, sql: str, params: dict | None = None, what: str = "reading the catalog") -> list[tuple]:
-        """Run one query and fetch all rows; the one place SQL is executed.
+    def _run(self, sql: str, args: Any) -> list[tuple]:
+        with self._live().cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall()
 
-        Raises TargetError subclasses only. A lost session is reconnected
-        once (raising TargetDatabaseMissing if the database has gone) and the
-        query retried once.
-        """
-        for attempt in (1, 2):
-            try:
-                with self._live().cursor() as cur:
-                    cur.execute(sql, params)
-                    return cur.fetchall()
-            except psycopg2.Error as exc:
-                lost = _is_connection_lost(exc, self._conn)
-                message = str(exc)
-                if not lost:
-                    self._end_transaction()
-                    raise query_error(exc.pgcode, message, self.params, what) from None
-                self.close()
-                if attempt == 2:
-                    raise lost_connection_error(message, self.params, what) from None
-                self.connect()  # raises TargetDatabaseMissing etc. if the target is gone
-        raise AssertionError("unreachable")
+    def _is_lost(self, exc: BaseException) -> bool:
+        return isinstance(exc, psycopg2.Error) and _is_connection_lost(exc, self._conn)
+
+    def _query_error(self, exc: BaseException, what: str) -> TargetError:
+        return query_error(getattr(exc, "pgcode", None), str(exc), self.params, what)
+
+    def _lost_error(self, exc: BaseException, what: str) -> TargetError:
+        return lost_connection_error(str(exc), self.params, what)
+
+    def _end_statement(self) -> None:
+        self._end_transaction()
 
     # the interface -------------------------------------------------------------
 

@@ -1,0 +1,476 @@
+"""The one contract every registered engine keeps, run against a real target
+of each (as SQLAlchemy's ComponentReflectionTest runs against every dialect).
+
+Each engine has a target factory below: a fresh database of its own, the
+ConnectionParams to reach it, and the few engine-specific moves the suite
+needs (DDL, a slow statement, a write, losing the session, counting
+statements). A new engine adds a factory here; test_every_engine_has_a_target
+fails until it does. Engine-specific behaviour stays in tests/introspect/.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pymysql
+import pytest
+import sqlalchemy as sa
+
+from tests.introspect.test_postgres import CountingCursor, silent_server
+from tests.targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute, pg_params
+from worker.introspect import ENGINES
+from worker.introspect.base import (
+    ConnectionParams,
+    Introspector,
+    TableRef,
+    TargetError,
+    TargetTimeout,
+    TargetUnreachable,
+)
+
+SECRET = "Contract-Pa55-distinctive"
+
+
+@dataclass
+class Target:
+    """A live target database of one engine."""
+
+    engine: str
+    params: ConnectionParams
+    execute: Callable[[str], None]  # DDL, run as the owner (never through the introspector)
+    create_tables: Callable[[list[str]], None]
+    slow_sql: str  # runs longer than any statement timeout below
+    write_sql: str  # a write the read-only session must refuse
+    lose_session: Callable[[Introspector], None]
+    count_statements: Callable[[Introspector], contextlib.AbstractContextManager[list]]
+    max_statements: Callable[[int], int]  # per describe() of n tables
+    unreachable: Callable[[], contextlib.AbstractContextManager[ConnectionParams]]  # hits the connect timeout
+    schema: str = ""
+    notes: dict = field(default_factory=dict)
+
+    def intro(self, **overrides) -> Introspector:
+        return ENGINES[self.engine](replace(self.params, **overrides))
+
+
+# --- target factories ----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def postgres_target(tmp_path: Path) -> Iterator[Target]:
+    with pg_database("mc_contract") as db:
+
+        def create(names):
+            pg_execute(db, "".join(f'CREATE TABLE "{n}" (id int PRIMARY KEY, name text NOT NULL);' for n in names))
+
+        @contextlib.contextmanager
+        def count(intro):
+            intro._conn.cursor_factory = CountingCursor
+            CountingCursor.executed = 0
+            seen: list = []
+            yield seen
+            seen.append(CountingCursor.executed)
+
+        @contextlib.contextmanager
+        def unreachable():
+            with silent_server() as port:
+                yield ConnectionParams(
+                    host="127.0.0.1", port=port, database="x", username="u", password=SECRET, connect_timeout=2,
+                    options={"sslmode": "disable"},
+                )  # fmt: skip
+
+        yield Target(
+            engine="postgresql",
+            params=ConnectionParams(database=db, **pg_params()),
+            execute=lambda sql: pg_execute(db, sql),
+            create_tables=create,
+            slow_sql="SELECT pg_sleep(5)",
+            write_sql="CREATE TABLE sneaky (id int)",
+            lose_session=lambda intro: pg_execute(
+                "postgres", f"SELECT pg_terminate_backend({intro._conn.get_backend_pid()})"
+            ),
+            count_statements=count,
+            max_statements=lambda n: 6,
+            unreachable=unreachable,
+            schema="public",
+        )
+
+
+@contextlib.contextmanager
+def mariadb_target(tmp_path: Path) -> Iterator[Target]:
+    with mysql_databases(1, prefix="mc_contract") as (db,):
+        p = mysql_params()
+
+        def create(names):
+            mysql_execute("".join(f"CREATE TABLE `{n}` (id int PRIMARY KEY, name text NOT NULL);" for n in names), db)
+
+        @contextlib.contextmanager
+        def count(intro):
+            seen: list = []
+            original = pymysql.cursors.Cursor.execute
+
+            def counting(self, query, args=None):
+                seen.append(query)
+                return original(self, query, args)
+
+            pymysql.cursors.Cursor.execute = counting
+            try:
+                yield seen
+            finally:
+                pymysql.cursors.Cursor.execute = original
+            seen[:] = [len(seen)]
+
+        @contextlib.contextmanager
+        def unreachable():
+            with silent_server() as port:
+                yield ConnectionParams(
+                    host="127.0.0.1", port=port, database="x", username="u", password=SECRET, connect_timeout=2
+                )
+
+        def lose(intro):
+            mysql_execute(f"KILL {intro._conn.thread_id()}")
+            time.sleep(0.3)  # the server closes the killed session asynchronously
+
+        yield Target(
+            engine="mariadb",
+            params=ConnectionParams(
+                host=p["host"], port=p["port"], database=db, username=p["username"], password=p["password"]
+            ),
+            execute=lambda sql: mysql_execute(sql, db),
+            create_tables=create,
+            slow_sql="SELECT SLEEP(5)",
+            write_sql="CREATE TABLE sneaky (a int)",
+            lose_session=lose,
+            count_statements=count,
+            max_statements=lambda n: 8,
+            unreachable=unreachable,
+            schema=db,
+        )
+
+
+def _sqlite_file(tmp_path: Path) -> Path:
+    path = tmp_path / f"contract_{uuid.uuid4().hex[:8]}.db"
+    sqlite3.connect(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE seed (a)")
+        conn.execute("DROP TABLE seed")  # the file now has a header: it is an SQLite database
+    return path
+
+
+def _sqlite_execute(path: Path) -> Callable[[str], None]:
+    def execute(sql: str) -> None:
+        conn = sqlite3.connect(path)
+        try:
+            conn.executescript(sql)
+        finally:
+            conn.close()
+
+    return execute
+
+
+@contextlib.contextmanager
+def _locked(path: Path, params: ConnectionParams) -> Iterator[ConnectionParams]:
+    """The file held under an exclusive lock by another connection."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        yield replace(params, connect_timeout=1)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+SQLITE_SLOW = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+
+
+@contextlib.contextmanager
+def sqlite_target(tmp_path: Path) -> Iterator[Target]:
+    path = _sqlite_file(tmp_path)
+    execute = _sqlite_execute(path)
+    params = ENGINES["sqlite"].connection_params({"path": str(path)}, {}, allowed_dirs=(str(tmp_path),))
+
+    @contextlib.contextmanager
+    def count(intro):
+        # statements the introspector sends (the trace callback would also count
+        # the pragma functions' own internal statements)
+        seen: list = []
+        run = intro._run
+
+        def counting(sql, args):
+            seen.append(sql)
+            return run(sql, args)
+
+        intro._run = counting
+        try:
+            yield seen
+        finally:
+            del intro._run
+        seen[:] = [len(seen)]
+
+    yield Target(
+        engine="sqlite",
+        params=params,
+        execute=execute,
+        create_tables=lambda names: execute(
+            "".join(f'CREATE TABLE "{n}" (id integer PRIMARY KEY, name text NOT NULL);' for n in names)
+        ),
+        slow_sql=SQLITE_SLOW,
+        write_sql="CREATE TABLE sneaky (a)",
+        lose_session=lambda intro: intro._conn.close(),
+        count_statements=count,
+        max_statements=lambda n: 5,
+        unreachable=lambda: _locked(path, params),
+        schema="main",
+    )
+
+
+def _sqlalchemy_count(intro):
+    @contextlib.contextmanager
+    def count(intro):
+        seen: list = []
+
+        def listener(*args):
+            seen.append(args[2])
+
+        sa.event.listen(intro._engine, "before_cursor_execute", listener)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(intro._engine, "before_cursor_execute", listener)
+        seen[:] = [len(seen)]
+
+    return count(intro)
+
+
+def _lose_sqlalchemy(intro) -> None:
+    intro._conn.connection.dbapi_connection.close()
+
+
+@contextlib.contextmanager
+def sqlalchemy_sqlite_target(tmp_path: Path) -> Iterator[Target]:
+    path = _sqlite_file(tmp_path)
+    execute = _sqlite_execute(path)
+    params = ENGINES["sqlalchemy"].connection_params(
+        {"url": f"sqlite:///{path}"}, {"password": SECRET}, allowed_dirs=(str(tmp_path),)
+    )
+    yield Target(
+        engine="sqlalchemy",
+        params=params,
+        execute=execute,
+        create_tables=lambda names: execute(
+            "".join(f'CREATE TABLE "{n}" (id integer PRIMARY KEY, name text NOT NULL);' for n in names)
+        ),
+        slow_sql=SQLITE_SLOW,
+        write_sql="CREATE TABLE sneaky (a)",
+        lose_session=_lose_sqlalchemy,
+        count_statements=_sqlalchemy_count,
+        # SQLAlchemy's SQLite dialect has no bulk reflection: its per-table
+        # fallback asks a few PRAGMAs per table (bounded, but not constant)
+        max_statements=lambda n: 20 + 20 * n,
+        unreachable=lambda: _locked(path, params),
+        schema="main",
+    )
+
+
+def duckdb_reflection_works() -> str | None:
+    """None when duckdb-engine can reflect columns with the installed
+    SQLAlchemy, else why not (SQLAlchemy 2.0.45+ reflection asks DuckDB for
+    pg_collation and REGCLASS: duckdb_engine issue #1379, duckdb issue #22069)."""
+    try:
+        engine = sa.create_engine("duckdb:///:memory:")
+    except Exception as e:
+        return f"duckdb-engine is not installed: {e}"
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (a int PRIMARY KEY)")
+            sa.inspect(conn).get_multi_columns(filter_names=["t"])
+            sa.inspect(conn).get_multi_pk_constraint(filter_names=["t"])
+    except Exception as e:
+        return f"duckdb-engine cannot reflect with SQLAlchemy {sa.__version__}: {str(e).splitlines()[0]}"
+    finally:
+        engine.dispose()
+    return None
+
+
+@contextlib.contextmanager
+def sqlalchemy_duckdb_target(tmp_path: Path) -> Iterator[Target]:
+    why = duckdb_reflection_works()
+    if why:
+        pytest.skip(why)
+    import duckdb
+
+    path = tmp_path / f"contract_{uuid.uuid4().hex[:8]}.duckdb"
+    duckdb.connect(str(path)).close()
+    params = ENGINES["sqlalchemy"].connection_params(
+        {"url": f"duckdb:///{path}"}, {"password": SECRET}, allowed_dirs=(str(tmp_path),)
+    )
+    live: list[Introspector] = []
+
+    def execute(sql: str) -> None:
+        # DuckDB lets one process open a file read-only or read-write, not both:
+        # close the introspector's session (it reconnects lazily) while writing.
+        for intro in live:
+            intro.close()
+        conn = duckdb.connect(str(path))
+        try:
+            conn.execute(sql)
+        finally:
+            conn.close()
+
+    target = Target(
+        engine="sqlalchemy",
+        params=params,
+        execute=execute,
+        create_tables=lambda names: execute(
+            "".join(f'CREATE TABLE "{n}" (id integer PRIMARY KEY, name text NOT NULL);' for n in names)
+        ),
+        slow_sql="SELECT sum(i) FROM range(1000000000000) t(i)",
+        write_sql="CREATE TABLE sneaky (a int)",
+        lose_session=_lose_sqlalchemy,
+        count_statements=_sqlalchemy_count,
+        max_statements=lambda n: 30,
+        unreachable=lambda: pytest.skip("DuckDB has no lock wait to time out on"),
+        schema="main",
+    )
+    yield target
+
+
+FACTORIES = {
+    "postgresql": postgres_target,
+    "mariadb": mariadb_target,
+    "sqlite": sqlite_target,
+    "sqlalchemy-sqlite": sqlalchemy_sqlite_target,
+    "sqlalchemy-duckdb": sqlalchemy_duckdb_target,
+}
+
+
+@pytest.fixture(params=sorted(FACTORIES))
+def target(request, tmp_path):
+    with FACTORIES[request.param](tmp_path) as t:
+        yield t
+
+
+def test_every_engine_has_a_target():
+    """Adding an engine to the registry without a target here fails the suite."""
+    covered = {name.split("-")[0] for name in FACTORIES} | {"mysql"}  # mysql and mariadb: one class
+    assert set(ENGINES) <= covered
+    assert ENGINES["mysql"] is ENGINES["mariadb"]
+
+
+def names(n: int, prefix: str = "t") -> list[str]:
+    return [f"{prefix}{i:03d}" for i in range(n)]
+
+
+# --- the contract --------------------------------------------------------------------------
+
+
+def test_streaming_listing(target):
+    target.create_tables(names(10))
+    with target.intro() as intro:
+        refs = intro.list_tables()
+        chunks = list(intro.stream_tables(3))
+    assert [r.name for r in refs] == names(10)
+    assert all(r.schema == target.schema and r.kind == "table" for r in refs)
+    assert [r for c in chunks for r in c] == refs
+    assert [len(c) for c in chunks] == [3, 3, 3, 1]
+
+
+def test_table_dropped_between_listing_and_describing(target):
+    target.create_tables(["a", "b", "c"])
+    with target.intro() as intro:
+        refs = intro.list_tables()
+        target.execute('DROP TABLE "b"' if target.engine != "mariadb" else "DROP TABLE `b`")
+        tables = intro.describe(refs)
+        assert [t.name for t in tables] == ["a", "c"]
+        assert [c.name for c in tables[0].columns] == ["id", "name"]
+        assert tables[0].primary_key is not None and tables[0].primary_key.columns == ["id"]
+        assert intro.describe([]) == []
+        assert intro.describe([TableRef(target.schema, "never_there", "table")]) == []
+
+
+def test_bounded_statements_per_batch(target):
+    target.create_tables(names(60))
+    with target.intro() as intro:
+        refs = intro.list_tables()
+        with target.count_statements(intro) as counted:
+            tables = intro.describe(refs)
+    assert len(tables) == 60
+    assert counted[0] <= target.max_statements(60), counted
+
+
+def test_read_only_session(target):
+    with target.intro() as intro:
+        with pytest.raises(TargetError):
+            intro._query(target.write_sql)
+        assert [r.name for r in intro.list_tables()] == []  # nothing was created, and the session still works
+
+
+def test_connect_timeout(target):
+    with target.unreachable() as params, pytest.raises(TargetUnreachable) as info:
+        ENGINES[target.engine](params).connect()
+    assert f"timeout after {params.connect_timeout:g} s" in str(info.value)
+
+
+def test_statement_timeout(target):
+    target.create_tables(["a"])
+    with target.intro(statement_timeout=0.5) as intro:
+        with pytest.raises(TargetTimeout, match="statement timeout after 0.5 s"):
+            intro._query(target.slow_sql, what="listing tables")
+        assert [r.name for r in intro.list_tables()] == ["a"]  # the session survives
+
+
+def test_reconnect_after_a_lost_session(target):
+    target.create_tables(["a", "b"])
+    with target.intro() as intro:
+        refs = intro.list_tables()
+        target.lose_session(intro)
+        assert [t.name for t in intro.describe(refs)] == ["a", "b"]  # reconnected once, carried on
+
+
+def test_secrets_never_in_an_error(target):
+    cls = ENGINES[target.engine]
+    if not cls.secret_fields():
+        pytest.skip(f"{target.engine} has no secret settings")
+    errors = []
+    # the secret as one of the source's secrets (the session itself logs in as the target allows)
+    params = replace(target.params, secrets={**target.params.secrets, "password": SECRET})
+    with ENGINES[target.engine](params) as intro:
+        for sql in (f'SELECT * FROM "{SECRET}"', f"SELECT * FROM `{SECRET}`", f"SELECT '{SECRET}' FROM nothing_here"):
+            with pytest.raises(TargetError) as info:
+                intro._query(sql)
+            errors.append(info.value)
+    if target.engine in ("postgresql", "mariadb"):
+        with pytest.raises(TargetError) as info:
+            ENGINES[target.engine](replace(params, username="mc_nobody_contract", password=SECRET)).connect()
+        errors.append(info.value)
+    for e in errors:
+        assert SECRET not in str(e) and SECRET not in repr(e.args) and SECRET not in e.message
+
+
+def test_typed_errors_only(target):
+    """Every failure is a TargetError with no driver exception attached."""
+    failures = []
+    with target.intro() as intro:
+        for sql in ("SELECT * FROM no_such_table_anywhere", "THIS IS NOT SQL"):
+            with pytest.raises(TargetError) as info:
+                intro._query(sql)
+            failures.append(info.value)
+        intro.close()
+        assert intro.list_tables() == []  # a closed introspector reconnects lazily
+        intro.close()
+        intro.close()  # closing twice is fine
+    for e in failures:
+        assert isinstance(e, TargetError) and e.__cause__ is None and e.__suppress_context__
+
+
+def test_settings_schema_marks_secrets_write_only(target):
+    cls = ENGINES[target.engine]
+    for name in cls.secret_fields():
+        assert cls.settings_schema._declared_fields[name].load_only, name
+    dumped = cls.settings_schema().dump({**target.params.settings, "password": SECRET})
+    assert SECRET not in str(dumped)

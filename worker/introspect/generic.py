@@ -1,0 +1,445 @@
+"""Any SQLAlchemy dialect installed here, through the Inspector's batch calls.
+
+The source is a SQLAlchemy URL without a password (`duckdb:////data/x.duckdb`,
+`sqlite:////data/app.db`, `postgresql+psycopg2://reader@db.example/app`) plus
+the password as the secret field. A URL holding a password is refused: it
+would be stored and shown in clear.
+
+A batch is described per schema with the Inspector's `get_multi_*` calls
+(columns, primary keys, foreign keys, indexes, unique and check constraints,
+table comments), each over the batch's names (`filter_names`). A dialect
+that implements them in bulk (PostgreSQL, Oracle, DuckDB through the
+PostgreSQL dialect) asks a few queries per batch; one that does not gets
+SQLAlchemy's per-table fallback (SQLite: a few PRAGMAs per table). A call
+the dialect does not implement at all (NotImplementedError) is skipped.
+
+Safety: the egress policy applies to the URL's host; a URL without a host
+names a file, which must be inside the operator's allowed directories
+(METACRAWL_SQLITE_DIRS), as for the sqlite engine. The session is read-only
+where this module knows how to make it so: sqlite (`mode=ro` URI and
+`PRAGMA query_only`), duckdb (`read_only`), postgresql
+(`default_transaction_read_only`) and mysql/mariadb (`SET SESSION
+TRANSACTION READ ONLY`); another dialect is refused, since nothing would
+stop a write. The statement timeout interrupts the DBAPI connection
+(`interrupt()`, `cancel()`) when a call runs past it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import marshmallow as ma
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine.reflection import ObjectKind
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import NullPool
+
+from .assemble import Key, assemble
+from .base import (
+    Column,
+    ConnectionParams,
+    Constraint,
+    ForeignKey,
+    Index,
+    Introspector,
+    PrimaryKey,
+    SchemaFilterOptions,
+    Table,
+    TableRef,
+    TargetAuthFailed,
+    TargetDatabaseMissing,
+    TargetError,
+    TargetSettingsRefused,
+    TargetTimeout,
+    TargetUnreachable,
+    check_file,
+    name_list,
+    scrubbed,
+    secret,
+    secs,
+)
+
+SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "mysql", "performance_schema", "sys"})
+FILE_DIALECTS = frozenset({"sqlite", "duckdb"})
+KNOWN_DIALECTS = FILE_DIALECTS | {"postgresql", "mysql", "mariadb"}
+
+
+def parse_url(text: str) -> URL:
+    try:
+        return make_url(text)
+    except (ArgumentError, ValueError):
+        raise ma.ValidationError("not a SQLAlchemy URL (dialect+driver://user@host:port/database)") from None
+
+
+def _valid_url(text: str) -> None:
+    url = parse_url(text)
+    if url.password:
+        raise ma.ValidationError("must not contain a password: send it in the password field, which is kept secret")
+    try:
+        url.get_dialect()
+    except NoSuchModuleError:
+        raise ma.ValidationError(f'no SQLAlchemy dialect "{url.drivername}" is installed on this server') from None
+    if url.get_backend_name() not in KNOWN_DIALECTS:
+        raise ma.ValidationError(
+            f'dialect "{url.get_backend_name()}" cannot be opened read-only by metacrawl; '
+            f"known: {', '.join(sorted(KNOWN_DIALECTS))}"
+        )
+
+
+class GenericSettings(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    url = ma.fields.String(
+        required=True,
+        validate=[ma.validate.Length(min=1, max=4096), _valid_url],
+        metadata={"description": "A SQLAlchemy URL without the password, e.g. duckdb:////data/x.duckdb."},
+    )
+    password = secret(
+        ma.fields.String(
+            validate=ma.validate.Length(min=1, max=1024),
+            metadata={"description": "Write-only: stored encrypted, never returned."},
+        )
+    )
+    options = ma.fields.Nested(SchemaFilterOptions, load_default=dict)
+
+
+# --- records from the Inspector's dictionaries ------------------------------------------
+
+
+def type_text(type_: Any, dialect: sa.Dialect) -> str:
+    try:
+        return str(type_.compile(dialect=dialect))
+    except Exception:  # a type the dialect cannot print (NullType): its repr is all there is
+        return str(type_)
+
+
+def column_record(ordinal: int, col: Mapping[str, Any], dialect: sa.Dialect) -> Column:
+    computed = col.get("computed") or {}
+    identity = col.get("identity")
+    return Column(
+        name=col["name"],
+        ordinal=ordinal,
+        type=type_text(col["type"], dialect),
+        nullable=bool(col.get("nullable", True)),
+        default=None if computed else col.get("default"),
+        comment=col.get("comment"),
+        identity=("always" if identity.get("always") else "by default") if identity else None,
+        generated=str(computed["sqltext"]) if computed else None,
+    )
+
+
+def foreign_key_record(table: str, schema: str, fk: Mapping[str, Any]) -> ForeignKey:
+    options = fk.get("options") or {}
+    columns = list(fk.get("constrained_columns") or [])
+    return ForeignKey(
+        name=fk.get("name") or f"{table}_{'_'.join(columns)}_fkey",
+        columns=columns,
+        referenced_schema=fk.get("referred_schema") or schema,
+        referenced_table=fk["referred_table"],
+        referenced_columns=list(fk.get("referred_columns") or []),
+        on_update=(options.get("onupdate") or "NO ACTION").upper(),
+        on_delete=(options.get("ondelete") or "NO ACTION").upper(),
+    )
+
+
+def index_record(ix: Mapping[str, Any]) -> Index:
+    expressions = ix.get("expressions") or []
+    columns = [
+        c if c is not None else (expressions[i] if i < len(expressions) else "(expression)")
+        for i, c in enumerate(ix.get("column_names") or [])
+    ]
+    return Index(name=ix.get("name") or "", columns=columns, unique=bool(ix.get("unique")))
+
+
+# --- the introspector ------------------------------------------------------------------
+
+
+class GenericIntrospector(Introspector):
+    """Reflects through SQLAlchemy's Inspector over one connection."""
+
+    title = "SQLAlchemy dialect"
+    settings_schema = GenericSettings
+    driver_errors = (sa.exc.DBAPIError, sa.exc.ResourceClosedError)
+
+    def __init__(self, params: ConnectionParams):
+        super().__init__(params)
+        self._engine: Engine | None = None
+        self._conn: Connection | None = None
+        self._timed_out = False
+
+    # settings ----------------------------------------------------------------------
+
+    @classmethod
+    def address(cls, settings: Mapping[str, Any]) -> tuple[str, int] | None:
+        url = parse_url(settings.get("url") or "")
+        return (url.host, url.port or 0) if url.host else None
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any], allowed_dirs: Sequence[str]) -> None:
+        cls._file(settings, allowed_dirs)
+
+    @classmethod
+    def _file(
+        cls, settings: Mapping[str, Any], allowed_dirs: Sequence[str], missing: type[TargetError] | None = None
+    ) -> str | None:
+        """The resolved database file of a URL without a host, None for a server."""
+        try:
+            url = parse_url(settings.get("url") or "")
+        except ma.ValidationError as e:
+            raise TargetSettingsRefused("url", str(e.messages[0] if e.messages else e)) from None
+        if url.host:
+            return None
+        if url.query:
+            raise TargetSettingsRefused("url", "a URL naming a database file takes no query parameters")
+        if not url.database or url.database == ":memory:" or not url.database.startswith("/"):
+            raise TargetSettingsRefused("url", "name the database file by its absolute path (dialect:////path/file)")
+        return check_file(url.database, allowed_dirs, "url", missing)
+
+    # connection ----------------------------------------------------------------
+
+    def _url_and_args(self) -> tuple[URL, dict[str, Any]]:
+        url = make_url(str(self.params.settings.get("url") or ""))
+        backend = url.get_backend_name()
+        if self.params.password and url.host:  # a file has no password to send
+            url = url.set(password=self.params.password)
+        args: dict[str, Any] = {}
+        timeout = max(1, int(self.params.connect_timeout or 1))
+        statement_ms = int(float(self.params.statement_timeout or 0) * 1000)
+        if backend == "sqlite":
+            real = self._file(self.params.settings, self.params.allowed_dirs, TargetDatabaseMissing)
+            url = url.set(database=f"file:{quote(str(real))}", query={"mode": "ro", "uri": "true"})
+            args = {"timeout": float(self.params.connect_timeout or 1)}
+        elif backend == "duckdb":
+            real = self._file(self.params.settings, self.params.allowed_dirs, TargetDatabaseMissing)
+            url = url.set(database=real)
+            args = {"read_only": True}
+        elif backend == "postgresql" and url.get_driver_name() == "psycopg2":
+            args = {
+                "connect_timeout": max(2, timeout),
+                "options": f"-c default_transaction_read_only=on -c statement_timeout={statement_ms}",
+                "application_name": "metacrawl",
+            }
+            if self.params.hostaddr:
+                args["hostaddr"] = self.params.hostaddr
+        elif backend in ("mysql", "mariadb"):
+            args = {"connect_timeout": timeout}
+            if self.params.hostaddr:
+                url = url.set(host=self.params.hostaddr)
+        else:
+            raise TargetSettingsRefused("url", f'dialect "{url.drivername}" cannot be opened read-only by metacrawl')
+        return url, args
+
+    def connect(self) -> None:
+        self.close()
+        url, args = self._url_and_args()
+        backend = url.get_backend_name()
+        engine = sa.create_engine(url, poolclass=NullPool, connect_args=args)
+        if backend == "sqlite":
+            sa.event.listen(engine, "connect", _sqlite_read_only)
+        elif backend in ("mysql", "mariadb"):
+            sa.event.listen(engine, "connect", _mysql_read_only)
+        try:
+            conn = engine.connect()
+            if backend == "sqlite":  # opening reads nothing yet: a locked or broken file shows here
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").all()
+                conn.rollback()
+        except sa.exc.DBAPIError as exc:
+            engine.dispose()
+            raise self._connect_error(exc) from None
+        self._engine, self._conn = engine, conn
+
+    def _connect_error(self, exc: BaseException) -> TargetError:
+        where = self._where()
+        text = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        low = text.lower()
+        err: TargetError
+        if "locked" in low or "timeout" in low or "timed out" in low or "could not set lock" in low:
+            err = TargetUnreachable(
+                f"could not connect to {where}: timeout after {secs(self.params.connect_timeout)} s"
+            )
+        elif "password" in low or "access denied" in low or "authentication" in low:
+            err = TargetAuthFailed(f"authentication failed on {where}: check the user name and password")
+        elif "does not exist" in low or "unknown database" in low:
+            err = TargetDatabaseMissing(f"the database at {where} does not exist")
+        else:
+            err = TargetUnreachable(f"could not connect to {where}: {text}")
+        return scrubbed(err, self.params)
+
+    def _where(self) -> str:
+        url = make_url(str(self.params.settings.get("url") or ""))
+        return url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        engine, self._engine = self._engine, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # a broken connection has nothing left to report
+                conn.close()
+        if engine is not None:
+            engine.dispose()
+
+    def _live(self) -> Connection:
+        if self._conn is None or self._conn.closed:
+            self.connect()
+        if self._conn is None:
+            raise TargetError("no connection to the target")
+        return self._conn
+
+    # queries -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _timer(self) -> Iterator[None]:
+        """Interrupt the DBAPI connection if the call runs past the statement timeout."""
+        timeout = float(self.params.statement_timeout or 0)
+        conn = self._live()
+        raw = conn.connection.dbapi_connection
+        stop = getattr(raw, "interrupt", None) or getattr(raw, "cancel", None)
+        self._timed_out = False
+        if not timeout or stop is None:
+            yield
+            return
+
+        def fire() -> None:
+            self._timed_out = True
+            with contextlib.suppress(Exception):
+                stop()
+
+        timer = threading.Timer(timeout, fire)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+
+    def _run(self, sql: str, args: Any) -> list[tuple]:
+        with self._timer():
+            result = self._live().exec_driver_sql(sql, args or ())
+            rows = [tuple(r) for r in result] if result.returns_rows else []
+        with contextlib.suppress(Exception):
+            self._live().rollback()
+        return rows
+
+    def _reflect(self, what: str, call) -> Any:
+        """One Inspector call under _query's rules (reconnect once, typed errors, timeout)."""
+
+        def run():
+            with self._timer(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # dialects warn about what they cannot reflect
+                try:
+                    return call(sa.inspect(self._live()))
+                except NotImplementedError:
+                    return None
+                finally:
+                    with contextlib.suppress(Exception):
+                        self._live().rollback()
+
+        return self._attempt(run, what)
+
+    def _is_lost(self, exc: BaseException) -> bool:
+        if isinstance(exc, sa.exc.ResourceClosedError):
+            return True
+        invalidated = bool(getattr(exc, "connection_invalidated", False))
+        return invalidated or "closed" in str(getattr(exc, "orig", "")).lower()
+
+    def _query_error(self, exc: BaseException, what: str) -> TargetError:
+        text = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if self._timed_out or text == "interrupted" or "interrupt" in text.lower():
+            return TargetTimeout(
+                f"statement timeout after {secs(self.params.statement_timeout)} s while {what} on {self._where()}"
+            )
+        return TargetError(f"reading the catalog failed while {what} on {self._where()}: {text}")
+
+    def _end_statement(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.rollback()
+
+    # the interface -------------------------------------------------------------
+
+    def _schemas(self) -> list[str]:
+        opts = self.params.options or {}
+        include = name_list(opts.get("include_schemas"), "include_schemas")
+        exclude = set(name_list(opts.get("exclude_schemas"), "exclude_schemas"))
+        names = include or self._reflect("listing schemas", lambda i: i.get_schema_names()) or []
+        return [
+            s
+            for s in names
+            if s not in exclude
+            and s.lower() not in SYSTEM_SCHEMAS
+            and not s.startswith(("system.", "temp.", "pg_"))
+            and s != "temp"
+        ]
+
+    def list_tables(self) -> list[TableRef]:
+        refs = []
+        for schema in self._schemas():
+            tables = self._reflect("listing tables", lambda i, s=schema: i.get_table_names(schema=s)) or []
+            views = self._reflect("listing views", lambda i, s=schema: i.get_view_names(schema=s)) or []
+            refs += [TableRef(schema, n, "table") for n in tables] + [TableRef(schema, n, "view") for n in views]
+        return sorted(dict.fromkeys(refs), key=lambda r: (r.schema, r.name))
+
+    def describe(self, tables: list[TableRef]) -> list[Table]:
+        by_schema: dict[str, list[str]] = {}
+        for t in tables:
+            by_schema.setdefault(t.schema, []).append(t.name)
+        what = f"describing {len(tables)} tables"
+        dialect = self._live().dialect
+        details: dict[Key, dict] = {}
+        columns: list[tuple[Key, Column]] = []
+        pks: list[tuple[Key, PrimaryKey]] = []
+        fks: list[tuple[Key, ForeignKey]] = []
+        indexes: list[tuple[Key, Index]] = []
+        constraints: list[tuple[Key, Constraint]] = []
+        for schema, names in by_schema.items():
+
+            def multi(method: str, s: str = schema, n: list[str] = names) -> dict:
+                kw = {"schema": s, "filter_names": n, "kind": ObjectKind.ANY}
+                return self._reflect(what, lambda i: dict(getattr(i, method)(**kw))) or {}
+
+            cols = multi("get_multi_columns")
+            if not cols:
+                continue
+            for (_, name), found in cols.items():
+                key = (schema, name)
+                details[key] = {}
+                columns += [(key, column_record(n, c, dialect)) for n, c in enumerate(found, 1)]
+            for (_, name), comment in multi("get_multi_table_comment").items():
+                if (schema, name) in details:
+                    details[(schema, name)]["comment"] = (comment or {}).get("text")
+            for (_, name), pk in multi("get_multi_pk_constraint").items():
+                if pk and pk.get("constrained_columns"):
+                    pks.append(((schema, name), PrimaryKey(pk.get("name"), list(pk["constrained_columns"]))))
+            for (_, name), found in multi("get_multi_foreign_keys").items():
+                fks += [((schema, name), foreign_key_record(name, schema, fk)) for fk in found]
+            for (_, name), found in multi("get_multi_indexes").items():
+                indexes += [((schema, name), index_record(ix)) for ix in found]
+            for (_, name), found in multi("get_multi_unique_constraints").items():
+                for u in found:
+                    ucols = list(u.get("column_names") or [])
+                    unique = u.get("name") or f"{name}_{'_'.join(ucols)}_key"
+                    constraints.append(((schema, name), Constraint(unique, "unique", ucols)))
+            for (_, name), found in multi("get_multi_check_constraints").items():
+                for n, c in enumerate(found, 1):
+                    check = c.get("name") or f"{name}_check{n if n > 1 else ''}"
+                    constraints.append(((schema, name), Constraint(check, "check", [], f"CHECK ({c.get('sqltext')})")))
+        return assemble(
+            tables, details, columns, primary_keys=pks, foreign_keys=fks, indexes=indexes, constraints=constraints
+        )
+
+
+def _sqlite_read_only(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA query_only = ON")
+    dbapi_connection.execute("PRAGMA trusted_schema = OFF")
+
+
+def _mysql_read_only(dbapi_connection, _record) -> None:
+    with dbapi_connection.cursor() as cur:
+        cur.execute("SET SESSION TRANSACTION READ ONLY")
