@@ -23,6 +23,7 @@ from sqlalchemy.pool import NullPool
 from catalog import db
 from catalog.settings import from_env
 
+from .openapi_check import CheckedClient
 from .targets import create_pg_database, drop_pg_database, random_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,18 @@ CATALOG_TABLES = (
     "crawl_staged_columns",
     "catalog_column_names",
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def responses_match_the_openapi_document():
+    """Every Flask test client of the suite validates each /api/v1 answer
+    against the app's OpenAPI document (tests/openapi_check.py)."""
+    from flask import Flask
+
+    previous = Flask.test_client_class
+    Flask.test_client_class = CheckedClient
+    yield
+    Flask.test_client_class = previous
 
 
 def migrate(catalog_url: str) -> None:
