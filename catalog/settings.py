@@ -11,9 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from .schedules import ScheduleError, check
+
 # Development-only secrets: usable locally, refused when METACRAWL_ENV=production.
 DEV_JWT_SECRET = "metacrawl-development-jwt-secret-not-for-production"  # noqa: S105 refused in production
 DEV_FERNET_KEY = "bWV0YWNyYXdsLWRldi1rZXktbm90LWZvci1wcm9kISE="
+
+
+ENVIRONMENTS = ("development", "test", "production")
 
 
 class ConfigError(RuntimeError):
@@ -49,6 +54,7 @@ class Settings:
     allow_private_targets: bool = True
     # schedules and freshness
     default_schedule: str = "0 2 * * *"
+    min_schedule_interval_minutes: int = 15  # a source's cron may not run more often than this
     stale_after_hours: int = 36
     schedule_jitter_seconds: int = 300
     # reads
@@ -63,7 +69,17 @@ class Settings:
         return self.env == "production"
 
     def check(self) -> Settings:
-        """Refuse to run in production with development secrets."""
+        """Refuse to run with an unknown environment name, or in production with development secrets."""
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(
+                f"METACRAWL_ENV must be one of {', '.join(ENVIRONMENTS)} (exactly, lower case), not {self.env!r}"
+            )
+        if self.min_schedule_interval_minutes < 1:
+            raise ConfigError("METACRAWL_MIN_SCHEDULE_INTERVAL_MINUTES must be at least 1")
+        try:
+            check(self.default_schedule)
+        except ScheduleError as e:
+            raise ConfigError(f"METACRAWL_DEFAULT_SCHEDULE: {e}") from None
         if not self.production:
             return self
         problems = []
