@@ -52,6 +52,9 @@ class Settings:
     visibility_timeout: int = 3900  # Redis broker: redelivery of a task whose worker vanished
     allow_loopback_targets: bool = True
     allow_private_targets: bool = True
+    # other databases on the catalog's own server (host and port) may be crawled;
+    # the catalog database itself never is (catalog/netpolicy.py)
+    allow_catalog_server_targets: bool = True
     # schedules and freshness
     default_schedule: str = "0 2 * * *"
     min_schedule_interval_minutes: int = 15  # a source's cron may not run more often than this
@@ -131,4 +134,5 @@ def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Sett
     if values.get("env") == "production":
         values.setdefault("allow_loopback_targets", _bool(env.get("METACRAWL_ALLOW_LOOPBACK_TARGETS", "0")))
         values.setdefault("allow_private_targets", _bool(env.get("METACRAWL_ALLOW_PRIVATE_TARGETS", "0")))
+        values.setdefault("allow_catalog_server_targets", _bool(env.get("METACRAWL_ALLOW_CATALOG_SERVER_TARGETS", "0")))
     return replace(Settings(), **values, **overrides).check()

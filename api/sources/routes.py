@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from catalog.db import Session, transaction
 from catalog.jobs import create_job, drop_staging
 from catalog.models import CrawlJob, Source
-from catalog.netpolicy import AddressRefused, check_literal
+from catalog.netpolicy import AddressRefused, check_registration, policy_for
 from catalog.schedules import next_run
 from catalog.vault import Vault
 
@@ -59,12 +59,14 @@ def source_view(source: Source, crawl=None) -> dict:
     return view
 
 
-def _check_host(host: str) -> None:
-    s = _settings()
+def _check_host(host: str, port: int, database: str) -> str:
+    """The host normalised by the network policy (the crawl checks it again,
+    with the same function, and resolves it), or a 422 naming `host`."""
     try:
-        check_literal(host, s.allow_loopback_targets, s.allow_private_targets)
+        return check_registration(host, port, database, policy_for(_settings()))
     except AddressRefused as e:
         abort(422, message=str(e), errors={"json": {"host": [str(e)]}})
+        raise AssertionError("abort raises") from None
 
 
 def _duplicate_name():
@@ -101,7 +103,7 @@ class Sources(MethodView):
     @blp.alt_response(409, description="You already have a source with this name")
     def post(self, data):
         """Register a database; its first crawl is queued at once"""
-        _check_host(data["host"])
+        data["host"] = _check_host(data["host"], data["port"], data["database"])
         password = data.pop("password")
         schedule = data.pop("schedule", _settings().default_schedule)
         with transaction() as session:
@@ -140,8 +142,10 @@ class SourceById(MethodView):
     def patch(self, data, source_id):
         """Change a source; send `password` to replace the stored one"""
         source = owned_source(source_id)
-        if "host" in data:
-            _check_host(data["host"])
+        if {"host", "port", "database"} & data.keys():
+            data["host"] = _check_host(
+                data.get("host", source.host), data.get("port", source.port), data.get("database", source.database)
+            )
         if "password" in data:
             source.password_encrypted = Vault(_settings().fernet_keys).encrypt(data.pop("password"))
         if "schedule" in data:
