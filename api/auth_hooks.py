@@ -32,7 +32,7 @@ def register(jwt) -> None:
 
     @jwt.token_in_blocklist_loader
     def revoked(_header, claims):
-        return tokens.is_revoked(claims["jti"])
+        return tokens.is_revoked(claims)
 
     @jwt.revoked_token_loader
     def revoked_token(_header, _claims):

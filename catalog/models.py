@@ -76,3 +76,15 @@ class CrawlJob(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     enums: Mapped[list | None] = mapped_column(JSONB)
     allow_mass_removal: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RevokedToken(Base):
+    """A refresh token revoked by logout, kept until it would have expired, so
+    that a Redis restart cannot undo a logout (access tokens live minutes and
+    are revoked in Redis)."""
+
+    __tablename__ = "revoked_tokens"
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -39,6 +39,10 @@ class Settings:
     access_token_minutes: int = 15
     refresh_token_days: int = 30
     allow_registration: bool = True
+    # failed logins allowed per account and per client address in a window
+    login_attempts_per_account: int = 10
+    login_attempts_per_address: int = 100
+    login_window_seconds: int = 900
     port: int = 8000
     # crawling
     batch_size: int = 2000

@@ -167,6 +167,8 @@ def app(settings, redis_client):
 
     app = create_app(settings)
     app.config["TESTING"] = True
+    for key in redis_client.scan_iter("metacrawl:login:*"):  # failed-login counts are per test
+        redis_client.delete(key)
     yield app
     db.Session.remove()
 
@@ -212,10 +214,10 @@ class ApiUser:
     def __init__(self, client, email: str, password: str = "correct horse battery"):
         self.client, self.email, self.password = client, email, password
         r = client.post("/api/v1/auth/register", json={"email": email, "password": password})
-        assert r.status_code == 201, r.get_json()
-        self.id = r.get_json()["id"]
+        assert r.status_code == 202, r.get_json()
         tokens = client.post("/api/v1/auth/login", json={"email": email, "password": password}).get_json()
         self.access, self.refresh = tokens["access_token"], tokens["refresh_token"]
+        self.id = self.get("/api/v1/auth/me").get_json()["id"]
 
     @property
     def headers(self):
