@@ -7,13 +7,32 @@ from datetime import timedelta
 
 import redis
 from celery import Celery
-from flask import Flask
+from flask import Flask, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 
 from catalog import db
 from catalog.settings import Settings, from_env
 
-from . import auth_hooks
+from . import auth_hooks, inputs
 from .extensions import Api, jwt
+
+# Longer request targets are answered 414 by the app, as JSON (gunicorn's own
+# limit, gunicorn.conf.py, is set above this so the app sees them first).
+MAX_URI_LENGTH = 4096
+
+
+class JSONProvider(DefaultJSONProvider):
+    """request.get_json() anywhere: depth-limited like the arguments parser."""
+
+    def loads(self, s, **kwargs):
+        return inputs.loads(s)
+
+
+def _error(code: int, message: str, headers: dict | None = None):
+    import http
+
+    body = {"code": code, "status": http.HTTPStatus(code).phrase, "message": message}
+    return jsonify(body), code, headers or {}
 
 
 def make_celery_client(settings: Settings) -> Celery:
@@ -28,6 +47,7 @@ def make_celery_client(settings: Settings) -> Celery:
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or from_env()
     app = Flask(__name__)
+    app.json = JSONProvider(app)
     app.config.update(
         METACRAWL=settings,
         # Cursor signing key, derived so it differs from the JWT key itself.
@@ -75,6 +95,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.blp)
     app.register_blueprint(docs.blp)
     app.register_blueprint(metrics.blp)
+
+    @app.before_request
+    def refuse_long_uri():
+        raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
+        if len(raw) > MAX_URI_LENGTH:
+            return _error(414, f"the request URI is longer than {MAX_URI_LENGTH} characters")
+        return None
+
+    @app.errorhandler(redis.RedisError)
+    def redis_down(e):
+        # Token revocations, rate limits and the queue live in Redis: without
+        # it the API cannot tell a revoked token from a live one, so it fails closed.
+        app.logger.error("redis unavailable: %s", type(e).__name__)
+        return _error(503, "a service this API needs (Redis) is unavailable; try again shortly", {"Retry-After": "30"})
 
     @app.teardown_appcontext
     def remove_session(exc=None):

@@ -9,6 +9,7 @@ from catalog.db import Session
 from catalog.models import User
 
 from .auth import tokens
+from .extensions import MAX_ID
 
 
 def _unauthorized(message: str):
@@ -18,7 +19,12 @@ def _unauthorized(message: str):
 def register(jwt) -> None:
     @jwt.user_lookup_loader
     def load_user(_header, claims):
-        return Session.get(User, int(claims["sub"]))
+        # A token signed with our key but naming no account id ("abc", a huge
+        # number) names nobody: 401 through user_gone, never a 500.
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or not sub.isascii() or not sub.isdigit() or not 0 < int(sub) <= MAX_ID:
+            return None
+        return Session.get(User, int(sub))
 
     @jwt.user_lookup_error_loader
     def user_gone(_header, _claims):
@@ -26,7 +32,7 @@ def register(jwt) -> None:
 
     @jwt.token_in_blocklist_loader
     def revoked(_header, claims):
-        return tokens.is_revoked(claims["jti"])
+        return tokens.is_revoked(claims)
 
     @jwt.revoked_token_loader
     def revoked_token(_header, _claims):

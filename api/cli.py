@@ -10,6 +10,7 @@ from sqlalchemy import select
 from catalog.accounts import EmailTaken, create_user
 from catalog.db import transaction
 from catalog.models import Source
+from catalog.passwords import WeakPassword, check_password
 from catalog.vault import Vault, rotate_secrets
 
 from . import create_app
@@ -26,6 +27,10 @@ def main():
 @click.option("--admin", is_flag=True, help="Give the user the admin role.")
 def create_user_command(email, password, admin):
     """Create a user account."""
+    try:
+        check_password(password, email)
+    except WeakPassword as e:
+        raise click.ClickException(f"the password {e}") from None
     with transaction() as session:
         try:
             user = create_user(session, email, password, is_admin=admin)

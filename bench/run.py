@@ -365,7 +365,7 @@ class Api:
         return payload
 
     def register(self, email: str, password: str) -> None:
-        self.call("POST", "/api/v1/auth/register", {"email": email, "password": password}, (201,), auth=False)
+        self.call("POST", "/api/v1/auth/register", {"email": email, "password": password}, (202,), auth=False)
         tokens = self.call("POST", "/api/v1/auth/login", {"email": email, "password": password}, auth=False)
         self.token = tokens["access_token"]
 

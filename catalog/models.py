@@ -314,6 +314,18 @@ class CrawlSeen(Base):
     __table_args__ = (PrimaryKeyConstraint("job_id", "table_id", name="pk_crawl_seen"), {"prefixes": ["UNLOGGED"]})
 
 
+class RevokedToken(Base):
+    """A refresh token revoked by logout, kept until it would have expired, so
+    that a Redis restart cannot undo a logout (access tokens live minutes and
+    are revoked in Redis)."""
+
+    __tablename__ = "revoked_tokens"
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = _ts(index=True)
+    revoked_at: Mapped[datetime] = _ts(server_default=func.now())
+
+
 # Expression indexes, declared once the columns they use exist.
 Index("uq_users_email_lower", func.lower(User.email), unique=True)
 _trgm("ix_catalog_tables_name_trgm", CatalogTable.name)

@@ -11,9 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from .schedules import ScheduleError, check
+
 # Development-only secrets: usable locally, refused when METACRAWL_ENV=production.
 DEV_JWT_SECRET = "metacrawl-development-jwt-secret-not-for-production"  # noqa: S105 refused in production
 DEV_FERNET_KEY = "bWV0YWNyYXdsLWRldi1rZXktbm90LWZvci1wcm9kISE="
+
+
+ENVIRONMENTS = ("development", "test", "production")
 
 
 class ConfigError(RuntimeError):
@@ -34,6 +39,10 @@ class Settings:
     access_token_minutes: int = 15
     refresh_token_days: int = 30
     allow_registration: bool = True
+    # failed logins allowed per account and per client address in a window
+    login_attempts_per_account: int = 10
+    login_attempts_per_address: int = 100
+    login_window_seconds: int = 900
     port: int = 8000
     # crawling
     batch_size: int = 2000
@@ -57,8 +66,12 @@ class Settings:
     allow_private_targets: bool = True
     # directories whose SQLite (and other file) databases may be crawled; none: the sqlite engine is off
     sqlite_dirs: tuple[str, ...] = ()
+    # other databases on the catalog's own server (host and port) may be crawled;
+    # the catalog database itself never is (catalog/netpolicy.py)
+    allow_catalog_server_targets: bool = True
     # schedules and freshness
     default_schedule: str = "0 2 * * *"
+    min_schedule_interval_minutes: int = 15  # a source's cron may not run more often than this
     stale_after_hours: int = 36
     schedule_jitter_seconds: int = 300
     # reads
@@ -73,7 +86,17 @@ class Settings:
         return self.env == "production"
 
     def check(self) -> Settings:
-        """Refuse to run in production with development secrets."""
+        """Refuse to run with an unknown environment name, or in production with development secrets."""
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(
+                f"METACRAWL_ENV must be one of {', '.join(ENVIRONMENTS)} (exactly, lower case), not {self.env!r}"
+            )
+        if self.min_schedule_interval_minutes < 1:
+            raise ConfigError("METACRAWL_MIN_SCHEDULE_INTERVAL_MINUTES must be at least 1")
+        try:
+            check(self.default_schedule)
+        except ScheduleError as e:
+            raise ConfigError(f"METACRAWL_DEFAULT_SCHEDULE: {e}") from None
         if not self.production:
             return self
         problems = []
@@ -127,4 +150,5 @@ def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Sett
     if values.get("env") == "production":
         values.setdefault("allow_loopback_targets", _bool(env.get("METACRAWL_ALLOW_LOOPBACK_TARGETS", "0")))
         values.setdefault("allow_private_targets", _bool(env.get("METACRAWL_ALLOW_PRIVATE_TARGETS", "0")))
+        values.setdefault("allow_catalog_server_targets", _bool(env.get("METACRAWL_ALLOW_CATALOG_SERVER_TARGETS", "0")))
     return replace(Settings(), **values, **overrides).check()

@@ -26,6 +26,7 @@ from catalog.jobs import ENDED_STATES
 from catalog.models import Base
 from catalog.settings import from_env
 
+from .openapi_check import CheckedClient
 from .targets import create_pg_database, drop_pg_database, random_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,18 @@ REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/15"
 # Every catalog table, from the one place they are declared; dependents first,
 # so a TRUNCATE locks jobs before sources, as a worker ending a crawl does.
 CATALOG_TABLES = tuple(t.name for t in reversed(Base.metadata.sorted_tables))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def responses_match_the_openapi_document():
+    """Every Flask test client of the suite validates each /api/v1 answer
+    against the app's OpenAPI document (tests/openapi_check.py)."""
+    from flask import Flask
+
+    previous = Flask.test_client_class
+    Flask.test_client_class = CheckedClient
+    yield
+    Flask.test_client_class = previous
 
 
 def migrate(catalog_url: str) -> None:
@@ -153,6 +166,8 @@ def app(settings, redis_client):
 
     app = create_app(settings)
     app.config["TESTING"] = True
+    for key in redis_client.scan_iter("metacrawl:login:*"):  # failed-login counts are per test
+        redis_client.delete(key)
     yield app
     db.Session.remove()
 
@@ -219,10 +234,10 @@ class ApiUser:
     def __init__(self, client, email: str, password: str = "correct horse battery"):
         self.client, self.email, self.password = client, email, password
         r = client.post("/api/v1/auth/register", json={"email": email, "password": password})
-        assert r.status_code == 201, r.get_json()
-        self.id = r.get_json()["id"]
+        assert r.status_code == 202, r.get_json()
         tokens = client.post("/api/v1/auth/login", json={"email": email, "password": password}).get_json()
         self.access, self.refresh = tokens["access_token"], tokens["refresh_token"]
+        self.id = self.get("/api/v1/auth/me").get_json()["id"]
 
     @property
     def headers(self):

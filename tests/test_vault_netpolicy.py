@@ -1,7 +1,7 @@
 import pytest
 from cryptography.fernet import Fernet
 
-from catalog.netpolicy import AddressRefused, check_address, resolve_allowed
+from catalog.netpolicy import AddressRefused, Policy, check_address, resolve_allowed
 from catalog.vault import Vault, VaultError
 
 
@@ -38,5 +38,5 @@ def test_loopback_and_private_follow_configuration():
 
 def test_names_are_resolved_before_checking():
     with pytest.raises(AddressRefused):
-        resolve_allowed("localhost", 5432, allow_loopback=False, allow_private=False)
-    assert resolve_allowed("localhost", 5432, allow_loopback=True, allow_private=False) in ("127.0.0.1", "::1")
+        resolve_allowed("localhost", 5432, Policy(allow_loopback=False, allow_private=False))
+    assert resolve_allowed("localhost", 5432, Policy(allow_loopback=True)) in ("127.0.0.1", "::1")

@@ -5,12 +5,21 @@ the address against the network policy."""
 from __future__ import annotations
 
 from catalog.models import Source
-from catalog.netpolicy import AddressRefused, resolve_allowed
+from catalog.netpolicy import AddressRefused, policy_for, resolve_allowed
 from catalog.settings import Settings
 from catalog.vault import Vault, decrypt_secrets
 
 from .introspect import ENGINES, Introspector
-from .introspect.base import TargetAddressRefused, TargetSettingsRefused
+from .introspect.base import TargetAddressRefused, TargetSettingsRefused, TargetUnreachable
+
+
+def _alike(address: tuple[str, int]) -> TargetUnreachable:
+    """Production: a refused address and an unreachable one read the same, so
+    crawl errors cannot be used to map the network the workers sit in."""
+    host, port = address
+    return TargetUnreachable(
+        f"could not connect to {host}:{port}: the host is unreachable or not allowed by this server's network policy"
+    )
 
 
 def open_introspector(source: Source, settings: Settings) -> Introspector:
@@ -22,11 +31,12 @@ def open_introspector(source: Source, settings: Settings) -> Introspector:
     hostaddr = None
     address = engine.address(stored)
     if address is not None:
+        # Resolve once, check every address, and connect to the checked one (hostaddr).
         try:
-            hostaddr = resolve_allowed(
-                address[0], address[1], settings.allow_loopback_targets, settings.allow_private_targets
-            )
+            hostaddr = resolve_allowed(address[0], address[1], policy_for(settings), stored.get("database"))
         except AddressRefused as e:
+            if settings.production:
+                raise _alike(address) from None
             raise TargetAddressRefused(str(e)) from None
     params = engine.connection_params(
         stored,
@@ -37,4 +47,15 @@ def open_introspector(source: Source, settings: Settings) -> Introspector:
         hostaddr=hostaddr,
         allowed_dirs=settings.sqlite_dirs,
     )
-    return engine(params)
+    introspector = engine(params)
+    if settings.production and address is not None:
+        connect = introspector.connect
+
+        def connect_alike() -> None:
+            try:
+                connect()
+            except TargetUnreachable:
+                raise _alike(address) from None
+
+        introspector.connect = connect_alike  # type: ignore[method-assign]
+    return introspector

@@ -1,3 +1,5 @@
+import contextlib
+
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, current_user, get_jwt
 from flask_smorest import abort
@@ -6,8 +8,15 @@ from catalog.accounts import EmailTaken, authenticate, create_user
 from catalog.db import transaction
 
 from ..extensions import Blueprint
-from . import tokens
-from .schemas import AccessTokenSchema, CredentialsSchema, RegisterSchema, TokensSchema, UserSchema
+from . import limits, tokens
+from .schemas import (
+    AccessTokenSchema,
+    CredentialsSchema,
+    RegisterAcceptedSchema,
+    RegisterSchema,
+    TokensSchema,
+    UserSchema,
+)
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
 
@@ -24,37 +33,49 @@ def _access_token(user) -> dict:
     }
 
 
+REGISTERED = {
+    "message": "registration received: if this email had no account, it has one now with this password; "
+    "log in to find out",
+    "login_url": "/api/v1/auth/login",
+}
+
+
 @blp.post("/register")
 @blp.arguments(RegisterSchema)
-@blp.response(201, UserSchema)
+@blp.response(202, RegisterAcceptedSchema)
 @blp.alt_response(403, description="Registration is switched off")
-@blp.alt_response(409, description="Email already registered")
 def register(data):
-    """Create an account"""
+    """Create an account. The answer is the same whether the email already had
+    an account or not (so it cannot be used to find out who has one); logging
+    in tells whether this password now opens it."""
     if not _settings().allow_registration:
         abort(403, message="registration is switched off on this server")
-    with transaction() as session:
-        try:
-            return create_user(session, data["email"], data["password"])
-        except EmailTaken:
-            abort(
-                409,
-                message="an account with this email already exists",
-                errors={"json": {"email": ["already registered"]}},
-            )
+    # An email already taken changes nothing; its password was hashed all the
+    # same, so both answers take as long.
+    with transaction() as session, contextlib.suppress(EmailTaken):
+        create_user(session, data["email"], data["password"])
+    return REGISTERED
 
 
 @blp.post("/login")
 @blp.arguments(CredentialsSchema)
 @blp.response(200, TokensSchema)
 @blp.alt_response(401, description="Wrong email or password")
+@blp.alt_response(
+    429,
+    description="Too many failed logins for this account or from this address; see Retry-After",
+    headers={"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+)
 def login(data):
     """Exchange email and password for an access and a refresh token"""
+    limits.refuse_if_limited(data["email"])
     with transaction() as session:
         user = authenticate(session, data["email"], data["password"])
     if user is None:
+        limits.record_failure(data["email"])
         abort(401, message="wrong email or password")
         raise AssertionError("abort raises")
+    limits.record_success(data["email"])
     return {**_access_token(user), "refresh_token": create_refresh_token(identity=str(user.id))}
 
 
@@ -71,8 +92,7 @@ def refresh():
 @blp.response(204)
 def logout():
     """Revoke the token sent with this request (access or refresh)"""
-    claims = get_jwt()
-    tokens.revoke(claims["jti"], claims["exp"])
+    tokens.revoke(get_jwt())
 
 
 @blp.get("/me")

@@ -30,7 +30,7 @@ class SearchArgs(ma.Schema):
         },
     )
     kind = ma.fields.String(validate=ma.validate.OneOf(("table", "column")))
-    source_id = ma.fields.Integer(strict=False, validate=ma.validate.Range(min=1))
+    source_id = ma.fields.Integer(strict=False, validate=ma.validate.Range(min=1, max=2**63 - 1))
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 
 
@@ -38,32 +38,84 @@ class ExportArgs(ma.Schema):
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "ndjson", "markdown")))
 
 
-class ColumnSchema(ma.Schema):
-    name = ma.fields.String()
-    ordinal = ma.fields.Integer()
-    type = ma.fields.String()
-    nullable = ma.fields.Boolean()
+class DocumentSchema(ma.Schema):
+    """A part of a table document. Documents are built by PostgreSQL from what
+    the crawl stored; fields may be added (by an engine, a later version), never
+    renamed, so a reader must accept fields it does not know."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
+def _req(field_cls, *args, **kw):
+    return field_cls(*args, required=True, **kw)
+
+
+_names = ma.fields.List(ma.fields.String())
+
+
+class ColumnSchema(DocumentSchema):
+    name = _req(ma.fields.String)
+    ordinal = _req(ma.fields.Integer)
+    type = _req(ma.fields.String, metadata={"description": "As the engine prints it: character varying(50), int(11)"})
+    nullable = _req(ma.fields.Boolean)
     default = ma.fields.String(allow_none=True)
     comment = ma.fields.String(allow_none=True)
-    identity = ma.fields.String(allow_none=True)
-    generated = ma.fields.String(allow_none=True)
+    identity = ma.fields.String(allow_none=True, metadata={"description": "always, by default, auto_increment"})
+    generated = ma.fields.String(allow_none=True, metadata={"description": "Generation expression"})
 
 
-class TableSchema(ma.Schema):
-    schema = ma.fields.String()
-    name = ma.fields.String()
-    kind = ma.fields.String()
+class PrimaryKeySchema(DocumentSchema):
+    name = ma.fields.String(allow_none=True)
+    columns = _req(ma.fields.List, ma.fields.String())
+
+
+class ForeignKeySchema(DocumentSchema):
+    name = _req(ma.fields.String)
+    columns = _req(ma.fields.List, ma.fields.String())
+    referenced_schema = _req(ma.fields.String)
+    referenced_table = _req(ma.fields.String)
+    referenced_columns = _req(ma.fields.List, ma.fields.String())
+    on_update = ma.fields.String(metadata={"description": "NO ACTION, RESTRICT, CASCADE, SET NULL, SET DEFAULT"})
+    on_delete = ma.fields.String()
+
+
+class IndexSchema(DocumentSchema):
+    name = _req(ma.fields.String)
+    columns = _req(
+        ma.fields.List, ma.fields.String(), metadata={"description": "Column names; an expression is its SQL text"}
+    )
+    unique = _req(ma.fields.Boolean)
+    method = ma.fields.String(allow_none=True)
+    definition = ma.fields.String(allow_none=True)
+    predicate = ma.fields.String(allow_none=True, metadata={"description": "WHERE clause of a partial index"})
+
+
+class ConstraintSchema(DocumentSchema):
+    name = _req(ma.fields.String)
+    type = _req(ma.fields.String, metadata={"description": "unique, check or exclusion"})
+    columns = _req(ma.fields.List, ma.fields.String())
+    definition = ma.fields.String(allow_none=True)
+
+
+class TableSchema(DocumentSchema):
+    schema = _req(ma.fields.String, metadata={"description": "Schema name (MySQL/MariaDB: the database)"})
+    name = _req(ma.fields.String)
+    kind = _req(ma.fields.String, metadata={"description": ", ".join(KINDS)})
     comment = ma.fields.String(allow_none=True)
     row_estimate = ma.fields.Integer(allow_none=True)
     size_bytes = ma.fields.Integer(allow_none=True)
-    columns = ma.fields.List(ma.fields.Nested(ColumnSchema))
-    primary_key = ma.fields.Dict(allow_none=True)
-    foreign_keys = ma.fields.List(ma.fields.Dict())
-    indexes = ma.fields.List(ma.fields.Dict())
-    constraints = ma.fields.List(ma.fields.Dict())
-    first_seen_at = ma.fields.DateTime()
-    crawled_at = ma.fields.DateTime()
-    changed_at = ma.fields.DateTime()
+    columns = _req(ma.fields.List, ma.fields.Nested(ColumnSchema))
+    primary_key = ma.fields.Nested(PrimaryKeySchema, allow_none=True)
+    foreign_keys = ma.fields.List(ma.fields.Nested(ForeignKeySchema))
+    indexes = ma.fields.List(ma.fields.Nested(IndexSchema))
+    constraints = ma.fields.List(ma.fields.Nested(ConstraintSchema))
+    first_seen_at = _req(ma.fields.DateTime)
+    crawled_at = _req(
+        ma.fields.DateTime,
+        metadata={"description": "The last crawl that confirmed this table (its source's last success)"},
+    )
+    changed_at = _req(ma.fields.DateTime, metadata={"description": "When its definition last changed"})
 
 
 class ActiveCrawlSchema(ma.Schema):
@@ -73,14 +125,31 @@ class ActiveCrawlSchema(ma.Schema):
 
 
 class SchemaPageSchema(ma.Schema):
-    source_id = ma.fields.Integer()
-    last_crawled_at = ma.fields.DateTime(allow_none=True)
-    crawl_state = ma.fields.String(allow_none=True)
-    crawl = ma.fields.Nested(
-        ActiveCrawlSchema, allow_none=True, metadata={"description": "The active crawl, when one is queued or running."}
+    source_id = _req(ma.fields.Integer)
+    last_crawled_at = _req(
+        ma.fields.DateTime, allow_none=True, metadata={"description": "The last successful crawl; null: never"}
     )
-    tables = ma.fields.List(ma.fields.Nested(TableSchema))
-    next_cursor = ma.fields.String(allow_none=True)
+    crawl_state = _req(
+        ma.fields.String, allow_none=True, metadata={"description": "State of the active, else the last, crawl"}
+    )
+    crawl = _req(
+        ma.fields.Nested,
+        ActiveCrawlSchema,
+        allow_none=True,
+        metadata={"description": "The active crawl, when one is queued or running."},
+    )
+    tables = _req(ma.fields.List, ma.fields.Nested(TableSchema))
+    next_cursor = _req(ma.fields.String, allow_none=True)
+
+
+class ExportSchema(ma.Schema):
+    """format=json: the source, then every live table (streamed)."""
+
+    source_id = _req(ma.fields.Integer)
+    name = _req(ma.fields.String)
+    engine = _req(ma.fields.String)
+    last_crawled_at = _req(ma.fields.DateTime, allow_none=True)
+    tables = _req(ma.fields.List, ma.fields.Nested(TableSchema))
 
 
 class SearchHitSchema(ma.Schema):

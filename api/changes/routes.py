@@ -10,6 +10,7 @@ from catalog.db import Session
 
 from ..catalog_reads.routes import _raw_path_segments
 from ..extensions import Blueprint
+from ..inputs import BoundedAwareDateTime
 from ..ownership import owned_source
 from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
 from ..queue import crawl_url
@@ -18,7 +19,7 @@ blp = Blueprint("changes", __name__, url_prefix="/api/v1", description="Schema c
 
 
 class ChangesArgs(PageArgs):
-    since = ma.fields.AwareDateTime(
+    since = BoundedAwareDateTime(
         default_timezone=None,
         metadata={"description": "Only changes seen at or after this time (ISO 8601 with a timezone)."},
     )

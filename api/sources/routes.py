@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from catalog.db import Session, transaction
 from catalog.jobs import create_job, drop_staging
 from catalog.models import CrawlJob, Source
-from catalog.netpolicy import AddressRefused, check_literal
+from catalog.netpolicy import AddressRefused, check_registration, policy_for
 from catalog.schedules import next_run
 from catalog.vault import Vault, encrypt_secrets
 from worker.introspect import ENGINES
@@ -74,11 +74,15 @@ def _check_settings(engine: str, settings: dict) -> None:
         abort(422, message=e.message, errors={"json": {"engine": [e.message]}})
     address = cls.address(settings)
     if address is not None:
+        # the same check the crawl makes (without DNS here); a host is stored normalised
         try:
-            check_literal(address[0], s.allow_loopback_targets, s.allow_private_targets)
+            normalised = check_registration(address[0], address[1], settings.get("database"), policy_for(s))
         except AddressRefused as e:
             field = "host" if "host" in cls.settings_schema._declared_fields else "url"
             abort(422, message=str(e), errors={"json": {field: [str(e)]}})
+            raise AssertionError("abort raises") from None
+        if "host" in settings:
+            settings["host"] = normalised
 
 
 def _duplicate_name():

@@ -1,18 +1,21 @@
 import copy
 
 import marshmallow as ma
+from flask import current_app
 
-from catalog.schedules import is_valid
+from catalog.schedules import ScheduleError, check
 from worker.introspect import ENGINES
 
 ENGINE_NAMES = tuple(ENGINES)
 
 
 def _cron(value):
-    if value is not None and not is_valid(value):
-        raise ma.ValidationError(
-            "not a valid 5-field cron expression (minute hour day month weekday), e.g. '0 2 * * *'"
-        )
+    if value is None:
+        return
+    try:
+        check(value, current_app.config["METACRAWL"].min_schedule_interval_minutes)
+    except ScheduleError as e:
+        raise ma.ValidationError(str(e)) from None
 
 
 def engine_fields() -> dict[str, ma.fields.Field]:
@@ -53,13 +56,16 @@ class _SourceBase(ma.Schema):
     )
     schedule = ma.fields.String(
         allow_none=True,
-        validate=_cron,
-        metadata={"description": "Cron (UTC) for recrawls; null for none. Default: nightly at 02:00."},
+        validate=[ma.validate.Length(max=100), _cron],
+        metadata={
+            "description": "Cron (UTC) for recrawls; null for none. Default: nightly at 02:00. Runs must be at "
+            "least METACRAWL_MIN_SCHEDULE_INTERVAL_MINUTES (default 15) apart."
+        },
     )
     owner_id = ma.fields.Integer(dump_only=True, attribute="user_id")
-    next_crawl_at = ma.fields.DateTime(dump_only=True)
-    last_crawled_at = ma.fields.DateTime(dump_only=True)
-    last_success_at = ma.fields.DateTime(dump_only=True)
+    next_crawl_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    last_crawled_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    last_success_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     stale = ma.fields.Boolean(dump_only=True)
     last_crawl = ma.fields.Nested(CrawlRefSchema, dump_only=True, allow_none=True)
     crawl = ma.fields.Nested(

@@ -308,8 +308,13 @@ class ServerSettings(ma.Schema):
         required=True,
         validate=[
             ma.validate.Length(min=1, max=255),
-            ma.validate.Regexp(r"^[A-Za-z0-9.\-_:\[\]%]+$", error="not a valid host name or address"),
+            ma.validate.Regexp(r"[A-Za-z0-9.\-_:\[\]%]+\Z", error="not a valid host name or address"),
         ],
+        metadata={
+            "description": "Host name or IP address (IPv6 with or without brackets; stored normalised). Numeric "
+            "forms other than a dotted quad are refused; link-local and cloud metadata addresses always, "
+            "loopback and private ranges unless the server allows them."
+        },
     )
     port = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=65535))
     database = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
