@@ -239,7 +239,11 @@ def test_production_crawl_errors_read_alike(monkeypatch):
 
     netpolicy.policy_for.cache_clear()
     prod = replace(Settings(), env="production", allow_loopback_targets=False, allow_private_targets=False)
-    source = SimpleNamespace(host="169.254.169.254", port=5432, database="d", username="u", engine="postgresql")
+    source = SimpleNamespace(
+        engine="postgresql",
+        settings={"host": "169.254.169.254", "port": 5432, "database": "d", "username": "u", "options": {}},
+        secrets={},
+    )
     with pytest.raises(TargetUnreachable) as refused:
         open_introspector(source, prod)
     dev = replace(Settings(), allow_loopback_targets=False)
@@ -254,7 +258,7 @@ def test_production_unreachable_reads_like_refused():
     from dataclasses import replace
 
     from catalog.settings import Settings
-    from catalog.vault import Vault
+    from catalog.vault import Vault, encrypt_secrets
     from worker.introspect.base import TargetUnreachable
     from worker.targets import open_introspector
 
@@ -265,17 +269,17 @@ def test_production_unreachable_reads_like_refused():
     prod = replace(base, env="production", allow_loopback_targets=True)
     port = free_port()
     closed = SimpleNamespace(
-        host="127.0.0.1",
-        port=port,
-        database="d",
-        username="u",
         engine="postgresql",
-        options={},
-        password_encrypted=Vault(base.fernet_keys).encrypt("pw"),
+        settings={"host": "127.0.0.1", "port": port, "database": "d", "username": "u", "options": {}},
+        secrets=encrypt_secrets(Vault(base.fernet_keys), {"password": "pw"}),
     )
     with pytest.raises(TargetUnreachable) as unreachable, open_introspector(closed, prod):
         pass
-    refused = SimpleNamespace(host="169.254.169.254", port=port, database="d")
+    refused = SimpleNamespace(
+        engine="postgresql",
+        settings={"host": "169.254.169.254", "port": port, "database": "d", "username": "u", "options": {}},
+        secrets={},
+    )
     with pytest.raises(TargetUnreachable) as not_allowed:
         open_introspector(refused, replace(prod, allow_loopback_targets=False))
     assert str(unreachable.value).replace("127.0.0.1", "H") == str(not_allowed.value).replace("169.254.169.254", "H")
