@@ -46,7 +46,7 @@ def _label(node: Node, center: bool) -> str:
         name = f"<B>{_h(c['name'])}</B>" if c["pk"] else _h(c["name"])
         rows.append(
             f'<TR><TD PORT="c{i}" ALIGN="LEFT">{name} <FONT COLOR="#555555">{_h(c["type"])}</FONT></TD>'
-            f'<TD ALIGN="RIGHT"><FONT COLOR="#8a5a00">{_h(mark.strip()) or " "}</FONT></TD></TR>'
+            f'<TD PORT="k{i}" ALIGN="RIGHT"><FONT COLOR="#8a5a00">{_h(mark.strip()) or " "}</FONT></TD></TR>'
         )
     if node.hidden_columns:
         rows.append(f'<TR><TD COLSPAN="2" ALIGN="LEFT"><I>… {node.hidden_columns} more columns</I></TD></TR>')
@@ -83,18 +83,21 @@ def to_dot(n: Neighbourhood, link: Link, group_link: Link | None = None) -> str:
             lines.append(f"  {ids[g.anchor]} -> {gid} [style=dashed];")
     for e in n.edges:
         src, dst = n.nodes[e.source], n.nodes[e.target]
-        tail = _port(src, e.columns[0] if e.columns else None)
-        head = _port(dst, e.ref_columns[0] if e.ref_columns else None)
+        # Left to right: a referencing column leaves its box on the right (east),
+        # enters the referenced column from the left (west); a self-reference loops on the right.
+        tail = _port(src, e.columns[0] if e.columns else None, "e")
+        head = _port(dst, e.ref_columns[0] if e.ref_columns else None, "e" if e.source == e.target else "w")
         tooltip = f"{e.name}: {src.name}({', '.join(e.columns)}) → {dst.name}({', '.join(e.ref_columns)})"
         lines.append(f"  {ids[e.source]}{tail} -> {ids[e.target]}{head} [tooltip={_q(tooltip)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _port(node: Node, column: str | None) -> str:
-    """`:cN` for the column's row (edges attach to it), or nothing when the
-    column is not shown (or for a self-reference, which ports draw poorly)."""
+def _port(node: Node, column: str | None, side: str) -> str:
+    """The column's row (edges attach to it): its key cell on the right
+    (`:kN:e`), its name cell on the left (`:cN:w`); nothing when the column
+    is not shown in the box."""
     for i, c in enumerate(node.columns):
         if c["name"] == column:
-            return f":c{i}"
+            return f":k{i}:e" if side == "e" else f":c{i}:w"
     return ""
