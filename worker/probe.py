@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from dataclasses import dataclass
 
 from catalog.models import Source
 from catalog.settings import Settings
-from catalog.vault import VaultError
+from catalog.vault import Vault, VaultError, decrypt_secrets
 
-from .introspect.base import TargetError
+from .introspect.base import TargetError, scrub
 from .targets import open_introspector
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,13 @@ class ProbeResult:
     message: str | None = None
 
 
+def _secret_values(source: Source, settings: Settings) -> list[str]:
+    try:
+        return [v for v in decrypt_secrets(Vault(settings.fernet_keys), source.secrets).values() if v]
+    except Exception:
+        return []
+
+
 def probe(source: Source, settings: Settings) -> ProbeResult:
     """Connect to `source` (saved, or built from a form and never stored) and close."""
     started = time.monotonic()
@@ -36,12 +44,18 @@ def probe(source: Source, settings: Settings) -> ProbeResult:
     try:
         with open_introspector(source, settings):
             pass
-    except TargetError as e:
-        return result(False, e.type, e.message)
+    except TargetError as e:  # engines scrub their messages; once more, in case
+        return result(False, e.type, scrub(e.message, _secret_values(source, settings)))
     except VaultError:
         return result(False, "credentials_unreadable", "the stored password cannot be decrypted; set it again")
-    except Exception:
-        log.exception("connection test crashed")
+    except Exception as e:
+        # no exc_info: a driver's message may quote a secret; the frames and a scrubbed message do not
+        log.error(
+            "connection test crashed: %s: %s\n%s",
+            type(e).__name__,
+            scrub(str(e), _secret_values(source, settings)),
+            "".join(traceback.format_tb(e.__traceback__)),
+        )
         return result(
             False, "internal_error", "an internal error stopped the test; the operators' logs have the details"
         )

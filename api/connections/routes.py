@@ -7,34 +7,34 @@ import marshmallow as ma
 from flask import current_app
 
 from catalog.models import Source
-from catalog.vault import Vault
 from worker.probe import probe
 
 from ..extensions import Blueprint
 from ..ownership import owned_source
-from ..sources.schemas import SourceSchema
+from ..sources.routes import refused
+from ..sources.schemas import ENGINE_FIELD_NAMES, SourceSchema
+from ..sources.service import SourceRefused, engine_settings, transient_source
 
 blp = Blueprint("connections", __name__, url_prefix="/api/v1", description="Connection tests")
 
-FIELDS = ("engine", "host", "port", "database", "username", "password", "options")
-
 
 class ConnectionSchema(SourceSchema):
-    """The connection fields of a source (name and schedule are not needed)."""
+    """The engine and its settings, as for a source (name and schedule are not needed)."""
 
     class Meta:
-        fields = FIELDS
+        fields = ("engine", *sorted(ENGINE_FIELD_NAMES))
 
 
 class ConnectionPatchSchema(ConnectionSchema):
-    """The same fields, each optional (loaded with partial=True)."""
+    """The same fields, each optional (loaded with partial=True); the stored
+    source's settings lie under them and its secrets are used unless sent."""
 
 
 class ProbeErrorSchema(ma.Schema):
     type = ma.fields.String(
         metadata={
             "description": "connection_failed, authentication_failed, database_not_found, statement_timeout, "
-            "address_not_allowed, credentials_unreadable, ..."
+            "address_not_allowed, settings_refused, credentials_unreadable, ..."
         }
     )
     message = ma.fields.String()
@@ -46,22 +46,6 @@ class ProbeSchema(ma.Schema):
     error = ma.fields.Nested(ProbeErrorSchema, allow_none=True)
 
 
-def transient_source(fields: dict, stored: Source | None = None) -> Source:
-    """A Source never added to the session: the stored one's values (if
-    any) overridden by `fields`; the password encrypted as the vault does."""
-    values = {k: getattr(stored, k) for k in FIELDS if k != "password"} if stored else {}
-    values.update({k: v for k, v in fields.items() if k != "password"})
-    source = Source(**values)
-    keys = current_app.config["METACRAWL"].fernet_keys
-    if fields.get("password") is not None:
-        source.password_encrypted = Vault(keys).encrypt(fields["password"])
-    elif stored is not None:
-        source.password_encrypted = stored.password_encrypted
-    else:
-        source.password_encrypted = Vault(keys).encrypt("")
-    return source
-
-
 def probe_view(source: Source) -> dict:
     r = probe(source, current_app.config["METACRAWL"])
     return {
@@ -71,13 +55,24 @@ def probe_view(source: Source) -> dict:
     }
 
 
+def stored_probe_source(source: Source, data: dict) -> Source:
+    """The stored source with the changes sent (validated by its engine's
+    schema, never stored); its secrets are used where none is sent."""
+    sent = data.get("settings") or {}
+    engine = data.get("engine", source.engine)
+    if not sent and engine == source.engine:
+        return transient_source(engine, source.settings or {}, {}, source)
+    settings, secrets = engine_settings(engine, sent, source, check=False)
+    return transient_source(engine, settings, secrets, source)
+
+
 @blp.post("/sources/test-connection")
 @blp.login_required
 @blp.arguments(ConnectionSchema)
 @blp.response(200, ProbeSchema)
 def test_new(data):
     """Try connecting with these values (not stored): `ok`, or the typed reason it failed"""
-    return probe_view(transient_source(data))
+    return probe_view(transient_source(data["engine"], data["settings"], data["secrets"]))
 
 
 @blp.post("/sources/<int:source_id>/test-connection")
@@ -87,4 +82,8 @@ def test_new(data):
 @blp.alt_response(404, description="No such source of yours")
 def test_stored(data, source_id):
     """Try connecting to a source, optionally with some values changed (not stored)"""
-    return probe_view(transient_source(data or {}, owned_source(source_id)))
+    source = owned_source(source_id)
+    try:
+        return probe_view(stored_probe_source(source, data or {}))
+    except SourceRefused as e:
+        refused(e)

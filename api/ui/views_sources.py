@@ -7,28 +7,33 @@ import json
 
 from flask import current_app, redirect, render_template, request
 from flask_jwt_extended import current_user
-from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from catalog import overview
 from catalog.db import Session, transaction
-from catalog.jobs import ACTIVE_STATES, create_job, drop_staging
+from catalog.jobs import ACTIVE_STATES, create_job
 from catalog.models import CrawlJob, Source
-from catalog.netpolicy import AddressRefused, check_literal
-from catalog.schedules import next_run
-from catalog.vault import Vault
+from worker.introspect import ENGINES
 
 from ..catalog_reads.freshness import cached
-from ..connections.routes import probe_view, transient_source
+from ..connections.routes import probe_view
 from ..crawls.routes import crawl_view
 from ..diagrams.graph import catalog_version
 from ..ownership import owned_job, owned_source
 from ..pagination import decode_cursor, encode_cursor
 from ..queue import enqueue_plan
 from ..sources.routes import source_view
+from ..sources.service import SourceRefused, create_source, delete_source, transient_source, update_source
 from . import blp
 from .charts import bar_chart
-from .forms import DEFAULT_PORTS, ENGINE_OPTIONS, ENGINES, SSLMODES, load_source
+from .forms import (
+    ENGINE_LABELS,
+    engine_choices,
+    engine_fields,
+    engine_values,
+    load_source_form,
+    target_summary,
+)
 from .session import page
 
 # What a person can do about a failed crawl, by its error type.
@@ -72,99 +77,92 @@ def sources():
     rows = Session.scalars(query).all()
     next_cursor = encode_cursor("ui-sources", [rows[99].id]) if len(rows) > 100 else None
     views = [source_view(r) for r in rows[:100]]
-    for v in views:
+    for v, r in zip(views, rows, strict=False):
         v["freshness"] = freshness(v)
+        v["target"] = target_summary(r.engine, r.settings or {})
     return render_template("sources.html", sources=views, next_cursor=next_cursor)
 
 
-def _form_values(source: Source | None = None, form=None) -> dict:
-    """What the form shows: the submitted values, else the stored ones; never a password."""
+def _engine(source: Source | None, chosen: str | None) -> str:
+    """The engine whose fields the form shows: the one chosen (a GET
+    parameter, the select), else the stored one, else PostgreSQL."""
+    if chosen in ENGINES:
+        return str(chosen)
+    return source.engine if source is not None and source.engine in ENGINES else "postgresql"
+
+
+def _form_context(source: Source | None, engine: str, form=None) -> dict:
+    """What the form shows: the submitted values, else the stored ones (for the
+    stored engine), else the defaults; never a secret."""
     if form is not None:
-        values = {k: form.get(k, "") for k in ("name", "engine", "host", "port", "database", "username", "schedule")}
-        values.update({k: form.get(k, "") for k in ("sslmode", "include_schemas", "exclude_schemas")})
-        return values
-    if source is None:
-        return {"engine": "postgresql", "port": "5432", "schedule": _settings().default_schedule, "sslmode": ""}
-    options = source.options or {}
+        common = {k: form.get(k, "") for k in ("name", "schedule")}
+    elif source is not None:
+        common = {"name": source.name, "schedule": source.schedule or ""}
+    else:
+        common = {"name": "", "schedule": _settings().default_schedule}
+    stored = source is not None and source.engine == engine
+    if form is not None:
+        values = engine_values(engine, form=form)
+    else:
+        values = engine_values(engine, settings=(source.settings or {}) if stored and source else None)
     return {
-        "name": source.name,
-        "engine": source.engine,
-        "host": source.host,
-        "port": source.port,
-        "database": source.database,
-        "username": source.username,
-        "schedule": source.schedule or "",
-        "sslmode": options.get("sslmode", ""),
-        "include_schemas": ", ".join(options.get("include_schemas", [])),
-        "exclude_schemas": ", ".join(options.get("exclude_schemas", [])),
+        "engine": engine,
+        "fields": engine_fields(engine),
+        "values": {**common, **values, "engine": engine},
+        # secrets this source has stored for this engine: left blank, they stay
+        "stored_secrets": set((source.secrets or {}) if stored and source else ()),
     }
 
 
-def _render_form(source: Source | None, values: dict, errors: dict, probe: dict | None = None, status: int = 200):
+def _render_form(
+    source: Source | None, ctx: dict, errors: dict, probe: dict | None = None, status: int = 200, notice: str = ""
+):
     return (
         render_template(
             "source_form.html",
             source=source,
-            values=values,
             errors=errors,
             probe=probe,
-            engines=ENGINES,
-            sslmodes=SSLMODES,
-            default_ports=DEFAULT_PORTS,
-            engine_options=ENGINE_OPTIONS,
+            engines=engine_choices(),
+            notice=notice,
+            **ctx,
         ),
         status,
     )
 
 
-def _host_error(host: str) -> str | None:
-    s = _settings()
+def _submit(source: Source | None):
+    """A posted add or edit form: change engine, test the connection, or save."""
+    form = request.form
+    engine = _engine(source, form.get("engine"))
+    ctx = _form_context(source, engine, form)
+    shown = form.get("shown_engine")
+    if shown and form.get("engine") in ENGINES and form.get("engine") != shown:
+        # without JavaScript: the engine changed, so the form comes back with its fields
+        return _render_form(source, ctx, {}, notice=f"Fill in the fields of {ENGINE_LABELS.get(engine, engine)}.")
+    testing = form.get("action") == "test"
+    common, settings, secrets, errors = load_source_form(form, source, test_only=testing)
+    if errors:
+        return _render_form(source, ctx, errors, status=422)
+    if testing:
+        probe = probe_view(transient_source(engine, settings, secrets, source))
+        return _render_form(source, ctx, {}, probe=probe)
     try:
-        check_literal(host, s.allow_loopback_targets, s.allow_private_targets)
-    except AddressRefused as e:
-        return str(e)
-    return None
-
-
-def _probe_form(source: Source | None, data: dict) -> dict:
-    fields = {k: v for k, v in data.items() if k in ("engine", "host", "port", "database", "username", "options")}
-    if data.get("password"):
-        fields["password"] = data["password"]
-    return probe_view(transient_source(fields, source))
+        if source is None:
+            _, job = create_source(current_user.id, settings=settings, secrets=secrets, **common)
+            return redirect(f"/crawls/{job.id}", 303)
+        update_source(source, common, settings, secrets)
+    except SourceRefused as e:
+        return _render_form(source, ctx, e.errors, status=e.status)
+    return redirect(f"/sources/{source.id}", 303)
 
 
 @blp.route("/sources/new", methods=["GET", "POST"])
 @page
 def source_new():
     if request.method == "GET":
-        return _render_form(None, _form_values(), {})
-    data, errors = load_source(request.form, editing=False)
-    values = _form_values(form=request.form)
-    if data.get("host") and "host" not in errors and (problem := _host_error(data["host"])):
-        errors = {**errors, "host": [problem]}
-    if errors:
-        return _render_form(None, values, errors, status=422)
-    if request.form.get("action") == "test":
-        return _render_form(None, values, {}, probe=_probe_form(None, data))
-    password = data.pop("password")
-    schedule = data.pop("schedule", None)
-    with transaction() as session:
-        source = Source(
-            user_id=current_user.id,
-            password_encrypted=Vault(_settings().fernet_keys).encrypt(password),
-            schedule=schedule,
-            next_crawl_at=next_run(schedule),
-            **data,
-        )
-        session.add(source)
-        try:
-            session.flush()
-        except IntegrityError:
-            session.rollback()
-            return _render_form(None, values, {"name": ["You already have a source with this name."]}, status=409)
-        job, _ = create_job(session, source.id, "register")
-    enqueue_plan(job.id)
-    return redirect(f"/crawls/{job.id}", 303)
+        return _render_form(None, _form_context(None, _engine(None, request.args.get("engine"))), {})
+    return _submit(None)
 
 
 @blp.route("/sources/<int:source_id>/edit", methods=["GET", "POST"])
@@ -172,26 +170,26 @@ def source_new():
 def source_edit(source_id: int):
     source = owned_source(source_id)
     if request.method == "GET":
-        return _render_form(source, _form_values(source), {})
-    data, errors = load_source(request.form, editing=True)
-    values = _form_values(form=request.form)
-    if data.get("host") and "host" not in errors and (problem := _host_error(data["host"])):
-        errors = {**errors, "host": [problem]}
-    if errors:
-        return _render_form(source, values, errors, status=422)
-    if request.form.get("action") == "test":
-        return _render_form(source, values, {}, probe=_probe_form(source, data))
-    if "password" in data:
-        source.password_encrypted = Vault(_settings().fernet_keys).encrypt(data.pop("password"))
-    source.next_crawl_at = next_run(data.get("schedule"))
-    for key, value in data.items():
-        setattr(source, key, value)
-    try:
-        Session.commit()
-    except IntegrityError:
-        Session.rollback()
-        return _render_form(source, values, {"name": ["You already have a source with this name."]}, status=409)
-    return redirect(f"/sources/{source_id}", 303)
+        return _render_form(source, _form_context(source, _engine(source, request.args.get("engine"))), {})
+    return _submit(source)
+
+
+@blp.get("/sources/new/fields")
+@page
+def source_new_fields():
+    """The chosen engine's fields, for htmx to swap into the form (GET: the select's value only, never a secret)."""
+    return render_template(
+        "_engine_fields.html", errors={}, **_form_context(None, _engine(None, request.args.get("engine")))
+    )
+
+
+@blp.get("/sources/<int:source_id>/edit/fields")
+@page
+def source_edit_fields(source_id: int):
+    source = owned_source(source_id)
+    return render_template(
+        "_engine_fields.html", errors={}, **_form_context(source, _engine(source, request.args.get("engine")))
+    )
 
 
 @blp.post("/sources/<int:source_id>/test")
@@ -199,7 +197,7 @@ def source_edit(source_id: int):
 def source_test(source_id: int):
     """Test the stored connection: a fragment for htmx, else the overview with the result."""
     source = owned_source(source_id)
-    probe = probe_view(transient_source({}, source))
+    probe = probe_view(transient_source(source.engine, source.settings or {}, {}, source))
     if request.headers.get("HX-Request"):
         return render_template("_probe.html", probe=probe)
     return _overview(source, probe=probe)
@@ -211,13 +209,7 @@ def source_delete(source_id: int):
     source = owned_source(source_id)
     if request.method == "GET":
         return render_template("source_delete.html", source=source)
-    # As the API's DELETE: lock the source's jobs first (the worker's order),
-    # drop staging and the columns (no foreign keys), the rest cascades.
-    jobs = Session.execute(select(CrawlJob.id).where(CrawlJob.source_id == source_id).with_for_update())
-    drop_staging(Session(), *jobs.scalars())
-    Session.execute(text("DELETE FROM catalog_columns WHERE source_id = :id"), {"id": source_id})
-    Session.delete(source)
-    Session.commit()
+    delete_source(source)
     return redirect("/sources", 303)
 
 
@@ -262,6 +254,7 @@ def crawl_progress(job_id: int):
 def _overview(source: Source, probe: dict | None = None):
     view = source_view(source)
     view["freshness"] = freshness(view)
+    view["target"] = target_summary(source.engine, source.settings or {})
     version = catalog_version(source)
 
     def summary() -> str:

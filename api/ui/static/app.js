@@ -14,32 +14,8 @@
     });
   });
 
-  // Source form: show the options of the chosen engine, and its usual port.
-  function engineChanged(select) {
-    var form = select.form;
-    var engine = select.value;
-    form.querySelectorAll("[data-engines]").forEach(function (el) {
-      el.hidden = el.getAttribute("data-engines").split(" ").indexOf(engine) < 0;
-    });
-    var ports = JSON.parse(form.getAttribute("data-default-ports") || "{}");
-    var port = form.querySelector("[name=port]");
-    var known = Object.keys(ports).map(function (k) { return String(ports[k]); });
-    if (port && (port.value === "" || known.indexOf(port.value) >= 0) && ports[engine]) {
-      port.value = ports[engine];
-    }
-  }
-  document.addEventListener("change", function (event) {
-    if (event.target.matches(".source-form [name=engine]")) engineChanged(event.target);
-  });
-  document.addEventListener("DOMContentLoaded", function () {
-    var select = document.querySelector(".source-form [name=engine]");
-    if (select) {
-      var engine = select.value;
-      select.form.querySelectorAll("[data-engines]").forEach(function (el) {
-        el.hidden = el.getAttribute("data-engines").split(" ").indexOf(engine) < 0;
-      });
-    }
-  });
+  // Source form: the engine's fields come from the server (htmx swaps them on
+  // change; without JavaScript the form comes back with them), nothing to do here.
 
   // Search suggestions: Escape closes them, ArrowDown moves into them.
   document.addEventListener("keydown", function (event) {
