@@ -23,6 +23,7 @@ import pytest
 
 from .conftest import ROOT, free_port
 from .targets import pg_database, pg_execute, pg_params
+from .test_crawl_files import sqlite_file
 from .test_ui_pages import HUB_TARGET
 
 CHROMIUM = os.environ.get("METACRAWL_CHROMIUM", "/usr/bin/chromium")
@@ -314,6 +315,28 @@ def test_another_user_gets_404_pages(chromium, server):
             expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     finally:
         bob.context.close()
+
+
+def test_add_a_sqlite_source_by_choosing_its_engine(alice, files_dir, tmp_path):
+    """The engine select swaps in that engine's fields (htmx, no reload); a refused path is shown next to it."""
+    page = alice.page
+    page.goto("/sources/new")
+    page.evaluate("window.__sameDocument = true")
+    expect(page.get_by_label("Host")).to_be_visible()
+    page.get_by_label("Engine").select_option("sqlite")
+    expect(page.get_by_label("Database file")).to_be_visible()
+    expect(page.get_by_label("Host")).to_have_count(0)
+    expect(page.locator("input[name=password]")).to_have_count(0)
+    assert page.evaluate("window.__sameDocument") is True
+    page.get_by_label("Name").fill("shop file")
+    page.get_by_label("Database file").fill(sqlite_file(tmp_path))  # outside the allowed directory
+    page.get_by_role("button", name="Add and crawl").click()
+    expect(page.locator("#e-path")).to_contain_text("outside the directories this server may read")
+    expect(page.get_by_label("Engine")).to_have_value("sqlite")
+    page.get_by_label("Database file").fill(sqlite_file(files_dir))
+    page.get_by_role("button", name="Add and crawl").click()
+    expect(page).to_have_url(re.compile(r"/crawls/\d+$"))
+    expect(page.locator("#crawl-progress")).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)
 
 
 def test_sign_out(alice):

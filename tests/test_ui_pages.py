@@ -44,6 +44,7 @@ class Browser:
     def __init__(self, client):
         self.client = client
         self.pages: list[str] = []
+        self.api: ApiUser | None = None
 
     def get(self, url, **kw):
         r = self.client.get(url, **kw)
@@ -65,14 +66,17 @@ class Browser:
         return csrf_of(self.get("/sources").get_data(as_text=True))
 
     def sign_in(self, email, password):
-        return self.post("/login", {"email": email, "password": password}, csrf=False)
+        token = csrf_of(self.get("/login").get_data(as_text=True))  # sets the sign-in form's nonce cookie
+        return self.post("/login", {"email": email, "password": password, "csrf_token": token}, csrf=False)
 
 
 def register(client, email, password="correct horse battery"):
-    ApiUser(client, email, password)
+    """A signed-in browser; `.api` drives the API as the same user."""
+    api = ApiUser(client, email, password)
     b = Browser(client)
     r = b.sign_in(email, password)
     assert r.status_code == 302, r.get_data(as_text=True)
+    b.api = api
     return b
 
 
@@ -153,15 +157,44 @@ def test_revoked_session_cookie_is_refused(client):
 
 
 def test_register_form_messages(client):
-    r = client.post("/register", data={"email": "not-an-email", "password": "short", "password_again": "short"})
+    token = csrf_of(client.get("/register").get_data(as_text=True))
+    form = {"csrf_token": token}
+    r = client.post("/register", data={**form, "email": "not-an-email", "password": "short", "password_again": "short"})
     html = r.get_data(as_text=True)
     assert r.status_code == 422
     assert 'id="e-email"' in html and 'id="e-password"' in html
-    r = client.post("/register", data={"email": "erin@example.com", "password": "long enough", "password_again": "x"})
-    assert 'id="e-password_again">The two passwords differ.' in r.get_data(as_text=True)
     r = client.post(
-        "/register", data={"email": "erin@example.com", "password": "long enough", "password_again": "long enough"}
+        "/register", data={**form, "email": "erin@example.com", "password": "long enough", "password_again": "x"}
     )
+    assert 'id="e-password_again">The two passwords differ.' in r.get_data(as_text=True)
+    good = {**form, "email": "erin@example.com", "password": "long enough", "password_again": "long enough"}
+    # without the form's CSRF value, or with a wrong one: refused with a message, no account
+    for bad in ({k: v for k, v in good.items() if k != "csrf_token"}, {**good, "csrf_token": "0" * 64}):
+        r = client.post("/register", data=bad)
+        html = r.get_data(as_text=True)
+        assert r.status_code == 400 and 'id="e-form">This form has expired' in html, html
+        assert "metacrawl_session=" not in r.headers.get("Set-Cookie", "")
+    r = client.post("/register", data=good)
+    assert r.status_code == 302 and "metacrawl_session=" in r.headers["Set-Cookie"]
+
+
+def test_sign_in_without_its_csrf_value_is_refused(client):
+    """Login CSRF: another site cannot sign a browser in, with or without the nonce cookie."""
+    ApiUser(client, "ivan@example.com")
+    credentials = {"email": "ivan@example.com", "password": "correct horse battery"}
+    r = client.post("/login", data=credentials)  # no cookie, no field: what a cross-site form sends
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and 'id="e-form">This form has expired or came from another site' in html
+    assert "metacrawl_session=" not in r.headers.get("Set-Cookie", "") and "Traceback" not in html
+    cookie = r.headers["Set-Cookie"]
+    assert "metacrawl_login_csrf=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    token = csrf_of(html)  # the page that said so carries a fresh value
+    r = client.post("/login", data={**credentials, "csrf_token": "f" * 64})
+    assert r.status_code == 400 and "metacrawl_session=" not in r.headers.get("Set-Cookie", "")
+    other = type(client)(client.application)  # another browser: its own cookie, so this value does not fit
+    other.get("/login")
+    assert other.post("/login", data={**credentials, "csrf_token": token}).status_code == 400
+    r = client.post("/login", data={**credentials, "csrf_token": token})
     assert r.status_code == 302 and "metacrawl_session=" in r.headers["Set-Cookie"]
 
 

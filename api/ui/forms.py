@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import marshmallow as ma
+from sqlalchemy.engine import make_url
 from werkzeug.datastructures import MultiDict
 
 from catalog.models import Source
@@ -164,7 +165,7 @@ def engine_values(engine: str, settings: Mapping | None = None, form: MultiDict 
         if f.kind == "secret":
             continue
         if form is not None:
-            values[f.name] = form.get(f.name, "")
+            values[f.name] = _without_password(form.get(f.name, ""))
             continue
         value: object = settings if settings is not None else DEFAULTS.get(engine, {})
         for part in f.path if settings is not None else f.path[-1:]:
@@ -173,6 +174,17 @@ def engine_values(engine: str, settings: Mapping | None = None, form: MultiDict 
             value = ", ".join(value)
         values[f.name] = "" if value is None else str(value)
     return values
+
+
+def _without_password(value: str) -> str:
+    """A URL typed with a password (which the engine refuses) comes back without it."""
+    if "://" not in value or "@" not in value:
+        return value
+    try:
+        url = make_url(value)
+    except Exception:
+        return value.split("://", 1)[0] + "://***@" + value.rsplit("@", 1)[1]
+    return url.render_as_string(hide_password=True) if url.password else value
 
 
 def target_summary(engine: str, settings: Mapping) -> list[tuple[str, str]]:

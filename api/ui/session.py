@@ -5,11 +5,20 @@ Every form that changes something carries the token's CSRF value as a hidden
 field (`csrf_token`); flask-jwt-extended checks it on POST. A session is
 renewed while it is used: past half its life, a page answers with a fresh
 cookie. Logging out revokes the token, as the API's logout does.
+
+The sign-in and registration forms come before any session, so they carry
+their own CSRF value (against login CSRF: another site signing a browser in
+to an account of the attacker's): a random nonce in an HttpOnly, SameSite
+cookie, and in a hidden field its HMAC under the app's secret. A POST whose
+field does not match its cookie is refused with a message.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
+import secrets
 import time
 from urllib.parse import urlencode
 
@@ -19,6 +28,43 @@ from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
 from jwt.exceptions import PyJWTError
 
 from ..auth import tokens
+
+LOGIN_CSRF_COOKIE = "metacrawl_login_csrf"
+
+
+def _sign(nonce: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"login-csrf:" + nonce.encode(), hashlib.sha256).hexdigest()
+
+
+def login_csrf_token() -> str:
+    """The hidden field of the sign-in and registration forms (a new nonce
+    cookie is set by with_login_csrf when the browser has none)."""
+    nonce = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
+    if not (16 <= len(nonce) <= 100):
+        nonce = g.setdefault("login_csrf_nonce", secrets.token_urlsafe(32))
+    return _sign(nonce)
+
+
+def login_csrf_ok() -> bool:
+    nonce = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
+    sent = request.form.get("csrf_token") or ""
+    return 16 <= len(nonce) <= 100 and bool(sent) and hmac.compare_digest(_sign(nonce), sent)
+
+
+def with_login_csrf(response):
+    """Set the nonce cookie that login_csrf_token chose for this page, if any."""
+    nonce = g.get("login_csrf_nonce")
+    if nonce:
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE,
+            nonce,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["JWT_COOKIE_SECURE"],
+            path="/",
+        )
+    return response
 
 
 def start_session(response, user) -> None:

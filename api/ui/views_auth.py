@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, redirect, render_template, request
+from flask import current_app, g, make_response, redirect, render_template, request
 
 from catalog.accounts import EmailTaken, authenticate, create_user
 from catalog.db import transaction
@@ -10,7 +10,12 @@ from catalog.db import transaction
 from ..auth.schemas import CredentialsSchema, RegisterSchema
 from . import blp
 from .forms import load_with
-from .session import end_session, optional_user, page, start_session
+from .session import end_session, login_csrf_ok, login_csrf_token, optional_user, page, start_session, with_login_csrf
+
+EXPIRED = (
+    "This form has expired or came from another site: nothing was sent. "
+    "Please try again (your browser must accept cookies from this site)."
+)
 
 
 def _safe_next(target: str | None) -> str:
@@ -34,10 +39,13 @@ def login():
     errors: dict[str, list[str]] = {}
     email = ""
     next_url = _safe_next(request.values.get("next"))
+    problem = ""
     if request.method == "POST":
         email = (request.form.get("email") or "").strip()
         data, errors = load_with(CredentialsSchema(), {"email": email, "password": request.form.get("password") or ""})
-        if not errors:
+        if not login_csrf_ok():
+            errors, problem = {}, EXPIRED
+        elif not errors:
             with transaction() as session:
                 user = authenticate(session, data["email"], data["password"])
             if user is None:
@@ -46,11 +54,17 @@ def login():
                 response = redirect(next_url)
                 start_session(response, user)
                 return response
-    status = 422 if errors else 200
-    return (
-        render_template("login.html", errors=errors, email=email, next_url=next_url, registration=_registration_open()),
-        status,
+    status = 400 if problem else 422 if errors else 200
+    page_html = render_template(
+        "login.html",
+        errors=errors,
+        problem=problem,
+        email=email,
+        next_url=next_url,
+        registration=_registration_open(),
+        login_csrf=login_csrf_token(),
     )
+    return with_login_csrf(make_response(page_html, status))
 
 
 @blp.route("/register", methods=["GET", "POST"])
@@ -61,13 +75,16 @@ def register():
         ), 403
     errors: dict[str, list[str]] = {}
     email = ""
+    problem = ""
     if request.method == "POST":
         email = (request.form.get("email") or "").strip()
         password = request.form.get("password") or ""
         data, errors = load_with(RegisterSchema(), {"email": email, "password": password})
-        if not errors and password != (request.form.get("password_again") or ""):
+        if not login_csrf_ok():
+            errors, problem = {}, EXPIRED
+        elif not errors and password != (request.form.get("password_again") or ""):
             errors = {"password_again": ["The two passwords differ."]}
-        if not errors:
+        if not errors and not problem:
             try:
                 with transaction() as session:
                     user = create_user(session, data["email"], data["password"])
@@ -77,7 +94,11 @@ def register():
                 response = redirect("/sources")
                 start_session(response, user)
                 return response
-    return render_template("register.html", errors=errors, email=email), 422 if errors else 200
+    status = 400 if problem else 422 if errors else 200
+    page_html = render_template(
+        "register.html", errors=errors, problem=problem, email=email, login_csrf=login_csrf_token()
+    )
+    return with_login_csrf(make_response(page_html, status))
 
 
 @blp.post("/logout")
