@@ -46,6 +46,8 @@ ADVICE = {
     "an operator to raise METACRAWL_STATEMENT_TIMEOUT.",
     "address_not_allowed": "This server does not crawl that address. Use another host, or ask an "
     "operator to allow private or loopback targets.",
+    "settings_refused": "This server no longer accepts the source's settings (e.g. a file outside the "
+    "directories it may read): edit the source, or ask an operator.",
     "credentials_unreadable": "The stored password cannot be decrypted: set it again (edit the source).",
     "removal_limit_exceeded": "Most tables seem gone: check the user's privileges and the schema "
     "filters. If they really were dropped, start a crawl that allows mass removal (API).",
