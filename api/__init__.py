@@ -71,6 +71,15 @@ def create_app(settings: Settings | None = None) -> Flask:
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=settings.access_token_minutes),
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=settings.refresh_token_days),
         JWT_TOKEN_LOCATION=["headers"],
+        # The web UI's session (api/ui) is the same access token in an HttpOnly,
+        # SameSite cookie, read only by the UI's pages; the CSRF value it carries
+        # must come back in every form that changes something (a hidden field).
+        JWT_ACCESS_COOKIE_NAME="metacrawl_session",
+        JWT_COOKIE_SECURE=settings.production,
+        JWT_COOKIE_SAMESITE="Lax",
+        JWT_COOKIE_CSRF_PROTECT=True,
+        JWT_CSRF_IN_COOKIES=False,
+        JWT_CSRF_CHECK_FORM=True,
         JSON_SORT_KEYS=False,
     )
     db.configure(settings.catalog_url)
@@ -87,10 +96,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .auth.routes import blp as auth_blp
     from .catalog_reads.routes import blp as reads_blp
     from .changes.routes import blp as changes_blp
+    from .connections.routes import blp as connections_blp
     from .crawls.routes import blp as crawls_blp
+    from .diagrams.routes import blp as diagrams_blp
     from .sources.routes import blp as sources_blp
 
-    for blp in (auth_blp, sources_blp, crawls_blp, reads_blp, changes_blp):
+    for blp in (auth_blp, sources_blp, crawls_blp, reads_blp, changes_blp, connections_blp, diagrams_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)
     app.register_blueprint(docs.blp)
@@ -109,6 +120,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         # it the API cannot tell a revoked token from a live one, so it fails closed.
         app.logger.error("redis unavailable: %s", type(e).__name__)
         return _error(503, "a service this API needs (Redis) is unavailable; try again shortly", {"Retry-After": "30"})
+
+    from .ui import blp as ui_blp
+
+    app.register_blueprint(ui_blp)
 
     @app.teardown_appcontext
     def remove_session(exc=None):

@@ -848,6 +848,19 @@ class Bench:
             log(f"    {name}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms")
         return lat
 
+    # ---- web UI pages (bench/ui.py)
+
+    def run_ui(self) -> dict:
+        from bench import ui
+
+        largest = max(self.result["postgres"], key=lambda e: e["tables"])
+        source_id, database = largest["source_id"], largest["target"]["database"]
+        self.api.token = self.tokens[source_id]
+        log(f"  ui: adding a hub referenced by {ui.HUB_SPOKES} tables to {database}, recrawling")
+        ui.add_hub(pg_admin, f"{self.args.pg_url.rsplit('/', 1)[0]}/{database}")
+        self.recrawl(source_id)
+        return ui.measure(self, source_id, max(self.args.reads, 50), percentile, log)
+
     # ---- MariaDB sizes
 
     def run_mariadb(self, tables: int) -> None:
@@ -963,6 +976,8 @@ class Bench:
                 largest = max(self.result["postgres"], key=lambda e: e["tables"])
                 self.api.token = self.tokens[largest["source_id"]]
                 self.result["reads"] = self.run_reads(largest["source_id"], largest["tables"])
+            if self.args.ui:
+                self.result["ui"] = self.run_ui()
         except KeyboardInterrupt:
             self.result["error"] = "interrupted"
             code = 130
@@ -1153,6 +1168,10 @@ def render(result: dict) -> str:
         ]
     if result.get("error"):
         lines.append(f"ERROR: {result['error']}")
+    if result.get("ui"):
+        from bench import ui
+
+        lines += ui.render(result["ui"])
     return "\n".join(lines)
 
 
@@ -1207,6 +1226,11 @@ def parse_args(argv: list[str] | None = None):
         "(it is mutated by the 1%% recrawl and not dropped)",
     )
     p.add_argument("--keep", action="store_true", help="keep the catalog and target databases")
+    p.add_argument(
+        "--ui",
+        action="store_true",
+        help="also time the web UI's pages at the largest source (bench/ui.py; adds a hub table to its target)",
+    )
     p.add_argument("--profile", action="store_true", help="run the worker under py-spy record, if installed")
     p.add_argument("--pg-url", default=PG_URL)
     p.add_argument("--mariadb-url", default=MARIADB_URL)

@@ -17,6 +17,28 @@ quiet() {  # quiet CMD...: run, and show its output only if it fails
   fi
 }
 
+# The web UI: its browser assets come from the npm registry (package-lock.json),
+# served by the app from node_modules; Graphviz draws the ER diagrams; the
+# browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+apt_missing=()
+command -v dot >/dev/null || apt_missing+=(graphviz)
+[ -x /usr/bin/chromium ] || apt_missing+=(chromium)
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing ${apt_missing[*]}"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}") >/tmp/metacrawl-apt.log 2>&1 \
+      || { cat /tmp/metacrawl-apt.log >&2; exit 1; }
+  else
+    echo "setup: missing ${apt_missing[*]} (install them: diagrams need graphviz, browser tests need chromium)"
+  fi
+fi
+if command -v npm >/dev/null; then
+  echo "setup: installing UI assets (npm ci)"
+  npm ci --silent --no-audit --no-fund >/tmp/metacrawl-npm.log 2>&1 || { cat /tmp/metacrawl-npm.log >&2; exit 1; }
+else
+  echo "setup: npm is missing: the web UI will be served without htmx (install nodejs and npm)"
+fi
+
 wait_for() {  # wait_for NAME CHECK-COMMAND...
   local name=$1; shift
   for _ in $(seq 1 60); do

@@ -4,24 +4,18 @@ from flask import current_app, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import abort
-from marshmallow import ValidationError
-from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
-from catalog.db import Session, transaction
-from catalog.jobs import create_job, drop_staging
+from catalog.db import Session
 from catalog.models import CrawlJob, Source
-from catalog.netpolicy import AddressRefused, check_registration, policy_for
-from catalog.schedules import next_run
-from catalog.vault import Vault, encrypt_secrets
 from worker.introspect import ENGINES
-from worker.introspect.base import TargetError, TargetSettingsRefused
 
 from ..extensions import Blueprint
 from ..ownership import owned_source
 from ..pagination import decode_cursor, encode_cursor, next_link_headers
-from ..queue import crawl_ref, enqueue_plan
-from .schemas import SourceListArgs, SourcePageSchema, SourcePatchSchema, SourceSchema, load_engine_settings
+from ..queue import crawl_ref
+from .schemas import SourceListArgs, SourcePageSchema, SourcePatchSchema, SourceSchema
+from .service import SourceRefused, create_source, delete_source, engine_settings, update_source
 
 blp = Blueprint("sources", __name__, url_prefix="/api/v1/sources", description="Registered databases")
 
@@ -60,37 +54,9 @@ def source_view(source: Source, crawl=None) -> dict:
     return view
 
 
-def _check_settings(engine: str, settings: dict) -> None:
-    """This server's rules for the engine's settings (allowed directories, a
-    URL without a password...) and the network policy for a literal address;
-    each refusal a 422 naming the field. The worker checks again at crawl time."""
-    s = _settings()
-    cls = ENGINES[engine]
-    try:
-        cls.check_settings(settings, s.sqlite_dirs)
-    except TargetSettingsRefused as e:
-        abort(422, message=e.message, errors={"json": {e.field: [e.message]}})
-    except TargetError as e:  # defensive: every refusal names a field
-        abort(422, message=e.message, errors={"json": {"engine": [e.message]}})
-    address = cls.address(settings)
-    if address is not None:
-        # the same check the crawl makes (without DNS here); a host is stored normalised
-        try:
-            normalised = check_registration(address[0], address[1], settings.get("database"), policy_for(s))
-        except AddressRefused as e:
-            field = "host" if "host" in cls.settings_schema._declared_fields else "url"
-            abort(422, message=str(e), errors={"json": {field: [str(e)]}})
-            raise AssertionError("abort raises") from None
-        if "host" in settings:
-            settings["host"] = normalised
-
-
-def _duplicate_name():
-    abort(
-        409,
-        message="you already have a source with this name",
-        errors={"json": {"name": ["a source with this name already exists"]}},
-    )
+def refused(e: SourceRefused):
+    """A refusal as the API's JSON error: the problems under their fields."""
+    abort(e.status, message=e.message, errors={"json": e.errors})
 
 
 @blp.route("")
@@ -119,25 +85,17 @@ class Sources(MethodView):
     @blp.alt_response(409, description="You already have a source with this name")
     def post(self, data):
         """Register a database; its first crawl is queued at once"""
-        _check_settings(data["engine"], data["settings"])
-        secrets = data.pop("secrets")
-        schedule = data.pop("schedule", _settings().default_schedule)
-        with transaction() as session:
-            source = Source(
-                user_id=current_user.id,
-                secrets=encrypt_secrets(Vault(_settings().fernet_keys), secrets),
-                schedule=schedule,
-                next_crawl_at=next_run(schedule),
-                **data,
+        try:
+            source, job = create_source(
+                current_user.id,
+                name=data["name"],
+                engine=data["engine"],
+                settings=data["settings"],
+                secrets=data["secrets"],
+                schedule=data.get("schedule", _settings().default_schedule),
             )
-            session.add(source)
-            try:
-                session.flush()
-            except IntegrityError:
-                session.rollback()
-                _duplicate_name()
-            job, _ = create_job(session, source.id, "register")
-        enqueue_plan(job.id)
+        except SourceRefused as e:
+            refused(e)
         return source_view(source, crawl=job), {"Location": url_for("sources.SourceById", source_id=source.id)}
 
 
@@ -160,30 +118,17 @@ class SourceById(MethodView):
         source = owned_source(source_id)
         sent = data.pop("settings", {})
         engine = data.get("engine", source.engine)
-        if sent or engine != source.engine:
-            # The stored settings with the sent ones on top (a new engine starts
-            # afresh), validated whole by the engine's schema; stored secrets stay
-            # unless sent again.
-            same = engine == source.engine
-            merged = {**(source.settings if same else {}), **sent}
-            kept = tuple(source.secrets or {}) if same else ()
-            try:
-                settings, secrets = load_engine_settings(engine, merged, stored_secrets=kept)
-            except ValidationError as e:
-                abort(422, message="invalid settings for this engine", errors={"json": e.messages})
-            _check_settings(engine, settings)
-            source.settings = settings
-            fresh = encrypt_secrets(Vault(_settings().fernet_keys), secrets)
-            source.secrets = {**((source.secrets or {}) if same else {}), **fresh}
-        if "schedule" in data:
-            source.next_crawl_at = next_run(data["schedule"])
-        for key, value in data.items():
-            setattr(source, key, value)
         try:
-            Session.commit()
-        except IntegrityError:
-            Session.rollback()
-            _duplicate_name()
+            if sent or engine != source.engine:
+                # The stored settings with the sent ones on top (a new engine
+                # starts afresh), validated whole by the engine's schema; stored
+                # secrets stay unless sent again.
+                settings, secrets = engine_settings(engine, sent, source)
+                update_source(source, data, settings, secrets)
+            else:
+                update_source(source, data)
+        except SourceRefused as e:
+            refused(e)
         return source_view(source)
 
     @blp.login_required
@@ -191,15 +136,4 @@ class SourceById(MethodView):
     @blp.alt_response(404, description="No such source of yours")
     def delete(self, source_id):
         """Forget a source, its credentials, crawls and catalog"""
-        source = owned_source(source_id)
-        # Lock its jobs before the source, the order the worker uses (job, then
-        # source), so deleting during a crawl cannot deadlock with it.
-        jobs = Session.execute(select(CrawlJob.id).where(CrawlJob.source_id == source_id).with_for_update())
-        # Staging and columns carry no foreign key (a key check per row would
-        # double a crawl's write cost), so they go explicitly; the rest cascades.
-        # A batch staging now holds its job FOR KEY SHARE, so it has committed
-        # before we get here, and one that claims later finds no job.
-        drop_staging(Session(), *jobs.scalars())
-        Session.execute(text("DELETE FROM catalog_columns WHERE source_id = :id"), {"id": source_id})
-        Session.delete(source)
-        Session.commit()
+        delete_source(owned_source(source_id))

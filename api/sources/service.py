@@ -1,0 +1,187 @@
+"""The steps of registering, changing, deleting and test-opening a source,
+shared by the API's routes (api/sources, api/connections) and the web UI's
+forms (api/ui/views_sources.py), so each rule is written once.
+
+Refusals are `SourceRefused` (an HTTP status, a message and the problems per
+field): the API answers them as JSON errors, the UI shows them next to the
+fields. Secrets are encrypted here and never leave in a message."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import current_app
+from marshmallow import ValidationError
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from catalog.db import Session, transaction
+from catalog.jobs import create_job, drop_staging
+from catalog.models import CrawlJob, Source
+from catalog.netpolicy import AddressRefused, check_registration, policy_for
+from catalog.schedules import next_run
+from catalog.vault import Vault, encrypt_secrets
+from worker.introspect import ENGINES
+from worker.introspect.base import TargetError, TargetSettingsRefused
+
+from ..queue import enqueue_plan
+from .schemas import load_engine_settings
+
+DUPLICATE_NAME = "a source with this name already exists"
+
+
+class SourceRefused(Exception):
+    """Input the source cannot take: `status` (422, 409), a message, and the
+    messages per field (engine settings by their flat names: path, host...)."""
+
+    def __init__(self, status: int, message: str, errors: Mapping[str, list[str]]):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = dict(errors)
+
+
+def _config():
+    return current_app.config["METACRAWL"]
+
+
+def _vault() -> Vault:
+    return Vault(_config().fernet_keys)
+
+
+def settings_problems(engine: str, settings: Mapping) -> dict[str, list[str]]:
+    """This server's rules for an engine's (schema-valid) settings: allowed
+    directories, a URL without a password..., and the network policy for a
+    literal address; each problem under the field it concerns. The worker
+    checks again when it opens the target."""
+    s = _config()
+    cls = ENGINES[engine]
+    try:
+        cls.check_settings(settings, s.sqlite_dirs)
+    except TargetSettingsRefused as e:
+        return {e.field: [e.message]}
+    except TargetError as e:  # defensive: every refusal names a field
+        return {"engine": [e.message]}
+    address = cls.address(settings)
+    if address is not None:
+        # the same check the crawl makes before it resolves the name (no DNS here)
+        try:
+            check_registration(address[0], address[1], settings.get("database"), policy_for(s))
+        except AddressRefused as e:
+            field = "host" if "host" in cls.settings_schema._declared_fields else "url"
+            return {field: [str(e)]}
+    return {}
+
+
+def check_settings(engine: str, settings: dict) -> None:
+    """settings_problems as a SourceRefused (422); a host is kept as the network
+    policy normalises it (`[::1]` → `::1`), the form the crawl connects to."""
+    problems = settings_problems(engine, settings)
+    if problems:
+        raise SourceRefused(422, next(iter(problems.values()))[0], problems)
+    if settings.get("host"):
+        settings["host"] = check_registration(
+            settings["host"], int(settings.get("port") or 0), settings.get("database"), policy_for(_config())
+        )
+
+
+def engine_settings(
+    engine: str, sent: Mapping, source: Source | None = None, merge: bool = True, check: bool = True
+) -> tuple[dict, dict]:
+    """Validate an engine's settings as sent: (settings, secrets in clear).
+
+    For a stored `source` of the same engine, secret fields it has stored need
+    not be sent again, and with `merge` the stored settings lie under the sent
+    ones (the API's PATCH; a form sends all of them: merge=False). Raises
+    SourceRefused for the engine schema's errors and (with `check`) this
+    server's rules; a connection test leaves those to the open it tries."""
+    same = source is not None and source.engine == engine
+    merged = {**(source.settings or {}), **sent} if same and merge and source else dict(sent)
+    kept = tuple((source.secrets or {}) if same and source else ())
+    try:
+        settings, secrets = load_engine_settings(engine, merged, stored_secrets=kept)
+    except ValidationError as e:
+        errors = e.messages if isinstance(e.messages, dict) else {"engine": e.messages}
+        raise SourceRefused(422, "invalid settings for this engine", errors) from None
+    if check:
+        check_settings(engine, settings)
+    return settings, secrets
+
+
+def create_source(
+    user_id: int, *, name: str, engine: str, settings: dict, secrets: dict, schedule: str | None
+) -> tuple[Source, CrawlJob]:
+    """Store a new source (secrets encrypted) and queue its first crawl.
+    `settings` and `secrets` come validated (engine_settings, or the API's
+    SourceSchema); they are checked against this server's rules here."""
+    check_settings(engine, settings)
+    with transaction() as session:
+        source = Source(
+            user_id=user_id,
+            name=name,
+            engine=engine,
+            settings=settings,
+            secrets=encrypt_secrets(_vault(), secrets),
+            schedule=schedule,
+            next_crawl_at=next_run(schedule),
+        )
+        session.add(source)
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            raise SourceRefused(409, "you already have a source with this name", {"name": [DUPLICATE_NAME]}) from None
+        job, _ = create_job(session, source.id, "register")
+    enqueue_plan(job.id)
+    return source, job
+
+
+def update_source(
+    source: Source, changes: Mapping, settings: dict | None = None, secrets: dict | None = None
+) -> Source:
+    """Change a stored source: common fields in `changes` (name, engine,
+    schedule); new engine `settings` (validated by engine_settings) replace
+    the stored ones, and the secrets sent replace their stored values, the
+    others staying (all go when the engine changes)."""
+    engine = changes.get("engine", source.engine)
+    if settings is not None:
+        same = engine == source.engine
+        source.settings = settings
+        fresh = encrypt_secrets(_vault(), secrets or {})
+        source.secrets = {**((source.secrets or {}) if same else {}), **fresh}
+    if "schedule" in changes:
+        source.next_crawl_at = next_run(changes["schedule"])
+    for key in ("name", "engine", "schedule"):
+        if key in changes:
+            setattr(source, key, changes[key])
+    try:
+        Session.commit()
+    except IntegrityError:
+        Session.rollback()
+        raise SourceRefused(409, "you already have a source with this name", {"name": [DUPLICATE_NAME]}) from None
+    return source
+
+
+def delete_source(source: Source) -> None:
+    """Forget a source, its credentials, crawls and catalog."""
+    # Lock its jobs before the source, the order the worker uses (job, then
+    # source), so deleting during a crawl cannot deadlock with it.
+    jobs = Session.execute(select(CrawlJob.id).where(CrawlJob.source_id == source.id).with_for_update())
+    # Staging and columns carry no foreign key (a key check per row would
+    # double a crawl's write cost), so they go explicitly; the rest cascades.
+    # A batch staging now holds its job FOR KEY SHARE, so it has committed
+    # before we get here, and one that claims later finds no job.
+    drop_staging(Session(), *jobs.scalars())
+    Session.execute(text("DELETE FROM catalog_columns WHERE source_id = :id"), {"id": source.id})
+    Session.delete(source)
+    Session.commit()
+
+
+def transient_source(engine: str, settings: dict, secrets: dict, stored: Source | None = None) -> Source:
+    """A Source never added to the session, to open as a crawl would (test
+    connection): these settings, the secrets sent encrypted as the vault
+    does, and a stored source's secrets (same engine) where none was sent."""
+    kept = dict(stored.secrets or {}) if stored is not None and stored.engine == engine else {}
+    source = Source(engine=engine, settings=dict(settings))
+    source.secrets = {**kept, **encrypt_secrets(_vault(), secrets)}
+    return source

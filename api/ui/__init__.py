@@ -1,0 +1,89 @@
+"""The web UI: server-rendered pages (Jinja2) mounted at `/`, with htmx for
+the live parts; every page works without JavaScript. Pages call the same
+catalog read functions as the API (api/, catalog/), never their own copies
+of its rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, render_template, send_from_directory
+from werkzeug.exceptions import HTTPException, NotFound
+
+blp = Blueprint("ui", __name__, template_folder="templates", static_folder="static", static_url_path="/ui/static")
+
+# Browser assets installed from the npm registry by scripts/setup.sh (npm ci).
+NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
+VENDOR = {"htmx.min.js": "htmx.org/dist"}
+
+
+@blp.get("/ui/vendor/<name>")
+def vendor(name: str):
+    if name not in VENDOR:
+        raise NotFound()
+    response = send_from_directory(NODE_MODULES / VENDOR[name], name, max_age=86400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@blp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """Errors of the UI's pages are pages: someone else's source is the same
+    404 page as one that does not exist; never a traceback."""
+    data = getattr(error, "data", None) or {}
+    message = (data.get("message") if isinstance(data, dict) else None) or error.description
+    titles = {404: "Not found", 503: "Unavailable", 400: "Bad request"}
+    return (
+        render_template(
+            "error.html", status=error.code, title=titles.get(error.code or 500, error.name), message=message
+        ),
+        error.code or 500,
+    )
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@blp.after_request
+def security_headers(response):
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+from . import views_auth, views_catalog, views_sources  # noqa: E402,F401 routes register on blp
+
+
+@blp.app_template_filter("when")
+def when(value) -> str:
+    """A timestamp as people read it: 2026-11-22 14:05 UTC."""
+    from datetime import UTC, datetime
+
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@blp.app_template_filter("num")
+def num(value) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+@blp.app_template_filter("size")
+def size(value) -> str:
+    from .charts import human
+
+    return "—" if value is None else human(float(value), "bytes")

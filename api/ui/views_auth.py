@@ -1,0 +1,110 @@
+"""Signing in, registering and signing out."""
+
+from __future__ import annotations
+
+from flask import current_app, g, make_response, redirect, render_template, request
+
+from catalog.accounts import EmailTaken, authenticate, create_user
+from catalog.db import transaction
+
+from ..auth.schemas import CredentialsSchema, RegisterSchema
+from . import blp
+from .forms import load_with
+from .session import end_session, login_csrf_ok, login_csrf_token, optional_user, page, start_session, with_login_csrf
+
+EXPIRED = (
+    "This form has expired or came from another site: nothing was sent. "
+    "Please try again (your browser must accept cookies from this site)."
+)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no //host): no open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/sources"
+
+
+def _registration_open() -> bool:
+    return current_app.config["METACRAWL"].allow_registration
+
+
+@blp.get("/")
+def home():
+    return redirect("/sources" if optional_user() else "/login")
+
+
+@blp.route("/login", methods=["GET", "POST"])
+def login():
+    errors: dict[str, list[str]] = {}
+    email = ""
+    next_url = _safe_next(request.values.get("next"))
+    problem = ""
+    if request.method == "POST":
+        email = (request.form.get("email") or "").strip()
+        data, errors = load_with(CredentialsSchema(), {"email": email, "password": request.form.get("password") or ""})
+        if not login_csrf_ok():
+            errors, problem = {}, EXPIRED
+        elif not errors:
+            with transaction() as session:
+                user = authenticate(session, data["email"], data["password"])
+            if user is None:
+                errors = {"password": ["Wrong email or password."]}
+            else:
+                response = redirect(next_url)
+                start_session(response, user)
+                return response
+    status = 400 if problem else 422 if errors else 200
+    page_html = render_template(
+        "login.html",
+        errors=errors,
+        problem=problem,
+        email=email,
+        next_url=next_url,
+        registration=_registration_open(),
+        login_csrf=login_csrf_token(),
+    )
+    return with_login_csrf(make_response(page_html, status))
+
+
+@blp.route("/register", methods=["GET", "POST"])
+def register():
+    if not _registration_open():
+        return render_template(
+            "error.html", status=403, title="Registration is closed", message="Ask an operator for an account."
+        ), 403
+    errors: dict[str, list[str]] = {}
+    email = ""
+    problem = ""
+    if request.method == "POST":
+        email = (request.form.get("email") or "").strip()
+        password = request.form.get("password") or ""
+        data, errors = load_with(RegisterSchema(), {"email": email, "password": password})
+        if not login_csrf_ok():
+            errors, problem = {}, EXPIRED
+        elif not errors and password != (request.form.get("password_again") or ""):
+            errors = {"password_again": ["The two passwords differ."]}
+        if not errors and not problem:
+            try:
+                with transaction() as session:
+                    user = create_user(session, data["email"], data["password"])
+            except EmailTaken:
+                errors = {"email": ["An account with this email already exists."]}
+            else:
+                response = redirect("/sources")
+                start_session(response, user)
+                return response
+    status = 400 if problem else 422 if errors else 200
+    page_html = render_template(
+        "register.html", errors=errors, problem=problem, email=email, login_csrf=login_csrf_token()
+    )
+    return with_login_csrf(make_response(page_html, status))
+
+
+@blp.post("/logout")
+@page
+def logout():
+    response = redirect("/login")
+    end_session(response)
+    g.session_ended = True
+    return response

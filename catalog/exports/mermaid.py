@@ -1,0 +1,35 @@
+"""A neighbourhood as a Mermaid `erDiagram`."""
+
+from __future__ import annotations
+
+import re
+
+from ..keygraph import Key
+from ..neighbourhood import Neighbourhood
+
+
+def _word(value: str | None) -> str:
+    """Mermaid attribute types and names are single words."""
+    return re.sub(r"[^A-Za-z0-9_]+", "_", value or "").strip("_") or "unknown"
+
+
+def _label(value: str) -> str:
+    return value.replace('"', "'")
+
+
+def to_mermaid(n: Neighbourhood) -> str:
+    ids: dict[Key, str] = {key: f"t{i}" for i, key in enumerate(n.nodes)}
+    lines = ["erDiagram"]
+    for key, node in n.nodes.items():
+        lines.append(f'    {ids[key]}["{_label(node.schema + "." + node.name)}"] {{')
+        for c in node.columns:
+            keys = ",".join(k for k, on in (("PK", c["pk"]), ("FK", c["fk"])) if on)
+            lines.append(f"        {_word(c['type'])} {_word(c['name'])}{' ' + keys if keys else ''}")
+        lines.append("    }")
+    for e in n.edges:
+        label = _label(f"{', '.join(e.columns)} → {', '.join(e.ref_columns)}")
+        lines.append(f'    {ids[e.target]} ||--o{{ {ids[e.source]} : "{label}"')
+    for g in n.groups:
+        what = "referencing" if g.direction == "in" else "referenced by"
+        lines.append(f"    %% + {g.count} more tables {what} {_label(n.nodes[g.anchor].name)} not drawn")
+    return "\n".join(lines) + "\n"

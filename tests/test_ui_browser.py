@@ -1,0 +1,354 @@
+"""The web UI as a person uses it, in a real headless Chromium (Debian's
+`chromium`, driven by Playwright): gunicorn serves the app on a free port, a
+real Celery worker crawls a real PostgreSQL target. The tests run in order
+and share one browser session (module fixtures).
+
+Set METACRAWL_SCREENSHOTS=/some/dir to keep screenshots of the pages at 1280
+and 390 px wide (the README's picture comes from there)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, free_port
+from .targets import pg_database, pg_execute, pg_params
+from .test_crawl_files import sqlite_file
+from .test_ui_pages import HUB_TARGET
+
+CHROMIUM = os.environ.get("METACRAWL_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CANARY = "canary-browser-pw-51c2"
+TIMEOUT = 90_000  # ms, for a crawl to end; pages answer far sooner
+
+if not Path(CHROMIUM).exists() or shutil.which("dot") is None:
+    if os.environ.get("CI"):
+        raise RuntimeError(f"browser tests need {CHROMIUM} and Graphviz: run scripts/setup.sh")
+    pytest.skip(f"{CHROMIUM} or Graphviz missing (scripts/setup.sh installs them)", allow_module_level=True)
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+
+@pytest.fixture(scope="module")
+def target():
+    with pg_database("mc_ui_browser") as name:
+        pg_execute(name, HUB_TARGET)
+        yield name
+
+
+@pytest.fixture(scope="module")
+def server(test_env, worker, tmp_path_factory, request):
+    """gunicorn serving the app on a free port, in its own process group, stopped even on failure."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("web") / "gunicorn.log"
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "60",
+            "api:create_app()",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **test_env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+    def stop():
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+        log.close()
+
+    request.addfinalizer(stop)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("gunicorn did not start:\n" + log_path.read_text()[-3000:]) from None
+            time.sleep(0.1)
+    return base
+
+
+@pytest.fixture(scope="module")
+def chromium(request):
+    pw = playwright_api.sync_playwright().start()
+    request.addfinalizer(pw.stop)
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    request.addfinalizer(browser.close)
+    return browser
+
+
+class Person:
+    """One person's browser context; every HTML answer it receives is kept."""
+
+    def __init__(self, chromium, base: str, width: int = 1280, height: int = 900):
+        self.context = chromium.new_context(base_url=base, viewport={"width": width, "height": height})
+        self.context.set_default_timeout(15_000)
+        self.page = self.context.new_page()
+        self.html: list[str] = []
+        self.page.on("response", self._keep)
+
+    def _keep(self, response):
+        if "text/html" in response.headers.get("content-type", "") and response.status < 300:
+            # a body already gone (the page navigated on) cannot be kept; the count is checked at the end
+            with contextlib.suppress(Exception):
+                self.html.append(response.text())
+
+
+@pytest.fixture(scope="module")
+def alice(chromium, server, request):
+    person = Person(chromium, server)
+    request.addfinalizer(person.context.close)
+    return person
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    wanted = os.environ.get("METACRAWL_SCREENSHOTS")
+    path = Path(wanted) if wanted else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def clean_catalog():
+    """The module's tests share one catalog in order; conftest's truncation runs once, at the end."""
+    yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def truncate_after_module(catalog_url):
+    yield
+    from .conftest import CATALOG_TABLES
+    from .crawl_helpers import catalog_conn
+
+    conn = catalog_conn(catalog_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"TRUNCATE {', '.join(CATALOG_TABLES)} RESTART IDENTITY CASCADE")
+    finally:
+        conn.close()
+
+
+state: dict = {}
+
+
+def test_register_and_sign_in(alice):
+    page = alice.page
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.get_by_role("link", name="Create one").click()
+    page.get_by_label("Email").fill("alice.browser@example.com")
+    page.get_by_label("Password", exact=True).fill("correct horse battery")
+    page.get_by_label("Password again").fill("correct horse battery")
+    page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(re.compile(r"/sources$"))
+    expect(page.get_by_text("No sources yet")).to_be_visible()
+    # sign out and in again, with a wrong password first
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.get_by_label("Email").fill("alice.browser@example.com")
+    page.get_by_label("Password").fill("not my password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#e-password")).to_have_text("Wrong email or password.")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/sources$"))
+
+
+def test_add_source_form_messages_then_progress_bar(alice, target, shots):
+    page = alice.page
+    page.get_by_role("link", name="Add a source").click()
+    page.get_by_role("button", name="Add and crawl").click()
+    for field in ("name", "host", "database", "username", "password"):
+        expect(page.locator(f"#e-{field}")).to_have_text("Required.")
+    p = pg_params()
+    page.get_by_label("Name").fill("shop")
+    page.get_by_label("Host").fill(p["host"])
+    page.get_by_label("Port").fill("1")  # nothing listens there
+    page.get_by_label("Database").fill(target)
+    page.get_by_label("User").fill(p["username"])
+    page.get_by_label("Password").fill(CANARY)
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.locator(".probe.failed")).to_contain_text("connection_failed")
+    page.get_by_label("Port").fill(str(p["port"]))
+    page.get_by_label("Password").fill(CANARY)  # a password is never sent back to the form
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.locator(".probe.ok")).to_contain_text("Connected.")
+    page.get_by_label("Password").fill(CANARY)
+    page.get_by_role("button", name="Add and crawl").click()
+    expect(page).to_have_url(re.compile(r"/crawls/\d+$"))
+    page.evaluate("window.__sameDocument = true")
+    expect(page.locator("#crawl-progress")).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)
+    assert page.evaluate("window.__sameDocument") is True  # the bar moved without a reload
+    expect(page.locator("#crawl-bar")).to_have_attribute("value", "100")
+    page.screenshot(path=str(shots / "crawl-1280.png"))
+    state["source_url"] = page.get_by_role("link", name="Overview").get_attribute("href")
+
+
+def test_browse_to_a_table_and_follow_the_diagram(alice, shots):
+    page = alice.page
+    page.get_by_role("link", name="Browse the tables").click()
+    page.locator(".schema-list").get_by_role("link", name="sales", exact=True).click()
+    page.get_by_role("link", name="sales.orders", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("orders")
+    expect(page.locator("#columns")).to_contain_text("customer_id")
+    svg = page.locator("#diagram-box svg")
+    expect(svg).to_be_visible()
+    expect(svg).to_contain_text("sales.customers")
+    expect(svg).to_contain_text("sales.payments")
+    page.screenshot(path=str(shots / "table-1280.png"), full_page=True)
+    page.screenshot(
+        path=str(shots / "ui-table.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 1000}
+    )
+    page.locator("#diagram").screenshot(path=str(shots / "diagram-1280.png"))
+    state["orders_url"] = page.url
+    svg.get_by_text("sales.customers", exact=True).click()
+    expect(page).to_have_url(re.compile(r"name=customers"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("customers")
+
+
+def test_starter_query_from_the_list(alice):
+    page = alice.page
+    page.goto(state["orders_url"])
+    page.locator("#starter-query").get_by_label("sales.customers").check()
+    page.get_by_role("button", name="Write the query").click()
+    expect(page.locator("#sql")).to_contain_text("JOIN sales.customers AS c ON o.customer_id = c.id")
+
+
+def test_search_a_typo_and_land_on_the_table(alice):
+    page = alice.page
+    page.get_by_role("searchbox", name="Search tables and columns").fill("custmer")
+    hit = page.locator("#suggest a", has_text="sales.customers").first
+    expect(hit).to_be_visible()
+    hit.click()
+    expect(page).to_have_url(re.compile(r"/table\?schema=sales&name=customers$"))
+
+
+def test_recrawl_after_alter_shows_the_change(alice, target):
+    page = alice.page
+    pg_execute(target, "ALTER TABLE sales.orders ADD COLUMN gift_note text")
+    page.goto(state["source_url"])
+    page.get_by_role("button", name="Crawl now").click()
+    expect(page.locator("#crawl-progress")).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)
+    page.goto(state["source_url"])
+    page.get_by_role("navigation", name="Source").get_by_role("link", name="Changes").click()
+    page.get_by_label("Kind of change").select_option("table_changed")
+    page.get_by_role("button", name="Filter").click()
+    change = page.locator(".feed li", has_text="sales.orders")
+    expect(change).to_contain_text("gift_note")
+    change.get_by_role("link", name="sales.orders").click()
+    expect(page.locator("#columns")).to_contain_text("gift_note")
+
+
+def test_pages_at_phone_width(chromium, server, alice, shots):
+    """The same session at 390 px: screenshots to look at, and nothing wider than the screen but scroll boxes."""
+    cookies = alice.context.cookies()
+    phone = Person(chromium, server, width=390, height=844)
+    try:
+        phone.context.add_cookies(cookies)
+        for name, url in (
+            ("sources", "/sources"),
+            ("overview", state["source_url"]),
+            ("tables", state["source_url"] + "/tables?schema=sales"),
+            ("table", state["orders_url"]),
+        ):
+            phone.page.goto(url)
+            if name == "table":
+                expect(phone.page.locator("#diagram-box svg")).to_be_visible()
+            width = phone.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, (name, width)
+            phone.page.screenshot(path=str(shots / f"{name}-390.png"), full_page=False)
+        alice.html.extend(phone.html)
+    finally:
+        phone.context.close()
+
+
+def test_another_user_gets_404_pages(chromium, server):
+    bob = Person(chromium, server)
+    try:
+        page = bob.page
+        page.goto("/register")
+        page.get_by_label("Email").fill("bob.browser@example.com")
+        page.get_by_label("Password", exact=True).fill("correct horse battery")
+        page.get_by_label("Password again").fill("correct horse battery")
+        page.get_by_role("button", name="Create account").click()
+        expect(page).to_have_url(re.compile(r"/sources$"))
+        for url in (state["source_url"], state["orders_url"], state["source_url"] + "/changes"):
+            response = page.goto(url)
+            assert response.status == 404
+            expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    finally:
+        bob.context.close()
+
+
+def test_add_a_sqlite_source_by_choosing_its_engine(alice, files_dir, tmp_path):
+    """The engine select swaps in that engine's fields (htmx, no reload); a refused path is shown next to it."""
+    page = alice.page
+    page.goto("/sources/new")
+    page.evaluate("window.__sameDocument = true")
+    expect(page.get_by_label("Host")).to_be_visible()
+    page.get_by_label("Engine").select_option("sqlite")
+    expect(page.get_by_label("Database file")).to_be_visible()
+    expect(page.get_by_label("Host")).to_have_count(0)
+    expect(page.locator("input[name=password]")).to_have_count(0)
+    assert page.evaluate("window.__sameDocument") is True
+    page.get_by_label("Name").fill("shop file")
+    page.get_by_label("Database file").fill(sqlite_file(tmp_path))  # outside the allowed directory
+    page.get_by_role("button", name="Add and crawl").click()
+    expect(page.locator("#e-path")).to_contain_text("outside the directories this server may read")
+    expect(page.get_by_label("Engine")).to_have_value("sqlite")
+    page.get_by_label("Database file").fill(sqlite_file(files_dir))
+    page.get_by_role("button", name="Add and crawl").click()
+    expect(page).to_have_url(re.compile(r"/crawls/\d+$"))
+    expect(page.locator("#crawl-progress")).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)
+
+
+def test_sign_out(alice):
+    page = alice.page
+    page.goto("/sources")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto("/sources")
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Fsources$"))
+
+
+def test_no_page_held_the_password(alice):
+    assert len(alice.html) > 15
+    leaked = [page[:200] for page in alice.html if CANARY in page]
+    assert not leaked

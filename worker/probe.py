@@ -1,0 +1,62 @@
+"""Test a connection as a crawl would open it: the same network policy,
+the same introspector, the same connect and statement timeouts; nothing is
+read from the target. Used by the API's and the web UI's "test connection"."""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+
+from catalog.models import Source
+from catalog.settings import Settings
+from catalog.vault import Vault, VaultError, decrypt_secrets
+
+from .introspect.base import TargetError, scrub
+from .targets import open_introspector
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    ok: bool
+    elapsed_ms: int
+    error_type: str | None = None
+    message: str | None = None
+
+
+def _secret_values(source: Source, settings: Settings) -> list[str]:
+    try:
+        return [v for v in decrypt_secrets(Vault(settings.fernet_keys), source.secrets).values() if v]
+    except Exception:
+        return []
+
+
+def probe(source: Source, settings: Settings) -> ProbeResult:
+    """Connect to `source` (saved, or built from a form and never stored) and close."""
+    started = time.monotonic()
+
+    def result(ok: bool, error_type: str | None = None, message: str | None = None) -> ProbeResult:
+        return ProbeResult(ok, int((time.monotonic() - started) * 1000), error_type, message)
+
+    try:
+        with open_introspector(source, settings):
+            pass
+    except TargetError as e:  # engines scrub their messages; once more, in case
+        return result(False, e.type, scrub(e.message, _secret_values(source, settings)))
+    except VaultError:
+        return result(False, "credentials_unreadable", "the stored password cannot be decrypted; set it again")
+    except Exception as e:
+        # no exc_info: a driver's message may quote a secret; the frames and a scrubbed message do not
+        log.error(
+            "connection test crashed: %s: %s\n%s",
+            type(e).__name__,
+            scrub(str(e), _secret_values(source, settings)),
+            "".join(traceback.format_tb(e.__traceback__)),
+        )
+        return result(
+            False, "internal_error", "an internal error stopped the test; the operators' logs have the details"
+        )
+    return result(True)
