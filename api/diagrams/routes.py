@@ -23,8 +23,15 @@ MIMETYPES = {"svg": "image/svg+xml", "mermaid": "text/plain", "dot": "text/vnd.g
 @blp.arguments(DiagramArgs, location="query")
 @blp.response(
     200,
-    description="The diagram: SVG (image/svg+xml), Mermaid erDiagram or Graphviz DOT text (text/plain). "
+    description="The diagram: SVG (image/svg+xml), Mermaid erDiagram (text/plain) or Graphviz DOT (text/vnd.graphviz). "
     "Tables past the caps are grouped and counted; each box links to its table's page.",
+)
+@blp.doc(
+    responses={
+        "200": {
+            "content": {mimetype: {"schema": {"type": "string"}} for mimetype in sorted(set(MIMETYPES.values()))}
+        }
+    }
 )
 @blp.alt_response(404, description="No such source of yours, or no such table in its catalog")
 @blp.alt_response(503, description="Graphviz is not available to draw SVG (ask for mermaid or dot)")
