@@ -84,6 +84,12 @@ fi
 step "installing metacrawl and its dependencies into .venv"
 quiet .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip
 quiet .venv/bin/python -m pip install --disable-pip-version-check -e '.[dev]'
+# duckdb-sqlalchemy replaced duckdb-engine: both register the duckdb:// dialect,
+# and a virtualenv holding both would load either one.
+if .venv/bin/python -m pip show -q duckdb-engine >/dev/null 2>&1; then
+  step "removing duckdb-engine from .venv (duckdb-sqlalchemy replaces it)"
+  quiet .venv/bin/python -m pip uninstall --disable-pip-version-check -y duckdb-engine
+fi
 
 # --- services -----------------------------------------------------------------
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432; }

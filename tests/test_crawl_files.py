@@ -9,10 +9,8 @@ import sqlite3
 import uuid
 from dataclasses import replace
 
-import pytest
-
 from .conftest import ApiUser, wait_for_crawl
-from .test_engine_contract import duckdb_reflection_works
+from .test_engine_contract import require_duckdb_reflection
 
 SCHEMA_SQL = """
 CREATE TABLE customers (id INTEGER PRIMARY KEY, customer_email TEXT NOT NULL UNIQUE);
@@ -93,9 +91,7 @@ def test_generic_engine_on_sqlite_crawls_reads_searches_and_recrawls(alice, work
 
 
 def test_generic_engine_on_duckdb_crawls_reads_searches_and_recrawls(alice, worker, files_dir):
-    why = duckdb_reflection_works()
-    if why:
-        pytest.skip(why)
+    require_duckdb_reflection()
     import duckdb
 
     path = os.path.join(files_dir, f"shop_{uuid.uuid4().hex[:8]}.duckdb")

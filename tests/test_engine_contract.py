@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -278,30 +280,60 @@ def sqlalchemy_sqlite_target(tmp_path: Path) -> Iterator[Target]:
 
 
 def duckdb_reflection_works() -> str | None:
-    """None when duckdb-engine can reflect columns with the installed
-    SQLAlchemy, else why not (SQLAlchemy 2.0.45+ reflection asks DuckDB for
-    pg_collation and REGCLASS: duckdb_engine issue #1379, duckdb issue #22069)."""
+    """None when the installed `duckdb://` dialect can reflect columns and
+    keys with the installed SQLAlchemy, else why not (duckdb-engine 0.17
+    cannot with SQLAlchemy 2.0.45+: it asks DuckDB for pg_collation and
+    REGCLASS, duckdb_engine issue #1379, duckdb issue #22069; metacrawl
+    installs duckdb-sqlalchemy instead)."""
     try:
         engine = sa.create_engine("duckdb:///:memory:")
     except Exception as e:
-        return f"duckdb-engine is not installed: {e}"
+        return f"no duckdb:// dialect is installed: {e}"
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("CREATE TABLE t (a int PRIMARY KEY)")
             sa.inspect(conn).get_multi_columns(filter_names=["t"])
             sa.inspect(conn).get_multi_pk_constraint(filter_names=["t"])
     except Exception as e:
-        return f"duckdb-engine cannot reflect with SQLAlchemy {sa.__version__}: {str(e).splitlines()[0]}"
+        return f"the duckdb:// dialect cannot reflect with SQLAlchemy {sa.__version__}: {str(e).splitlines()[0]}"
     finally:
         engine.dispose()
     return None
 
 
-@contextlib.contextmanager
-def sqlalchemy_duckdb_target(tmp_path: Path) -> Iterator[Target]:
+def require_duckdb_reflection() -> None:
+    """Fail (not skip) when DuckDB reflection is broken: it is a dependency."""
     why = duckdb_reflection_works()
     if why:
-        pytest.skip(why)
+        pytest.fail(why)
+
+
+WRITER = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print(1, flush=True); {hold}"
+
+
+def duckdb_writer(path: Path, seconds: float | None = None) -> subprocess.Popen:
+    """Another process holding the DuckDB file open read-write, so holding its
+    lock (for `seconds`, or until its standard input ends)."""
+    hold = f"time.sleep({seconds})" if seconds is not None else "sys.stdin.read()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER.format(hold=hold), str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == b"1"
+    return proc
+
+
+@contextlib.contextmanager
+def _duckdb_locked(path: Path, params: ConnectionParams) -> Iterator[ConnectionParams]:
+    proc = duckdb_writer(path)
+    try:
+        yield replace(params, connect_timeout=1)
+    finally:
+        proc.communicate(timeout=30)
+
+
+@contextlib.contextmanager
+def sqlalchemy_duckdb_target(tmp_path: Path) -> Iterator[Target]:
+    require_duckdb_reflection()
     import duckdb
 
     path = tmp_path / f"contract_{uuid.uuid4().hex[:8]}.duckdb"
@@ -312,8 +344,9 @@ def sqlalchemy_duckdb_target(tmp_path: Path) -> Iterator[Target]:
     live: list[Introspector] = []
 
     def execute(sql: str) -> None:
-        # DuckDB lets one process open a file read-only or read-write, not both:
-        # close the introspector's session (it reconnects lazily) while writing.
+        # DuckDB opens a file in one configuration per process (read-only or
+        # read-write), and a writer in another process holds its lock: close
+        # the introspectors' sessions (they reconnect lazily) while writing.
         for intro in live:
             intro.close()
         conn = duckdb.connect(str(path))
@@ -334,9 +367,16 @@ def sqlalchemy_duckdb_target(tmp_path: Path) -> Iterator[Target]:
         lose_session=_lose_sqlalchemy,
         count_statements=_sqlalchemy_count,
         max_statements=lambda n: 30,
-        unreachable=lambda: pytest.skip("DuckDB has no lock wait to time out on"),
+        unreachable=lambda: _duckdb_locked(path, params),
         schema="main",
     )
+
+    def intro(**overrides) -> Introspector:
+        opened = Target.intro(target, **overrides)
+        live.append(opened)
+        return opened
+
+    target.intro = intro  # type: ignore[method-assign]
     yield target
 
 

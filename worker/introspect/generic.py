@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -68,6 +69,15 @@ from .base import (
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "mysql", "performance_schema", "sys"})
 FILE_DIALECTS = frozenset({"sqlite", "duckdb"})
 KNOWN_DIALECTS = FILE_DIALECTS | {"postgresql", "mysql", "mariadb"}
+
+# DuckDB's schemas: the current database's first, DuckDB's internal databases
+# (system, temp) and catalog schemas left out.
+DUCKDB_SCHEMAS = """
+SELECT s.database_name, s.schema_name, s.database_name = current_database() AS current
+FROM duckdb_schemas() s JOIN duckdb_databases() d ON d.database_name = s.database_name
+WHERE NOT d.internal AND s.schema_name NOT IN ('information_schema', 'pg_catalog')
+ORDER BY current DESC, s.database_name, s.schema_name
+"""
 
 
 def parse_url(text: str) -> URL:
@@ -245,14 +255,23 @@ class GenericIntrospector(Introspector):
             sa.event.listen(engine, "connect", _sqlite_read_only)
         elif backend in ("mysql", "mariadb"):
             sa.event.listen(engine, "connect", _mysql_read_only)
-        try:
-            conn = engine.connect()
-            if backend == "sqlite":  # opening reads nothing yet: a locked or broken file shows here
-                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").all()
-                conn.rollback()
-        except sa.exc.DBAPIError as exc:
-            engine.dispose()
-            raise self._connect_error(exc) from None
+        # DuckDB does not wait for a lock: a file another process writes
+        # (it holds the file's lock while connected) is tried again until
+        # the connect timeout has passed.
+        deadline = time.monotonic() + float(self.params.connect_timeout or 1)
+        while True:
+            try:
+                conn = engine.connect()
+                if backend == "sqlite":  # opening reads nothing yet: a locked or broken file shows here
+                    conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").all()
+                    conn.rollback()
+                break
+            except sa.exc.DBAPIError as exc:
+                if backend == "duckdb" and _duckdb_locked(exc) and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    continue
+                engine.dispose()
+                raise self._connect_error(exc) from None
         self._engine, self._conn = engine, conn
 
     def _connect_error(self, exc: BaseException) -> TargetError:
@@ -261,8 +280,9 @@ class GenericIntrospector(Introspector):
         low = text.lower()
         err: TargetError
         if "locked" in low or "timeout" in low or "timed out" in low or "could not set lock" in low:
+            held = " (another connection holds the file's lock)" if "lock" in low else ""
             err = TargetUnreachable(
-                f"could not connect to {where}: timeout after {secs(self.params.connect_timeout)} s"
+                f"could not connect to {where}: timeout after {secs(self.params.connect_timeout)} s{held}"
             )
         elif "password" in low or "access denied" in low or "authentication" in low:
             err = TargetAuthFailed(f"authentication failed on {where}: check the user name and password")
@@ -368,7 +388,12 @@ class GenericIntrospector(Introspector):
         opts = self.params.options or {}
         include = name_list(opts.get("include_schemas"), "include_schemas")
         exclude = set(name_list(opts.get("exclude_schemas"), "exclude_schemas"))
-        names = include or self._reflect("listing schemas", lambda i: i.get_schema_names()) or []
+        if include:
+            names = include
+        elif self._live().dialect.name == "duckdb":
+            names = self._duckdb_schemas()
+        else:
+            names = self._reflect("listing schemas", lambda i: i.get_schema_names()) or []
         return [
             s
             for s in names
@@ -377,6 +402,22 @@ class GenericIntrospector(Introspector):
             and not s.startswith(("system.", "temp.", "pg_"))
             and s != "temp"
         ]
+
+    def _duckdb_schemas(self) -> list[str]:
+        """DuckDB's schemas as its users name them: `main`, not `<file>.main`.
+
+        The DuckDB dialects list every schema of every attached database as
+        `<database>.<schema>` (the database of a file is named after it, so
+        the same file would list differently under another name); the
+        database the URL opened is the current one, and its schemas are the
+        bare names, which the dialects resolve in the current database first.
+        Schemas of other attached databases (none unless the file's
+        connection attaches them) keep their `<database>.` prefix, quoted as
+        the dialect quotes it; DuckDB's own `system` and `temp` databases are
+        left out."""
+        rows = self._query(DUCKDB_SCHEMAS, what="listing schemas")
+        quote = self._live().dialect.identifier_preparer.quote
+        return [schema if current else f"{quote(db)}.{quote(schema)}" for db, schema, current in rows]
 
     def list_tables(self) -> list[TableRef]:
         refs = []
@@ -433,6 +474,11 @@ class GenericIntrospector(Introspector):
         return assemble(
             tables, details, columns, primary_keys=pks, foreign_keys=fks, indexes=indexes, constraints=constraints
         )
+
+
+def _duckdb_locked(exc: BaseException) -> bool:
+    """Whether DuckDB refused to open a file because another process holds its lock."""
+    return "could not set lock" in str(getattr(exc, "orig", exc)).lower()
 
 
 def _sqlite_read_only(dbapi_connection, _record) -> None:

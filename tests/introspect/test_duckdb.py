@@ -1,0 +1,130 @@
+"""The generic engine on DuckDB files: what only DuckDB does (the contract
+suite in tests/test_engine_contract.py runs the rest).
+
+DuckDB names a file's database after the file (`my.shop.duckdb` is `my`) and
+the DuckDB dialects list schemas as `<database>.<schema>`; a source shows
+them as DuckDB users write them (`main`, `s2`), and schemas of other attached
+databases as `<database>.<schema>`. A file is opened read-only, which DuckDB
+refuses while another process writes it (that process holds the file's lock)
+or while this process has it open read-write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.test_engine_contract import duckdb_writer, require_duckdb_reflection
+from worker.introspect import ENGINES
+from worker.introspect.base import ConnectionParams, ForeignKey, PrimaryKey, TableRef, TargetUnreachable
+
+SQL = """
+CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, n INT DEFAULT 3 CHECK (n > 0));
+CREATE SCHEMA s2;
+CREATE TABLE s2.parent (id INTEGER PRIMARY KEY);
+CREATE TABLE s2.child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES s2.parent (id));
+CREATE INDEX child_parent ON s2.child (parent_id);
+CREATE VIEW s2.children AS SELECT * FROM s2.child;
+COMMENT ON TABLE s2.child IS 'the children';
+COMMENT ON COLUMN s2.child.parent_id IS 'who';
+"""
+
+
+@pytest.fixture
+def shop(tmp_path) -> Path:
+    require_duckdb_reflection()
+    path = tmp_path / "my.shop.duckdb"  # its database is named "my"
+    conn = duckdb.connect(str(path))
+    conn.execute(SQL)
+    conn.close()
+    return path
+
+
+def params(path: Path, **options) -> ConnectionParams:
+    return ENGINES["sqlalchemy"].connection_params(
+        {"url": f"duckdb:///{path}", "options": options}, {}, allowed_dirs=(str(path.parent),)
+    )
+
+
+def intro(path: Path, **options):
+    return ENGINES["sqlalchemy"](params(path, **options))
+
+
+def test_schemas_as_duckdb_users_name_them(shop):
+    with intro(shop) as i:
+        refs = i.list_tables()
+        tables = {(t.schema, t.name): t for t in i.describe(refs)}
+    assert refs == [
+        TableRef("main", "customers", "table"),
+        TableRef("s2", "child", "table"),
+        TableRef("s2", "children", "view"),
+        TableRef("s2", "parent", "table"),
+    ]
+    child = tables[("s2", "child")]
+    assert child.comment == "the children"
+    assert [(c.name, c.type, c.nullable, c.comment) for c in child.columns] == [
+        ("id", "INTEGER", False, None),
+        ("parent_id", "INTEGER", True, "who"),
+    ]
+    assert child.primary_key == PrimaryKey("child_id_pkey", ["id"])
+    [fk] = child.foreign_keys
+    assert fk == ForeignKey(fk.name, ["parent_id"], "s2", "parent", ["id"], "NO ACTION", "NO ACTION")
+    assert [(ix.name, ix.columns) for ix in child.indexes] == [("child_parent", ["parent_id"])]
+    customers = tables[("main", "customers")]
+    assert [c.default for c in customers.columns] == [None, None, "3"]
+    assert sorted((c.type, c.columns) for c in customers.constraints) == [("check", []), ("unique", ["email"])]
+    assert [c.name for c in tables[("s2", "children")].columns] == ["id", "parent_id"]
+
+
+def test_schema_filters(shop):
+    with intro(shop, include_schemas=["s2"]) as i:
+        assert {r.schema for r in i.list_tables()} == {"s2"}
+    with intro(shop, exclude_schemas=["s2"]) as i:
+        assert [(r.schema, r.name) for r in i.list_tables()] == [("main", "customers")]
+
+
+def test_attached_databases_keep_their_name(shop, tmp_path):
+    other = tmp_path / "other.duckdb"
+    conn = duckdb.connect(str(other))
+    conn.execute("CREATE TABLE o (z INTEGER PRIMARY KEY)")
+    conn.close()
+    with intro(shop) as i:
+        i._conn.exec_driver_sql(f"ATTACH '{other}' AS \"other db\" (READ_ONLY)")
+        i._conn.commit()
+        refs = i.list_tables()
+        assert TableRef('"other db".main', "o", "table") in refs
+        assert TableRef("main", "customers", "table") in refs
+        [o] = i.describe([TableRef('"other db".main', "o", "table")])
+    assert [c.name for c in o.columns] == ["z"] and o.primary_key and o.primary_key.columns == ["z"]
+
+
+def test_waits_for_a_writer_in_another_process(shop):
+    proc = duckdb_writer(shop, 0.5)
+    try:
+        with ENGINES["sqlalchemy"](replace(params(shop), connect_timeout=20)) as i:  # waits for the lock
+            assert len(i.list_tables()) == 4
+    finally:
+        proc.communicate(timeout=30)
+
+
+def test_a_writer_that_stays_is_a_connect_timeout(shop):
+    proc = duckdb_writer(shop)
+    try:
+        with pytest.raises(TargetUnreachable, match=r"timeout after 1 s \(another connection holds the file's lock\)"):
+            ENGINES["sqlalchemy"](replace(params(shop), connect_timeout=1)).connect()
+    finally:
+        proc.communicate(timeout=30)
+
+
+def test_open_read_write_in_this_process(shop):
+    conn = duckdb.connect(str(shop))  # DuckDB opens a file one way per process
+    try:
+        with pytest.raises(TargetUnreachable, match="different configuration"):
+            intro(shop).connect()
+    finally:
+        conn.close()
+    with intro(shop) as i:  # once it is closed, the file opens read-only
+        assert len(i.list_tables()) == 4
