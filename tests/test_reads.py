@@ -129,6 +129,27 @@ def test_table_detail(alice, crawled):
     assert t["columns"][0]["identity"] == "always"
 
 
+def test_table_detail_lists_the_keys_that_reference_it(alice, crawled):
+    """referenced_by: other tables' keys (and a table's own, referencing
+    itself), read through the catalog's key index; pages do not carry it."""
+    customers = alice.get(f"/api/v1/sources/{crawled['id']}/tables/sales/customers").get_json()
+    assert [
+        (k["schema"], k["table"], k["name"], k["columns"], k["referenced_columns"], k["on_delete"])
+        for k in customers["referenced_by"]
+    ] == [
+        ("sales", "customers", "customers_referred_by_fkey", ["referred_by"], ["id"], "SET NULL"),
+        ("sales", "orders", "orders_customer_id_fkey", ["customer_id"], ["id"], "NO ACTION"),
+    ]
+    orders = alice.get(f"/api/v1/sources/{crawled['id']}/tables/sales/orders").get_json()
+    assert [(k["table"], k["columns"], k["on_update"]) for k in orders["referenced_by"]] == [
+        ("order_lines", ["region", "order_no"], "CASCADE")
+    ]
+    lines = alice.get(f"/api/v1/sources/{crawled['id']}/tables/sales/order_lines").get_json()
+    assert lines["referenced_by"] == []
+    page = alice.get(f"/api/v1/sources/{crawled['id']}/schema").get_json()
+    assert all("referenced_by" not in t for t in page["tables"])
+
+
 def test_table_with_slash_and_dot_in_name(alice, crawled):
     url = f"/api/v1/sources/{crawled['id']}/tables/{quote('Mixed Case', safe='')}/{quote('dot.ted/slash', safe='')}"
     r = alice.get(url)

@@ -195,11 +195,12 @@ class SourceById(MethodView):
         # Lock its jobs before the source, the order the worker uses (job, then
         # source), so deleting during a crawl cannot deadlock with it.
         jobs = Session.execute(select(CrawlJob.id).where(CrawlJob.source_id == source_id).with_for_update())
-        # Staging and columns carry no foreign key (a key check per row would
+        # Staging, columns and key edges carry no foreign key (a key check per row would
         # double a crawl's write cost), so they go explicitly; the rest cascades.
         # A batch staging now holds its job FOR KEY SHARE, so it has committed
         # before we get here, and one that claims later finds no job.
         drop_staging(Session(), *jobs.scalars())
         Session.execute(text("DELETE FROM catalog_columns WHERE source_id = :id"), {"id": source_id})
+        Session.execute(text("DELETE FROM catalog_foreign_keys WHERE source_id = :id"), {"id": source_id})
         Session.delete(source)
         Session.commit()
