@@ -21,7 +21,7 @@ from typing import cast
 from sqlalchemy import Connection, CursorResult, text
 from sqlalchemy.orm import Session
 
-from .diff import table_changes
+from .diff import only_fields_added, table_changes
 
 DEFINITION_KEYS = ("columns", "primary_key", "foreign_keys", "indexes", "constraints")
 
@@ -158,7 +158,12 @@ def stage_batch(
     column_rows: list[tuple] = []
     for doc, fp, definition, sig, old in staged:
         table_id = old.id if old is not None else next(new_ids)
-        changes = table_changes(old_defs[old.id], doc) if old is not None and old.id in old_defs else None
+        changes = None
+        if old is not None and old.id in old_defs:
+            before = old_defs[old.id]
+            # NULL changes on a live table: only newly reported fields (no event)
+            upgraded = only_fields_added(before, {k: doc.get(k) for k in before})
+            changes = None if upgraded else table_changes(before, doc)
         table_rows.append(
             (
                 job_id,
@@ -437,7 +442,10 @@ def apply_crawl(session: Session, job_id: int, source_id: int, enums: list[dict]
 
 def _record_events(session: Session, params: dict, first_crawl: bool) -> None:
     """Added and changed tables, read from staging before it is applied. A first
-    crawl is one baseline event instead of one per table."""
+    crawl is one baseline event instead of one per table. A live table staged
+    without changes differs only by fields this version of metacrawl newly
+    reports (an upgrade recrawl): it is rewritten, counted as changed in the
+    crawl's stats, and has no event."""
     if first_crawl:
         return
     session.execute(
@@ -448,7 +456,7 @@ def _record_events(session: Session, params: dict, first_crawl: bool) -> None:
                CASE WHEN s.is_new OR t.removed_at IS NOT NULL THEN 'table_added' ELSE 'table_changed' END,
                CASE WHEN s.is_new OR t.removed_at IS NOT NULL THEN NULL ELSE s.changes END, :now
         FROM crawl_staged_tables s LEFT JOIN catalog_tables t ON t.id = s.table_id
-        WHERE s.job_id = :job"""),
+        WHERE s.job_id = :job AND (s.is_new OR t.removed_at IS NOT NULL OR s.changes IS NOT NULL)"""),
         params,
     )
 

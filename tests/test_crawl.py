@@ -176,6 +176,11 @@ def test_mariadb_several_databases(alice, worker, catalog_url):
             (k["schema"], k["table"], k["columns"], k["referenced_columns"], k["on_update"])
             for k in customers_api["referenced_by"]
         ] == [(db2, "orders", ["customer_id"], ["id"], "CASCADE")]
+        [ref] = customers_api["referenced_by"]
+        assert (ref["validated"], ref["deferrable"], ref["deferred"]) == (True, False, False)
+        assert (
+            ref["definition"] == f"FOREIGN KEY (`customer_id`) REFERENCES `{db1}`.`customers` (`id`) ON UPDATE CASCADE"
+        )
         mixed = alice.get(f"/api/v1/sources/{sid}/tables/{db1}/{quote('Mixed Case-t', safe='')}").get_json()
         assert [(k["table"], k["on_delete"]) for k in mixed["referenced_by"]] == [("Mixed Case-t", "SET NULL")]
         assert alice.get(f"/api/v1/sources/{sid}/tables/{db2}/orders").get_json()["referenced_by"] == []

@@ -207,3 +207,42 @@ def test_foreign_key_edges_follow_added_changed_and_removed_tables(session, sour
     # b comes back (a removed table's keys return with it)
     crawl(session, source_id, [a, b, c2])
     assert edges(session, source_id) == [("b", 1, "b_a", "a", "CASCADE", None), ("c", 1, "c_b", "b", "CASCADE", None)]
+
+
+def test_an_upgrade_that_only_adds_reported_fields_is_no_change_event(session, source_id):
+    """A definition stored by an older metacrawl (its keys without
+    `validated`...) rewritten with the new fields: the table counts as changed
+    once (its fingerprint moved) but no change event claims the database changed;
+    a real change at the same time still has its event."""
+    a, b = doc("a", "x"), doc("b", "x")
+    a["foreign_keys"] = [fk("a_b", "b")]
+    b["foreign_keys"] = [fk("b_b", "b")]
+    crawl(session, source_id, [a, b])
+    new_fields = {"definition": "FOREIGN KEY (x) REFERENCES s.b(x)", "validated": True, "deferrable": False}
+    a2, b2 = doc("a", "x"), doc("b", "x", "y")
+    a2["foreign_keys"] = [fk("a_b", "b", **new_fields)]
+    b2["foreign_keys"] = [fk("b_b", "b", **new_fields)]
+    job, result = crawl(session, source_id, [a2, b2])
+    assert result["stats"] == {"added": 0, "changed": 2, "removed": 0, "unchanged": 0}
+    events = session.execute(
+        select(ChangeEvent.table_name, ChangeEvent.details).where(ChangeEvent.crawl_id == job)
+    ).all()
+    assert events == [("b", {"columns_added": ["y"]})]  # not foreign_keys_added/removed
+    assert edges(session, source_id)[0] == ("a", 1, "a_b", "b", "CASCADE", True)
+    # once stored, a change of a new field is a change
+    a3 = doc("a", "x")
+    a3["foreign_keys"] = [fk("a_b", "b", **{**new_fields, "validated": False})]
+    job, _ = crawl(session, source_id, [a3, b2])
+    events = session.execute(
+        select(ChangeEvent.table_name, ChangeEvent.details).where(ChangeEvent.crawl_id == job)
+    ).all()
+    assert events == [("a", {"foreign_keys_added": ["a_b"], "foreign_keys_removed": ["a_b"]})]
+
+
+def test_only_fields_added():
+    from catalog.diff import only_fields_added
+
+    assert only_fields_added({"a": [{"x": 1}]}, {"a": [{"x": 1, "y": 2}]})
+    assert not only_fields_added({"a": [{"x": 1}]}, {"a": [{"x": 2, "y": 2}]})
+    assert not only_fields_added({"a": [{"x": 1}]}, {"a": [{"x": 1}, {"x": 1}]})
+    assert not only_fields_added({"a": None}, {"a": {"x": 1}})

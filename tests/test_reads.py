@@ -23,6 +23,8 @@ CREATE TABLE sales.customer (id int PRIMARY KEY, note text);
 COMMENT ON TABLE sales.customer IS 'Legacy table kept for the old invoicing export';
 CREATE TABLE sales."100%_real" (id int, "under_score" int, "o'brien" text);
 CREATE TABLE sales.customers_archive (id int, customer_email text);
+ALTER TABLE sales.customers_archive ADD CONSTRAINT archive_customer FOREIGN KEY (id) REFERENCES sales.customer (id)
+    DEFERRABLE INITIALLY DEFERRED NOT VALID;
 """
 )
 
@@ -144,6 +146,15 @@ def test_table_detail_lists_the_keys_that_reference_it(alice, crawled):
     assert [(k["table"], k["columns"], k["on_update"]) for k in orders["referenced_by"]] == [
         ("order_lines", ["region", "order_no"], "CASCADE")
     ]
+    # a NOT VALID, deferred key: told apart in the table's keys and in referenced_by
+    [archived] = alice.get(f"/api/v1/sources/{crawled['id']}/tables/sales/customers_archive").get_json()["foreign_keys"]
+    [referencing] = alice.get(f"/api/v1/sources/{crawled['id']}/tables/sales/customer").get_json()["referenced_by"]
+    for key in (archived, referencing):
+        assert (key["validated"], key["deferrable"], key["deferred"]) == (False, True, True)
+        assert key["definition"] == (
+            "FOREIGN KEY (id) REFERENCES sales.customer(id) DEFERRABLE INITIALLY DEFERRED NOT VALID"
+        )
+    assert orders["referenced_by"][0]["validated"] is True and orders["referenced_by"][0]["deferrable"] is False
     lines = alice.get(f"/api/v1/sources/{crawled['id']}/tables/sales/order_lines").get_json()
     assert lines["referenced_by"] == []
     page = alice.get(f"/api/v1/sources/{crawled['id']}/schema").get_json()

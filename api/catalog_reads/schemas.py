@@ -78,6 +78,18 @@ class ForeignKeySchema(DocumentSchema):
     referenced_columns = _req(ma.fields.List, ma.fields.String())
     on_update = ma.fields.String(metadata={"description": "NO ACTION, RESTRICT, CASCADE, SET NULL, SET DEFAULT"})
     on_delete = ma.fields.String()
+    definition = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The key as the engine prints it (PostgreSQL: pg_get_constraintdef, with NOT VALID "
+            "and DEFERRABLE; MySQL/MariaDB: built in the same shape)"
+        },
+    )
+    validated = ma.fields.Boolean(
+        allow_none=True, metadata={"description": "false: NOT VALID (existing rows unchecked); null: not known"}
+    )
+    deferrable = ma.fields.Boolean(allow_none=True, metadata={"description": "DEFERRABLE; null: not known"})
+    deferred = ma.fields.Boolean(allow_none=True, metadata={"description": "INITIALLY DEFERRED; null: not known"})
 
 
 class ReferenceSchema(DocumentSchema):
