@@ -21,7 +21,7 @@ from typing import cast
 from sqlalchemy import Connection, CursorResult, text
 from sqlalchemy.orm import Session
 
-from .diff import table_changes
+from .diff import only_fields_added, table_changes
 
 DEFINITION_KEYS = ("columns", "primary_key", "foreign_keys", "indexes", "constraints")
 
@@ -158,7 +158,12 @@ def stage_batch(
     column_rows: list[tuple] = []
     for doc, fp, definition, sig, old in staged:
         table_id = old.id if old is not None else next(new_ids)
-        changes = table_changes(old_defs[old.id], doc) if old is not None and old.id in old_defs else None
+        changes = None
+        if old is not None and old.id in old_defs:
+            before = old_defs[old.id]
+            # NULL changes on a live table: only newly reported fields (no event)
+            upgraded = only_fields_added(before, {k: doc.get(k) for k in before})
+            changes = None if upgraded else table_changes(before, doc)
         table_rows.append(
             (
                 job_id,
@@ -207,6 +212,29 @@ def stage_batch(
     return {"seen": len(seen), "staged": len(staged)}
 
 
+# "deferrable" is a reserved word in PostgreSQL: quoted in a column list.
+FOREIGN_KEY_COLUMNS = (
+    "table_id, ordinal, source_id, name, columns, referenced_schema, referenced_table, referenced_columns, "
+    'on_update, on_delete, definition, validated, "deferrable", deferred'
+)
+
+
+def foreign_key_rows(definitions: str) -> str:
+    """A SELECT of catalog_foreign_keys rows (FOREIGN_KEY_COLUMNS) for the
+    foreign keys of the definitions `definitions` yields as (table_id,
+    source_id, definition); migration 0007 backfilled with the same text."""
+    return f"""
+        SELECT d.table_id, k.ord, d.source_id, k.fk->>'name', coalesce(k.fk->'columns', '[]'),
+               k.fk->>'referenced_schema', k.fk->>'referenced_table', coalesce(k.fk->'referenced_columns', '[]'),
+               k.fk->>'on_update', k.fk->>'on_delete', k.fk->>'definition', CAST(k.fk->>'validated' AS boolean),
+               CAST(k.fk->>'deferrable' AS boolean), CAST(k.fk->>'deferred' AS boolean)
+        FROM ({definitions}) AS d(table_id, source_id, definition)
+        CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(d.definition->'foreign_keys') = 'array'
+                                                     THEN d.definition->'foreign_keys' ELSE '[]' END)
+             WITH ORDINALITY AS k(fk, ord)
+        WHERE k.fk->>'referenced_schema' IS NOT NULL AND k.fk->>'referenced_table' IS NOT NULL"""
+
+
 # The source's live tables this crawl did not see. A set difference, not NOT
 # EXISTS: the planner's statistics predate the rows the apply transaction
 # inserts, and with correlated anti-joins it once chose a quadratic plan
@@ -215,6 +243,8 @@ UNSEEN_TABLES = """
     SELECT id FROM catalog_tables WHERE source_id = :sid AND removed_at IS NULL
     EXCEPT SELECT table_id FROM crawl_seen WHERE job_id = :job
     EXCEPT SELECT table_id FROM crawl_staged_tables WHERE job_id = :job"""
+
+STAGED_DEFINITIONS = "SELECT table_id, CAST(:sid AS bigint), definition FROM crawl_staged_tables WHERE job_id = :job"
 
 APPLY_STATEMENTS = [
     # 1. unchanged tables: only their sizes and signatures move (a live table's
@@ -277,7 +307,20 @@ APPLY_STATEMENTS = [
         SELECT DISTINCT :sid, lower(name) FROM crawl_staged_columns WHERE job_id = :job
         ON CONFLICT DO NOTHING""",
     ),
-    # 5. what this crawl did not see is removed, only now that the crawl
+    # 5. the foreign-key edges (who references whom) follow the staged tables
+    (
+        "foreign_keys_deleted",
+        """
+        DELETE FROM catalog_foreign_keys f USING crawl_staged_tables s
+        WHERE s.job_id = :job AND NOT s.is_new AND f.table_id = s.table_id""",
+    ),
+    (
+        "foreign_keys_inserted",
+        f"""
+        INSERT INTO catalog_foreign_keys ({FOREIGN_KEY_COLUMNS})
+        {foreign_key_rows(STAGED_DEFINITIONS)}""",
+    ),
+    # 6. what this crawl did not see is removed, only now that the crawl
     #    succeeded; its crawled_at becomes the last crawl that did see it
     (
         "removed",
@@ -295,6 +338,12 @@ APPLY_STATEMENTS = [
         """
         DELETE FROM catalog_columns c USING catalog_tables t
         WHERE t.source_id = :sid AND t.removed_crawl_id = :job AND c.table_id = t.id""",
+    ),
+    (
+        "removed_foreign_keys",
+        """
+        DELETE FROM catalog_foreign_keys f USING catalog_tables t
+        WHERE t.source_id = :sid AND t.removed_crawl_id = :job AND f.table_id = t.id""",
     ),
 ]
 
@@ -393,7 +442,10 @@ def apply_crawl(session: Session, job_id: int, source_id: int, enums: list[dict]
 
 def _record_events(session: Session, params: dict, first_crawl: bool) -> None:
     """Added and changed tables, read from staging before it is applied. A first
-    crawl is one baseline event instead of one per table."""
+    crawl is one baseline event instead of one per table. A live table staged
+    without changes differs only by fields this version of metacrawl newly
+    reports (an upgrade recrawl): it is rewritten, counted as changed in the
+    crawl's stats, and has no event."""
     if first_crawl:
         return
     session.execute(
@@ -404,7 +456,7 @@ def _record_events(session: Session, params: dict, first_crawl: bool) -> None:
                CASE WHEN s.is_new OR t.removed_at IS NOT NULL THEN 'table_added' ELSE 'table_changed' END,
                CASE WHEN s.is_new OR t.removed_at IS NOT NULL THEN NULL ELSE s.changes END, :now
         FROM crawl_staged_tables s LEFT JOIN catalog_tables t ON t.id = s.table_id
-        WHERE s.job_id = :job"""),
+        WHERE s.job_id = :job AND (s.is_new OR t.removed_at IS NOT NULL OR s.changes IS NOT NULL)"""),
         params,
     )
 

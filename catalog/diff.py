@@ -13,11 +13,28 @@ def _by_name(items: list[dict] | None) -> dict[str, dict]:
     return {i["name"]: i for i in items or []}
 
 
+def _same(old: dict, new: dict) -> bool:
+    """Equal in every field the old one has: a field a newer crawler reports
+    (a key's `validated`, say) is no change of the database."""
+    return all(new.get(k) == v for k, v in old.items())
+
+
 def _added_removed(old: list[dict] | None, new: list[dict] | None) -> tuple[list[str], list[str]]:
     o, n = _by_name(old), _by_name(new)
-    added = [k for k in n if k not in o or o[k] != n[k]]
-    removed = [k for k in o if k not in n or o[k] != n[k]]
+    added = [k for k in n if k not in o or not _same(o[k], n[k])]
+    removed = [k for k in o if k not in n or not _same(o[k], n[k])]
     return added, removed
+
+
+def only_fields_added(old, new) -> bool:
+    """Whether `new` is `old` with fields added to its objects and nothing
+    else: what a crawler that reports more of the same tables stores (an
+    upgrade), which no change event describes."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return all(k in new and only_fields_added(v, new[k]) for k, v in old.items())
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(only_fields_added(a, b) for a, b in zip(old, new, strict=True))
+    return old == new
 
 
 def table_changes(old: dict, new: dict) -> dict:

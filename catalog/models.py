@@ -229,6 +229,35 @@ class CatalogEnum(Base):
     __table_args__ = (PrimaryKeyConstraint("source_id", "schema_name", "name", name="pk_catalog_enums"),)
 
 
+class CatalogForeignKey(Base):
+    """The foreign keys of the stored definitions as edges, one row per key,
+    written only by a crawl's apply (for the tables it added, changed or
+    removed). The index on the referenced table answers "who references this
+    table" without reading every definition. No foreign key to catalog_tables
+    (like catalog_columns): deleting a source deletes its keys itself."""
+
+    __tablename__ = "catalog_foreign_keys"
+    table_id: Mapped[int] = mapped_column(BigInteger)
+    ordinal: Mapped[int] = mapped_column(Integer)  # position in the definition's foreign_keys, from 1
+    source_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str | None] = mapped_column(Text)
+    columns: Mapped[list] = mapped_column(JSONB)
+    referenced_schema: Mapped[str] = mapped_column(Text)
+    referenced_table: Mapped[str] = mapped_column(Text)
+    referenced_columns: Mapped[list] = mapped_column(JSONB)
+    on_update: Mapped[str | None] = mapped_column(Text)
+    on_delete: Mapped[str | None] = mapped_column(Text)
+    definition: Mapped[str | None] = mapped_column(Text)
+    validated: Mapped[bool | None] = mapped_column(Boolean)
+    deferrable: Mapped[bool | None] = mapped_column(Boolean)
+    deferred: Mapped[bool | None] = mapped_column(Boolean)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("table_id", "ordinal", name="pk_catalog_foreign_keys"),
+        Index("ix_catalog_foreign_keys_referenced", "source_id", "referenced_schema", "referenced_table"),
+    )
+
+
 class ChangeEvent(Base):
     """What a crawl saw change (table added/removed/changed, or a first crawl's baseline)."""
 

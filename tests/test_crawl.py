@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import datetime
+from urllib.parse import quote
 
 import pytest
 import redis
@@ -168,6 +169,21 @@ def test_mariadb_several_databases(alice, worker, catalog_url):
         fk = stored[(db2, "orders")]["foreign_keys"][0]
         assert (fk["referenced_schema"], fk["referenced_table"], fk["on_update"]) == (db1, "customers", "CASCADE")
         assert stored[(db2, "v_orders")]["kind"] == "view"
+        # who references a table, across databases and from itself, through the API
+        sid = r.get_json()["id"]
+        customers_api = alice.get(f"/api/v1/sources/{sid}/tables/{db1}/customers").get_json()
+        assert [
+            (k["schema"], k["table"], k["columns"], k["referenced_columns"], k["on_update"])
+            for k in customers_api["referenced_by"]
+        ] == [(db2, "orders", ["customer_id"], ["id"], "CASCADE")]
+        [ref] = customers_api["referenced_by"]
+        assert (ref["validated"], ref["deferrable"], ref["deferred"]) == (True, False, False)
+        assert (
+            ref["definition"] == f"FOREIGN KEY (`customer_id`) REFERENCES `{db1}`.`customers` (`id`) ON UPDATE CASCADE"
+        )
+        mixed = alice.get(f"/api/v1/sources/{sid}/tables/{db1}/{quote('Mixed Case-t', safe='')}").get_json()
+        assert [(k["table"], k["on_delete"]) for k in mixed["referenced_by"]] == [("Mixed Case-t", "SET NULL")]
+        assert alice.get(f"/api/v1/sources/{sid}/tables/{db2}/orders").get_json()["referenced_by"] == []
         mysql_execute(f"DROP USER '{reader}'@'%'; DROP USER '{reader}'@'localhost';")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from catalog import db as catalog_db
 from worker.documents import table_document
 from worker.introspect import ConnectionParams
-from worker.introspect.postgres import PostgresIntrospector
+from worker.introspect.postgres import SIGNATURE_PREFIX, PostgresIntrospector
 
 from .conftest import ApiUser, wait_for_crawl
 from .crawl_helpers import crawl_now, pg_source
@@ -95,7 +95,7 @@ def target():
 
 def test_signature_moves_with_every_definition_change(target):
     signature, definition = _look(target)
-    assert signature.startswith("pg1:")
+    assert signature.startswith(SIGNATURE_PREFIX)
     for ddl in CHANGES:
         pg_execute(target, ddl)
         new_signature, new_definition = _look(target)

@@ -154,3 +154,95 @@ def test_table_changes():
     }
     assert table_changes(old, doc("t", "a", "b")) == {}
     assert table_changes(old, doc("t", "a", "b", kind="view")) == {"kind": {"from": "table", "to": "view"}}
+
+
+def fk(name: str, to: str, columns=("x",), **extra) -> dict:
+    return {
+        "name": name,
+        "columns": list(columns),
+        "referenced_schema": "s",
+        "referenced_table": to,
+        "referenced_columns": ["x"] * len(columns),
+        "on_update": "NO ACTION",
+        "on_delete": "CASCADE",
+        **extra,
+    }
+
+
+def edges(session, source_id: int) -> list[tuple]:
+    return [
+        tuple(r)
+        for r in session.execute(
+            text(
+                "SELECT t.name, f.ordinal, f.name, f.referenced_table, f.on_delete, f.validated "
+                "FROM catalog_foreign_keys f JOIN catalog_tables t ON t.id = f.table_id "
+                "WHERE f.source_id = :sid ORDER BY t.name, f.ordinal"
+            ),
+            {"sid": source_id},
+        )
+    ]
+
+
+def test_foreign_key_edges_follow_added_changed_and_removed_tables(session, source_id):
+    from catalog.reads import referenced_by
+
+    a, b, c = doc("a", "x"), doc("b", "x"), doc("c", "x")
+    b["foreign_keys"] = [fk("b_a", "a")]
+    c["foreign_keys"] = [fk("c_a", "a", validated=False), fk("c_b", "b")]
+    crawl(session, source_id, [a, b, c])
+    assert edges(session, source_id) == [
+        ("b", 1, "b_a", "a", "CASCADE", None),
+        ("c", 1, "c_a", "a", "CASCADE", False),
+        ("c", 2, "c_b", "b", "CASCADE", None),
+    ]
+    refs = referenced_by(session, source_id, [("s", "a"), ("s", "c")])
+    assert [(k["table"], k["name"]) for k in refs[("s", "a")]] == [("b", "b_a"), ("c", "c_a")]
+    assert refs[("s", "c")] == []
+
+    # c loses a key, b goes, a is untouched: only c's and b's edges are rewritten
+    c2 = doc("c", "x")
+    c2["foreign_keys"] = [fk("c_b", "b")]
+    crawl(session, source_id, [a, c2])
+    assert edges(session, source_id) == [("c", 1, "c_b", "b", "CASCADE", None)]
+    # b comes back (a removed table's keys return with it)
+    crawl(session, source_id, [a, b, c2])
+    assert edges(session, source_id) == [("b", 1, "b_a", "a", "CASCADE", None), ("c", 1, "c_b", "b", "CASCADE", None)]
+
+
+def test_an_upgrade_that_only_adds_reported_fields_is_no_change_event(session, source_id):
+    """A definition stored by an older metacrawl (its keys without
+    `validated`...) rewritten with the new fields: the table counts as changed
+    once (its fingerprint moved) but no change event claims the database changed;
+    a real change at the same time still has its event."""
+    a, b = doc("a", "x"), doc("b", "x")
+    a["foreign_keys"] = [fk("a_b", "b")]
+    b["foreign_keys"] = [fk("b_b", "b")]
+    crawl(session, source_id, [a, b])
+    new_fields = {"definition": "FOREIGN KEY (x) REFERENCES s.b(x)", "validated": True, "deferrable": False}
+    a2, b2 = doc("a", "x"), doc("b", "x", "y")
+    a2["foreign_keys"] = [fk("a_b", "b", **new_fields)]
+    b2["foreign_keys"] = [fk("b_b", "b", **new_fields)]
+    job, result = crawl(session, source_id, [a2, b2])
+    assert result["stats"] == {"added": 0, "changed": 2, "removed": 0, "unchanged": 0}
+    events = session.execute(
+        select(ChangeEvent.table_name, ChangeEvent.details).where(ChangeEvent.crawl_id == job)
+    ).all()
+    assert events == [("b", {"columns_added": ["y"]})]  # not foreign_keys_added/removed
+    assert edges(session, source_id)[0] == ("a", 1, "a_b", "b", "CASCADE", True)
+    # once stored, a change of a new field is a change
+    a3 = doc("a", "x")
+    a3["foreign_keys"] = [fk("a_b", "b", **{**new_fields, "validated": False})]
+    job, _ = crawl(session, source_id, [a3, b2])
+    events = session.execute(
+        select(ChangeEvent.table_name, ChangeEvent.details).where(ChangeEvent.crawl_id == job)
+    ).all()
+    assert events == [("a", {"foreign_keys_added": ["a_b"], "foreign_keys_removed": ["a_b"]})]
+
+
+def test_only_fields_added():
+    from catalog.diff import only_fields_added
+
+    assert only_fields_added({"a": [{"x": 1}]}, {"a": [{"x": 1, "y": 2}]})
+    assert not only_fields_added({"a": [{"x": 1}]}, {"a": [{"x": 2, "y": 2}]})
+    assert not only_fields_added({"a": [{"x": 1}]}, {"a": [{"x": 1}, {"x": 1}]})
+    assert not only_fields_added({"a": None}, {"a": {"x": 1}})

@@ -139,3 +139,44 @@ def _sources(engine) -> list[tuple]:
                 )
             )
         ]
+
+
+def test_0007_backfills_foreign_key_edges_from_live_definitions():
+    """Catalogs crawled before 0007 get their tables' foreign keys as edges
+    at once (referenced_by answers before the next crawl); removed tables have none."""
+    name = random_name("mc_migrate")
+    create_pg_database(name)
+    url = f"{PG_BASE.replace('postgresql://', 'postgresql+psycopg2://')}/{name}"
+    engine = create_engine(url, poolclass=NullPool)
+    fk = (
+        '{"foreign_keys": [{"name": "o_c", "columns": ["c"], "referenced_schema": "s", "referenced_table": "c", '
+        '"referenced_columns": ["id"], "on_update": "NO ACTION", "on_delete": "CASCADE"}]}'
+    )
+    try:
+        cfg = _config(url)
+        command.upgrade(cfg, "0006")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO users (id, email, password_hash) VALUES (1, 'a@example.com', 'x')"))
+            conn.execute(
+                text("INSERT INTO sources (id, user_id, name, engine, settings) VALUES (1, 1, 's', 'postgresql', '{}')")
+            )
+            for tid, tname, removed in ((1, "o", None), (2, "gone", "now()")):
+                conn.execute(
+                    text(
+                        "INSERT INTO catalog_tables (id, source_id, schema_name, name, kind, fingerprint, definition, "
+                        "first_seen_at, crawled_at, changed_at, first_seen_crawl_id, changed_crawl_id, removed_at) "
+                        "VALUES (:id, 1, 's', :n, 'table', 'f', CAST(:d AS jsonb), now(), now(), now(), 1, 1, "
+                        f"{removed or 'NULL'})"
+                    ),
+                    {"id": tid, "n": tname, "d": fk},
+                )
+        command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT table_id, ordinal, source_id, name, referenced_table, on_delete FROM catalog_foreign_keys")
+            ).all()
+        assert rows == [(1, 1, 1, "o_c", "c", "CASCADE")]
+        command.downgrade(cfg, "0006")
+    finally:
+        engine.dispose()
+        drop_pg_database(name)

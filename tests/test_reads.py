@@ -23,6 +23,8 @@ CREATE TABLE sales.customer (id int PRIMARY KEY, note text);
 COMMENT ON TABLE sales.customer IS 'Legacy table kept for the old invoicing export';
 CREATE TABLE sales."100%_real" (id int, "under_score" int, "o'brien" text);
 CREATE TABLE sales.customers_archive (id int, customer_email text);
+ALTER TABLE sales.customers_archive ADD CONSTRAINT archive_customer FOREIGN KEY (id) REFERENCES sales.customer (id)
+    DEFERRABLE INITIALLY DEFERRED NOT VALID;
 """
 )
 
@@ -127,6 +129,36 @@ def test_table_detail(alice, crawled):
     assert t["name"] == "customers" and t["comment"] == "People who buy"
     assert [c["name"] for c in t["columns"]] == ["id", "customer_email", "referred_by"]
     assert t["columns"][0]["identity"] == "always"
+
+
+def test_table_detail_lists_the_keys_that_reference_it(alice, crawled):
+    """referenced_by: other tables' keys (and a table's own, referencing
+    itself), read through the catalog's key index; pages do not carry it."""
+    customers = alice.get(f"/api/v1/sources/{crawled['id']}/tables/sales/customers").get_json()
+    assert [
+        (k["schema"], k["table"], k["name"], k["columns"], k["referenced_columns"], k["on_delete"])
+        for k in customers["referenced_by"]
+    ] == [
+        ("sales", "customers", "customers_referred_by_fkey", ["referred_by"], ["id"], "SET NULL"),
+        ("sales", "orders", "orders_customer_id_fkey", ["customer_id"], ["id"], "NO ACTION"),
+    ]
+    orders = alice.get(f"/api/v1/sources/{crawled['id']}/tables/sales/orders").get_json()
+    assert [(k["table"], k["columns"], k["on_update"]) for k in orders["referenced_by"]] == [
+        ("order_lines", ["region", "order_no"], "CASCADE")
+    ]
+    # a NOT VALID, deferred key: told apart in the table's keys and in referenced_by
+    [archived] = alice.get(f"/api/v1/sources/{crawled['id']}/tables/sales/customers_archive").get_json()["foreign_keys"]
+    [referencing] = alice.get(f"/api/v1/sources/{crawled['id']}/tables/sales/customer").get_json()["referenced_by"]
+    for key in (archived, referencing):
+        assert (key["validated"], key["deferrable"], key["deferred"]) == (False, True, True)
+        assert key["definition"] == (
+            "FOREIGN KEY (id) REFERENCES sales.customer(id) DEFERRABLE INITIALLY DEFERRED NOT VALID"
+        )
+    assert orders["referenced_by"][0]["validated"] is True and orders["referenced_by"][0]["deferrable"] is False
+    lines = alice.get(f"/api/v1/sources/{crawled['id']}/tables/sales/order_lines").get_json()
+    assert lines["referenced_by"] == []
+    page = alice.get(f"/api/v1/sources/{crawled['id']}/schema").get_json()
+    assert all("referenced_by" not in t for t in page["tables"])
 
 
 def test_table_with_slash_and_dot_in_name(alice, crawled):

@@ -78,6 +78,34 @@ class ForeignKeySchema(DocumentSchema):
     referenced_columns = _req(ma.fields.List, ma.fields.String())
     on_update = ma.fields.String(metadata={"description": "NO ACTION, RESTRICT, CASCADE, SET NULL, SET DEFAULT"})
     on_delete = ma.fields.String()
+    definition = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The key as the engine prints it (PostgreSQL: pg_get_constraintdef, with NOT VALID "
+            "and DEFERRABLE; MySQL/MariaDB: built in the same shape)"
+        },
+    )
+    validated = ma.fields.Boolean(
+        allow_none=True, metadata={"description": "false: NOT VALID (existing rows unchecked); null: not known"}
+    )
+    deferrable = ma.fields.Boolean(allow_none=True, metadata={"description": "DEFERRABLE; null: not known"})
+    deferred = ma.fields.Boolean(allow_none=True, metadata={"description": "INITIALLY DEFERRED; null: not known"})
+
+
+class ReferenceSchema(DocumentSchema):
+    """A foreign key of another table (or of this one, referencing itself) that points at this table."""
+
+    schema = _req(ma.fields.String, metadata={"description": "Schema of the referencing table"})
+    table = _req(ma.fields.String, metadata={"description": "The referencing table"})
+    name = _req(ma.fields.String, metadata={"description": "The key's name"})
+    columns = _req(ma.fields.List, ma.fields.String(), metadata={"description": "The referencing columns"})
+    referenced_columns = _req(ma.fields.List, ma.fields.String(), metadata={"description": "This table's columns"})
+    on_update = ma.fields.String(allow_none=True)
+    on_delete = ma.fields.String(allow_none=True)
+    definition = ma.fields.String(allow_none=True, metadata={"description": "The key as the engine prints it"})
+    validated = ma.fields.Boolean(allow_none=True)
+    deferrable = ma.fields.Boolean(allow_none=True)
+    deferred = ma.fields.Boolean(allow_none=True)
 
 
 class IndexSchema(DocumentSchema):
@@ -110,6 +138,13 @@ class TableSchema(DocumentSchema):
     foreign_keys = ma.fields.List(ma.fields.Nested(ForeignKeySchema))
     indexes = ma.fields.List(ma.fields.Nested(IndexSchema))
     constraints = ma.fields.List(ma.fields.Nested(ConstraintSchema))
+    referenced_by = ma.fields.List(
+        ma.fields.Nested(ReferenceSchema),
+        metadata={
+            "description": "Table detail only: the foreign keys of the source's tables that reference this "
+            "one, ordered by referencing schema, table and key"
+        },
+    )
     first_seen_at = _req(ma.fields.DateTime)
     crawled_at = _req(
         ma.fields.DateTime,

@@ -28,9 +28,7 @@ MIMETYPES = {"svg": "image/svg+xml", "mermaid": "text/plain", "dot": "text/vnd.g
 )
 @blp.doc(
     responses={
-        "200": {
-            "content": {mimetype: {"schema": {"type": "string"}} for mimetype in sorted(set(MIMETYPES.values()))}
-        }
+        "200": {"content": {mimetype: {"schema": {"type": "string"}} for mimetype in sorted(set(MIMETYPES.values()))}}
     }
 )
 @blp.alt_response(404, description="No such source of yours, or no such table in its catalog")

@@ -173,6 +173,7 @@ def delete_source(source: Source) -> None:
     # before we get here, and one that claims later finds no job.
     drop_staging(Session(), *jobs.scalars())
     Session.execute(text("DELETE FROM catalog_columns WHERE source_id = :id"), {"id": source.id})
+    Session.execute(text("DELETE FROM catalog_foreign_keys WHERE source_id = :id"), {"id": source.id})
     Session.delete(source)
     Session.commit()
 

@@ -254,6 +254,11 @@ def test_orders_keys(target, described):
             referenced_columns=["Region-Code", "ID"],
             on_update="RESTRICT",
             on_delete="RESTRICT",
+            definition=f"FOREIGN KEY (`region`, `parent_id`) REFERENCES `{target['mixed']}`.`Parent Table` "
+            "(`Region-Code`, `ID`)",
+            validated=True,
+            deferrable=False,
+            deferred=False,
         ),
         ForeignKey(
             name="fk_self",
@@ -263,6 +268,11 @@ def test_orders_keys(target, described):
             referenced_columns=["id"],
             on_update="CASCADE",
             on_delete="SET NULL",
+            definition=f"FOREIGN KEY (`parent_ref`) REFERENCES `{target['hyphen']}`.`orders` (`id`) "
+            "ON UPDATE CASCADE ON DELETE SET NULL",
+            validated=True,
+            deferrable=False,
+            deferred=False,
         ),
     ]
 
@@ -467,6 +477,10 @@ def test_describe_1200_tables_with_a_bounded_number_of_queries(monkeypatch):
             referenced_columns=["id"],
             on_update="RESTRICT",
             on_delete="RESTRICT",
+            definition=f"FOREIGN KEY (`ref`) REFERENCES `{db}`.`gen_0004` (`id`)",
+            validated=True,
+            deferrable=False,
+            deferred=False,
         )
     ]
 

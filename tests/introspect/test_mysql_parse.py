@@ -329,6 +329,10 @@ def test_keys_from_rows():
                 referenced_columns=["Q1", "Q2"],
                 on_update="RESTRICT",
                 on_delete="CASCADE",
+                definition="FOREIGN KEY (`p1`, `p2`) REFERENCES `other db`.`Parent` (`Q1`, `Q2`) ON DELETE CASCADE",
+                validated=True,
+                deferrable=False,
+                deferred=False,
             ),
         ),
         (
@@ -341,6 +345,10 @@ def test_keys_from_rows():
                 referenced_columns=["a"],
                 on_update="CASCADE",
                 on_delete="SET NULL",
+                definition="FOREIGN KEY (`parent_id`) REFERENCES `s`.`t` (`a`) ON UPDATE CASCADE ON DELETE SET NULL",
+                validated=True,
+                deferrable=False,
+                deferred=False,
             ),
         ),
     ]

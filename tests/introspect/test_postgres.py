@@ -275,6 +275,10 @@ def test_users_keys_constraints_and_indexes(described):
             referenced_columns=["id"],
             on_update="NO ACTION",
             on_delete="SET NULL",
+            definition="FOREIGN KEY (manager_id) REFERENCES users(id) ON DELETE SET NULL",
+            validated=True,
+            deferrable=False,
+            deferred=False,
         )
     ]
     assert users.constraints == [
@@ -314,6 +318,10 @@ def test_composite_keys_keep_their_order(described):
             referenced_columns=["id"],
             on_update="CASCADE",
             on_delete="RESTRICT",
+            definition="FOREIGN KEY (user_id) REFERENCES users(id) ON UPDATE CASCADE ON DELETE RESTRICT",
+            validated=True,
+            deferrable=False,
+            deferred=False,
         )
     ]
     assert lines.primary_key == PrimaryKey("order_lines_pkey", ["order_no", "region", "line_no"])
@@ -326,11 +334,39 @@ def test_composite_keys_keep_their_order(described):
             referenced_columns=["order_no", "region"],
             on_update="NO ACTION",
             on_delete="CASCADE",
+            definition="FOREIGN KEY (order_no, region) REFERENCES sales.orders(order_no, region) ON DELETE CASCADE",
+            validated=True,
+            deferrable=False,
+            deferred=False,
         )
     ]
     assert col(lines, "line_no").default == "nextval('sales.order_lines_line_no_seq'::regclass)"
     assert col(lines, "qty").comment == "how many"
     assert lines.constraints == [Constraint("order_lines_qty_check", "check", ["qty"], "CHECK ((qty > 0))")]
+
+
+def test_not_valid_and_deferrable_foreign_keys():
+    """NOT VALID (rows not checked yet) and DEFERRABLE keys are told apart,
+    in their own fields and in the definition PostgreSQL prints."""
+    with pg_database() as db:
+        pg_execute(
+            db,
+            """
+            CREATE TABLE p (id int PRIMARY KEY);
+            CREATE TABLE c (a int, b int, d int);
+            ALTER TABLE c ADD CONSTRAINT c_a FOREIGN KEY (a) REFERENCES p (id) NOT VALID;
+            ALTER TABLE c ADD CONSTRAINT c_b FOREIGN KEY (b) REFERENCES p (id) DEFERRABLE;
+            ALTER TABLE c ADD CONSTRAINT c_d FOREIGN KEY (d) REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED;
+            """,
+        )
+        with PostgresIntrospector(make_params(db)) as i:
+            [c] = i.describe([TableRef("public", "c", "table")])
+    keys = {fk.name: (fk.definition, fk.validated, fk.deferrable, fk.deferred) for fk in c.foreign_keys}
+    assert keys == {
+        "c_a": ("FOREIGN KEY (a) REFERENCES p(id) NOT VALID", False, False, False),
+        "c_b": ("FOREIGN KEY (b) REFERENCES p(id) DEFERRABLE", True, True, False),
+        "c_d": ("FOREIGN KEY (d) REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED", True, True, True),
+    }
 
 
 def test_exclusion_constraints(described):

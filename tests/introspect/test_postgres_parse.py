@@ -165,8 +165,23 @@ def con_row(
     definition=None,
     expressions=None,
     parent_table=None,
+    flags=(True, False, False),  # convalidated, condeferrable, condeferred
 ):
-    return (conoid, reloid, name, contype, conkey, parent, *ref, upd, dele, definition, expressions, parent_table)
+    return (
+        conoid,
+        reloid,
+        name,
+        contype,
+        conkey,
+        parent,
+        *ref,
+        upd,
+        dele,
+        definition,
+        expressions,
+        parent_table,
+        *flags,
+    )
 
 
 def test_signature_text_is_postgresql_record_and_array_text():
@@ -193,7 +208,17 @@ def test_primary_key_in_key_order():
     ],
 )
 def test_foreign_key_actions(code, action):
-    row = con_row(101, "f", [3, 2], name="fk", ref=("sales", "Orders", ["order_no", "region"]), upd=code, dele="c")
+    definition = 'FOREIGN KEY ("order no", region) REFERENCES sales."Orders"(order_no, region) ON DELETE CASCADE'
+    row = con_row(
+        101,
+        "f",
+        [3, 2],
+        name="fk",
+        ref=("sales", "Orders", ["order_no", "region"]),
+        upd=code,
+        dele="c",
+        definition=definition,
+    )
     [(_, fk)] = constraints_from_rows([row], NAMES)
     assert fk == ForeignKey(
         name="fk",
@@ -203,7 +228,28 @@ def test_foreign_key_actions(code, action):
         referenced_columns=["order_no", "region"],
         on_update=action,
         on_delete="CASCADE",
+        definition=definition,
+        validated=True,
+        deferrable=False,
+        deferred=False,
     )
+
+
+def test_not_valid_and_deferrable_foreign_keys_are_told_apart():
+    ref = ("public", "r", ["id"])
+    rows = [
+        con_row(1, "f", [2], name="plain", ref=ref),
+        con_row(2, "f", [2], name="not_valid", ref=ref, flags=(False, False, False)),
+        con_row(3, "f", [2], name="deferrable", ref=ref, flags=(True, True, False)),
+        con_row(4, "f", [2], name="deferred", ref=ref, flags=(True, True, True)),
+    ]
+    flags = {fk.name: (fk.validated, fk.deferrable, fk.deferred) for _, fk in constraints_from_rows(rows, NAMES)}
+    assert flags == {
+        "plain": (True, False, False),
+        "not_valid": (False, False, False),
+        "deferrable": (True, True, False),
+        "deferred": (True, True, True),
+    }
 
 
 def test_unique_check_and_exclusion_constraints():

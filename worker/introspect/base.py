@@ -52,6 +52,10 @@ class ForeignKey:
     referenced_columns: list[str]
     on_update: str  # "NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"
     on_delete: str
+    definition: str | None = None  # the key as the engine prints it (PostgreSQL: pg_get_constraintdef)
+    validated: bool | None = None  # False: NOT VALID (existing rows unchecked); None: the engine does not say
+    deferrable: bool | None = None
+    deferred: bool | None = None  # INITIALLY DEFERRED
 
 
 @dataclass

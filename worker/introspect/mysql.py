@@ -551,6 +551,22 @@ def column_list(columns: Iterable[str]) -> str:
     return ", ".join(quote_ident(c) for c in columns)
 
 
+def foreign_key_definition(
+    columns: list[str], ref_schema: str, ref_table: str, ref_columns: list[str], on_update: str, on_delete: str
+) -> str:
+    """The key as a constraint clause, shaped like PostgreSQL's
+    pg_get_constraintdef: the rules only where they are not the default
+    (RESTRICT and NO ACTION act alike on MySQL/MariaDB)."""
+    text = (
+        f"FOREIGN KEY ({column_list(columns)}) REFERENCES {quote_ident(ref_schema)}.{quote_ident(ref_table)} "
+        f"({column_list(ref_columns)})"
+    )
+    for clause, rule in (("ON UPDATE", on_update), ("ON DELETE", on_delete)):
+        if rule not in ("RESTRICT", "NO ACTION"):
+            text += f" {clause} {rule}"
+    return text
+
+
 def keys_from_rows(rows: Iterable[Sequence], rules: Rules):
     """Group KEY_COLUMN_USAGE rows by constraint; yield ((schema, table), record):
     PrimaryKey for PRIMARY, ForeignKey for a constraint with a referenced
@@ -563,6 +579,7 @@ def keys_from_rows(rows: Iterable[Sequence], rules: Rules):
         parts.sort(key=lambda r: int(r[3]))
         columns = [r[4] for r in parts]
         ref_table = parts[0][6]
+        refs = [r[7] for r in parts]
         if name == "PRIMARY" and ref_table is None:
             yield (schema, table), PrimaryKey(name=name, columns=columns)
         elif ref_table is not None:
@@ -574,9 +591,13 @@ def keys_from_rows(rows: Iterable[Sequence], rules: Rules):
                     columns=columns,
                     referenced_schema=parts[0][5],
                     referenced_table=ref_table,
-                    referenced_columns=[r[7] for r in parts],
+                    referenced_columns=refs,
                     on_update=on_update,
                     on_delete=on_delete,
+                    definition=foreign_key_definition(columns, parts[0][5], ref_table, refs, on_update, on_delete),
+                    validated=True,  # MySQL/MariaDB check every row when a key is added (unless
+                    deferrable=False,  # foreign_key_checks is off, which the server does not record)
+                    deferred=False,
                 ),
             )
         else:

@@ -308,15 +308,17 @@ _COLUMN_DEFAULT = """CASE WHEN a.atthasdef THEN (SELECT pg_get_expr(ad.adbin, ad
 _COLUMN_COMMENT = """(SELECT d.description FROM pg_description d
         WHERE d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum)"""
 _PARENT_CONSTRAINT_TABLE = "(SELECT p.conrelid FROM pg_constraint p WHERE p.oid = {c}.conparentid)"
-SIGNATURE_PREFIX = "pg1:"
+SIGNATURE_PREFIX = "pg2:"
 
 # What describe() reports of a table, hashed by the target: the same
 # catalog functions (format_type, pg_get_expr, pg_get_constraintdef,
 # pg_get_indexdef) describe() prints, so the signature moves whenever the
 # document would, but nothing is sent or parsed. ROW(...)::text quotes every
-# field, so different definitions cannot print alike. Bump the "pg1:" prefix
+# field, so different definitions cannot print alike. Bump the prefix
 # when describe() starts reporting something new: every table is then
-# described once more. Pages are table + TOAST + indexes, as describe() counts.
+# described once more (pg2: foreign keys' definition, validated, deferrable
+# and deferred, which pg_get_constraintdef already covered). Pages are table
+# + TOAST + indexes, as describe() counts.
 SIGNATURES_SQL = f"""
 SELECT n.nspname, c.relname, c.relkind, c.reltuples,
        c.relpages::bigint + COALESCE(t.relpages, 0)
@@ -517,7 +519,8 @@ SELECT c.oid, c.conrelid, c.conname, c.contype, c.conkey, c.conparentid,
        CASE WHEN c.contype = 'x' AND 0 = ANY(c.conkey) THEN
          ARRAY(SELECT pg_get_indexdef(c.conindid, k, true)
                FROM generate_series(1, cardinality(c.conkey)) AS k) END,
-       {_PARENT_CONSTRAINT_TABLE.format(c="c")}
+       {_PARENT_CONSTRAINT_TABLE.format(c="c")},
+       c.convalidated, c.condeferrable, c.condeferred
 FROM pg_constraint c
 LEFT JOIN pg_class fc ON fc.oid = c.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
@@ -563,7 +566,10 @@ def constraint_from_row(row: Sequence, names: dict) -> tuple[int, PrimaryKey | F
         dele,
         definition,
         expressions,
-        *_signed_only,
+        _parent_table,  # signed only
+        validated,
+        deferrable,
+        deferred,
     ) = row
     columns = key_names(conkey, oid, names, expressions)
     if contype == "p":
@@ -577,6 +583,10 @@ def constraint_from_row(row: Sequence, names: dict) -> tuple[int, PrimaryKey | F
             referenced_columns=list(ref_columns or []),
             on_update=FK_ACTIONS.get(upd, "NO ACTION"),
             on_delete=FK_ACTIONS.get(dele, "NO ACTION"),
+            definition=definition,
+            validated=bool(validated),
+            deferrable=bool(deferrable),
+            deferred=bool(deferred),
         )
     return oid, Constraint(name=name, type=CONSTRAINT_TYPES[contype], columns=columns, definition=definition)
 
