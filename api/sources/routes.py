@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from catalog.db import Session, transaction
-from catalog.jobs import create_job, drop_staging
+from catalog.jobs import ACTIVE_STATES, cancel_job, create_job, drop_staging
 from catalog.models import CrawlJob, Source
 from catalog.netpolicy import AddressRefused, check_registration, policy_for
 from catalog.schedules import next_run
@@ -156,11 +156,23 @@ class SourceById(MethodView):
     @blp.alt_response(404, description="No such source of yours")
     @blp.alt_response(409, description="You already have a source with this name")
     def patch(self, data, source_id):
-        """Change a source; send `password` to replace the stored one"""
+        """Change a source; send `password` to replace the stored one.
+
+        A change of what a crawl connects to (`engine` or any engine field)
+        cancels the source's active crawl, if any: a crawl reads the settings it
+        started with, or nothing. Start a crawl to read the new ones."""
         source = owned_source(source_id)
         sent = data.pop("settings", {})
         engine = data.get("engine", source.engine)
         if sent or engine != source.engine:
+            # the job first, then the source: the order a crawl's finish locks them in
+            active = Session.scalars(
+                select(CrawlJob.id)
+                .where(CrawlJob.source_id == source_id, CrawlJob.state.in_(ACTIVE_STATES))
+                .with_for_update()
+            ).all()
+            for job_id in active:
+                cancel_job(Session(), job_id)
             # The stored settings with the sent ones on top (a new engine starts
             # afresh), validated whole by the engine's schema; stored secrets stay
             # unless sent again.
@@ -184,6 +196,7 @@ class SourceById(MethodView):
         except IntegrityError:
             Session.rollback()
             _duplicate_name()
+        Session.refresh(source)  # a cancelled crawl moved its last_crawl
         return source_view(source)
 
     @blp.login_required
