@@ -29,6 +29,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy import func, select
 
 from catalog import jobs
 from catalog.crawl_write import (
@@ -41,7 +42,7 @@ from catalog.crawl_write import (
 )
 from catalog.db import Session, engine, is_transient, transaction
 from catalog.jobs import CrawlState
-from catalog.models import CrawlJob, Source
+from catalog.models import CatalogTable, CrawlJob, Source
 from catalog.schedules import claim_due
 from catalog.vault import VaultError
 
@@ -311,11 +312,26 @@ def batch(self, job_id: int, batch_no: int) -> dict:
     return outcome
 
 
-def _refused(session, job: CrawlJob) -> str | None:
-    """Why this crawl may not be applied (it would remove too much), or None."""
+def _refused(session, job: CrawlJob) -> tuple[str, str] | None:
+    """Why this crawl may not be applied, (error type, message), or None: it
+    saw no tables at all where the catalog has some, or would remove too much."""
     if job.allow_mass_removal:
         return None
-    return removal_refused(session, job.id, job.source_id, runtime.settings().max_removed_percent)
+    if not job.tables_total:
+        live = session.scalar(
+            select(func.count())
+            .select_from(CatalogTable)
+            .where(CatalogTable.source_id == job.source_id, CatalogTable.removed_at.is_(None))
+        )
+        if live:
+            return (
+                "no_tables_seen",
+                f"this crawl saw no tables at all, where the catalog has {live:,} for this source; the catalog "
+                "was left unchanged. Check the crawl user's privileges and the source's database and schema "
+                'filters; if every table was really dropped, start a crawl with {"allow_mass_removal": true}',
+            )
+    refused = removal_refused(session, job.id, job.source_id, runtime.settings().max_removed_percent)
+    return None if refused is None else ("removal_limit_exceeded", refused)
 
 
 @app.task(name="crawl.finish", base=CrawlTask, bind=True, ignore_result=False)
@@ -340,8 +356,8 @@ def finish(self, job_id: int) -> dict:
         _fan_out(job_id)
         return _outcome(job_id)
     if refused is not None:
-        if _fail(job_id, "removal_limit_exceeded", refused):
-            raise CrawlFailed("removal_limit_exceeded")
+        if _fail(job_id, *refused):
+            raise CrawlFailed(refused[0])
         return _outcome(job_id)
     log.info("crawl succeeded: %s", json.dumps(result["stats"]), extra={"job_id": job_id})
     log.info("crawl applied in steps: %s", json.dumps(result["seconds"]), extra={"job_id": job_id})
