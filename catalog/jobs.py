@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -224,6 +224,20 @@ def record_batch(session: Session, job_id: int, batch_no: int) -> None:
     )
 
 
+# A crawl task's live heartbeat (worker/tasks.py beats from a thread while the
+# task works): it skips a job row locked by its own task's transaction, or
+# anyone's, rather than wait, so it can neither deadlock nor pile up.
+HEARTBEAT = text(
+    "UPDATE crawl_jobs SET heartbeat_at = now() WHERE id = ("
+    "SELECT id FROM crawl_jobs WHERE id = :job AND state = 'running' FOR NO KEY UPDATE SKIP LOCKED)"
+)
+
+
+def heartbeat(connection, job_id: int) -> None:
+    """record_batch's heartbeat alone: the job (running) is alive, though no batch finished."""
+    connection.execute(HEARTBEAT, {"job": job_id})
+
+
 def job_progress(job: CrawlJob) -> dict:
     """How far a crawl has got, as its status URL and its Celery tasks both report it."""
     return {
@@ -245,6 +259,36 @@ def claim_finish(session: Session, job_id: int) -> CrawlJob | None:
     if job is None or job.state not in TRANSITIONS["succeed"][0] or job.batches_done != job.batches_total:
         return None
     return job
+
+
+def redo_if_catalog_restarted(session: Session, job_id: int) -> bool:
+    """Staging is UNLOGGED (cheap to write), so a catalog server that crashed
+    and recovered comes back with it empty. Called on a job claimed for its
+    finish: if the catalog server started after one of the job's batches was
+    done, what those batches staged may be gone, so the job forgets all it
+    staged and every batch is to do again (its progress with it); the caller
+    sends them. False when no batch predates the server's start."""
+    restarted = session.execute(
+        select(func.count())
+        .select_from(CrawlBatch)
+        .where(
+            CrawlBatch.job_id == job_id,
+            CrawlBatch.state == BatchState.DONE,
+            CrawlBatch.finished_at < func.pg_postmaster_start_time(),
+        )
+    ).scalar_one()
+    if not restarted:
+        return False
+    drop_staging(session, job_id)
+    session.execute(
+        update(CrawlBatch).where(CrawlBatch.job_id == job_id).values(state=BatchState.QUEUED, finished_at=None),
+        execution_options=_SYNC,
+    )
+    session.execute(
+        update(CrawlJob).where(CrawlJob.id == job_id).values(batches_done=0, tables_done=0, heartbeat_at=func.now()),
+        execution_options=_SYNC,
+    )
+    return True
 
 
 def succeed_job(session: Session, job_id: int, source_id: int, stats: dict, now: datetime, changed: bool) -> None:
@@ -314,17 +358,25 @@ def lost_message(requeues: int, lost_after: timedelta) -> str:
     )
 
 
-def requeue_lost(session: Session, lost_after: timedelta, max_requeues: int) -> tuple[list[int], list[int]]:
-    """requeue: active jobs without a sign of life for `lost_after` (queued and
-    never picked up, or running without a heartbeat: their broker message or
-    worker was lost) get their requeue counted and their heartbeat reset; the
-    caller sends them again. Those already sent again `max_requeues` times
-    are failed as `lost`. Returns (to send again, failed)."""
+def requeue_lost(
+    session: Session, lost_after: timedelta, max_requeues: int, queued_after: timedelta | None = None
+) -> tuple[list[int], list[int]]:
+    """requeue: active jobs without a sign of life (running without a
+    heartbeat for `lost_after`: their worker or broker message was lost; or
+    queued and not picked up for `queued_after`, by default `lost_after`) get
+    their requeue counted and their heartbeat reset; the caller sends them
+    again. Those already sent again `max_requeues` times are failed as
+    `lost`. Returns (to send again, failed)."""
+    queued_after = lost_after if queued_after is None else queued_after
+    silent_since = func.coalesce(CrawlJob.heartbeat_at, CrawlJob.queued_at)
     lost = session.execute(
         select(CrawlJob.id, CrawlJob.requeues)
         .where(
             _from("requeue"),
-            func.coalesce(CrawlJob.heartbeat_at, CrawlJob.queued_at) < func.now() - lost_after,
+            or_(
+                and_(CrawlJob.state == CrawlState.RUNNING, silent_since < func.now() - lost_after),
+                and_(CrawlJob.state == CrawlState.QUEUED, silent_since < func.now() - queued_after),
+            ),
         )
         .order_by(CrawlJob.id)
         .with_for_update(skip_locked=True)

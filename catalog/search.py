@@ -159,6 +159,7 @@ def search(session: Session, source_ids: list[int], q: str, kinds: tuple[str, ..
                     "kind": r.kind,
                     "source_id": r.source_id,
                     "source_name": r.source_name,
+                    "table_id": r.id,
                     "schema": r.schema_name,
                     "table": r.table_name,
                     "column": r.column_name,

@@ -50,10 +50,15 @@ class Settings:
     statement_timeout: int = 60
     lock_timeout: int = 5
     crawl_time_limit: int = 3600  # seconds a crawl may run before the reaper fails it
-    # a crawl queued, or running without a heartbeat, this long was lost (its
-    # broker message or its worker): the reaper sends it again, at most
-    # max_requeues times, then fails it as `lost`
-    crawl_lost_after: int = 600
+    # A crawl task beats (crawl_jobs.heartbeat_at) every heartbeat_seconds
+    # while it works; a crawl running without a heartbeat for crawl_lost_after
+    # (its worker or its broker message was lost), or queued and not picked up
+    # for queued_lost_after, is sent again by the reaper (which runs every
+    # reap_interval seconds), at most max_requeues times, then failed as `lost`.
+    heartbeat_seconds: int = 10
+    crawl_lost_after: int = 60
+    queued_lost_after: int = 600
+    reap_interval: int = 15
     max_requeues: int = 3
     # a crawl task that meets a catalog deadlock, serialization failure or lost
     # catalog connection is retried (exponential backoff) this many times
@@ -91,6 +96,13 @@ class Settings:
             raise ConfigError(
                 f"METACRAWL_ENV must be one of {', '.join(ENVIRONMENTS)} (exactly, lower case), not {self.env!r}"
             )
+        if self.heartbeat_seconds < 1 or self.crawl_lost_after < 3 * self.heartbeat_seconds:
+            raise ConfigError(
+                "METACRAWL_HEARTBEAT_SECONDS must be at least 1 and METACRAWL_CRAWL_LOST_AFTER at least three "
+                "heartbeats, or live crawls would be taken for lost"
+            )
+        if self.reap_interval < 1:
+            raise ConfigError("METACRAWL_REAP_INTERVAL must be at least 1")
         if self.min_schedule_interval_minutes < 1:
             raise ConfigError("METACRAWL_MIN_SCHEDULE_INTERVAL_MINUTES must be at least 1")
         try:

@@ -269,8 +269,10 @@ def bob(client):
 class Worker:
     """A real `celery -A worker.app worker` process on the test services."""
 
-    def __init__(self, env: dict, log_path: Path, concurrency: int = 2, name: str | None = None):
-        self.env, self.log_path = env, log_path
+    def __init__(
+        self, env: dict, log_path: Path, concurrency: int = 2, name: str | None = None, extra_args: tuple = ()
+    ):
+        self.env, self.log_path, self.extra_args = env, log_path, tuple(extra_args)
         self.name = name or random_name("w")
         self.concurrency = concurrency
         self.proc = None
@@ -295,6 +297,7 @@ class Worker:
                 "--without-mingle",
                 "-l",
                 "INFO",
+                *self.extra_args,
             ],
             cwd=ROOT,
             env={**os.environ, **self.env},

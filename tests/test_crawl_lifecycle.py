@@ -198,8 +198,8 @@ def test_reaper_sends_a_lost_crawl_again(settings, life_worker, catalog_url):
         pg_execute(name, "CREATE TABLE a (id int)")
         source = pg_source(user, name)  # enqueued where no worker listens...
         idle.flushdb()  # ...and lost
-        # older than METACRAWL_CRAWL_LOST_AFTER (60 s for this worker), well inside the time limit
-        catalog_rows(catalog_url, "UPDATE crawl_jobs SET queued_at = now() - interval '5 minutes' RETURNING id")
+        # queued longer than METACRAWL_QUEUED_LOST_AFTER (600 s), well inside the time limit
+        catalog_rows(catalog_url, "UPDATE crawl_jobs SET queued_at = now() - interval '15 minutes' RETURNING id")
         Celery(broker=LIFE_REDIS_URL).send_task("crawl.reap")
         job = wait_for_crawl(user, source["crawl"]["url"])
     assert job["state"] == "succeeded", job

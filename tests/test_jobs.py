@@ -134,6 +134,21 @@ def test_requeue_lost_then_fail_as_lost(session, source_id):
     assert "sent again 2 times" in (row.error_message or "") and "workers" in (row.error_message or "")
 
 
+def test_queued_and_running_lost_after_apart(session, source_id):
+    """A queued crawl may wait behind others for long; a running one beats."""
+    job, _ = jobs.create_job(session, source_id, "api")
+    session.execute(text("UPDATE crawl_jobs SET queued_at = now() - interval '2 minutes'"))
+    short, long = timedelta(minutes=1), timedelta(minutes=10)
+    assert jobs.requeue_lost(session, short, 3, long) == ([], [])  # queued 2 min: still waiting its turn
+    jobs.start_job(session, job.id)
+    session.execute(text("UPDATE crawl_jobs SET heartbeat_at = now() - interval '2 minutes'"))
+    assert jobs.requeue_lost(session, short, 3, long) == ([job.id], [])  # running, silent 2 min: lost
+    session.execute(text("UPDATE crawl_jobs SET heartbeat_at = now() - interval '2 minutes'"))
+    jobs.heartbeat(session.connection(), job.id)
+    assert jobs.requeue_lost(session, short, 3, long) == ([], [])
+    session.rollback()
+
+
 def test_overdue_and_stuck(session, source_id):
     job, _ = jobs.create_job(session, source_id, "api")
     jobs.start_job(session, job.id)

@@ -37,5 +37,5 @@ worker_hijack_root_logger = False
 timezone = "UTC"
 beat_schedule = {
     "dispatch-due-crawls": {"task": "crawl.dispatch_due", "schedule": 60.0},
-    "reap-lost-crawls": {"task": "crawl.reap", "schedule": 60.0},
+    "reap-lost-crawls": {"task": "crawl.reap", "schedule": float(_s.reap_interval)},
 }

@@ -21,10 +21,15 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import threading
 import time
 from datetime import timedelta
 
 from celery.utils.time import get_exponential_backoff_interval
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy import func, select
 
 from catalog import jobs
 from catalog.crawl_write import (
@@ -37,7 +42,7 @@ from catalog.crawl_write import (
 )
 from catalog.db import Session, engine, is_transient, transaction
 from catalog.jobs import CrawlState
-from catalog.models import CrawlJob, Source
+from catalog.models import CatalogTable, CrawlJob, Source
 from catalog.schedules import claim_due
 from catalog.vault import VaultError
 
@@ -71,10 +76,46 @@ def _fail(job_id: int, error_type: str, message: str) -> bool:
     return failed
 
 
+# The broker (Redis) is unreachable: sending a task or a state failed.
+BROKER_ERRORS = (BrokerError, RedisConnectionError, RedisTimeoutError, ConnectionError)
+
+
 def _report(task, job_id: int, step: str, **details) -> None:
-    """What the task is doing now, as Celery's PROGRESS state (Flower, AsyncResult)."""
+    """What the task is doing now, as Celery's PROGRESS state (Flower,
+    AsyncResult); a broker that is down does not stop the crawl for it."""
     if task.request.id:  # absent when a task function is called in-process
-        task.update_state(state="PROGRESS", meta={"job_id": job_id, "step": step, **details})
+        try:
+            task.update_state(state="PROGRESS", meta={"job_id": job_id, "step": step, **details})
+        except BROKER_ERRORS:
+            log.warning("could not report the task's progress: the broker is unreachable", extra={"job_id": job_id})
+
+
+class _Heartbeat:
+    """While a crawl task works, its job's heartbeat_at moves every
+    METACRAWL_HEARTBEAT_SECONDS (on a connection of its own), so the reaper
+    can tell a slow crawl from one whose worker vanished within
+    METACRAWL_CRAWL_LOST_AFTER instead of waiting for a batch to finish."""
+
+    def __init__(self, job_id: int, every: float):
+        self.job_id, self.every = job_id, every
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        self.thread.join(5)
+
+    def _run(self) -> None:
+        while not self.stopped.wait(self.every):
+            try:
+                with engine().begin() as conn:
+                    jobs.heartbeat(conn, self.job_id)
+            except Exception as e:  # the catalog is down: the task itself meets it and retries
+                log.warning("crawl heartbeat failed (%s)", type(e).__name__, extra={"job_id": self.job_id})
 
 
 def _outcome(job_id: int, **details) -> dict:
@@ -113,9 +154,22 @@ class CrawlTask(app.Task):
         retry_after: float | None = None
         kind = ""
         try:
-            return super().__call__(job_id, *args, **kwargs)
+            with _Heartbeat(job_id, settings.heartbeat_seconds):
+                return super().__call__(job_id, *args, **kwargs)
         except CrawlFailed:
             raise
+        except BROKER_ERRORS as e:
+            # Nothing can be sent now (no next task, no retry); the job stays
+            # active without a heartbeat, and the reaper sends it again once
+            # the broker is back (METACRAWL_CRAWL_LOST_AFTER).
+            _rollback()
+            log.warning(
+                "crawl task could not reach the broker (%s); the reaper will send the crawl again",
+                type(e).__name__,
+                extra={"job_id": job_id},
+            )
+            Session.remove()
+            return {"job_id": job_id, "state": "broker_unavailable"}
         except TargetError as e:
             _rollback()
             failure = (e.type, e.message)
@@ -258,6 +312,28 @@ def batch(self, job_id: int, batch_no: int) -> dict:
     return outcome
 
 
+def _refused(session, job: CrawlJob) -> tuple[str, str] | None:
+    """Why this crawl may not be applied, (error type, message), or None: it
+    saw no tables at all where the catalog has some, or would remove too much."""
+    if job.allow_mass_removal:
+        return None
+    if not job.tables_total:
+        live = session.scalar(
+            select(func.count())
+            .select_from(CatalogTable)
+            .where(CatalogTable.source_id == job.source_id, CatalogTable.removed_at.is_(None))
+        )
+        if live:
+            return (
+                "no_tables_seen",
+                f"this crawl saw no tables at all, where the catalog has {live:,} for this source; the catalog "
+                "was left unchanged. Check the crawl user's privileges and the source's database and schema "
+                'filters; if every table was really dropped, start a crawl with {"allow_mass_removal": true}',
+            )
+    refused = removal_refused(session, job.id, job.source_id, runtime.settings().max_removed_percent)
+    return None if refused is None else ("removal_limit_exceeded", refused)
+
+
 @app.task(name="crawl.finish", base=CrawlTask, bind=True, ignore_result=False)
 def finish(self, job_id: int) -> dict:
     """Apply the staged crawl to the catalog in one transaction."""
@@ -266,17 +342,22 @@ def finish(self, job_id: int) -> dict:
         job = jobs.claim_finish(session, job_id)
         if job is None:
             return _outcome(job_id)
-        refused = (
-            None
-            if job.allow_mass_removal
-            else removal_refused(session, job_id, job.source_id, runtime.settings().max_removed_percent)
+        redo = jobs.redo_if_catalog_restarted(session, job_id)
+        if not redo:
+            refused = _refused(session, job)
+            if refused is None:
+                result = apply_crawl(session, job_id, job.source_id, job.enums)
+                jobs.succeed_job(session, job_id, job.source_id, result["stats"], result["now"], result["changed"])
+    if redo:
+        log.warning(
+            "the catalog server restarted during this crawl (its staging may be lost): crawling its batches again",
+            extra={"job_id": job_id},
         )
-        if refused is None:
-            result = apply_crawl(session, job_id, job.source_id, job.enums)
-            jobs.succeed_job(session, job_id, job.source_id, result["stats"], result["now"], result["changed"])
+        _fan_out(job_id)
+        return _outcome(job_id)
     if refused is not None:
-        if _fail(job_id, "removal_limit_exceeded", refused):
-            raise CrawlFailed("removal_limit_exceeded")
+        if _fail(job_id, *refused):
+            raise CrawlFailed(refused[0])
         return _outcome(job_id)
     log.info("crawl succeeded: %s", json.dumps(result["stats"]), extra={"job_id": job_id})
     log.info("crawl applied in steps: %s", json.dumps(result["seconds"]), extra={"job_id": job_id})
@@ -319,9 +400,12 @@ def reap() -> None:
             )
         with transaction() as session:
             again, lost = jobs.requeue_lost(
-                session, timedelta(seconds=settings.crawl_lost_after), settings.max_requeues
+                session,
+                timedelta(seconds=settings.crawl_lost_after),
+                settings.max_requeues,
+                timedelta(seconds=settings.queued_lost_after),
             )
-        stuck = jobs.stuck_in_finish(Session())
+        stuck = jobs.stuck_in_finish(Session(), timedelta(seconds=settings.crawl_lost_after))
         Session.commit()
         with transaction() as session:
             swept = jobs.sweep_staging(session)

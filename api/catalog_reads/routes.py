@@ -162,7 +162,7 @@ def search_catalog(args):
     kinds = (args["kind"],) if args.get("kind") else ("table", "column")
     hits = search(Session(), source_ids, args["q"], kinds, args["limit"])
     for h in hits:
-        h["url"] = table_url(h["source_id"], h["schema"], h["table"])
+        h["url"] = f"/api/v1/tables/{h['table_id']}"  # one URL whatever the names hold
     return {"query": args["q"], "results": hits}
 
 

@@ -199,7 +199,8 @@ class SearchHitSchema(ma.Schema):
     score = ma.fields.Float()
     match = ma.fields.String(metadata={"description": "exact, prefix, substring, comment or near"})
     crawled_at = ma.fields.DateTime()
-    url = ma.fields.String()
+    table_id = ma.fields.Integer(metadata={"description": "the table's catalog id"})
+    url = ma.fields.String(metadata={"description": "the table's URL by id, `/api/v1/tables/{table_id}`"})
 
 
 class SearchResultSchema(ma.Schema):

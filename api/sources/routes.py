@@ -114,7 +114,11 @@ class SourceById(MethodView):
     @blp.alt_response(404, description="No such source of yours")
     @blp.alt_response(409, description="You already have a source with this name")
     def patch(self, data, source_id):
-        """Change a source; send `password` to replace the stored one"""
+        """Change a source; send `password` to replace the stored one.
+
+        A change of what a crawl connects to (`engine` or any engine field)
+        cancels the source's active crawl, if any: a crawl reads the settings it
+        started with, or nothing. Start a crawl to read the new ones."""
         source = owned_source(source_id)
         sent = data.pop("settings", {})
         engine = data.get("engine", source.engine)
@@ -129,6 +133,7 @@ class SourceById(MethodView):
                 update_source(source, data)
         except SourceRefused as e:
             refused(e)
+        Session.refresh(source)  # a cancelled crawl moved its last_crawl
         return source_view(source)
 
     @blp.login_required

@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from catalog.db import Session, transaction
-from catalog.jobs import create_job, drop_staging
+from catalog.jobs import ACTIVE_STATES, cancel_job, create_job, drop_staging
 from catalog.models import CrawlJob, Source
 from catalog.netpolicy import AddressRefused, check_registration, policy_for
 from catalog.schedules import next_run
@@ -145,6 +145,15 @@ def update_source(
     others staying (all go when the engine changes)."""
     engine = changes.get("engine", source.engine)
     if settings is not None:
+        # A crawl reads the settings it started with: one under way is cancelled
+        # (the job first, then the source: the order a crawl's finish locks them in).
+        active = Session.scalars(
+            select(CrawlJob.id)
+            .where(CrawlJob.source_id == source.id, CrawlJob.state.in_(ACTIVE_STATES))
+            .with_for_update()
+        ).all()
+        for job_id in active:
+            cancel_job(Session(), job_id)
         same = engine == source.engine
         source.settings = settings
         fresh = encrypt_secrets(_vault(), secrets or {})

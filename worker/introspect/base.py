@@ -164,6 +164,13 @@ class TargetDatabaseMissing(TargetError):
     type = "database_not_found"
 
 
+class TargetDatabaseNotVisible(TargetError):
+    """The database exists or not, but the crawl user cannot see it: a crawl
+    of it would see no tables and look like one of an empty database."""
+
+    type = "database_not_visible"
+
+
 class TargetTimeout(TargetError):
     type = "statement_timeout"
 

@@ -79,6 +79,7 @@ from .base import (
     TableRef,
     TargetAuthFailed,
     TargetDatabaseMissing,
+    TargetDatabaseNotVisible,
     TargetError,
     TargetTimeout,
     TargetUnreachable,
@@ -788,9 +789,29 @@ class MySQLIntrospector(Introspector):
         if not schemas:
             return []
         _, server = self._live()
+        self._check_visible(schemas, server.name_collate)
         sql = LIST_TABLES_SQL.format(schemas=_placeholders(len(schemas)), collate=server.name_collate)
         rows = self._query(sql, schemas, what="listing tables")
         return sort_refs(r for r in map(table_ref_from_row, rows) if r is not None)
+
+    def _check_visible(self, schemas: list[str], collate: str) -> None:
+        """A database the crawl user cannot see lists no tables, exactly like an
+        empty one: refuse to take that silence for an empty database."""
+        rows = self._query(
+            f"SELECT SCHEMA_NAME FROM information_schema.SCHEMATA "
+            f"WHERE SCHEMA_NAME{collate} IN ({_placeholders(len(schemas))})",
+            schemas,
+            what="listing databases",
+        )
+        seen = {r[0].lower() for r in rows}
+        unseen = [s for s in schemas if s.lower() not in seen]
+        if unseen:
+            hp, user = f"{self.params.host}:{self.params.port}", self.params.username
+            names = ", ".join(f'"{s}"' for s in unseen)
+            raise TargetDatabaseNotVisible(
+                f"user {user} cannot see database {names} on {hp}: it does not exist or the user has no privilege "
+                f"on it; grant SELECT (and REFERENCES) on it, or remove it from the source's databases"
+            )
 
     def describe(self, tables: list[TableRef]) -> list[Table]:
         wanted = [t for t in tables if possible_name(t.schema) and possible_name(t.name)]

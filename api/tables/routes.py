@@ -1,0 +1,45 @@
+"""Tables by catalog id: one URL per table whatever characters its schema and
+name hold (newlines, '/', '%', 'history'...). Search hits give this URL."""
+
+from __future__ import annotations
+
+from flask_jwt_extended import current_user
+from flask_smorest import abort
+from sqlalchemy import text
+
+from catalog.db import Session
+from catalog.models import Source
+from catalog.reads import LIVE_TABLES, TABLE_JSON
+
+from ..catalog_reads.freshness import conditional_json, version_tag
+from ..catalog_reads.schemas import TableSchema
+from ..extensions import Blueprint
+
+blp = Blueprint("tables", __name__, url_prefix="/api/v1", description="Tables by catalog id")
+
+MAX_ID = 2**63 - 1
+
+
+def table_id_url(table_id: int) -> str:
+    return f"/api/v1/tables/{table_id}"
+
+
+@blp.get("/tables/<int:table_id>")
+@blp.login_required
+@blp.response(200, TableSchema)
+@blp.alt_response(304, description="Not modified since the ETag / date you sent")
+@blp.alt_response(404, description="No such live table in a source of yours")
+def table_by_id(table_id):
+    """One table in full, by its catalog id (the `table_id` of search hits)"""
+    row = None
+    if table_id <= MAX_ID:
+        row = Session.execute(
+            text(f"SELECT t.source_id, {TABLE_JSON} FROM {LIVE_TABLES} WHERE t.id = :id AND t.removed_at IS NULL"),  # noqa: S608 constants only
+            {"id": table_id},
+        ).first()
+    source = Session.get(Source, row[0]) if row is not None else None
+    if row is None or source is None or (source.user_id != current_user.id and not current_user.is_admin):
+        abort(404, message=f"table {table_id} not found")
+        raise AssertionError("abort raises")
+    body = row[1]
+    return conditional_json(lambda: body, version_tag(source, None, "by-id", table_id), source.last_success_at)
