@@ -88,9 +88,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .catalog_reads.routes import blp as reads_blp
     from .changes.routes import blp as changes_blp
     from .crawls.routes import blp as crawls_blp
+    from .insights.routes import blp as insights_blp
     from .sources.routes import blp as sources_blp
 
-    for blp in (auth_blp, sources_blp, crawls_blp, reads_blp, changes_blp):
+    for blp in (auth_blp, sources_blp, crawls_blp, reads_blp, changes_blp, insights_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)
     app.register_blueprint(docs.blp)
