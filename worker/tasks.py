@@ -274,6 +274,7 @@ def finish(self, job_id: int) -> dict:
         )
         if refused is None:
             result = apply_crawl(session, job_id, job.source_id, job.enums)
+            insights.label_hazards(session, job_id)
             jobs.succeed_job(session, job_id, job.source_id, result["stats"], result["now"], result["changed"])
     if refused is not None:
         if _fail(job_id, "removal_limit_exceeded", refused):

@@ -12,7 +12,10 @@ import time
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from .hazards import label_crawl as label_hazards
 from .lint import run_lint
+
+__all__ = ["label_hazards", "needs_refresh", "refresh"]
 
 
 def needs_refresh(session: Session, source_id: int, changed: bool) -> bool:
