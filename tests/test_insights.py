@@ -12,7 +12,7 @@ import pytest
 from catalog.insights.lint import RULES
 
 from .conftest import ApiUser, truncate_catalog, wait_for_crawl
-from .crawl_helpers import SECRET, pg_source
+from .crawl_helpers import SECRET, pg_source, wait_for_insights
 from .targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute
 
 pytestmark = pytest.mark.shared_catalog
@@ -135,6 +135,7 @@ def sources(owner, worker):
         try:
             for source in made.values():
                 assert wait_for_crawl(owner, source["crawl"]["url"])["state"] == "succeeded"
+                wait_for_insights(owner, source["id"], source["crawl"]["id"])
         finally:
             for reader in readers:
                 mysql_execute(f"DROP USER IF EXISTS '{reader}'@'%'; DROP USER IF EXISTS '{reader}'@'localhost';")

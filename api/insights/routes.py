@@ -1,13 +1,15 @@
 """Insights over a source's catalog: lint findings with fixes, counts by
-rule and documentation coverage, the source's ignore list."""
+rule and documentation coverage, the source's ignore list; inferred keys
+and the owner's decisions on them."""
 
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_smorest import abort
 from sqlalchemy import text
 
 from catalog.db import Session, transaction
-from catalog.insights import lint
+from catalog.insights import inferred, lint
 
 from ..catalog_reads.schemas import no_nul
 from ..extensions import Blueprint
@@ -146,3 +148,82 @@ def put_ignore(data, source_id):
     with transaction() as session:
         lint.replace_ignore_list(session, source_id, data["ignore"])
     return {"ignore": lint.ignore_list(Session(), source_id)}
+
+
+# --- inferred keys -------------------------------------------------------------
+
+
+class InferredArgs(PageArgs):
+    decision = ma.fields.String(
+        validate=ma.validate.OneOf(("undecided", *inferred.DECISIONS)),
+        metadata={"description": "Only undecided, accepted or rejected candidates."},
+    )
+
+
+class InferredKeySchema(ma.Schema):
+    id = ma.fields.Integer()
+    schema = ma.fields.String(attribute="schema_name")
+    table = ma.fields.String(attribute="table_name")
+    column = ma.fields.String(attribute="column_name")
+    referenced_schema = ma.fields.String()
+    referenced_table = ma.fields.String()
+    referenced_column = ma.fields.String()
+    score = ma.fields.Float(metadata={"description": "0.5 to 1: how much the names and types agree"})
+    reason = ma.fields.String()
+    decision = ma.fields.String(allow_none=True, metadata={"description": "null (undecided), accepted or rejected"})
+    decided_at = ma.fields.DateTime(allow_none=True)
+
+
+class InferredPageSchema(ma.Schema):
+    inferred_keys = ma.fields.List(ma.fields.Nested(InferredKeySchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+@blp.get("/sources/<int:source_id>/inferred-keys")
+@blp.login_required
+@blp.arguments(InferredArgs, location="query")
+@blp.response(200, InferredPageSchema)
+@blp.alt_response(404, description="No such source of yours")
+def inferred_keys(args, source_id):
+    """Columns that look like keys of another table without a declared foreign key, best score first"""
+    owned_source(source_id)
+    scope = f"inferred:{source_id}:{args.get('decision')}"
+    after = decode_cursor(scope, args["cursor"], 2)
+    rows = inferred.candidates(
+        Session(),
+        source_id,
+        decision=args.get("decision"),
+        after=(float(after[0]), int(after[1])) if after else None,
+        limit=args["limit"] + 1,
+    )
+    more = len(rows) > args["limit"]
+    rows = rows[: args["limit"]]
+    next_cursor = encode_cursor(scope, [rows[-1]["score"], rows[-1]["id"]]) if more else None
+    return {"inferred_keys": rows, "next_cursor": next_cursor}, 200, next_link_headers(next_cursor)
+
+
+def _decide(source_id: int, candidate_id: int, decision: str):
+    owned_source(source_id)
+    with transaction() as session:
+        row = inferred.decide(session, source_id, candidate_id, decision)
+    if row is None:
+        abort(404, message=f"no inferred key {candidate_id} in source {source_id}")
+    return row
+
+
+@blp.post("/sources/<int:source_id>/inferred-keys/<int:candidate_id>/accept")
+@blp.login_required
+@blp.response(200, InferredKeySchema)
+@blp.alt_response(404, description="No such source of yours, or no such candidate")
+def accept_inferred_key(source_id, candidate_id):
+    """Accept a candidate (kept across recrawls while its columns and the referenced key exist)"""
+    return _decide(source_id, candidate_id, "accepted")
+
+
+@blp.post("/sources/<int:source_id>/inferred-keys/<int:candidate_id>/reject")
+@blp.login_required
+@blp.response(200, InferredKeySchema)
+@blp.alt_response(404, description="No such source of yours, or no such candidate")
+def reject_inferred_key(source_id, candidate_id):
+    """Reject a candidate (kept across recrawls while its columns and the referenced key exist)"""
+    return _decide(source_id, candidate_id, "rejected")

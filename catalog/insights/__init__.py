@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from .hazards import label_crawl as label_hazards
+from .inferred import refresh_inferred
 from .lint import run_lint
 
 __all__ = ["label_hazards", "needs_refresh", "refresh"]
@@ -35,6 +36,9 @@ def refresh(session: Session, source_id: int, crawl_id: int | None) -> dict[str,
     started = time.perf_counter()
     seconds = {f"lint.{k}": v for k, v in run_lint(session, source_id, engine).items()}
     seconds["lint"] = round(time.perf_counter() - started, 4)
+    started = time.perf_counter()
+    refresh_inferred(session, source_id)
+    seconds["inferred_keys"] = round(time.perf_counter() - started, 4)
     session.execute(
         text(
             "INSERT INTO catalog_insight_runs (source_id, crawl_id, computed_at, seconds) "
