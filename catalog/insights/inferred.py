@@ -31,18 +31,24 @@ REFRESH = f"""
 WITH live AS (
     SELECT id, schema_name, name, definition FROM catalog_tables
     WHERE source_id = :sid AND removed_at IS NULL AND kind IN ('table', 'partitioned_table')),
-pk AS (
-    SELECT t.id, t.schema_name, t.name, lower(t.name) AS lname, c.name AS col, c.type
+pk AS MATERIALIZED (
+    SELECT t.id, t.schema_name, t.name, lower(t.name) AS lname, c.name AS col, c.type,
+           {_family("c.type")} AS family
     FROM live t JOIN catalog_columns c ON c.table_id = t.id AND c.name = t.definition->'primary_key'->'columns'->>0
     WHERE jsonb_typeof(t.definition->'primary_key') = 'object'
       AND jsonb_array_length(t.definition->'primary_key'->'columns') = 1),
-cand AS (
-    SELECT t.id, t.schema_name, t.name, c.name AS col, c.type,
+key_like AS (
+    SELECT t.id, t.schema_name, t.name, c.name AS col, c.type, {_family("c.type")} AS family,
            substring(lower(c.name) FROM '^(.+?)_?id$') AS stem
     FROM live t JOIN catalog_columns c ON c.table_id = t.id
     WHERE lower(c.name) ~ '^.{{2,}}id$'
       AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(t.definition->'foreign_keys', '[]')) fk
                       WHERE fk->'columns' ? c.name)),
+-- each key-like column once per name it may point at, so the join with the keys is one equality
+cand AS MATERIALIZED (
+    SELECT k.*, v.n FROM key_like k
+    CROSS JOIN LATERAL (SELECT DISTINCT n FROM unnest(ARRAY[k.stem, k.stem || 's', k.stem || 'es',
+                        regexp_replace(k.stem, 'y$', 'ies')]) AS n) v),
 found AS (
     SELECT cand.schema_name, cand.name AS table_name, cand.col AS column_name,
            pk.schema_name AS referenced_schema, pk.name AS referenced_table, pk.col AS referenced_column,
@@ -58,9 +64,7 @@ found AS (
                          || ')' END,
                CASE WHEN pk.schema_name <> cand.schema_name THEN 'in another schema' END,
                'no foreign key declared') AS reason
-    FROM cand JOIN pk ON pk.id <> cand.id
-     AND pk.lname IN (cand.stem, cand.stem || 's', cand.stem || 'es', regexp_replace(cand.stem, 'y$', 'ies'))
-     AND {_family("pk.type")} = {_family("cand.type")}),
+    FROM cand JOIN pk ON pk.lname = cand.n AND pk.family = cand.family AND pk.id <> cand.id),
 kept AS (
     INSERT INTO catalog_inferred_keys (source_id, schema_name, table_name, column_name, referenced_schema,
         referenced_table, referenced_column, score, reason)
