@@ -99,10 +99,21 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .connections.routes import blp as connections_blp
     from .crawls.routes import blp as crawls_blp
     from .diagrams.routes import blp as diagrams_blp
+    from .insights.routes import blp as insights_blp
     from .sources.routes import blp as sources_blp
     from .tables.routes import blp as tables_blp
 
-    for blp in (auth_blp, sources_blp, crawls_blp, reads_blp, changes_blp, connections_blp, diagrams_blp, tables_blp):
+    for blp in (
+        auth_blp,
+        sources_blp,
+        crawls_blp,
+        reads_blp,
+        changes_blp,
+        connections_blp,
+        diagrams_blp,
+        tables_blp,
+        insights_blp,
+    ):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)
     app.register_blueprint(docs.blp)

@@ -15,6 +15,7 @@ def change_events(
     since: datetime | None = None,
     table_id: int | None = None,
     before_id: int | None = None,
+    hazard: str | None = None,
     limit: int = 100,
 ) -> list[dict]:
     where = ["e.source_id = :sid"]
@@ -25,12 +26,16 @@ def change_events(
     if table_id is not None:
         where.append("e.table_id = :tid")
         params["tid"] = table_id
+    if hazard is not None:
+        where.append("e.hazard = :hazard")
+        params["hazard"] = hazard
     if before_id is not None:
         where.append("e.id < :before")
         params["before"] = before_id
     rows = session.execute(
         text(
-            "SELECT e.id, e.crawl_id, e.event, e.schema_name, e.table_name, e.details, e.occurred_at "
+            "SELECT e.id, e.crawl_id, e.event, e.schema_name, e.table_name, e.details, e.occurred_at, e.hazard, "
+            "e.hazard_reasons "
             f"FROM change_events e WHERE {' AND '.join(where)} ORDER BY e.id DESC LIMIT :limit"
         ),
         params,

@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -271,11 +272,93 @@ class ChangeEvent(Base):
     event: Mapped[str] = mapped_column(String(30))
     details: Mapped[dict | None] = mapped_column(JSONB)
     occurred_at: Mapped[datetime] = _ts()
+    # breaking, risky or safe (catalog/insights/hazards.py); None for a first crawl's baseline
+    hazard: Mapped[str | None] = mapped_column(String(10))
+    hazard_reasons: Mapped[list | None] = mapped_column(JSONB)
 
     __table_args__ = (
         Index("ix_change_events_source_id_id", "source_id", text("id DESC")),
         Index(
             "ix_change_events_table_id_id", "table_id", text("id DESC"), postgresql_where=text("table_id IS NOT NULL")
+        ),
+    )
+
+
+# --- insights: lint findings, inferred keys (catalog/insights/) -----------
+
+
+class CatalogFinding(Base):
+    """A lint finding over a source's stored definitions, recomputed as a whole
+    after each crawl that changed something (catalog/insights/lint.py)."""
+
+    __tablename__ = "catalog_findings"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(50))
+    severity: Mapped[str] = mapped_column(String(10))
+    schema_name: Mapped[str | None] = mapped_column(Text)
+    table_name: Mapped[str | None] = mapped_column(Text)
+    object_name: Mapped[str | None] = mapped_column(Text)
+    # schema.table[.object_name] (or a column name alone): what ignore patterns match
+    object: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    fix: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_catalog_findings_source_id_id", "source_id", "id"),)
+
+
+class CatalogInsightIgnore(Base):
+    """A source's ignore list: findings of `rule` ('*': any) whose object
+    matches `pattern` (a glob: * any characters, ? one) are not shown."""
+
+    __tablename__ = "catalog_insight_ignores"
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(50))
+    pattern: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (PrimaryKeyConstraint("source_id", "rule", "pattern", name="pk_catalog_insight_ignores"),)
+
+
+class CatalogInsightRun(Base):
+    """When a source's insights were last computed, after which crawl."""
+
+    __tablename__ = "catalog_insight_runs"
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True)
+    crawl_id: Mapped[int | None] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = _ts()
+    seconds: Mapped[dict | None] = mapped_column(JSONB)
+
+
+class CatalogInferredKey(Base):
+    """A column that looks like a key of another table without a declared
+    foreign key. Recomputed after each crawl that changed something, keyed by
+    names so the owner's decision survives recrawls; a candidate the catalog
+    no longer supports (its column gone, a key declared) is deleted."""
+
+    __tablename__ = "catalog_inferred_keys"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    schema_name: Mapped[str] = mapped_column(Text)
+    table_name: Mapped[str] = mapped_column(Text)
+    column_name: Mapped[str] = mapped_column(Text)
+    referenced_schema: Mapped[str] = mapped_column(Text)
+    referenced_table: Mapped[str] = mapped_column(Text)
+    referenced_column: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    # None (undecided), accepted or rejected
+    decision: Mapped[str | None] = mapped_column(String(10))
+    decided_at: Mapped[datetime | None] = _ts()
+
+    __table_args__ = (
+        UniqueConstraint(
+            "source_id",
+            "schema_name",
+            "table_name",
+            "column_name",
+            "referenced_schema",
+            "referenced_table",
+            name="uq_catalog_inferred_keys_names",
         ),
     )
 

@@ -4,6 +4,7 @@ target, a way to stall a target, and catalog peeks."""
 from __future__ import annotations
 
 import threading
+import time
 
 import psycopg2
 
@@ -96,6 +97,18 @@ def crawl_now(user, source_id):
     r = user.post(f"/api/v1/sources/{source_id}/crawls")
     assert r.status_code == 202, r.get_json()
     return wait_for_crawl(user, r.get_json()["url"])
+
+
+def wait_for_insights(user, source_id, crawl_id, timeout: float = 60) -> dict:
+    """Insights are computed after a changing crawl has succeeded, in their own
+    transaction: wait until the source's show that crawl."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        body = user.get(f"/api/v1/sources/{source_id}/insights?limit=1").get_json()
+        if body["crawl_id"] == crawl_id:
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"insights of source {source_id} not computed after crawl {crawl_id}: {body}")
 
 
 def hold_target_catalog_lock(dbname, release: threading.Event, locked: threading.Event):

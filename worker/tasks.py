@@ -31,7 +31,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import func, select
 
-from catalog import jobs
+from catalog import insights, jobs
 from catalog.crawl_write import (
     apply_crawl,
     known_tables,
@@ -347,6 +347,7 @@ def finish(self, job_id: int) -> dict:
             refused = _refused(session, job)
             if refused is None:
                 result = apply_crawl(session, job_id, job.source_id, job.enums)
+                insights.label_hazards(session, job_id)
                 jobs.succeed_job(session, job_id, job.source_id, result["stats"], result["now"], result["changed"])
     if redo:
         log.warning(
@@ -375,7 +376,24 @@ def finish(self, job_id: int) -> dict:
             moved,
             extra={"job_id": job_id},
         )
+    _refresh_insights(job_id, result["changed"])
     return _outcome(job_id)
+
+
+def _refresh_insights(job_id: int, changed: bool) -> None:
+    """Lint and inferred keys, after the crawl committed, in their own
+    transaction: the crawl has succeeded whatever happens here."""
+    started = time.perf_counter()
+    try:
+        with transaction() as session:
+            source_id = session.execute(select(CrawlJob.source_id).where(CrawlJob.id == job_id)).scalar_one()
+            if not insights.needs_refresh(session, source_id, changed):
+                return
+            insights.refresh(session, source_id, job_id)
+    except Exception:
+        log.exception("insights not refreshed", extra={"job_id": job_id})
+        return
+    log.info("insights refreshed in %.2f s", time.perf_counter() - started, extra={"job_id": job_id})
 
 
 @app.task(name="crawl.reap")

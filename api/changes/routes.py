@@ -7,6 +7,7 @@ from flask_smorest import abort
 
 from catalog.changes import change_events, table_id
 from catalog.db import Session
+from catalog.insights.hazards import HAZARDS
 
 from ..catalog_reads.routes import _raw_path_segments
 from ..extensions import Blueprint
@@ -22,6 +23,10 @@ class ChangesArgs(PageArgs):
     since = BoundedAwareDateTime(
         default_timezone=None,
         metadata={"description": "Only changes seen at or after this time (ISO 8601 with a timezone)."},
+    )
+    hazard = ma.fields.String(
+        validate=ma.validate.OneOf(HAZARDS),
+        metadata={"description": "Only changes with this hazard label: breaking, risky or safe."},
     )
 
 
@@ -40,6 +45,17 @@ class ChangeSchema(ma.Schema):
             "description": "For table_changed: columns_added/removed/altered, primary_key, foreign_keys_added/"
             "removed, indexes_added/removed, constraints_added/removed, comment, kind."
         },
+    )
+    hazard = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "breaking (table or column removed, type changed or narrowed, NOT NULL added, a rename "
+            "as seen), risky (index, constraint or key dropped, primary key changed, type widened, default "
+            "changed) or safe (table, nullable column or index added, comment changed); null for a baseline"
+        },
+    )
+    hazard_reasons = ma.fields.List(
+        ma.fields.String(), allow_none=True, metadata={"description": "Why, worst first: 'breaking: column x removed'"}
     )
     crawl_id = ma.fields.Integer()
     crawl_url = ma.fields.Function(lambda e: crawl_url(e["crawl_id"]))
@@ -68,7 +84,13 @@ def _page(args, scope: str, **filters):
 def source_changes(args, source_id):
     """What changed in a source, newest first"""
     owned_source(source_id)
-    return _page(args, f"changes:{source_id}:{args.get('since')}", source_id=source_id, since=args.get("since"))
+    return _page(
+        args,
+        f"changes:{source_id}:{args.get('since')}:{args.get('hazard')}",
+        source_id=source_id,
+        since=args.get("since"),
+        hazard=args.get("hazard"),
+    )
 
 
 @blp.get("/sources/<int:source_id>/tables/<schema>/<table>/history")

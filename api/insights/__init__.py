@@ -1,0 +1,1 @@
+"""Insights: lint findings and their ignore list, inferred keys."""

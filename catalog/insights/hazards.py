@@ -1,0 +1,171 @@
+"""Hazard labels on change events: what a change can do to the code that
+uses the table.
+
+- breaking: a table or column removed (a rename is seen as one removed and
+  one added), a type changed other than widened, NOT NULL added, a column
+  added NOT NULL without a default, the kind changed;
+- risky: the primary key changed, an index, constraint or foreign key
+  dropped or added (a new constraint can refuse writes), a type widened, a
+  default changed, identity or generation changed;
+- safe: a table added, a column added nullable (or with a default), an index
+  added, NOT NULL dropped, a comment changed.
+
+An event's label is its worst reason. `label_crawl` labels a crawl's events
+inside the apply transaction: added and removed tables in one statement
+each, changed tables from their recorded details (and the new definition,
+for the added columns' nullability) in one UPDATE.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+HAZARDS = ("breaking", "risky", "safe")
+_RANK = {h: i for i, h in enumerate(HAZARDS)}
+
+_INT_RANK = {
+    "tinyint": 0,
+    "smallint": 1,
+    "int2": 1,
+    "mediumint": 2,
+    "integer": 3,
+    "int": 3,
+    "int4": 3,
+    "bigint": 4,
+    "int8": 4,
+}
+_VARCHAR = re.compile(r"^(?:character varying|varchar|nvarchar)\((\d+)\)$")
+_CHARLIKE = re.compile(r"^(?:character varying|varchar|nvarchar|character|char)(?:\(\d+\))?$")
+_NUMERIC = re.compile(r"^(?:numeric|decimal)(?:\((\d+)(?:,\s*(\d+))?\))?$")
+
+
+def _int_type(t: str) -> tuple[int, bool] | None:
+    """(rank, unsigned) of an integer type, MySQL display widths ignored."""
+    m = re.match(r"^(\w+)(?:\(\d+\))?( unsigned)?( zerofill)?$", t)
+    if m and m.group(1) in _INT_RANK:
+        return _INT_RANK[m.group(1)], bool(m.group(2))
+    return None
+
+
+def widened(old: str | None, new: str | None) -> bool:
+    """Whether every value of type `old` fits `new` unchanged."""
+    if old is None or new is None:
+        return False
+    o, n = old.strip().lower(), new.strip().lower()
+    if (oi := _int_type(o)) and (ni := _int_type(n)):
+        # a larger integer; signed values never fit an unsigned type
+        return ni[0] > oi[0] and not (ni[1] and not oi[1])
+    if (ov := _VARCHAR.match(o)) and ((nv := _VARCHAR.match(n)) and int(nv.group(1)) > int(ov.group(1))):
+        return True
+    if _CHARLIKE.match(o) and n == "text":
+        return True
+    if (on := _NUMERIC.match(o)) and (nn := _NUMERIC.match(n)):
+        if nn.group(1) is None:
+            return True
+        if on.group(1) is None:
+            return False
+        op, os_ = int(on.group(1)), int(on.group(2) or 0)
+        np_, ns = int(nn.group(1)), int(nn.group(2) or 0)
+        return ns >= os_ and np_ - ns >= op - os_
+    return (o, n) in {("real", "double precision"), ("float", "double"), ("date", "timestamp without time zone")}
+
+
+def hazard_of(details: dict | None, new_columns: list[dict] | None = None) -> tuple[str, list[str]]:
+    """(label, reasons) of a table_changed event's details (catalog.diff.table_changes)."""
+    d = details or {}
+    columns = {c.get("name"): c for c in new_columns or []}
+    reasons: list[tuple[str, str]] = []
+    removed = list(d.get("columns_removed") or [])
+    added = list(d.get("columns_added") or [])
+    for name in removed:
+        reasons.append(("breaking", f"column {name} removed"))
+    if len(removed) == 1 and len(added) == 1:
+        reasons.append(("breaking", f"column {removed[0]} renamed to {added[0]}, as it looks"))
+    for name in added:
+        col = columns.get(name) or {}
+        if col.get("nullable") is False and col.get("default") is None and not col.get("identity"):
+            reasons.append(("breaking", f"column {name} added NOT NULL without a default"))
+        else:
+            reasons.append(("safe", f"column {name} added"))
+    for altered in d.get("columns_altered") or []:
+        name, ch = altered.get("name"), altered.get("changes") or {}
+        if "type" in ch:
+            old, new = ch["type"].get("from"), ch["type"].get("to")
+            if widened(old, new):
+                reasons.append(("risky", f"column {name} widened from {old} to {new}"))
+            elif widened(new, old):
+                reasons.append(("breaking", f"column {name} narrowed from {old} to {new}"))
+            else:
+                reasons.append(("breaking", f"column {name} type changed from {old} to {new}"))
+        if "nullable" in ch:
+            if ch["nullable"].get("to") is False:
+                reasons.append(("breaking", f"column {name} made NOT NULL"))
+            else:
+                reasons.append(("safe", f"column {name} made nullable"))
+        if "default" in ch:
+            reasons.append(("risky", f"column {name} default changed"))
+        for attr in ("identity", "generated"):
+            if attr in ch:
+                reasons.append(("risky", f"column {name} {attr} changed"))
+        if "comment" in ch:
+            reasons.append(("safe", f"column {name} comment changed"))
+    if "kind" in d:
+        reasons.append(("breaking", f"kind changed from {d['kind'].get('from')} to {d['kind'].get('to')}"))
+    if "primary_key" in d:
+        reasons.append(("risky", "primary key changed"))
+    for part, what in (("indexes", "index"), ("constraints", "constraint"), ("foreign_keys", "foreign key")):
+        plus, minus = set(d.get(f"{part}_added") or []), set(d.get(f"{part}_removed") or [])
+        for name in sorted(minus - plus):
+            reasons.append(("risky", f"{what} {name} dropped"))
+        for name in sorted(minus & plus):
+            reasons.append(("risky", f"{what} {name} redefined"))
+        for name in sorted(plus - minus):
+            reasons.append(("safe" if part == "indexes" else "risky", f"{what} {name} added"))
+    if "comment" in d:
+        reasons.append(("safe", "table comment changed"))
+    if not reasons:
+        return "safe", []
+    worst = min((r[0] for r in reasons), key=_RANK.__getitem__)
+    ordered = sorted(reasons, key=lambda r: _RANK[r[0]])
+    return worst, [f"{label}: {why}" for label, why in ordered]
+
+
+def label_crawl(session: Session, job_id: int) -> None:
+    """Label the change events a crawl recorded, inside the caller's transaction."""
+    params = {"job": job_id}
+    session.execute(
+        text(
+            "UPDATE change_events SET hazard = CASE event WHEN 'table_added' THEN 'safe' ELSE 'breaking' END, "
+            "hazard_reasons = CASE event WHEN 'table_added' THEN '[\"safe: table added\"]'::jsonb "
+            "ELSE '[\"breaking: table removed\"]'::jsonb END "
+            "WHERE crawl_id = :job AND event IN ('table_added', 'table_removed')"
+        ),
+        params,
+    )
+    rows = session.execute(
+        text(
+            "SELECT e.id, e.details, t.definition->'columns' FROM change_events e "
+            "LEFT JOIN catalog_tables t ON t.id = e.table_id "
+            "WHERE e.crawl_id = :job AND e.event = 'table_changed'"
+        ),
+        params,
+    ).all()
+    if not rows:
+        return
+    labels = [hazard_of(details, columns) for _, details, columns in rows]
+    session.execute(
+        text(
+            "UPDATE change_events e SET hazard = u.hazard, hazard_reasons = u.reasons::jsonb "
+            "FROM unnest(CAST(:ids AS bigint[]), CAST(:hazards AS text[]), CAST(:reasons AS text[])) "
+            "AS u(id, hazard, reasons) WHERE e.id = u.id"
+        ),
+        {
+            "ids": [r[0] for r in rows],
+            "hazards": [label for label, _ in labels],
+            "reasons": [json.dumps(reasons) for _, reasons in labels],
+        },
+    )
