@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .crawls.routes import blp as crawls_blp
     from .diagrams.routes import blp as diagrams_blp
     from .insights.routes import blp as insights_blp
+    from .schema_diff.routes import blp as diff_blp
     from .sources.routes import blp as sources_blp
     from .tables.routes import blp as tables_blp
 
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         diagrams_blp,
         tables_blp,
         insights_blp,
+        diff_blp,
     ):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)

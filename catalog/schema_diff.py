@@ -1,0 +1,233 @@
+"""Two sources' schemas compared (production against staging, say), from the
+catalog alone.
+
+One query full-joins the two sources' live tables on (schema, name) and
+streams the pairs in that order through a server-side cursor; PostgreSQL
+says which pairs are identical (same kind, comment and definition document),
+so only differing pairs carry their definitions to Python, where
+`compare_tables` describes what differs. Memory stays bounded by one pair of
+definitions, whatever the size of either source.
+
+A schema of one source may be compared with a differently named schema of
+the other (`shop` against `shop_staging` on MySQL/MariaDB, where a schema is
+a database): the other side's tables are read as if they were in the first
+schema, and its foreign keys into its own schema as keys into the first.
+
+Not offered: a source against itself at an earlier crawl. The change events
+do not keep what a past definition was: a removed column, key, index or
+constraint is recorded by name only, an added table without its definition,
+and a recrawl after an upgrade rewrites definitions without an event, so an
+earlier schema cannot be rebuilt honestly from them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from .diff import COLUMN_ATTRS
+
+# What is compared, per part of a definition; `name` matches items first.
+FK_FIELDS = (
+    "columns",
+    "referenced_schema",
+    "referenced_table",
+    "referenced_columns",
+    "on_update",
+    "on_delete",
+    "validated",
+    "deferrable",
+    "deferred",
+    "definition",
+)
+INDEX_FIELDS = ("columns", "unique", "method", "predicate", "definition")
+CONSTRAINT_FIELDS = ("type", "columns", "definition")
+PARTS = {"foreign_keys": FK_FIELDS, "indexes": INDEX_FIELDS, "constraints": CONSTRAINT_FIELDS}
+
+# An identifier as PostgreSQL or MySQL prints it: "quoted", `quoted` or bare.
+_IDENT = r'(?:"(?:[^"]|"")*"|`(?:[^`]|``)*`|[^\s."`(]+)'
+_QUALIFIED = rf"{_IDENT}(?:\.{_IDENT})*"
+_INDEX_HEAD = re.compile(
+    rf"^(CREATE\s+(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+(?:CONCURRENTLY\s+)?){_IDENT}\s+ON\s+(?:ONLY\s+)?{_QUALIFIED}",
+    re.IGNORECASE,
+)
+_ALTER_HEAD = re.compile(rf"^ALTER\s+TABLE\s+{_QUALIFIED}", re.IGNORECASE)
+_REFERENCES = re.compile(rf"REFERENCES\s+{_QUALIFIED}\s*\(", re.IGNORECASE)
+
+
+def _index_body(definition: str) -> str:
+    """An index's definition without its own name and its table's (qualified)
+    name, which differ between two databases without the index differing."""
+    body = _INDEX_HEAD.sub(r"\1ON", definition, count=1)
+    return _ALTER_HEAD.sub("ALTER TABLE", body, count=1)
+
+
+def _fk_body(definition: str) -> str:
+    """A foreign key's definition without the referenced table's name (compared
+    on its own, schema mapping applied)."""
+    return _REFERENCES.sub("REFERENCES (", definition, count=1)
+
+
+def _comparable(part: str, item: dict, schema_map: dict[str, str]) -> dict:
+    """The fields of an item that are compared, normalised."""
+    out = {f: item[f] for f in PARTS[part] if f in item}
+    if part == "foreign_keys" and out.get("referenced_schema") in schema_map:
+        out["referenced_schema"] = schema_map[out["referenced_schema"]]
+    if isinstance(out.get("definition"), str):
+        out["definition"] = (_fk_body if part == "foreign_keys" else _index_body)(out["definition"])
+    return out
+
+
+def _field_changes(a: dict, b: dict) -> dict:
+    """Fields both sides report and that differ (a field only one crawler
+    reports, such as a key's `validated` before an upgrade, is no difference)."""
+    return {f: {"source": a[f], "against": b[f]} for f in a if f in b and a[f] != b[f]}
+
+
+def _part_diff(part: str, mine: list[dict], theirs: list[dict], schema_map: dict[str, str]) -> dict:
+    """Items matched by name, then the rest by everything but the name (a
+    rename), then what is left is only in one side."""
+    a = {i.get("name"): i for i in mine}
+    b = {i.get("name"): i for i in theirs}
+    out: dict[str, list] = {"only_in_source": [], "only_in_against": [], "different": [], "renamed": []}
+    for name in a:
+        if name in b:
+            changes = _field_changes(_comparable(part, a[name], {}), _comparable(part, b[name], schema_map))
+            if changes:
+                out["different"].append({"name": name, "changes": changes})
+    left_a = [i for n, i in a.items() if n not in b]
+    left_b = [i for n, i in b.items() if n not in a]
+    for item in left_a:
+        shape = _comparable(part, item, {})
+        twin = next((o for o in left_b if not _field_changes(shape, _comparable(part, o, schema_map))), None)
+        if twin is None:
+            out["only_in_source"].append(item)
+        else:
+            left_b.remove(twin)
+            out["renamed"].append({"source": item.get("name"), "against": twin.get("name")})
+    out["only_in_against"] = left_b
+    return {k: v for k, v in out.items() if v}
+
+
+def compare_tables(mine: dict, theirs: dict, schema_map: dict[str, str] | None = None) -> dict:
+    """What differs between two tables' documents (kind, comment and the
+    definition: columns, primary_key, foreign_keys, indexes, constraints);
+    empty when nothing does. `schema_map` maps the other side's schema names
+    in foreign keys onto this side's."""
+    schema_map = schema_map or {}
+    out: dict[str, Any] = {}
+    for attr in ("kind", "comment"):
+        if mine.get(attr) != theirs.get(attr):
+            out[f"{attr}_different"] = {"source": mine.get(attr), "against": theirs.get(attr)}
+    a_cols = {c["name"]: c for c in mine.get("columns") or []}
+    b_cols = {c["name"]: c for c in theirs.get("columns") or []}
+    only_a = [n for n in a_cols if n not in b_cols]
+    only_b = [n for n in b_cols if n not in a_cols]
+    different = []
+    for name, col in a_cols.items():
+        if name in b_cols:
+            other = b_cols[name]
+            changes = {
+                attr: {"source": col.get(attr), "against": other.get(attr)}
+                for attr in COLUMN_ATTRS
+                if (attr in col or attr in other) and col.get(attr) != other.get(attr)
+            }
+            if changes:
+                different.append({"name": name, "changes": changes})
+    if only_a:
+        out["columns_only_in_source"] = only_a
+    if only_b:
+        out["columns_only_in_against"] = only_b
+    if different:
+        out["columns_different"] = different
+    pk_a, pk_b = mine.get("primary_key"), theirs.get("primary_key")
+    if (pk_a or {}).get("columns") != (pk_b or {}).get("columns") or (
+        pk_a and pk_b and pk_a.get("name") and pk_b.get("name") and pk_a["name"] != pk_b["name"]
+    ):
+        out["primary_key"] = {"source": pk_a, "against": pk_b}
+    for part in PARTS:
+        d = _part_diff(part, mine.get(part) or [], theirs.get(part) or [], schema_map)
+        if d:
+            out[part] = d
+    return out
+
+
+def _side(alias: str, source_param: str, schema_param: str | None, shown_schema_param: str | None) -> str:
+    schema_col = f"CAST(:{shown_schema_param} AS text)" if shown_schema_param else "t.schema_name"
+    where = f"t.source_id = :{source_param} AND t.removed_at IS NULL"
+    if schema_param:
+        where += f" AND t.schema_name = :{schema_param}"
+    return (
+        f"(SELECT {schema_col} AS schema_name, t.name, t.kind, t.comment, t.definition "
+        f"FROM catalog_tables t WHERE {where}) {alias}"
+    )
+
+
+def diff_sql(schema: str | None, against_schema: str | None) -> str:
+    mapped = schema is not None and against_schema is not None and against_schema != schema
+    source_side = _side("a", "sid", "schema" if schema is not None else None, None)
+    against_side = _side(
+        "b", "aid", "against_schema" if against_schema is not None else None, "schema" if mapped else None
+    )
+    return f"""
+    SELECT j.schema_name, j.name, j.in_a, j.in_b, j.a_kind, j.b_kind, j.same,
+           CASE WHEN j.same THEN NULL ELSE j.a_doc::text END, CASE WHEN j.same THEN NULL ELSE j.b_doc::text END
+    FROM (
+        SELECT coalesce(a.schema_name, b.schema_name) AS schema_name, coalesce(a.name, b.name) AS name,
+               a.name IS NOT NULL AS in_a, b.name IS NOT NULL AS in_b, a.kind AS a_kind, b.kind AS b_kind,
+               coalesce(a.kind = b.kind AND a.comment IS NOT DISTINCT FROM b.comment
+                        AND a.definition = b.definition, false) AS same,
+               jsonb_build_object('kind', a.kind, 'comment', a.comment) || a.definition AS a_doc,
+               jsonb_build_object('kind', b.kind, 'comment', b.comment) || b.definition AS b_doc
+        FROM {source_side} FULL JOIN {against_side} ON a.schema_name = b.schema_name AND a.name = b.name
+    ) j
+    ORDER BY j.schema_name, j.name"""
+
+
+def stream_diff(
+    conn: Connection,
+    source_id: int,
+    against_id: int,
+    *,
+    schema: str | None = None,
+    against_schema: str | None = None,
+    summary: dict[str, int] | None = None,
+    chunk: int = 500,
+) -> Iterator[dict]:
+    """The tables that differ, in (schema, name) order: each is only in the
+    source, only in the other (`against`), or in both and different. The
+    counts by status (and of identical tables, `same`) are added to
+    `summary` as the stream goes."""
+    if against_schema is None:
+        against_schema = schema
+    schema_map = {against_schema: schema} if schema is not None and against_schema not in (None, schema) else {}
+    counts = summary if summary is not None else {}
+    for key in ("only_in_source", "only_in_against", "different", "same"):
+        counts.setdefault(key, 0)
+    result = conn.execution_options(stream_results=True, max_row_buffer=chunk).execute(
+        text(diff_sql(schema, against_schema)),
+        {"sid": source_id, "aid": against_id, "schema": schema, "against_schema": against_schema},
+    )
+    for schema_name, name, in_a, in_b, a_kind, b_kind, same, a_doc, b_doc in result:
+        if same:
+            counts["same"] += 1
+            continue
+        entry: dict[str, Any] = {"schema": schema_name, "table": name}
+        if not in_b:
+            entry.update(status="only_in_source", kind=a_kind)
+        elif not in_a:
+            entry.update(status="only_in_against", kind=b_kind)
+        else:
+            changes = compare_tables(json.loads(a_doc), json.loads(b_doc), schema_map)
+            if not changes:  # different documents, same schema (a mapped schema name, a newer crawler's field)
+                counts["same"] += 1
+                continue
+            entry.update(status="different", kind=a_kind)
+            entry.update(changes)
+        counts[entry["status"]] += 1
+        yield entry
