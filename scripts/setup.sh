@@ -20,23 +20,32 @@ quiet() {  # quiet CMD...: run, and show its output only if it fails
 # The web UI: its browser assets come from the npm registry (package-lock.json),
 # served by the app from node_modules; Graphviz draws the ER diagrams; the
 # browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+# The export tests parse PlantUML with Debian's plantuml (`plantuml -syntax`)
+# and Mermaid with Mermaid's own parser (tests/parsers, from the npm registry).
 apt_missing=()
 command -v dot >/dev/null || apt_missing+=(graphviz)
 [ -x /usr/bin/chromium ] || apt_missing+=(chromium)
+command -v plantuml >/dev/null || apt_missing+=(plantuml)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup: installing ${apt_missing[*]}"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}") >/tmp/metacrawl-apt.log 2>&1 \
       || { cat /tmp/metacrawl-apt.log >&2; exit 1; }
   else
-    echo "setup: missing ${apt_missing[*]} (install them: diagrams need graphviz, browser tests need chromium)"
+    echo "setup: missing ${apt_missing[*]} (install them: diagrams need graphviz, browser tests need chromium, export tests need plantuml)"
   fi
 fi
 if command -v npm >/dev/null; then
   echo "setup: installing UI assets (npm ci)"
   npm ci --silent --no-audit --no-fund >/tmp/metacrawl-npm.log 2>&1 || { cat /tmp/metacrawl-npm.log >&2; exit 1; }
+  # the test parsers are large (Mermaid): installed again only when their lock file changed
+  if ! cmp -s tests/parsers/package-lock.json tests/parsers/node_modules/.metacrawl-installed-lock; then
+    echo "setup: installing the export tests' parsers (npm ci in tests/parsers)"
+    (cd tests/parsers && npm ci --silent --no-audit --no-fund && cp package-lock.json node_modules/.metacrawl-installed-lock) \
+      >/tmp/metacrawl-npm-parsers.log 2>&1 || { cat /tmp/metacrawl-npm-parsers.log >&2; exit 1; }
+  fi
 else
-  echo "setup: npm is missing: the web UI will be served without htmx (install nodejs and npm)"
+  echo "setup: npm is missing: the web UI will be served without htmx, and the Mermaid export test is skipped (install nodejs and npm)"
 fi
 
 wait_for() {  # wait_for NAME CHECK-COMMAND...

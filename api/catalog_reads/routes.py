@@ -166,26 +166,49 @@ def search_catalog(args):
     return {"query": args["q"], "results": hits}
 
 
+# format: (mimetype, file extension)
+EXPORT_TYPES = {
+    "json": ("application/json", "json"),
+    "ndjson": ("application/x-ndjson", "ndjson"),
+    "markdown": ("text/markdown", "md"),
+    "dbml": ("text/x-dbml", "dbml"),
+    "plantuml": ("text/x-plantuml", "puml"),
+    "mermaid": ("text/plain", "mmd"),
+    "dot": ("text/vnd.graphviz", "dot"),
+}
+_TEXT_EXPORTS = sorted({m for m, _ in EXPORT_TYPES.values()} - {"application/json", "application/x-ndjson"})
+
+
 @blp.get("/sources/<int:source_id>/schema/export")
 @blp.login_required
 @blp.arguments(ExportArgs, location="query")
-@blp.response(200, ExportSchema, description="The whole schema, streamed: JSON, NDJSON (a table per line) or Markdown")
+@blp.response(
+    200,
+    ExportSchema,
+    description="The whole schema (or one schema of it), streamed: JSON, NDJSON (a table per line), Markdown "
+    "(text/markdown), DBML (text/x-dbml), PlantUML (text/x-plantuml), Mermaid erDiagram (text/plain) or "
+    "Graphviz DOT (text/vnd.graphviz). Foreign keys are drawn as declared; accepted inferred keys are marked "
+    "`inferred`.",
+)
 @blp.doc(
     responses={
         "200": {
             "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/Export"}},
                 "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/Table"}},
-                "text/markdown": {"schema": {"type": "string"}},
+                **{mimetype: {"schema": {"type": "string"}} for mimetype in _TEXT_EXPORTS},
             }
         }
     }
 )
 @blp.alt_response(404, description="No such source of yours")
 def export(args, source_id):
-    """Export a source's whole schema, streamed"""
+    """Export a source's whole schema (or one schema of it), streamed"""
+    from catalog.exports import dbml, erd, markdown, plantuml
+    from catalog.exports.source import stream_documents, stream_enums, stream_export
+
     source = owned_source(source_id)
-    fmt = args["format"]
+    fmt, only = args["format"], args.get("schema")
     header = {
         "source_id": source.id,
         "name": source.name,
@@ -195,50 +218,36 @@ def export(args, source_id):
 
     def generate():
         with engine().connect() as conn:
-            rows = reads.stream_tables(conn, source_id)
-            if fmt == "ndjson":
-                for _, _, doc in rows:
-                    yield doc + "\n"
-            elif fmt == "json":
-                # the object up to its tables array, left open: the tables stream after it
-                yield json_with_raw(_EXPORT_TOP, header, {"tables": "["}).removesuffix("}")
-                for i, (_, _, doc) in enumerate(rows):
-                    yield ("," if i else "") + doc
-                yield "]}\n"
+            if fmt in ("json", "ndjson"):
+                texts = stream_documents(conn, source_id, only)
+                if fmt == "ndjson":
+                    for doc in texts:
+                        yield doc + "\n"
+                else:
+                    # the object up to its tables array, left open: the tables stream after it
+                    yield json_with_raw(_EXPORT_TOP, header, {"tables": "["}).removesuffix("}")
+                    for i, doc in enumerate(texts):
+                        yield ("," if i else "") + doc
+                    yield "]}\n"
+                return
+            tables = stream_export(conn, source_id, only, referenced_by=fmt == "markdown")
+            if fmt == "markdown":
+                yield from markdown.write(
+                    source.name, header["last_crawled_at"], stream_enums(conn, source_id, only), tables
+                )
+            elif fmt == "dbml":
+                yield from dbml.write(source.name, source.engine, stream_enums(conn, source_id, only), tables)
+            elif fmt == "plantuml":
+                yield from plantuml.write(source.name, lambda: stream_export(conn, source_id, only))
+            elif fmt == "mermaid":
+                yield from erd.write_mermaid(tables)
             else:
-                yield f"# {source.name}\n\nCrawled {header['last_crawled_at'] or 'never'}.\n"
-                for _, _, doc in rows:
-                    yield markdown_table(json.loads(doc))
+                yield from erd.write_dot(source.name, tables)
 
-    mimetype = {"json": "application/json", "ndjson": "application/x-ndjson", "markdown": "text/markdown"}[fmt]
-    extension = "md" if fmt == "markdown" else fmt
+    mimetype, extension = EXPORT_TYPES[fmt]
+    suffix = f"-{quote(only, safe='')}" if only else ""
     return Response(
         stream_with_context(generate()),
         mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="source-{source_id}-schema.{extension}"'},
+        headers={"Content-Disposition": f'attachment; filename="source-{source_id}{suffix}-schema.{extension}"'},
     )
-
-
-def _md(value) -> str:
-    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def markdown_table(t: dict) -> str:
-    lines = [f"\n## {_md(t['schema'])}.{_md(t['name'])} ({t['kind']})\n"]
-    if t.get("comment"):
-        lines.append(f"{_md(t['comment'])}\n")
-    lines.append("| # | column | type | null | default | comment |\n| --- | --- | --- | --- | --- | --- |")
-    for c in t["columns"]:
-        lines.append(
-            f"| {c['ordinal']} | {_md(c['name'])} | {_md(c['type'])} | {'yes' if c['nullable'] else 'no'} "
-            f"| {_md(c.get('default'))} | {_md(c.get('comment'))} |"
-        )
-    if t.get("primary_key"):
-        lines.append(f"\nPrimary key: {', '.join(t['primary_key']['columns'])}")
-    for fk in t.get("foreign_keys", []):
-        lines.append(
-            f"\nForeign key {_md(fk['name'])}: ({', '.join(fk['columns'])}) → "
-            f"{_md(fk['referenced_schema'])}.{_md(fk['referenced_table'])}"
-            f"({', '.join(fk['referenced_columns'])})"
-        )
-    return "\n".join(lines) + "\n"

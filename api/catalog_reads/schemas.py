@@ -34,8 +34,19 @@ class SearchArgs(ma.Schema):
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 
 
+EXPORT_FORMATS = ("json", "ndjson", "markdown", "dbml", "plantuml", "mermaid", "dot")
+
+
 class ExportArgs(ma.Schema):
-    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "ndjson", "markdown")))
+    format = ma.fields.String(
+        load_default="json",
+        validate=ma.validate.OneOf(EXPORT_FORMATS),
+        metadata={
+            "description": "json, ndjson (a table per line), markdown, dbml, plantuml (IE entity diagram), "
+            "mermaid (erDiagram) or dot (Graphviz)."
+        },
+    )
+    schema = _text(255, metadata={"description": "Only this schema (MySQL: database)."})
 
 
 class DocumentSchema(ma.Schema):

@@ -9,8 +9,10 @@ from ..neighbourhood import Neighbourhood
 
 
 def _word(value: str | None) -> str:
-    """Mermaid attribute types and names are single words."""
-    return re.sub(r"[^A-Za-z0-9_]+", "_", value or "").strip("_") or "unknown"
+    """Mermaid attribute types and names are single words that start with a
+    letter or `_` (`100%_real` is `_100_real`)."""
+    word = re.sub(r"[^A-Za-z0-9_]+", "_", value or "").strip("_") or "unknown"
+    return word if not word[0].isdigit() else "_" + word
 
 
 def _label(value: str) -> str:

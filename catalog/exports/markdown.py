@@ -1,0 +1,110 @@
+"""A source's schema as Markdown, table by table: columns (with identity and
+generated expressions), primary key, foreign keys with their actions and
+definitions (accepted inferred keys marked `inferred`), the keys that
+reference the table, indexes, and unique, check and exclusion constraints;
+the source's enum types first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from .source import ExportTable
+
+
+def _md(value) -> str:
+    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _names(values) -> str:
+    return ", ".join(_md(v) for v in values or [])
+
+
+def _yes(value) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def header(name: str, crawled_at) -> str:
+    return f"# {_md(name)}\n\nCrawled {crawled_at or 'never'}.\n"
+
+
+def enums(items: Iterable[dict]) -> Iterator[str]:
+    first = True
+    for e in items:
+        if first:
+            yield "\n## Enums\n\n| enum | values |\n| --- | --- |\n"
+            first = False
+        yield f"| {_md(e['schema'])}.{_md(e['name'])} | {_names(e['values'])} |\n"
+
+
+def table(t: ExportTable) -> str:
+    d = t.doc
+    lines = [f"\n## {_md(d['schema'])}.{_md(d['name'])} ({d['kind']})\n"]
+    if d.get("comment"):
+        lines.append(f"{_md(d['comment'])}\n")
+    lines.append(
+        "| # | column | type | null | default | comment | identity / generated |\n"
+        "| --- | --- | --- | --- | --- | --- | --- |"
+    )
+    for c in d.get("columns") or []:
+        extra = c.get("identity") or (f"generated: {c['generated']}" if c.get("generated") else None)
+        lines.append(
+            f"| {c['ordinal']} | {_md(c['name'])} | {_md(c['type'])} | {'yes' if c['nullable'] else 'no'} "
+            f"| {_md(c.get('default'))} | {_md(c.get('comment'))} | {_md(extra)} |"
+        )
+    pk = d.get("primary_key")
+    if pk:
+        named = f" ({_md(pk['name'])})" if pk.get("name") else ""
+        lines.append(f"\nPrimary key{named}: {_names(pk['columns'])}")
+    keys = t.all_keys()
+    if keys:
+        lines.append(
+            "\n### Foreign keys\n\n| name | columns | references | on update | on delete | definition |"
+            " validated | deferrable | deferred |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        )
+        for fk in keys:
+            name = _md(fk.get("name")) + (" (inferred)" if fk.get("inferred") else "")
+            definition = fk.get("definition")
+            if fk.get("inferred"):
+                definition = f"inferred, accepted: {fk.get('reason') or ''}".rstrip(": ")
+            lines.append(
+                f"| {name} | {_names(fk['columns'])} | {_md(fk['referenced_schema'])}.{_md(fk['referenced_table'])}"
+                f"({_names(fk['referenced_columns'])}) | {_md(fk.get('on_update'))} | {_md(fk.get('on_delete'))} "
+                f"| {_md(definition)} | {_yes(fk.get('validated'))} | {_yes(fk.get('deferrable'))} "
+                f"| {_yes(fk.get('deferred'))} |"
+            )
+    referenced_by = d.get("referenced_by") or []
+    if referenced_by:
+        lines.append(
+            "\n### Referenced by\n\n| table | key | columns | → columns | on delete |\n| --- | --- | --- | --- | --- |"
+        )
+        for r in referenced_by:
+            lines.append(
+                f"| {_md(r['schema'])}.{_md(r['table'])} | {_md(r['name'])} | {_names(r['columns'])} "
+                f"| {_names(r['referenced_columns'])} | {_md(r.get('on_delete'))} |"
+            )
+    indexes = d.get("indexes") or []
+    if indexes:
+        lines.append(
+            "\n### Indexes\n\n| name | columns | unique | method | definition |\n| --- | --- | --- | --- | --- |"
+        )
+        for i in indexes:
+            definition = i.get("definition") or (f"WHERE {i['predicate']}" if i.get("predicate") else None)
+            lines.append(
+                f"| {_md(i['name'])} | {_names(i['columns'])} | {'yes' if i.get('unique') else 'no'} "
+                f"| {_md(i.get('method'))} | {_md(definition)} |"
+            )
+    constraints = d.get("constraints") or []
+    if constraints:
+        lines.append("\n### Constraints\n\n| name | type | columns | definition |\n| --- | --- | --- | --- |")
+        for c in constraints:
+            lines.append(
+                f"| {_md(c['name'])} | {_md(c['type'])} | {_names(c.get('columns'))} | {_md(c.get('definition'))} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write(name: str, crawled_at, enum_items: Iterable[dict], tables: Iterable[ExportTable]) -> Iterator[str]:
+    yield header(name, crawled_at)
+    yield from enums(enum_items)
+    for t in tables:
+        yield table(t)
