@@ -24,6 +24,7 @@ from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_heade
 from ..queue import crawl_ref
 from .freshness import cached, conditional_json, version_tag
 from .schemas import (
+    EnumListSchema,
     ExportArgs,
     ExportSchema,
     SchemaArgs,
@@ -147,6 +148,24 @@ def table(source_id, qualified):
     return conditional_json(lambda: body, version_tag(source, None, schema_name, table_name), source.last_success_at)
 
 
+# Engines whose enums are inline column types (enum(...), set(...)).
+INLINE_ENUM_ENGINES = ("mysql", "mariadb")
+
+
+@blp.get("/sources/<int:source_id>/enums")
+@blp.login_required
+@blp.response(200, EnumListSchema)
+@blp.alt_response(404, description="No such source of yours")
+def enums(source_id):
+    """A source's enums: PostgreSQL enum types, MySQL/MariaDB enum and set columns, with their values"""
+    source = owned_source(source_id)
+    return {
+        "source_id": source_id,
+        "last_crawled_at": source.last_success_at,
+        "enums": reads.source_enums(Session(), source_id, inline=source.engine in INLINE_ENUM_ENGINES),
+    }
+
+
 @blp.get("/search")
 @blp.login_required
 @blp.arguments(SearchArgs, location="query")
@@ -235,6 +254,10 @@ def markdown_table(t: dict) -> str:
         )
     if t.get("primary_key"):
         lines.append(f"\nPrimary key: {', '.join(t['primary_key']['columns'])}")
+    if t.get("definition"):
+        lines.append(f"\nView SQL:\n\n```sql\n{t['definition'].strip()}\n```")
+    if t.get("depends_on"):
+        lines.append("\nReads: " + ", ".join(f"{_md(d['schema'])}.{_md(d['table'])}" for d in t["depends_on"]))
     for fk in t.get("foreign_keys", []):
         lines.append(
             f"\nForeign key {_md(fk['name'])}: ({', '.join(fk['columns'])}) → "

@@ -43,7 +43,8 @@ class ChangeSchema(ma.Schema):
         allow_none=True,
         metadata={
             "description": "For table_changed: columns_added/removed/altered, primary_key, foreign_keys_added/"
-            "removed, indexes_added/removed, constraints_added/removed, comment, kind."
+            "removed, indexes_added/removed, constraints_added/removed, comment, kind; definition and "
+            "depends_on (a view's SQL and dependencies), partition, partition_of, bounds (each {from, to})."
         },
     )
     hazard = ma.fields.String(
