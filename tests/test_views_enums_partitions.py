@@ -141,3 +141,63 @@ def test_mariadb_view_sql(alice, worker, maria_db):
     assert crawl_now(alice, sid)["state"] == "succeeded"
     history = alice.get(f"/api/v1/sources/{sid}/tables/{maria_db}/big_orders/history").get_json()["changes"]
     assert history[0]["event"] == "table_changed" and "500" in history[0]["details"]["definition"]["to"]
+
+
+# --- 2. enums ---
+
+
+def test_postgres_enums_served_and_a_new_value_is_a_change(alice, worker, pg_target):
+    source = pg_source(alice, pg_target)
+    assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+    sid = source["id"]
+    r = alice.get(f"/api/v1/sources/{sid}/enums")
+    assert r.status_code == 200
+    assert [(e["kind"], e["schema"], e["name"], e["values"], e["table"]) for e in r.get_json()["enums"]] == [
+        ("enum", "public", "mood", ["ok", "sad"], None),
+        ("enum", "shop", "status", ["new", "paid"], None),
+    ]
+    columns = {c["name"]: c for c in detail(alice, sid, "shop", "orders")["columns"]}
+    assert columns["status"]["enum_values"] == ["new", "paid"] and columns["feeling"]["enum_values"] == ["ok", "sad"]
+    assert "enum_values" not in columns["total"]
+
+    pg_execute(pg_target, "ALTER TYPE shop.status ADD VALUE 'refunded'")
+    assert crawl_now(alice, sid)["state"] == "succeeded"
+    changes = alice.get(f"/api/v1/sources/{sid}/changes").get_json()["changes"]
+    [event] = [c for c in changes if c["event"].startswith("enum_")]
+    assert (event["event"], event["schema"], event["table"]) == ("enum_changed", "shop", None)
+    assert event["details"]["values_added"] == ["refunded"] and event["details"]["type"] == "shop.status"
+    assert event["hazard"] == "safe"
+    columns = {c["name"]: c for c in detail(alice, sid, "shop", "orders")["columns"]}
+    assert columns["status"]["enum_values"] == ["new", "paid", "refunded"]
+
+    # the UI's change feed names it
+    browser = Browser(alice.client)
+    assert browser.sign_in(alice.email, alice.password).status_code == 302
+    html = browser.get(f"/sources/{sid}/changes").get_data(as_text=True)
+    assert "enum changed" in html and "shop.status" in html and "refunded added" in html
+
+
+def test_mariadb_inline_enums_served(alice, worker, maria_db):
+    source = maria_source(alice, maria_db)
+    assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+    sid = source["id"]
+    enums = alice.get(f"/api/v1/sources/{sid}/enums").get_json()["enums"]
+    assert [(e["kind"], e["schema"], e["table"], e["column"], e["values"]) for e in enums] == [
+        ("enum", maria_db, "orders", "status", ["new", "paid"]),
+        ("set", maria_db, "orders", "tags", ["a", "b"]),
+    ]
+    columns = {c["name"]: c for c in detail(alice, sid, maria_db, "orders")["columns"]}
+    assert columns["status"]["enum_values"] == ["new", "paid"] and columns["tags"]["enum_values"] == ["a", "b"]
+    mysql_execute("ALTER TABLE orders MODIFY status enum('new','paid','refunded') NOT NULL", maria_db)
+    assert crawl_now(alice, sid)["state"] == "succeeded"
+    history = alice.get(f"/api/v1/sources/{sid}/tables/{maria_db}/orders/history").get_json()["changes"]
+    altered = history[0]["details"]["columns_altered"]
+    assert altered[0]["name"] == "status" and "refunded" in altered[0]["changes"]["type"]["to"]
+
+
+def test_inline_enum_parsing():
+    from catalog.reads import inline_enum
+
+    assert inline_enum("enum('a','b''c','')") == ("enum", ["a", "b'c", ""])
+    assert inline_enum("set('x,y','z')") == ("set", ["x,y", "z"])
+    assert inline_enum("varchar(10)") is None

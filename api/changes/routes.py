@@ -34,7 +34,9 @@ class ChangeSchema(ma.Schema):
     id = ma.fields.Integer()
     event = ma.fields.String(
         metadata={
-            "description": "source_crawled (a first crawl's baseline), table_added, table_changed or table_removed"
+            "description": "source_crawled (a first crawl's baseline), table_added, table_changed, table_removed, "
+            "or enum_added, enum_changed, enum_removed (a PostgreSQL enum type: `schema` is its schema, `table` "
+            "null, details {type, values, values_added, values_removed})"
         }
     )
     schema = ma.fields.String(attribute="schema_name", allow_none=True)
