@@ -272,6 +272,8 @@ APPLY_STATEMENTS = [
             UPDATE catalog_tables t SET kind = s.kind, comment = s.comment, row_estimate = s.row_estimate,
                    size_bytes = s.size_bytes, fingerprint = s.fingerprint, signature = s.signature,
                    definition = s.definition, crawled_at = :now, changed_at = :now, changed_crawl_id = :job,
+                   partition_of_schema = s.definition->'partition_of'->>'schema',
+                   partition_of_name = s.definition->'partition_of'->>'table',
                    first_seen_at = CASE WHEN t.removed_at IS NULL THEN t.first_seen_at ELSE :now END,
                    first_seen_crawl_id = CASE WHEN t.removed_at IS NULL THEN t.first_seen_crawl_id ELSE :job END,
                    removed_at = NULL, removed_crawl_id = NULL
@@ -286,9 +288,10 @@ APPLY_STATEMENTS = [
         WITH ins AS (
             INSERT INTO catalog_tables (id, source_id, schema_name, name, kind, comment, row_estimate, size_bytes,
                 fingerprint, signature, definition, first_seen_at, crawled_at, changed_at, first_seen_crawl_id,
-                changed_crawl_id)
+                changed_crawl_id, partition_of_schema, partition_of_name)
             SELECT s.table_id, :sid, s.schema_name, s.name, s.kind, s.comment, s.row_estimate, s.size_bytes,
-                   s.fingerprint, s.signature, s.definition, :now, :now, :now, :job, :job
+                   s.fingerprint, s.signature, s.definition, :now, :now, :now, :job, :job,
+                   s.definition->'partition_of'->>'schema', s.definition->'partition_of'->>'table'
             FROM crawl_staged_tables s WHERE s.job_id = :job AND s.is_new
             RETURNING id)
         SELECT count(*) FROM ins""",

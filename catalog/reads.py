@@ -23,6 +23,18 @@ TABLE_JSON = f"({TABLE_OBJECT} || t.definition)::text"
 LIVE_TABLES = "catalog_tables t JOIN sources s ON s.id = t.source_id"
 
 
+# A partitioned table's partitions: PostgreSQL's are tables of their own
+# (counted through ix_catalog_tables_partition_of), MySQL/MariaDB's are named
+# in its definition. Other tables get nothing.
+PARTITION_COUNT = """(CASE WHEN t.definition ? 'partition' THEN jsonb_build_object('partition_count',
+    coalesce(jsonb_array_length(t.definition->'partition'->'partitions'),
+             (SELECT count(*) FROM catalog_tables p WHERE p.source_id = t.source_id
+                AND p.partition_of_schema = t.schema_name AND p.partition_of_name = t.name
+                AND p.removed_at IS NULL AND p.partition_of_name IS NOT NULL)))
+    ELSE '{}'::jsonb END)"""
+PAGE_JSON = f"({TABLE_OBJECT} || t.definition || {PARTITION_COUNT})::text"
+
+
 def like_pattern(q: str, prefix: bool = True, suffix: bool = True) -> str:
     """A LIKE pattern that matches `q` literally (`%`, `_` and `\\` escaped)."""
     escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -38,9 +50,15 @@ def schema_page(
     q: str | None,
     after: tuple[str, str] | None,
     limit: int,
+    partitions: bool = True,
 ) -> list[tuple[str, str, str]]:
-    """Up to `limit` tables after the keyset `after`, as (schema, name, json)."""
+    """Up to `limit` tables after the keyset `after`, as (schema, name, json).
+    Without `partitions`, partitions are left out (a partitioned table carries
+    its partition_count): the keyset then runs on the partial index
+    ix_catalog_tables_source_schema_name_unpartitioned."""
     where = ["t.source_id = :sid", "t.removed_at IS NULL"]
+    if not partitions:
+        where.append("t.partition_of_name IS NULL")
     params: dict = {"sid": source_id, "limit": limit}
     if schema is not None:
         where.append("t.schema_name = :schema")
@@ -55,7 +73,7 @@ def schema_page(
         where.append("(t.schema_name, t.name) > (:after_schema, :after_name)")
         params["after_schema"], params["after_name"] = after
     sql = (
-        f"SELECT t.schema_name, t.name, {TABLE_JSON} FROM {LIVE_TABLES} WHERE {' AND '.join(where)} "
+        f"SELECT t.schema_name, t.name, {PAGE_JSON} FROM {LIVE_TABLES} WHERE {' AND '.join(where)} "
         "ORDER BY t.schema_name, t.name LIMIT :limit"
     )
     return [tuple(r) for r in session.execute(text(sql), params)]
@@ -94,7 +112,7 @@ def referenced_by(session: Session, source_id: int, tables: list[tuple[str, str]
 
 
 # A table's document with referenced_by: the keys that reference `t`.
-DETAIL_JSON = f"""({TABLE_OBJECT} || t.definition || jsonb_build_object('referenced_by', (
+DETAIL_JSON = f"""({TABLE_OBJECT} || t.definition || {PARTITION_COUNT} || jsonb_build_object('referenced_by', (
     SELECT coalesce(jsonb_agg({REFERENCE_OBJECT} ORDER BY r.schema_name, r.name, f.ordinal), '[]')
     FROM catalog_foreign_keys f JOIN catalog_tables r ON r.id = f.table_id AND r.removed_at IS NULL
     WHERE f.source_id = t.source_id AND f.referenced_schema = t.schema_name AND f.referenced_table = t.name)))::text"""

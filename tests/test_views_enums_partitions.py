@@ -4,11 +4,12 @@ PostgreSQL and MariaDB and read through the API (issue #12)."""
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 
 from .conftest import wait_for_crawl
-from .crawl_helpers import SECRET, crawl_now, pg_source
+from .crawl_helpers import SECRET, catalog_conn, crawl_now, pg_source
 from .targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute
 from .test_ui_pages import Browser
 
@@ -201,3 +202,76 @@ def test_inline_enum_parsing():
     assert inline_enum("enum('a','b''c','')") == ("enum", ["a", "b'c", ""])
     assert inline_enum("set('x,y','z')") == ("set", ["x,y", "z"])
     assert inline_enum("varchar(10)") is None
+
+
+# --- 3. partitions as a tree ---
+
+
+def test_postgres_partitions_listed_once_with_their_count(alice, worker, pg_target, catalog_url):
+    source = pg_source(alice, pg_target)
+    assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+    sid = source["id"]
+    base = f"/api/v1/sources/{sid}/schema?schema=shop"
+    tables = {t["name"]: t for t in alice.get(base).get_json()["tables"]}
+    assert "events_2025" not in tables and "events_2026" not in tables
+    events = tables["events"]
+    assert events["kind"] == "partitioned_table" and events["partition_count"] == 2
+    assert events["partition"] == {"strategy": "range", "key": "at"}
+    assert "partition_count" not in tables["orders"]
+    every = {t["name"]: t for t in alice.get(f"{base}&partitions=true").get_json()["tables"]}
+    part = every["events_2025"]
+    assert part["partition_of"] == {"schema": "shop", "table": "events"}
+    assert part["bounds"] == "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')"
+    assert detail(alice, sid, "shop", "events")["partition_count"] == 2
+
+    # keyset pages stay whole and ordered with partitions hidden, and apart from them
+    for query, expected in (("", sorted(tables)), ("&partitions=true", sorted(every))):
+        url, seen = f"{base}&limit=2{query}", []
+        while url:
+            body = alice.get(url).get_json()
+            seen += [t["name"] for t in body["tables"]]
+            url = f"{base}&limit=2{query}&cursor={quote(body['next_cursor'])}" if body["next_cursor"] else None
+        assert seen == expected
+    first = alice.get(f"{base}&limit=2").get_json()["next_cursor"]
+    assert alice.get(f"{base}&limit=2&partitions=true&cursor={quote(first)}").status_code == 400
+
+    # a new partition is counted after the next crawl
+    pg_execute(
+        pg_target,
+        "CREATE TABLE shop.events_2027 PARTITION OF shop.events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')",
+    )
+    assert crawl_now(alice, sid)["state"] == "succeeded"
+    tables = {t["name"]: t for t in alice.get(base).get_json()["tables"]}
+    assert tables["events"]["partition_count"] == 3 and "events_2027" not in tables
+
+    # the page without partitions can use its partial index
+    conn = catalog_conn(catalog_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET enable_seqscan = off")
+            cur.execute(
+                "EXPLAIN SELECT t.name FROM catalog_tables t WHERE t.source_id = %s AND t.removed_at IS NULL "
+                "AND t.partition_of_name IS NULL AND (t.schema_name, t.name) > ('a', 'b') "
+                "ORDER BY t.schema_name, t.name LIMIT 10",
+                (sid,),
+            )
+            plan = "\n".join(r[0] for r in cur.fetchall())
+    finally:
+        conn.close()
+    assert "ix_catalog_tables_source_schema_name_unpartitioned" in plan, plan
+
+
+def test_mariadb_partitions(alice, worker, maria_db):
+    source = maria_source(alice, maria_db)
+    assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+    sid = source["id"]
+    tables = {t["name"]: t for t in alice.get(f"/api/v1/sources/{sid}/schema").get_json()["tables"]}
+    events = tables["events"]
+    assert events["partition"] == {"strategy": "range", "key": "year(`at`)", "partitions": ["p2025", "p2026"]}
+    assert events["partition_count"] == 2 and "partition" not in tables["orders"]
+    mysql_execute("ALTER TABLE events ADD PARTITION (PARTITION p2027 VALUES LESS THAN (2028))", maria_db)
+    assert crawl_now(alice, sid)["state"] == "succeeded"
+    events = detail(alice, sid, maria_db, "events")
+    assert events["partition_count"] == 3
+    history = alice.get(f"/api/v1/sources/{sid}/tables/{maria_db}/events/history").get_json()["changes"]
+    assert "partition" in history[0]["details"] and history[0]["hazard"] == "risky"

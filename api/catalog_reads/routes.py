@@ -71,6 +71,8 @@ def schema(args, source_id):
     """A source's tables with columns, keys, indexes and freshness, by schema then name"""
     source = owned_source(source_id)
     scope = f"schema:{source_id}:{args.get('schema')}:{args.get('kind')}:{args.get('q')}"
+    if args["partitions"]:
+        scope += ":partitions"
     after = decode_cursor(scope, args["cursor"], 2)
     active = _active_job(source_id)
     last = Session.get(CrawlJob, source.last_crawl_id) if source.last_crawl_id else None
@@ -85,6 +87,7 @@ def schema(args, source_id):
             q=args.get("q"),
             after=tuple(after) if after else None,
             limit=limit + 1,
+            partitions=args["partitions"],
         )
         more = len(rows) > limit
         next_cursor = encode_cursor(scope, list(rows[limit - 1][:2])) if more else None

@@ -18,6 +18,13 @@ class SchemaArgs(ma.Schema):
     q = _text(255, metadata={"description": "Table name substring, case-insensitive; % and _ match literally."})
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
     cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000))
+    partitions = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Also list partitions (PostgreSQL tables with partition_of). By default a "
+            "partitioned table is listed once, with its partition_count."
+        },
+    )
 
 
 class SearchArgs(ma.Schema):
