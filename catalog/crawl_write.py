@@ -24,6 +24,10 @@ from sqlalchemy.orm import Session
 from .diff import only_fields_added, table_changes
 
 DEFINITION_KEYS = ("columns", "primary_key", "foreign_keys", "indexes", "constraints")
+# Stored (and fingerprinted) only where a table has them: a view's SQL and
+# dependencies, a partitioned table's key, a partition's parent and bounds.
+# A plain table's fingerprint and document stay what they were.
+OPTIONAL_KEYS = ("definition", "depends_on", "partition", "partition_of", "bounds")
 
 
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
@@ -35,9 +39,11 @@ def encode_definition(doc: dict) -> tuple[str, str]:
     comment and DEFINITION_KEYS, as one key-sorted JSON object); row counts
     and sizes are not part of it."""
     parts = {k: _dumps(doc.get(k)) for k in DEFINITION_KEYS}
+    parts.update({k: _dumps(doc[k]) for k in OPTIONAL_KEYS if doc.get(k) is not None})
+    stored = sorted(parts)
     parts["kind"], parts["comment"] = _dumps(doc["kind"]), _dumps(doc.get("comment"))
     canon = "{" + ",".join(f'"{k}":{parts[k]}' for k in sorted(parts)) + "}"
-    definition = "{" + ",".join(f'"{k}":{parts[k]}' for k in sorted(DEFINITION_KEYS)) + "}"
+    definition = "{" + ",".join(f'"{k}":{parts[k]}' for k in stored) + "}"
     return hashlib.md5(canon.encode(), usedforsecurity=False).hexdigest(), definition
 
 
@@ -266,6 +272,8 @@ APPLY_STATEMENTS = [
             UPDATE catalog_tables t SET kind = s.kind, comment = s.comment, row_estimate = s.row_estimate,
                    size_bytes = s.size_bytes, fingerprint = s.fingerprint, signature = s.signature,
                    definition = s.definition, crawled_at = :now, changed_at = :now, changed_crawl_id = :job,
+                   partition_of_schema = s.definition->'partition_of'->>'schema',
+                   partition_of_name = s.definition->'partition_of'->>'table',
                    first_seen_at = CASE WHEN t.removed_at IS NULL THEN t.first_seen_at ELSE :now END,
                    first_seen_crawl_id = CASE WHEN t.removed_at IS NULL THEN t.first_seen_crawl_id ELSE :job END,
                    removed_at = NULL, removed_crawl_id = NULL
@@ -280,9 +288,10 @@ APPLY_STATEMENTS = [
         WITH ins AS (
             INSERT INTO catalog_tables (id, source_id, schema_name, name, kind, comment, row_estimate, size_bytes,
                 fingerprint, signature, definition, first_seen_at, crawled_at, changed_at, first_seen_crawl_id,
-                changed_crawl_id)
+                changed_crawl_id, partition_of_schema, partition_of_name)
             SELECT s.table_id, :sid, s.schema_name, s.name, s.kind, s.comment, s.row_estimate, s.size_bytes,
-                   s.fingerprint, s.signature, s.definition, :now, :now, :now, :job, :job
+                   s.fingerprint, s.signature, s.definition, :now, :now, :now, :job, :job,
+                   s.definition->'partition_of'->>'schema', s.definition->'partition_of'->>'table'
             FROM crawl_staged_tables s WHERE s.job_id = :job AND s.is_new
             RETURNING id)
         SELECT count(*) FROM ins""",
@@ -430,13 +439,16 @@ def apply_crawl(session: Session, job_id: int, source_id: int, enums: list[dict]
             ),
             {**params, "d": json.dumps({"tables": stats["added"]})},
         )
+    enum_events = 0
     if enums is not None:
+        if not first_crawl:
+            enum_events = _record_enum_events(session, params, enums)
         _replace_enums(session, source_id, enums)
     return {
         "stats": stats,
         "now": now,
         "seconds": seconds,
-        "changed": stats["added"] + stats["changed"] + stats["removed"] > 0,
+        "changed": stats["added"] + stats["changed"] + stats["removed"] + enum_events > 0,
     }
 
 
@@ -459,6 +471,69 @@ def _record_events(session: Session, params: dict, first_crawl: bool) -> None:
         WHERE s.job_id = :job AND (s.is_new OR t.removed_at IS NOT NULL OR s.changes IS NOT NULL)"""),
         params,
     )
+
+
+def enum_changes(old: dict[tuple[str, str], list], new: dict[tuple[str, str], list]) -> list[tuple]:
+    """(schema, name, event, details, hazard, reasons) for each enum type
+    added, removed or whose values changed (`ALTER TYPE ... ADD VALUE`)."""
+    out = []
+    for schema, name in sorted(old.keys() | new.keys()):
+        before, after = old.get((schema, name)), new.get((schema, name))
+        if before == after:
+            continue
+        qualified = f"{schema}.{name}"
+        if before is None:
+            out.append((schema, name, "enum_added", {"type": qualified, "values": after}, "safe",
+                        [f"safe: enum type {qualified} added"]))  # fmt: skip
+            continue
+        if after is None:
+            out.append((schema, name, "enum_removed", {"type": qualified, "values": before}, "breaking",
+                        [f"breaking: enum type {qualified} removed"]))  # fmt: skip
+            continue
+        added = [v for v in after if v not in before]
+        removed = [v for v in before if v not in after]
+        reasons = [f"breaking: value {v!r} removed from {qualified}" for v in removed]
+        if [v for v in after if v in before] != [v for v in before if v in after]:
+            reasons.append(f"risky: values of {qualified} reordered")
+        reasons += [f"safe: value {v!r} added to {qualified}" for v in added]
+        hazard = reasons[0].split(":", 1)[0] if reasons else "safe"
+        details: dict = {"type": qualified, "values": {"from": before, "to": after}}
+        details.update({k: v for k, v in (("values_added", added), ("values_removed", removed)) if v})
+        out.append((schema, name, "enum_changed", details, hazard, reasons))
+    return out
+
+
+def _record_enum_events(session: Session, params: dict, enums: list[dict]) -> int:
+    """Change events for the source's enum types, comparing what this crawl
+    found with catalog_enums (before they are replaced); labelled here."""
+    old = {
+        (r.schema_name, r.name): list(r.values or [])
+        for r in session.execute(
+            text('SELECT schema_name, name, "values" FROM catalog_enums WHERE source_id = :sid'), params
+        )
+    }
+    new = {(e["schema"], e["name"]): list(e["values"] or []) for e in enums}
+    events = enum_changes(old, new)
+    if events:
+        session.execute(
+            text(
+                "INSERT INTO change_events (source_id, crawl_id, schema_name, event, details, occurred_at, hazard, "
+                "hazard_reasons) VALUES (:sid, :job, :schema, :event, CAST(:details AS jsonb), :now, :hazard, "
+                "CAST(:reasons AS jsonb))"
+            ),
+            [
+                {
+                    **params,
+                    "schema": schema,
+                    "event": event,
+                    "details": json.dumps(details),
+                    "hazard": hazard,
+                    "reasons": json.dumps(reasons),
+                }  # fmt: skip
+                for schema, _name, event, details, hazard, reasons in events
+            ],
+        )
+    return len(events)
 
 
 def _replace_enums(session: Session, source_id: int, enums: list[dict]) -> None:

@@ -7,6 +7,7 @@ foreign_keys, indexes, constraints, shaped as DESIGN.md shows a table.
 from __future__ import annotations
 
 COLUMN_ATTRS = ("type", "nullable", "default", "comment", "identity", "generated")
+RELATION_ATTRS = ("definition", "depends_on", "partition", "partition_of", "bounds")
 
 
 def _by_name(items: list[dict] | None) -> dict[str, dict]:
@@ -70,4 +71,8 @@ def table_changes(old: dict, new: dict) -> dict:
             changes[f"{part}_added"] = plus
         if minus:
             changes[f"{part}_removed"] = minus
+    # a view's SQL and dependencies, partitioning (present only where they apply)
+    for attr in RELATION_ATTRS:
+        if old.get(attr) != new.get(attr):
+            changes[attr] = {"from": old.get(attr), "to": new.get(attr)}
     return changes

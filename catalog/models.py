@@ -182,9 +182,29 @@ class CatalogTable(Base):
     removed_crawl_id: Mapped[int | None] = mapped_column(BigInteger)
     # the target's hash of the definition: an equal one means unchanged, not described
     signature: Mapped[str | None] = mapped_column(Text)
+    # a partition's parent (the definition's partition_of), stored so schema
+    # pages can hide partitions and count them through indexes
+    partition_of_schema: Mapped[str | None] = mapped_column(Text)
+    partition_of_name: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         UniqueConstraint("source_id", "schema_name", "name", name="uq_catalog_tables_source_schema_name"),
+        # schema pages without partitions: the same keyset, partitions left out of the index
+        Index(
+            "ix_catalog_tables_source_schema_name_unpartitioned",
+            "source_id",
+            "schema_name",
+            "name",
+            postgresql_where=text("removed_at IS NULL AND partition_of_name IS NULL"),
+        ),
+        # a partitioned table's live partitions (partition_count)
+        Index(
+            "ix_catalog_tables_partition_of",
+            "source_id",
+            "partition_of_schema",
+            "partition_of_name",
+            postgresql_where=text("removed_at IS NULL AND partition_of_name IS NOT NULL"),
+        ),
     )
 
 

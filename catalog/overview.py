@@ -7,7 +7,15 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-EVENTS = ("table_added", "table_changed", "table_removed", "source_crawled")
+EVENTS = (
+    "table_added",
+    "table_changed",
+    "table_removed",
+    "enum_added",
+    "enum_changed",
+    "enum_removed",
+    "source_crawled",
+)
 
 
 def counts_by_kind(session: Session, source_id: int) -> dict[str, int]:

@@ -4,6 +4,8 @@ page of 1,000 tables is never parsed and re-serialised in Python."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 
 from sqlalchemy import text
@@ -21,6 +23,18 @@ TABLE_JSON = f"({TABLE_OBJECT} || t.definition)::text"
 LIVE_TABLES = "catalog_tables t JOIN sources s ON s.id = t.source_id"
 
 
+# A partitioned table's partitions: PostgreSQL's are tables of their own
+# (counted through ix_catalog_tables_partition_of), MySQL/MariaDB's are named
+# in its definition. Other tables get nothing.
+PARTITION_COUNT = """(CASE WHEN t.definition ? 'partition' THEN jsonb_build_object('partition_count',
+    coalesce(jsonb_array_length(t.definition->'partition'->'partitions'),
+             (SELECT count(*) FROM catalog_tables p WHERE p.source_id = t.source_id
+                AND p.partition_of_schema = t.schema_name AND p.partition_of_name = t.name
+                AND p.removed_at IS NULL AND p.partition_of_name IS NOT NULL)))
+    ELSE '{}'::jsonb END)"""
+PAGE_JSON = f"({TABLE_OBJECT} || t.definition || {PARTITION_COUNT})::text"
+
+
 def like_pattern(q: str, prefix: bool = True, suffix: bool = True) -> str:
     """A LIKE pattern that matches `q` literally (`%`, `_` and `\\` escaped)."""
     escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -36,9 +50,15 @@ def schema_page(
     q: str | None,
     after: tuple[str, str] | None,
     limit: int,
+    partitions: bool = True,
 ) -> list[tuple[str, str, str]]:
-    """Up to `limit` tables after the keyset `after`, as (schema, name, json)."""
+    """Up to `limit` tables after the keyset `after`, as (schema, name, json).
+    Without `partitions`, partitions are left out (a partitioned table carries
+    its partition_count): the keyset then runs on the partial index
+    ix_catalog_tables_source_schema_name_unpartitioned."""
     where = ["t.source_id = :sid", "t.removed_at IS NULL"]
+    if not partitions:
+        where.append("t.partition_of_name IS NULL")
     params: dict = {"sid": source_id, "limit": limit}
     if schema is not None:
         where.append("t.schema_name = :schema")
@@ -53,7 +73,7 @@ def schema_page(
         where.append("(t.schema_name, t.name) > (:after_schema, :after_name)")
         params["after_schema"], params["after_name"] = after
     sql = (
-        f"SELECT t.schema_name, t.name, {TABLE_JSON} FROM {LIVE_TABLES} WHERE {' AND '.join(where)} "
+        f"SELECT t.schema_name, t.name, {PAGE_JSON} FROM {LIVE_TABLES} WHERE {' AND '.join(where)} "
         "ORDER BY t.schema_name, t.name LIMIT :limit"
     )
     return [tuple(r) for r in session.execute(text(sql), params)]
@@ -92,7 +112,7 @@ def referenced_by(session: Session, source_id: int, tables: list[tuple[str, str]
 
 
 # A table's document with referenced_by: the keys that reference `t`.
-DETAIL_JSON = f"""({TABLE_OBJECT} || t.definition || jsonb_build_object('referenced_by', (
+DETAIL_JSON = f"""({TABLE_OBJECT} || t.definition || {PARTITION_COUNT} || jsonb_build_object('referenced_by', (
     SELECT coalesce(jsonb_agg({REFERENCE_OBJECT} ORDER BY r.schema_name, r.name, f.ordinal), '[]')
     FROM catalog_foreign_keys f JOIN catalog_tables r ON r.id = f.table_id AND r.removed_at IS NULL
     WHERE f.source_id = t.source_id AND f.referenced_schema = t.schema_name AND f.referenced_table = t.name)))::text"""
@@ -100,14 +120,97 @@ DETAIL_JSON = f"""({TABLE_OBJECT} || t.definition || jsonb_build_object('referen
 
 def table_detail(session: Session, source_id: int, schema: str, name: str) -> str | None:
     """One live table's document with `referenced_by` (the keys of other tables
-    that point at it), as JSON text; None when the catalog has no such table."""
-    return session.execute(
+    that point at it), as JSON text; None when the catalog has no such table.
+    A column whose type is an enum carries its `enum_values`."""
+    body = session.execute(
         text(
             f"SELECT {DETAIL_JSON} FROM {LIVE_TABLES} WHERE t.source_id = :sid AND t.schema_name = :schema "
             "AND t.name = :name AND t.removed_at IS NULL"
         ),
         {"sid": source_id, "schema": schema, "name": name},
     ).scalar()
+    if body is None:
+        return None
+    doc = json.loads(body)
+    columns = doc.get("columns") or []
+    values = column_enum_values(session, source_id, [c.get("type") or "" for c in columns])
+    if not values:
+        return body
+    for c in columns:
+        if c.get("type") in values:
+            c["enum_values"] = values[c["type"]]
+    return json.dumps(doc)
+
+
+# MySQL/MariaDB inline types: enum('a','b''c') and set('x','y'), as COLUMN_TYPE prints them.
+_INLINE_ENUM = re.compile(r"^(enum|set)\((.*)\)$", re.IGNORECASE | re.DOTALL)
+_QUOTED = re.compile(r"'((?:[^']|'')*)'")
+
+
+def inline_enum(type_: str) -> tuple[str, list[str]] | None:
+    """("enum" or "set", values) of a MySQL/MariaDB inline enum or set type."""
+    m = _INLINE_ENUM.match(type_ or "")
+    if m is None:
+        return None
+    return m.group(1).lower(), [v.replace("''", "'").replace("\\\\", "\\") for v in _QUOTED.findall(m.group(2))]
+
+
+def column_enum_values(session: Session, source_id: int, types: list[str]) -> dict[str, list[str]]:
+    """Values per column type among `types` that is an enum: a PostgreSQL
+    enum type of the source (catalog_enums, as the UI reads them) or a
+    MySQL/MariaDB inline enum(...)/set(...)."""
+    from .overview import enum_values  # the UI's lookup of enum types, shared
+
+    found = {t: parsed[1] for t in types if (parsed := inline_enum(t)) is not None}
+    others = sorted({t for t in types if t and t not in found})
+    found.update(enum_values(session, source_id, others))
+    return found
+
+
+# A source's enums: PostgreSQL enum types (catalog_enums), then MySQL/MariaDB
+# inline enum(...)/set(...) columns of its live tables (catalog_columns, read
+# through the source's tables: the column rows are keyed by table).
+ENUM_TYPES_SQL = """
+    SELECT schema_name, name, "values" FROM catalog_enums WHERE source_id = :sid
+    ORDER BY schema_name COLLATE "C", name COLLATE "C"
+"""
+INLINE_ENUMS_SQL = """
+    SELECT t.schema_name, t.name, c.name AS column_name, c.type
+    FROM catalog_tables t JOIN catalog_columns c ON c.table_id = t.id
+    WHERE t.source_id = :sid AND t.removed_at IS NULL
+      AND (lower(c.type) LIKE 'enum(%' OR lower(c.type) LIKE 'set(%')
+    ORDER BY t.schema_name COLLATE "C", t.name COLLATE "C", c.ordinal"""
+
+
+def source_enums(session: Session, source_id: int, inline: bool) -> list[dict]:
+    """Every enum of a source: its enum types, and (`inline`: MySQL/MariaDB)
+    each enum or set column with its values."""
+    out = [
+        {
+            "kind": "enum",
+            "schema": r.schema_name,
+            "name": r.name,
+            "values": list(r.values or []),
+            "table": None,
+            "column": None,
+        }  # fmt: skip
+        for r in session.execute(text(ENUM_TYPES_SQL), {"sid": source_id})
+    ]
+    if inline:
+        for r in session.execute(text(INLINE_ENUMS_SQL), {"sid": source_id}):
+            parsed = inline_enum(r.type)
+            if parsed is not None:
+                out.append(
+                    {
+                        "kind": parsed[0],
+                        "schema": r.schema_name,
+                        "name": r.type,
+                        "values": parsed[1],
+                        "table": r.name,
+                        "column": r.column_name,
+                    }  # fmt: skip
+                )
+    return out
 
 
 def stream_tables(conn: Connection, source_id: int, chunk: int = 500) -> Iterator[tuple[str, str, str]]:

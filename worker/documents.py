@@ -11,6 +11,10 @@ from .introspect.base import Table
 # reading the target.
 
 
+# Parts of a document only some tables have (views, partitioned tables, partitions).
+OPTIONAL_PARTS = ("definition", "depends_on", "partition", "partition_of", "bounds")
+
+
 def table_document(t: Table) -> dict:
     return {
         "schema": t.schema,
@@ -24,4 +28,6 @@ def table_document(t: Table) -> dict:
         "foreign_keys": [vars(f) for f in t.foreign_keys],
         "indexes": [vars(i) for i in t.indexes],
         "constraints": [vars(c) for c in t.constraints],
+        # only where they apply, so a plain table's document is unchanged
+        **{k: v for k in OPTIONAL_PARTS if (v := getattr(t, k)) is not None},
     }

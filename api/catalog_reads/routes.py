@@ -24,6 +24,7 @@ from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_heade
 from ..queue import crawl_ref
 from .freshness import cached, conditional_json, version_tag
 from .schemas import (
+    EnumListSchema,
     ExportArgs,
     ExportSchema,
     SchemaArgs,
@@ -70,6 +71,8 @@ def schema(args, source_id):
     """A source's tables with columns, keys, indexes and freshness, by schema then name"""
     source = owned_source(source_id)
     scope = f"schema:{source_id}:{args.get('schema')}:{args.get('kind')}:{args.get('q')}"
+    if args["partitions"]:
+        scope += ":partitions"
     after = decode_cursor(scope, args["cursor"], 2)
     active = _active_job(source_id)
     last = Session.get(CrawlJob, source.last_crawl_id) if source.last_crawl_id else None
@@ -84,6 +87,7 @@ def schema(args, source_id):
             q=args.get("q"),
             after=tuple(after) if after else None,
             limit=limit + 1,
+            partitions=args["partitions"],
         )
         more = len(rows) > limit
         next_cursor = encode_cursor(scope, list(rows[limit - 1][:2])) if more else None
@@ -145,6 +149,24 @@ def table(source_id, qualified):
             + ("" if source.last_success_at else " (the source has not been crawled yet)"),
         )
     return conditional_json(lambda: body, version_tag(source, None, schema_name, table_name), source.last_success_at)
+
+
+# Engines whose enums are inline column types (enum(...), set(...)).
+INLINE_ENUM_ENGINES = ("mysql", "mariadb")
+
+
+@blp.get("/sources/<int:source_id>/enums")
+@blp.login_required
+@blp.response(200, EnumListSchema)
+@blp.alt_response(404, description="No such source of yours")
+def enums(source_id):
+    """A source's enums: PostgreSQL enum types, MySQL/MariaDB enum and set columns, with their values"""
+    source = owned_source(source_id)
+    return {
+        "source_id": source_id,
+        "last_crawled_at": source.last_success_at,
+        "enums": reads.source_enums(Session(), source_id, inline=source.engine in INLINE_ENUM_ENGINES),
+    }
 
 
 @blp.get("/search")

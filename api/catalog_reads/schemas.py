@@ -18,6 +18,13 @@ class SchemaArgs(ma.Schema):
     q = _text(255, metadata={"description": "Table name substring, case-insensitive; % and _ match literally."})
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
     cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000))
+    partitions = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Also list partitions (PostgreSQL tables with partition_of). By default a "
+            "partitioned table is listed once, with its partition_count."
+        },
+    )
 
 
 class SearchArgs(ma.Schema):
@@ -74,6 +81,13 @@ class ColumnSchema(DocumentSchema):
     comment = ma.fields.String(allow_none=True)
     identity = ma.fields.String(allow_none=True, metadata={"description": "always, by default, auto_increment"})
     generated = ma.fields.String(allow_none=True, metadata={"description": "Generation expression"})
+    enum_values = ma.fields.List(
+        ma.fields.String(),
+        metadata={
+            "description": "Table detail only, a column whose type is an enum: its values (a PostgreSQL enum "
+            "type of the source; MySQL/MariaDB: the values of its enum(...) or set(...) type)"
+        },
+    )
 
 
 class PrimaryKeySchema(DocumentSchema):
@@ -137,6 +151,26 @@ class ConstraintSchema(DocumentSchema):
     definition = ma.fields.String(allow_none=True)
 
 
+class RelationRefSchema(DocumentSchema):
+    schema = _req(ma.fields.String)
+    table = _req(ma.fields.String)
+
+
+class PartitioningSchema(DocumentSchema):
+    strategy = _req(
+        ma.fields.String,
+        metadata={"description": "range, list, hash (PostgreSQL); MySQL/MariaDB: its PARTITION_METHOD, lower-cased"},
+    )
+    key = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "The partition key as the engine prints it (PostgreSQL: pg_get_partkeydef)"},
+    )
+    partitions = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "MySQL/MariaDB: the partitions' names, in order (they are not tables there)"},
+    )
+
+
 class TableSchema(DocumentSchema):
     schema = _req(ma.fields.String, metadata={"description": "Schema name (MySQL/MariaDB: the database)"})
     name = _req(ma.fields.String)
@@ -149,6 +183,31 @@ class TableSchema(DocumentSchema):
     foreign_keys = ma.fields.List(ma.fields.Nested(ForeignKeySchema))
     indexes = ma.fields.List(ma.fields.Nested(IndexSchema))
     constraints = ma.fields.List(ma.fields.Nested(ConstraintSchema))
+    definition = ma.fields.String(
+        metadata={
+            "description": "Views and materialized views: their SQL as the engine prints it (PostgreSQL: "
+            "pg_get_viewdef; MySQL/MariaDB: information_schema.VIEWS.VIEW_DEFINITION)"
+        }
+    )
+    depends_on = ma.fields.List(
+        ma.fields.Nested(RelationRefSchema),
+        metadata={
+            "description": "Views: the relations their SQL reads (PostgreSQL: pg_depend of the view's rewrite "
+            "rule; MySQL 8: VIEW_TABLE_USAGE); absent where the engine cannot say"
+        },
+    )
+    partition = ma.fields.Nested(
+        PartitioningSchema, metadata={"description": "A partitioned table: how it is partitioned"}
+    )
+    partition_of = ma.fields.Nested(
+        RelationRefSchema, metadata={"description": "A partition (PostgreSQL): its parent table"}
+    )
+    bounds = ma.fields.String(
+        metadata={"description": "A partition (PostgreSQL): its bounds, pg_get_expr(relpartbound)"}
+    )
+    partition_count = ma.fields.Integer(
+        metadata={"description": "Schema pages and table detail, partitioned tables only: how many partitions it has"}
+    )
     referenced_by = ma.fields.List(
         ma.fields.Nested(ReferenceSchema),
         metadata={
@@ -196,6 +255,29 @@ class ExportSchema(ma.Schema):
     engine = _req(ma.fields.String)
     last_crawled_at = _req(ma.fields.DateTime, allow_none=True)
     tables = _req(ma.fields.List, ma.fields.Nested(TableSchema))
+
+
+class EnumSchema(ma.Schema):
+    kind = _req(
+        ma.fields.String,
+        metadata={
+            "description": "enum (a PostgreSQL enum type, or a MySQL/MariaDB enum column) or set (MySQL/MariaDB)"
+        },
+    )
+    schema = _req(ma.fields.String, metadata={"description": "The type's schema (MySQL/MariaDB: the table's database)"})
+    name = _req(
+        ma.fields.String,
+        metadata={"description": "The type's name; MySQL/MariaDB: the column's type as printed, enum('a','b')"},
+    )
+    values = _req(ma.fields.List, ma.fields.String(), metadata={"description": "In declaration order"})
+    table = _req(ma.fields.String, allow_none=True, metadata={"description": "MySQL/MariaDB: the table of the column"})
+    column = _req(ma.fields.String, allow_none=True, metadata={"description": "MySQL/MariaDB: the column"})
+
+
+class EnumListSchema(ma.Schema):
+    source_id = _req(ma.fields.Integer)
+    last_crawled_at = _req(ma.fields.DateTime, allow_none=True)
+    enums = _req(ma.fields.List, ma.fields.Nested(EnumSchema))
 
 
 class SearchHitSchema(ma.Schema):

@@ -34,7 +34,9 @@ class ChangeSchema(ma.Schema):
     id = ma.fields.Integer()
     event = ma.fields.String(
         metadata={
-            "description": "source_crawled (a first crawl's baseline), table_added, table_changed or table_removed"
+            "description": "source_crawled (a first crawl's baseline), table_added, table_changed, table_removed, "
+            "or enum_added, enum_changed, enum_removed (a PostgreSQL enum type: `schema` is its schema, `table` "
+            "null, details {type, values, values_added, values_removed})"
         }
     )
     schema = ma.fields.String(attribute="schema_name", allow_none=True)
@@ -43,7 +45,8 @@ class ChangeSchema(ma.Schema):
         allow_none=True,
         metadata={
             "description": "For table_changed: columns_added/removed/altered, primary_key, foreign_keys_added/"
-            "removed, indexes_added/removed, constraints_added/removed, comment, kind."
+            "removed, indexes_added/removed, constraints_added/removed, comment, kind; definition and "
+            "depends_on (a view's SQL and dependencies), partition, partition_of, bounds (each {from, to})."
         },
     )
     hazard = ma.fields.String(

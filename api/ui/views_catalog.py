@@ -212,6 +212,9 @@ EVENT_LABELS = {
     "table_added": "added",
     "table_changed": "changed",
     "table_removed": "removed",
+    "enum_added": "enum added",
+    "enum_changed": "enum changed",
+    "enum_removed": "enum removed",
     "source_crawled": "first crawl",
 }
 

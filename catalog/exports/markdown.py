@@ -55,6 +55,16 @@ def table(t: ExportTable) -> str:
     if pk:
         named = f" ({_md(pk['name'])})" if pk.get("name") else ""
         lines.append(f"\nPrimary key{named}: {_names(pk['columns'])}")
+    if d.get("definition"):
+        lines.append(f"\nView SQL:\n\n```sql\n{d['definition'].strip()}\n```")
+    if d.get("depends_on"):
+        lines.append("\nReads: " + ", ".join(f"{_md(x['schema'])}.{_md(x['table'])}" for x in d["depends_on"]))
+    if d.get("partition"):
+        part = d["partition"]
+        lines.append(f"\nPartitioned by {_md(part.get('strategy'))} ({_md(part.get('key'))})")
+    if d.get("partition_of"):
+        parent = d["partition_of"]
+        lines.append(f"\nPartition of {_md(parent['schema'])}.{_md(parent['table'])}: {_md(d.get('bounds'))}")
     keys = t.all_keys()
     if keys:
         lines.append(

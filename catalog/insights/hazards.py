@@ -6,7 +6,8 @@ uses the table.
   added NOT NULL without a default, the kind changed;
 - risky: the primary key changed, an index, constraint or foreign key
   dropped or added (a new constraint can refuse writes), a type widened, a
-  default changed, identity or generation changed;
+  default changed, identity or generation changed, a view's SQL or
+  dependencies changed, a partition key, parent or bounds changed;
 - safe: a table added, a column added nullable (or with a default), an index
   added, NOT NULL dropped, a comment changed.
 
@@ -127,6 +128,17 @@ def hazard_of(details: dict | None, new_columns: list[dict] | None = None) -> tu
             reasons.append(("safe" if part == "indexes" else "risky", f"{what} {name} added"))
     if "comment" in d:
         reasons.append(("safe", "table comment changed"))
+    if "definition" in d:
+        reasons.append(("risky", "view definition changed"))
+    if "depends_on" in d:
+        reasons.append(("risky", "view dependencies changed"))
+    for attr, what in (
+        ("partition", "partition key"),
+        ("partition_of", "partition parent"),
+        ("bounds", "partition bounds"),
+    ):
+        if attr in d:
+            reasons.append(("risky", f"{what} changed"))
     if not reasons:
         return "safe", []
     worst = min((r[0] for r in reasons), key=_RANK.__getitem__)

@@ -56,6 +56,11 @@ def assemble(
                 indexes=sorted(idx.get(key, []), key=lambda i: i.name),
                 constraints=sorted(cons.get(key, []), key=lambda c: c.name),
                 signature=d.get("signature"),
+                definition=d.get("definition"),
+                depends_on=d.get("depends_on"),
+                partition=d.get("partition"),
+                partition_of=d.get("partition_of"),
+                bounds=d.get("bounds"),
             )
         )
     return tables

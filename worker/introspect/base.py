@@ -92,6 +92,16 @@ class Table:
     # What signatures() would answer for this definition, when describe can
     # compute it from its own rows (then a first crawl need not ask for it).
     signature: str | None = None
+    # Views and materialized views: their SQL as the engine prints it, and the
+    # relations it reads ({"schema", "table"}; None where the engine cannot say).
+    definition: str | None = None
+    depends_on: list[dict] | None = None
+    # A partitioned table: {"strategy", "key"} (MySQL/MariaDB also
+    # "partitions": their names); a partition: its parent {"schema", "table"}
+    # and its bounds as the engine prints them.
+    partition: dict | None = None
+    partition_of: dict | None = None
+    bounds: str | None = None
 
 
 class TableSignature(NamedTuple):

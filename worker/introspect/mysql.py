@@ -425,15 +425,18 @@ def sort_refs(refs: Iterable[TableRef]) -> list[TableRef]:
 
 
 DETAILS_SQL = """
-SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COMMENT, TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH
+SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COMMENT, TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH, CREATE_OPTIONS
 FROM information_schema.TABLES
 WHERE {filter}
 """
 
 
 def details_from_row(row: Sequence) -> tuple[Key, dict] | None:
-    """((schema, table), details for assemble), or None for a kind we skip."""
-    schema, name, table_type, comment, rows, data_length, index_length = row
+    """((schema, table), details for assemble), or None for a kind we skip.
+    A partitioned table (CREATE_OPTIONS says "partitioned") is marked
+    `partitioned`, so PARTITIONS_SQL runs only for batches that have one."""
+    schema, name, table_type, comment, rows, data_length, index_length = row[:7]
+    options = _text(row[7]) if len(row) > 7 else None
     kind = KINDS.get(table_type)
     if kind is None:
         return None
@@ -444,12 +447,64 @@ def details_from_row(row: Sequence) -> tuple[Key, dict] | None:
     size = None
     if data_length is not None or index_length is not None:
         size = int(data_length or 0) + int(index_length or 0)
-    return (schema, name), {
+    details = {
         "kind": kind,
         "comment": _text(comment) or None,
         "row_estimate": int(rows) if rows is not None else None,
         "size_bytes": size,
     }
+    if options and "partitioned" in options.lower().split():
+        details["partitioned"] = True
+    return (schema, name), details
+
+
+# A view's SQL as the engine prints it. VIEW_DEFINITION is empty for a view
+# the crawl user may not SHOW VIEW (then it is left out, None).
+VIEWS_SQL = """
+SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION
+FROM information_schema.VIEWS
+WHERE {filter}
+"""
+
+# The tables and views a view reads: MySQL 8.0.13+ only (MariaDB has no such
+# table: its views' depends_on is left out).
+VIEW_USAGE_SQL = """
+SELECT VIEW_SCHEMA, VIEW_NAME, TABLE_SCHEMA, TABLE_NAME
+FROM information_schema.VIEW_TABLE_USAGE
+WHERE {filter}
+"""
+
+
+def view_usage_from_rows(rows: Iterable[Sequence]) -> dict[Key, list[dict]]:
+    out: dict[Key, set[tuple[str, str]]] = {}
+    for view_schema, view_name, schema, table in rows:
+        out.setdefault((view_schema, view_name), set()).add((_text(schema) or "", _text(table) or ""))
+    return {k: [{"schema": s, "table": t} for s, t in sorted(v)] for k, v in out.items()}
+
+
+# One row per partition (or subpartition) of the batch's partitioned tables.
+PARTITIONS_SQL = """
+SELECT TABLE_SCHEMA, TABLE_NAME, PARTITION_NAME, PARTITION_METHOD, PARTITION_EXPRESSION,
+       PARTITION_ORDINAL_POSITION
+FROM information_schema.PARTITIONS
+WHERE {filter} AND PARTITION_NAME IS NOT NULL
+"""
+
+
+def partitions_from_rows(rows: Iterable[Sequence]) -> dict[Key, dict]:
+    """{"strategy", "key", "partitions"} per partitioned table: the method
+    lower-cased ("range", "list", "hash", "key", "range columns"...), the
+    expression as the engine prints it, the partitions' names in order."""
+    out: dict[Key, dict] = {}
+    ordered: dict[Key, dict[str, int]] = {}
+    for schema, table, name, method, expression, position in rows:
+        key = (schema, table)
+        if key not in out:
+            out[key] = {"strategy": (_text(method) or "").lower(), "key": _text(expression)}
+        ordered.setdefault(key, {}).setdefault(_text(name) or "", int(position or 0))
+    for key, names in ordered.items():
+        out[key]["partitions"] = sorted(names, key=lambda n: names[n])
+    return out
 
 
 COLUMNS_SQL = """
@@ -831,6 +886,7 @@ class MySQLIntrospector(Introspector):
         pks, fks, uniques = split_keys(keys_from_rows(key_rows, rules))
         checks = self._checks(batch, columns)
         indexes = list(indexes_from_rows(self._batch_rows(statistics_sql(server), *batch)))
+        self._views_and_partitions(details, batch)
         return assemble(
             tables, details, columns, primary_keys=pks, foreign_keys=fks, indexes=indexes, constraints=uniques + checks
         )
@@ -847,6 +903,30 @@ class MySQLIntrospector(Introspector):
         """Run a `{filter}` query for the batch; keep the rows of its exact tables."""
         where, args = batch_filter(tables, schema_col, table_col, self._live()[1].name_collate)
         return only_batch(self._query(sql.format(filter=where), args, what), keys)
+
+    def _views_and_partitions(self, details: dict[Key, dict], batch: tuple[list[TableRef], set[Key], str]) -> None:
+        """Add views' SQL (and on MySQL 8 their dependencies) and partitioning
+        to `details`; each query runs only for a batch that has such tables."""
+        _, server = self._live()
+        tables, _, what = batch
+        views = [t for t in tables if details.get((t.schema, t.name), {}).get("kind") == "view"]
+        if views:
+            view_batch = (views, {(t.schema, t.name) for t in views}, what)
+            for schema, name, sql in self._batch_rows(VIEWS_SQL, *view_batch):
+                details[(schema, name)]["definition"] = _text(sql) or None
+            if not server.mariadb and server.version >= (8, 0, 13):
+                usage = view_usage_from_rows(
+                    self._batch_rows(VIEW_USAGE_SQL, *view_batch, schema_col="VIEW_SCHEMA", table_col="VIEW_NAME")
+                )
+                for t in views:
+                    details[(t.schema, t.name)]["depends_on"] = usage.get((t.schema, t.name), [])
+        parted = [t for t in tables if details.get((t.schema, t.name), {}).pop("partitioned", False)]
+        if parted:
+            found = partitions_from_rows(
+                self._batch_rows(PARTITIONS_SQL, parted, {(t.schema, t.name) for t in parted}, what)
+            )
+            for key, partition in found.items():
+                details[key]["partition"] = partition
 
     def _checks(
         self, batch: tuple[list[TableRef], set[Key], str], columns: list[tuple[Key, Column]]

@@ -283,15 +283,46 @@ def table_ref_from_row(row: Sequence) -> TableRef:
     return TableRef(schema=schema, name=name, kind=KINDS[relkind])
 
 
+# What describe() reports of a relation beyond its columns and keys, as
+# correlated lookups on the catalogs' own indexes (only views and partitioned
+# tables or partitions do any work): a view's SQL (pg_get_viewdef) and the
+# relations its rewrite rule depends on (pg_depend), a partitioned table's key
+# (pg_get_partkeydef), a partition's parent (pg_inherits) and bounds
+# (pg_get_expr(relpartbound)). DETAILS_SQL reads them and SIGNATURES_SQL
+# hashes the same text (_RELATION_EXTRA_HASH), so they cannot drift apart.
+_RELATION_EXTRA = [
+    "CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END",
+    """CASE WHEN c.relkind IN ('v', 'm') THEN (
+       SELECT coalesce(jsonb_agg(jsonb_build_object('schema', x.nspname, 'table', x.relname)
+                                 ORDER BY x.nspname COLLATE "C", x.relname COLLATE "C"), '[]')
+       FROM (SELECT DISTINCT dn.nspname, dc.relname
+             FROM pg_rewrite rw
+             JOIN pg_depend dp ON dp.classid = 'pg_rewrite'::regclass AND dp.objid = rw.oid
+                              AND dp.refclassid = 'pg_class'::regclass AND dp.refobjid <> c.oid
+             JOIN pg_class dc ON dc.oid = dp.refobjid
+             JOIN pg_namespace dn ON dn.oid = dc.relnamespace
+             WHERE rw.ev_class = c.oid) x) END""",
+    "CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END",
+    """CASE WHEN c.relispartition THEN (
+       SELECT jsonb_build_object('schema', pn.nspname, 'table', pc.relname)
+       FROM pg_inherits ih JOIN pg_class pc ON pc.oid = ih.inhparent
+       JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE ih.inhrelid = c.oid LIMIT 1) END""",
+    "CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END",
+]
+_RELATION_EXTRA_LIST = ",\n       ".join(_RELATION_EXTRA)
+_RELATION_EXTRA_HASH = f"md5(ROW({_RELATION_EXTRA_LIST})::text)"
+
 # The batch arrives as two parallel arrays; the oids found here key the other
 # queries. Size is relpages of the table and its TOAST table here, plus its
 # indexes' relpages from INDEXES_SQL (add_index_pages), so nothing opens
 # the relations themselves (see the module docstring).
-DETAILS_SQL = """
+DETAILS_SQL = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples,
        c.relpages::bigint + COALESCE(t.relpages, 0),
        current_setting('block_size')::int,
-       d.description
+       d.description,
+       {_RELATION_EXTRA_LIST},
+       {_RELATION_EXTRA_HASH}
 FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
 JOIN pg_namespace n ON n.nspname = b.nspname::name
 JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = b.relname::name
@@ -308,7 +339,7 @@ _COLUMN_DEFAULT = """CASE WHEN a.atthasdef THEN (SELECT pg_get_expr(ad.adbin, ad
 _COLUMN_COMMENT = """(SELECT d.description FROM pg_description d
         WHERE d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum)"""
 _PARENT_CONSTRAINT_TABLE = "(SELECT p.conrelid FROM pg_constraint p WHERE p.oid = {c}.conparentid)"
-SIGNATURE_PREFIX = "pg2:"
+SIGNATURE_PREFIX = "pg3:"
 
 # What describe() reports of a table, hashed by the target: the same
 # catalog functions (format_type, pg_get_expr, pg_get_constraintdef,
@@ -317,7 +348,8 @@ SIGNATURE_PREFIX = "pg2:"
 # field, so different definitions cannot print alike. Bump the prefix
 # when describe() starts reporting something new: every table is then
 # described once more (pg2: foreign keys' definition, validated, deferrable
-# and deferred, which pg_get_constraintdef already covered). Pages are table
+# and deferred, which pg_get_constraintdef already covered; pg3: views' SQL
+# and dependencies, partition keys, parents and bounds). Pages are table
 # + TOAST + indexes, as describe() counts.
 SIGNATURES_SQL = f"""
 SELECT n.nspname, c.relname, c.relkind, c.reltuples,
@@ -339,7 +371,8 @@ SELECT n.nspname, c.relname, c.relkind, c.reltuples,
                ORDER BY k.conname, k.oid),
          ARRAY(SELECT ROW(ic.relname, pg_get_indexdef(i.indexrelid), i.indisunique)
                FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-               WHERE i.indrelid = c.oid ORDER BY ic.relname)
+               WHERE i.indrelid = c.oid ORDER BY ic.relname),
+         {_RELATION_EXTRA_HASH}
        )::text)
 FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
 JOIN pg_namespace n ON n.nspname = b.nspname::name
@@ -392,6 +425,7 @@ def signature_of_rows(
     column_rows: list[Sequence],
     constraint_rows: list[Sequence],
     index_rows: list[Sequence],
+    extra_hash: str | None = None,
 ) -> str:
     """SIGNATURES_SQL's value for one table, from its rows of COLUMNS_SQL,
     CONSTRAINTS_SQL and INDEXES_SQL."""
@@ -402,7 +436,7 @@ def signature_of_rows(
         _record((r[2], r[3], r[11], r[5], r[13])) for r in sorted(constraint_rows, key=lambda r: (r[2].encode(), r[0]))
     ]
     indexes = [_record((r[1], r[4], r[2])) for r in sorted(index_rows, key=lambda r: r[1].encode())]
-    text = _record((relkind, comment, _array(columns), _array(constraints), _array(indexes)))
+    text = _record((relkind, comment, _array(columns), _array(constraints), _array(indexes), extra_hash))
     return SIGNATURE_PREFIX + hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -438,7 +472,8 @@ def size_bytes(relkind: str, reltuples, pages, block_size) -> int | None:
 
 def details_from_row(row: Sequence) -> tuple[int, tuple[str, str], dict]:
     """(oid, (schema, name), details dict for assemble)."""
-    oid, schema, name, relkind, reltuples, pages, block_size, comment = row
+    oid, schema, name, relkind, reltuples, pages, block_size, comment = row[:8]
+    viewdef, depends_on, partkey, parent, bounds = (*row[8:13], None, None, None, None, None)[:5]
     return (
         oid,
         (schema, name),
@@ -448,8 +483,27 @@ def details_from_row(row: Sequence) -> tuple[int, tuple[str, str], dict]:
             "row_estimate": row_estimate(relkind, reltuples),
             "size_bytes": size_bytes(relkind, reltuples, pages, block_size),
             "block_size": block_size,
+            "definition": viewdef,
+            "depends_on": depends_on,
+            "partition": partition_key(partkey),
+            "partition_of": parent,
+            "bounds": bounds,
         },
     )
+
+
+STRATEGIES = {"RANGE": "range", "LIST": "list", "HASH": "hash"}
+
+
+def partition_key(partkeydef: str | None) -> dict | None:
+    """{"strategy", "key"} from pg_get_partkeydef's 'RANGE (created_at)'."""
+    if not partkeydef:
+        return None
+    word, _, rest = partkeydef.partition(" ")
+    rest = rest.strip()
+    if rest.startswith("(") and rest.endswith(")"):
+        rest = rest[1:-1]
+    return {"strategy": STRATEGIES.get(word.upper(), word.lower()), "key": rest}
 
 
 def add_index_pages(details: dict, index_pages: int) -> None:
@@ -678,7 +732,9 @@ def build_tables(
     for d in details.values():
         d.pop("block_size", None)
     for oid, (row, cols, cons, idx) in raw.items():
-        details[keys[oid]]["signature"] = signature_of_rows(row[3], row[7], cols, cons, idx)
+        details[keys[oid]]["signature"] = signature_of_rows(
+            row[3], row[7], cols, cons, idx, row[13] if len(row) > 13 else None
+        )
     return assemble(refs, details, columns, primary_keys=pks, foreign_keys=fks, indexes=indexes, constraints=others)
 
 
