@@ -386,6 +386,33 @@ def test_diagram_links_neighbours_and_groups_a_hub(shop):
     assert "+ 14 more tables referencing hub" in hub
 
 
+def test_key_graph_reads_inbound_keys_from_the_catalog_edge_table(shop, redis_client):
+    """Who references a table comes from catalog_foreign_keys (issue 16): the
+    same keys as the API's referenced_by, and nothing built in Redis."""
+    from catalog import db, reads
+    from catalog.keygraph import KeyGraph
+
+    alice, sid = shop["alice"], shop["source_id"]
+    assert alice.get(f"/sources/{sid}/table?schema=sales&name=hub").status_code == 200
+    assert not list(redis_client.scan_iter("metacrawl:keygraph:*"))
+    keys = [("sales", "orders"), ("sales", "hub"), ("sales", "nope")]
+    with shop["app"].app_context():
+        inbound = KeyGraph(db.Session(), sid).inbound(keys)
+        expected = reads.referenced_by(db.Session(), sid, keys)
+        db.Session.remove()
+    assert [(e.schema, e.table) for e in inbound[("sales", "orders")]] == [
+        ("sales", "order_lines"),
+        ("sales", "payments"),
+    ]
+    assert len(inbound[("sales", "hub")]) == 30 and inbound[("sales", "nope")] == []
+    for key in keys:
+        got = [(e.schema, e.table, e.name, list(e.columns), list(e.ref_columns)) for e in inbound[key]]
+        want = [(k["schema"], k["table"], k["name"], k["columns"], k["referenced_columns"]) for k in expected[key]]
+        assert got == want, key
+    payments = inbound[("sales", "orders")][1]
+    assert payments.columns == ("order_region", "order_no") and payments.ref_columns == ("region", "order_no")
+
+
 def test_starter_query_along_shortest_key_path(shop):
     alice, sid = shop["alice"], shop["source_id"]
     r = alice.get(
