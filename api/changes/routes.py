@@ -15,6 +15,7 @@ from ..inputs import BoundedAwareDateTime
 from ..ownership import owned_source
 from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
 from ..queue import crawl_url
+from ..timestamps import Timestamp
 
 blp = Blueprint("changes", __name__, url_prefix="/api/v1", description="Schema change history")
 
@@ -59,7 +60,7 @@ class ChangeSchema(ma.Schema):
     )
     crawl_id = ma.fields.Integer()
     crawl_url = ma.fields.Function(lambda e: crawl_url(e["crawl_id"]))
-    occurred_at = ma.fields.DateTime()
+    occurred_at = Timestamp()
 
 
 class ChangePageSchema(ma.Schema):
