@@ -153,6 +153,11 @@ class TableSchema(DocumentSchema):
         metadata={"description": "The last crawl that confirmed this table (its source's last success)"},
     )
     changed_at = _req(Timestamp, metadata={"description": "When its definition last changed"})
+    table_id = _req(ma.fields.Integer, metadata={"description": "The table's catalog id"})
+    url = _req(
+        ma.fields.String,
+        metadata={"description": "The table by id, `/api/v1/tables/{table_id}`: one URL whatever its names hold"},
+    )
 
 
 class ActiveCrawlSchema(ma.Schema):
