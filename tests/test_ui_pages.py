@@ -175,7 +175,33 @@ def test_register_form_messages(client):
         assert r.status_code == 400 and 'id="e-form">This form has expired' in html, html
         assert "metacrawl_session=" not in r.headers.get("Set-Cookie", "")
     r = client.post("/register", data=good)
-    assert r.status_code == 302 and "metacrawl_session=" in r.headers["Set-Cookie"]
+    assert r.status_code == 303 and r.headers["Location"] == "/login?registered=1"
+    assert "metacrawl_session=" not in r.headers.get("Set-Cookie", "")
+    html = client.get("/login?registered=1").get_data(as_text=True)
+    assert 'class="notice" role="status">Registration received: if this email had no account' in html
+
+
+def test_registering_an_existing_email_answers_as_a_new_one(client):
+    """The UI tells no more than the API's 202 (issue 13): the same redirect and
+    notice for a taken email as for a new one, and no session either way."""
+
+    def register_form(email, password):
+        token = csrf_of(client.get("/register").get_data(as_text=True))
+        form = {"csrf_token": token, "email": email, "password": password, "password_again": password}
+        r = client.post("/register", data=form)
+        return (
+            r.status_code,
+            r.headers.get("Location"),
+            r.get_data(),
+            "metacrawl_session=" in r.headers.get("Set-Cookie", ""),
+        )
+
+    new = register_form("frank@example.com", "correct horse battery")
+    again = register_form("Frank@example.com", "another long password")
+    assert new == again == (303, "/login?registered=1", new[2], False)
+    b = Browser(client)
+    assert b.sign_in("frank@example.com", "another long password").status_code == 422  # the first password stays
+    assert b.sign_in("frank@example.com", "correct horse battery").status_code == 302
 
 
 def test_sign_in_without_its_csrf_value_is_refused(client):
