@@ -116,13 +116,10 @@ def measure(bench, source_id: int, n: int, percentile, log) -> dict:
         return f"/sources/{source_id}/table/diagram?{urlencode({'schema': key[0], 'name': key[1]})}"
 
     hx = {"HX-Request": "true"}
-    # The key graph's inbound index is built on the first need after a crawl: time that once.
-    keys = list(bench.redis.scan_iter("metacrawl:keygraph:*", count=1000))
-    if keys:
-        bench.redis.delete(*keys)
+    # The first table page after a crawl (inbound keys come from the catalog's edge table: nothing to build).
     status, _, elapsed = client.get(page(tables[0]))
     out["first_table_page_after_crawl_ms"] = round(elapsed * 1000, 2)
-    log(f"    ui first table page after a crawl (builds the key index): {out['first_table_page_after_crawl_ms']} ms")
+    log(f"    ui first table page after a crawl: {out['first_table_page_after_crawl_ms']} ms")
 
     timed("sources_list", ["/sources"])
     browse = f"/sources/{source_id}/tables?{urlencode({'schema': schema})}"
@@ -181,5 +178,5 @@ def render(ui: dict) -> list[str]:
     for name, f in ui.items():
         if isinstance(f, dict) and "p95_ms" in f:
             lines.append(f"| {name.replace('_', ' ')} | {f['p50_ms']} | {f['p95_ms']} | {f['max_ms']} |")
-    lines.append(f"\nfirst table page after a crawl (builds the key index): {ui['first_table_page_after_crawl_ms']} ms")
+    lines.append(f"\nfirst table page after a crawl: {ui['first_table_page_after_crawl_ms']} ms")
     return lines

@@ -34,8 +34,8 @@ def change_events(
         params["before"] = before_id
     rows = session.execute(
         text(
-            "SELECT e.id, e.crawl_id, e.event, e.schema_name, e.table_name, e.details, e.occurred_at, e.hazard, "
-            "e.hazard_reasons "
+            "SELECT e.id, e.crawl_id, e.event, e.table_id, e.schema_name, e.table_name, e.details, e.occurred_at, "
+            "e.hazard, e.hazard_reasons "
             f"FROM change_events e WHERE {' AND '.join(where)} ORDER BY e.id DESC LIMIT :limit"
         ),
         params,

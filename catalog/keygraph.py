@@ -1,43 +1,32 @@
 """A source's foreign-key graph: which table references which.
 
 A table's own (outbound) keys are in its definition: one indexed row. Who
-references a table (inbound) is spread over every other definition, and the
-catalog has no index on the keys inside definitions. So the inbound side is
-built once per catalog version (a successful crawl) as a Redis hash keyed by
-the referenced table, from one set-based query over the keys of the source's
-tables; a neighbourhood then asks for the few tables it draws (HMGET), never
-for the whole graph. Without Redis the inbound keys are found by a scan of
-the source's keys: the same answer, only slower on a large source.
+references a table (inbound) comes from the catalog's edge table
+`catalog_foreign_keys` (written by a crawl's apply), through its index on the
+referenced table: a neighbourhood asks for the few tables it draws, in one
+indexed query per level, never for the whole graph, and nothing has to be
+built after a crawl.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-log = logging.getLogger(__name__)
-
 Key = tuple[str, str]  # (schema, table)
 
-EDGES_SQL = """
-    SELECT t.schema_name, t.name, fk->>'name' AS fk_name, fk->'columns' AS columns,
-           fk->>'referenced_schema' AS ref_schema, fk->>'referenced_table' AS ref_table,
-           fk->'referenced_columns' AS ref_columns
-    FROM catalog_tables t CROSS JOIN LATERAL jsonb_array_elements(CASE
-        WHEN jsonb_typeof(t.definition->'foreign_keys') = 'array' THEN t.definition->'foreign_keys'
-        ELSE '[]'::jsonb END) fk
-    WHERE t.source_id = :sid AND t.removed_at IS NULL"""
-
-INBOUND_SQL = (
-    EDGES_SQL
-    + """ AND (fk->>'referenced_schema', fk->>'referenced_table') IN
-        (SELECT * FROM unnest(CAST(:schemas AS text[]), CAST(:names AS text[])))"""
-)
+# The keys of the source's live tables that reference (:schemas[i], :names[i]),
+# on the index of catalog_foreign_keys by referenced table (as reads.referenced_by).
+INBOUND_SQL = """
+    SELECT r.schema_name, r.name, f.name AS fk_name, f.columns, f.referenced_schema AS ref_schema,
+           f.referenced_table AS ref_table, f.referenced_columns AS ref_columns
+    FROM unnest(CAST(:schemas AS text[]), CAST(:names AS text[])) AS b(s, n)
+    JOIN catalog_foreign_keys f ON f.source_id = :sid AND f.referenced_schema = b.s AND f.referenced_table = b.n
+    JOIN catalog_tables r ON r.id = f.table_id AND r.removed_at IS NULL
+    ORDER BY r.schema_name, r.name, f.ordinal"""
 
 # Definitions of a few tables, by (schema, name), on the source's unique index.
 DEFINITIONS_SQL = """
@@ -69,9 +58,6 @@ class Edge:
     def target(self) -> Key:
         return (self.ref_schema, self.ref_table)
 
-    def to_list(self) -> list:
-        return [self.schema, self.table, self.name, list(self.columns), list(self.ref_columns)]
-
     @classmethod
     def from_fk(cls, key: Key, fk: dict) -> Edge:
         return cls(
@@ -97,24 +83,14 @@ def _edge_from_row(r) -> Edge:
     )
 
 
-def _field(key: Key) -> str:
-    return json.dumps(list(key))
-
-
 class KeyGraph:
-    """The foreign keys of one source at one catalog version (see module doc).
+    """The foreign keys of one source (see module doc), read from the catalog
+    as they are needed; definitions are remembered for the graph's life (one
+    request)."""
 
-    `version` must change whenever the source's catalog may have changed (the
-    API's version tag of the source does); `redis` may be None."""
-
-    BUILT = "__built__"
-
-    def __init__(self, session: Session, source_id: int, version: str, redis=None, ttl: int = 86400):
+    def __init__(self, session: Session, source_id: int):
         self.session = session
         self.source_id = source_id
-        self.redis = redis
-        self.ttl = ttl
-        self.redis_key = f"metacrawl:keygraph:{source_id}:{version}"
         self._definitions: dict[Key, dict | None] = {}
 
     # -- definitions and outbound keys: the tables' own rows --------------------------
@@ -147,60 +123,22 @@ class KeyGraph:
             out[key] = [Edge.from_fk(key, fk) for fk in (d or {}).get("foreign_keys", [])]
         return out
 
-    # -- inbound keys: the Redis index, or a scan -----------------------------------
+    # -- inbound keys: the catalog's edge table ----------------------------------------
 
     def inbound(self, keys: Iterable[Key]) -> dict[Key, list[Edge]]:
+        """The keys of the source's live tables that reference each of these
+        tables (a self-reference included), one indexed query."""
         keys = list(dict.fromkeys(keys))
-        if not keys:
-            return {}
-        if self.redis is not None:
-            try:
-                return self._inbound_indexed(keys)
-            except Exception:
-                log.warning("key graph index unavailable; scanning the catalog")
-        return self._inbound_scan(keys)
-
-    def _inbound_scan(self, keys: list[Key]) -> dict[Key, list[Edge]]:
         found: dict[Key, list[Edge]] = {k: [] for k in keys}
-        rows = self.session.execute(
-            text(INBOUND_SQL + " ORDER BY t.schema_name, t.name, fk_name"),
-            {"sid": self.source_id, "schemas": [k[0] for k in keys], "names": [k[1] for k in keys]},
-        )
-        for r in rows:
-            e = _edge_from_row(r)
-            found[e.target].append(e)
+        if keys:
+            rows = self.session.execute(
+                text(INBOUND_SQL),
+                {"sid": self.source_id, "schemas": [k[0] for k in keys], "names": [k[1] for k in keys]},
+            )
+            for r in rows:
+                e = _edge_from_row(r)
+                found[e.target].append(e)
         return found
-
-    def _inbound_indexed(self, keys: list[Key]) -> dict[Key, list[Edge]]:
-        values = self.redis.hmget(self.redis_key, [self.BUILT, *(_field(k) for k in keys)])
-        if values[0] is None:
-            self.build_index()
-            values = self.redis.hmget(self.redis_key, [self.BUILT, *(_field(k) for k in keys)])
-        found: dict[Key, list[Edge]] = {}
-        for key, raw in zip(keys, values[1:], strict=True):
-            edges = json.loads(raw) if raw else []
-            found[key] = [Edge(s, t, n, tuple(c), key[0], key[1], tuple(rc)) for s, t, n, c, rc in edges]
-        return found
-
-    def build_index(self) -> int:
-        """Write the inbound index of this version; returns the edges indexed."""
-        by_target: dict[Key, list[list]] = {}
-        count = 0
-        for r in self.session.execute(
-            text(EDGES_SQL + " ORDER BY t.schema_name, t.name, fk_name"), {"sid": self.source_id}
-        ):
-            e = _edge_from_row(r)
-            by_target.setdefault(e.target, []).append(e.to_list())
-            count += 1
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.delete(self.redis_key)
-        items = [(_field(k), json.dumps(v)) for k, v in by_target.items()]
-        for start in range(0, len(items), 5000):
-            pipe.hset(self.redis_key, mapping=dict(items[start : start + 5000]))
-        pipe.hset(self.redis_key, self.BUILT, str(count))
-        pipe.expire(self.redis_key, self.ttl)
-        pipe.execute()
-        return count
 
     # -- paths ------------------------------------------------------------------------
 

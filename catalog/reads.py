@@ -12,13 +12,18 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from .timestamps import rfc3339_sql
+
 # A live table as every read returns it (DESIGN.md), built in SQL. Every
 # successful crawl confirms every live table of its source (what it does not
 # see is removed), so a live table's crawled_at is its source's last success.
-TABLE_OBJECT = """jsonb_build_object(
+# Timestamps print as every API timestamp does (catalog/timestamps.py); `url`
+# is the table's one address whatever its names hold (GET /api/v1/tables/{id}).
+TABLE_OBJECT = f"""jsonb_build_object(
     'schema', t.schema_name, 'name', t.name, 'kind', t.kind, 'comment', t.comment,
     'row_estimate', t.row_estimate, 'size_bytes', t.size_bytes,
-    'first_seen_at', t.first_seen_at, 'crawled_at', s.last_success_at, 'changed_at', t.changed_at)"""
+    'first_seen_at', {rfc3339_sql("t.first_seen_at")}, 'crawled_at', {rfc3339_sql("s.last_success_at")},
+    'changed_at', {rfc3339_sql("t.changed_at")}, 'table_id', t.id, 'url', '/api/v1/tables/' || t.id)"""
 TABLE_JSON = f"({TABLE_OBJECT} || t.definition)::text"
 LIVE_TABLES = "catalog_tables t JOIN sources s ON s.id = t.source_id"
 

@@ -10,6 +10,7 @@ from catalog.settings import ConfigError, from_env
 
 from .conftest import ApiUser
 from .test_sources import source_body
+from .test_ui_pages import Browser
 
 
 def login(client, email, password):
@@ -61,6 +62,49 @@ def test_a_success_clears_the_account_count(limited_app):
     for _ in range(2):
         login(client, user.email, "wrong password!")
     assert login(client, user.email, user.password).status_code == 200
+    for _ in range(2):
+        assert login(client, user.email, "wrong password!").status_code == 401
+
+
+def test_ui_sign_in_shares_the_api_login_limits(limited_app):
+    """The sign-in form counts failures with the API's login and refuses past
+    the same limits: 429, Retry-After and the message on the form (issue 13)."""
+    client = limited_app.test_client()
+    user = ApiUser(client, "hal@example.com")
+    b = Browser(client)
+    for _ in range(2):
+        assert b.sign_in(user.email, "wrong password!").status_code == 422
+    assert login(client, user.email, "wrong password!").status_code == 401  # the third, through the API
+    r = b.sign_in(user.email, user.password)  # even the right password waits now
+    html = r.get_data(as_text=True)
+    assert r.status_code == 429 and 0 < int(r.headers["Retry-After"]) <= 900
+    assert 'id="e-form">Too many failed sign-ins for this account or from this address: try again in' in html
+    assert "metacrawl_session=" not in r.headers.get("Set-Cookie", "") and 'name="csrf_token"' in html
+    assert login(client, user.email, user.password).status_code == 429  # and the API agrees
+    # another account from the same address is not locked by this one
+    other = ApiUser(client, "ida.limits@example.com")
+    assert b.sign_in(other.email, other.password).status_code == 302
+
+
+def test_ui_sign_in_is_limited_per_client_address(limited_app):
+    client = limited_app.test_client()
+    user = ApiUser(client, "jan@example.com")
+    b = Browser(client)
+    for i in range(5):
+        assert b.sign_in(f"nobody{i}@example.com", "wrong password!").status_code == 422
+    assert b.sign_in(user.email, user.password).status_code == 429
+    elsewhere = Browser(limited_app.test_client())
+    elsewhere.client.environ_base["REMOTE_ADDR"] = "127.0.0.9"
+    assert elsewhere.sign_in(user.email, user.password).status_code == 302
+
+
+def test_ui_sign_in_success_clears_the_account_count(limited_app):
+    client = limited_app.test_client()
+    user = ApiUser(client, "kai@example.com")
+    b = Browser(client)
+    for _ in range(2):
+        assert b.sign_in(user.email, "wrong password!").status_code == 422
+    assert b.sign_in(user.email, user.password).status_code == 302
     for _ in range(2):
         assert login(client, user.email, "wrong password!").status_code == 401
 

@@ -32,6 +32,10 @@ QUERIES = [
     ("film", ("table", "film", None)),
     ("actor", ("table", "actor", None)),
     ("releese", ("table", "release", None)),
+    # columns of one name: the table more keys point at first (release: 5, medium and alternative_release: 0)
+    ("id", ("column", "release", "id")),
+    ("name", ("column", "release", "name")),
+    ("film_id", ("column", "film", "film_id")),
 ]
 
 
@@ -74,6 +78,18 @@ def test_exact_table_outranks_columns_of_the_same_name(alice, crawled):
     }
     assert all(k == "column" for k, _ in exact[1:])
     assert hits[0]["score"] > hits[1]["score"]
+
+
+def test_columns_of_one_name_rank_by_the_keys_pointing_at_their_table(alice, crawled):
+    """release (5 keys point at it) before medium and alternative_release (none), then by name."""
+    hits = _search(alice, "id")
+    assert [(h["table"], h["column"]) for h in hits if h["match"] == "exact"] == [("release", "id"), ("medium", "id")]
+    hits = _search(alice, "film_id")
+    exact = [h["table"] for h in hits if h["match"] == "exact"]
+    assert exact == ["film", "film_actor", "film_category"]  # film: 2 keys; the others none, by name
+    hits = _search(alice, "release")
+    columns = [h["table"] for h in hits if h["match"] == "exact" and h["kind"] == "column"]
+    assert columns == sorted(columns)  # tables no key points at keep their order by name
 
 
 def test_near_misses_rank_by_similarity_of_the_whole_name(alice, crawled):

@@ -35,7 +35,7 @@ def test_create_returns_source_location_and_queued_crawl(alice):
     assert body["name"] == "warehouse" and body["port"] == 5432 and body["schedule"] == "30 3 * * *"
     assert body["options"] == {"sslmode": "require", "include_schemas": ["public"]}
     assert body["crawl"]["state"] == "queued" and body["crawl"]["url"] == f"/api/v1/crawls/{body['crawl']['id']}"
-    assert body["next_crawl_at"].endswith("03:30:00+00:00")
+    assert body["next_crawl_at"].endswith("T03:30:00.000000Z")
     assert "password" not in body and SECRET not in r.get_data(as_text=True)
 
 

@@ -177,6 +177,12 @@ def test_register_and_sign_in(alice):
     page.get_by_label("Password", exact=True).fill("correct horse battery")
     page.get_by_label("Password again").fill("correct horse battery")
     page.get_by_role("button", name="Create account").click()
+    # the same answer whether the email had an account or not: sign in to find out
+    expect(page).to_have_url(re.compile(r"/login\?registered=1$"))
+    expect(page.get_by_role("status")).to_contain_text("Registration received")
+    page.get_by_label("Email").fill("alice.browser@example.com")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/sources$"))
     expect(page.get_by_text("No sources yet")).to_be_visible()
     # sign out and in again, with a wrong password first
@@ -308,6 +314,10 @@ def test_another_user_gets_404_pages(chromium, server):
         page.get_by_label("Password", exact=True).fill("correct horse battery")
         page.get_by_label("Password again").fill("correct horse battery")
         page.get_by_role("button", name="Create account").click()
+        expect(page).to_have_url(re.compile(r"/login\?registered=1$"))
+        page.get_by_label("Email").fill("bob.browser@example.com")
+        page.get_by_label("Password").fill("correct horse battery")
+        page.get_by_role("button", name="Sign in").click()
         expect(page).to_have_url(re.compile(r"/sources$"))
         for url in (state["source_url"], state["orders_url"], state["source_url"] + "/changes"):
             response = page.goto(url)

@@ -175,7 +175,33 @@ def test_register_form_messages(client):
         assert r.status_code == 400 and 'id="e-form">This form has expired' in html, html
         assert "metacrawl_session=" not in r.headers.get("Set-Cookie", "")
     r = client.post("/register", data=good)
-    assert r.status_code == 302 and "metacrawl_session=" in r.headers["Set-Cookie"]
+    assert r.status_code == 303 and r.headers["Location"] == "/login?registered=1"
+    assert "metacrawl_session=" not in r.headers.get("Set-Cookie", "")
+    html = client.get("/login?registered=1").get_data(as_text=True)
+    assert 'class="notice" role="status">Registration received: if this email had no account' in html
+
+
+def test_registering_an_existing_email_answers_as_a_new_one(client):
+    """The UI tells no more than the API's 202 (issue 13): the same redirect and
+    notice for a taken email as for a new one, and no session either way."""
+
+    def register_form(email, password):
+        token = csrf_of(client.get("/register").get_data(as_text=True))
+        form = {"csrf_token": token, "email": email, "password": password, "password_again": password}
+        r = client.post("/register", data=form)
+        return (
+            r.status_code,
+            r.headers.get("Location"),
+            r.get_data(),
+            "metacrawl_session=" in r.headers.get("Set-Cookie", ""),
+        )
+
+    new = register_form("frank@example.com", "correct horse battery")
+    again = register_form("Frank@example.com", "another long password")
+    assert new == again == (303, "/login?registered=1", new[2], False)
+    b = Browser(client)
+    assert b.sign_in("frank@example.com", "another long password").status_code == 422  # the first password stays
+    assert b.sign_in("frank@example.com", "correct horse battery").status_code == 302
 
 
 def test_sign_in_without_its_csrf_value_is_refused(client):
@@ -384,6 +410,33 @@ def test_diagram_links_neighbours_and_groups_a_hub(shop):
     hub = alice.get(f"/sources/{sid}/table/diagram?schema=sales&name=hub").get_data(as_text=True)
     assert len(set(re.findall(r"spoke_\d\d", hub))) == 16  # drawn boxes
     assert "+ 14 more tables referencing hub" in hub
+
+
+def test_key_graph_reads_inbound_keys_from_the_catalog_edge_table(shop, redis_client):
+    """Who references a table comes from catalog_foreign_keys (issue 16): the
+    same keys as the API's referenced_by, and nothing built in Redis."""
+    from catalog import db, reads
+    from catalog.keygraph import KeyGraph
+
+    alice, sid = shop["alice"], shop["source_id"]
+    assert alice.get(f"/sources/{sid}/table?schema=sales&name=hub").status_code == 200
+    assert not list(redis_client.scan_iter("metacrawl:keygraph:*"))
+    keys = [("sales", "orders"), ("sales", "hub"), ("sales", "nope")]
+    with shop["app"].app_context():
+        inbound = KeyGraph(db.Session(), sid).inbound(keys)
+        expected = reads.referenced_by(db.Session(), sid, keys)
+        db.Session.remove()
+    assert [(e.schema, e.table) for e in inbound[("sales", "orders")]] == [
+        ("sales", "order_lines"),
+        ("sales", "payments"),
+    ]
+    assert len(inbound[("sales", "hub")]) == 30 and inbound[("sales", "nope")] == []
+    for key in keys:
+        got = [(e.schema, e.table, e.name, list(e.columns), list(e.ref_columns)) for e in inbound[key]]
+        want = [(k["schema"], k["table"], k["name"], k["columns"], k["referenced_columns"]) for k in expected[key]]
+        assert got == want, key
+    payments = inbound[("sales", "orders")][1]
+    assert payments.columns == ("order_region", "order_no") and payments.ref_columns == ("region", "order_no")
 
 
 def test_starter_query_along_shortest_key_path(shop):

@@ -2,7 +2,8 @@
 
 Failed attempts are counted in Redis in a fixed window; past the limit, login
 answers 429 with Retry-After before checking the password (so the slow hash is
-not a free oracle either). A success clears the account's count. If Redis is
+not a free oracle either). A success clears the account's count. The API's
+login and the web UI's sign-in form share these counts and limits. If Redis is
 down, login fails closed: the error handler answers 503 (api/__init__.py).
 """
 
@@ -27,17 +28,26 @@ def _redis():
     return current_app.extensions["metacrawl_redis"]
 
 
-def refuse_if_limited(email: str) -> None:
+def retry_after(email: str) -> int | None:
+    """Seconds before a login to `email` from this address may be tried again
+    (its account or its address is past the limit), or None: it may be now."""
     redis = _redis()
     for key, limit in _keys(email):
         count = redis.get(key)
         if count is not None and int(count) >= limit:
-            retry_after = max(redis.ttl(key), 1)
-            abort(
-                429,
-                message=f"too many failed logins; try again in {retry_after} seconds",
-                headers={"Retry-After": str(retry_after)},
-            )
+            return max(redis.ttl(key), 1)
+    return None
+
+
+def refuse_if_limited(email: str) -> None:
+    """The API's login: 429 with Retry-After past the limit."""
+    wait = retry_after(email)
+    if wait is not None:
+        abort(
+            429,
+            message=f"too many failed logins; try again in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 def record_failure(email: str) -> None:

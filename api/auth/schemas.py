@@ -2,6 +2,8 @@ import marshmallow as ma
 
 from catalog.passwords import MIN_LENGTH, WeakPassword, check_password
 
+from ..timestamps import Timestamp
+
 
 class CredentialsSchema(ma.Schema):
     email = ma.fields.Email(required=True, validate=ma.validate.Length(max=320))
@@ -38,7 +40,7 @@ class UserSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     email = ma.fields.String(dump_only=True)
     is_admin = ma.fields.Boolean(dump_only=True)
-    created_at = ma.fields.DateTime(dump_only=True)
+    created_at = Timestamp(dump_only=True)
 
 
 class TokensSchema(ma.Schema):

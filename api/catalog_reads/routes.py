@@ -22,6 +22,7 @@ from ..extensions import Blueprint
 from ..ownership import owned_source
 from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
 from ..queue import crawl_ref
+from ..tables import table_id_url
 from .freshness import cached, conditional_json, version_tag
 from .schemas import (
     EnumListSchema,
@@ -184,7 +185,7 @@ def search_catalog(args):
     kinds = (args["kind"],) if args.get("kind") else ("table", "column")
     hits = search(Session(), source_ids, args["q"], kinds, args["limit"])
     for h in hits:
-        h["url"] = f"/api/v1/tables/{h['table_id']}"  # one URL whatever the names hold
+        h["url"] = table_id_url(h["table_id"])  # one URL whatever the names hold
     return {"query": args["q"], "results": hits}
 
 

@@ -1,5 +1,7 @@
 import marshmallow as ma
 
+from ..timestamps import Timestamp
+
 KINDS = ("table", "view", "materialized_view", "partitioned_table", "foreign_table")
 
 
@@ -215,12 +217,17 @@ class TableSchema(DocumentSchema):
             "one, ordered by referencing schema, table and key"
         },
     )
-    first_seen_at = _req(ma.fields.DateTime)
+    first_seen_at = _req(Timestamp)
     crawled_at = _req(
-        ma.fields.DateTime,
+        Timestamp,
         metadata={"description": "The last crawl that confirmed this table (its source's last success)"},
     )
-    changed_at = _req(ma.fields.DateTime, metadata={"description": "When its definition last changed"})
+    changed_at = _req(Timestamp, metadata={"description": "When its definition last changed"})
+    table_id = _req(ma.fields.Integer, metadata={"description": "The table's catalog id"})
+    url = _req(
+        ma.fields.String,
+        metadata={"description": "The table by id, `/api/v1/tables/{table_id}`: one URL whatever its names hold"},
+    )
 
 
 class ActiveCrawlSchema(ma.Schema):
@@ -232,7 +239,7 @@ class ActiveCrawlSchema(ma.Schema):
 class SchemaPageSchema(ma.Schema):
     source_id = _req(ma.fields.Integer)
     last_crawled_at = _req(
-        ma.fields.DateTime, allow_none=True, metadata={"description": "The last successful crawl; null: never"}
+        Timestamp, allow_none=True, metadata={"description": "The last successful crawl; null: never"}
     )
     crawl_state = _req(
         ma.fields.String, allow_none=True, metadata={"description": "State of the active, else the last, crawl"}
@@ -253,7 +260,7 @@ class ExportSchema(ma.Schema):
     source_id = _req(ma.fields.Integer)
     name = _req(ma.fields.String)
     engine = _req(ma.fields.String)
-    last_crawled_at = _req(ma.fields.DateTime, allow_none=True)
+    last_crawled_at = _req(Timestamp, allow_none=True)
     tables = _req(ma.fields.List, ma.fields.Nested(TableSchema))
 
 
@@ -291,7 +298,7 @@ class SearchHitSchema(ma.Schema):
     comment = ma.fields.String(allow_none=True)
     score = ma.fields.Float()
     match = ma.fields.String(metadata={"description": "exact, prefix, substring, comment or near"})
-    crawled_at = ma.fields.DateTime()
+    crawled_at = Timestamp()
     table_id = ma.fields.Integer(metadata={"description": "the table's catalog id"})
     url = ma.fields.String(metadata={"description": "the table's URL by id, `/api/v1/tables/{table_id}`"})
 

@@ -15,6 +15,8 @@ from ..inputs import BoundedAwareDateTime
 from ..ownership import owned_source
 from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
 from ..queue import crawl_url
+from ..tables import table_history_url, table_id_url
+from ..timestamps import Timestamp
 
 blp = Blueprint("changes", __name__, url_prefix="/api/v1", description="Schema change history")
 
@@ -60,9 +62,25 @@ class ChangeSchema(ma.Schema):
     hazard_reasons = ma.fields.List(
         ma.fields.String(), allow_none=True, metadata={"description": "Why, worst first: 'breaking: column x removed'"}
     )
+    table_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The table's catalog id; null for a baseline"}
+    )
+    url = ma.fields.Function(
+        lambda e: table_id_url(e["table_id"]) if e.get("table_id") is not None else None,
+        allow_none=True,
+        metadata={
+            "description": "The table by id, `/api/v1/tables/{table_id}` (404 once the table has been removed); "
+            "null for a baseline"
+        },
+    )
+    history_url = ma.fields.Function(
+        lambda e: table_history_url(e["table_id"]) if e.get("table_id") is not None else None,
+        allow_none=True,
+        metadata={"description": "The table's history by id, `/api/v1/tables/{table_id}/history`, also once removed"},
+    )
     crawl_id = ma.fields.Integer()
     crawl_url = ma.fields.Function(lambda e: crawl_url(e["crawl_id"]))
-    occurred_at = ma.fields.DateTime()
+    occurred_at = Timestamp()
 
 
 class ChangePageSchema(ma.Schema):
@@ -113,4 +131,10 @@ def history_page(args, source_id, segments):
     tid = table_id(Session(), source_id, *segments)
     if tid is None:
         abort(404, message=f"table {segments[0]}.{segments[1]} has never been in the catalog of source {source_id}")
+        raise AssertionError("abort raises")
+    return history_by_id(args, source_id, tid)
+
+
+def history_by_id(args, source_id: int, tid: int):
+    """A page of one table's history (its source already checked as the caller's)."""
     return _page(args, f"history:{tid}", source_id=source_id, table_id=tid)

@@ -2,6 +2,8 @@ import marshmallow as ma
 
 from catalog.jobs import CrawlState
 
+from ..timestamps import Timestamp
+
 
 class ProgressSchema(ma.Schema):
     tables_total = ma.fields.Integer(allow_none=True)
@@ -41,9 +43,9 @@ class CrawlSchema(ma.Schema):
     trigger = ma.fields.String(metadata={"description": "register, api or schedule"})
     allow_mass_removal = ma.fields.Boolean()
     progress = ma.fields.Nested(ProgressSchema)
-    queued_at = ma.fields.DateTime()
-    started_at = ma.fields.DateTime(allow_none=True)
-    finished_at = ma.fields.DateTime(allow_none=True)
+    queued_at = Timestamp()
+    started_at = Timestamp(allow_none=True)
+    finished_at = Timestamp(allow_none=True)
     stats = ma.fields.Nested(StatsSchema, allow_none=True)
     error = ma.fields.Nested(CrawlErrorSchema, allow_none=True)
 

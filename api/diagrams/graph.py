@@ -1,11 +1,10 @@
-"""The web side of a source's key graph: one KeyGraph per request, keyed by
-the source's catalog version, and the links a diagram's boxes point to."""
+"""The web side of a source's key graph: one KeyGraph per request, the
+source's catalog version (diagram cache keys), and the links a diagram's
+boxes point to."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
-
-from flask import current_app
 
 from catalog.db import Session
 from catalog.keygraph import Key, KeyGraph
@@ -20,7 +19,7 @@ def catalog_version(source: Source) -> str:
 
 
 def key_graph(source: Source) -> KeyGraph:
-    return KeyGraph(Session(), source.id, catalog_version(source), current_app.extensions["metacrawl_redis"])
+    return KeyGraph(Session(), source.id)
 
 
 def table_page(source_id: int, key: Key) -> str:

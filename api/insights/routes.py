@@ -15,6 +15,7 @@ from ..catalog_reads.schemas import no_nul
 from ..extensions import Blueprint
 from ..ownership import owned_source
 from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
+from ..timestamps import Timestamp
 
 blp = Blueprint("insights", __name__, url_prefix="/api/v1", description="Lint findings, hazards, inferred keys")
 
@@ -67,7 +68,7 @@ class CoverageSchema(CoverageFiguresSchema):
 
 class InsightsPageSchema(ma.Schema):
     source_id = ma.fields.Integer()
-    computed_at = ma.fields.DateTime(
+    computed_at = Timestamp(
         allow_none=True, metadata={"description": "When the findings were computed; null before the first crawl"}
     )
     crawl_id = ma.fields.Integer(allow_none=True, metadata={"description": "The crawl after which they were"})
@@ -171,7 +172,7 @@ class InferredKeySchema(ma.Schema):
     score = ma.fields.Float(metadata={"description": "0.5 to 1: how much the names and types agree"})
     reason = ma.fields.String()
     decision = ma.fields.String(allow_none=True, metadata={"description": "null (undecided), accepted or rejected"})
-    decided_at = ma.fields.DateTime(allow_none=True)
+    decided_at = Timestamp(allow_none=True)
 
 
 class InferredPageSchema(ma.Schema):

@@ -6,6 +6,8 @@ from flask import current_app
 from catalog.schedules import ScheduleError, check
 from worker.introspect import ENGINES
 
+from ..timestamps import Timestamp
+
 ENGINE_NAMES = tuple(ENGINES)
 
 
@@ -63,16 +65,16 @@ class _SourceBase(ma.Schema):
         },
     )
     owner_id = ma.fields.Integer(dump_only=True, attribute="user_id")
-    next_crawl_at = ma.fields.DateTime(dump_only=True, allow_none=True)
-    last_crawled_at = ma.fields.DateTime(dump_only=True, allow_none=True)
-    last_success_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    next_crawl_at = Timestamp(dump_only=True, allow_none=True)
+    last_crawled_at = Timestamp(dump_only=True, allow_none=True)
+    last_success_at = Timestamp(dump_only=True, allow_none=True)
     stale = ma.fields.Boolean(dump_only=True)
     last_crawl = ma.fields.Nested(CrawlRefSchema, dump_only=True, allow_none=True)
     crawl = ma.fields.Nested(
         CrawlRefSchema, dump_only=True, metadata={"description": "On creation: the first crawl, already queued."}
     )
-    created_at = ma.fields.DateTime(dump_only=True)
-    updated_at = ma.fields.DateTime(dump_only=True)
+    created_at = Timestamp(dump_only=True)
+    updated_at = Timestamp(dump_only=True)
 
     @ma.post_load(pass_original=True)
     def _engine_settings(self, data, original, partial=False, **kwargs):

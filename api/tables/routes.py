@@ -1,5 +1,6 @@
 """Tables by catalog id: one URL per table whatever characters its schema and
-name hold (newlines, '/', '%', 'history'...). Search hits give this URL."""
+name hold (newlines, '/', '%', 'history'...), and its change history. Search
+hits, table documents (schema pages, exports) and change events give it."""
 
 from __future__ import annotations
 
@@ -13,15 +14,13 @@ from catalog.reads import LIVE_TABLES, TABLE_JSON
 
 from ..catalog_reads.freshness import conditional_json, version_tag
 from ..catalog_reads.schemas import TableSchema
+from ..changes.routes import ChangePageSchema, history_by_id
 from ..extensions import Blueprint
+from ..pagination import PageArgs
 
 blp = Blueprint("tables", __name__, url_prefix="/api/v1", description="Tables by catalog id")
 
 MAX_ID = 2**63 - 1
-
-
-def table_id_url(table_id: int) -> str:
-    return f"/api/v1/tables/{table_id}"
 
 
 @blp.get("/tables/<int:table_id>")
@@ -43,3 +42,20 @@ def table_by_id(table_id):
         raise AssertionError("abort raises")
     body = row[1]
     return conditional_json(lambda: body, version_tag(source, None, "by-id", table_id), source.last_success_at)
+
+
+@blp.get("/tables/<int:table_id>/history")
+@blp.login_required
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, ChangePageSchema)
+@blp.alt_response(404, description="No such table, ever, in a source of yours")
+def table_history_by_id(args, table_id):
+    """One table's change history by its catalog id, newest first; also once it has been removed"""
+    row = None
+    if table_id <= MAX_ID:
+        row = Session.execute(text("SELECT source_id FROM catalog_tables WHERE id = :id"), {"id": table_id}).first()
+    source = Session.get(Source, row[0]) if row is not None else None
+    if row is None or source is None or (source.user_id != current_user.id and not current_user.is_admin):
+        abort(404, message=f"table {table_id} not found")
+        raise AssertionError("abort raises")
+    return history_by_id(args, source.id, table_id)
