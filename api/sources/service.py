@@ -49,11 +49,12 @@ def _vault() -> Vault:
     return Vault(_config().fernet_keys)
 
 
-def settings_problems(engine: str, settings: Mapping) -> dict[str, list[str]]:
+def settings_problems(engine: str, settings: dict) -> dict[str, list[str]]:
     """This server's rules for an engine's (schema-valid) settings: allowed
     directories, a URL without a password..., and the network policy for a
-    literal address; each problem under the field it concerns. The worker
-    checks again when it opens the target."""
+    literal address; each problem under the field it concerns. A host that
+    passes is kept as the policy normalises it (`[::1]` → `::1`), the form the
+    crawl connects to. The worker checks again when it opens the target."""
     s = _config()
     cls = ENGINES[engine]
     try:
@@ -66,23 +67,20 @@ def settings_problems(engine: str, settings: Mapping) -> dict[str, list[str]]:
     if address is not None:
         # the same check the crawl makes before it resolves the name (no DNS here)
         try:
-            check_registration(address[0], address[1], settings.get("database"), policy_for(s))
+            normalised = check_registration(address[0], address[1], settings.get("database"), policy_for(s))
         except AddressRefused as e:
             field = "host" if "host" in cls.settings_schema._declared_fields else "url"
             return {field: [str(e)]}
+        if settings.get("host"):
+            settings["host"] = normalised
     return {}
 
 
 def check_settings(engine: str, settings: dict) -> None:
-    """settings_problems as a SourceRefused (422); a host is kept as the network
-    policy normalises it (`[::1]` → `::1`), the form the crawl connects to."""
+    """settings_problems as a SourceRefused (422)."""
     problems = settings_problems(engine, settings)
     if problems:
         raise SourceRefused(422, next(iter(problems.values()))[0], problems)
-    if settings.get("host"):
-        settings["host"] = check_registration(
-            settings["host"], int(settings.get("port") or 0), settings.get("database"), policy_for(_config())
-        )
 
 
 def engine_settings(
