@@ -338,6 +338,14 @@ class Api:
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
+        resp, raw, elapsed = self.exchange(method, path, data, headers)
+        payload = json.loads(raw) if raw and resp.getheader("Content-Type", "").startswith("application/json") else raw
+        return resp.status, payload, elapsed
+
+    def exchange(
+        self, method: str, path: str, data: bytes | None, headers: dict
+    ) -> tuple[http.client.HTTPResponse, bytes, float]:
+        """One timed request and its whole body, reconnecting once if the server closed the connection."""
         for attempt in range(2):
             try:
                 started = time.perf_counter()
@@ -355,8 +363,7 @@ class Api:
                 raise
         if resp.will_close:
             self.conn.close()
-        payload = json.loads(raw) if raw and resp.getheader("Content-Type", "").startswith("application/json") else raw
-        return resp.status, payload, elapsed
+        return resp, raw, elapsed
 
     def call(self, method: str, path: str, body=None, expect: tuple[int, ...] = (200,), auth: bool = True):
         status, payload, _ = self.request(method, path, body, auth)

@@ -11,10 +11,10 @@ client's, on loopback: request sent to last byte read.
 
 from __future__ import annotations
 
-import http.client
 import re
-import time
 from urllib.parse import urlencode
+
+from bench.run import Api
 
 HUB_SPOKES = 300
 
@@ -36,25 +36,11 @@ def add_hub(pg_admin, target_url: str, spokes: int = HUB_SPOKES) -> None:
 
 class UiClient:
     def __init__(self, port: int, token: str):
-        self.port = port
+        self.api = Api(port)
         self.cookie = f"metacrawl_session={token}"
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def get(self, path: str, headers: dict | None = None) -> tuple[int, str, float]:
-        for attempt in range(2):
-            try:
-                started = time.perf_counter()
-                self.conn.request("GET", path, headers={"Cookie": self.cookie, **(headers or {})})
-                resp = self.conn.getresponse()
-                body = resp.read()
-                elapsed = time.perf_counter() - started
-                break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                self.conn.close()
-                if attempt:
-                    raise
-        if resp.will_close:
-            self.conn.close()
+        resp, body, elapsed = self.api.exchange("GET", path, None, {"Cookie": self.cookie, **(headers or {})})
         return resp.status, body.decode("utf-8", errors="replace"), elapsed
 
 
