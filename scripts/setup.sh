@@ -17,6 +17,27 @@ quiet() {  # quiet CMD...: run, and show its output only if it fails
   fi
 }
 
+can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
+apt_updated=
+# another setup (a second checkout) may hold the dpkg lock: wait for it
+apt_install() {  # apt_install PACKAGE...: only as root on Debian/Ubuntu
+  if [ -z "$apt_updated" ]; then
+    quiet env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q
+    apt_updated=1
+  fi
+  quiet env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "$@"
+}
+need() {  # need COMMAND PACKAGE WHAT: install PACKAGE when COMMAND is missing
+  local cmd=$1 pkg=$2 what=$3
+  command -v "$cmd" >/dev/null && return 0
+  if can_apt; then
+    step "installing $what (apt-get install $pkg)"
+    apt_install "$pkg"
+  else
+    fail "$what is missing: install the '$pkg' package (for example: sudo apt-get install $pkg), then run this again"
+  fi
+}
+
 # The web UI: its browser assets come from the npm registry (package-lock.json),
 # served by the app from node_modules; Graphviz draws the ER diagrams; the
 # browser tests drive Debian's Chromium through Playwright (never `playwright install`).
@@ -27,22 +48,21 @@ command -v dot >/dev/null || apt_missing+=(graphviz)
 [ -x /usr/bin/chromium ] || apt_missing+=(chromium)
 command -v plantuml >/dev/null || apt_missing+=(plantuml)
 if [ ${#apt_missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "setup: installing ${apt_missing[*]}"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}") >/tmp/metacrawl-apt.log 2>&1 \
-      || { cat /tmp/metacrawl-apt.log >&2; exit 1; }
+  if can_apt; then
+    step "installing ${apt_missing[*]}"
+    apt_install "${apt_missing[@]}"
   else
-    echo "setup: missing ${apt_missing[*]} (install them: diagrams need graphviz, browser tests need chromium, export tests need plantuml)"
+    step "missing ${apt_missing[*]} (install them: diagrams need graphviz, browser tests need chromium, export tests need plantuml)"
   fi
 fi
 if command -v npm >/dev/null; then
   echo "setup: installing UI assets (npm ci)"
-  npm ci --silent --no-audit --no-fund >/tmp/metacrawl-npm.log 2>&1 || { cat /tmp/metacrawl-npm.log >&2; exit 1; }
+  quiet npm ci --silent --no-audit --no-fund
   # the test parsers are large (Mermaid): installed again only when their lock file changed
   if ! cmp -s tests/parsers/package-lock.json tests/parsers/node_modules/.metacrawl-installed-lock; then
     echo "setup: installing the export tests' parsers (npm ci in tests/parsers)"
-    (cd tests/parsers && npm ci --silent --no-audit --no-fund && cp package-lock.json node_modules/.metacrawl-installed-lock) \
-      >/tmp/metacrawl-npm-parsers.log 2>&1 || { cat /tmp/metacrawl-npm-parsers.log >&2; exit 1; }
+    quiet npm ci --silent --no-audit --no-fund --prefix tests/parsers
+    cp tests/parsers/package-lock.json tests/parsers/node_modules/.metacrawl-installed-lock
   fi
 else
   echo "setup: npm is missing: the web UI will be served without htmx, and the Mermaid export test is skipped (install nodejs and npm)"
@@ -55,26 +75,6 @@ wait_for() {  # wait_for NAME CHECK-COMMAND...
     sleep 0.5
   done
   fail "$name did not come up"
-}
-
-can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
-apt_updated=
-apt_install() {  # apt_install PACKAGE...: only as root on Debian/Ubuntu
-  if [ -z "$apt_updated" ]; then
-    quiet env DEBIAN_FRONTEND=noninteractive apt-get update -q
-    apt_updated=1
-  fi
-  quiet env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
-}
-need() {  # need COMMAND PACKAGE WHAT: install PACKAGE when COMMAND is missing
-  local cmd=$1 pkg=$2 what=$3
-  command -v "$cmd" >/dev/null && return 0
-  if can_apt; then
-    step "installing $what (apt-get install $pkg)"
-    apt_install "$pkg"
-  else
-    fail "$what is missing: install the '$pkg' package (for example: sudo apt-get install $pkg), then run this again"
-  fi
 }
 
 # --- Python -------------------------------------------------------------------
