@@ -308,12 +308,17 @@ class ChangeEvent(Base):
 
 
 class CatalogFinding(Base):
-    """A lint finding over a source's stored definitions, recomputed as a whole
-    after each crawl that changed something (catalog/insights/lint.py)."""
+    """A lint finding over a source's stored definitions, brought up to date
+    after each crawl that changed something (catalog/insights/lint.py): the
+    findings of the tables that changed, and those of the rules across tables."""
 
     __tablename__ = "catalog_findings"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    # no foreign key (like catalog_columns): its check per row doubled the cost
+    # of writing a large source's findings; deleting a source deletes them itself
+    source_id: Mapped[int] = mapped_column(BigInteger)
+    # the table a one-table rule found it in (None for a rule about a name across tables)
+    table_id: Mapped[int | None] = mapped_column(BigInteger)
     rule: Mapped[str] = mapped_column(String(50))
     severity: Mapped[str] = mapped_column(String(10))
     schema_name: Mapped[str | None] = mapped_column(Text)

@@ -15,7 +15,7 @@ from worker.introspect import ConnectionParams
 from worker.introspect.postgres import PostgresIntrospector
 
 from .conftest import IDLE_REDIS_URL, ApiUser, wait_for_crawl
-from .crawl_helpers import RICH_PG_TARGET, SECRET, catalog_rows, crawl_now, pg_source
+from .crawl_helpers import RICH_PG_TARGET, SECRET, catalog_rows, crawl_now, pg_source, wait_for_insights
 from .targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute, pg_params
 
 
@@ -248,12 +248,15 @@ def test_broker_message_carries_ids_only(idle_app):
 def test_deleting_a_crawled_source_forgets_its_catalog(alice, worker, rich_pg, catalog_url):
     source = pg_source(alice, rich_pg)
     assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+    wait_for_insights(alice, source["id"], source["crawl"]["id"])
     counts = (
         "SELECT (SELECT count(*) FROM catalog_tables WHERE source_id = %(s)s), "
         "(SELECT count(*) FROM catalog_columns WHERE source_id = %(s)s), "
-        "(SELECT count(*) FROM catalog_column_names WHERE source_id = %(s)s)"
+        "(SELECT count(*) FROM catalog_column_names WHERE source_id = %(s)s), "
+        "(SELECT count(*) FROM catalog_foreign_keys WHERE source_id = %(s)s), "
+        "(SELECT count(*) FROM catalog_findings WHERE source_id = %(s)s)"
     )
     assert all(n > 0 for n in catalog_rows(catalog_url, counts, {"s": source["id"]})[0])
     assert alice.delete(f"/api/v1/sources/{source['id']}").status_code == 204
-    assert catalog_rows(catalog_url, counts, {"s": source["id"]})[0] == (0, 0, 0)
+    assert catalog_rows(catalog_url, counts, {"s": source["id"]})[0] == (0, 0, 0, 0, 0)
     assert alice.get("/api/v1/search?q=customer_email").get_json()["results"] == []

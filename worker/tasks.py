@@ -376,24 +376,39 @@ def finish(self, job_id: int) -> dict:
             moved,
             extra={"job_id": job_id},
         )
-    _refresh_insights(job_id, result["changed"])
+    _queue_insights(job_id, result["changed"])
     return _outcome(job_id)
 
 
-def _refresh_insights(job_id: int, changed: bool) -> None:
-    """Lint and inferred keys, after the crawl committed, in their own
-    transaction: the crawl has succeeded whatever happens here."""
+def _queue_insights(job_id: int, changed: bool) -> None:
+    """Insights run in their own task, after the crawl has succeeded: the
+    crawl's outcome never waits for them. Lost if the broker is down now; the
+    next changing crawl's refresh covers what this one would have."""
+    try:
+        refresh_insights.delay(job_id, changed)
+    except Exception:
+        log.exception("insights refresh not queued", extra={"job_id": job_id})
+
+
+@app.task(name="insights.refresh")
+def refresh_insights(job_id: int, changed: bool) -> None:
+    """Lint and inferred keys of the crawl's source, in their own transaction."""
     started = time.perf_counter()
     try:
         with transaction() as session:
-            source_id = session.execute(select(CrawlJob.source_id).where(CrawlJob.id == job_id)).scalar_one()
-            if not insights.needs_refresh(session, source_id, changed):
+            source_id = session.execute(select(CrawlJob.source_id).where(CrawlJob.id == job_id)).scalar()
+            if source_id is None or not insights.needs_refresh(session, source_id, changed):
                 return
-            insights.refresh(session, source_id, job_id)
+            seconds = insights.refresh(session, source_id, job_id)
     except Exception:
         log.exception("insights not refreshed", extra={"job_id": job_id})
         return
-    log.info("insights refreshed in %.2f s", time.perf_counter() - started, extra={"job_id": job_id})
+    log.info(
+        "insights refreshed in %.2f s: %s",
+        time.perf_counter() - started,
+        json.dumps(seconds),
+        extra={"job_id": job_id},
+    )
 
 
 @app.task(name="crawl.reap")

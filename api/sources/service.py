@@ -174,13 +174,16 @@ def delete_source(source: Source) -> None:
     # Lock its jobs before the source, the order the worker uses (job, then
     # source), so deleting during a crawl cannot deadlock with it.
     jobs = Session.execute(select(CrawlJob.id).where(CrawlJob.source_id == source.id).with_for_update())
-    # Staging and columns carry no foreign key (a key check per row would
+    # Staging, columns, keys and findings carry no foreign key (a key check per row would
     # double a crawl's write cost), so they go explicitly; the rest cascades.
     # A batch staging now holds its job FOR KEY SHARE, so it has committed
     # before we get here, and one that claims later finds no job.
     drop_staging(Session(), *jobs.scalars())
-    Session.execute(text("DELETE FROM catalog_columns WHERE source_id = :id"), {"id": source.id})
-    Session.execute(text("DELETE FROM catalog_foreign_keys WHERE source_id = :id"), {"id": source.id})
+    # an insights refresh holds the source FOR KEY SHARE: wait for it, so no
+    # finding it writes outlives the source
+    Session.execute(select(Source.id).where(Source.id == source.id).with_for_update())
+    for table in ("catalog_columns", "catalog_foreign_keys", "catalog_findings"):
+        Session.execute(text(f"DELETE FROM {table} WHERE source_id = :id"), {"id": source.id})  # noqa: S608
     Session.delete(source)
     Session.commit()
 

@@ -1,8 +1,9 @@
 """What the catalog can tell about a source beyond its definitions: lint
 findings (`lint`), hazard labels on change events (`hazards`) and inferred
 relationships (`inferred`). Each is set-based SQL over the stored
-definitions; `refresh` recomputes a source's findings and candidates after a
-crawl that changed something (or when they were never computed)."""
+definitions; `refresh` brings a source's findings and candidates up to date
+after a crawl that changed something (or when they were never computed), in
+the worker's `insights.refresh` task, apart from the crawl."""
 
 from __future__ import annotations
 
@@ -29,21 +30,36 @@ def needs_refresh(session: Session, source_id: int, changed: bool) -> bool:
     ).scalar_one()
 
 
-def refresh(session: Session, source_id: int, crawl_id: int | None) -> dict[str, float]:
-    """Recompute a source's insights inside the caller's transaction; returns
-    seconds per step."""
-    engine = session.execute(text("SELECT engine FROM sources WHERE id = :sid"), {"sid": source_id}).scalar_one()
+def refresh(session: Session, source_id: int, crawl_id: int | None, whole: bool = False) -> dict[str, float]:
+    """Bring a source's insights up to date inside the caller's transaction:
+    lint of the tables changed since the last run (`whole`: of every table),
+    then the inferred keys. Returns seconds per step. Runs of one source wait
+    for each other, so two crawls' refreshes never interleave."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('insights'), :sid)"), {"sid": source_id})
+    # FOR KEY SHARE: deleting the source waits for this refresh (findings have no foreign key)
+    engine = session.execute(
+        text("SELECT engine FROM sources WHERE id = :sid FOR KEY SHARE"), {"sid": source_id}
+    ).scalar_one()
+    since = (
+        None
+        if whole
+        else session.execute(
+            text("SELECT crawl_id FROM catalog_insight_runs WHERE source_id = :sid"), {"sid": source_id}
+        ).scalar()
+    )
     started = time.perf_counter()
-    seconds = {f"lint.{k}": v for k, v in run_lint(session, source_id, engine).items()}
+    seconds = {f"lint.{k}": v for k, v in run_lint(session, source_id, engine, since).items()}
     seconds["lint"] = round(time.perf_counter() - started, 4)
     started = time.perf_counter()
     refresh_inferred(session, source_id)
     seconds["inferred_keys"] = round(time.perf_counter() - started, 4)
+    # a refresh that ran late (after a later crawl's) must not move the mark back
     session.execute(
         text(
             "INSERT INTO catalog_insight_runs (source_id, crawl_id, computed_at, seconds) "
             "VALUES (:sid, :crawl, now(), CAST(:seconds AS jsonb)) ON CONFLICT (source_id) DO UPDATE "
-            "SET crawl_id = EXCLUDED.crawl_id, computed_at = EXCLUDED.computed_at, seconds = EXCLUDED.seconds"
+            "SET crawl_id = greatest(catalog_insight_runs.crawl_id, EXCLUDED.crawl_id), "
+            "computed_at = EXCLUDED.computed_at, seconds = EXCLUDED.seconds"
         ),
         {"sid": source_id, "crawl": crawl_id, "seconds": json.dumps(seconds)},
     )

@@ -42,14 +42,13 @@ key_like AS (
            substring(lower(c.name) FROM '^(.+?)_?id$') AS stem
     FROM live t JOIN catalog_columns c ON c.table_id = t.id
     WHERE lower(c.name) ~ '^.{{2,}}id$'
-      AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(t.definition->'foreign_keys', '[]')) fk
-                      WHERE fk->'columns' ? c.name)),
+      AND NOT EXISTS (SELECT 1 FROM catalog_foreign_keys fk WHERE fk.table_id = t.id AND fk.columns ? c.name)),
 -- each key-like column once per name it may point at, so the join with the keys is one equality
 cand AS MATERIALIZED (
     SELECT k.*, v.n FROM key_like k
     CROSS JOIN LATERAL (SELECT DISTINCT n FROM unnest(ARRAY[k.stem, k.stem || 's', k.stem || 'es',
                         regexp_replace(k.stem, 'y$', 'ies')]) AS n) v),
-found AS (
+found AS MATERIALIZED (
     SELECT cand.schema_name, cand.name AS table_name, cand.col AS column_name,
            pk.schema_name AS referenced_schema, pk.name AS referenced_table, pk.col AS referenced_column,
            least(1.0, 0.5 + CASE WHEN pk.lname = cand.stem THEN 0.2 ELSE 0.1 END
@@ -65,15 +64,19 @@ found AS (
                CASE WHEN pk.schema_name <> cand.schema_name THEN 'in another schema' END,
                'no foreign key declared') AS reason
     FROM cand JOIN pk ON pk.lname = cand.n AND pk.family = cand.family AND pk.id <> cand.id),
-kept AS (
+saved AS (
     INSERT INTO catalog_inferred_keys (source_id, schema_name, table_name, column_name, referenced_schema,
         referenced_table, referenced_column, score, reason)
     SELECT :sid, schema_name, table_name, column_name, referenced_schema, referenced_table, referenced_column,
            score, reason FROM found
     ON CONFLICT ON CONSTRAINT uq_catalog_inferred_keys_names DO UPDATE
     SET referenced_column = EXCLUDED.referenced_column, score = EXCLUDED.score, reason = EXCLUDED.reason
-    RETURNING id)
-DELETE FROM catalog_inferred_keys k WHERE k.source_id = :sid AND k.id NOT IN (SELECT id FROM kept)
+    -- an unchanged candidate is not rewritten (nearly all of them, after a recrawl)
+    WHERE (catalog_inferred_keys.referenced_column, catalog_inferred_keys.score, catalog_inferred_keys.reason)
+          IS DISTINCT FROM (EXCLUDED.referenced_column, EXCLUDED.score, EXCLUDED.reason))
+DELETE FROM catalog_inferred_keys k WHERE k.source_id = :sid AND NOT EXISTS (
+    SELECT 1 FROM found f WHERE (f.schema_name, f.table_name, f.column_name, f.referenced_schema,
+        f.referenced_table) = (k.schema_name, k.table_name, k.column_name, k.referenced_schema, k.referenced_table))
 """
 
 

@@ -1,6 +1,11 @@
 """Lint over a source's stored definitions: one set-based INSERT ... SELECT
-per rule over every live table of the source (never a loop over tables),
-run after each crawl that changed something (`catalog.insights.refresh`).
+per rule (never a loop over tables), run after each crawl that changed
+something (`catalog.insights.refresh`, in its own task). A rule about one
+table's own definition runs over the tables added or changed since the last
+run (all of them the first time), a rule that compares tables over the whole
+source; both read the relational copies of the definitions (catalog_columns,
+catalog_foreign_keys, and the indexes read out once per run into a temporary
+table) rather than expanding each definition's JSON per rule.
 
 A finding names its rule, severity, object (`schema.table`,
 `schema.table.index_or_column`, or a bare column name for rules about a
@@ -74,12 +79,40 @@ SQL_RESERVED = _words(
     "true union unique update user using values when where with"
 )
 
-_LIVE = "catalog_tables t WHERE t.source_id = :sid AND t.removed_at IS NULL"
+# Rules about one table's own definition run over the tables in `lint_scope`
+# (every live table, or those changed since the last run); rules that compare
+# tables run over the whole source each time.
+CROSS_TABLE_RULES = ("fk_type_mismatch", "column_type_inconsistent", "no_relations")
+
+_SCOPED = "lint_scope s JOIN catalog_tables t ON t.id = s.id"
 _OBJ = "t.schema_name || '.' || t.name"
 _INSERT = (
-    "INSERT INTO catalog_findings (source_id, rule, severity, schema_name, table_name, object_name, object, "
-    "message, fix) "
+    "INSERT INTO catalog_findings (source_id, table_id, rule, severity, schema_name, table_name, object_name, "
+    "object, message, fix) "
 )
+
+# Every index, the primary key and every unique constraint of the tables in
+# scope, read out of their definitions once per run (the index rules then
+# compare text arrays instead of expanding JSON per rule).
+LINT_INDEXES = """
+CREATE TEMP TABLE lint_indexes ON COMMIT DROP AS
+SELECT d.id AS table_id, x.kind, x.doc->>'name' AS name,
+       ARRAY(SELECT jsonb_array_elements_text(x.doc->'columns')) AS cols,
+       x.kind <> 'index' OR coalesce((x.doc->>'unique')::boolean, false) AS uniq,
+       x.doc->>'method' AS method, x.doc->>'predicate' AS predicate,
+       x.kind = 'primary_key' OR x.doc->>'name' IN (d.pk_name, 'PRIMARY') AS is_pk,
+       x.kind <> 'index' OR x.doc->>'name' IN (d.pk_name, 'PRIMARY')
+         OR x.doc->>'name' = ANY(d.constraint_names) AS backs_constraint
+FROM (SELECT t.id, t.definition->'indexes' AS indexes, t.definition->'primary_key' AS pk,
+             t.definition->'primary_key'->>'name' AS pk_name, c.constraints,
+             ARRAY(SELECT k->>'name' FROM jsonb_array_elements(c.constraints) k) AS constraint_names
+      FROM lint_scope s JOIN catalog_tables t ON t.id = s.id
+      CROSS JOIN LATERAL (SELECT coalesce(t.definition->'constraints', '[]') AS constraints) c) d
+CROSS JOIN LATERAL (
+    SELECT 'index' AS kind, i AS doc FROM jsonb_array_elements(coalesce(d.indexes, '[]')) i
+    UNION ALL SELECT 'primary_key', d.pk WHERE jsonb_typeof(d.pk) = 'object'
+    UNION ALL SELECT 'constraint', k FROM jsonb_array_elements(d.constraints) k WHERE k->>'type' = 'unique') x
+"""
 
 
 def _quote(engine: str) -> Callable[[str], str]:
@@ -99,26 +132,24 @@ def _needs_quoting(engine: str, e: str) -> str:
     return f"({e} !~ '^[{first}][A-Za-z0-9_$]*$' OR {e} ~ '^[0-9]+$' OR lower({e}) IN ({listed}))"
 
 
-def _listed(agg_expr: str, order: str, at_most: int = LIST_AT_MOST) -> str:
-    """A comma-separated list of at most `at_most` values, and how many more."""
+def _listed(agg_expr: str, order: str, at_most: int = LIST_AT_MOST, where: str = "") -> str:
+    """A comma-separated list of at most `at_most` values (those matching
+    `where`, if given), and how many more."""
+    filt = f" FILTER (WHERE {where})" if where else ""
+    n = f"count(*){filt}"
     return (
-        f"array_to_string((array_agg({agg_expr} ORDER BY {order}))[1:{at_most}], ', ') || "
-        f"CASE WHEN count(*) > {at_most} THEN ' and ' || (count(*) - {at_most}) || ' more' ELSE '' END"
+        f"array_to_string((array_agg({agg_expr} ORDER BY {order}){filt})[1:{at_most}], ', ') || "
+        f"CASE WHEN {n} > {at_most} THEN ' and ' || ({n} - {at_most}) || ' more' ELSE '' END"
     )
 
 
 def rule_statements(engine: str) -> list[tuple[str, str]]:
-    """(rule, INSERT ... SELECT) for every rule that applies to `engine`."""
+    """(rule, INSERT ... SELECT) for every rule that applies to `engine`; the
+    one-table rules read `lint_scope` and `lint_indexes` (see run_lint)."""
     q = _quote(engine)
     qt = f"{q('t.schema_name')} || '.' || {q('t.name')}"
     pg = engine == "postgresql"
     my = engine in MYSQL_ENGINES
-    # a table's indexes, its primary key counted as one
-    index_set = (
-        "jsonb_array_elements(coalesce(t.definition->'indexes', '[]') || CASE WHEN "
-        "jsonb_typeof(t.definition->'primary_key') = 'object' THEN jsonb_build_array(t.definition->'primary_key') "
-        "ELSE '[]' END)"
-    )
     drop_index = (
         (lambda ix: f"'DROP INDEX ' || {q('t.schema_name')} || '.' || {q(ix)} || ';'")
         if pg
@@ -126,120 +157,67 @@ def rule_statements(engine: str) -> list[tuple[str, str]]:
         if my
         else (lambda ix: "NULL")
     )
-
-    # an index that backs the primary key or a constraint cannot simply be dropped
-    def backs_constraint(i: str) -> str:
-        return (
-            f"({i}->>'name' = t.definition->'primary_key'->>'name' OR {i}->>'name' = 'PRIMARY' OR EXISTS ("
-            "SELECT 1 FROM jsonb_array_elements(coalesce(t.definition->'constraints', '[]')) k "
-            f"WHERE k->>'name' = {i}->>'name'))"
-        )
-
-    ix_name = "x->>'name'"
-    needs_quoting_col = _needs_quoting(engine, "col->>'name'")
-    col_name = q("col->>'name'")
     sev = {rule: severity for rule, (severity, _) in RULES.items()}
+    col_name = q("col->>'name'")
 
-    def head(rule: str) -> str:
-        return f"{_INSERT} SELECT :sid, '{rule}', '{sev[rule]}', "
+    def head(rule: str, table_id: str = "t.id") -> str:
+        return f"{_INSERT} SELECT :sid, {table_id}, '{rule}', '{sev[rule]}', "
 
+    fk_cols = "ARRAY(SELECT jsonb_array_elements_text(f.columns))"
+    listed_fk_cols = "array_to_string(ARRAY(SELECT jsonb_array_elements_text(f.columns)), ', ')"
     out = [
         (
             "no_primary_key",
-            head("no_primary_key")
-            + f"t.schema_name, t.name, NULL, {_OBJ}, 'table has no primary key', NULL FROM {_LIVE} "
-            f"AND t.kind IN {TABLE_KINDS} AND jsonb_typeof(t.definition->'primary_key') IS DISTINCT FROM 'object'",
+            head("no_primary_key") + f"t.schema_name, t.name, NULL, {_OBJ}, 'table has no primary key', NULL "
+            f"FROM {_SCOPED} WHERE t.kind IN {TABLE_KINDS} "
+            "AND jsonb_typeof(t.definition->'primary_key') IS DISTINCT FROM 'object'",
         ),
-    ]
-    out.append(
         (
             "fk_without_index",
-            head("fk_without_index") + f"t.schema_name, t.name, fk->>'name', {_OBJ} || '.' || (fk->>'name'), "
-            "'foreign key ' || (fk->>'name') || ' (' || (SELECT string_agg(c, ', ') FROM "
-            "jsonb_array_elements_text(fk->'columns') c) || ') has no index leading with its columns', "
+            head("fk_without_index") + f"t.schema_name, t.name, f.name, {_OBJ} || '.' || f.name, "
+            f"'foreign key ' || f.name || ' (' || {listed_fk_cols} || ') has no index leading with its columns', "
             + (
                 f"'CREATE INDEX ON ' || {qt} || ' (' || (SELECT string_agg({q('c')}, ', ') FROM "
-                "jsonb_array_elements_text(fk->'columns') c) || ');'"
+                "jsonb_array_elements_text(f.columns) c) || ');'"
                 if pg
                 else f"'ALTER TABLE ' || {qt} || ' ADD INDEX (' || (SELECT string_agg({q('c')}, ', ') FROM "
-                "jsonb_array_elements_text(fk->'columns') c) || ');'"
+                "jsonb_array_elements_text(f.columns) c) || ');'"
                 if my
                 else "NULL"
             )
-            + " FROM catalog_tables t CROSS JOIN LATERAL jsonb_array_elements(coalesce(t.definition->'foreign_keys', "
-            "'[]')) fk WHERE t.source_id = :sid AND t.removed_at IS NULL "
-            f"AND t.kind IN {TABLE_KINDS} AND NOT EXISTS (SELECT 1 FROM {index_set} x "
-            "WHERE x->>'predicate' IS NULL "
-            "AND jsonb_array_length(x->'columns') >= jsonb_array_length(fk->'columns') "
-            "AND (SELECT array_agg(c ORDER BY c) FROM jsonb_array_elements_text(x->'columns') WITH ORDINALITY a(c, n) "
-            "WHERE n <= jsonb_array_length(fk->'columns')) "
-            "= (SELECT array_agg(c ORDER BY c) FROM jsonb_array_elements_text(fk->'columns') c))",
-        )
-    )
-    same_index = (
-        "x->'columns' = y->'columns' AND x->>'predicate' IS NOT DISTINCT FROM y->>'predicate' "
-        "AND x->>'method' IS NOT DISTINCT FROM y->>'method'"
-    )
-    out.append(
+            + f" FROM {_SCOPED} JOIN catalog_foreign_keys f ON f.table_id = t.id "
+            f"WHERE t.kind IN {TABLE_KINDS} AND NOT EXISTS (SELECT 1 FROM lint_indexes x "
+            "WHERE x.table_id = t.id AND x.kind <> 'constraint' AND x.predicate IS NULL "
+            "AND cardinality(x.cols) >= jsonb_array_length(f.columns) "
+            # the leading columns, in any order, are the key's columns
+            f"AND x.cols[1:jsonb_array_length(f.columns)] @> {fk_cols} "
+            f"AND {fk_cols} @> x.cols[1:jsonb_array_length(f.columns)])",
+        ),
         (
             "duplicate_index",
-            head("duplicate_index") + f"t.schema_name, t.name, x->>'name', {_OBJ} || '.' || (x->>'name'), "
-            "'index ' || (x->>'name') || ' duplicates ' || (y->>'name'), "
-            f"CASE WHEN {backs_constraint('x')} THEN NULL ELSE {drop_index(ix_name)} END "
-            "FROM catalog_tables t "
-            "CROSS JOIN LATERAL jsonb_array_elements(coalesce(t.definition->'indexes', '[]')) x "
-            "CROSS JOIN LATERAL jsonb_array_elements(coalesce(t.definition->'indexes', '[]')) y "
-            f"WHERE t.source_id = :sid AND t.removed_at IS NULL AND {same_index} "
-            "AND x->>'name' <> y->>'name' "
+            head("duplicate_index") + f"t.schema_name, t.name, x.name, {_OBJ} || '.' || x.name, "
+            "'index ' || x.name || ' duplicates ' || y.name, "
+            f"CASE WHEN x.backs_constraint THEN NULL ELSE {drop_index('x.name')} END "
+            "FROM lint_indexes x JOIN lint_indexes y ON y.table_id = x.table_id AND y.kind = 'index' "
+            "AND y.cols = x.cols AND y.predicate IS NOT DISTINCT FROM x.predicate "
+            "AND y.method IS NOT DISTINCT FROM x.method AND y.name <> x.name "
+            "JOIN catalog_tables t ON t.id = x.table_id WHERE x.kind = 'index' "
             # of identical indexes, all but the best are reported: unique ones and
             # those backing a constraint are better, then the first by name
-            f"AND ROW((x->>'unique')::boolean, {backs_constraint('x')}, y->>'name') "
-            f"< ROW((y->>'unique')::boolean, {backs_constraint('y')}, x->>'name')",
-        )
-    )
-    out.append(
+            "AND ROW(x.uniq, x.backs_constraint, y.name) < ROW(y.uniq, y.backs_constraint, x.name)",
+        ),
         (
             "redundant_index",
-            head("redundant_index") + f"t.schema_name, t.name, x->>'name', {_OBJ} || '.' || (x->>'name'), "
-            "'index ' || (x->>'name') || ' (' || (SELECT string_agg(c, ', ') FROM "
-            "jsonb_array_elements_text(x->'columns') c) || ') is a prefix of ' || (y->>'name') || ' (' || "
-            "(SELECT string_agg(c, ', ') FROM jsonb_array_elements_text(y->'columns') c) || ')', "
-            f"{drop_index(ix_name)} "
-            "FROM catalog_tables t "
-            "CROSS JOIN LATERAL jsonb_array_elements(coalesce(t.definition->'indexes', '[]')) x "
-            "CROSS JOIN LATERAL jsonb_array_elements(coalesce(t.definition->'indexes', '[]')) y "
-            "WHERE t.source_id = :sid AND t.removed_at IS NULL "
-            "AND NOT (x->>'unique')::boolean AND x->>'predicate' IS NULL AND y->>'predicate' IS NULL "
-            "AND x->>'method' IS NOT DISTINCT FROM y->>'method' "
-            "AND jsonb_array_length(x->'columns') < jsonb_array_length(y->'columns') "
-            "AND (SELECT array_agg(c ORDER BY n) FROM jsonb_array_elements_text(y->'columns') WITH ORDINALITY "
-            "a(c, n) WHERE n <= jsonb_array_length(x->'columns')) = "
-            "(SELECT array_agg(c ORDER BY n) FROM jsonb_array_elements_text(x->'columns') WITH ORDINALITY a(c, n))",
-        )
-    )
-    out.append(
-        (
-            "fk_type_mismatch",
-            head("fk_type_mismatch") + f"t.schema_name, t.name, c.col, {_OBJ} || '.' || c.col, "
-            "'column ' || c.col || ' is ' || cc.type || ' but references ' || r.schema_name || '.' || r.name || "
-            "'.' || (fk->'referenced_columns'->>(c.n::int - 1)) || ', which is ' || rc.type || "
-            "' (foreign key ' || (fk->>'name') || ')', "
-            + (
-                f"'ALTER TABLE ' || {qt} || ' ALTER COLUMN ' || {q('c.col')} || ' TYPE ' || rc.type || ';'"
-                if pg
-                else "NULL"
-            )
-            + " FROM catalog_tables t "
-            "CROSS JOIN LATERAL jsonb_array_elements(coalesce(t.definition->'foreign_keys', '[]')) fk "
-            "CROSS JOIN LATERAL jsonb_array_elements_text(fk->'columns') WITH ORDINALITY c(col, n) "
-            "JOIN catalog_tables r ON r.source_id = t.source_id AND r.removed_at IS NULL "
-            "AND r.schema_name = fk->>'referenced_schema' AND r.name = fk->>'referenced_table' "
-            "JOIN catalog_columns cc ON cc.table_id = t.id AND cc.name = c.col "
-            "JOIN catalog_columns rc ON rc.table_id = r.id AND rc.name = fk->'referenced_columns'->>(c.n::int - 1) "
-            "WHERE t.source_id = :sid AND t.removed_at IS NULL AND cc.type <> rc.type",
-        )
-    )
-    out.append(
+            head("redundant_index") + f"t.schema_name, t.name, x.name, {_OBJ} || '.' || x.name, "
+            "'index ' || x.name || ' (' || array_to_string(x.cols, ', ') || ') is a prefix of ' || y.name || "
+            "' (' || array_to_string(y.cols, ', ') || ')', "
+            f"{drop_index('x.name')} "
+            "FROM lint_indexes x JOIN lint_indexes y ON y.table_id = x.table_id AND y.kind = 'index' "
+            "AND y.predicate IS NULL AND y.method IS NOT DISTINCT FROM x.method "
+            "AND cardinality(x.cols) < cardinality(y.cols) AND y.cols[1:cardinality(x.cols)] = x.cols "
+            "JOIN catalog_tables t ON t.id = x.table_id "
+            "WHERE x.kind = 'index' AND NOT x.uniq AND x.predicate IS NULL",
+        ),
         (
             "nullable_in_unique",
             head("nullable_in_unique") + f"t.schema_name, t.name, u.name, {_OBJ} || '.' || u.name, "
@@ -251,64 +229,99 @@ def rule_statements(engine: str) -> list[tuple[str, str]]:
                 if pg
                 else "NULL"
             )
-            + " FROM catalog_tables t CROSS JOIN LATERAL ("
-            "SELECT DISTINCT ON (name) name, what, cols FROM ("
-            "SELECT x->>'name' AS name, 'index' AS what, x->'columns' AS cols "
-            "FROM jsonb_array_elements(coalesce(t.definition->'indexes', '[]')) x "
-            "WHERE (x->>'unique')::boolean "
-            "UNION ALL SELECT k->>'name', 'constraint', k->'columns' "
-            "FROM jsonb_array_elements(coalesce(t.definition->'constraints', '[]')) k WHERE k->>'type' = 'unique'"
-            ") a ORDER BY name, what DESC) u "
+            # a unique constraint and the index behind it (same name) are one finding
+            + " FROM (SELECT DISTINCT ON (table_id, name) table_id, name, kind AS what, cols FROM lint_indexes "
+            "WHERE uniq AND NOT is_pk ORDER BY table_id, name, kind DESC) u "
+            "JOIN catalog_tables t ON t.id = u.table_id "
             "CROSS JOIN LATERAL jsonb_array_elements(coalesce(t.definition->'columns', '[]')) col "
-            "WHERE t.source_id = :sid AND t.removed_at IS NULL AND (col->>'nullable')::boolean "
-            "AND u.cols ? (col->>'name') "
+            "WHERE (col->>'nullable')::boolean AND col->>'name' = ANY(u.cols) "
             "GROUP BY t.id, t.schema_name, t.name, u.name, u.what",
-        )
-    )
+        ),
+    ]
     if pg:
         out.append(
             (
                 "json_not_jsonb",
-                head("json_not_jsonb") + f"t.schema_name, t.name, col->>'name', {_OBJ} || '.' || (col->>'name'), "
-                "'column ' || (col->>'name') || ' is ' || (col->>'type') || '; jsonb is smaller to query, "
+                head("json_not_jsonb") + f"t.schema_name, t.name, c.name, {_OBJ} || '.' || c.name, "
+                "'column ' || c.name || ' is ' || c.type || '; jsonb is smaller to query, "
                 "indexable and compares by value', "
-                f"'ALTER TABLE ' || {qt} || ' ALTER COLUMN ' || {col_name} || ' TYPE ' || "
-                "replace(col->>'type', 'json', 'jsonb') || ' USING ' || "
-                f"{col_name} || '::' || replace(col->>'type', 'json', 'jsonb') || ';' "
-                "FROM catalog_tables t "
-                "CROSS JOIN LATERAL jsonb_array_elements(coalesce(t.definition->'columns', '[]')) col "
-                f"WHERE t.source_id = :sid AND t.removed_at IS NULL AND t.kind IN {TABLE_KINDS} "
-                "AND col->>'type' IN ('json', 'json[]')",
+                f"'ALTER TABLE ' || {qt} || ' ALTER COLUMN ' || {q('c.name')} || ' TYPE ' || "
+                f"replace(c.type, 'json', 'jsonb') || ' USING ' || {q('c.name')} || '::' || "
+                "replace(c.type, 'json', 'jsonb') || ';' "
+                f"FROM {_SCOPED} JOIN catalog_columns c ON c.table_id = t.id "
+                f"WHERE t.kind IN {TABLE_KINDS} AND c.type IN ('json', 'json[]')",
             )
         )
+    no_comment = "nullif(btrim(c.comment), '') IS NULL"
     out += [
         (
             "table_without_comment",
             head("table_without_comment")
             + f"t.schema_name, t.name, NULL, {_OBJ}, replace(t.kind, '_', ' ') || ' has no comment', NULL "
-            f"FROM {_LIVE} AND nullif(btrim(t.comment), '') IS NULL",
+            f"FROM {_SCOPED} WHERE nullif(btrim(t.comment), '') IS NULL",
         ),
         (
             "column_without_comment",
             head("column_without_comment") + f"t.schema_name, t.name, NULL, {_OBJ}, "
-            "count(*) || ' of ' || jsonb_array_length(t.definition->'columns') || "
-            "' columns have no comment: ' || " + _listed("col->>'name'", "(col->>'ordinal')::int") + ", NULL "
-            "FROM catalog_tables t "
-            "CROSS JOIN LATERAL jsonb_array_elements(coalesce(t.definition->'columns', '[]')) col "
-            "WHERE t.source_id = :sid AND t.removed_at IS NULL AND nullif(btrim(col->>'comment'), '') IS NULL "
-            "GROUP BY t.id, t.schema_name, t.name",
+            f"count(*) FILTER (WHERE {no_comment}) || ' of ' || count(*) || ' columns have no comment: ' || "
+            + _listed("c.name", "c.ordinal", where=no_comment)
+            + f", NULL FROM {_SCOPED} JOIN catalog_columns c ON c.table_id = t.id "
+            f"GROUP BY t.id, t.schema_name, t.name HAVING bool_or({no_comment})",
+        ),
+        (
+            "identifier_needs_quoting",
+            head("identifier_needs_quoting") + f"t.schema_name, t.name, NULL, {_OBJ}, "
+            "'the name ' || t.name || ' must be quoted in SQL (case, characters or a reserved word)', NULL "
+            f"FROM {_SCOPED} WHERE {_needs_quoting(engine, 't.name')}",
+        ),
+        (
+            "identifier_needs_quoting",
+            head("identifier_needs_quoting") + f"t.schema_name, t.name, '(columns)', {_OBJ} || '.(columns)', "
+            "'column names that must be quoted in SQL: ' || "
+            + _listed("c.name", "c.ordinal")
+            + f", NULL FROM {_SCOPED} JOIN catalog_columns c ON c.table_id = t.id "
+            f"WHERE {_needs_quoting(engine, 'c.name')} GROUP BY t.id, t.schema_name, t.name",
+        ),
+        (
+            "too_many_columns",
+            head("too_many_columns") + f"t.schema_name, t.name, NULL, {_OBJ}, "
+            "'table has ' || jsonb_array_length(t.definition->'columns') || ' columns', NULL "
+            f"FROM {_SCOPED} WHERE t.kind IN {TABLE_KINDS} "
+            f"AND jsonb_array_length(t.definition->'columns') > {TOO_MANY_COLUMNS}",
+        ),
+        # --- rules across tables: the whole source each run ---
+        (
+            "fk_type_mismatch",
+            head("fk_type_mismatch") + f"t.schema_name, t.name, c.col, {_OBJ} || '.' || c.col, "
+            "'column ' || c.col || ' is ' || cc.type || ' but references ' || r.schema_name || '.' || r.name || "
+            "'.' || (f.referenced_columns->>(c.n::int - 1)) || ', which is ' || rc.type || "
+            "' (foreign key ' || f.name || ')', "
+            + (
+                f"'ALTER TABLE ' || {qt} || ' ALTER COLUMN ' || {q('c.col')} || ' TYPE ' || rc.type || ';'"
+                if pg
+                else "NULL"
+            )
+            + " FROM catalog_foreign_keys f JOIN catalog_tables t ON t.id = f.table_id "
+            "CROSS JOIN LATERAL jsonb_array_elements_text(f.columns) WITH ORDINALITY c(col, n) "
+            "JOIN catalog_tables r ON r.source_id = f.source_id AND r.removed_at IS NULL "
+            "AND r.schema_name = f.referenced_schema AND r.name = f.referenced_table "
+            "JOIN catalog_columns cc ON cc.table_id = t.id AND cc.name = c.col "
+            "JOIN catalog_columns rc ON rc.table_id = r.id AND rc.name = f.referenced_columns->>(c.n::int - 1) "
+            "WHERE f.source_id = :sid AND cc.type <> rc.type",
         ),
         (
             "column_type_inconsistent",
-            head("column_type_inconsistent") + "NULL, NULL, v.name, v.name, "
+            head("column_type_inconsistent", "NULL") + "NULL, NULL, v.name, v.name, "
             "'column name ' || v.name || ' has ' || count(*) || ' types: ' || "
             "string_agg(v.type || ' (' || v.n || ' table' || CASE WHEN v.n > 1 THEN 's' ELSE '' END || ': ' || "
             "v.tables || ')', '; ' ORDER BY v.n DESC, v.type), NULL "
             "FROM (SELECT lower(c.name) AS name, c.type, count(*) AS n, "
             + _listed("t.schema_name || '.' || t.name", "t.schema_name, t.name", at_most=3)
-            + " AS tables "
-            "FROM catalog_columns c JOIN catalog_tables t ON t.id = c.table_id "
-            f"WHERE c.source_id = :sid AND t.removed_at IS NULL AND t.kind IN {TABLE_KINDS} "
+            + " AS tables FROM catalog_columns c JOIN catalog_tables t ON t.id = c.table_id "
+            f"WHERE c.source_id = :sid AND t.kind IN {TABLE_KINDS} "
+            # names with one type everywhere (nearly all) are dropped before any table is joined
+            "AND lower(c.name) IN (SELECT lower(name) FROM catalog_columns WHERE source_id = :sid "
+            "GROUP BY lower(name) HAVING min(type) <> max(type)) "
             "GROUP BY lower(c.name), c.type) v GROUP BY v.name HAVING count(*) > 1",
         ),
         (
@@ -317,48 +330,48 @@ def rule_statements(engine: str) -> list[tuple[str, str]]:
             + f"t.schema_name, t.name, NULL, {_OBJ}, 'table has no foreign key and no foreign key references it', "
             "NULL FROM catalog_tables t "
             f"WHERE t.source_id = :sid AND t.removed_at IS NULL AND t.kind IN {TABLE_KINDS} "
-            "AND coalesce(jsonb_array_length(t.definition->'foreign_keys'), 0) = 0 "
-            "AND NOT EXISTS (SELECT 1 FROM catalog_tables o "
-            "CROSS JOIN LATERAL jsonb_array_elements(coalesce(o.definition->'foreign_keys', '[]')) fk "
-            "WHERE o.source_id = :sid AND o.removed_at IS NULL "
-            "AND fk->>'referenced_schema' = t.schema_name AND fk->>'referenced_table' = t.name)",
-        ),
-        (
-            "identifier_needs_quoting",
-            head("identifier_needs_quoting") + f"t.schema_name, t.name, NULL, {_OBJ}, "
-            "'the name ' || t.name || ' must be quoted in SQL (case, characters or a reserved word)', NULL "
-            f"FROM {_LIVE} AND {_needs_quoting(engine, 't.name')}",
-        ),
-        (
-            "identifier_needs_quoting",
-            head("identifier_needs_quoting") + f"t.schema_name, t.name, '(columns)', {_OBJ} || '.(columns)', "
-            "'column names that must be quoted in SQL: ' || "
-            + _listed("col->>'name'", "(col->>'ordinal')::int")
-            + ", NULL FROM catalog_tables t "
-            "CROSS JOIN LATERAL jsonb_array_elements(coalesce(t.definition->'columns', '[]')) col "
-            f"WHERE t.source_id = :sid AND t.removed_at IS NULL AND {needs_quoting_col} "
-            "GROUP BY t.id, t.schema_name, t.name",
-        ),
-        (
-            "too_many_columns",
-            head("too_many_columns") + f"t.schema_name, t.name, NULL, {_OBJ}, "
-            "'table has ' || jsonb_array_length(t.definition->'columns') || ' columns', NULL "
-            f"FROM {_LIVE} AND t.kind IN {TABLE_KINDS} "
-            f"AND jsonb_array_length(t.definition->'columns') > {TOO_MANY_COLUMNS}",
+            "AND NOT EXISTS (SELECT 1 FROM catalog_foreign_keys f WHERE f.table_id = t.id) "
+            "AND NOT EXISTS (SELECT 1 FROM catalog_foreign_keys f WHERE f.source_id = :sid "
+            "AND f.referenced_schema = t.schema_name AND f.referenced_table = t.name)",
         ),
     ]
     return out
 
 
-def run_lint(session: Session, source_id: int, engine: str) -> dict[str, float]:
-    """Replace the source's findings with what the rules find now, inside the
-    caller's transaction. Returns seconds per rule."""
-    session.execute(text("DELETE FROM catalog_findings WHERE source_id = :sid"), {"sid": source_id})
-    seconds: dict[str, float] = {}
+def run_lint(session: Session, source_id: int, engine: str, since_crawl_id: int | None = None) -> dict[str, float]:
+    """Bring the source's findings up to date inside the caller's transaction:
+    the one-table rules for the tables added or changed after crawl
+    `since_crawl_id` (every live table when None), the rules across tables
+    for the whole source. Returns seconds per rule."""
+    params = {"sid": source_id, "since": since_crawl_id}
+    changed = "" if since_crawl_id is None else "AND (changed_crawl_id > :since OR first_seen_crawl_id > :since)"
+    session.execute(
+        text(
+            "CREATE TEMP TABLE lint_scope ON COMMIT DROP AS SELECT id FROM catalog_tables "
+            f"WHERE source_id = :sid AND removed_at IS NULL {changed}"
+        ),
+        params,
+    )
+    session.execute(text("ALTER TABLE lint_scope ADD PRIMARY KEY (id)"))
+    # what this run recomputes: everything, or the scope's tables, the tables
+    # removed since, and the rules across tables
+    stale = (
+        "TRUE"
+        if since_crawl_id is None
+        else f"(f.table_id IS NULL OR f.rule IN ({', '.join(repr(r) for r in CROSS_TABLE_RULES)}) "
+        "OR f.table_id IN (SELECT id FROM lint_scope) "
+        "OR f.table_id IN (SELECT id FROM catalog_tables WHERE source_id = :sid AND removed_crawl_id > :since))"
+    )
+    session.execute(text(f"DELETE FROM catalog_findings f WHERE f.source_id = :sid AND {stale}"), params)
+    started = time.perf_counter()
+    session.execute(text(LINT_INDEXES))
+    session.execute(text("ANALYZE lint_indexes"))
+    seconds: dict[str, float] = {"read_indexes": round(time.perf_counter() - started, 4)}
     for rule, sql in rule_statements(engine):
         started = time.perf_counter()
-        session.execute(text(sql), {"sid": source_id})
+        session.execute(text(sql), params)
         seconds[rule] = round(seconds.get(rule, 0.0) + time.perf_counter() - started, 4)
+    session.execute(text("DROP TABLE lint_scope, lint_indexes"))
     return seconds
 
 
@@ -422,9 +435,9 @@ def coverage(session: Session, source_id: int) -> dict:
             "SELECT t.schema_name, count(*) AS tables, "
             "count(*) FILTER (WHERE nullif(btrim(t.comment), '') IS NOT NULL) AS tables_commented, "
             "coalesce(sum(c.n), 0) AS columns, coalesce(sum(c.commented), 0) AS columns_commented "
-            "FROM catalog_tables t CROSS JOIN LATERAL (SELECT count(*) AS n, "
-            "count(*) FILTER (WHERE nullif(btrim(col->>'comment'), '') IS NOT NULL) AS commented "
-            "FROM jsonb_array_elements(coalesce(t.definition->'columns', '[]')) col) c "
+            "FROM catalog_tables t LEFT JOIN (SELECT table_id, count(*) AS n, "
+            "count(*) FILTER (WHERE nullif(btrim(comment), '') IS NOT NULL) AS commented "
+            "FROM catalog_columns WHERE source_id = :sid GROUP BY table_id) c ON c.table_id = t.id "
             "WHERE t.source_id = :sid AND t.removed_at IS NULL GROUP BY t.schema_name ORDER BY t.schema_name"
         ),
         {"sid": source_id},
