@@ -18,6 +18,7 @@ from worker.introspect.postgres import PostgresIntrospector
 from .conftest import wait_for_crawl
 from .crawl_helpers import pg_source
 from .targets import mysql_databases, mysql_execute, pg_database, pg_execute, pg_params
+from .test_ui_pages import Browser
 from .test_views_enums_partitions import detail, maria_source
 
 # The tables alone: the original gets its keys and indexes on top, the
@@ -172,6 +173,10 @@ def test_mariadb_index_parts_on_update_generated_and_definitions_that_run(alice,
     markdown = alice.get(f"/api/v1/sources/{sid}/schema/export?format=markdown").get_data(as_text=True)
     assert "| ix_prefix | notes(20), name DESC | no | BTREE |" in markdown
     assert "on update current_timestamp()" in markdown
+    browser = Browser(alice.client)  # the web UI's table page
+    assert browser.sign_in(alice.email, alice.password).status_code == 302
+    html = browser.get(f"/sources/{sid}/table?schema={db}&name=items").get_data(as_text=True)
+    assert "on update <code>current_timestamp()</code>" in html
 
     # a changed ON UPDATE is a column change
     mysql_execute("ALTER TABLE items MODIFY updated_at timestamp NOT NULL DEFAULT current_timestamp()", db)
