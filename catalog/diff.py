@@ -6,7 +6,7 @@ foreign_keys, indexes, constraints, shaped as DESIGN.md shows a table.
 
 from __future__ import annotations
 
-COLUMN_ATTRS = ("type", "nullable", "default", "comment", "identity", "generated")
+COLUMN_ATTRS = ("type", "nullable", "default", "comment", "identity", "generated", "on_update")
 RELATION_ATTRS = ("definition", "depends_on", "partition", "partition_of", "bounds")
 
 

@@ -45,7 +45,7 @@ FK_FIELDS = (
     "deferred",
     "definition",
 )
-INDEX_FIELDS = ("columns", "unique", "method", "predicate", "definition")
+INDEX_FIELDS = ("columns", "unique", "method", "predicate", "definition", "parts")
 CONSTRAINT_FIELDS = ("type", "columns", "definition")
 PARTS = {"foreign_keys": FK_FIELDS, "indexes": INDEX_FIELDS, "constraints": CONSTRAINT_FIELDS}
 

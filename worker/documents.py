@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from .introspect.base import Table
 
-# The records hold only strings, numbers, booleans and lists of strings and
-# are dropped once documented, so their own attribute dicts are the document
-# parts; dataclasses.asdict's deep copy made this step cost as much as
-# reading the target.
+# The records hold only strings, numbers, booleans, lists of strings and
+# index parts (dicts of those), and are dropped once documented, so their own
+# attribute dicts are the document parts; dataclasses.asdict's deep copy made
+# this step cost as much as reading the target.
 
 
 # Parts of a document only some tables have (views, partitioned tables, partitions).

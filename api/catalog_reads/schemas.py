@@ -83,6 +83,13 @@ class ColumnSchema(DocumentSchema):
     comment = ma.fields.String(allow_none=True)
     identity = ma.fields.String(allow_none=True, metadata={"description": "always, by default, auto_increment"})
     generated = ma.fields.String(allow_none=True, metadata={"description": "Generation expression"})
+    on_update = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "MySQL/MariaDB: the column's ON UPDATE expression (current_timestamp()); null "
+            "elsewhere, absent in definitions crawled before it was reported"
+        },
+    )
     enum_values = ma.fields.List(
         ma.fields.String(),
         metadata={
@@ -135,6 +142,36 @@ class ReferenceSchema(DocumentSchema):
     deferred = ma.fields.Boolean(allow_none=True)
 
 
+class IndexPartSchema(DocumentSchema):
+    column = ma.fields.String(allow_none=True, metadata={"description": "Column name; null for an expression"})
+    expression = ma.fields.String(
+        allow_none=True, metadata={"description": "SQL text of an expression element; null for a column"}
+    )
+    prefix_length = ma.fields.Integer(
+        allow_none=True, metadata={"description": "MySQL/MariaDB: leading characters (bytes) indexed (SUB_PART)"}
+    )
+    direction = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "asc or desc; null where the index keeps no order (GIN, GiST, hash, FULLTEXT, SPATIAL)"
+        },
+    )
+    nulls = ma.fields.String(
+        allow_none=True, metadata={"description": "PostgreSQL ordered indexes: first or last; null elsewhere"}
+    )
+    collation = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "PostgreSQL: the collation when it is not the column's own (for an expression: not "
+            "its type's default); null otherwise"
+        },
+    )
+    opclass = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "PostgreSQL: the operator class (text_pattern_ops) when it is not the type's default"},
+    )
+
+
 class IndexSchema(DocumentSchema):
     name = _req(ma.fields.String)
     columns = _req(
@@ -142,8 +179,23 @@ class IndexSchema(DocumentSchema):
     )
     unique = _req(ma.fields.Boolean)
     method = ma.fields.String(allow_none=True)
-    definition = ma.fields.String(allow_none=True)
+    definition = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "SQL that creates the index, valid for the engine (PostgreSQL: pg_get_indexdef; "
+            "MySQL/MariaDB: built, CREATE INDEX or ALTER TABLE ... ADD PRIMARY KEY)"
+        },
+    )
     predicate = ma.fields.String(allow_none=True, metadata={"description": "WHERE clause of a partial index"})
+    parts = ma.fields.List(
+        ma.fields.Nested(IndexPartSchema),
+        allow_none=True,
+        metadata={
+            "description": "PostgreSQL and MySQL/MariaDB: the key elements in order, with direction, prefix "
+            "length, collation and operator class; null for other engines, absent in definitions crawled "
+            "before they were reported"
+        },
+    )
 
 
 class ConstraintSchema(DocumentSchema):

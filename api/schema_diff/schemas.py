@@ -77,7 +77,7 @@ class TableDiffSchema(ma.Schema):
     columns_only_in_against = ma.fields.List(ma.fields.String())
     columns_different = ma.fields.List(
         ma.fields.Nested(ItemDiffSchema),
-        metadata={"description": "type, nullable, default, comment, identity, generated"},
+        metadata={"description": "type, nullable, default, comment, identity, generated, on_update"},
     )
     primary_key = ma.fields.Nested(SidesSchema, metadata={"description": "columns (or name) differ"})
     foreign_keys = ma.fields.Nested(PartDiffSchema)

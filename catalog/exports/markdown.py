@@ -1,7 +1,7 @@
-"""A source's schema as Markdown, table by table: columns (with identity and
-generated expressions), primary key, foreign keys with their actions and
+"""A source's schema as Markdown, table by table: columns (with identity,
+generated and ON UPDATE expressions), primary key, foreign keys with their actions and
 definitions (accepted inferred keys marked `inferred`), the keys that
-reference the table, indexes, and unique, check and exclusion constraints;
+reference the table, indexes (with prefix lengths and DESC), and unique, check and exclusion constraints;
 the source's enum types first."""
 
 from __future__ import annotations
@@ -17,6 +17,24 @@ def _md(value) -> str:
 
 def _names(values) -> str:
     return ", ".join(_md(v) for v in values or [])
+
+
+def _index_columns(index: dict) -> str:
+    """The key elements with their prefix length and DESC (`notes(20), region
+    DESC`), or the bare names when the index has no parts (crawled before
+    they were reported, or an engine that does not give them)."""
+    parts = index.get("parts")
+    if not parts:
+        return _names(index.get("columns"))
+    out = []
+    for p in parts:
+        text = p.get("column") or p.get("expression") or ""
+        if p.get("prefix_length") is not None:
+            text += f"({p['prefix_length']})"
+        if p.get("direction") == "desc":
+            text += " DESC"
+        out.append(_md(text))
+    return ", ".join(out)
 
 
 def _yes(value) -> str:
@@ -47,6 +65,8 @@ def table(t: ExportTable) -> str:
     )
     for c in d.get("columns") or []:
         extra = c.get("identity") or (f"generated: {c['generated']}" if c.get("generated") else None)
+        if c.get("on_update"):
+            extra = ", ".join(x for x in (extra, f"on update {c['on_update']}") if x)
         lines.append(
             f"| {c['ordinal']} | {_md(c['name'])} | {_md(c['type'])} | {'yes' if c['nullable'] else 'no'} "
             f"| {_md(c.get('default'))} | {_md(c.get('comment'))} | {_md(extra)} |"
@@ -100,7 +120,7 @@ def table(t: ExportTable) -> str:
         for i in indexes:
             definition = i.get("definition") or (f"WHERE {i['predicate']}" if i.get("predicate") else None)
             lines.append(
-                f"| {_md(i['name'])} | {_names(i['columns'])} | {'yes' if i.get('unique') else 'no'} "
+                f"| {_md(i['name'])} | {_index_columns(i)} | {'yes' if i.get('unique') else 'no'} "
                 f"| {_md(i.get('method'))} | {_md(definition)} |"
             )
     constraints = d.get("constraints") or []

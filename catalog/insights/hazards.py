@@ -109,7 +109,7 @@ def hazard_of(details: dict | None, new_columns: list[dict] | None = None) -> tu
                 reasons.append(("safe", f"column {name} made nullable"))
         if "default" in ch:
             reasons.append(("risky", f"column {name} default changed"))
-        for attr in ("identity", "generated"):
+        for attr in ("identity", "generated", "on_update"):
             if attr in ch:
                 reasons.append(("risky", f"column {name} {attr} changed"))
         if "comment" in ch:

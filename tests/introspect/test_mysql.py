@@ -26,6 +26,7 @@ from worker.introspect.base import (
     TargetDatabaseMissing,
     TargetError,
     TargetUnreachable,
+    index_part,
 )
 from worker.introspect.mysql import MySQLIntrospector, quote_ident
 
@@ -82,6 +83,7 @@ CREATE TABLE {q(hyphen)}.`orders` (
   `total` decimal(12,2) AS (`amount` * `qty`) VIRTUAL,
   `code_upper` varchar(50) AS (upper(`code`)) STORED COMMENT 'upper-cased code',
   `created_at` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  `updated_at` timestamp NULL DEFAULT NULL ON UPDATE CURRENT_TIMESTAMP,
   PRIMARY KEY (`id`),
   UNIQUE KEY `uq_code_region` (`code`, `region`),
   KEY `idx_notes_prefix` (`notes`(20), `region` DESC),
@@ -203,6 +205,7 @@ def test_parent_table(target, described):
             unique=True,
             method="BTREE",
             definition=f"ALTER TABLE {qualified} ADD PRIMARY KEY (`Region-Code`, `ID`) USING BTREE",
+            parts=[index_part("Region-Code", direction="asc"), index_part("ID", direction="asc")],
         )
     ]
 
@@ -239,6 +242,7 @@ def test_orders_columns(target, described):
             generated="ucase(`code`)",
         ),
         Column(name="created_at", ordinal=14, type="timestamp", nullable=False, default="current_timestamp()"),
+        Column(name="updated_at", ordinal=15, type="timestamp", nullable=True, on_update="current_timestamp()"),
     ]
 
 
@@ -300,6 +304,7 @@ def test_orders_indexes(target, described):
             unique=True,
             method="BTREE",
             definition=f"ALTER TABLE {on} ADD PRIMARY KEY (`id`) USING BTREE",
+            parts=[index_part("id", direction="asc")],
         ),
         # InnoDB creates an index for each foreign key that has none.
         Index(
@@ -308,6 +313,7 @@ def test_orders_indexes(target, described):
             unique=False,
             method="BTREE",
             definition=f"CREATE INDEX `fk_parent` ON {on} (`region`, `parent_id`) USING BTREE",
+            parts=[index_part("region", direction="asc"), index_part("parent_id", direction="asc")],
         ),
         Index(
             name="fk_self",
@@ -315,6 +321,7 @@ def test_orders_indexes(target, described):
             unique=False,
             method="BTREE",
             definition=f"CREATE INDEX `fk_self` ON {on} (`parent_ref`) USING BTREE",
+            parts=[index_part("parent_ref", direction="asc")],
         ),
         Index(
             name="ft_notes",
@@ -322,6 +329,7 @@ def test_orders_indexes(target, described):
             unique=False,
             method="FULLTEXT",
             definition=f"CREATE FULLTEXT INDEX `ft_notes` ON {on} (`notes`)",
+            parts=[index_part("notes")],
         ),
         Index(
             name="idx_notes_prefix",
@@ -329,6 +337,7 @@ def test_orders_indexes(target, described):
             unique=False,
             method="BTREE",
             definition=f"CREATE INDEX `idx_notes_prefix` ON {on} (`notes`(20), `region` DESC) USING BTREE",
+            parts=[index_part("notes", prefix_length=20, direction="asc"), index_part("region", direction="desc")],
         ),
         Index(
             name="uq_code_region",
@@ -336,6 +345,7 @@ def test_orders_indexes(target, described):
             unique=True,
             method="BTREE",
             definition=f"CREATE UNIQUE INDEX `uq_code_region` ON {on} (`code`, `region`) USING BTREE",
+            parts=[index_part("code", direction="asc"), index_part("region", direction="asc")],
         ),
     ]
 

@@ -20,6 +20,7 @@ from worker.introspect.base import (
     TargetError,
     TargetTimeout,
     TargetUnreachable,
+    index_part,
 )
 from worker.introspect.mysql import (
     Server,
@@ -36,8 +37,10 @@ from worker.introspect.mysql import (
     indexes_from_rows,
     keys_from_rows,
     normalise_default,
+    on_update_of,
     only_batch,
     parse_server_version,
+    part_from_row,
     possible_name,
     query_error,
     quote_ident,
@@ -394,11 +397,31 @@ def test_check_from_row_mysql_not_enforced():
 
 
 def test_index_part_sql():
-    assert index_part_sql("a", None, "A", None) == "`a`"
-    assert index_part_sql("b`c", 10, "A", None) == "`b``c`(10)"
-    assert index_part_sql("d", None, "D", None) == "`d` DESC"
-    assert index_part_sql(None, None, "A", "`a` + 1") == "(`a` + 1)"
-    assert index_part_sql("ft", None, None, None) == "`ft`"
+    assert index_part_sql(index_part("a", direction="asc")) == "`a`"
+    assert index_part_sql(index_part("b`c", prefix_length=10, direction="asc")) == "`b``c`(10)"
+    assert index_part_sql(index_part("d", direction="desc")) == "`d` DESC"
+    assert index_part_sql(index_part(expression="`a` + 1", direction="asc")) == "(`a` + 1)"
+    assert index_part_sql(index_part("ft")) == "`ft`"
+
+
+def test_part_from_row_ignores_prefix_and_order_of_fulltext_and_spatial():
+    # MariaDB reports SUB_PART 32 and COLLATION 'A' for a SPATIAL index; a
+    # prefix length there is error 1089.
+    assert part_from_row(stat("t", "sp", 1, 1, "loc", sub=32, itype="SPATIAL")) == index_part("loc")
+    assert part_from_row(stat("t", "ft", 1, 1, "notes", coll=None, itype="FULLTEXT")) == index_part("notes")
+    assert part_from_row(stat("t", "ix", 1, 1, "notes", sub=20, coll="D")) == index_part(
+        "notes", prefix_length=20, direction="desc"
+    )
+    assert part_from_row(stat("t", "fx", 1, 1, None, expr="`a` + 1")) == index_part(
+        expression="`a` + 1", direction="asc"
+    )
+
+
+def test_on_update_of():
+    assert on_update_of("on update current_timestamp()") == "current_timestamp()"
+    assert on_update_of("DEFAULT_GENERATED on update CURRENT_TIMESTAMP(3)") == "CURRENT_TIMESTAMP(3)"
+    assert on_update_of("on update current_timestamp(), INVISIBLE") == "current_timestamp()"
+    assert on_update_of("auto_increment") is None and on_update_of("") is None
 
 
 @pytest.mark.parametrize(
@@ -428,6 +451,7 @@ def test_indexes_from_rows():
         stat("t", "ix", 1, 1, "notes", sub=20),
         stat("t", "ft", 1, 1, "notes", coll=None, itype="FULLTEXT"),
         stat("t", "fx", 1, 1, None, expr="`a` + 1"),
+        stat("t", "sp", 1, 1, "loc", sub=32, itype="SPATIAL"),
     ]
     got = {idx.name: idx for _, idx in indexes_from_rows(rows)}
     assert got["PRIMARY"] == Index(
@@ -436,6 +460,7 @@ def test_indexes_from_rows():
         unique=True,
         method="BTREE",
         definition="ALTER TABLE `s`.`t` ADD PRIMARY KEY (`id`) USING BTREE",
+        parts=[index_part("id", direction="asc")],
     )
     assert got["ix"] == Index(
         name="ix",
@@ -443,6 +468,7 @@ def test_indexes_from_rows():
         unique=False,
         method="BTREE",
         definition="CREATE INDEX `ix` ON `s`.`t` (`notes`(20), `region` DESC) USING BTREE",
+        parts=[index_part("notes", prefix_length=20, direction="asc"), index_part("region", direction="desc")],
     )
     assert got["ft"] == Index(
         name="ft",
@@ -450,9 +476,11 @@ def test_indexes_from_rows():
         unique=False,
         method="FULLTEXT",
         definition="CREATE FULLTEXT INDEX `ft` ON `s`.`t` (`notes`)",
+        parts=[index_part("notes")],
     )
     assert got["fx"].columns == ["`a` + 1"]
     assert got["fx"].definition == "CREATE INDEX `fx` ON `s`.`t` ((`a` + 1)) USING BTREE"
+    assert got["sp"].definition == "CREATE SPATIAL INDEX `sp` ON `s`.`t` (`loc`)"
 
 
 def test_quote_ident():

@@ -21,6 +21,7 @@ from worker.introspect.base import (
     TargetError,
     TargetTimeout,
     TargetUnreachable,
+    index_part,
     scrub,
 )
 from worker.introspect.postgres import (
@@ -307,6 +308,8 @@ def test_index_columns_are_key_columns_only_with_expressions():
         [0, 1, 4],
         2,
         ["lower(region)", "id"],
+        '[{"nulls": "last", "opclass": "text_pattern_ops", "collation": "C", "direction": "asc"},'
+        ' {"nulls": "first", "opclass": null, "collation": null, "direction": "desc"}]',
         3,
     )
     oid, idx = index_from_row(row, NAMES)
@@ -318,6 +321,12 @@ def test_index_columns_are_key_columns_only_with_expressions():
         method="btree",
         definition=row[4],
         predicate="(id > 0)",
+        parts=[
+            index_part(
+                expression="lower(region)", direction="asc", nulls="last", collation="C", opclass="text_pattern_ops"
+            ),
+            index_part("id", direction="desc", nulls="first"),
+        ],
     )
 
 
@@ -335,13 +344,15 @@ def test_build_tables_groups_in_batch_order_and_drops_vanished():
         (1, "x", 1, "integer", True, None, "", "", None),
     ]
     constraints = [con_row(300, "p", [1], name="b_pkey", reloid=2)]
-    indexes = [(2, "b_pkey", True, "btree", "CREATE UNIQUE INDEX ...", None, [1], 1, None, 2)]
+    parts = '[{"nulls": "last", "opclass": null, "collation": null, "direction": "asc"}]'
+    indexes = [(2, "b_pkey", True, "btree", "CREATE UNIQUE INDEX ...", None, [1], 1, None, parts, 2)]
     tables = build_tables(refs, details, columns, constraints, indexes)
     assert [(t.schema, t.name, t.kind) for t in tables] == [("s", "b", "table"), ("s", "a", "view")]
     b, a = tables
     assert [c.name for c in b.columns] == ["x", "y"]
     assert b.primary_key == PrimaryKey("b_pkey", ["x"])
     assert [i.columns for i in b.indexes] == [["x"]]
+    assert b.indexes[0].parts == [index_part("x", direction="asc", nulls="last")]
     assert b.size_bytes == 3 * 8192 and b.row_estimate == 10 and b.comment == "bee"
     assert a.size_bytes is None and a.columns[0].name == "x"
 

@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, NamedTuple, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypedDict, TypeVar
 
 import marshmallow as ma
 
@@ -35,6 +35,7 @@ class Column:
     comment: str | None = None
     identity: str | None = None  # "always", "by default", "auto_increment"
     generated: str | None = None  # generation expression of a generated column
+    on_update: str | None = None  # MySQL/MariaDB ON UPDATE expression (current_timestamp())
 
 
 @dataclass
@@ -58,6 +59,39 @@ class ForeignKey:
     deferred: bool | None = None  # INITIALLY DEFERRED
 
 
+class IndexPart(TypedDict):
+    """One key element of an index. A dict, not a dataclass, so the table
+    document can hold it as it is (see worker/documents.py)."""
+
+    column: str | None  # None for an expression
+    expression: str | None  # its SQL text, for an expression element
+    prefix_length: int | None  # MySQL/MariaDB: indexed leading characters (SUB_PART)
+    direction: str | None  # "asc" or "desc"; None where the index keeps no order (GIN, FULLTEXT...)
+    nulls: str | None  # PostgreSQL ordered indexes: "first" or "last"
+    collation: str | None  # only when not the column's own
+    opclass: str | None  # PostgreSQL: only when not the type's default operator class
+
+
+def index_part(
+    column: str | None = None,
+    expression: str | None = None,
+    prefix_length: int | None = None,
+    direction: str | None = None,
+    nulls: str | None = None,
+    collation: str | None = None,
+    opclass: str | None = None,
+) -> IndexPart:
+    return IndexPart(
+        column=column,
+        expression=expression,
+        prefix_length=prefix_length,
+        direction=direction,
+        nulls=nulls,
+        collation=collation,
+        opclass=opclass,
+    )
+
+
 @dataclass
 class Index:
     name: str
@@ -66,6 +100,7 @@ class Index:
     method: str | None = None  # btree, hash, gin, gist, FULLTEXT, SPATIAL...
     definition: str | None = None  # full CREATE INDEX text where the engine gives one
     predicate: str | None = None  # WHERE clause of a partial index
+    parts: list[IndexPart] | None = None  # the key elements in order, where the engine says
 
 
 @dataclass

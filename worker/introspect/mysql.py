@@ -48,7 +48,11 @@ Choices worth knowing:
   the table.
 - Indexes: one Index per STATISTICS index, PRIMARY included. `definition`
   is built (the engine does not give one): CREATE [UNIQUE|FULLTEXT|SPATIAL]
-  INDEX ... with prefix lengths and DESC, or ALTER TABLE ... ADD PRIMARY KEY.
+  INDEX ... with prefix lengths and DESC, or ALTER TABLE ... ADD PRIMARY KEY,
+  which the engine accepts as it is (FULLTEXT and SPATIAL parts take no
+  prefix length, whatever SUB_PART says). `parts` hold each key part's
+  column (or MySQL 8 expression), prefix length and direction.
+- A column's `on_update` is its ON UPDATE expression, read from EXTRA.
 - Row estimates and sizes are TABLE_ROWS and DATA_LENGTH + INDEX_LENGTH:
   engine estimates (InnoDB samples; MySQL 8 caches them for
   information_schema_stats_expiry seconds). Views have none.
@@ -73,6 +77,7 @@ from .base import (
     Constraint,
     ForeignKey,
     Index,
+    IndexPart,
     Introspector,
     PrimaryKey,
     Table,
@@ -83,6 +88,7 @@ from .base import (
     TargetError,
     TargetTimeout,
     TargetUnreachable,
+    index_part,
     name_list,
     scrubbed,
     secs,
@@ -577,7 +583,19 @@ def column_from_row(row: Sequence, quoted_defaults: bool = True) -> tuple[Key, C
         comment=_text(comment) or None,
         identity="auto_increment" if "auto_increment" in extra.lower() else None,
         generated=gen_expr,
+        on_update=on_update_of(extra),
     )
+
+
+# EXTRA: "on update current_timestamp(3)" (MariaDB), "DEFAULT_GENERATED on
+# update CURRENT_TIMESTAMP" (MySQL), with other words (", INVISIBLE") around.
+_ON_UPDATE = re.compile(r"\bon update ([^\s,]+)", re.IGNORECASE)
+
+
+def on_update_of(extra: str) -> str | None:
+    """A column's ON UPDATE expression, as the engine prints it."""
+    match = _ON_UPDATE.search(extra or "")
+    return match.group(1) if match else None
 
 
 # PRIMARY KEY, UNIQUE and FOREIGN KEY columns, one row per column.
@@ -714,28 +732,48 @@ def statistics_sql(server: Server) -> str:
     return STATISTICS_SQL.replace("{expression}", expression)
 
 
-def index_part_sql(column: str | None, sub_part, collation: str | None, expression: str | None) -> str:
+# FULLTEXT and SPATIAL indexes take whole columns and keep no order: MariaDB
+# reports SUB_PART 32 and COLLATION 'A' for a SPATIAL one all the same, and a
+# prefix length in their definition is error 1089.
+_UNORDERED = frozenset({"FULLTEXT", "SPATIAL"})
+
+
+def part_from_row(row: Sequence) -> IndexPart:
+    """One key part of a STATISTICS row: COLLATION 'A'/'D' is the direction
+    (NULL: not sorted), SUB_PART the prefix length, EXPRESSION a MySQL 8
+    functional key part."""
+    column, sub_part, collation, index_type, expression = row[5], row[6], _text(row[7]), _text(row[8]), _text(row[9])
+    whole = (index_type or "").upper() in _UNORDERED
+    return index_part(
+        column=column,
+        expression=expression if column is None else None,
+        prefix_length=None if whole or sub_part is None else int(sub_part),
+        direction=None if whole else {"A": "asc", "D": "desc"}.get(collation or ""),
+    )
+
+
+def index_part_sql(part: IndexPart) -> str:
     """`col`, `col`(10), `col` DESC, or (expression) for a functional key part."""
-    if column is None and expression:
-        text = f"({expression})"
+    if part["column"] is None and part["expression"]:
+        text = f"({part['expression']})"
     else:
-        text = quote_ident(column or "")
-        if sub_part is not None:
-            text += f"({int(sub_part)})"
-    if collation == "D":
+        text = quote_ident(part["column"] or "")
+        if part["prefix_length"] is not None:
+            text += f"({part['prefix_length']})"
+    if part["direction"] == "desc":
         text += " DESC"
     return text
 
 
 def index_definition(schema: str, table: str, name: str, unique: bool, index_type: str | None, parts: list[str]) -> str:
-    """A readable CREATE INDEX (or ADD PRIMARY KEY) for an index; `parts` are
-    index_part_sql texts in key order."""
+    """A CREATE INDEX (or ALTER TABLE ... ADD PRIMARY KEY) the engine accepts
+    for an index; `parts` are index_part_sql texts in key order."""
     target = f"{quote_ident(schema)}.{quote_ident(table)}"
     index_type = (index_type or "").upper()
     using = f" USING {index_type}" if index_type in ("BTREE", "HASH", "RTREE") else ""
     if name == "PRIMARY":
         return f"ALTER TABLE {target} ADD PRIMARY KEY ({', '.join(parts)}){using}"
-    if index_type in ("FULLTEXT", "SPATIAL"):
+    if index_type in _UNORDERED:
         kind = index_type + " "
     else:
         kind = "UNIQUE " if unique else ""
@@ -747,13 +785,14 @@ def indexes_from_rows(rows: Iterable[Sequence]):
     groups: dict[tuple[str, str, str], list[Sequence]] = {}
     for row in rows:
         groups.setdefault((row[0], row[1], row[2]), []).append(row)
-    for (schema, table, name), parts in groups.items():
-        parts.sort(key=lambda r: int(r[4]))
-        first = parts[0]
+    for (schema, table, name), rows_ in groups.items():
+        rows_.sort(key=lambda r: int(r[4]))
+        first = rows_[0]
         unique = int(first[3]) == 0
         index_type = _text(first[8])
-        columns = [r[5] if r[5] is not None else (_text(r[9]) or "") for r in parts]
-        part_sql = [index_part_sql(r[5], r[6], _text(r[7]), _text(r[9])) for r in parts]
+        parts = [part_from_row(r) for r in rows_]
+        columns = [p["column"] if p["column"] is not None else (p["expression"] or "") for p in parts]
+        definition = index_definition(schema, table, name, unique, index_type, [index_part_sql(p) for p in parts])
         yield (
             (schema, table),
             Index(
@@ -761,7 +800,8 @@ def indexes_from_rows(rows: Iterable[Sequence]):
                 columns=columns,
                 unique=unique,
                 method=index_type,
-                definition=index_definition(schema, table, name, unique, index_type, part_sql),
+                definition=definition,
+                parts=parts,
             ),
         )
 

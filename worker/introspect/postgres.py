@@ -23,13 +23,15 @@ Choices worth knowing:
   planner uses, as current as the row estimate (last VACUUM/ANALYZE), and
   costs nothing. A table never vacuumed or analyzed has size/rows None.
 - Index `columns` lists only key columns (indnkeyatts); INCLUDE columns are
-  visible in `definition`.
+  visible in `definition`. `parts` describe the same key elements with their
+  order, collation and operator class (_INDEX_PARTS).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -47,6 +49,7 @@ from .base import (
     EnumType,
     ForeignKey,
     Index,
+    IndexPart,
     Introspector,
     PrimaryKey,
     Table,
@@ -57,6 +60,7 @@ from .base import (
     TargetError,
     TargetTimeout,
     TargetUnreachable,
+    index_part,
     name_list,
     scrubbed,
     secs,
@@ -339,7 +343,27 @@ _COLUMN_DEFAULT = """CASE WHEN a.atthasdef THEN (SELECT pg_get_expr(ad.adbin, ad
 _COLUMN_COMMENT = """(SELECT d.description FROM pg_description d
         WHERE d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum)"""
 _PARENT_CONSTRAINT_TABLE = "(SELECT p.conrelid FROM pg_constraint p WHERE p.oid = {c}.conparentid)"
-SIGNATURE_PREFIX = "pg3:"
+# Each key element of index `i` (pg_class `ic`) as JSON text, in key order:
+# direction and nulls from indoption (bit 1 DESC, bit 2 NULLS FIRST) where
+# the access method keeps an order (btree; not GIN, GiST, hash); the
+# collation only when it is not the column's (for an expression: not its
+# type's default, as the expression's own collation cannot be read here);
+# the operator class only when it is not the default one for its type.
+_INDEX_PARTS = """(SELECT jsonb_agg(jsonb_build_object(
+         'direction', CASE WHEN NOT pg_indexam_has_property(ic.relam, 'can_order') THEN NULL
+                           WHEN i.indoption[k] & 1 = 1 THEN 'desc' ELSE 'asc' END,
+         'nulls', CASE WHEN NOT pg_indexam_has_property(ic.relam, 'can_order') THEN NULL
+                       WHEN i.indoption[k] & 2 = 2 THEN 'first' ELSE 'last' END,
+         'collation', (SELECT co.collname FROM pg_collation co WHERE co.oid = i.indcollation[k]
+                       AND co.oid IS DISTINCT FROM COALESCE(
+                         (SELECT a.attcollation FROM pg_attribute a
+                          WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k] AND i.indkey[k] <> 0),
+                         (SELECT t.typcollation FROM pg_attribute ia JOIN pg_type t ON t.oid = ia.atttypid
+                          WHERE ia.attrelid = i.indexrelid AND ia.attnum = k + 1))),
+         'opclass', (SELECT oc.opcname FROM pg_opclass oc WHERE oc.oid = i.indclass[k] AND NOT oc.opcdefault))
+         ORDER BY k)
+       FROM generate_series(0, i.indnkeyatts - 1) AS k)::text"""
+SIGNATURE_PREFIX = "pg4:"
 
 # What describe() reports of a table, hashed by the target: the same
 # catalog functions (format_type, pg_get_expr, pg_get_constraintdef,
@@ -349,7 +373,8 @@ SIGNATURE_PREFIX = "pg3:"
 # when describe() starts reporting something new: every table is then
 # described once more (pg2: foreign keys' definition, validated, deferrable
 # and deferred, which pg_get_constraintdef already covered; pg3: views' SQL
-# and dependencies, partition keys, parents and bounds). Pages are table
+# and dependencies, partition keys, parents and bounds; pg4: indexes' key
+# elements, _INDEX_PARTS). Pages are table
 # + TOAST + indexes, as describe() counts.
 SIGNATURES_SQL = f"""
 SELECT n.nspname, c.relname, c.relkind, c.reltuples,
@@ -369,7 +394,7 @@ SELECT n.nspname, c.relname, c.relkind, c.reltuples,
                           {_PARENT_CONSTRAINT_TABLE.format(c="k")})
                FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'f', 'u', 'c', 'x')
                ORDER BY k.conname, k.oid),
-         ARRAY(SELECT ROW(ic.relname, pg_get_indexdef(i.indexrelid), i.indisunique)
+         ARRAY(SELECT ROW(ic.relname, pg_get_indexdef(i.indexrelid), i.indisunique, {_INDEX_PARTS})
                FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                WHERE i.indrelid = c.oid ORDER BY ic.relname),
          {_RELATION_EXTRA_HASH}
@@ -435,7 +460,7 @@ def signature_of_rows(
     constraints = [
         _record((r[2], r[3], r[11], r[5], r[13])) for r in sorted(constraint_rows, key=lambda r: (r[2].encode(), r[0]))
     ]
-    indexes = [_record((r[1], r[4], r[2])) for r in sorted(index_rows, key=lambda r: r[1].encode())]
+    indexes = [_record((r[1], r[4], r[2], r[9])) for r in sorted(index_rows, key=lambda r: r[1].encode())]
     text = _record((relkind, comment, _array(columns), _array(constraints), _array(indexes), extra_hash))
     return SIGNATURE_PREFIX + hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
@@ -649,12 +674,15 @@ def constraint_from_row(row: Sequence, names: dict) -> tuple[int, PrimaryKey | F
 # are key columns, the rest are INCLUDE columns. Expression elements have
 # attnum 0; their text comes from pg_get_indexdef(oid, k, true), fetched
 # only for indexes that have expressions. relpages feeds the table's size.
-INDEXES_SQL = """
+# _INDEX_PARTS gives each key element's order, collation and operator class
+# as JSON text (the signature hashes the same text).
+INDEXES_SQL = f"""
 SELECT i.indrelid, ic.relname, i.indisunique, am.amname, pg_get_indexdef(i.indexrelid),
        pg_get_expr(i.indpred, i.indrelid), i.indkey::int2[], i.indnkeyatts,
        CASE WHEN i.indexprs IS NOT NULL THEN
          ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
                FROM generate_series(1, i.indnkeyatts::int) AS k) END,
+       {_INDEX_PARTS},
        ic.relpages
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -664,11 +692,34 @@ WHERE i.indrelid = ANY(%(oids)s::oid[])
 
 
 def index_from_row(row: Sequence, names: dict) -> tuple[int, Index]:
-    oid, name, unique, method, definition, predicate, indkey, nkeys, expressions, _pages = row
-    columns = key_names(list(indkey or [])[:nkeys], oid, names, expressions)
+    oid, name, unique, method, definition, predicate, indkey, nkeys, expressions, parts_json, _pages = row
+    attnums = list(indkey or [])[:nkeys]
+    columns = key_names(attnums, oid, names, expressions)
     return oid, Index(
-        name=name, columns=columns, unique=bool(unique), method=method, definition=definition, predicate=predicate
+        name=name,
+        columns=columns,
+        unique=bool(unique),
+        method=method,
+        definition=definition,
+        predicate=predicate,
+        parts=index_parts(attnums, columns, json.loads(parts_json or "[]")),
     )
+
+
+def index_parts(attnums: list[int], columns: list[str], options: list[dict]) -> list[IndexPart]:
+    """The key elements: a column's name, or an expression's text (attnum 0),
+    with _INDEX_PARTS's order, collation and operator class."""
+    return [
+        index_part(
+            column=None if attnum == 0 else column,
+            expression=column if attnum == 0 else None,
+            direction=o.get("direction"),
+            nulls=o.get("nulls"),
+            collation=o.get("collation"),
+            opclass=o.get("opclass"),
+        )
+        for attnum, column, o in zip(attnums, columns, options, strict=False)
+    ]
 
 
 ENUMS_SQL = f"""
