@@ -38,7 +38,9 @@ class ChangeSchema(ma.Schema):
         metadata={
             "description": "source_crawled (a first crawl's baseline), table_added, table_changed, table_removed, "
             "or enum_added, enum_changed, enum_removed (a PostgreSQL enum type: `schema` is its schema, `table` "
-            "null, details {type, values, values_added, values_removed})"
+            "null, details {type, values, values_added, values_removed}), or sequence_, trigger_ and routine_ "
+            "added, changed, removed (`schema` is the object's schema, `table` a trigger's table, else null; "
+            "details {kind, name, changes: {field: {from, to}}, a changed body as body: {changed: true}})"
         }
     )
     schema = ma.fields.String(attribute="schema_name", allow_none=True)
