@@ -128,6 +128,24 @@ def test_postgres_sequences_triggers_routines(alice, bob, worker, pg_target):
     for what in ("sequences", "triggers", "routines"):
         assert bob.get(f"{base}/{what}").status_code == 404
 
+    # search finds them by name with kind=routine, sequence or trigger
+    hits = get(alice, "/api/v1/search?q=add&kind=routine")["results"]
+    assert names(hits, "kind", "object_kind", "name", "arguments", "match", "table") == [
+        ("routine", "function", "add", "a integer, b integer", "exact", None),
+        ("routine", "function", "add", "a numeric, b numeric", "exact", None),
+    ]
+    assert get(alice, hits[0]["url"])["routines"][0]["name"] == "add"
+    assert names(get(alice, "/api/v1/search?q=integers&kind=routine")["results"], "name", "match") == [
+        ("add", "comment")
+    ]
+    [hit] = get(alice, "/api/v1/search?q=tick&kind=sequence")["results"]
+    assert (hit["name"], hit["match"], hit["table_id"]) == ("ticket", "prefix", None)
+    assert get(alice, hit["url"])["sequences"][0]["name"] == "ticket"
+    [hit] = get(alice, "/api/v1/search?q=itemz_touch&kind=trigger")["results"]
+    assert (hit["name"], hit["table"], hit["match"], hit["url"]) == ("items_touch", "items", "near", detail["url"])
+    assert get(alice, "/api/v1/search?q=add")["results"] == []  # tables and columns only by default
+    assert get(bob, "/api/v1/search?q=add&kind=routine")["results"] == []
+
     # the exports carry them
     export = json.loads(alice.get(f"{base}/schema/export?format=json").get_data(as_text=True))
     assert [s["name"] for s in export["sequences"]] == ["items_id_seq", "ticket"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlencode
 
 import marshmallow as ma
 from flask import Response, request, stream_with_context
@@ -16,7 +16,7 @@ from catalog import reads
 from catalog.db import Session, engine
 from catalog.jobs import active_job
 from catalog.models import CrawlJob, Source
-from catalog.search import search
+from catalog.search import OBJECT_GROUPS, search, search_objects
 
 from ..extensions import Blueprint
 from ..ownership import owned_source
@@ -257,18 +257,33 @@ def routines(args, source_id):
 @blp.arguments(SearchArgs, location="query")
 @blp.response(200, SearchResultSchema)
 def search_catalog(args):
-    """Search table and column names and comments across your sources, best match first"""
+    """Search table and column names and comments across your sources, best match first; with
+    kind=routine, sequence or trigger, their names (and routines' comments) instead"""
     query = select(Source.id).where(Source.user_id == current_user.id)
     if args.get("source_id"):
         query = query.where(Source.id == args["source_id"])
     source_ids = list(Session.scalars(query))
     if args.get("source_id") and not source_ids:
         abort(404, message=f"source {args['source_id']} not found")
-    kinds = (args["kind"],) if args.get("kind") else ("table", "column")
-    hits = search(Session(), source_ids, args["q"], kinds, args["limit"])
+    kind = args.get("kind")
+    if kind in OBJECT_GROUPS:
+        hits = search_objects(Session(), source_ids, args["q"], kind, args["limit"])
+        for h in hits:
+            h["url"] = _object_url(h)
+        return {"query": args["q"], "results": hits}
+    hits = search(Session(), source_ids, args["q"], (kind,) if kind else ("table", "column"), args["limit"])
     for h in hits:
         h["url"] = table_id_url(h["table_id"])  # one URL whatever the names hold
     return {"query": args["q"], "results": hits}
+
+
+def _object_url(hit: dict) -> str:
+    """Where a sequence, trigger or routine hit is read: a trigger's table by
+    id (its detail lists its triggers), else the source's list filtered to it."""
+    if hit["table_id"] is not None:
+        return table_id_url(hit["table_id"])
+    query = urlencode({"schema": hit["schema"], "q": hit["name"]})
+    return f"/api/v1/sources/{hit['source_id']}/{hit['kind']}s?{query}"
 
 
 # format: (mimetype, file extension)

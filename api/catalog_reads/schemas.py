@@ -39,7 +39,13 @@ class SearchArgs(ma.Schema):
             "characters match names exactly or by prefix only."
         },
     )
-    kind = ma.fields.String(validate=ma.validate.OneOf(("table", "column")))
+    kind = ma.fields.String(
+        validate=ma.validate.OneOf(("table", "column", "routine", "sequence", "trigger")),
+        metadata={
+            "description": "table or column (without kind: both); routine, sequence or trigger searches those "
+            "instead, by name (and a routine's comment), with the same tiers."
+        },
+    )
     source_id = ma.fields.Integer(strict=False, validate=ma.validate.Range(min=1, max=2**63 - 1))
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 
@@ -300,19 +306,42 @@ class EnumListSchema(ma.Schema):
 
 
 class SearchHitSchema(ma.Schema):
-    kind = ma.fields.String()
+    kind = ma.fields.String(metadata={"description": "table, column, routine, sequence or trigger"})
+    object_kind = ma.fields.String(
+        metadata={
+            "description": "routine, sequence and trigger hits: function, procedure, aggregate, window, "
+            "sequence or trigger"
+        }  # fmt: skip
+    )
     source_id = ma.fields.Integer()
     source_name = ma.fields.String(metadata={"description": "the name of the source the hit is in"})
     schema = ma.fields.String()
-    table = ma.fields.String()
+    table = ma.fields.String(
+        allow_none=True, metadata={"description": "the table; a trigger's table; null for a routine or sequence"}
+    )
+    name = ma.fields.String(metadata={"description": "routine, sequence and trigger hits: the object's name"})
+    arguments = ma.fields.String(
+        allow_none=True, metadata={"description": "routine hits: its arguments (which tell overloads apart)"}
+    )
     column = ma.fields.String(allow_none=True)
     type = ma.fields.String(allow_none=True)
     comment = ma.fields.String(allow_none=True)
     score = ma.fields.Float()
     match = ma.fields.String(metadata={"description": "exact, prefix, substring, comment or near"})
     crawled_at = Timestamp()
-    table_id = ma.fields.Integer(metadata={"description": "the table's catalog id"})
-    url = ma.fields.String(metadata={"description": "the table's URL by id, `/api/v1/tables/{table_id}`"})
+    table_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "the table's catalog id (a trigger's table's); null for a routine or sequence"
+        },  # fmt: skip
+    )
+    url = ma.fields.String(
+        metadata={
+            "description": "the table's URL by id, `/api/v1/tables/{table_id}` (a trigger: its table's, whose "
+            "detail lists its triggers); a routine or sequence: its source's list filtered to it, "
+            "`/api/v1/sources/{id}/routines?schema=&q=`"
+        }
+    )
 
 
 class SearchResultSchema(ma.Schema):
