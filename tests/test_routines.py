@@ -12,6 +12,7 @@ import pytest
 from .conftest import wait_for_crawl
 from .crawl_helpers import SECRET, crawl_now, pg_source
 from .targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute
+from .test_ui_pages import Browser
 
 PG_TARGET = """
 CREATE SCHEMA app;
@@ -92,6 +93,10 @@ def test_postgres_sequences_triggers_routines(alice, bob, worker, pg_target):
     assert detail["triggers"][0]["function"] == "app.touch" and "table" not in detail["triggers"][0]
     assert [t["name"] for t in get(alice, detail["url"])["triggers"]] == ["items_touch"]
     assert get(alice, f"{base}/tables/app/item_notes")["triggers"] == []
+    browser = Browser(alice.client)
+    assert browser.sign_in(alice.email, alice.password).status_code == 302
+    html = browser.get(f"/sources/{sid}/table?schema=app&name=items").get_data(as_text=True)
+    assert 'id="triggers"' in html and "<code>items_touch</code> before insert or update, for each row" in html
 
     # routines: overloads apart, the extension's functions left out, no bodies unless asked
     routines = get(alice, f"{base}/routines")["routines"]
@@ -189,6 +194,9 @@ def test_postgres_sequences_triggers_routines(alice, bob, worker, pg_target):
     assert (removed_trigger["schema"], removed_trigger["table"], removed_trigger["hazard"]) == ("app", "items", "risky")
     changed = events[("routine_changed", "app.archive(IN days integer)")]
     assert changed["details"]["changes"] == {"body": {"changed": True}} and changed["hazard"] == "risky"
+    html = browser.get(f"/sources/{sid}/changes").get_data(as_text=True)
+    assert "trigger removed" in html and "trigger <code>app.items_touch on app.items</code>" in html
+    assert "procedure <code>app.archive(IN days integer)</code>: body changed" in html
 
 
 # --- MariaDB ---
