@@ -448,7 +448,7 @@ def apply_crawl(
         _replace_enums(session, source_id, enums)
     object_events = 0
     if objects is not None:  # None: a job planned before metacrawl listed them
-        if not first_crawl:
+        if not first_crawl and _objects_listed_before(session, params):
             object_events = _record_object_events(session, params, objects)
         _replace_objects(session, source_id, job_id, objects)
     return {
@@ -645,7 +645,7 @@ def _record_object_events(session: Session, params: dict, objects: list[dict]) -
 
 def _replace_objects(session: Session, source_id: int, job_id: int, objects: list[dict]) -> None:
     """The source's objects become this crawl's, in two statements; the job
-    lets go of its copy (bodies can be large)."""
+    lets go of its copy (bodies can be large), keeping `[]` to say it listed them."""
     session.execute(text("DELETE FROM catalog_objects WHERE source_id = :sid"), {"sid": source_id})
     if objects:
         session.execute(
@@ -657,7 +657,21 @@ def _replace_objects(session: Session, source_id: int, job_id: int, objects: lis
             ),
             {"sid": source_id, "objects": json.dumps(objects)},
         )
-    session.execute(text("UPDATE crawl_jobs SET objects = NULL WHERE id = :job"), {"job": job_id})
+    session.execute(text("UPDATE crawl_jobs SET objects = '[]' WHERE id = :job"), {"job": job_id})
+
+
+def _objects_listed_before(session: Session, params: dict) -> bool:
+    """Whether an earlier successful crawl of the source listed sequences,
+    triggers and routines (its `objects` is not null). The first crawl after
+    the upgrade that added them is their baseline: it records no event for
+    each one it finds, as a first crawl records none per table."""
+    return session.execute(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM crawl_jobs WHERE source_id = :sid AND id <> :job "
+            "AND state = 'succeeded' AND objects IS NOT NULL)"
+        ),
+        params,
+    ).scalar_one()
 
 
 # The tables search reads; their trigram indexes' pending lists are merged after a crawl.

@@ -130,7 +130,8 @@ class CrawlJob(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     enums: Mapped[list | None] = mapped_column(JSONB)
     # sequences, triggers and routines the plan listed, for the finish to
-    # apply; emptied by the apply (bodies can be large)
+    # apply; [] once applied (bodies can be large); null: not listed (a job
+    # from before they were crawled)
     objects: Mapped[list | None] = mapped_column(JSONB)
     allow_mass_removal: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # times the reaper re-enqueued it after it sat queued, or running without a heartbeat

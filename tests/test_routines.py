@@ -10,7 +10,7 @@ import json
 import pytest
 
 from .conftest import wait_for_crawl
-from .crawl_helpers import SECRET, crawl_now, pg_source
+from .crawl_helpers import SECRET, catalog_rows, crawl_now, pg_source
 from .targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute
 from .test_ui_pages import Browser
 
@@ -197,6 +197,32 @@ def test_postgres_sequences_triggers_routines(alice, bob, worker, pg_target):
     html = browser.get(f"/sources/{sid}/changes").get_data(as_text=True)
     assert "trigger removed" in html and "trigger <code>app.items_touch on app.items</code>" in html
     assert "procedure <code>app.archive(IN days integer)</code>: body changed" in html
+
+
+def test_a_failed_crawl_keeps_them(alice, worker, pg_target):
+    source = pg_source(alice, pg_target)
+    assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+    base = f"/api/v1/sources/{source['id']}"
+    before = {what: get(alice, f"{base}/{what}?body=true")[what] for what in ("sequences", "triggers", "routines")}
+    # every table gone: the crawl fails as no_tables_seen and the catalog stays as it was
+    pg_execute(pg_target, "DROP SCHEMA app CASCADE")
+    crawl = crawl_now(alice, source["id"])
+    assert (crawl["state"], crawl["error"]["type"]) == ("failed", "no_tables_seen")
+    assert {what: get(alice, f"{base}/{what}?body=true")[what] for what in before} == before
+    assert len(before["routines"]) == 4
+
+
+def test_the_first_crawl_after_the_upgrade_is_a_baseline(alice, worker, pg_target, catalog_url):
+    source = pg_source(alice, pg_target)
+    assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+    sid = source["id"]
+    # as a catalog from before sequences, triggers and routines were crawled
+    catalog_rows(catalog_url, "DELETE FROM catalog_objects WHERE source_id = %s RETURNING 1", (sid,))
+    catalog_rows(catalog_url, "UPDATE crawl_jobs SET objects = NULL WHERE source_id = %s RETURNING 1", (sid,))
+    assert crawl_now(alice, sid)["state"] == "succeeded"
+    assert len(get(alice, f"/api/v1/sources/{sid}/routines")["routines"]) == 4
+    changes = get(alice, f"/api/v1/sources/{sid}/changes")["changes"]
+    assert [c["event"] for c in changes] == ["source_crawled"]  # no event per routine, trigger or sequence found
 
 
 # --- MariaDB ---
