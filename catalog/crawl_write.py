@@ -608,10 +608,16 @@ def object_changes(old: list[dict], new: list[dict]) -> list[tuple]:
     return out
 
 
-# catalog_objects rows as objects_changes compares them.
+# catalog_objects rows as object_changes compares them: a body by its hash,
+# so a source's bodies are not all read back to be compared.
 OBJECTS_SQL = """
-    SELECT kind, schema_name AS schema, table_name AS table, name, arguments, details, body
+    SELECT kind, schema_name AS schema, table_name AS table, name, arguments, details, md5(body) AS body
     FROM catalog_objects WHERE source_id = :sid"""
+
+
+def _hashed_body(o: dict) -> dict:
+    body = o.get("body")
+    return {**o, "body": None if body is None else hashlib.md5(body.encode()).hexdigest()}  # noqa: S324 not security
 
 
 def _record_object_events(session: Session, params: dict, objects: list[dict]) -> int:
@@ -619,7 +625,7 @@ def _record_object_events(session: Session, params: dict, objects: list[dict]) -
     comparing this crawl's with catalog_objects (before they are replaced);
     labelled here. A trigger's event names its table."""
     old = [dict(r._mapping) for r in session.execute(text(OBJECTS_SQL), params)]
-    events = object_changes(old, objects)
+    events = object_changes(old, [_hashed_body(o) for o in objects])
     if events:
         session.execute(
             text(

@@ -58,7 +58,9 @@ class ChangeSchema(ma.Schema):
         metadata={
             "description": "breaking (table or column removed, type changed or narrowed, NOT NULL added, a rename "
             "as seen), risky (index, constraint or key dropped, primary key changed, type widened, default "
-            "changed) or safe (table, nullable column or index added, comment changed); null for a baseline"
+            "changed) or safe (table, nullable column or index added, comment changed); null for a baseline. "
+            "Sequences, triggers, routines: breaking (routine removed, return type changed), risky (trigger or "
+            "sequence removed, other changes), safe (added, comment changed)"
         },
     )
     hazard_reasons = ma.fields.List(
