@@ -143,12 +143,15 @@ def add_batch(session: Session, job_id: int, batch_no: int, tables: list[list[st
     session.execute(insert(CrawlBatch).values(job_id=job_id, batch_no=batch_no, tables=tables, table_count=len(tables)))
 
 
-def record_plan(session: Session, job_id: int, tables: int, batches: int, enums: list[dict]) -> None:
-    """The plan's totals (the job is claimed by claim_plan), and a heartbeat."""
+def record_plan(
+    session: Session, job_id: int, tables: int, batches: int, enums: list[dict], objects: list[dict] | None = None
+) -> None:
+    """The plan's totals (the job is claimed by claim_plan), what it listed
+    besides tables (enums; sequences, triggers and routines), and a heartbeat."""
     session.execute(
         update(CrawlJob)
         .where(CrawlJob.id == job_id)
-        .values(tables_total=tables, batches_total=batches, enums=enums, heartbeat_at=func.now()),
+        .values(tables_total=tables, batches_total=batches, enums=enums, objects=objects, heartbeat_at=func.now()),
         execution_options=_SYNC,
     )
 

@@ -129,6 +129,10 @@ class CrawlJob(Base):
     error_type: Mapped[str | None] = mapped_column(String(50))
     error_message: Mapped[str | None] = mapped_column(Text)
     enums: Mapped[list | None] = mapped_column(JSONB)
+    # sequences, triggers and routines the plan listed, for the finish to
+    # apply; [] once applied (bodies can be large); null: not listed (a job
+    # from before they were crawled)
+    objects: Mapped[list | None] = mapped_column(JSONB)
     allow_mass_removal: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # times the reaper re-enqueued it after it sat queued, or running without a heartbeat
     requeues: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -248,6 +252,32 @@ class CatalogEnum(Base):
     values: Mapped[list] = mapped_column(JSONB)
 
     __table_args__ = (PrimaryKeyConstraint("source_id", "schema_name", "name", name="pk_catalog_enums"),)
+
+
+class CatalogObject(Base):
+    """A source's sequences, triggers and routines (functions, procedures,
+    aggregates, window functions), replaced by each crawl's apply. `kind` is
+    sequence, trigger or the routine's kind; `table_name` is a trigger's
+    table and `arguments` a routine's (what tells overloads apart), '' for
+    the others, so the key has no nulls. `details` holds the kind's fields;
+    a routine's body is apart, read only when asked for."""
+
+    __tablename__ = "catalog_objects"
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(Text)
+    schema_name: Mapped[str] = mapped_column(Text)
+    table_name: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    arguments: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict] = mapped_column(JSONB)
+    body: Mapped[str | None] = mapped_column(Text)
+
+    # by kind then schema and table: a table's triggers are one range of it
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "source_id", "kind", "schema_name", "table_name", "name", "arguments", name="pk_catalog_objects"
+        ),
+    )
 
 
 class CatalogForeignKey(Base):

@@ -14,6 +14,7 @@ EVENTS = (
     "enum_added",
     "enum_changed",
     "enum_removed",
+    *(f"{group}_{what}" for group in ("sequence", "trigger", "routine") for what in ("added", "changed", "removed")),
     "source_crawled",
 )
 

@@ -116,11 +116,21 @@ def referenced_by(session: Session, source_id: int, tables: list[tuple[str, str]
     return out
 
 
-# A table's document with referenced_by: the keys that reference `t`.
+# The triggers on `t`, by name: one range of catalog_objects' primary key.
+TRIGGERS_OBJECT = """jsonb_build_object('triggers', (
+    SELECT coalesce(jsonb_agg(jsonb_build_object('name', o.name) || o.details ORDER BY o.name), '[]')
+    FROM catalog_objects o WHERE o.source_id = t.source_id AND o.kind = 'trigger'
+      AND o.schema_name = t.schema_name AND o.table_name = t.name))"""
+
+# A table by id: its document and its triggers.
+TABLE_BY_ID_JSON = f"({TABLE_OBJECT} || t.definition || {TRIGGERS_OBJECT})::text"
+
+# A table's document with referenced_by (the keys that reference `t`) and its triggers.
 DETAIL_JSON = f"""({TABLE_OBJECT} || t.definition || {PARTITION_COUNT} || jsonb_build_object('referenced_by', (
     SELECT coalesce(jsonb_agg({REFERENCE_OBJECT} ORDER BY r.schema_name, r.name, f.ordinal), '[]')
     FROM catalog_foreign_keys f JOIN catalog_tables r ON r.id = f.table_id AND r.removed_at IS NULL
-    WHERE f.source_id = t.source_id AND f.referenced_schema = t.schema_name AND f.referenced_table = t.name)))::text"""
+    WHERE f.source_id = t.source_id AND f.referenced_schema = t.schema_name AND f.referenced_table = t.name))
+    || {TRIGGERS_OBJECT})::text"""
 
 
 def table_detail(session: Session, source_id: int, schema: str, name: str) -> str | None:
@@ -145,6 +155,65 @@ def table_detail(session: Session, source_id: int, schema: str, name: str) -> st
         if c.get("type") in values:
             c["enum_values"] = values[c["type"]]
     return json.dumps(doc)
+
+
+# --- sequences, triggers, routines (catalog_objects) -------------------------
+
+ROUTINE_KINDS = ("function", "procedure", "aggregate", "window")
+# The keyset of the object lists: their order, which the cursor continues.
+OBJECT_ORDER = ("schema_name", "table_name", "name", "arguments", "kind")
+
+
+def list_objects(
+    session: Session,
+    source_id: int,
+    kinds: tuple[str, ...],
+    *,
+    schema: str | None = None,
+    table: str | None = None,
+    q: str | None = None,
+    body: bool = False,
+    after: tuple | None = None,
+    limit: int = 100,
+) -> list[dict]:
+    """A page of a source's objects of these kinds, by schema, table, name,
+    arguments and kind, after the keyset `after`. `q`: a case-insensitive
+    name substring. `body`: with routines' bodies (large, so only on request)."""
+    where = ["source_id = :sid", "kind = ANY(:kinds)"]
+    params: dict = {"sid": source_id, "kinds": list(kinds), "limit": limit}
+    if schema is not None:
+        where.append("schema_name = :schema")
+        params["schema"] = schema
+    if table is not None:
+        where.append("table_name = :table")
+        params["table"] = table
+    if q:
+        where.append("lower(name) LIKE :q ESCAPE '\\'")
+        params["q"] = like_pattern(q)
+    if after is not None:
+        where.append(f"({', '.join(OBJECT_ORDER)}) > (:a0, :a1, :a2, :a3, :a4)")
+        params.update({f"a{i}": v for i, v in enumerate(after)})
+    rows = session.execute(
+        text(
+            f"SELECT kind, schema_name, table_name, name, arguments, details, {'body' if body else 'NULL AS body'} "
+            f"FROM catalog_objects WHERE {' AND '.join(where)} ORDER BY {', '.join(OBJECT_ORDER)} LIMIT :limit"
+        ),
+        params,
+    )
+    return [object_item(r, body) for r in rows]
+
+
+def object_item(r, body: bool = False) -> dict:
+    """A catalog_objects row as the API answers it (with `_key`, its keyset position)."""
+    item = {"kind": r.kind, "schema": r.schema_name, "name": r.name, **(r.details or {})}
+    if r.kind == "trigger":
+        item["table"] = r.table_name
+    if r.kind in ROUTINE_KINDS:
+        item["arguments"] = r.arguments
+        if body:
+            item["body"] = r.body
+    item["_key"] = [r.schema_name, r.table_name, r.name, r.arguments, r.kind]
+    return item
 
 
 # MySQL/MariaDB inline types: enum('a','b''c') and set('x','y'), as COLUMN_TYPE prints them.

@@ -209,3 +209,71 @@ def search(session: Session, source_ids: list[int], q: str, kinds: tuple[str, ..
         ),
     )
     return ranked[:limit]
+
+
+# Sequences, triggers and routines by name (and a routine's comment), ranked
+# by the same tiers as tables. A source has far fewer of them than columns,
+# so one query over its catalog_objects (on the primary key's source prefix)
+# ranks them all; a trigger carries its live table's id.
+OBJECT_GROUPS = {
+    "sequence": ("sequence",),
+    "trigger": ("trigger",),
+    "routine": ("function", "procedure", "aggregate", "window"),
+}
+
+OBJECT_SEARCH = """
+    SELECT o.kind, o.source_id, s.name AS source_name, o.schema_name, o.table_name, o.name, o.arguments,
+           o.details->>'comment' AS comment, s.last_success_at AS crawled_at, t.id AS table_id, m.tier
+    FROM catalog_objects o JOIN sources s ON s.id = o.source_id
+    LEFT JOIN catalog_tables t ON o.kind = 'trigger' AND t.source_id = o.source_id
+         AND t.schema_name = o.schema_name AND t.name = o.table_name AND t.removed_at IS NULL
+    CROSS JOIN LATERAL (SELECT CASE
+        WHEN lower(o.name) = :q THEN 'exact'
+        WHEN lower(o.name) LIKE :prefix ESCAPE '\\' THEN 'prefix'
+        WHEN :long AND lower(o.name) LIKE :sub ESCAPE '\\' THEN 'substring'
+        WHEN :long AND lower(o.details->>'comment') LIKE :sub ESCAPE '\\' THEN 'comment'
+        WHEN :long AND lower(o.name) % :q THEN 'near' END AS tier) m
+    WHERE o.source_id = ANY(:sids) AND o.kind = ANY(:kinds) AND m.tier IS NOT NULL
+    ORDER BY CASE m.tier WHEN 'exact' THEN 0 WHEN 'prefix' THEN 1 WHEN 'substring' THEN 2
+             WHEN 'comment' THEN 3 ELSE 4 END, similarity(lower(o.name), :q) DESC, length(o.name),
+             o.schema_name, o.name, o.arguments
+    LIMIT :limit"""
+
+
+def search_objects(session: Session, source_ids: list[int], q: str, group: str, limit: int) -> list[dict]:
+    """Hits among the sources' sequences, triggers or routines (`group`):
+    `kind` is the group, `name` the object's, `table` a trigger's table."""
+    if not source_ids:
+        return []
+    params = {
+        "q": q.lower(),
+        "prefix": like_pattern(q, prefix=False),
+        "sub": like_pattern(q),
+        "long": len(q) >= MIN_SUBSTRING,
+        "sids": source_ids,
+        "kinds": list(OBJECT_GROUPS[group]),
+        "limit": limit,
+    }
+    hits = []
+    for r in session.execute(text(OBJECT_SEARCH), params):
+        score = next(s for tier, s, *_ in TIERS if tier == r.tier)
+        hits.append(
+            {
+                "kind": group,
+                "object_kind": r.kind,
+                "source_id": r.source_id,
+                "source_name": r.source_name,
+                "schema": r.schema_name,
+                "table": r.table_name or None,
+                "name": r.name,
+                "arguments": r.arguments if group == "routine" else None,
+                "column": None,
+                "type": None,
+                "comment": snippet(r.comment, q),
+                "score": round(score + 0.1 * name_similarity(r.name, q), 4),
+                "match": r.tier,
+                "crawled_at": r.crawled_at,
+                "table_id": r.table_id,
+            }
+        )
+    return hits

@@ -443,6 +443,18 @@ def test_bounded_statements_per_batch(target):
     assert counted[0] <= target.max_statements(60), counted
 
 
+def test_objects_other_than_tables_are_lists(target):
+    """Sequences, triggers and routines: every engine answers lists (the base
+    class's [] where it reads none), each listing one statement per kind."""
+    target.create_tables(["a"])
+    with target.intro() as intro, target.count_statements(intro) as counted:
+        found = [intro.list_sequences(), intro.list_triggers(), intro.list_routines()]
+    assert all(isinstance(f, list) for f in found)
+    if target.engine in ("sqlite", "sqlalchemy"):
+        assert found == [[], [], []]
+    assert counted[0] <= 4, counted  # MariaDB: one more to read its sequences' attributes, when it has some
+
+
 def test_read_only_session(target):
     with target.intro() as intro:
         with pytest.raises(TargetError):

@@ -23,6 +23,7 @@ import json
 import logging
 import threading
 import time
+from dataclasses import asdict
 from datetime import timedelta
 
 from celery.utils.time import get_exponential_backoff_interval
@@ -257,10 +258,31 @@ def plan(self, job_id: int) -> dict:
                 tables += len(refs)
                 jobs.add_batch(session, job_id, batches, [[r.schema, r.name, r.kind] for r in refs])
             enums = [{"schema": e.schema, "name": e.name, "values": e.values} for e in target.list_enums()]
-        jobs.record_plan(session, job_id, tables, batches, enums)
+            objects = catalog_objects(target)
+        jobs.record_plan(session, job_id, tables, batches, enums, objects)
     log.info("crawl planned: %d tables in %d batches", tables, batches, extra={"job_id": job_id})
     _fan_out(job_id)
     return _outcome(job_id)
+
+
+def catalog_objects(target) -> list[dict]:
+    """The target's sequences, triggers and routines as the rows of
+    catalog_objects (one query per kind): the key's parts, the kind's other
+    fields as `details`, and a routine's body apart."""
+    rows = []
+    for s in target.list_sequences():
+        details = {k: v for k, v in asdict(s).items() if k not in ("schema", "name")}
+        rows.append({"kind": "sequence", "schema": s.schema, "name": s.name, "table": "", "arguments": "",
+                     "details": details, "body": None})  # fmt: skip
+    for t in target.list_triggers():
+        details = {k: v for k, v in asdict(t).items() if k not in ("schema", "table", "name")}
+        rows.append({"kind": "trigger", "schema": t.schema, "name": t.name, "table": t.table, "arguments": "",
+                     "details": details, "body": None})  # fmt: skip
+    for r in target.list_routines():
+        details = {k: v for k, v in asdict(r).items() if k not in ("schema", "name", "kind", "arguments", "body")}
+        rows.append({"kind": r.kind, "schema": r.schema, "name": r.name, "table": "", "arguments": r.arguments,
+                     "details": details, "body": r.body})  # fmt: skip
+    return rows
 
 
 def _fan_out(job_id: int) -> None:
@@ -346,7 +368,7 @@ def finish(self, job_id: int) -> dict:
         if not redo:
             refused = _refused(session, job)
             if refused is None:
-                result = apply_crawl(session, job_id, job.source_id, job.enums)
+                result = apply_crawl(session, job_id, job.source_id, job.enums, job.objects)
                 insights.label_hazards(session, job_id)
                 jobs.succeed_job(session, job_id, job.source_id, result["stats"], result["now"], result["changed"])
     if redo:

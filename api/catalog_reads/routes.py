@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlencode
 
 import marshmallow as ma
 from flask import Response, request, stream_with_context
@@ -16,7 +16,7 @@ from catalog import reads
 from catalog.db import Session, engine
 from catalog.jobs import active_job
 from catalog.models import CrawlJob, Source
-from catalog.search import search
+from catalog.search import OBJECT_GROUPS, search, search_objects
 
 from ..extensions import Blueprint
 from ..ownership import owned_source
@@ -28,11 +28,20 @@ from .schemas import (
     EnumListSchema,
     ExportArgs,
     ExportSchema,
+    ObjectArgs,
+    RoutineArgs,
+    RoutineListSchema,
+    RoutineSchema,
     SchemaArgs,
     SchemaPageSchema,
     SearchArgs,
     SearchResultSchema,
+    SequenceListSchema,
+    SequenceSchema,
     TableSchema,
+    TriggerArgs,
+    TriggerListSchema,
+    TriggerSchema,
 )
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Catalog reads and search")
@@ -59,7 +68,12 @@ def json_with_raw(schema: ma.Schema, values: dict, raw: dict[str, str]) -> str:
 
 
 _PAGE_TOP = SchemaPageSchema(exclude=("tables",))
-_EXPORT_TOP = ExportSchema(exclude=("tables",))
+_EXPORT_TOP = ExportSchema(exclude=("tables", "sequences", "triggers", "routines"))
+_OBJECT_LISTS = {
+    "sequences": SequenceSchema(many=True),
+    "triggers": TriggerSchema(many=True),
+    "routines": RoutineSchema(many=True),
+}
 
 
 @blp.get("/sources/<int:source_id>/schema")
@@ -170,23 +184,106 @@ def enums(source_id):
     }
 
 
+def _object_page(source_id: int, field: str, kinds: tuple[str, ...], args: dict, **filters) -> tuple[dict, int, dict]:
+    """One page of a source's sequences, triggers or routines (`field`), as
+    the body and its Link header: keyset pagination like the other lists."""
+    source = owned_source(source_id)
+    scope = f"{field}:{source_id}:{kinds}:{args.get('schema')}:{args.get('q')}:{sorted(filters.items())}"
+    after = decode_cursor(scope, args["cursor"], len(reads.OBJECT_ORDER))
+    limit = args["limit"]
+    rows = reads.list_objects(
+        Session(),
+        source_id,
+        kinds,
+        schema=args.get("schema"),
+        q=args.get("q"),
+        after=tuple(after) if after else None,
+        limit=limit + 1,
+        **filters,
+    )
+    next_cursor = encode_cursor(scope, rows[limit - 1]["_key"]) if len(rows) > limit else None
+    body = {
+        "source_id": source_id,
+        "last_crawled_at": source.last_success_at,
+        "next_cursor": next_cursor,
+        field: rows[:limit],
+    }
+    return body, 200, next_link_headers(next_cursor)
+
+
+@blp.get("/sources/<int:source_id>/sequences")
+@blp.login_required
+@blp.arguments(ObjectArgs, location="query")
+@blp.response(200, SequenceListSchema)
+@blp.alt_response(404, description="No such source of yours")
+def sequences(args, source_id):
+    """A source's sequences (PostgreSQL; MariaDB 10.3+), by schema and name, from its last successful crawl"""
+    return _object_page(source_id, "sequences", ("sequence",), args)
+
+
+@blp.get("/sources/<int:source_id>/triggers")
+@blp.login_required
+@blp.arguments(TriggerArgs, location="query")
+@blp.response(200, TriggerListSchema)
+@blp.alt_response(404, description="No such source of yours")
+def triggers(args, source_id):
+    """A source's triggers (internal ones left out), by schema, table and name, from its last successful crawl"""
+    filters = {}
+    if args.get("table") is not None:
+        table = args["table"]
+        if args.get("schema") is None:
+            if "." not in table:
+                abort(422, errors={"query": {"table": ["expected schema.name (or give schema as well)"]}})
+            schema, table = table.split(".", 1)
+            args = {**args, "schema": schema}
+        filters["table"] = table
+    return _object_page(source_id, "triggers", ("trigger",), args, **filters)
+
+
+@blp.get("/sources/<int:source_id>/routines")
+@blp.login_required
+@blp.arguments(RoutineArgs, location="query")
+@blp.response(200, RoutineListSchema)
+@blp.alt_response(404, description="No such source of yours")
+def routines(args, source_id):
+    """A source's functions and procedures (and PostgreSQL aggregates and window functions), by schema, name
+    and arguments, from its last successful crawl; extension-owned ones left out. `body=true` adds the bodies"""
+    kinds = (args["kind"],) if args.get("kind") else reads.ROUTINE_KINDS
+    return _object_page(source_id, "routines", kinds, args, body=args["body"])
+
+
 @blp.get("/search")
 @blp.login_required
 @blp.arguments(SearchArgs, location="query")
 @blp.response(200, SearchResultSchema)
 def search_catalog(args):
-    """Search table and column names and comments across your sources, best match first"""
+    """Search table and column names and comments across your sources, best match first; with
+    kind=routine, sequence or trigger, their names (and routines' comments) instead"""
     query = select(Source.id).where(Source.user_id == current_user.id)
     if args.get("source_id"):
         query = query.where(Source.id == args["source_id"])
     source_ids = list(Session.scalars(query))
     if args.get("source_id") and not source_ids:
         abort(404, message=f"source {args['source_id']} not found")
-    kinds = (args["kind"],) if args.get("kind") else ("table", "column")
-    hits = search(Session(), source_ids, args["q"], kinds, args["limit"])
+    kind = args.get("kind")
+    if kind in OBJECT_GROUPS:
+        hits = search_objects(Session(), source_ids, args["q"], kind, args["limit"])
+        for h in hits:
+            h["url"] = _object_url(h)
+        return {"query": args["q"], "results": hits}
+    hits = search(Session(), source_ids, args["q"], (kind,) if kind else ("table", "column"), args["limit"])
     for h in hits:
         h["url"] = table_id_url(h["table_id"])  # one URL whatever the names hold
     return {"query": args["q"], "results": hits}
+
+
+def _object_url(hit: dict) -> str:
+    """Where a sequence, trigger or routine hit is read: a trigger's table by
+    id (its detail lists its triggers), else the source's list filtered to it."""
+    if hit["table_id"] is not None:
+        return table_id_url(hit["table_id"])
+    query = urlencode({"schema": hit["schema"], "q": hit["name"]})
+    return f"/api/v1/sources/{hit['source_id']}/{hit['kind']}s?{query}"
 
 
 # format: (mimetype, file extension)
@@ -228,7 +325,7 @@ _TEXT_EXPORTS = sorted({m for m, _ in EXPORT_TYPES.values()} - {"application/jso
 def export(args, source_id):
     """Export a source's whole schema (or one schema of it), streamed"""
     from catalog.exports import dbml, erd, markdown, plantuml
-    from catalog.exports.source import stream_documents, stream_enums, stream_export
+    from catalog.exports.source import OBJECT_FIELDS, objects, stream_documents, stream_enums, stream_export
 
     source = owned_source(source_id)
     fmt, only = args["format"], args.get("schema")
@@ -251,12 +348,22 @@ def export(args, source_id):
                     yield json_with_raw(_EXPORT_TOP, header, {"tables": "["}).removesuffix("}")
                     for i, doc in enumerate(texts):
                         yield ("," if i else "") + doc
-                    yield "]}\n"
+                    yield "]"
+                    for field in OBJECT_FIELDS:  # the source's sequences, triggers and routines, after its tables
+                        yield f", {json.dumps(field)}: " + json.dumps(
+                            _OBJECT_LISTS[field].dump(objects(conn, source_id, field, only))
+                        )
+                    yield "}\n"
                 return
             tables = stream_export(conn, source_id, only, referenced_by=fmt == "markdown")
             if fmt == "markdown":
                 yield from markdown.write(
-                    source.name, header["last_crawled_at"], stream_enums(conn, source_id, only), tables
+                    source.name,
+                    header["last_crawled_at"],
+                    stream_enums(conn, source_id, only),
+                    tables,
+                    objects(conn, source_id, "sequences", only),
+                    objects(conn, source_id, "routines", only),
                 )
             elif fmt == "dbml":
                 yield from dbml.write(source.name, source.engine, stream_enums(conn, source_id, only), tables)

@@ -1,5 +1,6 @@
 import marshmallow as ma
 
+from ..pagination import PageArgs
 from ..timestamps import Timestamp
 
 KINDS = ("table", "view", "materialized_view", "partitioned_table", "foreign_table")
@@ -38,7 +39,13 @@ class SearchArgs(ma.Schema):
             "characters match names exactly or by prefix only."
         },
     )
-    kind = ma.fields.String(validate=ma.validate.OneOf(("table", "column")))
+    kind = ma.fields.String(
+        validate=ma.validate.OneOf(("table", "column", "routine", "sequence", "trigger")),
+        metadata={
+            "description": "table or column (without kind: both); routine, sequence or trigger searches those "
+            "instead, by name (and a routine's comment), with the same tiers."
+        },
+    )
     source_id = ma.fields.Integer(strict=False, validate=ma.validate.Range(min=1, max=2**63 - 1))
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 
@@ -262,6 +269,10 @@ class TableSchema(DocumentSchema):
     partition_count = ma.fields.Integer(
         metadata={"description": "Schema pages and table detail, partitioned tables only: how many partitions it has"}
     )
+    triggers = ma.fields.List(
+        ma.fields.Nested("TableTriggerSchema"),
+        metadata={"description": "Table detail only: the triggers on this table, by name"},
+    )
     referenced_by = ma.fields.List(
         ma.fields.Nested(ReferenceSchema),
         metadata={
@@ -314,6 +325,13 @@ class ExportSchema(ma.Schema):
     engine = _req(ma.fields.String)
     last_crawled_at = _req(Timestamp, allow_none=True)
     tables = _req(ma.fields.List, ma.fields.Nested(TableSchema))
+    sequences = _req(ma.fields.List, ma.fields.Nested("SequenceSchema"), metadata={"description": "After the tables"})
+    triggers = _req(ma.fields.List, ma.fields.Nested("TriggerSchema"), metadata={"description": "After the sequences"})
+    routines = _req(
+        ma.fields.List,
+        ma.fields.Nested("RoutineSchema"),
+        metadata={"description": "After the triggers; without bodies (read them with GET .../routines?body=true)"},
+    )
 
 
 class EnumSchema(ma.Schema):
@@ -340,21 +358,184 @@ class EnumListSchema(ma.Schema):
 
 
 class SearchHitSchema(ma.Schema):
-    kind = ma.fields.String()
+    kind = ma.fields.String(metadata={"description": "table, column, routine, sequence or trigger"})
+    object_kind = ma.fields.String(
+        metadata={
+            "description": "routine, sequence and trigger hits: function, procedure, aggregate, window, "
+            "sequence or trigger"
+        }  # fmt: skip
+    )
     source_id = ma.fields.Integer()
     source_name = ma.fields.String(metadata={"description": "the name of the source the hit is in"})
     schema = ma.fields.String()
-    table = ma.fields.String()
+    table = ma.fields.String(
+        allow_none=True, metadata={"description": "the table; a trigger's table; null for a routine or sequence"}
+    )
+    name = ma.fields.String(metadata={"description": "routine, sequence and trigger hits: the object's name"})
+    arguments = ma.fields.String(
+        allow_none=True, metadata={"description": "routine hits: its arguments (which tell overloads apart)"}
+    )
     column = ma.fields.String(allow_none=True)
     type = ma.fields.String(allow_none=True)
     comment = ma.fields.String(allow_none=True)
     score = ma.fields.Float()
     match = ma.fields.String(metadata={"description": "exact, prefix, substring, comment or near"})
     crawled_at = Timestamp()
-    table_id = ma.fields.Integer(metadata={"description": "the table's catalog id"})
-    url = ma.fields.String(metadata={"description": "the table's URL by id, `/api/v1/tables/{table_id}`"})
+    table_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "the table's catalog id (a trigger's table's); null for a routine or sequence"
+        },  # fmt: skip
+    )
+    url = ma.fields.String(
+        metadata={
+            "description": "the table's URL by id, `/api/v1/tables/{table_id}` (a trigger: its table's, whose "
+            "detail lists its triggers); a routine or sequence: its source's list filtered to it, "
+            "`/api/v1/sources/{id}/routines?schema=&q=`"
+        }
+    )
 
 
 class SearchResultSchema(ma.Schema):
     query = ma.fields.String()
     results = ma.fields.List(ma.fields.Nested(SearchHitSchema))
+
+
+# --- sequences, triggers, routines ---------------------------------------------
+
+
+class ObjectArgs(PageArgs):
+    schema = _text(255, metadata={"description": "Only this schema (MySQL: database)."})
+    q = _text(255, metadata={"description": "Name substring, case-insensitive; % and _ match literally."})
+
+
+class TriggerArgs(ObjectArgs):
+    table = _text(
+        511,
+        metadata={
+            "description": "Only the triggers of this table: `schema.name` (split at the first '.'), or its bare "
+            "name when `schema` is given."
+        },
+    )
+
+
+class RoutineArgs(ObjectArgs):
+    kind = ma.fields.String(
+        validate=ma.validate.OneOf(("function", "procedure", "aggregate", "window")),
+        metadata={"description": "Only routines of this kind."},
+    )
+    body = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also answer each routine's body (bodies can be large, so only on request)."},
+    )
+
+
+class OwnerColumnSchema(ma.Schema):
+    schema = _req(ma.fields.String)
+    table = _req(ma.fields.String)
+    column = _req(ma.fields.String)
+
+
+def _big(description: str):
+    return _req(ma.fields.Integer, allow_none=True, metadata={"description": description})
+
+
+class SequenceSchema(ma.Schema):
+    schema = _req(ma.fields.String, metadata={"description": "Its schema (MySQL/MariaDB: database)"})
+    name = _req(ma.fields.String)
+    data_type = _req(ma.fields.String, allow_none=True, metadata={"description": "bigint, integer, smallint"})
+    start = _big("The start value; null where the engine's attributes could not be read (MariaDB, no SELECT)")
+    increment = _big("The increment; null as `start`")
+    min_value = _big("The minimum value; null as `start`")
+    max_value = _big("The maximum value; null as `start`")
+    cycle = _req(ma.fields.Boolean, allow_none=True, metadata={"description": "Whether it wraps round at its limit"})
+    owned_by = _req(
+        ma.fields.Nested,
+        OwnerColumnSchema,
+        allow_none=True,
+        metadata={"description": "PostgreSQL: the column it belongs to (serial OWNED BY, or an identity column)"},
+    )
+
+
+class TriggerSchema(ma.Schema):
+    schema = _req(ma.fields.String, metadata={"description": "Its table's schema (MySQL/MariaDB: database)"})
+    table = _req(ma.fields.String, metadata={"description": "The table (or view) it is on"})
+    name = _req(ma.fields.String)
+    timing = _req(ma.fields.String, metadata={"description": "BEFORE, AFTER or INSTEAD OF"})
+    events = _req(
+        ma.fields.List,
+        ma.fields.String(),
+        metadata={"description": "Of INSERT, UPDATE, DELETE, TRUNCATE, in that order"},
+    )
+    level = _req(ma.fields.String, metadata={"description": "row or statement"})
+    function = _req(
+        ma.fields.String,
+        allow_none=True,
+        metadata={
+            "description": "PostgreSQL: the trigger function, schema.name; MySQL/MariaDB: null (the body is "
+            "the definition)"
+        },  # fmt: skip
+    )
+    enabled = _req(ma.fields.Boolean, metadata={"description": "PostgreSQL: false when DISABLEd; MySQL: always true"})
+    definition = _req(
+        ma.fields.String,
+        metadata={"description": "PostgreSQL: pg_get_triggerdef; MySQL/MariaDB: the action statement"},
+    )
+
+
+class TableTriggerSchema(TriggerSchema):
+    class Meta:
+        exclude = ("schema", "table")
+
+
+class RoutineSchema(ma.Schema):
+    schema = _req(ma.fields.String, metadata={"description": "Its schema (MySQL/MariaDB: database)"})
+    name = _req(ma.fields.String)
+    kind = _req(ma.fields.String, metadata={"description": "function, procedure, aggregate or window (PostgreSQL)"})
+    arguments = _req(
+        ma.fields.String,
+        metadata={
+            "description": "As the engine prints them: PostgreSQL pg_get_function_identity_arguments (which tells "
+            "overloads apart); MySQL/MariaDB the parameters, with IN/OUT/INOUT for procedures"
+        },
+    )
+    return_type = _req(ma.fields.String, allow_none=True, metadata={"description": "Functions: the result type"})
+    language = _req(ma.fields.String, allow_none=True, metadata={"description": "sql, plpgsql, c...; MySQL: SQL"})
+    volatility = _req(
+        ma.fields.String,
+        allow_none=True,
+        metadata={
+            "description": "PostgreSQL: immutable, stable or volatile; MySQL/MariaDB: deterministic or "
+            "not deterministic"
+        },  # fmt: skip
+    )
+    comment = _req(ma.fields.String, allow_none=True)
+    body = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Only with body=true. PostgreSQL: the CREATE statement as pg_get_functiondef prints "
+            "it (null for aggregates); MySQL/MariaDB: ROUTINE_DEFINITION (null without the privilege to see it)"
+        },
+    )
+
+
+class _ObjectListSchema(ma.Schema):
+    source_id = _req(ma.fields.Integer)
+    last_crawled_at = _req(
+        Timestamp, allow_none=True, metadata={"description": "The crawl these come from; null: never crawled"}
+    )
+    next_cursor = _req(
+        ma.fields.String, allow_none=True, metadata={"description": "The next page's cursor; null: last"}
+    )
+
+
+class SequenceListSchema(_ObjectListSchema):
+    sequences = _req(ma.fields.List, ma.fields.Nested(SequenceSchema))
+
+
+class TriggerListSchema(_ObjectListSchema):
+    triggers = _req(ma.fields.List, ma.fields.Nested(TriggerSchema))
+
+
+class RoutineListSchema(_ObjectListSchema):
+    routines = _req(ma.fields.List, ma.fields.Nested(RoutineSchema))

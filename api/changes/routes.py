@@ -38,7 +38,9 @@ class ChangeSchema(ma.Schema):
         metadata={
             "description": "source_crawled (a first crawl's baseline), table_added, table_changed, table_removed, "
             "or enum_added, enum_changed, enum_removed (a PostgreSQL enum type: `schema` is its schema, `table` "
-            "null, details {type, values, values_added, values_removed})"
+            "null, details {type, values, values_added, values_removed}), or sequence_, trigger_ and routine_ "
+            "added, changed, removed (`schema` is the object's schema, `table` a trigger's table, else null; "
+            "details {kind, name, changes: {field: {from, to}}, a changed body as body: {changed: true}})"
         }
     )
     schema = ma.fields.String(attribute="schema_name", allow_none=True)
@@ -56,7 +58,9 @@ class ChangeSchema(ma.Schema):
         metadata={
             "description": "breaking (table or column removed, type changed or narrowed, NOT NULL added, a rename "
             "as seen), risky (index, constraint or key dropped, primary key changed, type widened, default "
-            "changed) or safe (table, nullable column or index added, comment changed); null for a baseline"
+            "changed) or safe (table, nullable column or index added, comment changed); null for a baseline. "
+            "Sequences, triggers, routines: breaking (routine removed, return type changed), risky (trigger or "
+            "sequence removed, other changes), safe (added, comment changed)"
         },
     )
     hazard_reasons = ma.fields.List(

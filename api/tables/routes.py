@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from catalog.db import Session
 from catalog.models import Source
-from catalog.reads import LIVE_TABLES, TABLE_JSON
+from catalog.reads import LIVE_TABLES, TABLE_BY_ID_JSON
 
 from ..catalog_reads.freshness import conditional_json, version_tag
 from ..catalog_reads.schemas import TableSchema
@@ -29,11 +29,12 @@ MAX_ID = 2**63 - 1
 @blp.alt_response(304, description="Not modified since the ETag / date you sent")
 @blp.alt_response(404, description="No such live table in a source of yours")
 def table_by_id(table_id):
-    """One table in full, by its catalog id (the `table_id` of search hits)"""
+    """One table in full with its triggers, by its catalog id (the `table_id` of search hits)"""
     row = None
     if table_id <= MAX_ID:
+        sql = f"SELECT t.source_id, {TABLE_BY_ID_JSON} FROM {LIVE_TABLES} WHERE t.id = :id AND t.removed_at IS NULL"  # noqa: S608 constants only
         row = Session.execute(
-            text(f"SELECT t.source_id, {TABLE_JSON} FROM {LIVE_TABLES} WHERE t.id = :id AND t.removed_at IS NULL"),  # noqa: S608 constants only
+            text(sql),
             {"id": table_id},
         ).first()
     source = Session.get(Source, row[0]) if row is not None else None

@@ -215,6 +215,11 @@ EVENT_LABELS = {
     "enum_added": "enum added",
     "enum_changed": "enum changed",
     "enum_removed": "enum removed",
+    **{
+        f"{group}_{what}": f"{group} {what}"
+        for group in ("sequence", "trigger", "routine")
+        for what in ("added", "changed", "removed")
+    },
     "source_crawled": "first crawl",
 }
 

@@ -1,8 +1,9 @@
 """A source's schema as Markdown, table by table: columns (with identity,
 generated and ON UPDATE expressions), primary key, foreign keys with their actions and
 definitions (accepted inferred keys marked `inferred`), the keys that
-reference the table, indexes (with prefix lengths and DESC), and unique, check and exclusion constraints;
-the source's enum types first."""
+reference the table, indexes (with prefix lengths and DESC), unique, check and
+exclusion constraints, and triggers; the source's enum types, sequences and
+routines first."""
 
 from __future__ import annotations
 
@@ -52,6 +53,40 @@ def enums(items: Iterable[dict]) -> Iterator[str]:
             yield "\n## Enums\n\n| enum | values |\n| --- | --- |\n"
             first = False
         yield f"| {_md(e['schema'])}.{_md(e['name'])} | {_names(e['values'])} |\n"
+
+
+def sequences(items: Iterable[dict]) -> Iterator[str]:
+    first = True
+    for q in items:
+        if first:
+            yield (
+                "\n## Sequences\n\n| sequence | type | start | increment | min | max | cycle | owned by |\n"
+                "| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+            )
+            first = False
+        owner = q.get("owned_by")
+        owned = f"{_md(owner['schema'])}.{_md(owner['table'])}.{_md(owner['column'])}" if owner else ""
+        yield (
+            f"| {_md(q['schema'])}.{_md(q['name'])} | {_md(q.get('data_type'))} | {_md(q.get('start'))} "
+            f"| {_md(q.get('increment'))} | {_md(q.get('min_value'))} | {_md(q.get('max_value'))} "
+            f"| {_yes(q.get('cycle'))} | {owned} |\n"
+        )
+
+
+def routines(items: Iterable[dict]) -> Iterator[str]:
+    first = True
+    for r in items:
+        if first:
+            yield (
+                "\n## Routines\n\n| routine | kind | returns | language | volatility | comment |\n"
+                "| --- | --- | --- | --- | --- | --- |\n"
+            )
+            first = False
+        yield (
+            f"| {_md(r['schema'])}.{_md(r['name'])}({_md(r['arguments'])}) | {_md(r['kind'])} "
+            f"| {_md(r.get('return_type'))} | {_md(r.get('language'))} | {_md(r.get('volatility'))} "
+            f"| {_md(r.get('comment'))} |\n"
+        )
 
 
 def table(t: ExportTable) -> str:
@@ -130,11 +165,31 @@ def table(t: ExportTable) -> str:
             lines.append(
                 f"| {_md(c['name'])} | {_md(c['type'])} | {_names(c.get('columns'))} | {_md(c.get('definition'))} |"
             )
+    triggers = d.get("triggers") or []
+    if triggers:
+        lines.append(
+            "\n### Triggers\n\n| name | timing | events | level | function | enabled | definition |\n"
+            "| --- | --- | --- | --- | --- | --- | --- |"
+        )
+        for g in triggers:
+            lines.append(
+                f"| {_md(g['name'])} | {_md(g['timing'])} | {_names(g['events'])} | {_md(g['level'])} "
+                f"| {_md(g.get('function'))} | {_yes(g.get('enabled'))} | {_md(g.get('definition'))} |"
+            )
     return "\n".join(lines) + "\n"
 
 
-def write(name: str, crawled_at, enum_items: Iterable[dict], tables: Iterable[ExportTable]) -> Iterator[str]:
+def write(
+    name: str,
+    crawled_at,
+    enum_items: Iterable[dict],
+    tables: Iterable[ExportTable],
+    sequence_items: Iterable[dict] = (),
+    routine_items: Iterable[dict] = (),
+) -> Iterator[str]:
     yield header(name, crawled_at)
     yield from enums(enum_items)
+    yield from sequences(sequence_items)
+    yield from routines(routine_items)
     for t in tables:
         yield table(t)

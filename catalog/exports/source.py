@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from ..reads import DETAIL_JSON, TABLE_JSON
+from ..reads import DETAIL_JSON, OBJECT_ORDER, ROUTINE_KINDS, TABLE_JSON, object_item
 
 
 @dataclass
@@ -112,3 +112,25 @@ def stream_enums(conn: Connection, source_id: int, schema: str | None = None) ->
     )
     for schema_name, name, values in result:
         yield {"schema": schema_name, "name": name, "values": list(values or [])}
+
+
+# What a whole-source export carries besides tables: field -> kinds.
+OBJECT_FIELDS = {"sequences": ("sequence",), "triggers": ("trigger",), "routines": ROUTINE_KINDS}
+
+
+def objects(conn: Connection, source_id: int, field: str, schema: str | None = None) -> list[dict]:
+    """The source's sequences, triggers or routines (`field`; in one schema)
+    as the list reads answer them, without bodies: a source has far fewer of
+    these than tables, so they are read whole."""
+    where = "source_id = :sid AND kind = ANY(:kinds)" + (" AND schema_name = :schema" if schema is not None else "")
+    rows = conn.execute(
+        text(
+            "SELECT kind, schema_name, table_name, name, arguments, details FROM catalog_objects "
+            f"WHERE {where} ORDER BY {', '.join(OBJECT_ORDER)}"
+        ),
+        {"sid": source_id, "kinds": list(OBJECT_FIELDS[field]), "schema": schema},
+    )
+    items = [object_item(r) for r in rows]
+    for item in items:
+        del item["_key"]
+    return items

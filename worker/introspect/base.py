@@ -155,6 +155,48 @@ class EnumType:
     values: list[str]
 
 
+@dataclass
+class SequenceDef:
+    """A sequence. MariaDB before 11.5 has no bulk view of a sequence's
+    attributes: the figures are None when they could not be read."""
+
+    schema: str
+    name: str
+    data_type: str | None = None
+    start: int | None = None
+    increment: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    cycle: bool | None = None
+    owned_by: dict | None = None  # the column it belongs to (serial, identity): {"schema", "table", "column"}
+
+
+@dataclass
+class Trigger:
+    schema: str
+    table: str
+    name: str
+    timing: str  # BEFORE, AFTER, INSTEAD OF
+    events: list[str]  # of INSERT, UPDATE, DELETE, TRUNCATE, in that order
+    level: str  # row, statement
+    function: str | None  # PostgreSQL: the trigger function, schema-qualified; MySQL: None (the body is inline)
+    enabled: bool
+    definition: str  # PostgreSQL: pg_get_triggerdef; MySQL/MariaDB: ACTION_STATEMENT
+
+
+@dataclass
+class Routine:
+    schema: str
+    name: str
+    kind: str  # function, procedure, aggregate, window
+    arguments: str  # as the engine prints them; with the name, what tells overloads apart
+    return_type: str | None = None
+    language: str | None = None
+    volatility: str | None = None  # PostgreSQL: immutable, stable, volatile; MySQL: deterministic or not
+    comment: str | None = None
+    body: str | None = None
+
+
 @dataclass(frozen=True)
 class ConnectionParams:
     """What an introspector gets: its engine's settings (validated by the
@@ -533,4 +575,16 @@ class Introspector(abc.ABC):
         return None
 
     def list_enums(self) -> list[EnumType]:
+        return []
+
+    # Database objects other than tables, each listed by one query at plan
+    # time. An engine without them (or that cannot read them) keeps these.
+
+    def list_sequences(self) -> list[SequenceDef]:
+        return []
+
+    def list_triggers(self) -> list[Trigger]:
+        return []
+
+    def list_routines(self) -> list[Routine]:
         return []

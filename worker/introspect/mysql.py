@@ -80,6 +80,8 @@ from .base import (
     IndexPart,
     Introspector,
     PrimaryKey,
+    Routine,
+    SequenceDef,
     Table,
     TableRef,
     TargetAuthFailed,
@@ -88,6 +90,7 @@ from .base import (
     TargetError,
     TargetTimeout,
     TargetUnreachable,
+    Trigger,
     index_part,
     name_list,
     scrubbed,
@@ -968,6 +971,38 @@ class MySQLIntrospector(Introspector):
             for key, partition in found.items():
                 details[key]["partition"] = partition
 
+    def _in_schemas(self, sql: str, what: str) -> list[tuple]:
+        """Run a `{collate} IN ({schemas})` query over the crawled databases."""
+        schemas = crawled_schemas(self.params)
+        if not schemas:
+            return []
+        _, server = self._live()
+        return self._query(sql.format(schemas=_placeholders(len(schemas)), collate=server.name_collate), schemas, what)
+
+    def list_sequences(self) -> list[SequenceDef]:
+        """MariaDB's sequences (MySQL has none); their attributes are read a
+        chunk at a time, and left None when the crawl user may not read them."""
+        keys = sorted((r[0], r[1]) for r in self._in_schemas(SEQUENCES_SQL, "listing sequences"))
+        found = {key: SequenceDef(key[0], key[1], data_type="bigint") for key in keys}
+        for start in range(0, len(keys), SEQUENCE_CHUNK):
+            sql, args = sequence_attributes_sql(keys[start : start + SEQUENCE_CHUNK])
+            try:
+                rows = self._query(sql, args, "reading sequences")
+            except TargetError:  # no SELECT on one of them: names only, rather than no crawl
+                continue
+            for schema, name, first, increment, low, high, cycle in rows:
+                found[(schema, name)] = SequenceDef(schema, name, "bigint", first, increment, low, high, bool(cycle))
+        return list(found.values())
+
+    def list_triggers(self) -> list[Trigger]:
+        rows = self._in_schemas(TRIGGERS_SQL, "listing triggers")
+        return sorted(map(trigger_from_row, rows), key=lambda t: (t.schema, t.table, t.name))
+
+    def list_routines(self) -> list[Routine]:
+        arguments = routine_arguments(self._in_schemas(PARAMETERS_SQL, "listing routine parameters"))
+        routines = [routine_from_row(r, arguments) for r in self._in_schemas(ROUTINES_SQL, "listing routines")]
+        return sorted(routines, key=lambda r: (r.schema, r.name, r.kind))
+
     def _checks(
         self, batch: tuple[list[TableRef], set[Key], str], columns: list[tuple[Key, Column]]
     ) -> list[tuple[Key, Constraint]]:
@@ -982,6 +1017,99 @@ class MySQLIntrospector(Introspector):
         for key, column in columns:
             names.setdefault(key, []).append(column.name)
         return [check_from_row(r, names.get((r[0], r[1]), [])) for r in rows]
+
+
+# --- objects other than tables: sequences (MariaDB), triggers, routines -------------
+
+SEQUENCES_SQL = """
+SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES
+WHERE TABLE_SCHEMA{collate} IN ({schemas}) AND TABLE_TYPE = 'SEQUENCE'
+"""
+
+# A MariaDB sequence is a one-row table holding its attributes: a UNION ALL
+# of those rows reads a chunk of sequences in one statement.
+SEQUENCE_CHUNK = 100
+SEQUENCE_ROW_SQL = (
+    "SELECT %s, %s, start_value, increment, minimum_value, maximum_value, cycle_option FROM {schema}.{name}"
+)
+
+
+def sequence_attributes_sql(keys: list[Key]) -> tuple[str, list[str]]:
+    """One statement reading the attributes of these sequences, and its parameters."""
+    # the statement has parameters, so a '%' in a name is doubled for the driver
+    parts = [
+        SEQUENCE_ROW_SQL.format(schema=quote_ident(s).replace("%", "%%"), name=quote_ident(n).replace("%", "%%"))
+        for s, n in keys
+    ]
+    return " UNION ALL ".join(parts), [v for key in keys for v in key]
+
+
+TRIGGERS_SQL = """
+SELECT TRIGGER_SCHEMA, EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORIENTATION,
+       ACTION_STATEMENT
+FROM information_schema.TRIGGERS
+WHERE TRIGGER_SCHEMA{collate} IN ({schemas})
+"""
+
+
+def trigger_from_row(row: Sequence) -> Trigger:
+    schema, table, name, timing, events, orientation, statement = row
+    # MySQL: one event per trigger; MariaDB 11 may list several ("INSERT,UPDATE")
+    order = ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+    found = {e.strip().upper() for e in re.split(r",| OR ", _text(events) or "") if e.strip()}
+    return Trigger(
+        schema=schema,
+        table=table,
+        name=name,
+        timing=_text(timing) or "",
+        events=[e for e in order if e in found] + sorted(found - set(order)),
+        level=(_text(orientation) or "ROW").lower(),
+        function=None,
+        enabled=True,  # MySQL/MariaDB triggers cannot be disabled
+        definition=_text(statement) or "",
+    )
+
+
+ROUTINES_SQL = """
+SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE, DTD_IDENTIFIER, ROUTINE_BODY, IS_DETERMINISTIC,
+       ROUTINE_COMMENT, ROUTINE_DEFINITION
+FROM information_schema.ROUTINES
+WHERE ROUTINE_SCHEMA{collate} IN ({schemas}) AND ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE')
+"""
+
+PARAMETERS_SQL = """
+SELECT SPECIFIC_SCHEMA, SPECIFIC_NAME, ROUTINE_TYPE, ORDINAL_POSITION, PARAMETER_MODE, PARAMETER_NAME,
+       DTD_IDENTIFIER
+FROM information_schema.PARAMETERS
+WHERE SPECIFIC_SCHEMA{collate} IN ({schemas}) AND ORDINAL_POSITION > 0
+"""
+
+
+def routine_arguments(rows: Iterable[Sequence]) -> dict[tuple[str, str, str], str]:
+    """(schema, name, kind) -> its parameters as CREATE prints them: `a int`
+    for a function, `IN a int, OUT b text` for a procedure."""
+    params: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
+    for schema, name, rtype, ordinal, mode, pname, dtd in rows:
+        kind = (_text(rtype) or "").lower()
+        words = [_text(mode) if kind == "procedure" else None, _text(pname), _text(dtd)]
+        params.setdefault((schema, name, kind), []).append((ordinal, " ".join(w for w in words if w)))
+    return {key: ", ".join(p for _, p in sorted(found)) for key, found in params.items()}
+
+
+def routine_from_row(row: Sequence, arguments: dict[tuple[str, str, str], str]) -> Routine:
+    schema, name, rtype, returns, language, deterministic, comment, definition = row
+    kind = (_text(rtype) or "").lower()
+    return Routine(
+        schema=schema,
+        name=name,
+        kind=kind,
+        arguments=arguments.get((schema, name, kind), ""),
+        return_type=_text(returns) if kind == "function" else None,
+        language=_text(language),
+        volatility="deterministic" if _text(deterministic) == "YES" else "not deterministic",
+        comment=_text(comment) or None,
+        body=_text(definition),
+    )
 
 
 def _close_quietly(conn: pymysql.connections.Connection) -> None:

@@ -52,6 +52,8 @@ from .base import (
     IndexPart,
     Introspector,
     PrimaryKey,
+    Routine,
+    SequenceDef,
     Table,
     TableRef,
     TableSignature,
@@ -60,6 +62,7 @@ from .base import (
     TargetError,
     TargetTimeout,
     TargetUnreachable,
+    Trigger,
     index_part,
     name_list,
     scrubbed,
@@ -740,6 +743,94 @@ def enum_from_row(row: Sequence) -> EnumType:
     return EnumType(schema=schema, name=name, values=list(values or []))
 
 
+# Objects an extension installed (pg_depend deptype 'e') are the extension's,
+# not the schema's: they are left out like system schemas.
+NOT_EXTENSION_MEMBER = """NOT EXISTS (SELECT 1 FROM pg_depend x
+    WHERE x.classid = '{catalog}'::regclass AND x.objid = {oid} AND x.deptype = 'e')"""
+
+# A sequence's owner column: OWNED BY (serial: deptype 'a') or an identity
+# column (deptype 'i').
+SEQUENCES_SQL = f"""
+SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
+       s.seqcycle, tn.nspname, tc.relname, a.attname
+FROM pg_sequence s
+JOIN pg_class c ON c.oid = s.seqrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid
+     AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i')
+LEFT JOIN pg_class tc ON tc.oid = d.refobjid
+LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE {SCHEMA_FILTER} AND {NOT_EXTENSION_MEMBER.format(catalog="pg_class", oid="c.oid")}
+ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"
+"""
+
+
+def sequence_from_row(row: Sequence) -> SequenceDef:
+    schema, name, data_type, start, increment, min_value, max_value, cycle, o_schema, o_table, o_column = row
+    owned_by = {"schema": o_schema, "table": o_table, "column": o_column} if o_column else None
+    return SequenceDef(schema, name, data_type, start, increment, min_value, max_value, bool(cycle), owned_by)
+
+
+# Internal triggers (foreign keys' RI triggers, deferred unique checks) are
+# the engine's machinery, not the schema's.
+TRIGGERS_SQL = f"""
+SELECT n.nspname, c.relname, t.tgname, t.tgtype, fn.nspname, f.proname, t.tgenabled <> 'D',
+       pg_get_triggerdef(t.oid)
+FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_proc f ON f.oid = t.tgfoid
+JOIN pg_namespace fn ON fn.oid = f.pronamespace
+WHERE NOT t.tgisinternal AND {SCHEMA_FILTER}
+  AND {NOT_EXTENSION_MEMBER.format(catalog="pg_class", oid="c.oid")}
+ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C", t.tgname COLLATE "C"
+"""
+
+# pg_trigger.tgtype bits (src/include/catalog/pg_trigger.h)
+TRIGGER_ROW, TRIGGER_BEFORE, TRIGGER_INSERT, TRIGGER_DELETE = 1, 2, 4, 8
+TRIGGER_UPDATE, TRIGGER_TRUNCATE, TRIGGER_INSTEAD = 16, 32, 64
+
+
+def trigger_events(tgtype: int) -> tuple[str, list[str], str]:
+    """(timing, events, level) of a pg_trigger.tgtype."""
+    timing = "INSTEAD OF" if tgtype & TRIGGER_INSTEAD else "BEFORE" if tgtype & TRIGGER_BEFORE else "AFTER"
+    bits = (("INSERT", TRIGGER_INSERT), ("UPDATE", TRIGGER_UPDATE), ("DELETE", TRIGGER_DELETE))
+    events = [e for e, bit in (*bits, ("TRUNCATE", TRIGGER_TRUNCATE)) if tgtype & bit]
+    return timing, events, "row" if tgtype & TRIGGER_ROW else "statement"
+
+
+def trigger_from_row(row: Sequence) -> Trigger:
+    schema, table, name, tgtype, f_schema, f_name, enabled, definition = row
+    timing, events, level = trigger_events(tgtype)
+    return Trigger(schema, table, name, timing, events, level, f"{f_schema}.{f_name}", bool(enabled), definition)
+
+
+ROUTINE_KINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
+VOLATILITY = {"i": "immutable", "s": "stable", "v": "volatile"}
+
+# The body: the whole CREATE statement as pg_get_functiondef prints it
+# (aggregates have none).
+ROUTINES_SQL = f"""
+SELECT n.nspname, p.proname, p.prokind, pg_get_function_identity_arguments(p.oid),
+       CASE WHEN p.prokind <> 'p' THEN pg_get_function_result(p.oid) END, l.lanname, p.provolatile,
+       d.description, CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+LEFT JOIN pg_language l ON l.oid = p.prolang
+LEFT JOIN pg_description d ON d.classoid = 'pg_proc'::regclass AND d.objoid = p.oid AND d.objsubid = 0
+WHERE {SCHEMA_FILTER} AND {NOT_EXTENSION_MEMBER.format(catalog="pg_proc", oid="p.oid")}
+ORDER BY n.nspname COLLATE "C", p.proname COLLATE "C",
+         pg_get_function_identity_arguments(p.oid) COLLATE "C"
+"""
+
+
+def routine_from_row(row: Sequence) -> Routine:
+    schema, name, prokind, arguments, result, language, volatility, comment, body = row
+    kind = ROUTINE_KINDS.get(prokind, "function")
+    return Routine(schema, name, kind, arguments or "", result, language, VOLATILITY.get(volatility), comment, body)
+
+
 def build_tables(
     refs: list[TableRef],
     details_rows: Iterable[Sequence],
@@ -926,3 +1017,18 @@ class PostgresIntrospector(Introspector):
         finally:
             self._end_transaction()
         return [enum_from_row(r) for r in rows]
+
+    def _list(self, sql: str, what: str) -> list[tuple]:
+        try:
+            return self._query(sql, schema_filter(self.params), what=what)
+        finally:
+            self._end_transaction()
+
+    def list_sequences(self) -> list[SequenceDef]:
+        return [sequence_from_row(r) for r in self._list(SEQUENCES_SQL, "listing sequences")]
+
+    def list_triggers(self) -> list[Trigger]:
+        return [trigger_from_row(r) for r in self._list(TRIGGERS_SQL, "listing triggers")]
+
+    def list_routines(self) -> list[Routine]:
+        return [routine_from_row(r) for r in self._list(ROUTINES_SQL, "listing functions and procedures")]
