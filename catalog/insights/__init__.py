@@ -30,6 +30,21 @@ def needs_refresh(session: Session, source_id: int, changed: bool) -> bool:
     ).scalar_one()
 
 
+def _create_scope(session: Session, source_id: int, since: int | None) -> None:
+    """The temporary table `insights_scope`: the ids of the source's live
+    tables added or changed after crawl `since` (all of them when None)."""
+    changed = "" if since is None else "AND (changed_crawl_id > :since OR first_seen_crawl_id > :since)"
+    session.execute(
+        text(
+            "CREATE TEMP TABLE insights_scope ON COMMIT DROP AS SELECT id FROM catalog_tables "
+            f"WHERE source_id = :sid AND removed_at IS NULL {changed}"
+        ),
+        {"sid": source_id, "since": since},
+    )
+    session.execute(text("ALTER TABLE insights_scope ADD PRIMARY KEY (id)"))
+    session.execute(text("ANALYZE insights_scope"))
+
+
 def refresh(session: Session, source_id: int, crawl_id: int | None, whole: bool = False) -> dict[str, float]:
     """Bring a source's insights up to date inside the caller's transaction:
     lint of the tables changed since the last run (`whole`: of every table),
@@ -48,11 +63,13 @@ def refresh(session: Session, source_id: int, crawl_id: int | None, whole: bool 
         ).scalar()
     )
     started = time.perf_counter()
+    _create_scope(session, source_id, since)
     seconds = {f"lint.{k}": v for k, v in run_lint(session, source_id, engine, since).items()}
     seconds["lint"] = round(time.perf_counter() - started, 4)
     started = time.perf_counter()
-    refresh_inferred(session, source_id)
+    refresh_inferred(session, source_id, since)
     seconds["inferred_keys"] = round(time.perf_counter() - started, 4)
+    session.execute(text("DROP TABLE insights_scope"))
     # a refresh that ran late (after a later crawl's) must not move the mark back
     session.execute(
         text(

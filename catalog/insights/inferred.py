@@ -3,11 +3,13 @@
 `y` → `ies`) whose type is compatible with that table's one-column primary
 key, where no declared foreign key covers the column.
 
-One statement recomputes a source's candidates after a crawl: an upsert
-keyed by names (schema, table, column, referenced schema and table), so the
-owner's accept/reject decision survives recrawls, and a delete of every
-candidate the catalog no longer supports (its column or the referenced key
-gone, or a foreign key declared since)."""
+One statement brings a source's candidates up to date after a crawl: those
+from and to the tables the crawl added or changed (every table the first
+time) are recomputed; an upsert keyed by names (schema, table, column,
+referenced schema and table), so the owner's accept/reject decision survives
+recrawls, and a delete of every candidate the catalog no longer supports
+(its column, its table or the referenced key gone, or a foreign key declared
+since)."""
 
 from __future__ import annotations
 
@@ -27,27 +29,52 @@ def _family(t: str) -> str:
     )
 
 
+# A key-like column: its name, lower-cased, ends in `id` after two characters or more.
+_KEY_LIKE = "lower(c.name) ~ '^.{2,}id$'"
+_STEM = "substring(lower(c.name) FROM '^(.+?)_?id$')"
+_NO_FK = "NOT EXISTS (SELECT 1 FROM catalog_foreign_keys fk WHERE fk.table_id = t.id AND fk.columns ? c.name)"
+_TABLE_KINDS = "('table', 'partitioned_table')"
+
+# The candidates of the tables in `insights_scope` (every live table, or those
+# changed since the last run) are recomputed: those from their columns (to any
+# table) and those to them (from any column). Removed tables' candidates, and
+# any the catalog no longer supports, are deleted.
 REFRESH = f"""
-WITH live AS (
-    SELECT id, schema_name, name, definition FROM catalog_tables
-    WHERE source_id = :sid AND removed_at IS NULL AND kind IN ('table', 'partitioned_table')),
-pk AS MATERIALIZED (
-    SELECT t.id, t.schema_name, t.name, lower(t.name) AS lname, c.name AS col, c.type,
-           {_family("c.type")} AS family
-    FROM live t JOIN catalog_columns c ON c.table_id = t.id AND c.name = t.definition->'primary_key'->'columns'->>0
-    WHERE jsonb_typeof(t.definition->'primary_key') = 'object'
-      AND jsonb_array_length(t.definition->'primary_key'->'columns') = 1),
-key_like AS (
-    SELECT t.id, t.schema_name, t.name, c.name AS col, c.type, {_family("c.type")} AS family,
-           substring(lower(c.name) FROM '^(.+?)_?id$') AS stem
-    FROM live t JOIN catalog_columns c ON c.table_id = t.id
-    WHERE lower(c.name) ~ '^.{{2,}}id$'
-      AND NOT EXISTS (SELECT 1 FROM catalog_foreign_keys fk WHERE fk.table_id = t.id AND fk.columns ? c.name)),
+WITH scope AS (
+    SELECT t.id, t.schema_name, t.name, lower(t.name) AS lname FROM insights_scope s
+    JOIN catalog_tables t ON t.id = s.id WHERE t.kind IN {_TABLE_KINDS}),
+-- key-like columns of the changed tables
+key_scope AS (
+    SELECT t.id, t.schema_name, t.name, c.name AS col, c.type, {_STEM} AS stem
+    FROM scope t JOIN catalog_columns c ON c.table_id = t.id WHERE {_KEY_LIKE} AND {_NO_FK}),
+-- the stems that name a changed table (it, or its plural)
+stems AS (
+    SELECT DISTINCT v FROM scope CROSS JOIN LATERAL unnest(ARRAY[lname, regexp_replace(lname, 's$', ''),
+        regexp_replace(lname, 'es$', ''), regexp_replace(lname, 'ies$', 'y')]) AS v),
+-- key-like columns of the other tables that may name a changed table (none on a whole run)
+key_other AS (
+    SELECT t.id, t.schema_name, t.name, c.name AS col, c.type, {_STEM} AS stem
+    FROM catalog_columns c JOIN catalog_tables t ON t.id = c.table_id
+    WHERE CAST(:since AS bigint) IS NOT NULL AND c.source_id = :sid
+      AND lower(c.name) IN (SELECT v || 'id' FROM stems UNION ALL SELECT v || '_id' FROM stems)
+      AND t.removed_at IS NULL AND t.kind IN {_TABLE_KINDS} AND t.id NOT IN (SELECT id FROM insights_scope)
+      AND {_KEY_LIKE} AND {_NO_FK}),
 -- each key-like column once per name it may point at, so the join with the keys is one equality
 cand AS MATERIALIZED (
-    SELECT k.*, v.n FROM key_like k
+    SELECT k.*, {_family("k.type")} AS family, k.id IN (SELECT id FROM scope) AS in_scope, v.n
+    FROM (SELECT * FROM key_scope UNION ALL SELECT * FROM key_other) k
     CROSS JOIN LATERAL (SELECT DISTINCT n FROM unnest(ARRAY[k.stem, k.stem || 's', k.stem || 'es',
                         regexp_replace(k.stem, 'y$', 'ies')]) AS n) v),
+-- the one-column primary keys of the tables a candidate names
+pk AS MATERIALIZED (
+    SELECT t.id, t.schema_name, t.name, lower(t.name) AS lname, c.name AS col, c.type,
+           {_family("c.type")} AS family, t.id IN (SELECT id FROM scope) AS in_scope
+    FROM catalog_tables t JOIN catalog_columns c ON c.table_id = t.id
+         AND c.name = t.definition->'primary_key'->'columns'->>0
+    WHERE t.source_id = :sid AND t.removed_at IS NULL AND t.kind IN {_TABLE_KINDS}
+      AND lower(t.name) IN (SELECT n FROM cand)
+      AND jsonb_typeof(t.definition->'primary_key') = 'object'
+      AND jsonb_array_length(t.definition->'primary_key'->'columns') = 1),
 found AS MATERIALIZED (
     SELECT cand.schema_name, cand.name AS table_name, cand.col AS column_name,
            pk.schema_name AS referenced_schema, pk.name AS referenced_table, pk.col AS referenced_column,
@@ -63,7 +90,14 @@ found AS MATERIALIZED (
                          || ')' END,
                CASE WHEN pk.schema_name <> cand.schema_name THEN 'in another schema' END,
                'no foreign key declared') AS reason
-    FROM cand JOIN pk ON pk.lname = cand.n AND pk.family = cand.family AND pk.id <> cand.id),
+    FROM cand JOIN pk ON pk.lname = cand.n AND pk.family = cand.family AND pk.id <> cand.id
+    -- a column of an unchanged table is recomputed only towards the changed tables
+    WHERE cand.in_scope OR pk.in_scope),
+-- the candidates this run decides: all on a whole run; else those from or to a
+-- changed table, and those of tables removed since
+touched AS (
+    SELECT schema_name, name FROM scope
+    UNION ALL SELECT schema_name, name FROM catalog_tables WHERE source_id = :sid AND removed_crawl_id > :since),
 saved AS (
     INSERT INTO catalog_inferred_keys (source_id, schema_name, table_name, column_name, referenced_schema,
         referenced_table, referenced_column, score, reason)
@@ -74,15 +108,20 @@ saved AS (
     -- an unchanged candidate is not rewritten (nearly all of them, after a recrawl)
     WHERE (catalog_inferred_keys.referenced_column, catalog_inferred_keys.score, catalog_inferred_keys.reason)
           IS DISTINCT FROM (EXCLUDED.referenced_column, EXCLUDED.score, EXCLUDED.reason))
-DELETE FROM catalog_inferred_keys k WHERE k.source_id = :sid AND NOT EXISTS (
+DELETE FROM catalog_inferred_keys k WHERE k.source_id = :sid
+  AND (CAST(:since AS bigint) IS NULL
+       OR (k.schema_name, k.table_name) IN (SELECT schema_name, name FROM touched)
+       OR (k.referenced_schema, k.referenced_table) IN (SELECT schema_name, name FROM touched))
+  AND NOT EXISTS (
     SELECT 1 FROM found f WHERE (f.schema_name, f.table_name, f.column_name, f.referenced_schema,
         f.referenced_table) = (k.schema_name, k.table_name, k.column_name, k.referenced_schema, k.referenced_table))
 """
 
 
-def refresh_inferred(session: Session, source_id: int) -> None:
-    """Recompute the source's candidates inside the caller's transaction."""
-    session.execute(text(REFRESH), {"sid": source_id})
+def refresh_inferred(session: Session, source_id: int, since_crawl_id: int | None = None) -> None:
+    """Bring the source's candidates up to date inside the caller's
+    transaction, for the tables in `insights_scope` (see REFRESH)."""
+    session.execute(text(REFRESH), {"sid": source_id, "since": since_crawl_id})
 
 
 _COLUMNS = (

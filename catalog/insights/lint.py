@@ -79,12 +79,23 @@ SQL_RESERVED = _words(
     "true union unique update user using values when where with"
 )
 
-# Rules about one table's own definition run over the tables in `lint_scope`
-# (every live table, or those changed since the last run); rules that compare
-# tables run over the whole source each time.
-CROSS_TABLE_RULES = ("fk_type_mismatch", "column_type_inconsistent", "no_relations")
+# Rules about one table's own definition run over the tables in `insights_scope`
+# (every live table, or those changed since the last run: catalog.insights);
+# fk_type_mismatch over those and the tables whose keys reference one of them
+# or a table removed since (`lint_fk_tables`); the other rules that compare
+# tables over the whole source each time.
+CROSS_TABLE_RULES = ("column_type_inconsistent", "no_relations")
 
-_SCOPED = "lint_scope s JOIN catalog_tables t ON t.id = s.id"
+LINT_FK_TABLES = """
+CREATE TEMP TABLE lint_fk_tables ON COMMIT DROP AS
+SELECT id FROM insights_scope
+UNION
+SELECT f.table_id FROM catalog_foreign_keys f JOIN catalog_tables r ON r.source_id = f.source_id
+    AND r.schema_name = f.referenced_schema AND r.name = f.referenced_table
+WHERE f.source_id = :sid AND (r.id IN (SELECT id FROM insights_scope) OR r.removed_crawl_id > :since)
+"""
+
+_SCOPED = "insights_scope s JOIN catalog_tables t ON t.id = s.id"
 _OBJ = "t.schema_name || '.' || t.name"
 _INSERT = (
     "INSERT INTO catalog_findings (source_id, table_id, rule, severity, schema_name, table_name, object_name, "
@@ -106,7 +117,7 @@ SELECT d.id AS table_id, x.kind, x.doc->>'name' AS name,
 FROM (SELECT t.id, t.definition->'indexes' AS indexes, t.definition->'primary_key' AS pk,
              t.definition->'primary_key'->>'name' AS pk_name, c.constraints,
              ARRAY(SELECT k->>'name' FROM jsonb_array_elements(c.constraints) k) AS constraint_names
-      FROM lint_scope s JOIN catalog_tables t ON t.id = s.id
+      FROM insights_scope s JOIN catalog_tables t ON t.id = s.id
       CROSS JOIN LATERAL (SELECT coalesce(t.definition->'constraints', '[]') AS constraints) c) d
 CROSS JOIN LATERAL (
     SELECT 'index' AS kind, i AS doc FROM jsonb_array_elements(coalesce(d.indexes, '[]')) i
@@ -145,7 +156,7 @@ def _listed(agg_expr: str, order: str, at_most: int = LIST_AT_MOST, where: str =
 
 def rule_statements(engine: str) -> list[tuple[str, str]]:
     """(rule, INSERT ... SELECT) for every rule that applies to `engine`; the
-    one-table rules read `lint_scope` and `lint_indexes` (see run_lint)."""
+    one-table rules read `insights_scope` and `lint_indexes` (see run_lint)."""
     q = _quote(engine)
     qt = f"{q('t.schema_name')} || '.' || {q('t.name')}"
     pg = engine == "postgresql"
@@ -289,7 +300,7 @@ def rule_statements(engine: str) -> list[tuple[str, str]]:
             f"FROM {_SCOPED} WHERE t.kind IN {TABLE_KINDS} "
             f"AND jsonb_array_length(t.definition->'columns') > {TOO_MANY_COLUMNS}",
         ),
-        # --- rules across tables: the whole source each run ---
+        # --- rules across tables ---
         (
             "fk_type_mismatch",
             head("fk_type_mismatch") + f"t.schema_name, t.name, c.col, {_OBJ} || '.' || c.col, "
@@ -301,13 +312,14 @@ def rule_statements(engine: str) -> list[tuple[str, str]]:
                 if pg
                 else "NULL"
             )
-            + " FROM catalog_foreign_keys f JOIN catalog_tables t ON t.id = f.table_id "
+            + " FROM lint_fk_tables s JOIN catalog_foreign_keys f ON f.table_id = s.id "
+            "JOIN catalog_tables t ON t.id = f.table_id "
             "CROSS JOIN LATERAL jsonb_array_elements_text(f.columns) WITH ORDINALITY c(col, n) "
             "JOIN catalog_tables r ON r.source_id = f.source_id AND r.removed_at IS NULL "
             "AND r.schema_name = f.referenced_schema AND r.name = f.referenced_table "
             "JOIN catalog_columns cc ON cc.table_id = t.id AND cc.name = c.col "
             "JOIN catalog_columns rc ON rc.table_id = r.id AND rc.name = f.referenced_columns->>(c.n::int - 1) "
-            "WHERE f.source_id = :sid AND cc.type <> rc.type",
+            "WHERE cc.type <> rc.type",
         ),
         (
             "column_type_inconsistent",
@@ -339,31 +351,23 @@ def rule_statements(engine: str) -> list[tuple[str, str]]:
 
 
 def run_lint(session: Session, source_id: int, engine: str, since_crawl_id: int | None = None) -> dict[str, float]:
-    """Bring the source's findings up to date inside the caller's transaction:
-    the one-table rules for the tables added or changed after crawl
-    `since_crawl_id` (every live table when None), the rules across tables
-    for the whole source. Returns seconds per rule."""
+    """Bring the source's findings up to date inside the caller's transaction,
+    for the tables in `insights_scope`: those added or changed after crawl
+    `since_crawl_id` (every live table when None). Returns seconds per rule."""
     params = {"sid": source_id, "since": since_crawl_id}
-    changed = "" if since_crawl_id is None else "AND (changed_crawl_id > :since OR first_seen_crawl_id > :since)"
-    session.execute(
-        text(
-            "CREATE TEMP TABLE lint_scope ON COMMIT DROP AS SELECT id FROM catalog_tables "
-            f"WHERE source_id = :sid AND removed_at IS NULL {changed}"
-        ),
-        params,
-    )
-    session.execute(text("ALTER TABLE lint_scope ADD PRIMARY KEY (id)"))
-    # what this run recomputes: everything, or the scope's tables, the tables
-    # removed since, and the rules across tables
+    started = time.perf_counter()
+    session.execute(text(LINT_FK_TABLES), params)
+    # what this run recomputes: everything, or the findings of the scope's
+    # tables, of the tables removed since, and of the rules across tables
     stale = (
         "TRUE"
         if since_crawl_id is None
         else f"(f.table_id IS NULL OR f.rule IN ({', '.join(repr(r) for r in CROSS_TABLE_RULES)}) "
-        "OR f.table_id IN (SELECT id FROM lint_scope) "
+        "OR f.table_id IN (SELECT id FROM insights_scope) "
+        "OR (f.rule = 'fk_type_mismatch' AND f.table_id IN (SELECT id FROM lint_fk_tables)) "
         "OR f.table_id IN (SELECT id FROM catalog_tables WHERE source_id = :sid AND removed_crawl_id > :since))"
     )
     session.execute(text(f"DELETE FROM catalog_findings f WHERE f.source_id = :sid AND {stale}"), params)
-    started = time.perf_counter()
     session.execute(text(LINT_INDEXES))
     session.execute(text("ANALYZE lint_indexes"))
     seconds: dict[str, float] = {"read_indexes": round(time.perf_counter() - started, 4)}
@@ -371,7 +375,7 @@ def run_lint(session: Session, source_id: int, engine: str, since_crawl_id: int 
         started = time.perf_counter()
         session.execute(text(sql), params)
         seconds[rule] = round(seconds.get(rule, 0.0) + time.perf_counter() - started, 4)
-    session.execute(text("DROP TABLE lint_scope, lint_indexes"))
+    session.execute(text("DROP TABLE lint_indexes, lint_fk_tables"))
     return seconds
 
 
