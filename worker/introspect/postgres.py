@@ -15,13 +15,29 @@ Choices worth knowing:
 - Each public method runs in one REPEATABLE READ transaction (one snapshot
   for all queries of a batch) and ends it at once, so no transaction stays
   open between batches.
-- Sizes come from pg_class.relpages (table + TOAST + indexes) instead of
-  pg_total_relation_size(): that function opens every relation with a lock,
-  so one table being rewritten (VACUUM FULL, ALTER TABLE) would stall or fail
-  the whole batch and our lock would queue behind/ahead of the DDL on a
-  production database; it also stats every file. relpages is what the
-  planner uses, as current as the row estimate (last VACUUM/ANALYZE), and
-  costs nothing. A table never vacuumed or analyzed has size/rows None.
+- Sizes are estimated from pg_class alone, never with
+  pg_total_relation_size(). That function opens every relation it measures
+  (the table, its TOAST table and TOAST index, each index) with an
+  AccessShareLock held until our transaction ends, and stats every fork's
+  files. Measured (bench/README.md, "Sizes"): at 10,000 tables it takes
+  40,000 locks in one statement, which overflows a default lock table
+  (max_locks_per_transaction 64 x max_connections 100) and fails with "out
+  of shared memory"; in batches of 2,000 it holds 8,000 locks at once, and
+  a table being altered (ACCESS EXCLUSIVE) would stall the batch until
+  lock_timeout, while queueing the ALTER and every query behind it. So:
+  size = pages of the table, its TOAST table and TOAST index, and its
+  indexes (relpages, as the planner sees them after VACUUM/ANALYZE), plus
+  the free-space map and visibility map forks estimated from the same
+  relpages (SIZE_PAGES: an FSM exists once a heap has 2 pages or was
+  vacuumed, 3 pages plus one per 4,069 heap pages; a VM exists once vacuum
+  marked a page all-visible, one page per 32,672 heap pages). On a vacuumed
+  and analyzed table this equals pg_total_relation_size() (measured: within
+  0.1% above 1 MB; an index whose relpages are stale, vacuumed but never
+  analyzed since it grew, is the known exception), at no cost and without a
+  lock. A table never vacuumed or analyzed (reltuples -1, PostgreSQL 14+)
+  has size and rows None, with row_estimate_source "never_analyzed": the
+  planner would count its pages at query time, which we will not do
+  table by table.
 - Index `columns` lists only key columns (indnkeyatts); INCLUDE columns are
   visible in `definition`.
 """
@@ -33,6 +49,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg2
@@ -50,6 +67,7 @@ from .base import (
     Introspector,
     PrimaryKey,
     Table,
+    TableActivity,
     TableRef,
     TableSignature,
     TargetAuthFailed,
@@ -312,13 +330,35 @@ _RELATION_EXTRA = [
 _RELATION_EXTRA_LIST = ",\n       ".join(_RELATION_EXTRA)
 _RELATION_EXTRA_HASH = f"md5(ROW({_RELATION_EXTRA_LIST})::text)"
 
+
+def _fork_pages(r: str) -> str:
+    """SQL: pages of relation `r` (a pg_class alias) with its free-space map
+    and visibility map estimated from relpages. FSM: PostgreSQL creates it
+    when an insert leaves a full page (so a heap of 2+ pages) or at VACUUM;
+    its tree is a root, one inner page per 4,069^2 and one leaf per 4,069
+    heap pages, addressed depth first, so the last leaf k = (pages-1)/4069
+    sits at block k + k/4069 + k/4069^2 + 2. VM: created when VACUUM marks a
+    page all-visible (relallvisible > 0), 32,672 heap pages per VM page."""
+    return f"""(COALESCE({r}.relpages, 0)::bigint
+        + CASE WHEN {r}.relpages >= 2 OR {r}.relallvisible > 0 THEN
+            ({r}.relpages - 1) / 4069 + ({r}.relpages - 1) / 16556761 + ({r}.relpages - 1) / 67369260609 + 3
+          ELSE 0 END
+        + CASE WHEN {r}.relallvisible > 0 THEN ({r}.relpages - 1) / 32672 + 1 ELSE 0 END)"""
+
+
+# Pages of a table and its TOAST table and TOAST index, forks included;
+# its indexes are added by the callers (see the module docstring).
+SIZE_PAGES = f"""{_fork_pages("c")} + COALESCE({_fork_pages("t")}, 0)
+       + COALESCE((SELECT sum(ti.relpages) FROM pg_index ti_i JOIN pg_class ti ON ti.oid = ti_i.indexrelid
+                   WHERE ti_i.indrelid = t.oid), 0)"""
+
 # The batch arrives as two parallel arrays; the oids found here key the other
-# queries. Size is relpages of the table and its TOAST table here, plus its
-# indexes' relpages from INDEXES_SQL (add_index_pages), so nothing opens
-# the relations themselves (see the module docstring).
+# queries. Size is SIZE_PAGES here, plus its indexes' relpages from
+# INDEXES_SQL (add_index_pages), so nothing opens the relations themselves
+# (see the module docstring).
 DETAILS_SQL = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples,
-       c.relpages::bigint + COALESCE(t.relpages, 0),
+       {SIZE_PAGES},
        current_setting('block_size')::int,
        d.description,
        {_RELATION_EXTRA_LIST},
@@ -349,11 +389,11 @@ SIGNATURE_PREFIX = "pg3:"
 # when describe() starts reporting something new: every table is then
 # described once more (pg2: foreign keys' definition, validated, deferrable
 # and deferred, which pg_get_constraintdef already covered; pg3: views' SQL
-# and dependencies, partition keys, parents and bounds). Pages are table
-# + TOAST + indexes, as describe() counts.
+# and dependencies, partition keys, parents and bounds). Pages are
+# SIZE_PAGES + indexes, as describe() counts.
 SIGNATURES_SQL = f"""
 SELECT n.nspname, c.relname, c.relkind, c.reltuples,
-       c.relpages::bigint + COALESCE(t.relpages, 0)
+       {SIZE_PAGES}
          + COALESCE((SELECT sum(ic.relpages) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                      WHERE i.indrelid = c.oid), 0),
        current_setting('block_size')::int,
@@ -446,7 +486,19 @@ def signature_from_row(row: Sequence) -> tuple[tuple[str, str], TableSignature]:
         signature=signature,
         row_estimate=row_estimate(relkind, reltuples),
         size_bytes=size_bytes(relkind, reltuples, pages, block_size),
+        row_estimate_source=row_estimate_source(relkind, reltuples),
     )
+
+
+def row_estimate_source(relkind: str, reltuples) -> str:
+    """Why row_estimate is what it is (base.ROW_ESTIMATE_SOURCES). A
+    partitioned table's reltuples is -1 until its partitions are analyzed
+    through it (ANALYZE on the parent)."""
+    if relkind == "v":
+        return "not_applicable"
+    if reltuples is None or reltuples < 0:
+        return "never_analyzed"
+    return "statistics"
 
 
 def row_estimate(relkind: str, reltuples) -> int | None:
@@ -457,8 +509,8 @@ def row_estimate(relkind: str, reltuples) -> int | None:
 
 
 def size_bytes(relkind: str, reltuples, pages, block_size) -> int | None:
-    """Bytes on disk from relpages (pages of the table + TOAST; indexes are
-    added later). Views and foreign tables have no storage here (None); a
+    """Bytes on disk from SIZE_PAGES (table, TOAST and their forks; indexes
+    are added later). Views and foreign tables have no storage here (None); a
     partitioned table stores nothing itself (0); a table never vacuumed or
     analyzed has relpages 0 whatever it holds, so its size is unknown (None)."""
     if relkind in ("v", "f") or pages is None:
@@ -481,6 +533,7 @@ def details_from_row(row: Sequence) -> tuple[int, tuple[str, str], dict]:
             "kind": KINDS[relkind],
             "comment": comment,
             "row_estimate": row_estimate(relkind, reltuples),
+            "row_estimate_source": row_estimate_source(relkind, reltuples),
             "size_bytes": size_bytes(relkind, reltuples, pages, block_size),
             "block_size": block_size,
             "definition": viewdef,
@@ -668,6 +721,33 @@ def index_from_row(row: Sequence, names: dict) -> tuple[int, Index]:
     columns = key_names(list(indkey or [])[:nkeys], oid, names, expressions)
     return oid, Index(
         name=name, columns=columns, unique=bool(unique), method=method, definition=definition, predicate=predicate
+    )
+
+
+# Usage statistics of the batch's tables: one lookup per table on
+# pg_stat_user_tables (the cumulative statistics system; no lock, no file
+# read). Views have no row there and get no activity.
+ACTIVITY_SQL = """
+SELECT s.schemaname, s.relname, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, s.n_live_tup, s.n_dead_tup,
+       s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze
+FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
+JOIN pg_stat_user_tables s ON s.schemaname = b.nspname::name AND s.relname = b.relname::name
+"""
+
+
+def activity_from_row(row: Sequence, read_at: datetime) -> tuple[tuple[str, str], TableActivity]:
+    schema, name, ins, upd, dele, live, dead, vacuum, autovacuum, analyze, autoanalyze = row
+    return (schema, name), TableActivity(
+        read_at=read_at,
+        rows_inserted=ins,
+        rows_updated=upd,
+        rows_deleted=dele,
+        live_rows=live,
+        dead_rows=dead,
+        last_vacuum_at=vacuum,
+        last_autovacuum_at=autovacuum,
+        last_analyze_at=analyze,
+        last_autoanalyze_at=autoanalyze,
     )
 
 
@@ -868,6 +948,17 @@ class PostgresIntrospector(Introspector):
         finally:
             self._end_transaction()
         return dict(signature_from_row(r) for r in rows)
+
+    def activity(self, tables: list[TableRef]) -> dict[tuple[str, str], TableActivity]:
+        if not tables:
+            return {}
+        batch = {"schemas": [t.schema for t in tables], "names": [t.name for t in tables]}
+        read_at = datetime.now(UTC)
+        try:
+            rows = self._query(ACTIVITY_SQL, batch, f"reading activity of {len(tables)} tables")
+        finally:
+            self._end_transaction()
+        return dict(activity_from_row(r, read_at) for r in rows)
 
     def list_enums(self) -> list[EnumType]:
         try:
