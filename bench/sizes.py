@@ -16,7 +16,8 @@ On one PostgreSQL target, every user table:
   `{database}_sizes_scratch` (created and dropped).
 
 Usage:
-    python -m bench.sizes --database NAME [--batch-size 2000] [--url postgresql://postgres@127.0.0.1:5432/postgres]
+    python -m bench.sizes --database NAME [--batch-size 2000] [--write-rows N] [--no-sizes]
+        [--url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def sizes(conn, batch_size: int) -> dict:
     return out
 
 
-def activity(conn, url: str, database: str) -> dict:
+def activity(conn, url: str, database: str, write_rows: int | None = None) -> dict:
     cur = conn.cursor()
     cur.execute(f"SELECT n.nspname, c.relname {TABLES}")
     keys = cur.fetchall()
@@ -94,13 +95,16 @@ def activity(conn, url: str, database: str) -> dict:
     args = {"schemas": [k[0] for k in keys], "names": [k[1] for k in keys]}
     rows, read_s = timed(lambda: (cur.execute(ACTIVITY_SQL, args), cur.fetchall())[1])
     conn.rollback()
+    if write_rows and rows:  # the catalog side at a size the target does not have: its rows repeated
+        rows = [rows[i % len(rows)] for i in range(write_rows)]
     scratch = f"{database}_sizes_scratch"
     admin = connect(url, urlparse(url).path.lstrip("/") or "postgres")
     admin.autocommit = True
     admin.cursor().execute(f'DROP DATABASE IF EXISTS "{scratch}"')
     admin.cursor().execute(f'CREATE DATABASE "{scratch}"')
     try:
-        out = {"activity_rows": len(rows), "activity_read_seconds": read_s, **write_activity(url, scratch, rows)}
+        out = {"activity_read_rows": len(keys), "activity_read_seconds": read_s}
+        out.update({"activity_written_rows": len(rows), **write_activity(url, scratch, rows)})
     finally:
         admin.cursor().execute(f'DROP DATABASE IF EXISTS "{scratch}"')
         admin.close()
@@ -141,10 +145,15 @@ def main() -> None:
     parser.add_argument("--database", required=True)
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--url", default=PG_URL)
+    parser.add_argument("--write-rows", type=int, help="activity rows to write (default: one per table)")
+    parser.add_argument("--no-sizes", action="store_true", help="measure activity only")
     args = parser.parse_args()
     conn = connect(args.url, args.database)
     conn.cursor().execute("SET jit = off")
-    result = {"database": args.database, **sizes(conn, args.batch_size), **activity(conn, args.url, args.database)}
+    result = {"database": args.database}
+    if not args.no_sizes:
+        result.update(sizes(conn, args.batch_size))
+    result.update(activity(conn, args.url, args.database, args.write_rows))
     conn.close()
     print(json.dumps(result, indent=2))
 

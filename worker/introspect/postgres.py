@@ -730,14 +730,23 @@ def index_from_row(row: Sequence, names: dict) -> tuple[int, Index]:
     )
 
 
-# Usage statistics of the batch's tables: one lookup per table on
-# pg_stat_user_tables (the cumulative statistics system; no lock, no file
-# read). Views have no row there and get no activity.
+# Usage statistics of the batch's tables: the functions pg_stat_user_tables
+# is made of (n_tup_ins is pg_stat_get_tuples_inserted(oid), ...), called
+# for the batch's own pg_class rows. The view itself aggregates over every
+# table of the database (a GROUP BY for its index scan counts) before any
+# join: 0.15 s per batch of 2,000 at 26,000 tables, growing with the
+# database, where this reads only the batch. No lock, no file read. Views,
+# foreign and partitioned tables keep no such statistics (a partitioned
+# table's rows are its partitions') and get no activity.
 ACTIVITY_SQL = """
-SELECT s.schemaname, s.relname, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, s.n_live_tup, s.n_dead_tup,
-       s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze
+SELECT n.nspname, c.relname, pg_stat_get_tuples_inserted(c.oid), pg_stat_get_tuples_updated(c.oid),
+       pg_stat_get_tuples_deleted(c.oid), pg_stat_get_live_tuples(c.oid), pg_stat_get_dead_tuples(c.oid),
+       pg_stat_get_last_vacuum_time(c.oid), pg_stat_get_last_autovacuum_time(c.oid),
+       pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid)
 FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
-JOIN pg_stat_user_tables s ON s.schemaname = b.nspname::name AND s.relname = b.relname::name
+JOIN pg_namespace n ON n.nspname = b.nspname::name
+JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = b.relname::name
+WHERE c.relkind IN ('r', 'm')
 """
 
 
