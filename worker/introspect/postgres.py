@@ -25,7 +25,8 @@ Choices worth knowing:
   rewritten (ACCESS EXCLUSIVE) makes it wait until lock_timeout and fail
   the whole batch, while the ALTER and every query behind it queue behind
   our request on a production database. So: size = pages of the table, its
-  TOAST table and TOAST index, and its indexes (relpages, as the planner
+  TOAST table and TOAST index (estimated from the TOAST row count: nothing
+  keeps its relpages current), and its indexes (relpages, as the planner
   sees them after VACUUM/ANALYZE), plus the free-space map and visibility
   map forks estimated from those relpages (_fork_pages: an FSM exists once
   a heap has 2 pages or was vacuumed; a VM once vacuum marked a page
@@ -353,9 +354,17 @@ def _fork_pages(r: str) -> str:
 
 
 # Pages of a table and its TOAST table and TOAST index, forks included;
-# its indexes are added by the callers (see the module docstring).
+# its indexes are added by the callers (see the module docstring). ANALYZE
+# skips TOAST, and VACUUM rarely rescans an insert-only TOAST index, so that
+# index's relpages stays at its creation's 1 page: it is estimated from the
+# TOAST table's row count instead (a btree on (chunk_id, chunk_seq): 366
+# entries per leaf filled to 90%, a metapage, inner pages above one leaf),
+# measured within 1% at 80,000 chunks.
 SIZE_PAGES = f"""{_fork_pages("c")} + COALESCE({_fork_pages("t")}, 0)
-       + COALESCE((SELECT sum(ti.relpages) FROM pg_index ti_i JOIN pg_class ti ON ti.oid = ti_i.indexrelid
+       + COALESCE((SELECT sum(GREATEST(ti.relpages, CASE WHEN t.reltuples > 0 THEN
+                        1 + ceil(t.reltuples / 366) + CASE WHEN t.reltuples > 366 THEN ceil(t.reltuples / 366 / 366)
+                        ELSE 0 END ELSE 0 END))::bigint
+                   FROM pg_index ti_i JOIN pg_class ti ON ti.oid = ti_i.indexrelid
                    WHERE ti_i.indrelid = t.oid), 0)"""
 
 # The batch arrives as two parallel arrays; the oids found here key the other
