@@ -116,7 +116,10 @@ def write_activity(url: str, scratch: str, rows: list) -> dict:
     conn = connect(url, scratch)
     cur = conn.cursor()
     cur.execute(f"CREATE UNLOGGED TABLE staged (job_id bigint, table_id bigint, {cols})")
-    cur.execute(f"CREATE TABLE activity (table_id bigint PRIMARY KEY, {cols})")
+    # as in the catalog: keyed by table id, with a foreign key to the tables
+    cur.execute("CREATE TABLE tables (id bigint PRIMARY KEY)")
+    cur.execute("INSERT INTO tables SELECT generate_series(0, %s)", (len(rows),))
+    cur.execute(f"CREATE TABLE activity (table_id bigint PRIMARY KEY REFERENCES tables (id) ON DELETE CASCADE, {cols})")
     conn.commit()
     buf = io.StringIO()
     for i, r in enumerate(rows):
