@@ -132,6 +132,8 @@ def test_mariadb_broken_view_warnings_and_activity(alice, worker, maria_db):
     assert 'id="warnings"' in html and "references invalid table(s)" in html
     html = browser.get(f"/sources/{sid}/table?schema={maria_db}&name=orders").get_data(as_text=True)
     assert 'id="activity"' in html and "Last write" in html
+    html = browser.get(f"/crawls/{crawl['id']}").get_data(as_text=True)
+    assert "1 object the database could not describe" in html
 
     # a view that stays broken is no change; mending it is one, and its warning goes
     job = crawl_now(alice, sid)
