@@ -25,9 +25,10 @@ from .diff import only_fields_added, table_changes
 
 DEFINITION_KEYS = ("columns", "primary_key", "foreign_keys", "indexes", "constraints")
 # Stored (and fingerprinted) only where a table has them: a view's SQL and
-# dependencies, a partitioned table's key, a partition's parent and bounds.
+# dependencies, a partitioned table's key, a partition's parent and bounds,
+# what the engine could not describe (a broken view's warnings).
 # A plain table's fingerprint and document stay what they were.
-OPTIONAL_KEYS = ("definition", "depends_on", "partition", "partition_of", "bounds")
+OPTIONAL_KEYS = ("definition", "depends_on", "partition", "partition_of", "bounds", "warnings")
 
 
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
@@ -92,6 +93,18 @@ def known_tables(session: Session, source_id: int, keys: list[tuple[str, str]]) 
     return {(r.schema_name, r.name): Known(r.id, r.fingerprint, r.signature, r.removed) for r in rows}
 
 
+def stage_activity(session: Session, job_id: int, batch_no: int, ids: dict, activity: dict) -> None:
+    """COPY the usage statistics the batch read (`activity`: (schema, name) ->
+    TableActivity) for the tables it saw (`ids`: (schema, name) -> catalog id)."""
+    rows = [
+        (job_id, batch_no, ids[key], *(getattr(a, f) for f in ACTIVITY_FIELDS))
+        for key, a in activity.items()
+        if key in ids
+    ]
+    if rows:
+        copy_rows(session, "crawl_staged_activity", ("job_id", "batch_no", "table_id", *ACTIVITY_FIELDS), rows)
+
+
 def unchanged_by_signature(known: dict[tuple[str, str], Known], signatures: dict | None) -> dict:
     """The tables whose target signature equals the stored one: unchanged
     without being described. `signatures` maps (schema, name) to
@@ -112,6 +125,7 @@ def stage_batch(
     known: dict[tuple[str, str], Known],
     by_signature: dict,
     described: list[tuple[dict, str | None]],
+    activity: dict | None = None,
 ) -> dict:
     """Stage one batch inside the caller's transaction (after catalog.jobs.claim_batch).
 
@@ -123,13 +137,28 @@ def stage_batch(
     and changed ones are staged whole, with their column rows. Returns
     {"seen": n, "staged": n}.
     """
-    seen = [(job_id, batch_no, known[key].id, rows, size, sig) for key, (sig, rows, size) in by_signature.items()]
+    seen = [
+        (job_id, batch_no, known[key].id, s.row_estimate, s.size_bytes, s.signature, s.row_estimate_source)
+        for key, s in by_signature.items()
+    ]
+    ids = {key: known[key].id for key in by_signature}
     staged = []
     for doc, sig in described:
         key = (doc["schema"], doc["name"])
         (fp, definition), old = encode_definition(doc), known.get(key)
         if old is not None and old.fingerprint == fp and not old.removed:
-            seen.append((job_id, batch_no, old.id, doc.get("row_estimate"), doc.get("size_bytes"), sig))
+            ids[key] = old.id
+            seen.append(
+                (
+                    job_id,
+                    batch_no,
+                    old.id,
+                    doc.get("row_estimate"),
+                    doc.get("size_bytes"),
+                    sig,
+                    doc.get("row_estimate_source"),
+                )
+            )
         else:
             staged.append((doc, fp, definition, sig, old))
     new = sum(1 for *_, old in staged if old is None)
@@ -158,12 +187,16 @@ def stage_batch(
         else {}
     )
     copy_rows(
-        session, "crawl_seen", ("job_id", "batch_no", "table_id", "row_estimate", "size_bytes", "signature"), seen
+        session,
+        "crawl_seen",
+        ("job_id", "batch_no", "table_id", "row_estimate", "size_bytes", "signature", "row_estimate_source"),
+        seen,
     )
     table_rows: list[tuple] = []
     column_rows: list[tuple] = []
     for doc, fp, definition, sig, old in staged:
         table_id = old.id if old is not None else next(new_ids)
+        ids[(doc["schema"], doc["name"])] = table_id
         changes = None
         if old is not None and old.id in old_defs:
             before = old_defs[old.id]
@@ -182,6 +215,7 @@ def stage_batch(
                 doc.get("comment"),
                 doc.get("row_estimate"),
                 doc.get("size_bytes"),
+                doc.get("row_estimate_source"),
                 fp,
                 sig,
                 definition,
@@ -205,6 +239,7 @@ def stage_batch(
             "comment",
             "row_estimate",
             "size_bytes",
+            "row_estimate_source",
             "fingerprint",
             "signature",
             "definition",
@@ -212,6 +247,7 @@ def stage_batch(
         ),
         table_rows,
     )
+    stage_activity(session, job_id, batch_no, ids, activity or {})
     copy_rows(
         session, "crawl_staged_columns", ("job_id", "table_id", "ordinal", "name", "type", "comment"), column_rows
     )
@@ -252,6 +288,21 @@ UNSEEN_TABLES = """
 
 STAGED_DEFINITIONS = "SELECT table_id, CAST(:sid AS bigint), definition FROM crawl_staged_tables WHERE job_id = :job"
 
+# catalog_table_activity's columns besides table_id, as TableActivity names them.
+ACTIVITY_FIELDS = (
+    "read_at",
+    "rows_inserted",
+    "rows_updated",
+    "rows_deleted",
+    "live_rows",
+    "dead_rows",
+    "last_vacuum_at",
+    "last_autovacuum_at",
+    "last_analyze_at",
+    "last_autoanalyze_at",
+    "last_update_at",
+)
+
 APPLY_STATEMENTS = [
     # 1. unchanged tables: only their sizes and signatures move (a live table's
     #    crawled_at is its source's last successful crawl, not stored per row)
@@ -259,9 +310,10 @@ APPLY_STATEMENTS = [
         "unchanged",
         """
         UPDATE catalog_tables t SET row_estimate = s.row_estimate, size_bytes = s.size_bytes,
-               signature = s.signature
+               signature = s.signature, row_estimate_source = s.row_estimate_source
         FROM crawl_seen s WHERE s.job_id = :job AND t.id = s.table_id
-          AND (t.row_estimate, t.size_bytes, t.signature) IS DISTINCT FROM (s.row_estimate, s.size_bytes, s.signature)
+          AND (t.row_estimate, t.size_bytes, t.signature, t.row_estimate_source)
+              IS DISTINCT FROM (s.row_estimate, s.size_bytes, s.signature, s.row_estimate_source)
         """,
     ),
     # 2. changed tables, and removed ones that came back (those count as added)
@@ -270,7 +322,8 @@ APPLY_STATEMENTS = [
         """
         WITH upd AS (
             UPDATE catalog_tables t SET kind = s.kind, comment = s.comment, row_estimate = s.row_estimate,
-                   size_bytes = s.size_bytes, fingerprint = s.fingerprint, signature = s.signature,
+                   size_bytes = s.size_bytes, row_estimate_source = s.row_estimate_source,
+                   fingerprint = s.fingerprint, signature = s.signature,
                    definition = s.definition, crawled_at = :now, changed_at = :now, changed_crawl_id = :job,
                    partition_of_schema = s.definition->'partition_of'->>'schema',
                    partition_of_name = s.definition->'partition_of'->>'table',
@@ -287,14 +340,23 @@ APPLY_STATEMENTS = [
         """
         WITH ins AS (
             INSERT INTO catalog_tables (id, source_id, schema_name, name, kind, comment, row_estimate, size_bytes,
-                fingerprint, signature, definition, first_seen_at, crawled_at, changed_at, first_seen_crawl_id,
-                changed_crawl_id, partition_of_schema, partition_of_name)
+                row_estimate_source, fingerprint, signature, definition, first_seen_at, crawled_at, changed_at,
+                first_seen_crawl_id, changed_crawl_id, partition_of_schema, partition_of_name)
             SELECT s.table_id, :sid, s.schema_name, s.name, s.kind, s.comment, s.row_estimate, s.size_bytes,
-                   s.fingerprint, s.signature, s.definition, :now, :now, :now, :job, :job,
+                   s.row_estimate_source, s.fingerprint, s.signature, s.definition, :now, :now, :now, :job, :job,
                    s.definition->'partition_of'->>'schema', s.definition->'partition_of'->>'table'
             FROM crawl_staged_tables s WHERE s.job_id = :job AND s.is_new
             RETURNING id)
         SELECT count(*) FROM ins""",
+    ),
+    # 3b. every seen table's usage statistics, changed or not (data
+    #     freshness, not definition): one upsert, after the inserts it references
+    (
+        "activity",
+        f"""
+        INSERT INTO catalog_table_activity (table_id, {", ".join(ACTIVITY_FIELDS)})
+        SELECT table_id, {", ".join(ACTIVITY_FIELDS)} FROM crawl_staged_activity WHERE job_id = :job
+        ON CONFLICT (table_id) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in ACTIVITY_FIELDS)}""",
     ),
     # 4. the search index of columns follows the staged tables
     (
@@ -427,11 +489,21 @@ def apply_crawl(
             params,
         )
     seen = session.execute(text("SELECT count(*) FROM crawl_seen WHERE job_id = :job"), params).scalar()
+    # objects the target could not describe (a broken view), through the
+    # partial index ix_catalog_tables_warnings
+    warned = session.execute(
+        text(
+            "SELECT count(*) FROM catalog_tables WHERE source_id = :sid AND removed_at IS NULL "
+            "AND definition ? 'warnings'"
+        ),
+        params,
+    ).scalar()
     stats = {
         "added": counts["inserted"] + back,
         "changed": counts["changed_or_back"] - back,
         "removed": counts["removed"],
         "unchanged": seen,
+        "with_warnings": warned,
     }
     if first_crawl:
         session.execute(

@@ -175,6 +175,8 @@ class CatalogTable(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     row_estimate: Mapped[int | None] = mapped_column(BigInteger)
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    # where row_estimate comes from (worker.introspect.base.ROW_ESTIMATE_SOURCES)
+    row_estimate_source: Mapped[str | None] = mapped_column(Text)
     fingerprint: Mapped[str] = mapped_column(String(32))
     definition: Mapped[dict] = mapped_column(JSONB)
     first_seen_at: Mapped[datetime] = _ts()
@@ -209,7 +211,35 @@ class CatalogTable(Base):
             "partition_of_name",
             postgresql_where=text("removed_at IS NULL AND partition_of_name IS NOT NULL"),
         ),
+        # the live tables the target could not describe (a crawl counts them)
+        Index(
+            "ix_catalog_tables_warnings",
+            "source_id",
+            postgresql_where=text("removed_at IS NULL AND definition ? 'warnings'"),
+        ),
     )
+
+
+class CatalogTableActivity(Base):
+    """A table's usage statistics as its last crawl read them, apart from its
+    definition: rewritten for every table at every crawl, never fingerprinted,
+    never a change event. Columns an engine does not keep stay NULL."""
+
+    __tablename__ = "catalog_table_activity"
+    table_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("catalog_tables.id", ondelete="CASCADE"), primary_key=True
+    )
+    read_at: Mapped[datetime] = _ts()
+    rows_inserted: Mapped[int | None] = mapped_column(BigInteger)
+    rows_updated: Mapped[int | None] = mapped_column(BigInteger)
+    rows_deleted: Mapped[int | None] = mapped_column(BigInteger)
+    live_rows: Mapped[int | None] = mapped_column(BigInteger)
+    dead_rows: Mapped[int | None] = mapped_column(BigInteger)
+    last_vacuum_at: Mapped[datetime | None] = _ts()
+    last_autovacuum_at: Mapped[datetime | None] = _ts()
+    last_analyze_at: Mapped[datetime | None] = _ts()
+    last_autoanalyze_at: Mapped[datetime | None] = _ts()
+    last_update_at: Mapped[datetime | None] = _ts()
 
 
 class CatalogColumn(Base):
@@ -438,6 +468,7 @@ class CrawlStagedTable(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     row_estimate: Mapped[int | None] = mapped_column(BigInteger)
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    row_estimate_source: Mapped[str | None] = mapped_column(Text)
     fingerprint: Mapped[str] = mapped_column(String(32))
     signature: Mapped[str | None] = mapped_column(Text)
     definition: Mapped[dict] = mapped_column(JSONB)
@@ -477,8 +508,36 @@ class CrawlSeen(Base):
     row_estimate: Mapped[int | None] = mapped_column(BigInteger)
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     signature: Mapped[str | None] = mapped_column(Text)
+    row_estimate_source: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (PrimaryKeyConstraint("job_id", "table_id", name="pk_crawl_seen"), {"prefixes": ["UNLOGGED"]})
+
+
+class CrawlStagedActivity(Base):
+    """The usage statistics a batch read, for every table it saw (changed or
+    not), keyed by catalog table id; finish upserts them into
+    catalog_table_activity."""
+
+    __tablename__ = "crawl_staged_activity"
+    job_id: Mapped[int] = mapped_column(BigInteger)
+    batch_no: Mapped[int] = mapped_column(Integer)
+    table_id: Mapped[int] = mapped_column(BigInteger)
+    read_at: Mapped[datetime] = _ts()
+    rows_inserted: Mapped[int | None] = mapped_column(BigInteger)
+    rows_updated: Mapped[int | None] = mapped_column(BigInteger)
+    rows_deleted: Mapped[int | None] = mapped_column(BigInteger)
+    live_rows: Mapped[int | None] = mapped_column(BigInteger)
+    dead_rows: Mapped[int | None] = mapped_column(BigInteger)
+    last_vacuum_at: Mapped[datetime | None] = _ts()
+    last_autovacuum_at: Mapped[datetime | None] = _ts()
+    last_analyze_at: Mapped[datetime | None] = _ts()
+    last_autoanalyze_at: Mapped[datetime | None] = _ts()
+    last_update_at: Mapped[datetime | None] = _ts()
+
+    __table_args__ = (
+        PrimaryKeyConstraint("job_id", "table_id", name="pk_crawl_staged_activity"),
+        {"prefixes": ["UNLOGGED"]},
+    )
 
 
 class RevokedToken(Base):
@@ -501,4 +560,4 @@ _trgm("ix_catalog_tables_comment_trgm", CatalogTable.comment, where="comment IS 
 _trgm("ix_catalog_columns_comment_trgm", CatalogColumn.comment, where="comment IS NOT NULL")
 _pattern("ix_catalog_columns_source_id_name", CatalogColumn.source_id, lowered=CatalogColumn.name)
 
-STAGING_TABLES = tuple(t.__tablename__ for t in (CrawlStagedTable, CrawlStagedColumn, CrawlSeen))
+STAGING_TABLES = tuple(t.__tablename__ for t in (CrawlStagedTable, CrawlStagedColumn, CrawlSeen, CrawlStagedActivity))

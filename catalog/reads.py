@@ -21,7 +21,7 @@ from .timestamps import rfc3339_sql
 # is the table's one address whatever its names hold (GET /api/v1/tables/{id}).
 TABLE_OBJECT = f"""jsonb_build_object(
     'schema', t.schema_name, 'name', t.name, 'kind', t.kind, 'comment', t.comment,
-    'row_estimate', t.row_estimate, 'size_bytes', t.size_bytes,
+    'row_estimate', t.row_estimate, 'row_estimate_source', t.row_estimate_source, 'size_bytes', t.size_bytes,
     'first_seen_at', {rfc3339_sql("t.first_seen_at")}, 'crawled_at', {rfc3339_sql("s.last_success_at")},
     'changed_at', {rfc3339_sql("t.changed_at")}, 'table_id', t.id, 'url', '/api/v1/tables/' || t.id)"""
 TABLE_JSON = f"({TABLE_OBJECT} || t.definition)::text"
@@ -133,13 +133,25 @@ DETAIL_JSON = f"""({TABLE_OBJECT} || t.definition || {PARTITION_COUNT} || jsonb_
     || {TRIGGERS_OBJECT})::text"""
 
 
+# The table's usage statistics as its last crawl read them (null before a
+# crawl has read any, and for views): kept apart from the definition.
+_ACTIVITY_COUNTS = ("rows_inserted", "rows_updated", "rows_deleted", "live_rows", "dead_rows")
+_ACTIVITY_TIMES = ("last_vacuum_at", "last_autovacuum_at", "last_analyze_at", "last_autoanalyze_at", "last_update_at")
+ACTIVITY_OBJECT = f"""jsonb_build_object('activity', (
+    SELECT jsonb_build_object('read_at', {rfc3339_sql("a.read_at")},
+        {", ".join(f"'{c}', a.{c}" for c in _ACTIVITY_COUNTS)},
+        {", ".join(f"'{c}', {rfc3339_sql('a.' + c)}" for c in _ACTIVITY_TIMES)})
+    FROM catalog_table_activity a WHERE a.table_id = t.id))"""
+
+
 def table_detail(session: Session, source_id: int, schema: str, name: str) -> str | None:
     """One live table's document with `referenced_by` (the keys of other tables
-    that point at it), as JSON text; None when the catalog has no such table.
+    that point at it) and its `activity`, as JSON text; None when the catalog has no such table.
     A column whose type is an enum carries its `enum_values`."""
     body = session.execute(
         text(
-            f"SELECT {DETAIL_JSON} FROM {LIVE_TABLES} WHERE t.source_id = :sid AND t.schema_name = :schema "
+            f"SELECT ({DETAIL_JSON}::jsonb || {ACTIVITY_OBJECT})::text FROM {LIVE_TABLES} "
+            "WHERE t.source_id = :sid AND t.schema_name = :schema "
             "AND t.name = :name AND t.removed_at IS NULL"
         ),
         {"sid": source_id, "schema": schema, "name": name},

@@ -82,7 +82,8 @@ def test_bench_run_tiny(tmp_path):
         assert crawl["commit_seconds"] >= crawl["seconds"] - 0.002, crawl
         assert set(crawl["timeline"]) >= {"queue_seconds", "plan_seconds", "batches_seconds", "finish_seconds"}
     assert pg["first_crawl"]["stats"]["added"] == 50
-    assert pg["unchanged_recrawl"]["stats"] == {"added": 0, "changed": 0, "removed": 0, "unchanged": 50}
+    unchanged = {"added": 0, "changed": 0, "removed": 0, "unchanged": 50, "with_warnings": 0}
+    assert pg["unchanged_recrawl"]["stats"] == unchanged
     changed = pg["changed_recrawl"]
     assert changed["mutated"] >= 1 and changed["stats"]["changed"] == changed["mutated"]
     assert changed["changed_matches_mutated"] is True

@@ -54,7 +54,7 @@ def test_first_crawl_matches_target_object_by_object(alice, worker, rich_pg, cat
     truth = direct_documents(rich_pg)
     assert job["progress"]["tables_total"] == job["progress"]["tables_done"] == len(truth) == 9
     assert job["progress"]["batches_total"] == job["progress"]["batches_done"] == 2  # batch size 7 in tests
-    assert job["stats"] == {"added": 9, "changed": 0, "removed": 0, "unchanged": 0}
+    assert job["stats"] == {"added": 9, "changed": 0, "removed": 0, "unchanged": 0, "with_warnings": 0}
     stored = catalog_documents(catalog_url, source["id"])
     assert set(stored) == set(truth)
     for key, doc in truth.items():
@@ -104,7 +104,7 @@ def test_recrawl_counts_changed_removed_added(alice, worker, rich_pg, catalog_ur
     )
     job = crawl_now(alice, source["id"])
     assert job["state"] == "succeeded", job
-    assert job["stats"] == {"added": 1, "changed": 1, "removed": 1, "unchanged": 7}
+    assert job["stats"] == {"added": 1, "changed": 1, "removed": 1, "unchanged": 7, "with_warnings": 0}
     after = {
         r[0]: r[1:]
         for r in catalog_rows(
@@ -121,7 +121,7 @@ def test_recrawl_counts_changed_removed_added(alice, worker, rich_pg, catalog_ur
     assert catalog_documents(catalog_url, source["id"]).keys() == direct_documents(rich_pg).keys()
     # an unchanged recrawl changes nothing but the freshness
     job = crawl_now(alice, source["id"])
-    assert job["stats"] == {"added": 0, "changed": 0, "removed": 0, "unchanged": 9}
+    assert job["stats"] == {"added": 0, "changed": 0, "removed": 0, "unchanged": 9, "with_warnings": 0}
 
 
 def test_mariadb_several_databases(alice, worker, catalog_url):

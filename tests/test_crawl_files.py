@@ -43,7 +43,7 @@ def crawl_now(user, source_id) -> dict:
 def check_crawl_read_search_recrawl(alice, source: dict, alter) -> None:
     job = wait_for_crawl(alice, source["crawl"]["url"])
     assert job["state"] == "succeeded", job
-    assert job["stats"] == {"added": 3, "changed": 0, "removed": 0, "unchanged": 0}
+    assert job["stats"] == {"added": 3, "changed": 0, "removed": 0, "unchanged": 0, "with_warnings": 0}
     schema = alice.get(f"/api/v1/sources/{source['id']}/schema").get_json()
     tables = {t["name"]: t for t in schema["tables"]}
     assert {(t["schema"], t["kind"]) for t in schema["tables"]} == {("main", "table"), ("main", "view")}
@@ -60,7 +60,7 @@ def check_crawl_read_search_recrawl(alice, source: dict, alter) -> None:
     alter()
     job = crawl_now(alice, source["id"])
     assert job["state"] == "succeeded", job
-    assert job["stats"] == {"added": 1, "changed": 1, "removed": 1, "unchanged": 1}
+    assert job["stats"] == {"added": 1, "changed": 1, "removed": 1, "unchanged": 1, "with_warnings": 0}
     names = {t["name"] for t in alice.get(f"/api/v1/sources/{source['id']}/schema").get_json()["tables"]}
     assert names == {"customers", "orders", "refunds"}
 

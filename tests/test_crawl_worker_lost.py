@@ -67,7 +67,7 @@ def _wait_running(user, url):
 def _assert_complete(job):
     assert job["state"] == "succeeded", job
     assert job["progress"]["tables_done"] == job["progress"]["tables_total"] == TABLES
-    assert job["stats"] == {"added": TABLES, "changed": 0, "removed": 0, "unchanged": 0}
+    assert job["stats"] == {"added": TABLES, "changed": 0, "removed": 0, "unchanged": 0, "with_warnings": 0}
 
 
 def test_pool_process_killed_mid_batch(lost_env, lost_user, stalled_target, tmp_path, catalog_url):

@@ -91,7 +91,7 @@ def test_stage_batch_allocates_ids_and_stages_only_what_changed(session, source_
 
 def test_first_crawl_applies_one_baseline(session, source_id):
     job, result = crawl(session, source_id, [doc("a", "x", "Customer_Email"), doc("b", "x")])
-    assert result["stats"] == {"added": 2, "changed": 0, "removed": 0, "unchanged": 0}
+    assert result["stats"] == {"added": 2, "changed": 0, "removed": 0, "unchanged": 0, "with_warnings": 0}
     assert result["changed"] is True
     assert session.scalars(select(CatalogTable.name).order_by(CatalogTable.name)).all() == ["a", "b"]
     events = session.execute(select(ChangeEvent.event, ChangeEvent.details)).all()
@@ -107,7 +107,7 @@ def test_recrawl_records_added_changed_removed_and_unchanged(session, source_id)
     known = known_tables(session, source_id, list(sig))
     assert unchanged_by_signature(known, sig) == {}  # nothing stored yet to compare with
     job, result = crawl(session, source_id, [doc("same", "x"), doc("grows", "x", "y"), doc("new", "x")])
-    assert result["stats"] == {"added": 1, "changed": 1, "removed": 2, "unchanged": 1}
+    assert result["stats"] == {"added": 1, "changed": 1, "removed": 2, "unchanged": 1, "with_warnings": 0}
     assert result["staged"] == {"seen": 1, "staged": 2}
     events = {
         name: (event, details)
@@ -133,7 +133,7 @@ def test_a_removed_table_that_comes_back_counts_as_added(session, source_id):
     crawl(session, source_id, [doc("a", "x"), doc("b", "x")])
     crawl(session, source_id, [doc("a", "x")])
     job, result = crawl(session, source_id, [doc("a", "x"), doc("b", "x")])
-    assert result["stats"] == {"added": 1, "changed": 0, "removed": 0, "unchanged": 1}
+    assert result["stats"] == {"added": 1, "changed": 0, "removed": 0, "unchanged": 1, "with_warnings": 0}
     back = session.execute(
         select(CatalogTable.removed_at, CatalogTable.first_seen_crawl_id).where(CatalogTable.name == "b")
     ).one()
@@ -223,7 +223,7 @@ def test_an_upgrade_that_only_adds_reported_fields_is_no_change_event(session, s
     a2["foreign_keys"] = [fk("a_b", "b", **new_fields)]
     b2["foreign_keys"] = [fk("b_b", "b", **new_fields)]
     job, result = crawl(session, source_id, [a2, b2])
-    assert result["stats"] == {"added": 0, "changed": 2, "removed": 0, "unchanged": 0}
+    assert result["stats"] == {"added": 0, "changed": 2, "removed": 0, "unchanged": 0, "with_warnings": 0}
     events = session.execute(
         select(ChangeEvent.table_name, ChangeEvent.details).where(ChangeEvent.crawl_id == job)
     ).all()

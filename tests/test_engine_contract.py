@@ -455,6 +455,23 @@ def test_objects_other_than_tables_are_lists(target):
     assert counted[0] <= 4, counted  # MariaDB: one more to read its sequences' attributes, when it has some
 
 
+def test_activity_is_one_statement_and_keyed_by_table(target):
+    """Usage statistics: one statement per batch whatever its size, keyed by
+    (schema, name) of tables of the batch only, each with when it was read
+    (an engine that keeps none answers {})."""
+    target.create_tables(names(30))
+    with target.intro() as intro:
+        refs = intro.list_tables()
+        with target.count_statements(intro) as counted:
+            found = intro.activity(refs)
+        assert intro.activity([]) == {}
+    assert set(found) <= {(r.schema, r.name) for r in refs}
+    assert all(a.read_at.tzinfo is not None for a in found.values())
+    assert counted[0] <= 1, counted
+    if target.engine in ("postgres", "mariadb"):
+        assert len(found) == 30
+
+
 def test_read_only_session(target):
     with target.intro() as intro:
         with pytest.raises(TargetError):

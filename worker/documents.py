@@ -12,7 +12,7 @@ from .introspect.base import Table
 
 
 # Parts of a document only some tables have (views, partitioned tables, partitions).
-OPTIONAL_PARTS = ("definition", "depends_on", "partition", "partition_of", "bounds")
+OPTIONAL_PARTS = ("definition", "depends_on", "partition", "partition_of", "bounds", "warnings")
 
 
 def table_document(t: Table) -> dict:
@@ -22,6 +22,7 @@ def table_document(t: Table) -> dict:
         "kind": t.kind,
         "comment": t.comment,
         "row_estimate": t.row_estimate,
+        "row_estimate_source": t.row_estimate_source,
         "size_bytes": t.size_bytes,
         "columns": [vars(c) for c in t.columns],
         "primary_key": vars(t.primary_key) if t.primary_key else None,

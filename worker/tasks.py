@@ -313,11 +313,13 @@ def batch(self, job_id: int, batch_no: int) -> dict:
         signatures = target.signatures(refs) if any(not k.removed for k in known.values()) else None
         same = unchanged_by_signature(known, signatures)
         tables = target.describe([r for r in refs if (r.schema, r.name) not in same])
+        # usage statistics of every table, changed or not: one more query
+        activity = target.activity(refs)
     _report(self, job_id, "staging tables", batch_no=batch_no, tables=len(refs))
     described = [(table_document(t), t.signature) for t in tables]
     with transaction() as session:
         if jobs.claim_batch(session, job_id, batch_no):
-            staged = stage_batch(session, job_id, batch_no, known, same, described)
+            staged = stage_batch(session, job_id, batch_no, known, same, described, activity)
             jobs.record_batch(session, job_id, batch_no)
             log.info(
                 "crawl batch %d staged: %d unchanged (%d by signature), %d new or changed",

@@ -4,6 +4,8 @@ from ..pagination import PageArgs
 from ..timestamps import Timestamp
 
 KINDS = ("table", "view", "materialized_view", "partitioned_table", "foreign_table")
+# worker.introspect.base.ROW_ESTIMATE_SOURCES
+ROW_ESTIMATE_SOURCES = ("statistics", "never_analyzed", "not_applicable")
 
 
 def no_nul(value: str):
@@ -232,13 +234,80 @@ class PartitioningSchema(DocumentSchema):
     )
 
 
+class ActivitySchema(DocumentSchema):
+    """A table's usage statistics, read by every crawl apart from its definition."""
+
+    read_at = _req(Timestamp, metadata={"description": "When the crawl read these figures from the target"})
+    rows_inserted = ma.fields.Integer(
+        allow_none=True, metadata={"description": "PostgreSQL: rows inserted since statistics were reset (n_tup_ins)"}
+    )
+    rows_updated = ma.fields.Integer(allow_none=True, metadata={"description": "PostgreSQL: n_tup_upd"})
+    rows_deleted = ma.fields.Integer(allow_none=True, metadata={"description": "PostgreSQL: n_tup_del"})
+    live_rows = ma.fields.Integer(
+        allow_none=True, metadata={"description": "PostgreSQL: estimated live rows (n_live_tup)"}
+    )
+    dead_rows = ma.fields.Integer(
+        allow_none=True, metadata={"description": "PostgreSQL: estimated dead rows awaiting VACUUM (n_dead_tup)"}
+    )
+    last_vacuum_at = Timestamp(allow_none=True, metadata={"description": "PostgreSQL: last manual VACUUM"})
+    last_autovacuum_at = Timestamp(allow_none=True, metadata={"description": "PostgreSQL: last autovacuum"})
+    last_analyze_at = Timestamp(allow_none=True, metadata={"description": "PostgreSQL: last manual ANALYZE"})
+    last_autoanalyze_at = Timestamp(allow_none=True, metadata={"description": "PostgreSQL: last autoanalyze"})
+    last_update_at = Timestamp(
+        allow_none=True,
+        metadata={
+            "description": "MySQL/MariaDB: information_schema.TABLES.UPDATE_TIME, the last write the engine "
+            "remembers (InnoDB forgets it at a server restart)"
+        },
+    )
+
+
 class TableSchema(DocumentSchema):
     schema = _req(ma.fields.String, metadata={"description": "Schema name (MySQL/MariaDB: the database)"})
     name = _req(ma.fields.String)
     kind = _req(ma.fields.String, metadata={"description": ", ".join(KINDS)})
     comment = ma.fields.String(allow_none=True)
-    row_estimate = ma.fields.Integer(allow_none=True)
-    size_bytes = ma.fields.Integer(allow_none=True)
+    row_estimate = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "Rows as the engine's statistics estimate them; null says why in row_estimate_source"},
+    )
+    row_estimate_source = ma.fields.String(
+        allow_none=True,
+        validate=ma.validate.OneOf(ROW_ESTIMATE_SOURCES),
+        metadata={
+            "description": "Where row_estimate comes from: `statistics` (PostgreSQL: reltuples of the last "
+            "VACUUM/ANALYZE; MySQL/MariaDB: TABLE_ROWS), `never_analyzed` (PostgreSQL: the table was never "
+            "vacuumed or analyzed, so there is no estimate and no size yet; the planner would count its pages "
+            "at query time), `not_applicable` (views hold no rows). Null where the engine keeps no estimate "
+            "(SQLite, other SQLAlchemy engines) or before the table's first crawl by this version"
+        },
+    )
+    size_bytes = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Bytes on disk, table and indexes. PostgreSQL: pages of the table, its TOAST table "
+            "and index and its indexes from pg_class, with the free-space and visibility map forks estimated "
+            "from them: equal to pg_total_relation_size() after VACUUM and ANALYZE, read without locking or "
+            "opening any table; null while never analyzed. MySQL/MariaDB: DATA_LENGTH + INDEX_LENGTH"
+        },
+    )
+    warnings = ma.fields.List(
+        ma.fields.String(),
+        metadata={
+            "description": "What the target could not describe, in the engine's words; absent when nothing. "
+            "MariaDB/MySQL: a view that reads a table or column dropped since has no columns and carries the "
+            "engine's error. PostgreSQL tracks dependencies (DROP refuses or cascades), so its objects have none"
+        },
+    )
+    activity = ma.fields.Nested(
+        ActivitySchema,
+        allow_none=True,
+        metadata={
+            "description": "Table detail only: usage statistics read by the last crawl, kept apart from the "
+            "definition (never a change); null for views and before a crawl read any. PostgreSQL: "
+            "pg_stat_user_tables; MySQL/MariaDB: UPDATE_TIME only"
+        },
+    )
     columns = _req(ma.fields.List, ma.fields.Nested(ColumnSchema))
     primary_key = ma.fields.Nested(PrimaryKeySchema, allow_none=True)
     foreign_keys = ma.fields.List(ma.fields.Nested(ForeignKeySchema))

@@ -17,6 +17,13 @@ class StatsSchema(ma.Schema):
     changed = ma.fields.Integer()
     removed = ma.fields.Integer()
     unchanged = ma.fields.Integer()
+    with_warnings = ma.fields.Integer(
+        metadata={
+            "description": "How many of the source's tables and views the target could not fully describe after "
+            "this crawl (they carry `warnings`, e.g. a MariaDB view whose table was dropped); absent on crawls "
+            "made before metacrawl counted them"
+        }
+    )
 
 
 class CrawlErrorSchema(ma.Schema):

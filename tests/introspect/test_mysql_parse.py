@@ -163,18 +163,46 @@ def test_sort_refs_by_code_point():
 def test_details_of_a_table():
     key, d = details_from_row(("s", "t", "BASE TABLE", "Orders table", 120, 16384, 32768))
     assert key == ("s", "t")
-    assert d == {"kind": "table", "comment": "Orders table", "row_estimate": 120, "size_bytes": 49152}
+    assert d == {
+        "kind": "table",
+        "comment": "Orders table",
+        "row_estimate": 120,
+        "row_estimate_source": "statistics",
+        "size_bytes": 49152,
+    }
 
 
 def test_details_empty_comment_and_missing_stats():
     _, d = details_from_row(("s", "t", "BASE TABLE", "", None, None, None))
-    assert d == {"kind": "table", "comment": None, "row_estimate": None, "size_bytes": None}
+    assert d == {"kind": "table", "comment": None, "row_estimate": None, "size_bytes": None} | {
+        "row_estimate_source": None
+    }
 
 
 def test_details_of_views_never_have_a_comment():
-    for comment in ("VIEW", "View 's.v' references invalid table(s) or column(s)", ""):
+    view = {"kind": "view", "comment": None, "row_estimate": None, "size_bytes": None}
+    view["row_estimate_source"] = "not_applicable"
+    for comment in ("VIEW", "view", ""):
         _, d = details_from_row(("s", "v", "VIEW", comment, None, None, None))
-        assert d == {"kind": "view", "comment": None, "row_estimate": None, "size_bytes": None}
+        assert d == view
+
+
+def test_a_broken_view_carries_the_engines_error_as_a_warning():
+    error = "View 's.v' references invalid table(s) or column(s) or function(s) or definer/invoker of view lack rights"
+    _, d = details_from_row(("s", "v", "VIEW", error, None, None, None))
+    assert d["comment"] is None and d["warnings"] == [error]
+
+
+def test_activity_row_reads_update_time_as_utc():
+    from datetime import UTC, datetime
+
+    from worker.introspect.mysql import activity_from_row
+
+    read_at = datetime(2026, 12, 3, tzinfo=UTC)
+    key, a = activity_from_row(("s", "t", 1764979200), read_at)
+    assert key == ("s", "t") and a.read_at == read_at
+    assert a.last_update_at == datetime(2025, 12, 6, tzinfo=UTC) and a.rows_inserted is None
+    assert activity_from_row(("s", "t", None), read_at)[1].last_update_at is None
 
 
 def test_details_skip_sequences():

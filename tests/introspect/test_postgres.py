@@ -630,3 +630,42 @@ def test_password_never_in_any_error(target):
     assert len(errors) >= 8
     for exc in errors:
         assert SECRET not in str(exc) and SECRET not in repr(exc.args) and SECRET not in exc.message
+
+
+SIZE_SHAPES = """
+CREATE TABLE one_page (id int PRIMARY KEY);
+INSERT INTO one_page SELECT generate_series(1, 10);
+CREATE TABLE many_pages (id int PRIMARY KEY, note text);
+INSERT INTO many_pages SELECT g, md5(g::text) FROM generate_series(1, 50000) g;
+CREATE TABLE toasted (id int PRIMARY KEY, body text);
+INSERT INTO toasted SELECT g, string_agg(md5(g::text || h::text), '') FROM generate_series(1, 40) g,
+    generate_series(1, 200) h GROUP BY g;
+CREATE TABLE analyzed_only (id int, note text);
+INSERT INTO analyzed_only SELECT g, md5(g::text) FROM generate_series(1, 5000) g;
+CREATE INDEX ON analyzed_only (note);
+"""
+
+
+def test_sizes_equal_pg_total_relation_size_after_vacuum_and_analyze():
+    """The size the crawl reads from pg_class alone (forks estimated) is the
+    figure people know from pg_total_relation_size, for tables of one page,
+    many pages, with TOAST, and analyzed but never vacuumed."""
+    with pg_database("mc_pgi") as db:
+        pg_execute(db, SIZE_SHAPES)
+        for table in ("one_page", "many_pages", "toasted"):
+            pg_execute(db, f"VACUUM ANALYZE {table}")
+        pg_execute(db, "ANALYZE analyzed_only")
+        names = ["one_page", "many_pages", "toasted", "analyzed_only"]
+        p = pg_params()
+        conn = psycopg2.connect(host=p["host"], port=p["port"], user=p["username"], dbname=db)
+        with conn.cursor() as cur:
+            cur.execute("SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relname = ANY(%s)", (names,))
+            expected = dict(cur.fetchall())
+        conn.close()
+        refs = [TableRef("public", n, "table") for n in names]
+        with PostgresIntrospector(make_params(db)) as intro:
+            described = {t.name: t for t in intro.describe(refs)}
+            signed = intro.signatures(refs)
+        assert {n: described[n].size_bytes for n in names} == expected
+        assert {n: signed[("public", n)].size_bytes for n in names} == expected
+        assert {t.row_estimate_source for t in described.values()} == {"statistics"}

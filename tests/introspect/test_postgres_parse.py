@@ -78,7 +78,7 @@ def test_details_of_an_analyzed_table():
     oid, key, d = details_from_row((42, "public", "users", "r", 1234.6, 10, 8192, "People"))
     assert oid == 42 and key == ("public", "users")
     assert d["kind"] == "table" and d["comment"] == "People"
-    assert d["row_estimate"] == 1235
+    assert d["row_estimate"] == 1235 and d["row_estimate_source"] == "statistics"
     assert d["size_bytes"] == 10 * 8192
 
 
@@ -86,11 +86,13 @@ def test_details_of_a_never_analyzed_table_are_unknown():
     # reltuples -1: never vacuumed/analyzed, so relpages (0) says nothing either
     _, _, d = details_from_row((1, "s", "t", "r", -1.0, 0, 8192, None))
     assert d["row_estimate"] is None and d["size_bytes"] is None
+    assert d["row_estimate_source"] == "never_analyzed"  # and says so
 
 
 def test_details_of_view_partitioned_and_foreign_tables():
     _, _, view = details_from_row((1, "s", "v", "v", -1.0, 0, 8192, "a view"))
     assert (view["kind"], view["row_estimate"], view["size_bytes"], view["comment"]) == ("view", None, None, "a view")
+    assert view["row_estimate_source"] == "not_applicable"
     _, _, part = details_from_row((2, "s", "p", "p", -1.0, 0, 8192, None))
     assert (part["kind"], part["row_estimate"], part["size_bytes"]) == ("partitioned_table", None, 0)
     _, _, foreign = details_from_row((3, "s", "f", "f", 10.0, 0, 8192, None))

@@ -50,6 +50,7 @@ def assemble(
                 comment=d.get("comment"),
                 row_estimate=d.get("row_estimate"),
                 size_bytes=d.get("size_bytes"),
+                row_estimate_source=d.get("row_estimate_source"),
                 columns=sorted(cols.get(key, []), key=lambda c: c.ordinal),
                 primary_key=pks.get(key),
                 foreign_keys=sorted(fks.get(key, []), key=lambda f: f.name),
@@ -61,6 +62,7 @@ def assemble(
                 partition=d.get("partition"),
                 partition_of=d.get("partition_of"),
                 bounds=d.get("bounds"),
+                warnings=d.get("warnings"),
             )
         )
     return tables

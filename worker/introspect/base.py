@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar, NamedTuple, TypedDict, TypeVar
 
 import marshmallow as ma
@@ -119,6 +120,8 @@ class Table:
     comment: str | None = None
     row_estimate: int | None = None
     size_bytes: int | None = None
+    # Where row_estimate comes from (ROW_ESTIMATE_SOURCES), so a None says why.
+    row_estimate_source: str | None = None
     columns: list[Column] = field(default_factory=list)
     primary_key: PrimaryKey | None = None
     foreign_keys: list[ForeignKey] = field(default_factory=list)
@@ -137,6 +140,17 @@ class Table:
     partition: dict | None = None
     partition_of: dict | None = None
     bounds: str | None = None
+    # What the engine could not describe, in its own words (a MariaDB view
+    # whose table was dropped: no columns, and this says why); None when fine.
+    warnings: list[str] | None = None
+
+
+# row_estimate_source: "statistics" (the engine's statistics: PostgreSQL
+# reltuples from the last VACUUM/ANALYZE, MySQL/MariaDB TABLE_ROWS),
+# "never_analyzed" (PostgreSQL: never vacuumed nor analyzed, so no estimate
+# and no size: the planner would count its pages at query time),
+# "not_applicable" (views and foreign tables hold no rows of their own).
+ROW_ESTIMATE_SOURCES = ("statistics", "never_analyzed", "not_applicable")
 
 
 class TableSignature(NamedTuple):
@@ -146,6 +160,26 @@ class TableSignature(NamedTuple):
     signature: str
     row_estimate: int | None
     size_bytes: int | None
+    row_estimate_source: str | None = None
+
+
+@dataclass
+class TableActivity:
+    """How much a table is used, read apart from its definition: never part
+    of the signature or fingerprint, never a change event. Fields the engine
+    does not keep are None (MySQL/MariaDB only have last_update_at)."""
+
+    read_at: datetime
+    rows_inserted: int | None = None
+    rows_updated: int | None = None
+    rows_deleted: int | None = None
+    live_rows: int | None = None
+    dead_rows: int | None = None
+    last_vacuum_at: datetime | None = None
+    last_autovacuum_at: datetime | None = None
+    last_analyze_at: datetime | None = None
+    last_autoanalyze_at: datetime | None = None
+    last_update_at: datetime | None = None
 
 
 @dataclass
@@ -588,3 +622,9 @@ class Introspector(abc.ABC):
 
     def list_routines(self) -> list[Routine]:
         return []
+
+    def activity(self, tables: list[TableRef]) -> dict[tuple[str, str], TableActivity]:
+        """One query: usage statistics of these tables, keyed by (schema, name).
+        Read every crawl for every table (data freshness, not definition);
+        empty for an engine that keeps none."""
+        return {}

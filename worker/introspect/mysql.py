@@ -55,7 +55,11 @@ Choices worth knowing:
 - A column's `on_update` is its ON UPDATE expression, read from EXTRA.
 - Row estimates and sizes are TABLE_ROWS and DATA_LENGTH + INDEX_LENGTH:
   engine estimates (InnoDB samples; MySQL 8 caches them for
-  information_schema_stats_expiry seconds). Views have none.
+  information_schema_stats_expiry seconds), row_estimate_source
+  "statistics". Views have none ("not_applicable").
+- A view the engine cannot describe (it reads a table or column dropped
+  since) has no columns; TABLE_COMMENT then holds the engine's error, kept
+  as the view's `warnings`.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ import re
 import ssl
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pymysql
@@ -83,6 +88,7 @@ from .base import (
     Routine,
     SequenceDef,
     Table,
+    TableActivity,
     TableRef,
     TargetAuthFailed,
     TargetDatabaseMissing,
@@ -450,9 +456,16 @@ def details_from_row(row: Sequence) -> tuple[Key, dict] | None:
     if kind is None:
         return None
     if kind == "view":
-        # A view has no comment; TABLE_COMMENT says "VIEW", or holds an error
-        # message when the view is broken. It has no rows or size of its own.
-        return (schema, name), {"kind": kind, "comment": None, "row_estimate": None, "size_bytes": None}
+        # A view has no comment; TABLE_COMMENT says "VIEW", or holds the
+        # engine's error when the view is broken (it reads a dropped table or
+        # column): then COLUMNS has no rows for it, and the warning says why.
+        # It has no rows or size of its own.
+        view: dict = {"kind": kind, "comment": None, "row_estimate": None, "size_bytes": None}
+        view["row_estimate_source"] = "not_applicable"
+        message = _text(comment)
+        if message and message.upper() != "VIEW":
+            view["warnings"] = [message]
+        return (schema, name), view
     size = None
     if data_length is not None or index_length is not None:
         size = int(data_length or 0) + int(index_length or 0)
@@ -460,11 +473,30 @@ def details_from_row(row: Sequence) -> tuple[Key, dict] | None:
         "kind": kind,
         "comment": _text(comment) or None,
         "row_estimate": int(rows) if rows is not None else None,
+        "row_estimate_source": "statistics" if rows is not None else None,
         "size_bytes": size,
     }
     if options and "partitioned" in options.lower().split():
         details["partitioned"] = True
     return (schema, name), details
+
+
+# When each table was last written: UPDATE_TIME, which the engine keeps in
+# memory (NULL after a server restart until the next write, and for engines
+# that do not track it); MySQL 8 caches it for information_schema_stats_expiry
+# seconds. UNIX_TIMESTAMP reads it in the session's time zone, so the
+# worker turns it into UTC whatever the server's zone is.
+ACTIVITY_SQL = """
+SELECT TABLE_SCHEMA, TABLE_NAME, UNIX_TIMESTAMP(UPDATE_TIME)
+FROM information_schema.TABLES
+WHERE {filter} AND TABLE_TYPE <> 'VIEW'
+"""
+
+
+def activity_from_row(row: Sequence, read_at: datetime) -> tuple[Key, TableActivity]:
+    schema, name, updated = row
+    last = datetime.fromtimestamp(float(updated), UTC) if updated is not None else None
+    return (schema, name), TableActivity(read_at=read_at, last_update_at=last)
 
 
 # A view's SQL as the engine prints it. VIEW_DEFINITION is empty for a view
@@ -933,6 +965,15 @@ class MySQLIntrospector(Introspector):
         return assemble(
             tables, details, columns, primary_keys=pks, foreign_keys=fks, indexes=indexes, constraints=uniques + checks
         )
+
+    def activity(self, tables: list[TableRef]) -> dict[Key, TableActivity]:
+        wanted = [t for t in tables if t.kind != "view" and possible_name(t.schema) and possible_name(t.name)]
+        if not wanted:
+            return {}
+        keys = {(t.schema, t.name) for t in wanted}
+        read_at = datetime.now(UTC)
+        rows = self._batch_rows(ACTIVITY_SQL, wanted, keys, f"reading activity of {len(wanted)} tables")
+        return dict(activity_from_row(r, read_at) for r in rows)
 
     def _batch_rows(
         self,
