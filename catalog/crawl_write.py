@@ -250,6 +250,13 @@ UNSEEN_TABLES = """
     EXCEPT SELECT table_id FROM crawl_seen WHERE job_id = :job
     EXCEPT SELECT table_id FROM crawl_staged_tables WHERE job_id = :job"""
 
+# A past version of catalog_tables row `t`: valid from the crawl that made
+# its current definition until this one, which changes or removes it.
+VERSION_COLUMNS = (
+    "table_id, valid_to_crawl_id, valid_from_crawl_id, source_id, schema_name, name, kind, comment, definition"
+)
+VERSION_VALUES = "t.id, :job, t.changed_crawl_id, t.source_id, t.schema_name, t.name, t.kind, t.comment, t.definition"
+
 STAGED_DEFINITIONS = "SELECT table_id, CAST(:sid AS bigint), definition FROM crawl_staged_tables WHERE job_id = :job"
 
 APPLY_STATEMENTS = [
@@ -264,7 +271,17 @@ APPLY_STATEMENTS = [
           AND (t.row_estimate, t.size_bytes, t.signature) IS DISTINCT FROM (s.row_estimate, s.size_bytes, s.signature)
         """,
     ),
-    # 2. changed tables, and removed ones that came back (those count as added)
+    # 2. changed tables, and removed ones that came back (those count as added);
+    #    a live table's definition is kept first as a past version (a removed
+    #    one's was kept when it was removed)
+    (
+        "versions_changed",
+        f"""
+        INSERT INTO catalog_table_versions ({VERSION_COLUMNS})
+        SELECT {VERSION_VALUES}
+        FROM crawl_staged_tables s JOIN catalog_tables t ON t.id = s.table_id
+        WHERE s.job_id = :job AND NOT s.is_new AND t.removed_at IS NULL""",
+    ),
     (
         "changed_or_back",
         """
@@ -341,6 +358,13 @@ APPLY_STATEMENTS = [
             FROM gone WHERE t.id = gone.id
             RETURNING t.id)
         SELECT count(*) FROM rem""",
+    ),
+    (
+        "versions_removed",
+        f"""
+        INSERT INTO catalog_table_versions ({VERSION_COLUMNS})
+        SELECT {VERSION_VALUES}
+        FROM catalog_tables t WHERE t.source_id = :sid AND t.removed_crawl_id = :job""",
     ),
     (
         "removed_columns",
@@ -424,6 +448,11 @@ def apply_crawl(session: Session, job_id: int, source_id: int, enums: list[dict]
             ),
             params,
         )
+    # history is complete from a source's first crawl applied with it kept
+    session.execute(
+        text("UPDATE sources SET history_from_crawl_id = :job WHERE id = :sid AND history_from_crawl_id IS NULL"),
+        params,
+    )
     seen = session.execute(text("SELECT count(*) FROM crawl_seen WHERE job_id = :job"), params).scalar()
     stats = {
         "added": counts["inserted"] + back,
