@@ -347,7 +347,9 @@ APPLY_STATEMENTS = [
         {foreign_key_rows(STAGED_DEFINITIONS)}""",
     ),
     # 6. what this crawl did not see is removed, only now that the crawl
-    #    succeeded; its crawled_at becomes the last crawl that did see it
+    #    succeeded; its crawled_at becomes the last crawl that did see it; its
+    #    definition is kept as a past version by the same statement (the
+    #    UPDATE's RETURNING rows: no second pass over the source's tables)
     (
         "removed",
         f"""
@@ -356,15 +358,11 @@ APPLY_STATEMENTS = [
             UPDATE catalog_tables t SET removed_at = :now, removed_crawl_id = :job,
                    crawled_at = coalesce((SELECT last_success_at FROM sources WHERE id = :sid), t.crawled_at)
             FROM gone WHERE t.id = gone.id
-            RETURNING t.id)
+            RETURNING t.*),
+        kept AS (
+            INSERT INTO catalog_table_versions ({VERSION_COLUMNS})
+            SELECT {VERSION_VALUES} FROM rem t)
         SELECT count(*) FROM rem""",
-    ),
-    (
-        "versions_removed",
-        f"""
-        INSERT INTO catalog_table_versions ({VERSION_COLUMNS})
-        SELECT {VERSION_VALUES}
-        FROM catalog_tables t WHERE t.source_id = :sid AND t.removed_crawl_id = :job""",
     ),
     (
         "removed_columns",
