@@ -286,6 +286,13 @@ UNSEEN_TABLES = """
     EXCEPT SELECT table_id FROM crawl_seen WHERE job_id = :job
     EXCEPT SELECT table_id FROM crawl_staged_tables WHERE job_id = :job"""
 
+# A past version of catalog_tables row `t`: valid from the crawl that made
+# its current definition until this one, which changes or removes it.
+VERSION_COLUMNS = (
+    "table_id, valid_to_crawl_id, valid_from_crawl_id, source_id, schema_name, name, kind, comment, definition"
+)
+VERSION_VALUES = "t.id, :job, t.changed_crawl_id, t.source_id, t.schema_name, t.name, t.kind, t.comment, t.definition"
+
 STAGED_DEFINITIONS = "SELECT table_id, CAST(:sid AS bigint), definition FROM crawl_staged_tables WHERE job_id = :job"
 
 # catalog_table_activity's columns besides table_id, as TableActivity names them.
@@ -316,7 +323,17 @@ APPLY_STATEMENTS = [
               IS DISTINCT FROM (s.row_estimate, s.size_bytes, s.signature, s.row_estimate_source)
         """,
     ),
-    # 2. changed tables, and removed ones that came back (those count as added)
+    # 2. changed tables, and removed ones that came back (those count as added);
+    #    a live table's definition is kept first as a past version (a removed
+    #    one's was kept when it was removed)
+    (
+        "versions_changed",
+        f"""
+        INSERT INTO catalog_table_versions ({VERSION_COLUMNS})
+        SELECT {VERSION_VALUES}
+        FROM crawl_staged_tables s JOIN catalog_tables t ON t.id = s.table_id
+        WHERE s.job_id = :job AND NOT s.is_new AND t.removed_at IS NULL""",
+    ),
     (
         "changed_or_back",
         """
@@ -392,7 +409,9 @@ APPLY_STATEMENTS = [
         {foreign_key_rows(STAGED_DEFINITIONS)}""",
     ),
     # 6. what this crawl did not see is removed, only now that the crawl
-    #    succeeded; its crawled_at becomes the last crawl that did see it
+    #    succeeded; its crawled_at becomes the last crawl that did see it; its
+    #    definition is kept as a past version by the same statement (the
+    #    UPDATE's RETURNING rows: no second pass over the source's tables)
     (
         "removed",
         f"""
@@ -401,7 +420,10 @@ APPLY_STATEMENTS = [
             UPDATE catalog_tables t SET removed_at = :now, removed_crawl_id = :job,
                    crawled_at = coalesce((SELECT last_success_at FROM sources WHERE id = :sid), t.crawled_at)
             FROM gone WHERE t.id = gone.id
-            RETURNING t.id)
+            RETURNING t.*),
+        kept AS (
+            INSERT INTO catalog_table_versions ({VERSION_COLUMNS})
+            SELECT {VERSION_VALUES} FROM rem t)
         SELECT count(*) FROM rem""",
     ),
     (
@@ -488,6 +510,11 @@ def apply_crawl(
             ),
             params,
         )
+    # history is complete from a source's first crawl applied with it kept
+    session.execute(
+        text("UPDATE sources SET history_from_crawl_id = :job WHERE id = :sid AND history_from_crawl_id IS NULL"),
+        params,
+    )
     seen = session.execute(text("SELECT count(*) FROM crawl_seen WHERE job_id = :job"), params).scalar()
     # objects the target could not describe (a broken view), through the
     # partial index ix_catalog_tables_warnings

@@ -99,6 +99,10 @@ class Source(Base):
     last_crawl_id: Mapped[int | None] = mapped_column(BigInteger)
     last_success_at: Mapped[datetime | None] = _ts()
     catalog_changed_at: Mapped[datetime | None] = _ts()
+    # the earliest crawl whose schema catalog_table_versions can rebuild: the
+    # last successful crawl when history began to be kept (migration 0013),
+    # else the source's first successful crawl
+    history_from_crawl_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = _ts(server_default=func.now())
     updated_at: Mapped[datetime] = _ts(server_default=func.now(), onupdate=func.now())
 
@@ -240,6 +244,33 @@ class CatalogTableActivity(Base):
     last_analyze_at: Mapped[datetime | None] = _ts()
     last_autoanalyze_at: Mapped[datetime | None] = _ts()
     last_update_at: Mapped[datetime | None] = _ts()
+
+
+class CatalogTableVersion(Base):
+    """A table's past definition: what catalog_tables held for it from crawl
+    `valid_from_crawl_id` until the crawl `valid_to_crawl_id` changed or
+    removed it (exclusive). Written by a crawl's apply, set-based, only for
+    the tables it changes or removes; a source's schema as of an earlier
+    crawl is its live tables unchanged since then plus these
+    (catalog/schema_diff.py). No foreign key to catalog_tables, like
+    catalog_columns."""
+
+    __tablename__ = "catalog_table_versions"
+    table_id: Mapped[int] = mapped_column(BigInteger)
+    valid_to_crawl_id: Mapped[int] = mapped_column(BigInteger)
+    valid_from_crawl_id: Mapped[int] = mapped_column(BigInteger)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    schema_name: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(30))
+    comment: Mapped[str | None] = mapped_column(Text)
+    definition: Mapped[dict] = mapped_column(JSONB)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("table_id", "valid_to_crawl_id", name="pk_catalog_table_versions"),
+        # a source's versions still valid after a crawl: valid_to > as_of
+        Index("ix_catalog_table_versions_source_id_valid_to", "source_id", "valid_to_crawl_id"),
+    )
 
 
 class CatalogColumn(Base):

@@ -13,11 +13,17 @@ the other (`shop` against `shop_staging` on MySQL/MariaDB, where a schema is
 a database): the other side's tables are read as if they were in the first
 schema, and its foreign keys into its own schema as keys into the first.
 
-Not offered: a source against itself at an earlier crawl. The change events
-do not keep what a past definition was: a removed column, key, index or
-constraint is recorded by name only, an added table without its definition,
-and a recrawl after an upgrade rewrites definitions without an event, so an
-earlier schema cannot be rebuilt honestly from them.
+A source may also be compared with itself as of an earlier crawl (`as_of`).
+The other side is then the schema that crawl left, rebuilt from
+catalog_table_versions: each crawl's apply copies a table's definition there
+(valid from the crawl that made it until this one) just before it changes or
+removes the table, so the schema as of crawl X is the live tables whose
+current definition began at or before X plus the versions with
+valid_from <= X < valid_to. Change events could not do this: they name a
+removed column, key or index without its definition. Crawls before history
+was kept (`sources.history_from_crawl_id`, set by migration 0013 to each
+source's last successful crawl, else by the source's first crawl) cannot be
+rebuilt, and are refused by the API.
 """
 
 from __future__ import annotations
@@ -168,12 +174,26 @@ def _side(alias: str, source_param: str, schema_param: str | None, shown_schema_
     )
 
 
-def diff_sql(schema: str | None, against_schema: str | None) -> str:
+def _past_side(alias: str, schema_param: str | None, shown_schema_param: str | None) -> str:
+    """Source :aid as crawl :as_of left it: live tables unchanged since, and
+    the past versions that were current then."""
+    schema_col = f"CAST(:{shown_schema_param} AS text)" if shown_schema_param else "t.schema_name"
+    in_schema = f" AND t.schema_name = :{schema_param}" if schema_param else ""
+    cols = f"{schema_col} AS schema_name, t.name, t.kind, t.comment, t.definition"
+    return (
+        f"(SELECT {cols} FROM catalog_tables t WHERE t.source_id = :aid AND t.removed_at IS NULL "
+        f"AND t.changed_crawl_id <= :as_of{in_schema} "
+        f"UNION ALL SELECT {cols} FROM catalog_table_versions t WHERE t.source_id = :aid "
+        f"AND t.valid_to_crawl_id > :as_of AND t.valid_from_crawl_id <= :as_of{in_schema}) {alias}"
+    )
+
+
+def diff_sql(schema: str | None, against_schema: str | None, as_of: bool = False) -> str:
     mapped = schema is not None and against_schema is not None and against_schema != schema
     source_side = _side("a", "sid", "schema" if schema is not None else None, None)
-    against_side = _side(
-        "b", "aid", "against_schema" if against_schema is not None else None, "schema" if mapped else None
-    )
+    against_param = "against_schema" if against_schema is not None else None
+    shown = "schema" if mapped else None
+    against_side = _past_side("b", against_param, shown) if as_of else _side("b", "aid", against_param, shown)
     return f"""
     SELECT j.schema_name, j.name, j.in_a, j.in_b, j.a_kind, j.b_kind, j.same,
            CASE WHEN j.same THEN NULL ELSE j.a_doc::text END, CASE WHEN j.same THEN NULL ELSE j.b_doc::text END
@@ -189,6 +209,24 @@ def diff_sql(schema: str | None, against_schema: str | None) -> str:
     ORDER BY j.schema_name, j.name"""
 
 
+def as_of_refused(
+    source_id: int, history_from: int | None, crawl_id: int, crawl_source_id: int, state: str
+) -> str | None:
+    """Why crawl `crawl_id` (of source `crawl_source_id`, in `state`) cannot
+    be the past side of source `source_id`'s diff, or None."""
+    if crawl_source_id != source_id:
+        return f"crawl {crawl_id} is a crawl of source {crawl_source_id}, not of source {source_id}"
+    if state != "succeeded":
+        return f"crawl {crawl_id} did not succeed ({state}): only a successful crawl left a schema to compare with"
+    if history_from is None or crawl_id < history_from:
+        since = f"crawl {history_from}" if history_from is not None else "its next successful crawl"
+        return (
+            f"crawl {crawl_id} predates this source's stored history: past definitions are kept from {since} on, "
+            "earlier schemas cannot be rebuilt"
+        )
+    return None
+
+
 def stream_diff(
     conn: Connection,
     source_id: int,
@@ -196,12 +234,14 @@ def stream_diff(
     *,
     schema: str | None = None,
     against_schema: str | None = None,
+    as_of: int | None = None,
     summary: dict[str, int] | None = None,
     chunk: int = 500,
 ) -> Iterator[dict]:
     """The tables that differ, in (schema, name) order: each is only in the
-    source, only in the other (`against`), or in both and different. The
-    counts by status (and of identical tables, `same`) are added to
+    source, only in the other (`against`), or in both and different. With
+    `as_of` (a crawl id of `against_id`, see `as_of_refused`), the other side is that source as the crawl left it.
+    The counts by status (and of identical tables, `same`) are added to
     `summary` as the stream goes."""
     if against_schema is None:
         against_schema = schema
@@ -210,8 +250,8 @@ def stream_diff(
     for key in ("only_in_source", "only_in_against", "different", "same"):
         counts.setdefault(key, 0)
     result = conn.execution_options(stream_results=True, max_row_buffer=chunk).execute(
-        text(diff_sql(schema, against_schema)),
-        {"sid": source_id, "aid": against_id, "schema": schema, "against_schema": against_schema},
+        text(diff_sql(schema, against_schema, as_of is not None)),
+        {"sid": source_id, "aid": against_id, "schema": schema, "against_schema": against_schema, "as_of": as_of},
     )
     for schema_name, name, in_a, in_b, a_kind, b_kind, same, a_doc, b_doc in result:
         if same:

@@ -180,3 +180,33 @@ def test_0007_backfills_foreign_key_edges_from_live_definitions():
     finally:
         engine.dispose()
         drop_pg_database(name)
+
+
+def test_0013_history_starts_at_each_sources_last_successful_crawl():
+    """The catalog holds what each source's last successful crawl left: its
+    schema from then on can be rebuilt, earlier ones not; a source never
+    crawled successfully starts with its first crawl."""
+    name = random_name("mc_migrate")
+    create_pg_database(name)
+    url = f"{PG_BASE.replace('postgresql://', 'postgresql+psycopg2://')}/{name}"
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        cfg = _config(url)
+        command.upgrade(cfg, "0009")
+        with engine.begin() as conn:
+            conn.execute(
+                text("""
+                INSERT INTO users (id, email, password_hash) VALUES (1, 'a@example.com', 'x');
+                INSERT INTO sources (id, user_id, name, engine) VALUES (1, 1, 'crawled', 'postgresql'),
+                    (2, 1, 'never', 'postgresql');
+                INSERT INTO crawl_jobs (id, source_id, state) VALUES (1, 1, 'succeeded'), (2, 1, 'succeeded'),
+                    (3, 1, 'failed'), (4, 2, 'failed');""")
+            )
+        command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, history_from_crawl_id FROM sources ORDER BY id")).all()
+        assert rows == [(1, 2), (2, None)]
+        command.downgrade(cfg, "0009")
+    finally:
+        engine.dispose()
+        drop_pg_database(name)

@@ -261,6 +261,39 @@ def test_postgres_partitions_listed_once_with_their_count(alice, worker, pg_targ
     assert "ix_catalog_tables_source_schema_name_unpartitioned" in plan, plan
 
 
+def test_ui_lists_a_partitioned_table_once_and_shows_partitions_on_request(alice, worker, pg_target):
+    pg_execute(
+        pg_target,
+        "CREATE TABLE shop.events_2027 PARTITION OF shop.events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')",
+    )
+    source = pg_source(alice, pg_target)
+    assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+    sid = source["id"]
+    browser = Browser(alice.client)
+    assert browser.sign_in(alice.email, alice.password).status_code == 302
+    link = f'href="/sources/{sid}/table?schema=shop&amp;name='
+
+    html = browser.get(f"/sources/{sid}/tables?schema=shop").get_data(as_text=True)
+    assert f"{link}events" + '"' in html and f"{link}orders" + '"' in html
+    assert "events_20" not in html  # no partition listed
+    assert '<div class="sub partition-count">3 partitions</div>' in html
+    assert 'href="?partitions=true&amp;schema=shop">Show partitions</a>' in html
+
+    html = browser.get(f"/sources/{sid}/tables?schema=shop&partitions=true").get_data(as_text=True)
+    for year in (2025, 2026, 2027):
+        assert f"{link}events_{year}" + '"' in html
+    assert html.count("partition of shop.events") == 3
+    assert '<div class="sub partition-count">3 partitions</div>' in html
+    assert 'name="partitions" value="true" checked' in html
+    assert 'href="?schema=shop">Hide partitions</a>' in html
+
+    # the other filters keep the choice, and a bad value is named, not a 500
+    html = browser.get(f"/sources/{sid}/tables?q=events&partitions=true").get_data(as_text=True)
+    assert html.count(f"{link}events") == 4
+    r = browser.get(f"/sources/{sid}/tables?partitions=maybe")
+    assert r.status_code == 200 and "Not a valid boolean." in r.get_data(as_text=True)
+
+
 def test_mariadb_partitions(alice, worker, maria_db):
     source = maria_source(alice, maria_db)
     assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"

@@ -5,15 +5,29 @@ from __future__ import annotations
 import json
 
 from flask import Response, stream_with_context
+from flask_smorest import abort
 
 from catalog.db import engine
-from catalog.schema_diff import stream_diff
+from catalog.models import Source
+from catalog.schema_diff import as_of_refused, stream_diff
 
 from ..extensions import Blueprint
-from ..ownership import owned_source
+from ..ownership import owned_job, owned_source
 from .schemas import DiffArgs, DiffSchema
 
-blp = Blueprint("diff", __name__, url_prefix="/api/v1", description="Schema diff between two sources")
+blp = Blueprint(
+    "diff", __name__, url_prefix="/api/v1", description="Schema diff between two sources, or a source and its past"
+)
+
+
+def _past_crawl(source: Source, crawl_id: int) -> int:
+    """`as_of` checked: a successful crawl of this source from when its
+    history was kept (422 naming as_of otherwise); someone else's is a 404."""
+    job = owned_job(crawl_id)
+    problem = as_of_refused(source.id, source.history_from_crawl_id, job.id, job.source_id, job.state)
+    if problem:
+        abort(422, message=problem, errors={"query": {"as_of": [problem]}})
+    return job.id
 
 
 @blp.get("/sources/<int:source_id>/diff")
@@ -30,12 +44,15 @@ blp = Blueprint("diff", __name__, url_prefix="/api/v1", description="Schema diff
         }
     }
 )
-@blp.alt_response(404, description="No such source of yours (either id)")
+@blp.alt_response(404, description="No such source or crawl of yours")
 def diff(args, source_id):
-    """Compare a source's schema with another source's: tables and columns only in one, and every
-    difference in type, nullability, default, primary key, foreign keys, indexes and constraints"""
+    """Compare a source's schema with another source's (`against`), or with its own schema as an earlier
+    crawl left it (`as_of`): tables and columns only in one, and every difference in type, nullability,
+    default, primary key, foreign keys, indexes and constraints. With `as_of`, `source` is now and
+    `against` the past: a table added since is only_in_source, one dropped since only_in_against"""
     source = owned_source(source_id)
-    against = owned_source(args["against"])
+    as_of = _past_crawl(source, args["as_of"]) if args.get("as_of") is not None else None
+    against = source if as_of is not None else owned_source(args["against"])
     schema, against_schema = args.get("schema"), args.get("against_schema")
     if schema is not None and against_schema is None:
         against_schema = schema
@@ -45,7 +62,13 @@ def diff(args, source_id):
         summary: dict[str, int] = {}
         with engine().connect() as conn:
             entries = stream_diff(
-                conn, source.id, against.id, schema=schema, against_schema=against_schema, summary=summary
+                conn,
+                source.id,
+                against.id,
+                schema=schema,
+                against_schema=against_schema,
+                as_of=as_of,
+                summary=summary,
             )
             if fmt == "ndjson":
                 for entry in entries:
@@ -54,6 +77,7 @@ def diff(args, source_id):
             head = {
                 "source_id": source.id,
                 "against_id": against.id,
+                "as_of": as_of,
                 "schema": schema,
                 "against_schema": against_schema,
             }
@@ -63,8 +87,9 @@ def diff(args, source_id):
             yield '], "summary": ' + json.dumps(summary) + "}\n"
 
     mimetype = "application/json" if fmt == "json" else "application/x-ndjson"
+    filename = f"source-{source.id}-diff-" + (f"crawl-{as_of}" if as_of is not None else str(against.id))
     return Response(
         stream_with_context(generate()),
         mimetype=mimetype,
-        headers={"Content-Disposition": f'inline; filename="source-{source.id}-diff-{against.id}.{fmt}"'},
+        headers={"Content-Disposition": f'inline; filename="{filename}.{fmt}"'},
     )

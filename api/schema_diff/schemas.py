@@ -9,10 +9,21 @@ def _schema_name(**kw) -> ma.fields.String:
 
 class DiffArgs(ma.Schema):
     against = ma.fields.Integer(
-        required=True,
         strict=False,
         validate=ma.validate.Range(min=1, max=2**63 - 1),
-        metadata={"description": "The other source (yours), e.g. staging when this one is production."},
+        metadata={
+            "description": "The other source (yours), e.g. staging when this one is production. "
+            "Give exactly one of `against` and `as_of`."
+        },
+    )
+    as_of = ma.fields.Integer(
+        strict=False,
+        validate=ma.validate.Range(min=1, max=2**63 - 1),
+        metadata={
+            "description": "A successful crawl of this source: compare the source now with its schema as that "
+            "crawl left it, rebuilt from the definitions the catalog kept (the other side is the past). A crawl "
+            "from before the catalog kept this source's history is refused (422, saying from which crawl it is kept)."
+        },
     )
     schema = _schema_name(metadata={"description": "Only this schema of the source (MySQL/MariaDB: database)."})
     against_schema = _schema_name(
@@ -26,6 +37,13 @@ class DiffArgs(ma.Schema):
         validate=ma.validate.OneOf(("json", "ndjson")),
         metadata={"description": "json (one object, tables streamed, counts at the end) or ndjson (a table per line)."},
     )
+
+    @ma.validates_schema
+    def _against_or_as_of(self, data, **kwargs):
+        if data.get("against") is not None and data.get("as_of") is not None:
+            raise ma.ValidationError("give either against (another source) or as_of (a crawl), not both", "as_of")
+        if data.get("against") is None and data.get("as_of") is None:
+            raise ma.ValidationError("give against (another source) or as_of (an earlier crawl of this one)", "against")
 
     @ma.validates_schema
     def _against_schema_needs_schema(self, data, **kwargs):
@@ -93,10 +111,17 @@ class DiffSummarySchema(ma.Schema):
 
 
 class DiffSchema(ma.Schema):
-    """format=json: the two sources, the differing tables (streamed), then the counts."""
+    """format=json: the two sides, the differing tables (streamed), then the counts."""
 
     source_id = ma.fields.Integer(required=True)
-    against_id = ma.fields.Integer(required=True)
+    against_id = ma.fields.Integer(
+        required=True, metadata={"description": "The other side's source (this one again with `as_of`)"}
+    )
+    as_of = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The crawl whose schema is the other side, or null when comparing two sources"},
+    )
     schema = ma.fields.String(required=True, allow_none=True)
     against_schema = ma.fields.String(required=True, allow_none=True)
     tables = ma.fields.List(ma.fields.Nested(TableDiffSchema), required=True)

@@ -42,13 +42,15 @@ def _schemas(source: Source) -> list[dict]:
 @blp.get("/sources/<int:source_id>/tables")
 @page
 def browse(source_id: int):
-    """Schemas, then a schema's tables in keyset pages, filtered by kind and name."""
+    """Schemas, then a schema's tables in keyset pages, filtered by kind and name. As in the API,
+    a partitioned table is listed once with its partition count unless `partitions` is on."""
     source = owned_source(source_id)
-    raw = {k: v for k, v in request.args.items() if k in ("schema", "kind", "q") and v}
+    raw = {k: v for k, v in request.args.items() if k in ("schema", "kind", "q", "partitions") and v}
     args, errors = load_with(SchemaArgs(), raw)
     if errors:
-        args = {}
-    scope = f"ui-tables:{source_id}:{args.get('schema')}:{args.get('kind')}:{args.get('q')}"
+        args = {"partitions": False}
+    partitions = args["partitions"]
+    scope = f"ui-tables:{source_id}:{args.get('schema')}:{args.get('kind')}:{args.get('q')}:{partitions}"
     after = decode_cursor(scope, request.args.get("cursor") or None, 2)
     rows = reads.schema_page(
         Session(),
@@ -58,6 +60,7 @@ def browse(source_id: int):
         q=args.get("q"),
         after=tuple(after) if after else None,
         limit=PAGE_SIZE + 1,
+        partitions=partitions,
     )
     more = len(rows) > PAGE_SIZE
     tables = []
@@ -74,6 +77,8 @@ def browse(source_id: int):
                 "size_bytes": t.get("size_bytes"),
                 "changed_at": t.get("changed_at"),
                 "url": table_page(source_id, (t["schema"], t["name"])),
+                "partition_count": t.get("partition_count"),
+                "partition_of": t.get("partition_of"),
             }
         )
     next_cursor = encode_cursor(scope, list(rows[PAGE_SIZE - 1][:2])) if more else None
