@@ -366,14 +366,18 @@ APPLY_STATEMENTS = [
             RETURNING id)
         SELECT count(*) FROM ins""",
     ),
-    # 3b. every seen table's usage statistics, changed or not (data
-    #     freshness, not definition): one upsert, after the inserts it references
+    # 3b. every seen table's usage statistics (data freshness, not
+    #     definition): one upsert, after the inserts it references, that
+    #     rewrites only the figures that moved (none of an idle database's);
+    #     a live table's figures were read by its source's last success
     (
         "activity",
         f"""
         INSERT INTO catalog_table_activity (table_id, {", ".join(ACTIVITY_FIELDS)})
         SELECT table_id, {", ".join(ACTIVITY_FIELDS)} FROM crawl_staged_activity WHERE job_id = :job
-        ON CONFLICT (table_id) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in ACTIVITY_FIELDS)}""",
+        ON CONFLICT (table_id) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in ACTIVITY_FIELDS)}
+        WHERE ({", ".join(f"catalog_table_activity.{c}" for c in ACTIVITY_FIELDS[1:])})
+              IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in ACTIVITY_FIELDS[1:])})""",
     ),
     # 4. the search index of columns follows the staged tables
     (

@@ -233,7 +233,7 @@ class CatalogTableActivity(Base):
     table_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("catalog_tables.id", ondelete="CASCADE"), primary_key=True
     )
-    read_at: Mapped[datetime] = _ts()
+    read_at: Mapped[datetime] = _ts()  # when these figures were first read as they are (served: the last success)
     rows_inserted: Mapped[int | None] = mapped_column(BigInteger)
     rows_updated: Mapped[int | None] = mapped_column(BigInteger)
     rows_deleted: Mapped[int | None] = mapped_column(BigInteger)

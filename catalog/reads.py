@@ -134,11 +134,13 @@ DETAIL_JSON = f"""({TABLE_OBJECT} || t.definition || {PARTITION_COUNT} || jsonb_
 
 
 # The table's usage statistics as its last crawl read them (null before a
-# crawl has read any, and for views): kept apart from the definition.
+# crawl has read any, and for views): kept apart from the definition. Apply
+# rewrites only figures that moved, so their read_at is the source's last
+# success, like a live table's crawled_at.
 _ACTIVITY_COUNTS = ("rows_inserted", "rows_updated", "rows_deleted", "live_rows", "dead_rows")
 _ACTIVITY_TIMES = ("last_vacuum_at", "last_autovacuum_at", "last_analyze_at", "last_autoanalyze_at", "last_update_at")
 ACTIVITY_OBJECT = f"""jsonb_build_object('activity', (
-    SELECT jsonb_build_object('read_at', {rfc3339_sql("a.read_at")},
+    SELECT jsonb_build_object('read_at', {rfc3339_sql("s.last_success_at")},
         {", ".join(f"'{c}', a.{c}" for c in _ACTIVITY_COUNTS)},
         {", ".join(f"'{c}', {rfc3339_sql('a.' + c)}" for c in _ACTIVITY_TIMES)})
     FROM catalog_table_activity a WHERE a.table_id = t.id))"""

@@ -112,12 +112,14 @@ def wait_for_insights(user, source_id, crawl_id, timeout: float = 60) -> dict:
 
 
 def hold_target_catalog_lock(dbname, release: threading.Event, locked: threading.Event):
-    """Lock a system catalog the describe queries read, so they stall."""
+    """Lock a system catalog the describe and signature queries read (column
+    defaults), so they stall; the plan's queries (tables, enums, routines,
+    triggers, sequences) do not read it, so a crawl still gets planned."""
     p = pg_params()
     conn = psycopg2.connect(host=p["host"], port=p["port"], user=p["username"], dbname=dbname)
     try:
         with conn.cursor() as cur:
-            cur.execute("LOCK TABLE pg_catalog.pg_description IN ACCESS EXCLUSIVE MODE")
+            cur.execute("LOCK TABLE pg_catalog.pg_attrdef IN ACCESS EXCLUSIVE MODE")
             locked.set()
             release.wait(60)
         conn.rollback()

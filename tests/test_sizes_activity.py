@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 
 from .conftest import wait_for_crawl
-from .crawl_helpers import crawl_now, pg_source
+from .crawl_helpers import catalog_rows, crawl_now, pg_source
 from .targets import mysql_databases, mysql_execute, pg_database, pg_execute, pg_params
 from .test_ui_pages import Browser
 from .test_views_enums_partitions import detail, maria_source
@@ -42,7 +42,7 @@ def pg_target():
         yield name
 
 
-def test_postgres_sizes_row_estimates_and_activity(alice, worker, pg_target):
+def test_postgres_sizes_row_estimates_and_activity(alice, worker, pg_target, catalog_url):
     source = pg_source(alice, pg_target)
     assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
     sid = source["id"]
@@ -86,6 +86,17 @@ def test_postgres_sizes_row_estimates_and_activity(alice, worker, pg_target):
     after = detail(alice, sid, "public", "big")["activity"]
     assert after["rows_updated"] == 10 and after["read_at"] > before
     assert alice.get(f"/api/v1/sources/{sid}/tables/public/big/history").get_json()["changes"] == history
+
+    # figures that did not move are not rewritten, and still read as of the last crawl
+    stored = (
+        "SELECT a.xmin::text FROM catalog_table_activity a JOIN catalog_tables t ON t.id = a.table_id "
+        "WHERE t.source_id = %s AND t.name = 'big'"
+    )
+    row_version = catalog_rows(catalog_url, stored, (sid,))
+    assert crawl_now(alice, sid)["state"] == "succeeded"
+    again = detail(alice, sid, "public", "big")["activity"]
+    assert again["read_at"] > after["read_at"] and again["rows_updated"] == 10
+    assert catalog_rows(catalog_url, stored, (sid,)) == row_version
 
 
 @pytest.fixture

@@ -237,7 +237,12 @@ class PartitioningSchema(DocumentSchema):
 class ActivitySchema(DocumentSchema):
     """A table's usage statistics, read by every crawl apart from its definition."""
 
-    read_at = _req(Timestamp, metadata={"description": "When the crawl read these figures from the target"})
+    read_at = _req(
+        Timestamp,
+        metadata={
+            "description": "When a crawl last read these figures from the target (the source's last successful crawl)"
+        },
+    )
     rows_inserted = ma.fields.Integer(
         allow_none=True, metadata={"description": "PostgreSQL: rows inserted since statistics were reset (n_tup_ins)"}
     )
