@@ -94,10 +94,12 @@ def test_pool_process_killed_mid_batch(lost_env, lost_user, stalled_target, tmp_
 def test_whole_worker_killed_then_another_takes_over(lost_env, lost_user, stalled_target, tmp_path):
     name, release = stalled_target
     first = Worker(lost_env, tmp_path / "first.log", concurrency=1).start()
-    source = pg_source(lost_user, name)
-    _wait_running(lost_user, source["crawl"]["url"])
-    time.sleep(0.5)
-    first.stop(signal.SIGKILL)  # main process and pool child, no chance to requeue anything
+    try:
+        source = pg_source(lost_user, name)
+        _wait_running(lost_user, source["crawl"]["url"])
+        time.sleep(0.5)
+    finally:
+        first.stop(signal.SIGKILL)  # main process and pool child, no chance to requeue anything
     release.set()
     second = Worker(lost_env, tmp_path / "second.log", concurrency=2).start()
     try:
