@@ -123,8 +123,6 @@ TRIGGERS_OBJECT = """jsonb_build_object('triggers', (
       AND o.schema_name = t.schema_name AND o.table_name = t.name))"""
 
 # A table by id: its document and its triggers.
-TABLE_BY_ID_JSON = f"({TABLE_OBJECT} || t.definition || {TRIGGERS_OBJECT})::text"
-
 # A table's document with referenced_by (the keys that reference `t`) and its triggers.
 DETAIL_JSON = f"""({TABLE_OBJECT} || t.definition || {PARTITION_COUNT} || jsonb_build_object('referenced_by', (
     SELECT coalesce(jsonb_agg({REFERENCE_OBJECT} ORDER BY r.schema_name, r.name, f.ordinal), '[]')

@@ -19,8 +19,8 @@ from .test_insights import BAD_PG, all_findings, by_rule
 
 # orders stays unchanged: its candidates towards a new and a dropped table must follow
 EXTRA = """
-CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint, gadget_id bigint);
-CREATE TABLE gadgets (id bigint PRIMARY KEY);
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint, gadget_id bigint, note text);
+CREATE TABLE gadgets (id bigint PRIMARY KEY, note integer);
 """
 
 CHANGES = """
@@ -59,6 +59,7 @@ def test_a_recrawl_relints_what_changed_and_matches_a_whole_run(alice, worker, c
         assert "public.child.child_a_again" in before["duplicate_index"]
         assert "public.child.parent_id" in before["fk_type_mismatch"]
         assert {(k[0], k[1], k[2]) for k in _inferred(alice, sid)} == {("orders", "gadget_id", "gadgets")}
+        assert "note" in before["column_type_inconsistent"]
 
         pg_execute(target, CHANGES)
         second = crawl_now(alice, sid)
@@ -71,6 +72,8 @@ def test_a_recrawl_relints_what_changed_and_matches_a_whole_run(alice, worker, c
         assert "public.child.extra" in after["json_not_jsonb"]
         # child did not change; parent's key type did, and the mismatch is gone
         assert "public.child.parent_id" not in after.get("fk_type_mismatch", set())
+        # gadgets (dropped) held the other type of `note`: the name is consistent again
+        assert "note" not in after["column_type_inconsistent"]
         codes = [f for f in all_findings(alice, sid, "&rule=column_type_inconsistent") if f["object"] == "code"]
         assert "3 types" in codes[0]["message"], codes
         incremental = _shown(alice, sid)

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from catalog.db import Session
 from catalog.models import Source
-from catalog.reads import LIVE_TABLES, TABLE_BY_ID_JSON
+from catalog.reads import table_detail
 
 from ..catalog_reads.freshness import conditional_json, version_tag
 from ..catalog_reads.schemas import TableSchema
@@ -29,19 +29,21 @@ MAX_ID = 2**63 - 1
 @blp.alt_response(304, description="Not modified since the ETag / date you sent")
 @blp.alt_response(404, description="No such live table in a source of yours")
 def table_by_id(table_id):
-    """One table in full with its triggers, by its catalog id (the `table_id` of search hits)"""
+    """One table in full, by its catalog id (the `table_id` of search hits): the same document as
+    `/sources/{id}/tables/{schema}/{table}`, with referenced_by, triggers, activity and enum values"""
     row = None
     if table_id <= MAX_ID:
-        sql = f"SELECT t.source_id, {TABLE_BY_ID_JSON} FROM {LIVE_TABLES} WHERE t.id = :id AND t.removed_at IS NULL"  # noqa: S608 constants only
         row = Session.execute(
-            text(sql),
+            text("SELECT source_id, schema_name, name FROM catalog_tables WHERE id = :id AND removed_at IS NULL"),
             {"id": table_id},
         ).first()
     source = Session.get(Source, row[0]) if row is not None else None
     if row is None or source is None or (source.user_id != current_user.id and not current_user.is_admin):
         abort(404, message=f"table {table_id} not found")
         raise AssertionError("abort raises")
-    body = row[1]
+    body = table_detail(Session(), source.id, row[1], row[2])
+    if body is None:  # removed by a crawl that committed just now
+        abort(404, message=f"table {table_id} not found")
     return conditional_json(lambda: body, version_tag(source, None, "by-id", table_id), source.last_success_at)
 
 

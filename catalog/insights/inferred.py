@@ -65,16 +65,18 @@ cand AS MATERIALIZED (
     FROM (SELECT * FROM key_scope UNION ALL SELECT * FROM key_other) k
     CROSS JOIN LATERAL (SELECT DISTINCT n FROM unnest(ARRAY[k.stem, k.stem || 's', k.stem || 'es',
                         regexp_replace(k.stem, 'y$', 'ies')]) AS n) v),
--- the one-column primary keys of the tables a candidate names
+-- the one-column primary keys of the tables a candidate names: the tables
+-- are matched by name first (a hash join; OFFSET 0 keeps the definitions of
+-- the others unread), `|| ''` keeps the planner off the trigram index, whose
+-- equality probe reads every name sharing a trigram
 pk AS MATERIALIZED (
     SELECT t.id, t.schema_name, t.name, lower(t.name) AS lname, c.name AS col, c.type,
            {_family("c.type")} AS family, t.id IN (SELECT id FROM scope) AS in_scope
-    FROM catalog_tables t JOIN catalog_columns c ON c.table_id = t.id
-         AND c.name = t.definition->'primary_key'->'columns'->>0
-    WHERE t.source_id = :sid AND t.removed_at IS NULL AND t.kind IN {_TABLE_KINDS}
-      AND lower(t.name) IN (SELECT n FROM cand)
-      AND jsonb_typeof(t.definition->'primary_key') = 'object'
-      AND jsonb_array_length(t.definition->'primary_key'->'columns') = 1),
+    FROM (SELECT t.id, t.schema_name, t.name, t.definition->'primary_key' AS pk
+          FROM catalog_tables t JOIN (SELECT DISTINCT n FROM cand) m ON m.n = lower(t.name) || ''
+          WHERE t.source_id = :sid AND t.removed_at IS NULL AND t.kind IN {_TABLE_KINDS} OFFSET 0) t
+    JOIN catalog_columns c ON c.table_id = t.id AND c.name = t.pk->'columns'->>0
+    WHERE jsonb_typeof(t.pk) = 'object' AND jsonb_array_length(t.pk->'columns') = 1),
 found AS MATERIALIZED (
     SELECT cand.schema_name, cand.name AS table_name, cand.col AS column_name,
            pk.schema_name AS referenced_schema, pk.name AS referenced_table, pk.col AS referenced_column,

@@ -332,8 +332,8 @@ def rule_statements(engine: str) -> list[tuple[str, str]]:
             + " AS tables FROM catalog_columns c JOIN catalog_tables t ON t.id = c.table_id "
             f"WHERE c.source_id = :sid AND t.kind IN {TABLE_KINDS} "
             # names with one type everywhere (nearly all) are dropped before any table is joined
-            "AND lower(c.name) IN (SELECT lower(name) FROM catalog_columns WHERE source_id = :sid "
-            "GROUP BY lower(name) HAVING min(type) <> max(type)) "
+            "AND lower(c.name) IN (SELECT lower(c.name) FROM catalog_columns c WHERE c.source_id = :sid "
+            "GROUP BY lower(c.name) HAVING min(c.type) <> max(c.type)) "
             "GROUP BY lower(c.name), c.type) v GROUP BY v.name HAVING count(*) > 1",
         ),
         (
@@ -362,7 +362,7 @@ def run_lint(session: Session, source_id: int, engine: str, since_crawl_id: int 
     stale = (
         "TRUE"
         if since_crawl_id is None
-        else f"(f.table_id IS NULL OR f.rule IN ({', '.join(repr(r) for r in CROSS_TABLE_RULES)}) "
+        else f"(f.rule IN ({', '.join(repr(r) for r in CROSS_TABLE_RULES)}) "
         "OR f.table_id IN (SELECT id FROM insights_scope) "
         "OR (f.rule = 'fk_type_mismatch' AND f.table_id IN (SELECT id FROM lint_fk_tables)) "
         "OR f.table_id IN (SELECT id FROM catalog_tables WHERE source_id = :sid AND removed_crawl_id > :since))"

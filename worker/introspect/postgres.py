@@ -432,8 +432,10 @@ SIGNATURE_PREFIX = "pg4:"
 # described once more (pg2: foreign keys' definition, validated, deferrable
 # and deferred, which pg_get_constraintdef already covered; pg3: views' SQL
 # and dependencies, partition keys, parents and bounds; pg4: indexes' key
-# elements, _INDEX_PARTS). Pages are SIZE_PAGES + indexes, as describe()
-# counts.
+# elements, _INDEX_PARTS, which are not hashed: pg_get_indexdef prints the
+# same order, nulls, collation and operator class, and computing them per
+# index doubled the cost of the query). Pages are SIZE_PAGES + indexes, as
+# describe() counts.
 SIGNATURES_SQL = f"""
 SELECT n.nspname, c.relname, c.relkind, c.reltuples,
        {SIZE_PAGES}
@@ -452,7 +454,7 @@ SELECT n.nspname, c.relname, c.relkind, c.reltuples,
                           {_PARENT_CONSTRAINT_TABLE.format(c="k")})
                FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'f', 'u', 'c', 'x')
                ORDER BY k.conname, k.oid),
-         ARRAY(SELECT ROW(ic.relname, pg_get_indexdef(i.indexrelid), i.indisunique, {_INDEX_PARTS})
+         ARRAY(SELECT ROW(ic.relname, pg_get_indexdef(i.indexrelid), i.indisunique)
                FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                WHERE i.indrelid = c.oid ORDER BY ic.relname),
          {_RELATION_EXTRA_HASH}
@@ -470,7 +472,11 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
 # holding arrays of ROW(...)s; these reproduce record_out and array_out.
 # Should they ever disagree, the table is described once more on the next
 # crawl and the target's signature is kept from then on: a cost, not an error.
-_SPACE = " \t\n\r\v\f"
+# What makes record_out and array_out quote a value: C isspace() and their
+# delimiters (a regular expression, not a loop per character: this runs for
+# every column of a first crawl).
+_RECORD_QUOTE = re.compile('[ \t\n\r\v\f"\\\\(),]')
+_ARRAY_QUOTE = re.compile('[ \t\n\r\v\f"\\\\{},]')
 
 
 def _pg_text(value) -> str:
@@ -486,17 +492,17 @@ def _record(fields: Sequence) -> str:
             out.append("")
             continue
         text = _pg_text(value)
-        quote = text == "" or any(ch in '"\\(),' or ch in _SPACE for ch in text)
-        text = text.replace("\\", "\\\\").replace('"', '""')
-        out.append(f'"{text}"' if quote else text)
+        if text == "" or _RECORD_QUOTE.search(text):
+            out.append('"' + text.replace("\\", "\\\\").replace('"', '""') + '"')
+        else:
+            out.append(text)
     return "(" + ",".join(out) + ")"
 
 
 def _array(elements: Sequence[str]) -> str:
     out = []
     for text in elements:
-        quote = text == "" or text.lower() == "null" or any(ch in '"\\{},' or ch in _SPACE for ch in text)
-        if quote:
+        if text == "" or _ARRAY_QUOTE.search(text) or text.lower() == "null":
             text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
         out.append(text)
     return "{" + ",".join(out) + "}"
@@ -518,7 +524,7 @@ def signature_of_rows(
     constraints = [
         _record((r[2], r[3], r[11], r[5], r[13])) for r in sorted(constraint_rows, key=lambda r: (r[2].encode(), r[0]))
     ]
-    indexes = [_record((r[1], r[4], r[2], r[9])) for r in sorted(index_rows, key=lambda r: r[1].encode())]
+    indexes = [_record((r[1], r[4], r[2])) for r in sorted(index_rows, key=lambda r: r[1].encode())]
     text = _record((relkind, comment, _array(columns), _array(constraints), _array(indexes), extra_hash))
     return SIGNATURE_PREFIX + hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
