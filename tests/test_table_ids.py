@@ -22,11 +22,13 @@ def _all_by_id(user, names, query):
         r = user.get(hit["url"])
         assert r.status_code == 200, (schema, name, r.get_json())
         assert (r.get_json()["schema"], r.get_json()["name"]) == (schema, name)
-        # the same document as the table's address by names
-        path = f"{quote(schema, safe='')}/{quote(name, safe='')}"
-        by_names = user.get(f"/api/v1/sources/{hit['source_id']}/tables/{path}")
-        assert by_names.status_code == 200 and by_names.get_json() == r.get_json()
+        # the same document as the table's address by names (where one works: a
+        # `/` in a name is why the id exists)
         assert "referenced_by" in r.get_json() and "activity" in r.get_json()
+        if "/" not in schema + name:
+            path = f"{quote(schema, safe='')}/{quote(name, safe='')}"
+            by_names = user.get(f"/api/v1/sources/{hit['source_id']}/tables/{path}")
+            assert by_names.status_code == 200 and by_names.get_json() == r.get_json()
         assert user.get(hit["url"], headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
 
 
