@@ -226,8 +226,9 @@ class CatalogTable(Base):
 
 class CatalogTableActivity(Base):
     """A table's usage statistics as its last crawl read them, apart from its
-    definition: rewritten for every table at every crawl, never fingerprinted,
-    never a change event. Columns an engine does not keep stay NULL."""
+    definition: read for every table at every crawl, rewritten only where the
+    figures moved, never fingerprinted, never a change event. Columns an
+    engine does not keep stay NULL."""
 
     __tablename__ = "catalog_table_activity"
     table_id: Mapped[int] = mapped_column(
