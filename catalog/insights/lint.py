@@ -434,18 +434,28 @@ def finding_counts(session: Session, source_id: int) -> dict[str, int]:
 def coverage(session: Session, source_id: int) -> dict:
     """Documentation coverage: the share of live tables and of their columns
     that carry a comment, per schema and for the whole source."""
-    rows = session.execute(
+    # Two plain aggregates: whatever plan the statistics of the moment choose
+    # (a GET may run while a crawl's apply is still being analyzed), neither
+    # rescans an aggregate per table.
+    tables = session.execute(
         text(
-            "SELECT t.schema_name, count(*) AS tables, "
-            "count(*) FILTER (WHERE nullif(btrim(t.comment), '') IS NOT NULL) AS tables_commented, "
-            "coalesce(sum(c.n), 0) AS columns, coalesce(sum(c.commented), 0) AS columns_commented "
-            "FROM catalog_tables t LEFT JOIN (SELECT table_id, count(*) AS n, "
-            "count(*) FILTER (WHERE nullif(btrim(comment), '') IS NOT NULL) AS commented "
-            "FROM catalog_columns WHERE source_id = :sid GROUP BY table_id) c ON c.table_id = t.id "
-            "WHERE t.source_id = :sid AND t.removed_at IS NULL GROUP BY t.schema_name ORDER BY t.schema_name"
+            "SELECT schema_name, count(*), count(*) FILTER (WHERE nullif(btrim(comment), '') IS NOT NULL) "
+            "FROM catalog_tables WHERE source_id = :sid AND removed_at IS NULL GROUP BY schema_name"
         ),
         {"sid": source_id},
     ).all()
+    columns = {
+        r[0]: (r[1], r[2])
+        for r in session.execute(
+            text(
+                "SELECT t.schema_name, count(*), count(*) FILTER (WHERE nullif(btrim(c.comment), '') IS NOT NULL) "
+                "FROM catalog_columns c JOIN catalog_tables t ON t.id = c.table_id "
+                "WHERE c.source_id = :sid AND t.removed_at IS NULL GROUP BY t.schema_name"
+            ),
+            {"sid": source_id},
+        )
+    }
+    rows = [(r[0], r[1], r[2], *columns.get(r[0], (0, 0))) for r in sorted(tables)]
 
     def figures(tables: int, tc: int, columns: int, cc: int) -> dict:
         return {
