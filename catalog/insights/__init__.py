@@ -70,6 +70,9 @@ def refresh(session: Session, source_id: int, crawl_id: int | None, whole: bool 
     refresh_inferred(session, source_id, since)
     seconds["inferred_keys"] = round(time.perf_counter() - started, 4)
     session.execute(text("DROP TABLE insights_scope"))
+    if since is None:
+        # a whole run wrote every finding of the source: give the reads' plans statistics
+        session.execute(text("ANALYZE catalog_findings, catalog_inferred_keys"))
     # a refresh that ran late (after a later crawl's) must not move the mark back
     session.execute(
         text(

@@ -357,6 +357,7 @@ def run_lint(session: Session, source_id: int, engine: str, since_crawl_id: int 
     params = {"sid": source_id, "since": since_crawl_id}
     started = time.perf_counter()
     session.execute(text(LINT_FK_TABLES), params)
+    session.execute(text("ANALYZE lint_fk_tables"))
     # what this run recomputes: everything, or the findings of the scope's
     # tables, of the tables removed since, and of the rules across tables
     stale = (
