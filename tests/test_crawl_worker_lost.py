@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from .conftest import REDIS_URL, ApiUser, Worker, wait_for_crawl
-from .crawl_helpers import catalog_rows, hold_target_catalog_lock, pg_source
+from .crawl_helpers import catalog_rows, hold_target_catalog_lock, pg_source, wait_for_insights
 from .targets import pg_database, pg_execute
 
 LOST_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/12"
@@ -128,3 +128,27 @@ def test_reaper_fails_a_crawl_whose_worker_vanished(lost_env, lost_user, tmp_pat
         w.stop()
     assert job["state"] == "failed" and job["error"]["type"] == "time_limit_exceeded"
     assert "3600 s" in job["error"]["message"]
+
+
+def test_insights_as_the_first_task_of_a_worker_process(lost_env, lost_user, tmp_path, catalog_url):
+    """insights.refresh reaches the catalog in a pool process that has run no crawl task before."""
+    from celery import Celery
+
+    with pg_database() as name:
+        pg_execute(name, "CREATE TABLE t (id int)")  # no primary key: one finding
+        w = Worker(lost_env, tmp_path / "crawl.log", concurrency=1).start()
+        try:
+            source = pg_source(lost_user, name)
+            job = wait_for_crawl(lost_user, source["crawl"]["url"], timeout=60)
+            wait_for_insights(lost_user, source["id"], job["id"])
+        finally:
+            w.stop()
+        catalog_rows(catalog_url, "DELETE FROM catalog_insight_runs RETURNING source_id")
+        fresh = Worker(lost_env, tmp_path / "insights.log", concurrency=1).start()
+        try:
+            Celery(broker=LOST_REDIS_URL).send_task("insights.refresh", args=[job["id"], False])
+            body = wait_for_insights(lost_user, source["id"], job["id"])
+        finally:
+            fresh.stop()
+    assert body["counts"].get("no_primary_key") == 1
+    assert "insights not refreshed" not in fresh.log()

@@ -417,6 +417,7 @@ def _queue_insights(job_id: int, changed: bool) -> None:
 @app.task(name="insights.refresh")
 def refresh_insights(job_id: int, changed: bool) -> None:
     """Lint and inferred keys of the crawl's source, in their own transaction."""
+    runtime.settings()  # this pool process may not have run a crawl task yet: bind the catalog
     started = time.perf_counter()
     try:
         with transaction() as session:
@@ -427,6 +428,8 @@ def refresh_insights(job_id: int, changed: bool) -> None:
     except Exception:
         log.exception("insights not refreshed", extra={"job_id": job_id})
         return
+    finally:
+        Session.remove()
     log.info(
         "insights refreshed in %.2f s: %s",
         time.perf_counter() - started,
