@@ -28,7 +28,7 @@ TABLE_SELECT = """
            NULL AS column_name, NULL AS type, t.comment, s.last_success_at AS crawled_at,
            similarity(lower(t.name), :q) AS sim, t.id, 0 AS ordinal
     FROM catalog_tables t JOIN sources s ON s.id = t.source_id
-    WHERE t.source_id = ANY(:sids) AND t.removed_at IS NULL AND {cond} {order} LIMIT :limit"""
+    WHERE t.source_id = ANY(:sids) AND t.removed_at IS NULL AND {cond} LIMIT {limit}"""
 
 COLUMN_SELECT = """
     SELECT 'column' AS kind, x.source_id, s.name AS source_name, t.schema_name, t.name AS table_name,
@@ -37,9 +37,11 @@ COLUMN_SELECT = """
     FROM catalog_columns x JOIN catalog_tables t ON t.id = x.table_id JOIN sources s ON s.id = x.source_id
     WHERE x.source_id = ANY(:sids) AND {cond} {order} LIMIT :limit"""
 
-# The table near-miss LIMIT keeps the most similar candidates, not any that
-# pass the trigram threshold; they are then ranked by whole-name similarity.
-NEAR_ORDER = "ORDER BY sim DESC"
+# The table near-miss tier takes at most NAME_CANDIDATES tables passing the
+# trigram threshold (ordering every one by similarity first cost 30 ms at
+# 100,000 tables), keeps the most similar of those, and ranks them by
+# whole-name similarity.
+NEAR_TABLES = "SELECT * FROM ({inner}) n ORDER BY sim DESC LIMIT :limit"
 TIER_RANK = {"exact": 0, "prefix": 1, "substring": 2, "comment": 3, "near": 4}
 
 # name, score, minimum query length, condition on tables (t), condition on columns (x)
@@ -144,8 +146,10 @@ def snippet(comment: str | None, q: str, width: int = 160) -> str | None:
 
 def _rows(session: Session, kind: str, tier: str, table_cond: str, column_cond: str, params: dict):
     if kind == "table":
-        order = NEAR_ORDER if tier == "near" else ""
-        return session.execute(text(TABLE_SELECT.format(cond=table_cond, order=order)), params)
+        if tier == "near":
+            inner = TABLE_SELECT.format(cond=table_cond, limit=":cap")
+            return session.execute(text(NEAR_TABLES.format(inner=inner)), {**params, "cap": NAME_CANDIDATES})
+        return session.execute(text(TABLE_SELECT.format(cond=table_cond, limit=":limit")), params)
     if tier in COLUMN_NAMES:
         names = session.execute(text(COLUMN_NAMES[tier]), {**params, "cap": NAME_CANDIDATES}).scalars().all()
         if not names:
