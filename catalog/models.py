@@ -224,17 +224,11 @@ class CatalogTable(Base):
     )
 
 
-class CatalogTableActivity(Base):
-    """A table's usage statistics as its last crawl read them, apart from its
-    definition: read for every table at every crawl, rewritten only where the
-    figures moved, never fingerprinted, never a change event. Columns an
-    engine does not keep stay NULL."""
+class ActivityFigures:
+    """A table's usage statistics as a batch read them (TableActivity's
+    fields): the columns of catalog_table_activity and of its staging."""
 
-    __tablename__ = "catalog_table_activity"
-    table_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("catalog_tables.id", ondelete="CASCADE"), primary_key=True
-    )
-    read_at: Mapped[datetime] = _ts()  # when these figures were first read as they are (served: the last success)
+    read_at: Mapped[datetime] = _ts()
     rows_inserted: Mapped[int | None] = mapped_column(BigInteger)
     rows_updated: Mapped[int | None] = mapped_column(BigInteger)
     rows_deleted: Mapped[int | None] = mapped_column(BigInteger)
@@ -245,6 +239,19 @@ class CatalogTableActivity(Base):
     last_analyze_at: Mapped[datetime | None] = _ts()
     last_autoanalyze_at: Mapped[datetime | None] = _ts()
     last_update_at: Mapped[datetime | None] = _ts()
+
+
+class CatalogTableActivity(ActivityFigures, Base):
+    """A table's usage statistics as its last crawl read them, apart from its
+    definition: read for every table at every crawl, rewritten only where the
+    figures moved, never fingerprinted, never a change event. Columns an
+    engine does not keep stay NULL. Its read_at is when the figures were first
+    read as they are; reads serve the source's last success instead."""
+
+    __tablename__ = "catalog_table_activity"
+    table_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("catalog_tables.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class CatalogTableVersion(Base):
@@ -545,7 +552,7 @@ class CrawlSeen(Base):
     __table_args__ = (PrimaryKeyConstraint("job_id", "table_id", name="pk_crawl_seen"), {"prefixes": ["UNLOGGED"]})
 
 
-class CrawlStagedActivity(Base):
+class CrawlStagedActivity(ActivityFigures, Base):
     """The usage statistics a batch read, for every table it saw (changed or
     not), keyed by catalog table id; finish upserts them into
     catalog_table_activity."""
@@ -554,17 +561,6 @@ class CrawlStagedActivity(Base):
     job_id: Mapped[int] = mapped_column(BigInteger)
     batch_no: Mapped[int] = mapped_column(Integer)
     table_id: Mapped[int] = mapped_column(BigInteger)
-    read_at: Mapped[datetime] = _ts()
-    rows_inserted: Mapped[int | None] = mapped_column(BigInteger)
-    rows_updated: Mapped[int | None] = mapped_column(BigInteger)
-    rows_deleted: Mapped[int | None] = mapped_column(BigInteger)
-    live_rows: Mapped[int | None] = mapped_column(BigInteger)
-    dead_rows: Mapped[int | None] = mapped_column(BigInteger)
-    last_vacuum_at: Mapped[datetime | None] = _ts()
-    last_autovacuum_at: Mapped[datetime | None] = _ts()
-    last_analyze_at: Mapped[datetime | None] = _ts()
-    last_autoanalyze_at: Mapped[datetime | None] = _ts()
-    last_update_at: Mapped[datetime | None] = _ts()
 
     __table_args__ = (
         PrimaryKeyConstraint("job_id", "table_id", name="pk_crawl_staged_activity"),
