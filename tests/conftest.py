@@ -267,12 +267,20 @@ def bob(client):
 
 
 class Worker:
-    """A real `celery -A worker.app worker` process on the test services."""
+    """A real `celery -A worker.app worker` process on the test services;
+    with `respawn`, under scripts/respawn as the Procfile runs it."""
 
     def __init__(
-        self, env: dict, log_path: Path, concurrency: int = 2, name: str | None = None, extra_args: tuple = ()
+        self,
+        env: dict,
+        log_path: Path,
+        concurrency: int = 2,
+        name: str | None = None,
+        extra_args: tuple = (),
+        respawn: bool = False,
     ):
         self.env, self.log_path, self.extra_args = env, log_path, tuple(extra_args)
+        self.respawn = respawn
         self.name = name or random_name("w")
         self.concurrency = concurrency
         self.proc = None
@@ -281,6 +289,7 @@ class Worker:
         self.log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [
+                *([str(ROOT / "scripts" / "respawn")] if self.respawn else []),
                 sys.executable,
                 "-m",
                 "celery",

@@ -1,7 +1,9 @@
 """Faults mid-crawl, against real processes: the whole worker killed, the
-catalog PostgreSQL restarted, Redis restarted. Each crawl ends (succeeded or
-failed with a typed reason) within the documented bound, the last good
-catalog is intact, and the next crawl succeeds. The time from the fault to a
+Celery main process dying on its own, the catalog PostgreSQL restarted,
+Redis restarted. Workers run under scripts/respawn, as the Procfile runs
+them. Each crawl ends (succeeded or failed with a typed reason) within the
+documented bound, the last good catalog is intact, and the next crawl
+succeeds. The time from the fault to a
 usable source (crawl ended, a new crawl accepted) is printed, not asserted
 beyond the bound."""
 
@@ -171,7 +173,8 @@ def _scenario(tmp_path, capsys, env, user, fault: str, inject, worker_args=()):
     beat = ("-B", "-s", str(tmp_path / "beat-schedule"))
     with pg_database() as target:
         _crawl_target(target, TABLES)
-        worker = Worker(env, tmp_path / "w1.log", concurrency=2, extra_args=beat).start()
+        # as the Procfile runs it: under scripts/respawn
+        worker = Worker(env, tmp_path / "w1.log", concurrency=2, extra_args=beat, respawn=True).start()
         workers = [worker]
         try:
             source = pg_source(user, target)
@@ -225,9 +228,27 @@ def test_whole_worker_killed_mid_crawl(settings, test_env, catalog_url, fault_re
 
     def kill_whole_worker(workers, beat):
         workers[0].stop(signal.SIGKILL)  # the process group: main process, pool children, embedded beat
-        return Worker(env, tmp_path / "w2.log", concurrency=2, extra_args=beat).start()
+        return Worker(env, tmp_path / "w2.log", concurrency=2, extra_args=beat, respawn=True).start()
 
     _scenario(tmp_path, capsys, env, user, "SIGKILL of the whole worker", kill_whole_worker)
+
+
+def test_worker_main_process_died_mid_crawl(settings, test_env, catalog_url, fault_redis, tmp_path, capsys):
+    """The Celery main process dies on its own, as it does after an error it
+    cannot recover from: scripts/respawn starts it again and the crawl ends."""
+    env = {**test_env, **FAULT_ENV, "METACRAWL_REDIS_URL": fault_redis.url}
+    user = _user(settings, catalog_url, fault_redis.url, "died@example.com")
+
+    def kill_celery_main(workers, beat):
+        (main,) = workers[0].children()  # respawn's only child: the Celery main process
+        os.kill(main, signal.SIGKILL)
+        deadline = time.time() + 30
+        while workers[0].children() in ([], [main]) and time.time() < deadline:
+            time.sleep(0.1)
+        assert workers[0].children() not in ([], [main]), "respawn did not start the worker again"
+        return None
+
+    _scenario(tmp_path, capsys, env, user, "SIGKILL of the Celery main process", kill_celery_main)
 
 
 def test_catalog_postgres_restarted_mid_crawl(settings, test_env, throwaway_catalog, fault_redis, tmp_path, capsys):
