@@ -8,10 +8,11 @@ other table), a primary key on most, a foreign key to the previous table on
 every other one, one to three indexes (some duplicate or a prefix of
 another), and their foreign keys as the crawl writes them. Then runs
 `catalog.insights.refresh` (every lint rule, then the inferred keys) and
-prints seconds per rule and the finding counts; then marks 1% of the tables
-changed by a second crawl and times the refresh after it (one-table rules
-over those tables, rules across tables over all). Drops the catalog at the
-end unless --keep.
+prints seconds per rule and the finding counts; then writes two recrawls as
+a crawl's apply would (past versions first), one adding a column to 1% of
+the tables, one changing the type of `code` (a column of every table) in
+another 1%, and times the refresh after each (every rule over what the
+recrawl can have moved). Drops the catalog at the end unless --keep.
 
 Usage:
     python -m bench.lint --tables 10000
@@ -73,6 +74,36 @@ WHERE t.source_id = :sid;
 ANALYZE catalog_tables; ANALYZE catalog_columns; ANALYZE catalog_foreign_keys;
 """
 
+# A recrawl as its apply writes it (catalog.crawl_write): each changed table's
+# definition kept first as a past version, then the new one and its columns.
+# Crawl 2 adds a column `extra` to 1% of the tables.
+RECRAWL_ADD_COLUMN = """
+INSERT INTO catalog_table_versions (table_id, valid_to_crawl_id, valid_from_crawl_id, source_id, schema_name, name,
+    kind, comment, definition)
+SELECT id, 2, changed_crawl_id, source_id, schema_name, name, kind, comment, definition FROM catalog_tables
+WHERE source_id = :sid AND id % 100 = 0;
+UPDATE catalog_tables SET changed_crawl_id = 2, definition = jsonb_set(definition, '{columns}',
+    definition->'columns' || jsonb_build_array(jsonb_build_object('name', 'extra', 'ordinal', 13, 'type', 'text',
+        'nullable', true, 'default', NULL, 'comment', NULL)))
+WHERE source_id = :sid AND id % 100 = 0;
+INSERT INTO catalog_columns (table_id, source_id, ordinal, name, type, comment)
+SELECT id, :sid, 13, 'extra', 'text', NULL FROM catalog_tables WHERE source_id = :sid AND id % 100 = 0;
+"""
+
+# Crawl 3 makes `code` bigint in another 1% of the tables.
+RECRAWL_RETYPE = """
+INSERT INTO catalog_table_versions (table_id, valid_to_crawl_id, valid_from_crawl_id, source_id, schema_name, name,
+    kind, comment, definition)
+SELECT id, 3, changed_crawl_id, source_id, schema_name, name, kind, comment, definition FROM catalog_tables
+WHERE source_id = :sid AND id % 100 = 50;
+UPDATE catalog_tables t SET changed_crawl_id = 3, definition = jsonb_set(t.definition, '{columns}',
+    (SELECT jsonb_agg(CASE WHEN c->>'name' = 'code' THEN jsonb_set(c, '{type}', '"bigint"') ELSE c END
+                      ORDER BY (c->>'ordinal')::int)
+     FROM jsonb_array_elements(t.definition->'columns') c))
+WHERE source_id = :sid AND id % 100 = 50;
+UPDATE catalog_columns SET type = 'bigint' WHERE source_id = :sid AND table_id % 100 = 50 AND name = 'code';
+"""
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -101,13 +132,20 @@ def main() -> None:
             seconds = refresh(session, sid, 1)
             session.commit()
             total = time.perf_counter() - started
-            # a recrawl that changed 1% of the tables: only theirs are linted again
-            session.execute(text("UPDATE catalog_tables SET changed_crawl_id = 2 WHERE id % 100 = 0"))
+            # a recrawl that added a column to 1% of the tables: only theirs are linted again
+            session.execute(text(RECRAWL_ADD_COLUMN), {"sid": sid})
             session.commit()
             started = time.perf_counter()
             recrawl_seconds = refresh(session, sid, 2)
             session.commit()
             recrawl_total = time.perf_counter() - started
+            # one that changed the type of `code` (a column every table has) in 1% of them
+            session.execute(text(RECRAWL_RETYPE), {"sid": sid})
+            session.commit()
+            started = time.perf_counter()
+            retype_seconds = refresh(session, sid, 3)
+            session.commit()
+            retype_total = time.perf_counter() - started
             counts = dict(
                 session.execute(
                     text("SELECT rule, count(*) FROM catalog_findings WHERE source_id = :sid GROUP BY rule"),
@@ -126,8 +164,12 @@ def main() -> None:
                 print(f"| {key[5:]} | {value:.3f} | {counts.get(key[5:], 0):,} |")
         print(f"inferred key candidates: {inferred:,}")
         print(
-            f"after a recrawl that changed 1% of the tables: {recrawl_total:.2f} s "
+            f"after a recrawl that added a column to 1% of the tables: {recrawl_total:.2f} s "
             f"(lint {recrawl_seconds['lint']:.2f} s, inferred keys {recrawl_seconds['inferred_keys']:.2f} s)"
+        )
+        print(
+            f"after a recrawl that changed a column's type in 1% of the tables: {retype_total:.2f} s "
+            f"(lint {retype_seconds['lint']:.2f} s, inferred keys {retype_seconds['inferred_keys']:.2f} s)"
         )
         print(
             json.dumps(
@@ -137,6 +179,8 @@ def main() -> None:
                     "steps": seconds,
                     "recrawl_seconds": recrawl_total,
                     "recrawl_steps": recrawl_seconds,
+                    "retype_seconds": retype_total,
+                    "retype_steps": retype_seconds,
                 }
             )
         )

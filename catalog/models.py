@@ -428,7 +428,13 @@ class CatalogFinding(Base):
     message: Mapped[str] = mapped_column(Text)
     fix: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_catalog_findings_source_id_id", "source_id", "id"),)
+    __table_args__ = (
+        Index("ix_catalog_findings_source_id_id", "source_id", "id"),
+        # an incremental lint deletes the findings of the tables it relints
+        # (and, table_id NULL, of the column names it rechecks) without
+        # reading the source's others
+        Index("ix_catalog_findings_source_id_table_id", "source_id", "table_id"),
+    )
 
 
 class CatalogInsightIgnore(Base):

@@ -6,7 +6,7 @@ inferred keys of an unchanged table towards a new and a dropped one."""
 
 from __future__ import annotations
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -87,3 +87,130 @@ def test_a_recrawl_relints_what_changed_and_matches_a_whole_run(alice, worker, c
         engine.dispose()
         assert _shown(alice, sid) == incremental
         assert _inferred(alice, sid) == inferred
+
+
+# The rules across tables, recrawl by recrawl: each change below can move a
+# finding of a table or column name the recrawl did not touch.
+CROSS = """
+CREATE TABLE a1 (id bigint PRIMARY KEY, v text, k text);
+CREATE TABLE a2 (id bigint PRIMARY KEY, v text, k text);
+CREATE TABLE b1 (id bigint PRIMARY KEY, w text);
+CREATE TABLE b2 (id bigint PRIMARY KEY, w integer);
+CREATE TABLE c1 (id bigint PRIMARY KEY, x text);
+CREATE TABLE c2 (id bigint PRIMARY KEY, x integer);
+CREATE TABLE d1 (id bigint PRIMARY KEY, y text);
+CREATE TABLE d2 (id bigint PRIMARY KEY, y integer);
+CREATE TABLE e1 (id bigint PRIMARY KEY, z text);
+CREATE TABLE e2 (id bigint PRIMARY KEY, z integer);
+CREATE TABLE e3 (id bigint PRIMARY KEY, z integer);
+CREATE TABLE p (id bigint PRIMARY KEY);
+CREATE TABLE q (id bigint PRIMARY KEY, p_id bigint CONSTRAINT q_p REFERENCES p (id));
+CREATE TABLE r (id bigint PRIMARY KEY);
+CREATE TABLE s (id bigint PRIMARY KEY, r_id bigint REFERENCES r (id));
+CREATE TABLE u (id bigint PRIMARY KEY);
+"""
+
+RECRAWLS = [
+    # (a) inconsistencies appear: a type changes, a new table brings another type
+    (
+        "ALTER TABLE a2 ALTER COLUMN v TYPE varchar(10); CREATE TABLE a3 (id bigint PRIMARY KEY, k integer);",
+        {"v", "k"},
+        set(),
+    ),
+    # (b) one goes by a type change; another's message changes (a type loses a table)
+    ("ALTER TABLE b2 ALTER COLUMN w TYPE text; ALTER TABLE e3 ALTER COLUMN z TYPE text;", set(), {"w"}),
+    # (c) by dropping the column, by removing the table
+    ("ALTER TABLE c2 DROP COLUMN x; DROP TABLE d2;", set(), {"x", "y"}),
+    # (d) p loses its only incoming key (q, changed), r its only referencing
+    # table (s, removed); u gains one from a new table
+    (
+        "ALTER TABLE q DROP CONSTRAINT q_p; DROP TABLE s; CREATE TABLE w (id bigint PRIMARY KEY, "
+        "u_id bigint REFERENCES u (id));",
+        set(),
+        set(),
+    ),
+]
+
+
+def _recrawl_then_whole(user, sid, catalog_url) -> dict[str, set[str]]:
+    """Recrawl, wait for its incremental refresh, and check that a whole
+    recompute of the same catalog shows exactly the same findings."""
+    crawl = crawl_now(user, sid)
+    assert crawl["state"] == "succeeded"
+    wait_for_insights(user, sid, crawl["id"])
+    incremental = _shown(user, sid)
+    _whole(catalog_url, sid, crawl["id"])
+    assert _shown(user, sid) == incremental
+    return by_rule(all_findings(user, sid))
+
+
+def _whole(catalog_url, sid, crawl_id):
+    engine = create_engine(catalog_url, poolclass=NullPool)
+    with Session(engine) as session:
+        insights.refresh(session, sid, crawl_id, whole=True)
+        session.commit()
+    engine.dispose()
+
+
+def test_recrawls_move_the_rules_across_tables_as_a_whole_run_would(alice, worker, catalog_url):
+    with pg_database("mc_lint_cross") as target:
+        pg_execute(target, CROSS)
+        source = pg_source(alice, target)
+        sid = source["id"]
+        assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+        wait_for_insights(alice, sid, source["crawl"]["id"])
+        found = by_rule(all_findings(alice, sid))
+        assert found["column_type_inconsistent"] == {"w", "x", "y", "z"}
+        assert found["no_relations"] >= {"public.u"}
+        assert not found["no_relations"] & {"public.p", "public.q", "public.r", "public.s"}
+        z = [f for f in all_findings(alice, sid, "&rule=column_type_inconsistent") if f["object"] == "z"]
+        assert "integer (2 tables" in z[0]["message"], z
+
+        for sql, appear, gone in RECRAWLS:
+            before = found["column_type_inconsistent"]
+            pg_execute(target, sql)
+            found = _recrawl_then_whole(alice, sid, catalog_url)
+            assert found["column_type_inconsistent"] == (before | appear) - gone, sql
+        assert {"public.p", "public.q", "public.r"} <= found["no_relations"]
+        assert not found["no_relations"] & {"public.u", "public.w"}
+        z = [f for f in all_findings(alice, sid, "&rule=column_type_inconsistent") if f["object"] == "z"]
+        assert "integer (1 table:" in z[0]["message"], z
+
+
+def test_without_past_versions_the_rules_across_tables_run_over_the_whole_source(alice, worker, catalog_url):
+    """A changed table without its past version (history from before
+    versions were kept): nothing says which keys it had, so both rules
+    across tables run over the whole source, and p, whose only incoming key
+    went with q's change, is found."""
+    with pg_database("mc_lint_nohist") as target:
+        pg_execute(target, CROSS)
+        source = pg_source(alice, target)
+        sid, first = source["id"], source["crawl"]["id"]
+        assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+        wait_for_insights(alice, sid, first)
+        assert "public.p" not in by_rule(all_findings(alice, sid))["no_relations"]
+        engine = create_engine(catalog_url, poolclass=NullPool)
+        with Session(engine) as session:
+            # q loses its key the way an apply writes it, but no past version is kept
+            q = {"sid": sid, "crawl": first + 1}
+            session.execute(
+                text(
+                    "DELETE FROM catalog_foreign_keys f USING catalog_tables t "
+                    "WHERE t.id = f.table_id AND t.source_id = :sid AND t.name = 'q'"
+                ),
+                q,
+            )
+            session.execute(
+                text(
+                    "UPDATE catalog_tables SET changed_crawl_id = :crawl, "
+                    "definition = jsonb_set(definition, '{foreign_keys}', '[]') WHERE source_id = :sid AND name = 'q'"
+                ),
+                q,
+            )
+            insights.refresh(session, sid, first + 1)
+            session.commit()
+        engine.dispose()
+        incremental = _shown(alice, sid)
+        assert {"public.p", "public.q"} <= by_rule(all_findings(alice, sid))["no_relations"]
+        _whole(catalog_url, sid, first + 1)
+        assert _shown(alice, sid) == incremental

@@ -31,18 +31,26 @@ def needs_refresh(session: Session, source_id: int, changed: bool) -> bool:
 
 
 def _create_scope(session: Session, source_id: int, since: int | None) -> None:
-    """The temporary table `insights_scope`: the ids of the source's live
-    tables added or changed after crawl `since` (all of them when None)."""
+    """The temporary tables `insights_scope`: the ids of the source's live
+    tables added or changed after crawl `since` (all of them when None), and
+    `insights_removed`: those of its tables removed after it (one scan of the
+    source's tables for both)."""
     changed = "" if since is None else "AND (changed_crawl_id > :since OR first_seen_crawl_id > :since)"
     session.execute(
         text(
-            "CREATE TEMP TABLE insights_scope ON COMMIT DROP AS SELECT id FROM catalog_tables "
-            f"WHERE source_id = :sid AND removed_at IS NULL {changed}"
+            "CREATE TEMP TABLE insights_touched ON COMMIT DROP AS SELECT id, removed_at IS NOT NULL AS removed "
+            f"FROM catalog_tables WHERE source_id = :sid AND (removed_at IS NULL {changed} "
+            "OR removed_crawl_id > :since)"
         ),
         {"sid": source_id, "since": since},
     )
-    session.execute(text("ALTER TABLE insights_scope ADD PRIMARY KEY (id)"))
-    session.execute(text("ANALYZE insights_scope"))
+    for name, removed in (("insights_scope", "NOT"), ("insights_removed", "")):
+        session.execute(
+            text(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT id FROM insights_touched WHERE {removed} removed")
+        )
+        session.execute(text(f"ALTER TABLE {name} ADD PRIMARY KEY (id)"))
+        session.execute(text(f"ANALYZE {name}"))
+    session.execute(text("DROP TABLE insights_touched"))
 
 
 def refresh(session: Session, source_id: int, crawl_id: int | None, whole: bool = False) -> dict[str, float]:
@@ -69,7 +77,7 @@ def refresh(session: Session, source_id: int, crawl_id: int | None, whole: bool 
     started = time.perf_counter()
     refresh_inferred(session, source_id, since)
     seconds["inferred_keys"] = round(time.perf_counter() - started, 4)
-    session.execute(text("DROP TABLE insights_scope"))
+    session.execute(text("DROP TABLE insights_scope, insights_removed"))
     if since is None:
         # a whole run wrote every finding of the source: give the reads' plans statistics
         session.execute(text("ANALYZE catalog_findings, catalog_inferred_keys"))

@@ -99,7 +99,7 @@ found AS MATERIALIZED (
 -- changed table, and those of tables removed since
 touched AS (
     SELECT schema_name, name FROM scope
-    UNION ALL SELECT schema_name, name FROM catalog_tables WHERE source_id = :sid AND removed_crawl_id > :since),
+    UNION ALL SELECT t.schema_name, t.name FROM insights_removed r JOIN catalog_tables t ON t.id = r.id),
 saved AS (
     INSERT INTO catalog_inferred_keys (source_id, schema_name, table_name, column_name, referenced_schema,
         referenced_table, referenced_column, score, reason)

@@ -82,8 +82,15 @@ SQL_RESERVED = _words(
 # Rules about one table's own definition run over the tables in `insights_scope`
 # (every live table, or those changed since the last run: catalog.insights);
 # fk_type_mismatch over those and the tables whose keys reference one of them
-# or a table removed since (`lint_fk_tables`); the other rules that compare
-# tables over the whole source each time.
+# or a table removed since (`lint_fk_tables`). The rules that compare tables
+# run over what the changes since the last run can have moved, found by
+# comparing each changed or removed table's definition as of that run (its
+# past version, `lint_before`) with its current one: column_type_inconsistent
+# over the column names whose (name, type) pairs changed (`lint_names`),
+# no_relations over the changed tables and those their keys referenced before
+# or reference now (`lint_relations`). When a changed table has no past
+# version (history written before versions existed), both run over the whole
+# source.
 CROSS_TABLE_RULES = ("column_type_inconsistent", "no_relations")
 
 LINT_FK_TABLES = """
@@ -92,7 +99,57 @@ SELECT id FROM insights_scope
 UNION
 SELECT f.table_id FROM catalog_foreign_keys f JOIN catalog_tables r ON r.source_id = f.source_id
     AND r.schema_name = f.referenced_schema AND r.name = f.referenced_table
-WHERE f.source_id = :sid AND (r.id IN (SELECT id FROM insights_scope) OR r.removed_crawl_id > :since)
+WHERE f.source_id = :sid AND r.id IN (SELECT id FROM insights_scope UNION ALL SELECT id FROM insights_removed)
+"""
+
+# The definition each changed or removed table had at the last run: the past
+# version valid then (none for a table that did not exist then).
+LINT_BEFORE = """
+CREATE TEMP TABLE lint_before ON COMMIT DROP AS
+SELECT DISTINCT ON (v.table_id) v.table_id, v.kind, v.definition
+FROM catalog_table_versions v
+WHERE v.table_id IN (SELECT id FROM insights_scope UNION ALL SELECT id FROM insights_removed)
+  AND v.valid_to_crawl_id > :since AND v.valid_from_crawl_id <= :since
+ORDER BY v.table_id, v.valid_to_crawl_id
+"""
+
+# A table that existed at the last run and changed since, without the past
+# version that says what it was.
+HISTORY_MISSING = """
+SELECT EXISTS (SELECT 1 FROM (SELECT id FROM insights_scope UNION ALL SELECT id FROM insights_removed) s
+               JOIN catalog_tables t ON t.id = s.id
+               WHERE t.first_seen_crawl_id <= :since AND s.id NOT IN (SELECT table_id FROM lint_before))
+"""
+
+# The lower-cased column names whose (name, type) pairs in tables (not views)
+# differ between the last run and now: only their column_type_inconsistent
+# findings can have changed (a finding lists each type's count and tables).
+LINT_NAMES = f"""
+CREATE TEMP TABLE lint_names ON COMMIT DROP AS
+SELECT DISTINCT name FROM (
+    SELECT c.table_id, lower(c.name) AS name, c.type, 1 AS n FROM insights_scope s
+    JOIN catalog_tables t ON t.id = s.id JOIN catalog_columns c ON c.table_id = t.id
+    WHERE t.kind IN {TABLE_KINDS}
+    UNION ALL
+    SELECT b.table_id, lower(col->>'name'), col->>'type', -1 FROM lint_before b
+    CROSS JOIN LATERAL jsonb_array_elements(coalesce(b.definition->'columns', '[]')) col
+    WHERE b.kind IN {TABLE_KINDS}) d
+GROUP BY table_id, name, type HAVING sum(n) <> 0
+"""
+
+# The tables whose no_relations finding can have changed: the changed and
+# removed ones, and those their keys reference now or referenced before.
+LINT_RELATIONS = """
+CREATE TEMP TABLE lint_relations ON COMMIT DROP AS
+SELECT id FROM insights_scope
+UNION SELECT id FROM insights_removed
+UNION SELECT r.id FROM catalog_foreign_keys f JOIN catalog_tables r ON r.source_id = :sid
+    AND r.schema_name = f.referenced_schema AND r.name = f.referenced_table
+    WHERE f.table_id IN (SELECT id FROM insights_scope)
+UNION SELECT r.id FROM lint_before b
+    CROSS JOIN LATERAL jsonb_array_elements(coalesce(b.definition->'foreign_keys', '[]')) k
+    JOIN catalog_tables r ON r.source_id = :sid
+    AND r.schema_name = k->>'referenced_schema' AND r.name = k->>'referenced_table'
 """
 
 _SCOPED = "insights_scope s JOIN catalog_tables t ON t.id = s.id"
@@ -154,9 +211,11 @@ def _listed(agg_expr: str, order: str, at_most: int = LIST_AT_MOST, where: str =
     )
 
 
-def rule_statements(engine: str) -> list[tuple[str, str]]:
+def rule_statements(engine: str, scoped: bool = False) -> list[tuple[str, str]]:
     """(rule, INSERT ... SELECT) for every rule that applies to `engine`; the
-    one-table rules read `insights_scope` and `lint_indexes` (see run_lint)."""
+    one-table rules read `insights_scope` and `lint_indexes` (see run_lint);
+    `scoped`: the rules across tables read `lint_names` and `lint_relations`
+    instead of running over the whole source."""
     q = _quote(engine)
     qt = f"{q('t.schema_name')} || '.' || {q('t.name')}"
     pg = engine == "postgresql"
@@ -333,15 +392,20 @@ def rule_statements(engine: str) -> list[tuple[str, str]]:
             f"WHERE c.source_id = :sid AND t.kind IN {TABLE_KINDS} "
             # names with one type everywhere (nearly all) are dropped before any table is joined
             "AND lower(c.name) IN (SELECT lower(c.name) FROM catalog_columns c WHERE c.source_id = :sid "
-            "GROUP BY lower(c.name) HAVING min(c.type) <> max(c.type)) "
+            + ("AND lower(c.name) IN (SELECT name FROM lint_names) " if scoped else "")
+            + "GROUP BY lower(c.name) HAVING min(c.type) <> max(c.type)) "
             "GROUP BY lower(c.name), c.type) v GROUP BY v.name HAVING count(*) > 1",
         ),
         (
             "no_relations",
             head("no_relations")
             + f"t.schema_name, t.name, NULL, {_OBJ}, 'table has no foreign key and no foreign key references it', "
-            "NULL FROM catalog_tables t "
-            f"WHERE t.source_id = :sid AND t.removed_at IS NULL AND t.kind IN {TABLE_KINDS} "
+            + (
+                "NULL FROM lint_relations s JOIN catalog_tables t ON t.id = s.id "
+                if scoped
+                else "NULL FROM catalog_tables t "
+            )
+            + f"WHERE t.source_id = :sid AND t.removed_at IS NULL AND t.kind IN {TABLE_KINDS} "
             "AND NOT EXISTS (SELECT 1 FROM catalog_foreign_keys f WHERE f.table_id = t.id) "
             "AND NOT EXISTS (SELECT 1 FROM catalog_foreign_keys f WHERE f.source_id = :sid "
             "AND f.referenced_schema = t.schema_name AND f.referenced_table = t.name)",
@@ -356,28 +420,68 @@ def run_lint(session: Session, source_id: int, engine: str, since_crawl_id: int 
     `since_crawl_id` (every live table when None). Returns seconds per rule."""
     params = {"sid": source_id, "since": since_crawl_id}
     started = time.perf_counter()
-    session.execute(text(LINT_FK_TABLES), params)
-    session.execute(text("ANALYZE lint_fk_tables"))
-    # what this run recomputes: everything, or the findings of the scope's
-    # tables, of the tables removed since, and of the rules across tables
-    stale = (
-        "TRUE"
-        if since_crawl_id is None
-        else f"(f.rule IN ({', '.join(repr(r) for r in CROSS_TABLE_RULES)}) "
-        "OR f.table_id IN (SELECT id FROM insights_scope) "
-        "OR (f.rule = 'fk_type_mismatch' AND f.table_id IN (SELECT id FROM lint_fk_tables)) "
-        "OR f.table_id IN (SELECT id FROM catalog_tables WHERE source_id = :sid AND removed_crawl_id > :since))"
-    )
-    session.execute(text(f"DELETE FROM catalog_findings f WHERE f.source_id = :sid AND {stale}"), params)
+    scoped = False
+    if since_crawl_id is None:
+        session.execute(text("CREATE TEMP TABLE lint_fk_tables ON COMMIT DROP AS SELECT id FROM insights_scope"))
+        session.execute(text("ANALYZE lint_fk_tables"))
+        session.execute(text("DELETE FROM catalog_findings WHERE source_id = :sid"), params)
+    else:
+        scoped = _prepare_incremental(session, params)
     session.execute(text(LINT_INDEXES))
     session.execute(text("ANALYZE lint_indexes"))
     seconds: dict[str, float] = {"read_indexes": round(time.perf_counter() - started, 4)}
-    for rule, sql in rule_statements(engine):
+    for rule, sql in rule_statements(engine, scoped):
         started = time.perf_counter()
         session.execute(text(sql), params)
         seconds[rule] = round(seconds.get(rule, 0.0) + time.perf_counter() - started, 4)
     session.execute(text("DROP TABLE lint_indexes, lint_fk_tables"))
+    if since_crawl_id is not None:
+        session.execute(text("DROP TABLE lint_before"))
+    if scoped:
+        session.execute(text("DROP TABLE lint_names, lint_relations"))
     return seconds
+
+
+def _prepare_incremental(session: Session, params: dict) -> bool:
+    """Delete the findings an incremental run recomputes: those of the
+    scope's tables and of the tables removed since, the fk_type_mismatch
+    ones of `lint_fk_tables`, and those of the rules across tables that the
+    changes can have moved. Returns whether those rules can be scoped (else
+    they run over the whole source)."""
+    for statement in (LINT_FK_TABLES, LINT_BEFORE):
+        session.execute(text(statement), params)
+    session.execute(text("ANALYZE lint_fk_tables, lint_before"))
+    # one pass over the findings' (source_id, table_id) index
+    session.execute(
+        text(
+            "DELETE FROM catalog_findings f USING (SELECT id, true AS every_rule FROM insights_scope "
+            "UNION ALL SELECT id, true FROM insights_removed UNION ALL SELECT id, false FROM lint_fk_tables) x "
+            "WHERE f.source_id = :sid AND f.table_id = x.id AND (x.every_rule OR f.rule = 'fk_type_mismatch')"
+        ),
+        params,
+    )
+    if session.execute(text(HISTORY_MISSING), params).scalar_one():
+        rules = ", ".join(f"'{r}'" for r in CROSS_TABLE_RULES)
+        session.execute(text(f"DELETE FROM catalog_findings WHERE source_id = :sid AND rule IN ({rules})"), params)
+        return False
+    session.execute(text(LINT_NAMES), params)
+    session.execute(text(LINT_RELATIONS), params)
+    session.execute(text("ANALYZE lint_names, lint_relations"))
+    session.execute(
+        text(
+            "DELETE FROM catalog_findings f WHERE f.source_id = :sid AND f.table_id IS NULL "
+            "AND f.rule = 'column_type_inconsistent' AND f.object IN (SELECT name FROM lint_names)"
+        ),
+        params,
+    )
+    session.execute(
+        text(
+            "DELETE FROM catalog_findings f USING lint_relations x "
+            "WHERE f.source_id = :sid AND f.table_id = x.id AND f.rule = 'no_relations'"
+        ),
+        params,
+    )
+    return True
 
 
 # --- reads -----------------------------------------------------------------
