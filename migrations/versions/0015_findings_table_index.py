@@ -4,7 +4,7 @@ without reading every finding of the source
 
 Revision ID: 0015
 Revises: 0014
-Create Date: 2026-12-04
+Create Date: 2026-11-29
 """
 
 from alembic import op
