@@ -3,13 +3,18 @@ target, a way to stall a target, and catalog peeks."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg2
 
 from .conftest import wait_for_crawl
-from .targets import pg_params
+from .targets import mysql_execute, mysql_params, pg_params
 
 RICH_PG_TARGET = """
 CREATE SCHEMA sales;
@@ -93,6 +98,33 @@ def pg_source(user, dbname, **overrides):
     return r.get_json()
 
 
+@contextmanager
+def mariadb_reader(db: str, grants: str = "SELECT, REFERENCES, SHOW VIEW", extra: str = "") -> Iterator[str]:
+    """A MariaDB account (at '%' and 'localhost') with `grants` on `db` and the
+    statements `extra` ('{reader}' and '{h}' filled in); dropped afterwards."""
+    reader = "mc_r_" + db[-10:]
+    mysql_execute(
+        "".join(
+            f"CREATE USER '{reader}'@'{h}' IDENTIFIED BY '{SECRET}';"
+            f"GRANT {grants} ON `{db}`.* TO '{reader}'@'{h}';" + extra.format(reader=reader, h=h)
+            for h in ("%", "localhost")
+        )
+    )
+    try:
+        yield reader
+    finally:
+        mysql_execute(f"DROP USER IF EXISTS '{reader}'@'%'; DROP USER IF EXISTS '{reader}'@'localhost';")
+
+
+def mariadb_source(user, db: str, reader: str) -> dict:
+    """Register `db` as a MariaDB source read by `reader` (see mariadb_reader)."""
+    p = mysql_params()
+    body = {"name": f"maria {db}", "engine": "mariadb", "host": p["host"], "port": p["port"], "database": db}
+    r = user.post("/api/v1/sources", json={**body, "username": reader, "password": SECRET})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
 def crawl_now(user, source_id):
     r = user.post(f"/api/v1/sources/{source_id}/crawls")
     assert r.status_code == 202, r.get_json()
@@ -127,3 +159,53 @@ def hold_target_catalog_lock(dbname, release: threading.Event, locked: threading
         pass  # terminated by DROP DATABASE ... WITH (FORCE)
     finally:
         conn.close()
+
+
+def source_body(**overrides):
+    body = {
+        "name": "warehouse",
+        "engine": "postgresql",
+        "host": "db.example.com",
+        "port": 5432,
+        "database": "analytics",
+        "username": "reader",
+        "password": SECRET,
+    }
+    body.update(overrides)
+    return body
+
+
+SQLITE_SCHEMA = """
+CREATE TABLE customers (id INTEGER PRIMARY KEY, customer_email TEXT NOT NULL UNIQUE);
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers (id), total REAL);
+CREATE INDEX orders_customer ON orders (customer_id);
+CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100;
+"""
+
+
+def sqlite_file(directory, sql: str = SQLITE_SCHEMA) -> str:
+    path = os.path.join(directory, f"shop_{uuid.uuid4().hex[:8]}.db")
+    conn = sqlite3.connect(path)
+    conn.executescript(sql)
+    conn.close()
+    return path
+
+
+def maria_source(user, db: str) -> dict:
+    """Register `db` read by 'mc_views_<db suffix>' (SELECT, REFERENCES, SHOW
+    VIEW); the caller's fixture drops that account."""
+    reader = "mc_views_" + db[-8:]
+    mysql_execute(
+        "".join(
+            f"CREATE USER '{reader}'@'{h}' IDENTIFIED BY '{SECRET}';"
+            f"GRANT SELECT, REFERENCES, SHOW VIEW ON `{db}`.* TO '{reader}'@'{h}';"
+            for h in ("%", "localhost")
+        )
+    )
+    return mariadb_source(user, db, reader)
+
+
+def detail(user, sid, schema, table) -> dict:
+    r = user.get(f"/api/v1/sources/{sid}/tables/{schema}/{table}")
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()

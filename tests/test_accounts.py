@@ -9,8 +9,8 @@ from catalog.passwords import WeakPassword, check_password
 from catalog.settings import ConfigError, from_env
 
 from .conftest import ApiUser
-from .test_sources import source_body
-from .test_ui_pages import Browser
+from .crawl_helpers import source_body
+from .ui_helpers import Browser
 
 
 def login(client, email, password):

@@ -18,7 +18,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from .conftest import ApiUser
-from .test_sources import source_body
+from .crawl_helpers import source_body
 
 # Examples per operation and generation mode (positive, negative).
 EXAMPLES = int(os.environ.get("METACRAWL_FUZZ_EXAMPLES", "20"))

@@ -10,22 +10,8 @@ import uuid
 from dataclasses import replace
 
 from .conftest import ApiUser, wait_for_crawl
-from .test_engine_contract import require_duckdb_reflection
-
-SCHEMA_SQL = """
-CREATE TABLE customers (id INTEGER PRIMARY KEY, customer_email TEXT NOT NULL UNIQUE);
-CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers (id), total REAL);
-CREATE INDEX orders_customer ON orders (customer_id);
-CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100;
-"""
-
-
-def sqlite_file(directory, sql: str = SCHEMA_SQL) -> str:
-    path = os.path.join(directory, f"shop_{uuid.uuid4().hex[:8]}.db")
-    conn = sqlite3.connect(path)
-    conn.executescript(sql)
-    conn.close()
-    return path
+from .crawl_helpers import SQLITE_SCHEMA, sqlite_file
+from .engine_helpers import require_duckdb_reflection
 
 
 def register(user: ApiUser, body: dict) -> dict:
@@ -96,7 +82,7 @@ def test_generic_engine_on_duckdb_crawls_reads_searches_and_recrawls(alice, work
 
     path = os.path.join(files_dir, f"shop_{uuid.uuid4().hex[:8]}.duckdb")
     conn = duckdb.connect(path)
-    conn.execute(SCHEMA_SQL.replace("INTEGER PRIMARY KEY", "INTEGER PRIMARY KEY").replace("REAL", "DOUBLE"))
+    conn.execute(SQLITE_SCHEMA.replace("INTEGER PRIMARY KEY", "INTEGER PRIMARY KEY").replace("REAL", "DOUBLE"))
     conn.close()
 
     def alter():

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,7 +22,12 @@ import pymysql
 import pytest
 import sqlalchemy as sa
 
-from tests.introspect.test_postgres import CountingCursor, silent_server
+from tests.engine_helpers import (
+    CountingCursor,
+    duckdb_writer,
+    require_duckdb_reflection,
+    silent_server,
+)
 from tests.targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute, pg_params
 from worker.introspect import ENGINES
 from worker.introspect.base import (
@@ -277,49 +280,6 @@ def sqlalchemy_sqlite_target(tmp_path: Path) -> Iterator[Target]:
         unreachable=lambda: _locked(path, params),
         schema="main",
     )
-
-
-def duckdb_reflection_works() -> str | None:
-    """None when the installed `duckdb://` dialect can reflect columns and
-    keys with the installed SQLAlchemy, else why not (duckdb-engine 0.17
-    cannot with SQLAlchemy 2.0.45+: it asks DuckDB for pg_collation and
-    REGCLASS, duckdb_engine issue #1379, duckdb issue #22069; metacrawl
-    installs duckdb-sqlalchemy instead)."""
-    try:
-        engine = sa.create_engine("duckdb:///:memory:")
-    except Exception as e:
-        return f"no duckdb:// dialect is installed: {e}"
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql("CREATE TABLE t (a int PRIMARY KEY)")
-            sa.inspect(conn).get_multi_columns(filter_names=["t"])
-            sa.inspect(conn).get_multi_pk_constraint(filter_names=["t"])
-    except Exception as e:
-        return f"the duckdb:// dialect cannot reflect with SQLAlchemy {sa.__version__}: {str(e).splitlines()[0]}"
-    finally:
-        engine.dispose()
-    return None
-
-
-def require_duckdb_reflection() -> None:
-    """Fail (not skip) when DuckDB reflection is broken: it is a dependency."""
-    why = duckdb_reflection_works()
-    if why:
-        pytest.fail(why)
-
-
-WRITER = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print(1, flush=True); {hold}"
-
-
-def duckdb_writer(path: Path, seconds: float | None = None) -> subprocess.Popen:
-    """Another process holding the DuckDB file open read-write, so holding its
-    lock (for `seconds`, or until its standard input ends)."""
-    hold = f"time.sleep({seconds})" if seconds is not None else "sys.stdin.read()"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", WRITER.format(hold=hold), str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == b"1"
-    return proc
 
 
 @contextlib.contextmanager

@@ -16,10 +16,9 @@ from worker.introspect.base import ConnectionParams, TableRef
 from worker.introspect.postgres import PostgresIntrospector
 
 from .conftest import wait_for_crawl
-from .crawl_helpers import pg_source
+from .crawl_helpers import detail, maria_source, pg_source
 from .targets import mysql_databases, mysql_execute, pg_database, pg_execute, pg_params
-from .test_ui_pages import Browser
-from .test_views_enums_partitions import detail, maria_source
+from .ui_helpers import Browser
 
 # The tables alone: the original gets its keys and indexes on top, the
 # scratch database only the stored index definitions.

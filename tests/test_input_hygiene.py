@@ -8,7 +8,7 @@ from dataclasses import replace
 import jwt as pyjwt
 import pytest
 
-from .test_sources import source_body
+from .crawl_helpers import source_body
 
 NUL, SURROGATE = "\x00", "\ud800"
 

@@ -5,31 +5,17 @@ pages, filters, coverage and ownership through the API."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import pytest
 
 from catalog.insights.lint import RULES
 
 from .conftest import ApiUser, truncate_catalog, wait_for_crawl
 from .crawl_helpers import SECRET, pg_source, wait_for_insights
+from .insight_helpers import BAD_PG, WIDE, all_findings, by_rule
 from .targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute
 
 pytestmark = pytest.mark.shared_catalog
 
-WIDE = ", ".join(f"c{i} int" for i in range(1, 102))
-
-BAD_PG = f"""
-CREATE TABLE nopk (a int);
-CREATE TABLE parent (id bigint PRIMARY KEY, doc json, code text, "Name" text, "order" int);
-CREATE UNIQUE INDEX parent_code_key ON parent (code);
-CREATE TABLE child (id bigint PRIMARY KEY, parent_id integer REFERENCES parent (id), a int, b int, code integer);
-CREATE INDEX child_a ON child (a);
-CREATE INDEX child_a_again ON child (a);
-CREATE INDEX child_a_b ON child (a, b);
-CREATE TABLE "Bad Name" (id bigint PRIMARY KEY);
-CREATE TABLE wide (id bigint PRIMARY KEY, {WIDE});
-"""
 
 CLEAN_PG = """
 CREATE TABLE authors (id bigint PRIMARY KEY, name text NOT NULL, meta jsonb);
@@ -140,28 +126,6 @@ def sources(owner, worker):
             for reader in readers:
                 mysql_execute(f"DROP USER IF EXISTS '{reader}'@'%'; DROP USER IF EXISTS '{reader}'@'localhost';")
         yield {k: v["id"] for k, v in made.items()}
-
-
-def all_findings(user, source_id, query="") -> list[dict]:
-    url, found = f"/api/v1/sources/{source_id}/insights?limit=7{query}", []
-    while url:
-        r = user.get(url)
-        assert r.status_code == 200, r.get_json()
-        body = r.get_json()
-        found += body["findings"]
-        url = (
-            f"/api/v1/sources/{source_id}/insights?limit=7{query}&cursor={quote(body['next_cursor'])}"
-            if body["next_cursor"]
-            else None
-        )
-    return found
-
-
-def by_rule(findings) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for f in findings:
-        out.setdefault(f["rule"], set()).add(f["object"])
-    return out
 
 
 def test_every_rule_finds_its_case_on_postgresql(owner, sources):

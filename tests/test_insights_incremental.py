@@ -14,8 +14,8 @@ from catalog import insights
 
 from .conftest import wait_for_crawl
 from .crawl_helpers import crawl_now, pg_source, wait_for_insights
+from .insight_helpers import BAD_PG, all_findings, by_rule
 from .targets import pg_database, pg_execute
-from .test_insights import BAD_PG, all_findings, by_rule
 
 # orders stays unchanged: its candidates towards a new and a dropped table must follow
 EXTRA = """

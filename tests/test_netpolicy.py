@@ -11,7 +11,7 @@ import pytest
 from catalog import netpolicy
 from catalog.netpolicy import AddressRefused, Policy, check_address, check_registration, normalise_host, resolve_allowed
 
-from .test_sources import source_body
+from .crawl_helpers import source_body
 
 OPEN = Policy(allow_loopback=True, allow_private=True)
 CLOSED = Policy(allow_loopback=False, allow_private=False)

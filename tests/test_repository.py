@@ -1,8 +1,11 @@
 """The repository holds only the project's own files: nothing under .venv/ and
-nothing .gitignore ignores (virtualenvs, caches, installed assets, results)."""
+nothing .gitignore ignores (virtualenvs, caches, installed assets, results);
+and the tests share their helpers through helper modules, never by importing
+another test module (which would also collect its tests twice)."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 from pathlib import Path
@@ -30,3 +33,18 @@ def test_no_virtualenv_is_tracked(tracked):
 
 def test_nothing_ignored_is_tracked(tracked):
     assert _git("ls-files", "--cached", "--ignored", "--exclude-standard") == []
+
+
+def _imported_test_modules(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        found += [n for n in names if n.rsplit(".", 1)[-1].startswith("test_")]
+    return found
+
+
+def test_no_test_module_imports_another():
+    imports = {str(p.relative_to(ROOT)): _imported_test_modules(p) for p in (ROOT / "tests").rglob("*.py")}
+    assert {k: v for k, v in imports.items() if v} == {}

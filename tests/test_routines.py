@@ -10,9 +10,9 @@ import json
 import pytest
 
 from .conftest import wait_for_crawl
-from .crawl_helpers import SECRET, catalog_rows, crawl_now, pg_source
-from .targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute
-from .test_ui_pages import Browser
+from .crawl_helpers import catalog_rows, crawl_now, mariadb_reader, mariadb_source, pg_source
+from .targets import mysql_databases, mysql_execute, pg_database, pg_execute
+from .ui_helpers import Browser
 
 PG_TARGET = """
 CREATE SCHEMA app;
@@ -241,37 +241,16 @@ def maria_db():
             """,
             db,
         )
-        reader = "mc_rt_" + db[-8:]
-        mysql_execute(
-            "".join(
-                f"CREATE USER '{reader}'@'{h}' IDENTIFIED BY '{SECRET}';"
-                f"GRANT SELECT, REFERENCES, SHOW VIEW, TRIGGER, EXECUTE ON `{db}`.* TO '{reader}'@'{h}';"
-                f"GRANT SELECT ON mysql.proc TO '{reader}'@'{h}';"
-                for h in ("%", "localhost")
-            )
-        )
-        yield db, reader
-        mysql_execute(f"DROP USER IF EXISTS '{reader}'@'%'; DROP USER IF EXISTS '{reader}'@'localhost';")
+        extra = "GRANT SELECT ON mysql.proc TO '{reader}'@'{h}';"
+        with mariadb_reader(db, "SELECT, REFERENCES, SHOW VIEW, TRIGGER, EXECUTE", extra) as reader:
+            yield db, reader
 
 
 def test_mariadb_sequences_triggers_routines(alice, worker, maria_db):
     db, reader = maria_db
-    p = mysql_params()
-    r = alice.post(
-        "/api/v1/sources",
-        json={
-            "name": f"maria {db}",
-            "engine": "mariadb",
-            "host": p["host"],
-            "port": p["port"],
-            "database": db,
-            "username": reader,
-            "password": SECRET,
-        },
-    )
-    assert r.status_code == 201, r.get_json()
-    assert wait_for_crawl(alice, r.get_json()["crawl"]["url"])["state"] == "succeeded"
-    sid = r.get_json()["id"]
+    source = mariadb_source(alice, db, reader)
+    assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+    sid = source["id"]
     base = f"/api/v1/sources/{sid}"
 
     [ticket] = get(alice, f"{base}/sequences")["sequences"]

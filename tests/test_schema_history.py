@@ -9,9 +9,8 @@ import json
 import pytest
 
 from .conftest import ApiUser, truncate_catalog, wait_for_crawl
-from .crawl_helpers import catalog_conn, catalog_rows, crawl_now, pg_source
+from .crawl_helpers import catalog_conn, catalog_rows, crawl_now, maria_source, pg_source
 from .targets import mysql_databases, mysql_execute, pg_database, pg_execute
-from .test_views_enums_partitions import maria_source
 
 pytestmark = pytest.mark.shared_catalog
 

@@ -9,10 +9,9 @@ import psycopg2
 import pytest
 
 from .conftest import wait_for_crawl
-from .crawl_helpers import catalog_rows, crawl_now, pg_source
+from .crawl_helpers import catalog_rows, crawl_now, detail, maria_source, pg_source
 from .targets import mysql_databases, mysql_execute, pg_database, pg_execute, pg_params
-from .test_ui_pages import Browser
-from .test_views_enums_partitions import detail, maria_source
+from .ui_helpers import Browser
 
 PG_TARGET = """
 CREATE TABLE big (id int PRIMARY KEY, note text);

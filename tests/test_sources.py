@@ -5,21 +5,7 @@ import json
 import psycopg2
 import pytest
 
-SECRET = "s3cr3t-Pa55word-that-must-never-leak"
-
-
-def source_body(**overrides):
-    body = {
-        "name": "warehouse",
-        "engine": "postgresql",
-        "host": "db.example.com",
-        "port": 5432,
-        "database": "analytics",
-        "username": "reader",
-        "password": SECRET,
-    }
-    body.update(overrides)
-    return body
+from .crawl_helpers import SECRET, source_body
 
 
 def create(user, **overrides):

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT, free_port
+from .crawl_helpers import sqlite_file
 from .targets import pg_database, pg_execute, pg_params
-from .test_crawl_files import sqlite_file
-from .test_ui_pages import HUB_TARGET
+from .ui_helpers import HUB_TARGET
 
 CHROMIUM = os.environ.get("METACRAWL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -6,78 +6,14 @@ and the diagram, starter query and test-connection API endpoints."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
 from .conftest import ApiUser
-from .crawl_helpers import RICH_PG_TARGET
 from .targets import pg_database, pg_execute, pg_params
+from .ui_helpers import HUB_TARGET, Browser, crawl_done, csrf_of, register
 
 CANARY = "canary-pw-7f3a9e"  # the target's password as registered: must never appear in a page
-
-HUB_TARGET = (
-    RICH_PG_TARGET
-    + """
-CREATE TABLE sales.hub (id bigint PRIMARY KEY, label text);
-"""
-    + "".join(
-        f"CREATE TABLE sales.spoke_{i:02d} (id bigint PRIMARY KEY, hub_id bigint REFERENCES sales.hub (id));\n"
-        for i in range(30)
-    )
-    + """
-CREATE TABLE sales.payments (id bigint PRIMARY KEY, order_region text, order_no integer, amount numeric,
-    FOREIGN KEY (order_region, order_no) REFERENCES sales.orders (region, order_no));
-CREATE TABLE sales.refunds (id bigint PRIMARY KEY, payment_id bigint REFERENCES sales.payments (id));
-CREATE TABLE "Mixed Case"."Select" (id int PRIMARY KEY, "order" int);
-"""
-)
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-class Browser:
-    """A person's browser: the test client with its cookie jar, reading HTML."""
-
-    def __init__(self, client):
-        self.client = client
-        self.pages: list[str] = []
-        self.api: ApiUser | None = None
-
-    def get(self, url, **kw):
-        r = self.client.get(url, **kw)
-        if r.mimetype == "text/html":
-            self.pages.append(r.get_data(as_text=True))
-        return r
-
-    def post(self, url, data=None, csrf=True, **kw):
-        data = dict(data or {})
-        if csrf:
-            data.setdefault("csrf_token", self.csrf)
-        r = self.client.post(url, data=data, **kw)
-        if r.mimetype == "text/html":
-            self.pages.append(r.get_data(as_text=True))
-        return r
-
-    @property
-    def csrf(self) -> str:
-        return csrf_of(self.get("/sources").get_data(as_text=True))
-
-    def sign_in(self, email, password):
-        token = csrf_of(self.get("/login").get_data(as_text=True))  # sets the sign-in form's nonce cookie
-        return self.post("/login", {"email": email, "password": password, "csrf_token": token}, csrf=False)
-
-
-def register(client, email, password="correct horse battery"):
-    """A signed-in browser; `.api` drives the API as the same user."""
-    api = ApiUser(client, email, password)
-    b = Browser(client)
-    r = b.sign_in(email, password)
-    assert r.status_code == 302, r.get_data(as_text=True)
-    b.api = api
-    return b
 
 
 @pytest.fixture(scope="module")
@@ -104,17 +40,6 @@ def add_source(browser: Browser, database: str, name="shop") -> int:
     )
     assert r.status_code == 303, r.get_data(as_text=True)
     return int(r.headers["Location"].rsplit("/", 1)[1])
-
-
-def crawl_done(client, job_id: int, timeout: float = 90) -> str:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        html = client.get(f"/crawls/{job_id}/progress").get_data(as_text=True)
-        state = re.search(r'data-state="(\w+)"', html).group(1)
-        if state in ("succeeded", "failed"):
-            return html
-        time.sleep(0.2)
-    raise AssertionError(f"crawl {job_id} did not end")
 
 
 def test_signed_out_pages_lead_to_sign_in(client):

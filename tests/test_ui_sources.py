@@ -13,9 +13,9 @@ import pytest
 
 from worker.introspect import ENGINES
 
+from .crawl_helpers import sqlite_file
 from .targets import mysql_databases, mysql_execute, mysql_params
-from .test_crawl_files import sqlite_file
-from .test_ui_pages import Browser, crawl_done, register
+from .ui_helpers import Browser, crawl_done, register
 
 SECRET = "canary-ui-engines-3d81"  # a password that must never appear in an answer
 

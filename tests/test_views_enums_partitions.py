@@ -9,9 +9,9 @@ from urllib.parse import quote
 import pytest
 
 from .conftest import wait_for_crawl
-from .crawl_helpers import SECRET, catalog_conn, crawl_now, pg_source
-from .targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute
-from .test_ui_pages import Browser
+from .crawl_helpers import catalog_conn, crawl_now, detail, maria_source, pg_source
+from .targets import mysql_databases, mysql_execute, pg_database, pg_execute
+from .ui_helpers import Browser
 
 PG_TARGET = """
 CREATE SCHEMA shop;
@@ -27,32 +27,6 @@ CREATE TABLE shop.events_2025 PARTITION OF shop.events FOR VALUES FROM ('2025-01
 CREATE TABLE shop.events_2026 PARTITION OF shop.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 CREATE TABLE shop.zebra (id int);
 """
-
-
-def maria_source(user, db: str) -> dict:
-    p = mysql_params()
-    reader = "mc_views_" + db[-8:]
-    mysql_execute(
-        "".join(
-            f"CREATE USER '{reader}'@'{h}' IDENTIFIED BY '{SECRET}';"
-            f"GRANT SELECT, REFERENCES, SHOW VIEW ON `{db}`.* TO '{reader}'@'{h}';"
-            for h in ("%", "localhost")
-        )
-    )
-    r = user.post(
-        "/api/v1/sources",
-        json={
-            "name": f"maria {db}",
-            "engine": "mariadb",
-            "host": p["host"],
-            "port": p["port"],
-            "database": db,
-            "username": reader,
-            "password": SECRET,
-        },
-    )
-    assert r.status_code == 201, r.get_json()
-    return r.get_json()
 
 
 @pytest.fixture
@@ -79,12 +53,6 @@ def maria_db():
         mysql_execute(
             f"DROP USER IF EXISTS 'mc_views_{db[-8:]}'@'%'; DROP USER IF EXISTS 'mc_views_{db[-8:]}'@'localhost';"
         )
-
-
-def detail(user, sid, schema, table) -> dict:
-    r = user.get(f"/api/v1/sources/{sid}/tables/{schema}/{table}")
-    assert r.status_code == 200, r.get_json()
-    return r.get_json()
 
 
 # --- 1. views' SQL and dependencies ---

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.test_engine_contract import duckdb_writer, require_duckdb_reflection
+from tests.engine_helpers import duckdb_writer, require_duckdb_reflection
 from worker.introspect import ENGINES
 from worker.introspect.base import ConnectionParams, ForeignKey, PrimaryKey, TableRef, TargetUnreachable
 

@@ -9,14 +9,11 @@ cases each get their own test.
 
 from __future__ import annotations
 
-import socket
-import threading
-from contextlib import contextmanager
-
 import psycopg2
 import psycopg2.extensions
 import pytest
 
+from tests.engine_helpers import CountingCursor, silent_server
 from tests.targets import drop_pg_database, pg_database, pg_execute, pg_params
 from worker.introspect.base import (
     Column,
@@ -454,14 +451,6 @@ def test_foreign_table():
 # --- describe: batches ------------------------------------------------------------------------
 
 
-class CountingCursor(psycopg2.extensions.cursor):
-    executed = 0
-
-    def execute(self, query, vars=None):
-        CountingCursor.executed += 1
-        return super().execute(query, vars)
-
-
 def test_describe_1200_tables_with_a_bounded_number_of_queries():
     with pg_database("mc_pgi") as db:
         for start in range(0, 1200, 300):  # chunks: one transaction per chunk keeps locks bounded
@@ -540,33 +529,6 @@ def test_unreachable_reports_the_host_name_not_the_checked_address():
     )
     with pytest.raises(TargetUnreachable, match="could not connect to db.example:1: connection refused"):
         PostgresIntrospector(p).connect()
-
-
-@contextmanager
-def silent_server(reply: bytes | None = None):
-    """A TCP port that accepts connections and then says nothing (or `reply`)."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen()
-    conns = []
-
-    def serve():
-        while True:
-            try:
-                conn, _ = srv.accept()
-            except OSError:
-                return
-            conns.append(conn)
-            if reply:
-                conn.sendall(reply)
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield srv.getsockname()[1]
-    finally:
-        srv.close()
-        for c in conns:
-            c.close()
 
 
 def test_not_a_postgresql_server():
