@@ -244,6 +244,8 @@ def test_ui_lists_a_partitioned_table_once_and_shows_partitions_on_request(alice
     html = browser.get(f"/sources/{sid}/tables?schema=shop").get_data(as_text=True)
     assert f"{link}events" + '"' in html and f"{link}orders" + '"' in html
     assert "events_20" not in html  # no partition listed
+    # the schema list counts what the page lists: 6 relations, the 3 partitions with their parent
+    assert 'aria-current="page">shop</a> <span class="sub">6</span>' in html
     assert '<div class="sub partition-count">3 partitions</div>' in html
     assert 'href="?partitions=true&amp;schema=shop">Show partitions</a>' in html
 
