@@ -199,6 +199,32 @@ def test_postgres_sequences_triggers_routines(alice, bob, worker, pg_target):
     assert "procedure <code>app.archive(IN days integer)</code>: body changed" in html
 
 
+def test_a_partitioned_tables_trigger_is_listed_once(alice, worker):
+    """PostgreSQL 13+ clones a partitioned table's trigger onto each partition
+    (not internal, tgparentid set): the catalog lists it once, on the table
+    it was created on, as schema pages list the partitioned table once."""
+    with pg_database("mc_parttrig") as target:
+        pg_execute(
+            target,
+            "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;"
+            "CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);"
+            "CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');"
+            "CREATE TRIGGER events_touch BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION touch();"
+            "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');"
+            "CREATE TRIGGER own_touch BEFORE INSERT ON events_2026 FOR EACH ROW EXECUTE FUNCTION touch();",
+        )
+        source = pg_source(alice, target)
+        assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+        base = f"/api/v1/sources/{source['id']}"
+        triggers = get(alice, f"{base}/triggers")["triggers"]
+        assert names(triggers, "table", "name") == [("events", "events_touch"), ("events_2026", "own_touch")]
+        assert [t["name"] for t in get(alice, f"{base}/tables/public/events")["triggers"]] == ["events_touch"]
+        assert get(alice, f"{base}/tables/public/events_2025")["triggers"] == []
+        hits = get(alice, "/api/v1/search?q=events_touch&kind=trigger")["results"]
+        exact = [(h["name"], h["table"]) for h in hits if h["match"] == "exact"]
+        assert exact == [("events_touch", "events")]  # not once more per partition
+
+
 def test_a_failed_crawl_keeps_them(alice, worker, pg_target):
     source = pg_source(alice, pg_target)
     assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"

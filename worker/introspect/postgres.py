@@ -884,6 +884,12 @@ def sequence_from_row(row: Sequence) -> SequenceDef:
 
 # Internal triggers (foreign keys' RI triggers, deferred unique checks) are
 # the engine's machinery, not the schema's.
+# A partitioned table's trigger is cloned onto each of its partitions, which
+# depend on it with deptype 'P' (PostgreSQL 11+; from 13 the clones are no
+# longer internal): listed once, on the table it was created on.
+NOT_PARTITION_CLONE = """NOT EXISTS (SELECT 1 FROM pg_depend pd WHERE pd.classid = 'pg_trigger'::regclass
+    AND pd.objid = t.oid AND pd.refclassid = 'pg_trigger'::regclass AND pd.deptype = 'P')"""
+
 TRIGGERS_SQL = f"""
 SELECT n.nspname, c.relname, t.tgname, t.tgtype, fn.nspname, f.proname, t.tgenabled <> 'D',
        pg_get_triggerdef(t.oid)
@@ -894,6 +900,7 @@ JOIN pg_proc f ON f.oid = t.tgfoid
 JOIN pg_namespace fn ON fn.oid = f.pronamespace
 WHERE NOT t.tgisinternal AND {SCHEMA_FILTER}
   AND {NOT_EXTENSION_MEMBER.format(catalog="pg_class", oid="c.oid")}
+  AND {NOT_PARTITION_CLONE}
 ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C", t.tgname COLLATE "C"
 """
 
