@@ -132,11 +132,12 @@ class CrawlJob(Base):
     stats: Mapped[dict | None] = mapped_column(JSONB)
     error_type: Mapped[str | None] = mapped_column(String(50))
     error_message: Mapped[str | None] = mapped_column(Text)
-    enums: Mapped[list | None] = mapped_column(JSONB)
-    # sequences, triggers and routines the plan listed, for the finish to
-    # apply; [] once applied (bodies can be large); null: not listed (a job
-    # from before they were crawled)
-    objects: Mapped[list | None] = mapped_column(JSONB)
+    # what the plan listed besides tables, for the finish to apply: enums;
+    # sequences, triggers and routines ([] once applied; null: not listed, a
+    # job from before they were crawled). Deferred: bodies can be large, and
+    # every batch task and status read loads the job without them.
+    enums: Mapped[list | None] = mapped_column(JSONB, deferred=True)
+    objects: Mapped[list | None] = mapped_column(JSONB, deferred=True)
     allow_mass_removal: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # times the reaper re-enqueued it after it sat queued, or running without a heartbeat
     requeues: Mapped[int] = mapped_column(Integer, server_default="0")

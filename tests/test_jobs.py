@@ -84,6 +84,31 @@ def test_start_run_succeed(session, source_id):
     assert state(session, job.id) == CrawlState.SUCCEEDED
 
 
+def test_the_plans_listings_are_read_only_by_the_finish(session, source_id):
+    """A batch task or a status read loads the job without the plan's enums and
+    objects (routine bodies can run to megabytes); the finish reads them."""
+    from sqlalchemy import event
+
+    job, _ = jobs.create_job(session, source_id, "api")
+    jobs.start_job(session, job.id)
+    jobs.claim_plan(session, job.id)
+    body = "SELECT 1; " * 10_000
+    jobs.record_plan(session, job.id, 0, 0, [{"schema": "s", "name": "e", "values": ["a"]}], [{"body": body}])
+    session.commit()
+    session.expunge_all()
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 (conn, cursor, statement, ...)
+    event.listen(session.get_bind(), "before_cursor_execute", listener)
+    try:
+        job_row, _ = jobs.running_job(session, job.id)
+        assert job_row.state == CrawlState.RUNNING
+        assert statements and not any("objects" in s or "enums" in s for s in statements), statements
+        assert job_row.objects == [{"body": body}] and job_row.enums[0]["name"] == "e"  # loaded when asked
+        assert any("objects" in s for s in statements)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", listener)
+
+
 def test_fail_records_the_reason_and_frees_the_source(session, source_id):
     job, _ = jobs.create_job(session, source_id, "api")
     assert jobs.fail_job(session, job.id, "connection_failed", "could not connect")
