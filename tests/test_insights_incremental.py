@@ -214,3 +214,47 @@ def test_without_past_versions_the_rules_across_tables_run_over_the_whole_source
         assert {"public.p", "public.q"} <= by_rule(all_findings(alice, sid))["no_relations"]
         _whole(catalog_url, sid, first + 1)
         assert _shown(alice, sid) == incremental
+
+
+def _mark(catalog_url, sid) -> int | None:
+    engine = create_engine(catalog_url, poolclass=NullPool)
+    with engine.connect() as conn:
+        mark = conn.execute(text("SELECT crawl_id FROM catalog_insight_runs WHERE source_id = :s"), {"s": sid})
+        value = mark.scalar()
+    engine.dispose()
+    return value
+
+
+def test_a_late_refresh_is_marked_with_the_newest_crawl_it_saw(alice, worker, catalog_url):
+    """A refresh queued by crawl A that runs only after crawl B was applied
+    sees B's tables: it must be marked B, or a table B added and a later crawl
+    drops would never be taken out of the findings across tables."""
+    with pg_database("mc_lint_late") as target:
+        pg_execute(target, "CREATE TABLE t1 (code text); CREATE TABLE t2 (code text);")
+        source = pg_source(alice, target)
+        sid, a = source["id"], source["crawl"]["id"]
+        assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+        wait_for_insights(alice, sid, a)
+        pg_execute(target, "CREATE TABLE t3 (code integer);")
+        b = crawl_now(alice, sid)["id"]
+        wait_for_insights(alice, sid, b)
+        assert "code" in by_rule(all_findings(alice, sid))["column_type_inconsistent"]
+
+        # as it stands when B's own refresh was lost and A's ran only now
+        engine = create_engine(catalog_url, poolclass=NullPool)
+        with Session(engine) as session:
+            session.execute(
+                text("UPDATE catalog_insight_runs SET crawl_id = :a WHERE source_id = :s"), {"a": a, "s": sid}
+            )
+            insights.refresh(session, sid, a)
+            session.commit()
+        engine.dispose()
+        assert _mark(catalog_url, sid) == b
+
+        pg_execute(target, "DROP TABLE t3;")
+        c = crawl_now(alice, sid)["id"]
+        wait_for_insights(alice, sid, c)
+        incremental = _shown(alice, sid)
+        assert "code" not in by_rule(all_findings(alice, sid)).get("column_type_inconsistent", set())
+        _whole(catalog_url, sid, c)
+        assert _shown(alice, sid) == incremental

@@ -71,7 +71,13 @@ class InsightsPageSchema(ma.Schema):
     computed_at = Timestamp(
         allow_none=True, metadata={"description": "When the findings were computed; null before the first crawl"}
     )
-    crawl_id = ma.fields.Integer(allow_none=True, metadata={"description": "The crawl after which they were"})
+    crawl_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "The newest crawl the findings reflect; null before the first run, or while "
+            "a crawl applied during the last run awaits the next (a whole one)"
+        },
+    )
     counts = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.Integer(), metadata={"description": "Findings per rule, ignored not"}
     )

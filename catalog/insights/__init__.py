@@ -53,16 +53,30 @@ def _create_scope(session: Session, source_id: int, since: int | None) -> None:
     session.execute(text("DROP TABLE insights_touched"))
 
 
+# The newest crawl applied to the source's catalog (apply and the job's
+# success commit together): what a refresh's findings reflect, and so the
+# mark the next refresh compares against.
+NEWEST_APPLIED = "SELECT max(id) FROM crawl_jobs WHERE source_id = :sid AND state = 'succeeded'"
+
+
 def refresh(session: Session, source_id: int, crawl_id: int | None, whole: bool = False) -> dict[str, float]:
     """Bring a source's insights up to date inside the caller's transaction:
     lint of the tables changed since the last run (`whole`: of every table),
     then the inferred keys. Returns seconds per step. Runs of one source wait
-    for each other, so two crawls' refreshes never interleave."""
+    for each other, so two crawls' refreshes never interleave.
+
+    The run is marked with the newest crawl applied when it started (at least
+    `crawl_id`, the crawl that queued it): a refresh that ran late has
+    already seen the later crawls, and the next one compares against what it
+    saw. Should a crawl be applied while it runs, its findings may reflect
+    part of that crawl, which no mark can say: the mark is then cleared and
+    the next refresh runs over every table."""
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext('insights'), :sid)"), {"sid": source_id})
     # FOR KEY SHARE: deleting the source waits for this refresh (findings have no foreign key)
     engine = session.execute(
         text("SELECT engine FROM sources WHERE id = :sid FOR KEY SHARE"), {"sid": source_id}
     ).scalar_one()
+    seen = session.execute(text(NEWEST_APPLIED), {"sid": source_id}).scalar()
     since = (
         None
         if whole
@@ -81,14 +95,16 @@ def refresh(session: Session, source_id: int, crawl_id: int | None, whole: bool 
     if since is None:
         # a whole run wrote every finding of the source: give the reads' plans statistics
         session.execute(text("ANALYZE catalog_findings, catalog_inferred_keys"))
-    # a refresh that ran late (after a later crawl's) must not move the mark back
+    moved = session.execute(text(NEWEST_APPLIED), {"sid": source_id}).scalar() != seen
+    mark = None if moved else max((m for m in (seen, crawl_id) if m is not None), default=None)
     session.execute(
         text(
             "INSERT INTO catalog_insight_runs (source_id, crawl_id, computed_at, seconds) "
-            "VALUES (:sid, :crawl, now(), CAST(:seconds AS jsonb)) ON CONFLICT (source_id) DO UPDATE "
-            "SET crawl_id = greatest(catalog_insight_runs.crawl_id, EXCLUDED.crawl_id), "
+            "VALUES (:sid, :mark, now(), CAST(:seconds AS jsonb)) ON CONFLICT (source_id) DO UPDATE "
+            "SET crawl_id = CASE WHEN :moved THEN NULL "
+            "ELSE greatest(catalog_insight_runs.crawl_id, EXCLUDED.crawl_id) END, "
             "computed_at = EXCLUDED.computed_at, seconds = EXCLUDED.seconds"
         ),
-        {"sid": source_id, "crawl": crawl_id, "seconds": json.dumps(seconds)},
+        {"sid": source_id, "mark": mark, "moved": moved, "seconds": json.dumps(seconds)},
     )
     return seconds
