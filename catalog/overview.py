@@ -32,11 +32,12 @@ def counts_by_kind(session: Session, source_id: int) -> dict[str, int]:
 
 def schemas(session: Session, source_id: int) -> list[dict]:
     """Each schema with its count of live tables, by name. Partitions are not
-    counted, as the schema pages list a partitioned table once."""
+    counted, as the schema pages list a partitioned table once; a schema that
+    holds only partitions is still listed (with 0)."""
     rows = session.execute(
         text(
-            "SELECT schema_name, count(*) AS tables FROM catalog_tables WHERE source_id = :sid "
-            "AND removed_at IS NULL AND partition_of_name IS NULL GROUP BY schema_name ORDER BY schema_name"
+            "SELECT schema_name, count(*) FILTER (WHERE partition_of_name IS NULL) AS tables FROM catalog_tables "
+            "WHERE source_id = :sid AND removed_at IS NULL GROUP BY schema_name ORDER BY schema_name"
         ),
         {"sid": source_id},
     )

@@ -206,7 +206,10 @@ def test_postgres_partitions_listed_once_with_their_count(alice, worker, pg_targ
     # a new partition is counted after the next crawl
     pg_execute(
         pg_target,
-        "CREATE TABLE shop.events_2027 PARTITION OF shop.events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')",
+        "CREATE TABLE shop.events_2027 PARTITION OF shop.events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');"
+        # a schema that holds only partitions (of shop.logs)
+        "CREATE SCHEMA parts; CREATE TABLE shop.logs (id int, at date) PARTITION BY RANGE (at);"
+        "CREATE TABLE parts.logs_2025 PARTITION OF shop.logs FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
     )
     assert crawl_now(alice, sid)["state"] == "succeeded"
     tables = {t["name"]: t for t in alice.get(base).get_json()["tables"]}
@@ -232,7 +235,10 @@ def test_postgres_partitions_listed_once_with_their_count(alice, worker, pg_targ
 def test_ui_lists_a_partitioned_table_once_and_shows_partitions_on_request(alice, worker, pg_target):
     pg_execute(
         pg_target,
-        "CREATE TABLE shop.events_2027 PARTITION OF shop.events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')",
+        "CREATE TABLE shop.events_2027 PARTITION OF shop.events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');"
+        # a schema that holds only partitions (of shop.logs)
+        "CREATE SCHEMA parts; CREATE TABLE shop.logs (id int, at date) PARTITION BY RANGE (at);"
+        "CREATE TABLE parts.logs_2025 PARTITION OF shop.logs FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
     )
     source = pg_source(alice, pg_target)
     assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
@@ -244,8 +250,10 @@ def test_ui_lists_a_partitioned_table_once_and_shows_partitions_on_request(alice
     html = browser.get(f"/sources/{sid}/tables?schema=shop").get_data(as_text=True)
     assert f"{link}events" + '"' in html and f"{link}orders" + '"' in html
     assert "events_20" not in html  # no partition listed
-    # the schema list counts what the page lists: 6 relations, the 3 partitions with their parent
-    assert 'aria-current="page">shop</a> <span class="sub">6</span>' in html
+    # the schema list counts what the page lists: 7 relations, the partitions with their parents;
+    # a schema of partitions only is still listed
+    assert 'aria-current="page">shop</a> <span class="sub">7</span>' in html
+    assert '?schema=parts">parts</a> <span class="sub">0</span>' in html
     assert '<div class="sub partition-count">3 partitions</div>' in html
     assert 'href="?partitions=true&amp;schema=shop">Show partitions</a>' in html
 
