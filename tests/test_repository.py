@@ -38,7 +38,9 @@ def test_nothing_ignored_is_tracked(tracked):
 def _imported_test_modules(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
-        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+        names = []
+        if isinstance(node, ast.ImportFrom):  # `from .test_x import y` and `from . import test_x`
+            names = [node.module or ""] + [a.name for a in node.names]
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         found += [n for n in names if n.rsplit(".", 1)[-1].startswith("test_")]
