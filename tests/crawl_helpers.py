@@ -98,11 +98,10 @@ def pg_source(user, dbname, **overrides):
     return r.get_json()
 
 
-@contextmanager
-def mariadb_reader(db: str, grants: str = "SELECT, REFERENCES, SHOW VIEW", extra: str = "") -> Iterator[str]:
-    """A MariaDB account (at '%' and 'localhost') with `grants` on `db` and the
-    statements `extra` ('{reader}' and '{h}' filled in); dropped afterwards."""
-    reader = "mc_r_" + db[-10:]
+def create_mariadb_account(db: str, reader: str, grants: str, extra: str = "") -> None:
+    """The MariaDB account `reader` (at '%' and 'localhost', password SECRET)
+    with `grants` on `db` and the statements `extra` ('{reader}' and '{h}'
+    filled in). The caller drops it."""
     mysql_execute(
         "".join(
             f"CREATE USER '{reader}'@'{h}' IDENTIFIED BY '{SECRET}';"
@@ -110,6 +109,13 @@ def mariadb_reader(db: str, grants: str = "SELECT, REFERENCES, SHOW VIEW", extra
             for h in ("%", "localhost")
         )
     )
+
+
+@contextmanager
+def mariadb_reader(db: str, grants: str = "SELECT, REFERENCES, SHOW VIEW", extra: str = "") -> Iterator[str]:
+    """A MariaDB account with `grants` on `db` (see create_mariadb_account); dropped afterwards."""
+    reader = "mc_r_" + db[-10:]
+    create_mariadb_account(db, reader, grants, extra)
     try:
         yield reader
     finally:
@@ -196,13 +202,7 @@ def maria_source(user, db: str) -> dict:
     """Register `db` read by 'mc_views_<db suffix>' (SELECT, REFERENCES, SHOW
     VIEW); the caller's fixture drops that account."""
     reader = "mc_views_" + db[-8:]
-    mysql_execute(
-        "".join(
-            f"CREATE USER '{reader}'@'{h}' IDENTIFIED BY '{SECRET}';"
-            f"GRANT SELECT, REFERENCES, SHOW VIEW ON `{db}`.* TO '{reader}'@'{h}';"
-            for h in ("%", "localhost")
-        )
-    )
+    create_mariadb_account(db, reader, "SELECT, REFERENCES, SHOW VIEW")
     return mariadb_source(user, db, reader)
 
 

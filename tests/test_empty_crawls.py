@@ -5,7 +5,7 @@ reason its owner can act on, and the catalog stays as it was."""
 from __future__ import annotations
 
 from .conftest import wait_for_crawl
-from .crawl_helpers import SECRET, catalog_snapshot, crawl_now, pg_source
+from .crawl_helpers import SECRET, catalog_snapshot, crawl_now, create_mariadb_account, pg_source
 from .targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute
 
 
@@ -33,13 +33,7 @@ def test_a_mariadb_database_the_user_cannot_see_fails_the_crawl(alice, worker):
         mysql_execute(f"CREATE TABLE `{visible}`.t (id int); CREATE TABLE `{hidden}`.secret (id int);")
         p = mysql_params()
         reader = "mc_blind_" + visible[-6:]
-        mysql_execute(
-            "".join(
-                f"CREATE USER '{reader}'@'{h}' IDENTIFIED BY '{SECRET}';"
-                f"GRANT SELECT, REFERENCES ON `{visible}`.* TO '{reader}'@'{h}';"
-                for h in ("%", "localhost")
-            )
-        )
+        create_mariadb_account(visible, reader, "SELECT, REFERENCES")
         try:
             body = {
                 "name": "blind",
