@@ -105,6 +105,14 @@ UPDATE catalog_columns SET type = 'bigint' WHERE source_id = :sid AND table_id %
 """
 
 
+def _timed_refresh(session: Session, sid: int, crawl_id: int) -> tuple[float, dict[str, float]]:
+    """Seconds for one committed refresh as crawl `crawl_id` queues it, and its seconds per step."""
+    started = time.perf_counter()
+    seconds = refresh(session, sid, crawl_id)
+    session.commit()
+    return time.perf_counter() - started, seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tables", type=int, default=10000)
@@ -128,24 +136,15 @@ def main() -> None:
             session.execute(text(GENERATE), {"sid": sid, "n": args.tables})
             session.commit()
             print(f"generated {args.tables:,} tables in {time.perf_counter() - started:.1f} s")
-            started = time.perf_counter()
-            seconds = refresh(session, sid, 1)
-            session.commit()
-            total = time.perf_counter() - started
+            total, seconds = _timed_refresh(session, sid, 1)
             # a recrawl that added a column to 1% of the tables: only theirs are linted again
             session.execute(text(RECRAWL_ADD_COLUMN), {"sid": sid})
             session.commit()
-            started = time.perf_counter()
-            recrawl_seconds = refresh(session, sid, 2)
-            session.commit()
-            recrawl_total = time.perf_counter() - started
+            recrawl_total, recrawl_seconds = _timed_refresh(session, sid, 2)
             # one that changed the type of `code` (a column every table has) in 1% of them
             session.execute(text(RECRAWL_RETYPE), {"sid": sid})
             session.commit()
-            started = time.perf_counter()
-            retype_seconds = refresh(session, sid, 3)
-            session.commit()
-            retype_total = time.perf_counter() - started
+            retype_total, retype_seconds = _timed_refresh(session, sid, 3)
             counts = dict(
                 session.execute(
                     text("SELECT rule, count(*) FROM catalog_findings WHERE source_id = :sid GROUP BY rule"),
