@@ -19,14 +19,18 @@ so two processes racing to end a job cannot both succeed.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import and_, delete, func, insert, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from .db import engine
 from .models import STAGING_TABLES, Base, CrawlBatch, CrawlJob, Source
 
 
@@ -125,33 +129,120 @@ def start_job(session: Session, job_id: int) -> Started | None:
     return None if row is None else Started(planned=row.batches_total is not None)
 
 
-def claim_plan(session: Session, job_id: int) -> bool:
-    """Lock a running, unplanned job for this transaction: a redelivered plan
-    running beside this one waits on the row, then finds it planned."""
+# Advisory lock keys (classid, objid): one planner per job; one slot of an
+# owner's crawl tasks per (OWNER_SLOT + n, owner id).
+PLAN_LOCK = 7301
+OWNER_SLOT = 7400
+
+
+@contextmanager
+def planning(job_id: int) -> Iterator[bool]:
+    """Whether this process is the job's one planner, for the `with` block.
+
+    A session-level advisory lock on a connection of its own, not a lock on
+    the job row: the plan waits on its target while it holds it, and the
+    reaper, cancel and delete must never wait on a target. A redelivered
+    plan that finds the lock taken leaves the planning to the first; a
+    planner that dies drops its connection and the lock with it."""
+    with engine().connect() as conn:
+        mine = bool(
+            conn.execute(text("SELECT pg_try_advisory_lock(:k, :job)"), {"k": PLAN_LOCK, "job": job_id}).scalar()
+        )
+        conn.commit()
+        try:
+            yield mine
+        finally:
+            if mine:
+                with contextlib.suppress(Exception):  # a lost connection has dropped the lock already
+                    conn.execute(text("SELECT pg_advisory_unlock(:k, :job)"), {"k": PLAN_LOCK, "job": job_id})
+                    conn.commit()
+
+
+def _planning(job_id: int):
+    """The guard of every plan write: the job is running and not planned yet."""
+    return and_(CrawlJob.id == job_id, CrawlJob.state == CrawlState.RUNNING, CrawlJob.batches_total.is_(None))
+
+
+def restart_plan(session: Session, job_id: int) -> bool:
+    """Start planning afresh: drop batches an interrupted plan stored.
+    False when the job is no longer running and unplanned."""
+    if session.execute(select(CrawlJob.id).where(_planning(job_id))).scalar() is None:
+        return False
+    session.execute(delete(CrawlBatch).where(CrawlBatch.job_id == job_id))
+    return True
+
+
+def add_batch(session: Session, job_id: int, batch_no: int, tables: list[list[str]]) -> bool:
+    """Store one planned batch: [schema, name, kind] per table. False (and
+    nothing stored) when the job was cancelled, failed or deleted meanwhile."""
+    stored = session.execute(
+        insert(CrawlBatch)
+        .from_select(
+            ["job_id", "batch_no", "tables", "table_count"],
+            select(
+                CrawlJob.id,
+                literal(batch_no),
+                literal(tables, type_=CrawlBatch.__table__.c.tables.type),
+                literal(len(tables)),
+            ).where(_planning(job_id)),
+        )
+        .returning(CrawlBatch.batch_no)
+    ).scalar()
+    return stored is not None
+
+
+def record_plan(
+    session: Session, job_id: int, tables: int, batches: int, enums: list[dict], objects: list[dict] | None = None
+) -> bool:
+    """The plan's totals, what it listed besides tables (enums; sequences,
+    triggers and routines), and a heartbeat. False when the job was ended
+    (or planned by another) meanwhile."""
     return (
         session.execute(
-            select(CrawlJob.id)
-            .where(CrawlJob.id == job_id, CrawlJob.state == CrawlState.RUNNING, CrawlJob.batches_total.is_(None))
-            .with_for_update()
+            update(CrawlJob)
+            .where(_planning(job_id))
+            .values(tables_total=tables, batches_total=batches, enums=enums, objects=objects, heartbeat_at=func.now())
+            .returning(CrawlJob.id),
+            execution_options=_SYNC,
         ).scalar()
         is not None
     )
 
 
-def add_batch(session: Session, job_id: int, batch_no: int, tables: list[list[str]]) -> None:
-    """Store one planned batch: [schema, name, kind] per table."""
-    session.execute(insert(CrawlBatch).values(job_id=job_id, batch_no=batch_no, tables=tables, table_count=len(tables)))
+@contextmanager
+def owner_slot(job_id: int, slots: int) -> Iterator[bool]:
+    """Whether one of the `slots` crawl-task slots of the job's owner is free
+    (and now this task's, for the `with` block): session-level advisory
+    locks, one per slot, on a connection of their own, so a worker process
+    that dies frees its slot with its connection."""
+    with engine().connect() as conn:
+        owner = conn.execute(
+            select(Source.user_id).join(CrawlJob, CrawlJob.source_id == Source.id).where(CrawlJob.id == job_id)
+        ).scalar()
+        taken = None
+        if owner is not None:
+            for n in range(slots):
+                got = conn.execute(text("SELECT pg_try_advisory_lock(:k, :o)"), {"k": OWNER_SLOT + n, "o": owner})
+                if got.scalar():
+                    taken = n
+                    break
+        conn.commit()
+        try:
+            yield owner is None or taken is not None
+        finally:
+            if taken is not None:
+                with contextlib.suppress(Exception):
+                    conn.execute(text("SELECT pg_advisory_unlock(:k, :o)"), {"k": OWNER_SLOT + taken, "o": owner})
+                    conn.commit()
 
 
-def record_plan(
-    session: Session, job_id: int, tables: int, batches: int, enums: list[dict], objects: list[dict] | None = None
-) -> None:
-    """The plan's totals (the job is claimed by claim_plan), what it listed
-    besides tables (enums; sequences, triggers and routines), and a heartbeat."""
+def note_stall(session: Session, job_id: int, error_type: str, message: str) -> None:
+    """A crawl task gave up on a target that stopped answering and left the
+    job to the reaper: the reason is kept (shown only if the job fails)."""
     session.execute(
         update(CrawlJob)
-        .where(CrawlJob.id == job_id)
-        .values(tables_total=tables, batches_total=batches, enums=enums, objects=objects, heartbeat_at=func.now()),
+        .where(CrawlJob.id == job_id, CrawlJob.state == CrawlState.RUNNING)
+        .values(error_type=error_type, error_message=message),
         execution_options=_SYNC,
     )
 
@@ -241,6 +332,18 @@ def heartbeat(connection, job_id: int) -> None:
     connection.execute(HEARTBEAT, {"job": job_id})
 
 
+WAITING = text(
+    "UPDATE crawl_jobs SET heartbeat_at = now() WHERE id = ("
+    "SELECT id FROM crawl_jobs WHERE id = :job AND state IN ('queued', 'running') FOR NO KEY UPDATE SKIP LOCKED)"
+)
+
+
+def waiting(connection, job_id: int) -> None:
+    """An active job (queued or running) waits on purpose for a slot of its
+    owner: alive, so the reaper does not take it for lost."""
+    connection.execute(WAITING, {"job": job_id})
+
+
 def job_progress(job: CrawlJob) -> dict:
     """How far a crawl has got, as its status URL and its Celery tasks both report it."""
     return {
@@ -312,7 +415,9 @@ def succeed_job(session: Session, job_id: int, source_id: int, stats: dict, now:
     session.execute(
         update(CrawlJob)
         .where(CrawlJob.id == job_id, _from("succeed"))
-        .values(state=_to("succeed"), stats=stats, finished_at=func.clock_timestamp()),
+        .values(
+            state=_to("succeed"), stats=stats, finished_at=func.clock_timestamp(), error_type=None, error_message=None
+        ),
         execution_options=_SYNC,
     )
 
@@ -373,7 +478,7 @@ def requeue_lost(
     queued_after = lost_after if queued_after is None else queued_after
     silent_since = func.coalesce(CrawlJob.heartbeat_at, CrawlJob.queued_at)
     lost = session.execute(
-        select(CrawlJob.id, CrawlJob.requeues)
+        select(CrawlJob.id, CrawlJob.requeues, CrawlJob.error_type, CrawlJob.error_message)
         .where(
             _from("requeue"),
             or_(
@@ -384,7 +489,7 @@ def requeue_lost(
         .order_by(CrawlJob.id)
         .with_for_update(skip_locked=True)
     ).all()
-    again = [job_id for job_id, n in lost if n < max_requeues]
+    again = [job_id for job_id, n, _type, _message in lost if n < max_requeues]
     if again:
         session.execute(
             update(CrawlJob)
@@ -394,10 +499,18 @@ def requeue_lost(
         )
     failed = [
         job_id
-        for job_id, n in lost
-        if n >= max_requeues and fail_job(session, job_id, "lost", lost_message(n, lost_after))
+        for job_id, n, noted_type, noted in lost
+        if n >= max_requeues and fail_job(session, job_id, *_lost_reason(n, lost_after, noted_type, noted))
     ]
     return again, failed
+
+
+def _lost_reason(requeues: int, lost_after: timedelta, noted_type: str | None, noted: str | None) -> tuple[str, str]:
+    """Why a job sent again `requeues` times is failed: the stall a task
+    noted (its target stopped answering), or a lost worker."""
+    if noted_type and noted:
+        return noted_type, f"{noted}; the crawl was sent again {requeues} times and the target never answered"
+    return "lost", lost_message(requeues, lost_after)
 
 
 def overdue_jobs(session: Session, limit: timedelta) -> list[tuple[int, str]]:

@@ -53,7 +53,9 @@ RANGES: tuple[tuple[str, Kind, str], ...] = (
     ("::/128", "refused", "the unspecified IPv6 address"),
     ("fe80::/10", "refused", "IPv6 link-local"),
     ("fec0::/10", "refused", "IPv6 site-local (deprecated)"),
-    ("fd00:ec2::254/128", "refused", "a cloud metadata address (AWS, IPv6)"),
+    ("168.63.129.16/32", "refused", "Azure's platform address (WireServer: host agent and metadata)"),
+    ("fd00:ec2::/32", "refused", "AWS's IPv6 instance services (metadata, DNS, time)"),
+    ("fd20:ce::254/128", "refused", "a cloud metadata address (Google Cloud, IPv6)"),
     ("ff00::/8", "refused", "IPv6 multicast"),
     # the operator decides
     ("127.0.0.0/8", "loopback", "loopback"),
@@ -124,10 +126,33 @@ def policy_for(settings) -> Policy:
 
 
 def _canonical(host: str) -> str:
+    """One spelling per address: `::ffff:127.0.0.1` is 127.0.0.1, `[::1]` is ::1."""
     try:
-        return str(ipaddress.ip_address(host.strip("[]")))
+        addr = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return host.lower().rstrip(".")
+    mapped = addr.ipv4_mapped if isinstance(addr, ipaddress.IPv6Address) else None
+    return str(mapped or addr)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        addr = ipaddress.ip_address(_canonical(host))
+    except ValueError:
+        return host.lower() == "localhost"
+    return addr.is_loopback
+
+
+@lru_cache(maxsize=1)
+def _own_addresses() -> frozenset[str]:
+    """This machine's own addresses, as far as its name resolves: a server
+    listening on every interface answers on each of them."""
+    names = {socket.gethostname(), socket.getfqdn()}
+    found: set[str] = set()
+    for name in names:
+        with contextlib.suppress(socket.gaierror, UnicodeError, OSError):
+            found |= {_canonical(str(i[4][0])) for i in socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)}
+    return frozenset(found)
 
 
 def embedded_ipv4(addr: Address) -> ipaddress.IPv4Address | None:
@@ -212,8 +237,20 @@ def normalise_host(host: str, policy: Policy) -> str:
     return name
 
 
+def _is_catalog_host(addr: str, policy: Policy) -> bool:
+    """Whether `addr` reaches the catalog's server. A catalog on loopback is
+    reached through every loopback address (127.0.0.2 too) and, when it
+    listens on every interface, through this machine's own addresses."""
+    canonical = _canonical(addr)
+    if canonical in policy.catalog_addresses:
+        return True
+    if any(_is_loopback(a) for a in policy.catalog_addresses):
+        return _is_loopback(canonical) or canonical in _own_addresses()
+    return False
+
+
 def _check_catalog(addr: str, port: int, database: str | None, policy: Policy) -> None:
-    if port != policy.catalog_port or _canonical(addr) not in policy.catalog_addresses:
+    if port != policy.catalog_port or not _is_catalog_host(addr, policy):
         return
     if not policy.allow_catalog_server or database == policy.catalog_database:
         raise AddressRefused(f"{addr}:{port} is this server's own catalog database and is never crawled")

@@ -49,6 +49,14 @@ class Settings:
     connect_timeout: int = 10
     statement_timeout: int = 60
     lock_timeout: int = 5
+    # Every wait on a target is bounded on this side too (a server may accept
+    # the login and then never answer): past this many seconds without a
+    # reply the connection is cut. 0: the statement timeout plus 30 s.
+    target_read_timeout: int = 0
+    # One owner's crawl tasks (plan, batches) run at most this many at once
+    # across every worker, so one user's slow or stalled targets cannot take
+    # every worker slot; keep it below the fleet's worker processes.
+    owner_concurrency: int = 2
     crawl_time_limit: int = 3600  # seconds a crawl may run before the reaper fails it
     # A crawl task beats (crawl_jobs.heartbeat_at) every heartbeat_seconds
     # while it works; a crawl running without a heartbeat for crawl_lost_after
@@ -90,6 +98,11 @@ class Settings:
     def production(self) -> bool:
         return self.env == "production"
 
+    @property
+    def read_timeout(self) -> int:
+        """The client-side bound of one wait on a target during a crawl."""
+        return self.target_read_timeout or self.statement_timeout + 30
+
     def check(self) -> Settings:
         """Refuse to run with an unknown environment name, or in production with development secrets."""
         if self.env not in ENVIRONMENTS:
@@ -100,6 +113,10 @@ class Settings:
             raise ConfigError(
                 "METACRAWL_HEARTBEAT_SECONDS must be at least 1 and METACRAWL_CRAWL_LOST_AFTER at least three "
                 "heartbeats, or live crawls would be taken for lost"
+            )
+        if self.target_read_timeout < 0 or self.owner_concurrency < 1:
+            raise ConfigError(
+                "METACRAWL_TARGET_READ_TIMEOUT must be 0 or more and METACRAWL_OWNER_CONCURRENCY at least 1"
             )
         if self.reap_interval < 1:
             raise ConfigError("METACRAWL_REAP_INTERVAL must be at least 1")

@@ -210,3 +210,14 @@ def detail(user, sid, schema, table) -> dict:
     r = user.get(f"/api/v1/sources/{sid}/tables/{schema}/{table}")
     assert r.status_code == 200, r.get_json()
     return r.get_json()
+
+
+def poll(what, check, timeout: float = 30):
+    """check()'s first true value, asked every 0.1 s; fails after `timeout` saying `what`."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not within {timeout} s")

@@ -5,14 +5,13 @@ the reaper when its broker message was lost."""
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import replace
 
 import pytest
 import redis
 
 from .conftest import IDLE_REDIS_URL, REDIS_URL, ApiUser, Worker, wait_for_crawl
-from .crawl_helpers import catalog_conn, catalog_rows, catalog_snapshot, hold_target_catalog_lock, pg_source
+from .crawl_helpers import catalog_conn, catalog_rows, catalog_snapshot, hold_target_catalog_lock, pg_source, poll
 from .targets import pg_database, pg_execute
 
 LIFE_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/11"
@@ -49,16 +48,6 @@ def owner(settings, life_env):
     from api import create_app
 
     return ApiUser(create_app(replace(settings, redis_url=LIFE_REDIS_URL)).test_client(), "owner@example.com")
-
-
-def poll(what, check, timeout: float = 30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not within {timeout} s")
 
 
 # --- cancel ------------------------------------------------------------------

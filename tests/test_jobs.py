@@ -63,9 +63,10 @@ def test_queue_once_per_source(session, source_id):
 def test_start_run_succeed(session, source_id):
     job, _ = jobs.create_job(session, source_id, "api")
     assert jobs.start_job(session, job.id) == jobs.Started(planned=False)
-    assert jobs.claim_plan(session, job.id)
-    jobs.add_batch(session, job.id, 1, [["s", "t", "table"]])
-    jobs.record_plan(session, job.id, 1, 1, [])
+    assert jobs.restart_plan(session, job.id)
+    assert jobs.add_batch(session, job.id, 1, [["s", "t", "table"]])
+    assert jobs.record_plan(session, job.id, 1, 1, [])
+    assert not jobs.record_plan(session, job.id, 1, 1, [])  # planned once
     assert jobs.start_job(session, job.id) == jobs.Started(planned=True)  # a redelivered plan
     assert jobs.pending_batches(session, job.id) == [1]
     assert jobs.claim_batch(session, job.id, 1)
@@ -91,7 +92,6 @@ def test_the_plans_listings_are_read_only_by_the_finish(session, source_id):
 
     job, _ = jobs.create_job(session, source_id, "api")
     jobs.start_job(session, job.id)
-    jobs.claim_plan(session, job.id)
     body = "SELECT 1; " * 10_000
     jobs.record_plan(session, job.id, 0, 0, [{"schema": "s", "name": "e", "values": ["a"]}], [{"body": body}])
     session.commit()
@@ -185,3 +185,42 @@ def test_overdue_and_stuck(session, source_id):
     session.execute(text("UPDATE crawl_jobs SET heartbeat_at = now() - interval '3 minutes'"))
     assert jobs.stuck_in_finish(session) == [job.id]
     session.rollback()
+
+
+def test_plan_writes_stop_once_the_job_has_ended(session, source_id):
+    """The plan writes chunk by chunk without locking the job: a cancel in
+    between leaves nothing more stored and no totals."""
+    job, _ = jobs.create_job(session, source_id, "api")
+    jobs.start_job(session, job.id)
+    assert jobs.restart_plan(session, job.id)
+    assert jobs.add_batch(session, job.id, 1, [["s", "t", "table"]])
+    assert jobs.cancel_job(session, job.id)
+    assert not jobs.add_batch(session, job.id, 2, [["s", "u", "table"]])
+    assert not jobs.record_plan(session, job.id, 2, 2, [])
+    assert not jobs.restart_plan(session, job.id)
+    assert jobs.pending_batches(session, job.id) == [1]
+
+
+def test_an_interrupted_plan_starts_afresh(session, source_id):
+    job, _ = jobs.create_job(session, source_id, "api")
+    jobs.start_job(session, job.id)
+    jobs.restart_plan(session, job.id)
+    jobs.add_batch(session, job.id, 1, [["s", "t", "table"]])
+    assert jobs.restart_plan(session, job.id)  # the reaper sent it again: the partial listing goes
+    assert jobs.pending_batches(session, job.id) == []
+
+
+def test_one_planner_per_job_and_its_lock_goes_with_it(app):
+    with jobs.planning(7) as first, jobs.planning(7) as second, jobs.planning(8) as other:
+        assert first and not second and other
+    with jobs.planning(7) as again:
+        assert again
+
+
+def test_an_owners_slots_are_counted_across_tasks(app, session, source_id):
+    job, _ = jobs.create_job(session, source_id, "api")
+    session.commit()
+    with jobs.owner_slot(job.id, 2) as a, jobs.owner_slot(job.id, 2) as b, jobs.owner_slot(job.id, 2) as c:
+        assert a and b and not c
+    with jobs.owner_slot(job.id, 1) as freed:
+        assert freed

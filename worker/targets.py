@@ -10,19 +10,21 @@ from catalog.settings import Settings
 from catalog.vault import Vault, decrypt_secrets
 
 from .introspect import ENGINES, Introspector
-from .introspect.base import TargetAddressRefused, TargetSettingsRefused, TargetUnreachable
+from .introspect.base import Target, TargetAddressRefused, TargetSettingsRefused, TargetUnreachable
 
 
-def _alike(address: tuple[str, int]) -> TargetUnreachable:
+def _alike(address: Target) -> TargetUnreachable:
     """Production: a refused address and an unreachable one read the same, so
     crawl errors cannot be used to map the network the workers sit in."""
-    host, port = address
+    host, port = address.host, address.port
     return TargetUnreachable(
         f"could not connect to {host}:{port}: the host is unreachable or not allowed by this server's network policy"
     )
 
 
-def open_introspector(source: Source, settings: Settings) -> Introspector:
+def open_introspector(source: Source, settings: Settings, read_timeout: float | None = None) -> Introspector:
+    """The source's introspector, not yet connected. `read_timeout` bounds
+    every wait on the target (default: the crawl's, settings.read_timeout)."""
     engine = ENGINES.get(source.engine)
     if engine is None:
         raise TargetSettingsRefused("engine", f'this server has no engine "{source.engine}"')
@@ -33,7 +35,7 @@ def open_introspector(source: Source, settings: Settings) -> Introspector:
     if address is not None:
         # Resolve once, check every address, and connect to the checked one (hostaddr).
         try:
-            hostaddr = resolve_allowed(address[0], address[1], policy_for(settings), stored.get("database"))
+            hostaddr = resolve_allowed(address.host, address.port, policy_for(settings), address.database)
         except AddressRefused as e:
             if settings.production:
                 raise _alike(address) from None
@@ -44,6 +46,7 @@ def open_introspector(source: Source, settings: Settings) -> Introspector:
         connect_timeout=settings.connect_timeout,
         statement_timeout=settings.statement_timeout,
         lock_timeout=settings.lock_timeout,
+        read_timeout=settings.read_timeout if read_timeout is None else read_timeout,
         hostaddr=hostaddr,
         allowed_dirs=settings.sqlite_dirs,
     )

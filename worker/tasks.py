@@ -51,12 +51,13 @@ from . import runtime
 from .app import app
 from .documents import table_document
 from .introspect import TargetError
-from .introspect.base import TableRef
+from .introspect.base import TableRef, TargetStalled
 from .targets import open_introspector
 
 log = logging.getLogger("metacrawl.crawl")
 
 RETRY_BACKOFF_MAX = 60  # seconds between two tries of a task, at most
+OWNER_WAIT_SECONDS = 2  # a task whose owner has no free slot is tried again this much later
 
 
 class CrawlFailed(Exception):
@@ -148,10 +149,35 @@ class CrawlTask(app.Task):
     abstract = True
     # an expected end: FAILURE state, logged without a traceback
     throws = (CrawlFailed,)
+    # plan and batches wait on targets: they take one of the owner's slots
+    talks_to_target = True
 
     def __call__(self, job_id, *args, **kwargs):
         settings = runtime.settings()
+        if not self.talks_to_target or self.request.called_directly:
+            return self._run(settings, job_id, *args, **kwargs)
+        with jobs.owner_slot(job_id, settings.owner_concurrency) as free:
+            if free:
+                return self._run(settings, job_id, *args, **kwargs)
+        return self._defer(job_id, *args, **kwargs)
+
+    def _defer(self, job_id, *args, **kwargs) -> dict:
+        """Every slot of the owner is taken (METACRAWL_OWNER_CONCURRENCY):
+        try again in a moment, leaving this worker slot to other owners'
+        crawls. The job is alive meanwhile, so the reaper leaves it be."""
+        try:
+            with engine().begin() as conn:
+                jobs.waiting(conn, job_id)
+            self.apply_async(args=(job_id, *args), kwargs=kwargs, countdown=OWNER_WAIT_SECONDS)
+        except BROKER_ERRORS:  # the job stays silent: the reaper sends it again
+            log.warning("could not defer a crawl task: the broker is unreachable", extra={"job_id": job_id})
+        finally:
+            Session.remove()
+        return {"job_id": job_id, "state": "deferred", "reason": "owner_concurrency"}
+
+    def _run(self, settings, job_id, *args, **kwargs):
         failure: tuple[str, str] | None = None
+        stalled: tuple[str, str] | None = None
         retry_after: float | None = None
         kind = ""
         try:
@@ -171,6 +197,12 @@ class CrawlTask(app.Task):
             )
             Session.remove()
             return {"job_id": job_id, "state": "broker_unavailable"}
+        except TargetStalled as e:
+            # Like a lost worker: the job stays active, this task ends (so
+            # its slot is free) and the reaper sends the crawl again; after
+            # METACRAWL_MAX_REQUEUES it fails with this reason.
+            _rollback()
+            stalled = (e.type, e.message)
         except TargetError as e:
             _rollback()
             failure = (e.type, e.message)
@@ -209,6 +241,14 @@ class CrawlTask(app.Task):
             Session.remove()
         # Raised here, outside the handlers, so nothing Celery records (state,
         # traceback) chains the original error and its text.
+        if stalled is not None:
+            try:
+                with transaction() as session:
+                    jobs.note_stall(session, job_id, *stalled)
+            finally:
+                Session.remove()
+            log.warning("crawl task left its crawl to the reaper: %s", stalled[1], extra={"job_id": job_id})
+            return {"job_id": job_id, "state": "stalled"}
         if retry_after is not None:
             raise self.retry(exc=CatalogUnavailable(kind), countdown=retry_after, max_retries=settings.catalog_retries)
         if failure is not None:
@@ -247,19 +287,28 @@ def plan(self, job_id: int) -> dict:
         return _outcome(job_id)
     log.info("crawl planning", extra={"job_id": job_id, "source_id": source.id})
     tables = batches = 0
-    with transaction() as session:
-        if not jobs.claim_plan(session, job_id):
+    # No catalog lock or transaction is held while the target is asked
+    # anything: the reaper, cancel and delete never wait on a target.
+    with jobs.planning(job_id) as mine:
+        if not mine:  # a redelivered plan beside the first: the first plans
             return _outcome(job_id)
+        with transaction() as session:
+            if not jobs.restart_plan(session, job_id):
+                return _outcome(job_id)
         # The listing streams in batch-sized chunks, each stored as it comes,
         # so planning memory does not grow with the number of tables.
         with open_introspector(source, settings) as target:
             for refs in target.stream_tables(settings.batch_size):
                 batches += 1
                 tables += len(refs)
-                jobs.add_batch(session, job_id, batches, [[r.schema, r.name, r.kind] for r in refs])
+                with transaction() as session:
+                    if not jobs.add_batch(session, job_id, batches, [[r.schema, r.name, r.kind] for r in refs]):
+                        return _outcome(job_id)  # cancelled, failed or deleted meanwhile
             enums = [{"schema": e.schema, "name": e.name, "values": e.values} for e in target.list_enums()]
             objects = catalog_objects(target)
-        jobs.record_plan(session, job_id, tables, batches, enums, objects)
+        with transaction() as session:
+            if not jobs.record_plan(session, job_id, tables, batches, enums, objects):
+                return _outcome(job_id)
     log.info("crawl planned: %d tables in %d batches", tables, batches, extra={"job_id": job_id})
     _fan_out(job_id)
     return _outcome(job_id)
@@ -358,7 +407,7 @@ def _refused(session, job: CrawlJob) -> tuple[str, str] | None:
     return None if refused is None else ("removal_limit_exceeded", refused)
 
 
-@app.task(name="crawl.finish", base=CrawlTask, bind=True, ignore_result=False)
+@app.task(name="crawl.finish", base=CrawlTask, bind=True, ignore_result=False, talks_to_target=False)
 def finish(self, job_id: int) -> dict:
     """Apply the staged crawl to the catalog in one transaction."""
     _report(self, job_id, "applying to the catalog")

@@ -67,7 +67,7 @@ def settings_problems(engine: str, settings: dict) -> dict[str, list[str]]:
     if address is not None:
         # the same check the crawl makes before it resolves the name (no DNS here)
         try:
-            normalised = check_registration(address[0], address[1], settings.get("database"), policy_for(s))
+            normalised = check_registration(address.host, address.port, address.database, policy_for(s))
         except AddressRefused as e:
             field = "host" if "host" in cls.settings_schema._declared_fields else "url"
             return {field: [str(e)]}

@@ -9,8 +9,11 @@ the catalog.
 from __future__ import annotations
 
 import abc
+import contextlib
 import os
 import re
+import socket
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -250,6 +253,9 @@ class ConnectionParams:
     statement_timeout: float = 60  # seconds
     lock_timeout: float = 5  # seconds
     hostaddr: str | None = None  # the address already checked by the network policy
+    # the client-side bound of every wait on the target (seconds; 0: none):
+    # past it the connection is cut (Introspector._bounded)
+    read_timeout: float = 0
     settings: Mapping[str, Any] = field(default_factory=dict)
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     allowed_dirs: tuple[str, ...] = ()  # directories whose database files may be read (METACRAWL_SQLITE_DIRS)
@@ -294,6 +300,13 @@ class TargetDatabaseNotVisible(TargetError):
 
 class TargetTimeout(TargetError):
     type = "statement_timeout"
+
+
+class TargetStalled(TargetError):
+    """The server stopped answering: no reply within the client-side bound
+    (a server that accepts the login, then never answers a query)."""
+
+    type = "target_stalled"
 
 
 class TargetAddressRefused(TargetError):
@@ -400,6 +413,44 @@ def secs(seconds) -> str:
     return f"{float(seconds):g}"
 
 
+def sever(dbapi_connection: Any) -> None:
+    """Cut a DB-API connection from another thread, so a call blocked on it
+    returns: shut its socket down (psycopg2 through its descriptor, PyMySQL
+    through its socket), or interrupt an in-process engine (SQLite, DuckDB)."""
+    if dbapi_connection is None:
+        return
+    fileno = getattr(dbapi_connection, "fileno", None)
+    sock = getattr(dbapi_connection, "_sock", None)  # PyMySQL keeps its socket here
+    if callable(fileno):
+        # a duplicate of the descriptor: shutting it down shuts the one socket both name
+        with contextlib.suppress(OSError, ValueError), socket.socket(fileno=os.dup(fileno())) as dup:
+            dup.shutdown(socket.SHUT_RDWR)
+    elif isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    elif callable(getattr(dbapi_connection, "interrupt", None)):
+        with contextlib.suppress(Exception):
+            dbapi_connection.interrupt()
+
+
+def local_file_refused(where: str) -> TargetError:
+    """A server asked this client for a local file (LOAD DATA LOCAL INFILE),
+    which no query of a crawl calls for: a hostile or broken server. PyMySQL,
+    with local_infile off, refuses with a RuntimeError mid-protocol."""
+    return TargetError(
+        f"the server at {where} asked for a file of the metacrawl server (LOAD DATA LOCAL INFILE); "
+        "metacrawl never sends files and stopped reading this target"
+    )
+
+
+class Target(NamedTuple):
+    """Where a connection goes: what the network policy and the catalog rule check."""
+
+    host: str
+    port: int
+    database: str | None
+
+
 # --- connection settings schemas ------------------------------------------------------
 # Each engine declares its settings as a marshmallow schema (as Redash's query
 # runners declare theirs); a field with metadata secret=True is encrypted at
@@ -495,11 +546,12 @@ class Introspector(abc.ABC):
         return tuple(name for name, f in cls.settings_schema._declared_fields.items() if f.metadata.get("secret"))
 
     @classmethod
-    def address(cls, settings: Mapping[str, Any]) -> tuple[str, int] | None:
-        """The (host, port) a connection goes to, which the network policy
-        checks; None for an engine that reads local files."""
+    def address(cls, settings: Mapping[str, Any]) -> Target | None:
+        """The (host, port, database) a connection goes to, which the network
+        policy and the catalog rule check; None for an engine that reads
+        local files."""
         host = settings.get("host")
-        return (host, int(settings.get("port") or 0)) if host else None
+        return Target(host, int(settings.get("port") or 0), settings.get("database")) if host else None
 
     @classmethod
     def check_settings(cls, settings: Mapping[str, Any], allowed_dirs: Sequence[str]) -> None:
@@ -557,6 +609,46 @@ class Introspector(abc.ABC):
         """After a failed statement: leave the session usable (e.g. roll back)."""
         return None
 
+    def _dbapi_connection(self) -> Any:
+        """The open DB-API connection, for `sever`; None when there is none."""
+        return None
+
+    def _where(self) -> str:
+        """The target as messages name it."""
+        return f"{self.params.host}:{self.params.port}"
+
+    @contextlib.contextmanager
+    def _bounded(self, what: str) -> Iterator[None]:
+        """Bound one wait on the target on this side: past params.read_timeout
+        the connection is cut (`sever`), so a server that accepted the login
+        and went silent (or a network that drops packets without a reset)
+        cannot hold the task, and its worker slot, for ever."""
+        bound = float(self.params.read_timeout or 0)
+        if bound <= 0:
+            yield
+            return
+        fired = threading.Event()
+
+        def fire() -> None:
+            fired.set()
+            sever(self._dbapi_connection())
+
+        timer = threading.Timer(bound, fire)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        except Exception:
+            if not fired.is_set():
+                raise
+        finally:
+            timer.cancel()
+        if fired.is_set():  # cut: the session is unusable, whatever the call returned
+            self.close()
+            raise TargetStalled(
+                f"the server at {self._where()} stopped answering: no reply within {secs(bound)} s while {what}"
+            )
+
     def _query(self, sql: str, args: Any = None, what: str = "reading the catalog") -> list[tuple]:
         """Run one query and fetch all rows; the one place SQL is executed.
 
@@ -570,7 +662,8 @@ class Introspector(abc.ABC):
         """`call` (which talks to the target) under _query's rules."""
         for attempt in (1, 2):
             try:
-                return call()
+                with self._bounded(what):
+                    return call()
             except self.driver_errors as exc:
                 if not self._is_lost(exc):
                     self._end_statement()
@@ -580,6 +673,11 @@ class Introspector(abc.ABC):
                     raise scrubbed(self._lost_error(exc, what), self.params) from None
                 self.connect()  # raises TargetDatabaseMissing etc. if the target is gone
         raise AssertionError("unreachable")
+
+    def ping(self) -> None:
+        """One trivial query: the server answers queries, not just logins."""
+        self._query("SELECT 1", what="testing the connection")
+        self._end_statement()
 
     # --- the interface ----------------------------------------------------------------
 

@@ -27,6 +27,7 @@ stop a write. The statement timeout interrupts the DBAPI connection
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import time
 import warnings
@@ -53,6 +54,7 @@ from .base import (
     SchemaFilterOptions,
     Table,
     TableRef,
+    Target,
     TargetAuthFailed,
     TargetDatabaseMissing,
     TargetError,
@@ -60,15 +62,37 @@ from .base import (
     TargetTimeout,
     TargetUnreachable,
     check_file,
+    local_file_refused,
     name_list,
     scrubbed,
     secret,
     secs,
 )
+from .postgres import NO_PASSFILE
 
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "mysql", "performance_schema", "sys"})
 FILE_DIALECTS = frozenset({"sqlite", "duckdb"})
-KNOWN_DIALECTS = FILE_DIALECTS | {"postgresql", "mysql", "mariadb"}
+# The one driver of each dialect whose session metacrawl knows how to make
+# read-only and bounded, and the port it connects to when the URL names none.
+DRIVERS = {
+    "postgresql": "psycopg2",
+    "mysql": "pymysql",
+    "mariadb": "pymysql",
+    "sqlite": "pysqlite",
+    "duckdb": "duckdb_sqlalchemy",
+}
+KNOWN_DIALECTS = frozenset(DRIVERS)
+DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
+# A URL's query parameters become driver arguments, so only these may be
+# given: anything else (host, port, unix_socket, local_infile, init_command,
+# options, service, passfile, read_default_file, sslrootcert...) could send
+# the connection elsewhere, read the server's files or run a statement.
+URL_PARAMETERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "postgresql": {"sslmode": ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")},
+    "mysql": {"charset": ("utf8mb4", "utf8mb3", "utf8", "latin1")},
+    "mariadb": {"charset": ("utf8mb4", "utf8mb3", "utf8", "latin1")},
+}
+SECRET_PARAMETERS = frozenset({"password", "passwd", "pwd", "pass", "secret"})
 
 # DuckDB's schemas: the current database's first, DuckDB's internal databases
 # (system, temp) and catalog schemas left out.
@@ -87,19 +111,42 @@ def parse_url(text: str) -> URL:
         raise ma.ValidationError("not a SQLAlchemy URL (dialect+driver://user@host:port/database)") from None
 
 
+def url_problem(url: URL) -> str | None:
+    """What this server refuses in a URL, or None: a password anywhere, a
+    dialect or driver it cannot open read-only, a query parameter outside
+    the dialect's allowlist, a server dialect without a host."""
+    if url.password or any(k.lower() in SECRET_PARAMETERS for k in url.query):
+        return "must not contain a password: send it in the password field, which is kept secret"
+    backend = url.get_backend_name()
+    if backend not in KNOWN_DIALECTS:
+        return f'dialect "{backend}" cannot be opened read-only by metacrawl; known: {", ".join(sorted(DRIVERS))}'
+    if url.get_driver_name() != DRIVERS[backend]:
+        return (
+            f'driver "{url.get_driver_name()}" of {backend} is not one metacrawl opens read-only; '
+            f"use {backend}+{DRIVERS[backend]}://"
+        )
+    allowed = URL_PARAMETERS.get(backend, {})
+    for key, value in url.query.items():
+        if key not in allowed:
+            if not allowed:
+                return f'URL parameter "{key}" is not allowed: a {backend} URL takes no parameters'
+            return f'URL parameter "{key}" is not allowed; allowed: {", ".join(sorted(allowed))}'
+        if not isinstance(value, str) or value not in allowed[key]:
+            return f'URL parameter "{key}" must be one of {", ".join(allowed[key])}'
+    if backend not in FILE_DIALECTS and not url.host:
+        return f"a {backend} URL must name the server's host (dialect+driver://user@host:port/database)"
+    return None
+
+
 def _valid_url(text: str) -> None:
     url = parse_url(text)
-    if url.password:
-        raise ma.ValidationError("must not contain a password: send it in the password field, which is kept secret")
     try:
         url.get_dialect()
     except NoSuchModuleError:
         raise ma.ValidationError(f'no SQLAlchemy dialect "{url.drivername}" is installed on this server') from None
-    if url.get_backend_name() not in KNOWN_DIALECTS:
-        raise ma.ValidationError(
-            f'dialect "{url.get_backend_name()}" cannot be opened read-only by metacrawl; '
-            f"known: {', '.join(sorted(KNOWN_DIALECTS))}"
-        )
+    problem = url_problem(url)
+    if problem:
+        raise ma.ValidationError(problem)
 
 
 class GenericSettings(ma.Schema):
@@ -187,12 +234,23 @@ class GenericIntrospector(Introspector):
     # settings ----------------------------------------------------------------------
 
     @classmethod
-    def address(cls, settings: Mapping[str, Any]) -> tuple[str, int] | None:
+    def address(cls, settings: Mapping[str, Any]) -> Target | None:
         url = parse_url(settings.get("url") or "")
-        return (url.host, url.port or 0) if url.host else None
+        if not url.host:
+            return None
+        port = url.port or DEFAULT_PORTS.get(url.get_backend_name(), 0)
+        return Target(url.host, port, url.database)
 
     @classmethod
     def check_settings(cls, settings: Mapping[str, Any], allowed_dirs: Sequence[str]) -> None:
+        """Registration and every crawl: a stored URL is checked again, so one
+        saved before these rules existed cannot open what they refuse."""
+        try:
+            problem = url_problem(parse_url(settings.get("url") or ""))
+        except ma.ValidationError as e:
+            problem = str(e.messages[0] if e.messages else e)
+        if problem:
+            raise TargetSettingsRefused("url", problem)
         cls._file(settings, allowed_dirs)
 
     @classmethod
@@ -235,11 +293,22 @@ class GenericIntrospector(Introspector):
                 "connect_timeout": max(2, timeout),
                 "options": f"-c default_transaction_read_only=on -c statement_timeout={statement_ms}",
                 "application_name": "metacrawl",
+                # never the worker's own PGPASSWORD or ~/.pgpass (as the postgresql engine)
+                "password": self.params.password or "",
+                "passfile": NO_PASSFILE,
+                "keepalives": 1,
+                "keepalives_idle": 30,
+                "keepalives_interval": 10,
+                "keepalives_count": 3,
             }
             if self.params.hostaddr:
                 args["hostaddr"] = self.params.hostaddr
-        elif backend in ("mysql", "mariadb"):
-            args = {"connect_timeout": timeout}
+        elif backend in ("mysql", "mariadb") and url.get_driver_name() == "pymysql":
+            # LOCAL INFILE off whatever the URL says (a server may ask for a
+            # file unprompted); the login and every read bounded on the socket.
+            args = {"connect_timeout": timeout, "local_infile": False, "client_flag": 0}
+            if self.params.read_timeout:
+                args["read_timeout"] = args["write_timeout"] = max(1, math.ceil(float(self.params.read_timeout)))
             if self.params.hostaddr:
                 url = url.set(host=self.params.hostaddr)
         else:
@@ -272,6 +341,9 @@ class GenericIntrospector(Introspector):
                     continue
                 engine.dispose()
                 raise self._connect_error(exc) from None
+            except RuntimeError as exc:  # PyMySQL refused a LOAD DATA LOCAL request (the dialect's first query)
+                engine.dispose()
+                raise local_file_refused(self._where()) from exc
         self._engine, self._conn = engine, conn
 
     def _connect_error(self, exc: BaseException) -> TargetError:
@@ -295,6 +367,12 @@ class GenericIntrospector(Introspector):
     def _where(self) -> str:
         url = make_url(str(self.params.settings.get("url") or ""))
         return url.render_as_string(hide_password=True)
+
+    def _dbapi_connection(self) -> Any:
+        try:
+            return None if self._conn is None or self._conn.closed else self._conn.connection.dbapi_connection
+        except sa.exc.SQLAlchemyError:
+            return None
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -339,8 +417,16 @@ class GenericIntrospector(Introspector):
         finally:
             timer.cancel()
 
+    @contextlib.contextmanager
+    def _no_local_files(self) -> Iterator[None]:
+        try:
+            yield
+        except RuntimeError as exc:  # PyMySQL refused a LOAD DATA LOCAL request
+            self.close()
+            raise local_file_refused(self._where()) from exc
+
     def _run(self, sql: str, args: Any) -> list[tuple]:
-        with self._timer():
+        with self._timer(), self._no_local_files():
             result = self._live().exec_driver_sql(sql, args or ())
             rows = [tuple(r) for r in result] if result.returns_rows else []
         with contextlib.suppress(Exception):
@@ -351,7 +437,7 @@ class GenericIntrospector(Introspector):
         """One Inspector call under _query's rules (reconnect once, typed errors, timeout)."""
 
         def run():
-            with self._timer(), warnings.catch_warnings():
+            with self._timer(), self._no_local_files(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # dialects warn about what they cannot reflect
                 try:
                     return call(sa.inspect(self._live()))

@@ -65,6 +65,7 @@ Choices worth knowing:
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import ssl
 from collections.abc import Iterable, Sequence
@@ -94,10 +95,12 @@ from .base import (
     TargetDatabaseMissing,
     TargetDatabaseNotVisible,
     TargetError,
+    TargetStalled,
     TargetTimeout,
     TargetUnreachable,
     Trigger,
     index_part,
+    local_file_refused,
     name_list,
     scrubbed,
     secs,
@@ -236,10 +239,11 @@ def connect_kwargs(params: ConnectionParams) -> dict:
         "client_flag": 0,  # in particular no MULTI_STATEMENTS
         "program_name": "metacrawl",
     }
-    if params.statement_timeout:
-        # A socket-level backstop well after the server's own statement
-        # timeout, which gives the clearer error.
-        kwargs["read_timeout"] = kwargs["write_timeout"] = int(params.statement_timeout) + 30
+    # The socket-level bound of every wait (the login's included), after
+    # the server's own statement timeout, which gives the clearer error.
+    bound = params.read_timeout or (int(params.statement_timeout) + 30 if params.statement_timeout else 0)
+    if bound:
+        kwargs["read_timeout"] = kwargs["write_timeout"] = max(1, math.ceil(float(bound)))
     kwargs.update(ssl_kwargs(opts.get("sslmode") or "prefer", params.host))
     return kwargs
 
@@ -325,6 +329,9 @@ def connect_error(exc: BaseException, params: ConnectionParams) -> TargetError:
     err = _server_refusal(code, params)
     if err is not None:
         pass
+    elif code == 2013 and "timed out" in low:  # logged in, then no answer within the read timeout
+        bound = secs(params.read_timeout or params.statement_timeout + 30)
+        err = TargetStalled(f"the server at {hp} stopped answering: no reply within {bound} s while logging in")
     elif "timed out" in low:
         err = TargetUnreachable(f"could not connect to {hp}: timeout after {secs(params.connect_timeout)} s")
     elif "refused" in low:
@@ -369,9 +376,11 @@ def query_error(exc: BaseException, params: ConnectionParams, what: str) -> Targ
             f"lock timeout after {secs(params.lock_timeout)} s while {what} on {hp}: "
             f"another session holds a conflicting lock"
         )
+    elif is_connection_lost(exc) and "timed out" in message.lower():
+        bound = secs(params.read_timeout or params.statement_timeout + 30)
+        err = TargetStalled(f"the server at {hp} stopped answering: no reply within {bound} s while {what}")
     elif is_connection_lost(exc):
-        detail = "no answer within the read timeout" if "timed out" in message.lower() else _reason(message)
-        err = TargetUnreachable(f"lost the connection to {hp} while {what}: {detail}")
+        err = TargetUnreachable(f"lost the connection to {hp} while {what}: {_reason(message)}")
     elif code in (1142, 1143, 1227):
         err = TargetError(f"permission denied while {what} on {hp}: {message}")
     else:
@@ -880,6 +889,9 @@ class MySQLIntrospector(Introspector):
         except DRIVER_ERRORS as exc:
             _close_quietly(conn)
             raise query_error(exc, self.params, "setting up a read-only session") from None
+        except RuntimeError:
+            _close_quietly(conn)
+            raise local_file_refused(self._where()) from None
         self._conn, self.server = conn, server
 
     def close(self) -> None:
@@ -899,9 +911,18 @@ class MySQLIntrospector(Introspector):
 
     def _run(self, sql: str, args: Any) -> list[tuple]:
         conn, _ = self._live()
-        with conn.cursor() as cur:
-            cur.execute(sql, args)
-            return list(cur.fetchall())
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql, args)
+                return list(cur.fetchall())
+        except RuntimeError as exc:
+            # PyMySQL refuses a LOAD DATA LOCAL request (local_infile is off)
+            # with a RuntimeError; the session is left mid-protocol.
+            self.close()
+            raise local_file_refused(self._where()) from exc
+
+    def _dbapi_connection(self) -> Any:
+        return self._conn
 
     def _is_lost(self, exc: BaseException) -> bool:
         return is_connection_lost(exc)

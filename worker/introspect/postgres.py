@@ -1075,6 +1075,9 @@ class PostgresIntrospector(Introspector):
     def _end_statement(self) -> None:
         self._end_transaction()
 
+    def _dbapi_connection(self) -> Any:
+        return self._conn
+
     # the interface -------------------------------------------------------------
 
     def list_tables(self) -> list[TableRef]:
@@ -1089,8 +1092,13 @@ class PostgresIntrospector(Introspector):
         try:
             with self._live().cursor(name="metacrawl_list_tables") as cur:  # server-side: rows arrive in chunks
                 cur.itersize = chunk
-                cur.execute(LIST_TABLES_SQL, schema_filter(self.params))
-                while rows := cur.fetchmany(chunk):
+                with self._bounded(what):
+                    cur.execute(LIST_TABLES_SQL, schema_filter(self.params))
+                while True:
+                    with self._bounded(what):
+                        rows = cur.fetchmany(chunk)
+                    if not rows:
+                        break
                     yield [table_ref_from_row(r) for r in rows]
         except psycopg2.Error as exc:
             if _is_connection_lost(exc, self._conn):

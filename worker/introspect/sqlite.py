@@ -51,6 +51,7 @@ from .base import (
     Table,
     TableRef,
     TableSignature,
+    Target,
     TargetDatabaseMissing,
     TargetError,
     TargetSettingsRefused,
@@ -245,7 +246,7 @@ class SQLiteIntrospector(Introspector):
         self._deadline = 0.0
 
     @classmethod
-    def address(cls, settings: Mapping[str, Any]) -> tuple[str, int] | None:
+    def address(cls, settings: Mapping[str, Any]) -> Target | None:
         return None  # a local file: no network
 
     @classmethod
@@ -286,6 +287,9 @@ class SQLiteIntrospector(Introspector):
                 "(another process holds a lock on the file)"
             )
         return TargetUnreachable(f"could not open {self.path}: {text}")
+
+    def _dbapi_connection(self) -> Any:
+        return self._conn
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
