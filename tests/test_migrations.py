@@ -3,6 +3,8 @@ catalog that holds data, and the schema it builds is the same both ways."""
 
 from __future__ import annotations
 
+import json
+
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
@@ -207,6 +209,44 @@ def test_0013_history_starts_at_each_sources_last_successful_crawl():
             rows = conn.execute(text("SELECT id, history_from_crawl_id FROM sources ORDER BY id")).all()
         assert rows == [(1, 2), (2, None)]
         command.downgrade(cfg, "0009")
+    finally:
+        engine.dispose()
+        drop_pg_database(name)
+
+
+def test_0016_removes_passwords_from_stored_urls():
+    """URLs registered before the rule with a password in them keep
+    everything but the password; other sources are untouched."""
+    name = random_name("mc_migrate")
+    create_pg_database(name)
+    url = f"{PG_BASE.replace('postgresql://', 'postgresql+psycopg2://')}/{name}"
+    engine = create_engine(url, poolclass=NullPool)
+    stored = {
+        1: ("sqlalchemy", {"url": "postgresql+psycopg2://u@db.example/x?password=in-clear&sslmode=require"}),
+        2: ("sqlalchemy", {"url": "mysql+pymysql://u:in-clear@db.example:3307/x"}),
+        3: ("sqlalchemy", {"url": "duckdb:////data/x.duckdb", "options": {}}),
+        4: ("postgresql", {"host": "db.example", "port": 5432, "database": "x", "username": "u"}),
+    }
+    try:
+        cfg = _config(url)
+        command.upgrade(cfg, "0015")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO users (id, email, password_hash) VALUES (1, 'a@example.com', 'x')"))
+            for sid, (eng, settings) in stored.items():
+                conn.execute(
+                    text(
+                        "INSERT INTO sources (id, user_id, name, engine, settings) "
+                        "VALUES (:id, 1, :n, :e, CAST(:s AS jsonb))"
+                    ),
+                    {"id": sid, "n": f"s{sid}", "e": eng, "s": json.dumps(settings)},
+                )
+        command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT id, settings FROM sources ORDER BY id")).all())
+        assert rows[1] == {"url": "postgresql+psycopg2://u@db.example/x?sslmode=require"}
+        assert rows[2] == {"url": "mysql+pymysql://u@db.example:3307/x"}
+        assert rows[3] == stored[3][1] and rows[4] == stored[4][1]
+        assert "in-clear" not in json.dumps(rows)
     finally:
         engine.dispose()
         drop_pg_database(name)
