@@ -130,8 +130,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.errorhandler(redis.RedisError)
     def redis_down(e):
-        # Token revocations, rate limits and the queue live in Redis: without
-        # it the API cannot tell a revoked token from a live one, so it fails closed.
+        # Login's failure counts live in Redis: without them login cannot be
+        # limited, so it fails closed. (Token revocations fall back to the catalog.)
         app.logger.error("redis unavailable: %s", type(e).__name__)
         return _error(503, "a service this API needs (Redis) is unavailable; try again shortly", {"Retry-After": "30"})
 

@@ -81,6 +81,22 @@ def test_revoked_session_cookie_is_refused(client):
     assert client.get("/sources").status_code == 302
 
 
+def test_sign_out_ends_every_cookie_of_the_session(app, client):
+    """A session renewed while used has had several cookies: signing out ends them all."""
+    from datetime import timedelta
+
+    b = register(client, "grace@example.com")
+    first_cookie = client.get_cookie("metacrawl_session").value
+    # a longer lifetime makes the first cookie look past half its life: the next page renews it
+    app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(hours=1)
+    assert b.get("/sources").status_code == 200
+    renewed = client.get_cookie("metacrawl_session").value
+    assert renewed != first_cookie
+    assert b.post("/logout").status_code == 302
+    client.set_cookie("metacrawl_session", first_cookie)
+    assert client.get("/sources").status_code == 302
+
+
 def test_register_form_messages(client):
     token = csrf_of(client.get("/register").get_data(as_text=True))
     form = {"csrf_token": token}
