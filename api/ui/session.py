@@ -100,8 +100,33 @@ def optional_user():
     return current_user
 
 
+DEFAULT_PAGE = "/sources"
+
+
+def is_path_here(target: str) -> bool:
+    """A path on this site, and nothing a browser could read as another site:
+    browsers drop tab, CR and LF from a URL and read a backslash as a slash,
+    so "/<tab>/evil.example" and "/\\evil.example" are //evil.example to them.
+    Hence no whitespace or control character anywhere and no backslash; a
+    leading single slash leaves no room for a scheme or a host."""
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and " " not in target
+        and target.isprintable()  # False for tab, CR, LF, NUL, U+2028, zero-width space...
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: `target` if it is a path here, else the default page."""
+    return target if target and is_path_here(target) else DEFAULT_PAGE
+
+
 def _to_login():
     target = request.full_path if request.query_string else request.path
+    if not is_path_here(target):
+        return redirect("/login")
     return redirect("/login?" + urlencode({"next": target}))
 
 
