@@ -13,7 +13,7 @@ from flask.json.provider import DefaultJSONProvider
 from catalog import db
 from catalog.settings import Settings, from_env
 
-from . import auth_hooks, inputs
+from . import auth_hooks, inputs, security_headers
 from .extensions import Api, jwt
 
 # Longer request targets are answered 414 by the app, as JSON (gunicorn's own
@@ -138,6 +138,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .ui import blp as ui_blp
 
     app.register_blueprint(ui_blp)
+
+    app.after_request(security_headers.add)
 
     @app.teardown_appcontext
     def remove_session(exc=None):

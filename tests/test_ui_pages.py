@@ -533,6 +533,26 @@ def test_api_diagram_formats_and_starter_query(shop):
         assert "/api/v1" + path in spec["paths"], path
 
 
+def test_svg_diagram_may_not_run_script(shop):
+    """The raw SVG is a document of its own when opened: names inside it are
+    escaped, and its CSP refuses script should one get through anyway."""
+    client, sid = shop["client"], shop["source_id"]
+    tokens = client.post(
+        "/api/v1/auth/login", json={"email": "alice.ui@example.com", "password": "correct horse battery"}
+    ).get_json()
+    h = {"Authorization": f"Bearer {tokens['access_token']}"}
+    r = client.get(f"/api/v1/sources/{sid}/diagram?schema=sales&table=orders&format=svg", headers=h)
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+    no_script = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    assert r.headers["Content-Security-Policy"] == no_script
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    # the UI's own diagram page answers the same SVG under the same policy
+    page = shop["alice"].get(f"/sources/{sid}/table/diagram?schema=sales&name=orders")
+    assert page.mimetype == "image/svg+xml"
+    assert page.headers["Content-Security-Policy"] == r.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_edit_keeps_password_when_blank_and_delete_asks_first(shop, hub_target):
     alice, client = shop["alice"], shop["client"]
     job_id = add_source(alice, hub_target, name="to-delete")
