@@ -13,7 +13,7 @@ from flask.json.provider import DefaultJSONProvider
 from catalog import db
 from catalog.settings import Settings, from_env
 
-from . import auth_hooks, inputs
+from . import auth_hooks, inputs, security_headers
 from .extensions import Api, jwt
 
 # Longer request targets are answered 414 by the app, as JSON (gunicorn's own
@@ -130,14 +130,16 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.errorhandler(redis.RedisError)
     def redis_down(e):
-        # Token revocations, rate limits and the queue live in Redis: without
-        # it the API cannot tell a revoked token from a live one, so it fails closed.
+        # Login's failure counts live in Redis: without them login cannot be
+        # limited, so it fails closed. (Token revocations fall back to the catalog.)
         app.logger.error("redis unavailable: %s", type(e).__name__)
         return _error(503, "a service this API needs (Redis) is unavailable; try again shortly", {"Retry-After": "30"})
 
     from .ui import blp as ui_blp
 
     app.register_blueprint(ui_blp)
+
+    app.after_request(security_headers.add)
 
     @app.teardown_appcontext
     def remove_session(exc=None):

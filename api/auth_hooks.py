@@ -3,7 +3,8 @@ revoked, and error bodies shaped like every other error of the API."""
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import current_app, jsonify
+from jwt.exceptions import InvalidTokenError, MissingRequiredClaimError
 
 from catalog.db import Session
 from catalog.models import User
@@ -11,12 +12,28 @@ from catalog.models import User
 from .auth import tokens
 from .extensions import MAX_ID
 
+# Claims every token this app issues carries. flask-jwt-extended would take a
+# token without `type` for an access token and one without `exp` as never
+# expiring; without `jti` it could not be revoked.
+REQUIRED_CLAIMS = ("exp", "jti", "type")
+TOKEN_TYPES = ("access", "refresh")
+
 
 def _unauthorized(message: str):
     return jsonify({"code": 401, "status": "Unauthorized", "message": message}), 401
 
 
 def register(jwt) -> None:
+    @jwt.decode_key_loader
+    def key_of(_header, unverified_claims):
+        # The one hook that sees the claims as sent, before defaults are filled in.
+        for claim in REQUIRED_CLAIMS:
+            if claim not in unverified_claims:
+                raise MissingRequiredClaimError(claim)
+        if unverified_claims["type"] not in TOKEN_TYPES:
+            raise InvalidTokenError("unknown token type")
+        return current_app.config["JWT_SECRET_KEY"]
+
     @jwt.user_lookup_loader
     def load_user(_header, claims):
         # A token signed with our key but naming no account id ("abc", a huge

@@ -576,9 +576,10 @@ class CrawlStagedActivity(ActivityFigures, Base):
 
 
 class RevokedToken(Base):
-    """A refresh token revoked by logout, kept until it would have expired, so
-    that a Redis restart cannot undo a logout (access tokens live minutes and
-    are revoked in Redis)."""
+    """A token or a session revoked by logout (`jti`: a token's jti or a
+    session's sid, which is its refresh token's jti), kept until no token it
+    names can still be valid, so that a Redis restart cannot undo a logout;
+    Redis only caches these (api/auth/tokens.py)."""
 
     __tablename__ = "revoked_tokens"
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -4,6 +4,7 @@ import time
 from datetime import timedelta
 
 import jwt as pyjwt
+import pytest
 from flask_jwt_extended import create_access_token
 
 from .conftest import ApiUser
@@ -131,9 +132,9 @@ def test_revoked_token_after_logout(client, alice, redis_client):
     r = alice.get("/api/v1/sources")
     assert r.status_code == 401
     assert "revoked" in r.get_json()["message"]
-    # revocation lives in Redis and expires with the token
-    keys = redis_client.keys("metacrawl:revoked:*")
-    assert keys and 0 < redis_client.ttl(keys[0]) <= 15 * 60
+    # kept in the catalog; cached in Redis until the token would have expired anyway
+    jti = pyjwt.decode(alice.access, options={"verify_signature": False})["jti"]
+    assert 0 < redis_client.ttl(f"metacrawl:revoked:{jti}") <= 15 * 60
 
 
 def test_logout_of_refresh_token_stops_refresh(client, alice):
@@ -153,3 +154,129 @@ def test_cli_creates_admin_user(app, client):
     tokens = client.post("/api/v1/auth/login", json={"email": "root@example.com", "password": "admin password"})
     me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {tokens.get_json()['access_token']}"})
     assert me.get_json()["is_admin"] is True
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_logout_with_the_access_token_revokes_its_refresh_token(client, alice):
+    assert alice.post("/api/v1/auth/logout").status_code == 204
+    r = client.post("/api/v1/auth/refresh", headers=bearer(alice.refresh))
+    assert r.status_code == 401 and "revoked" in r.get_json()["message"]
+
+
+def test_logout_with_a_refreshed_access_token_ends_the_whole_session(client, alice):
+    refreshed = client.post("/api/v1/auth/refresh", headers=bearer(alice.refresh)).get_json()["access_token"]
+    assert client.post("/api/v1/auth/logout", headers=bearer(refreshed)).status_code == 204
+    assert client.post("/api/v1/auth/refresh", headers=bearer(alice.refresh)).status_code == 401
+    assert alice.get("/api/v1/auth/me").status_code == 401  # the login's access token, same session
+
+
+def test_logout_with_the_refresh_token_revokes_its_access_tokens(client, alice):
+    assert client.post("/api/v1/auth/logout", headers=bearer(alice.refresh)).status_code == 204
+    r = alice.get("/api/v1/auth/me")
+    assert r.status_code == 401 and "revoked" in r.get_json()["message"]
+
+
+def test_logout_leaves_other_sessions_alone(client, alice):
+    other = client.post("/api/v1/auth/login", json={"email": alice.email, "password": alice.password}).get_json()
+    assert alice.post("/api/v1/auth/logout").status_code == 204
+    assert client.get("/api/v1/auth/me", headers=bearer(other["access_token"])).status_code == 200
+    assert client.post("/api/v1/auth/refresh", headers=bearer(other["refresh_token"])).status_code == 200
+
+
+def _app_on(settings, redis_url):
+    from dataclasses import replace
+
+    from api import create_app
+
+    return create_app(replace(settings, redis_url=redis_url))
+
+
+def _flushall(server) -> None:
+    import redis
+
+    redis.Redis.from_url(server.url).flushall()
+
+
+@pytest.mark.parametrize(
+    "lose_redis", [lambda s: s.restart(), _flushall, lambda s: s.stop()], ids=["restart", "flushall", "down"]
+)
+def test_revoked_access_token_stays_revoked_when_redis_forgets(settings, own_redis, lose_redis):
+    client = _app_on(settings, own_redis.url).test_client()
+    user = ApiUser(client, "forget@example.com")
+    assert user.get("/api/v1/auth/me").status_code == 200  # its "not revoked" answer is cached now
+    assert user.post("/api/v1/auth/logout").status_code == 204
+    lose_redis(own_redis)
+    r = user.get("/api/v1/auth/me")
+    assert r.status_code == 401 and "revoked" in r.get_json()["message"]
+
+
+def test_revocation_in_one_process_is_seen_at_once_by_another(settings, own_redis):
+    """Two web processes share Redis and the catalog: a logout in one holds in
+    the other at once, even though the other had cached "not revoked"."""
+    first, second = (_app_on(settings, own_redis.url).test_client() for _ in range(2))
+    user = ApiUser(first, "two@example.com")
+    assert second.get("/api/v1/auth/me", headers=user.headers).status_code == 200
+    assert user.post("/api/v1/auth/logout").status_code == 204
+    assert second.get("/api/v1/auth/me", headers=user.headers).status_code == 401
+
+
+def test_expired_revocations_are_deleted_when_revoking(client, alice, catalog_url):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(catalog_url, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO revoked_tokens (jti, user_id, expires_at) VALUES ('old', :u, now() - interval '1 s')"),
+            {"u": alice.id},
+        )
+    assert alice.post("/api/v1/auth/logout").status_code == 204
+    with engine.connect() as conn:
+        jtis = conn.execute(text("SELECT jti FROM revoked_tokens")).scalars().all()
+    engine.dispose()
+    assert "old" not in jtis and len(jtis) == 2  # the access token and its session (the refresh token)
+
+
+def _forged(alice, settings, drop=(), **claims) -> str:
+    now = int(time.time())
+    body = {"sub": str(alice.id), "type": "access", "fresh": False, "jti": "forged", "iat": now, "nbf": now}
+    body.update(exp=now + 600, **claims)
+    for name in drop:
+        del body[name]
+    return pyjwt.encode(body, settings.jwt_secret, algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    ("drop", "claims"),
+    [
+        (("exp",), {}),
+        (("type",), {}),
+        (("jti",), {}),
+        ((), {"type": "session"}),
+        ((), {"type": "refresh"}),
+    ],
+    ids=["no-exp", "no-type", "no-jti", "unknown-type", "refresh-type"],
+)
+def test_forged_access_token_is_refused(client, alice, settings, drop, claims):
+    """Signed with the app's real key, but not a token the app would issue for this endpoint."""
+    r = client.get("/api/v1/auth/me", headers=bearer(_forged(alice, settings, drop, **claims)))
+    assert r.status_code == 401 and r.get_json()["code"] == 401
+
+
+@pytest.mark.parametrize(
+    ("drop", "claims"),
+    [(("exp",), {"type": "refresh"}), (("type",), {}), ((), {"type": "access"}), ((), {"type": "session"})],
+    ids=["no-exp", "no-type", "access-type", "unknown-type"],
+)
+def test_forged_refresh_token_is_refused(client, alice, settings, drop, claims):
+    r = client.post("/api/v1/auth/refresh", headers=bearer(_forged(alice, settings, drop, **claims)))
+    assert r.status_code == 401 and r.get_json()["code"] == 401
+
+
+@pytest.mark.parametrize("drop", [("exp",), ("type",), ("jti",)], ids=["no-exp", "no-type", "no-jti"])
+def test_forged_token_cannot_log_out_either(client, alice, settings, drop):
+    r = client.post("/api/v1/auth/logout", headers=bearer(_forged(alice, settings, drop)))
+    assert r.status_code == 401

@@ -60,7 +60,8 @@ def test_docs_page_renders_from_local_assets(client):
     page = client.get("/docs")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "/api/v1/openapi.json" in html and "http" not in html.replace("/api/v1", "")
+    init = client.get("/docs/init.js").get_data(as_text=True)
+    assert "/api/v1/openapi.json" in init and "http" not in (html + init).replace("/api/v1", "")
     assert client.get("/docs/static/swagger-ui-bundle.js").status_code == 200
     assert client.get("/docs/static/swagger-ui.css").status_code == 200
 
@@ -109,3 +110,42 @@ def test_bad_number_in_environment():
 def test_settings_repr_hides_secrets():
     s = from_env({"METACRAWL_JWT_SECRET": "very-secret-value-abcdefghijklmnopqrstuvwxyz"})
     assert "very-secret" not in repr(s)
+
+
+def assert_locked_down(r, csp: str) -> None:
+    """The security headers every answer carries, the UI's pages' and the API's alike."""
+    assert r.headers["Content-Security-Policy"] == csp
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert r.headers["Referrer-Policy"] == "same-origin"
+
+
+NOTHING = "default-src 'none'; frame-ancestors 'none'"
+
+
+def test_docs_page_has_the_pages_security_headers(client):
+    r = client.get("/docs")
+    csp = r.headers["Content-Security-Policy"]
+    assert_locked_down(r, csp)
+    assert "script-src 'self';" in csp and "unsafe-eval" not in csp and "frame-ancestors 'none'" in csp
+    assert "<script>" not in r.get_data(as_text=True)  # no inline script: the CSP would refuse it
+
+
+def test_docs_keeps_no_token_in_local_storage(client):
+    html = client.get("/docs").get_data(as_text=True)
+    script = client.get("/docs/init.js")
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
+    assert "/docs/init.js" in html and "persistAuthorization: false" in script.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/openapi.json", "/healthz", "/metrics", "/api/v1/nope", "/api/v1/sources"], ids=str
+)
+def test_non_page_answers_have_the_security_headers(client, path):
+    assert_locked_down(client.get(path), NOTHING)
+
+
+def test_json_api_answer_has_the_security_headers(alice):
+    r = alice.get("/api/v1/auth/me")
+    assert r.status_code == 200
+    assert_locked_down(r, NOTHING)

@@ -358,6 +358,24 @@ def test_sign_out(alice):
     expect(page).to_have_url(re.compile(r"/login\?next=%2Fsources$"))
 
 
+def test_docs_render_under_their_csp_and_keep_no_token(chromium, server):
+    person = Person(chromium, server)
+    try:
+        page = person.page
+        refused: list[str] = []
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+        page.goto("/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("metacrawl")
+        page.locator("button.authorize").first.click()
+        page.locator(".auth-container input").first.fill("a-bearer-token")
+        page.locator(".auth-container").get_by_role("button", name="Authorize").click()
+        page.get_by_role("button", name="Close").first.click()
+        assert page.evaluate("Object.keys(window.localStorage)") == []
+        assert not refused
+    finally:
+        person.context.close()
+
+
 def test_no_page_held_the_password(alice):
     assert len(alice.html) > 15
     leaked = [page[:200] for page in alice.html if CANARY in page]

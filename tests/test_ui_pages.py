@@ -81,6 +81,77 @@ def test_revoked_session_cookie_is_refused(client):
     assert client.get("/sources").status_code == 302
 
 
+def test_sign_out_ends_every_cookie_of_the_session(app, client):
+    """A session renewed while used has had several cookies: signing out ends them all."""
+    from datetime import timedelta
+
+    b = register(client, "grace@example.com")
+    first_cookie = client.get_cookie("metacrawl_session").value
+    # a longer lifetime makes the first cookie look past half its life: the next page renews it
+    app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(hours=1)
+    assert b.get("/sources").status_code == 200
+    renewed = client.get_cookie("metacrawl_session").value
+    assert renewed != first_cookie
+    assert b.post("/logout").status_code == 302
+    client.set_cookie("metacrawl_session", first_cookie)
+    assert client.get("/sources").status_code == 302
+
+
+BAD_NEXT = {
+    "tab-between-slashes": "/\t/evil.example/phish",
+    "newline-between-slashes": "/\n/evil.example/phish",
+    "carriage-return-between-slashes": "/\r/evil.example/phish",
+    "crlf-header": "/sources\r\nSet-Cookie: pwned=1",
+    "lf-header": "/sources\nX-Evil: 1",
+    "double-slash": "//evil.example/phish",
+    "triple-slash": "///evil.example/phish",
+    "slash-backslash": "/\\evil.example/phish",
+    "backslash-inside": "/sources\\..\\evil",
+    "leading-backslashes": "\\\\evil.example",
+    "scheme": "https://evil.example/phish",
+    "javascript": "javascript:alert(1)",
+    "no-leading-slash": "evil.example/phish",
+    "leading-space": " /sources",
+    "space-inside": "/ /evil.example",
+    "nul": "/sources\x00",
+    "vertical-tab": "/\x0b/evil.example",
+    "line-separator": "/sources\u2028",
+    "zero-width-space": "/\u200b/evil.example",
+}
+
+
+@pytest.mark.parametrize("target", list(BAD_NEXT.values()), ids=list(BAD_NEXT))
+def test_sign_in_ignores_a_next_that_is_not_a_path_here(client, target):
+    ApiUser(client, "heidi@example.com")
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    form = {"email": "heidi@example.com", "password": "correct horse battery", "csrf_token": token, "next": target}
+    r = client.post("/login", data=form)
+    assert r.status_code == 302 and r.headers["Location"] == "/sources"
+
+
+@pytest.mark.parametrize("target", list(BAD_NEXT.values()), ids=list(BAD_NEXT))
+def test_sign_in_page_does_not_carry_a_bad_next(client, target):
+    r = client.get("/login", query_string={"next": target})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'name="next" value="/sources"' in html
+
+
+@pytest.mark.parametrize("path", ["/sources?a=\\b", "/sources?a=b c"], ids=["backslash", "space"])
+def test_signed_out_page_sends_no_next_it_would_refuse(client, path):
+    r = client.get(path)
+    assert r.status_code == 302 and r.headers["Location"] == "/login"
+
+
+def test_sign_in_keeps_a_next_on_this_site(client):
+    ApiUser(client, "ivy@example.com")
+    r = client.get("/sources/1/tables?schema=x")
+    assert r.headers["Location"] == "/login?next=%2Fsources%2F1%2Ftables%3Fschema%3Dx"
+    token = csrf_of(client.get(r.headers["Location"]).get_data(as_text=True))
+    form = {"email": "ivy@example.com", "password": "correct horse battery", "csrf_token": token}
+    r = client.post("/login", data={**form, "next": "/sources/1/tables?schema=x"})
+    assert r.status_code == 302 and r.headers["Location"] == "/sources/1/tables?schema=x"
+
+
 def test_register_form_messages(client):
     token = csrf_of(client.get("/register").get_data(as_text=True))
     form = {"csrf_token": token}
@@ -460,6 +531,26 @@ def test_api_diagram_formats_and_starter_query(shop):
         "/sources/{source_id}/test-connection",
     ):
         assert "/api/v1" + path in spec["paths"], path
+
+
+def test_svg_diagram_may_not_run_script(shop):
+    """The raw SVG is a document of its own when opened: names inside it are
+    escaped, and its CSP refuses script should one get through anyway."""
+    client, sid = shop["client"], shop["source_id"]
+    tokens = client.post(
+        "/api/v1/auth/login", json={"email": "alice.ui@example.com", "password": "correct horse battery"}
+    ).get_json()
+    h = {"Authorization": f"Bearer {tokens['access_token']}"}
+    r = client.get(f"/api/v1/sources/{sid}/diagram?schema=sales&table=orders&format=svg", headers=h)
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+    no_script = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    assert r.headers["Content-Security-Policy"] == no_script
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    # the UI's own diagram page answers the same SVG under the same policy
+    page = shop["alice"].get(f"/sources/{sid}/table/diagram?schema=sales&name=orders")
+    assert page.mimetype == "image/svg+xml"
+    assert page.headers["Content-Security-Policy"] == r.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_edit_keeps_password_when_blank_and_delete_asks_first(shop, hub_target):

@@ -1,7 +1,7 @@
 import contextlib
 
 from flask import current_app
-from flask_jwt_extended import create_access_token, create_refresh_token, current_user, get_jwt
+from flask_jwt_extended import create_access_token, create_refresh_token, current_user, decode_token, get_jwt
 from flask_smorest import abort
 
 from catalog.accounts import EmailTaken, authenticate, create_user
@@ -25,9 +25,12 @@ def _settings():
     return current_app.config["METACRAWL"]
 
 
-def _access_token(user) -> dict:
+def _access_token(user, sid: str) -> dict:
+    """An access token of the session `sid` (its refresh token's jti): logging
+    out with either ends both (api/auth/tokens.py)."""
+    claims = {"adm": user.is_admin, "sid": sid}
     return {
-        "access_token": create_access_token(identity=str(user.id), additional_claims={"adm": user.is_admin}),
+        "access_token": create_access_token(identity=str(user.id), additional_claims=claims),
         "token_type": "Bearer",
         "expires_in": _settings().access_token_minutes * 60,
     }
@@ -76,7 +79,8 @@ def login(data):
         abort(401, message="wrong email or password")
         raise AssertionError("abort raises")
     limits.record_success(data["email"])
-    return {**_access_token(user), "refresh_token": create_refresh_token(identity=str(user.id))}
+    refresh_token = create_refresh_token(identity=str(user.id))
+    return {**_access_token(user, decode_token(refresh_token)["jti"]), "refresh_token": refresh_token}
 
 
 @blp.post("/refresh")
@@ -84,14 +88,16 @@ def login(data):
 @blp.response(200, AccessTokenSchema)
 def refresh():
     """Get a new access token with a refresh token"""
-    return _access_token(current_user)
+    return _access_token(current_user, get_jwt()["jti"])
 
 
 @blp.post("/logout")
 @blp.login_required(verify_type=False)
 @blp.response(204)
 def logout():
-    """Revoke the token sent with this request (access or refresh)"""
+    """Revoke the token sent with this request (access or refresh) and the
+    tokens issued with it: the refresh token of the login and every access
+    token it gave"""
     tokens.revoke(get_jwt())
 
 

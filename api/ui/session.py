@@ -4,7 +4,9 @@ cookie (flask-jwt-extended's cookie mode), read only by the UI's pages.
 Every form that changes something carries the token's CSRF value as a hidden
 field (`csrf_token`); flask-jwt-extended checks it on POST. A session is
 renewed while it is used: past half its life, a page answers with a fresh
-cookie. Logging out revokes the token, as the API's logout does.
+cookie of the same session (its `sid` claim). Signing out revokes the
+session, as the API's logout does (api/auth/tokens.py): every cookie it had
+stops working.
 
 The sign-in and registration forms come before any session, so they carry
 their own CSRF value (against login CSRF: another site signing a browser in
@@ -20,6 +22,7 @@ import hashlib
 import hmac
 import secrets
 import time
+import uuid
 from urllib.parse import urlencode
 
 from flask import current_app, g, redirect, render_template, request
@@ -67,9 +70,11 @@ def with_login_csrf(response):
     return response
 
 
-def start_session(response, user) -> None:
-    token = create_access_token(identity=str(user.id), additional_claims={"adm": user.is_admin})
-    set_access_cookies(response, token)
+def start_session(response, user, sid: str | None = None) -> None:
+    """A new session's cookie, or with `sid` the next cookie of that session:
+    signing out revokes the session, so every cookie it had stops working."""
+    claims = {"adm": user.is_admin, "sid": sid or str(uuid.uuid4())}
+    set_access_cookies(response, create_access_token(identity=str(user.id), additional_claims=claims))
 
 
 def end_session(response) -> None:
@@ -95,8 +100,33 @@ def optional_user():
     return current_user
 
 
+DEFAULT_PAGE = "/sources"
+
+
+def is_path_here(target: str) -> bool:
+    """A path on this site, and nothing a browser could read as another site:
+    browsers drop tab, CR and LF from a URL and read a backslash as a slash,
+    so "/<tab>/evil.example" and "/\\evil.example" are //evil.example to them.
+    Hence no whitespace or control character anywhere and no backslash; a
+    leading single slash leaves no room for a scheme or a host."""
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and " " not in target
+        and target.isprintable()  # False for tab, CR, LF, NUL, U+2028, zero-width space...
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: `target` if it is a path here, else the default page."""
+    return target if target and is_path_here(target) else DEFAULT_PAGE
+
+
 def _to_login():
     target = request.full_path if request.query_string else request.path
+    if not is_path_here(target):
+        return redirect("/login")
     return redirect("/login?" + urlencode({"next": target}))
 
 
@@ -130,7 +160,7 @@ def page(view):
         response = current_app.make_response(view(*args, **kwargs))
         lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()
         if claims["exp"] - time.time() < lifetime / 2 and not getattr(g, "session_ended", False):
-            start_session(response, current_user)
+            start_session(response, current_user, claims.get("sid"))
         return response
 
     return wrapper

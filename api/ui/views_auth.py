@@ -13,7 +13,16 @@ from ..auth import limits
 from ..auth.schemas import CredentialsSchema, RegisterSchema
 from . import blp
 from .forms import load_with
-from .session import end_session, login_csrf_ok, login_csrf_token, optional_user, page, start_session, with_login_csrf
+from .session import (
+    end_session,
+    login_csrf_ok,
+    login_csrf_token,
+    optional_user,
+    page,
+    safe_next,
+    start_session,
+    with_login_csrf,
+)
 
 REGISTERED = (
     "Registration received: if this email had no account, it has one now with the password you chose. "
@@ -23,13 +32,6 @@ EXPIRED = (
     "This form has expired or came from another site: nothing was sent. "
     "Please try again (your browser must accept cookies from this site)."
 )
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site (no scheme, no //host): no open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/sources"
 
 
 def _registration_open() -> bool:
@@ -45,7 +47,7 @@ def home():
 def login():
     errors: dict[str, list[str]] = {}
     email = ""
-    next_url = _safe_next(request.values.get("next"))
+    next_url = safe_next(request.values.get("next"))  # no open redirect
     problem = ""
     wait = None
     if request.method == "POST":
