@@ -146,7 +146,7 @@ def test_generic_urls_refused(alice, worker, files_dir, tmp_path):
     assert "hunter2" not in post("postgresql://u:hunter2@db.example/app").get_data(as_text=True)
     assert "no SQLAlchemy dialect" in field_error(post("nosuchdialect://db.example/app"), "url")
     assert "not a SQLAlchemy URL" in field_error(post("::::"), "url")
-    assert "link-local" in field_error(post("postgresql://u@169.254.169.254/app"), "url")
+    assert "link-local" in field_error(post("postgresql+psycopg2://u@169.254.169.254/app"), "url")
     assert "outside the directories" in field_error(post(f"sqlite:///{sqlite_file(tmp_path)}"), "url")
     assert "absolute path" in field_error(post("sqlite://"), "url")
     ok = post(f"sqlite:///{sqlite_file(files_dir)}", password="kept-secret-1")

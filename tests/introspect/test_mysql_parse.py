@@ -18,6 +18,7 @@ from worker.introspect.base import (
     TargetAuthFailed,
     TargetDatabaseMissing,
     TargetError,
+    TargetStalled,
     TargetTimeout,
     TargetUnreachable,
     index_part,
@@ -45,6 +46,7 @@ from worker.introspect.mysql import (
     query_error,
     quote_ident,
     quote_literal,
+    read_bound,
     rules_from_rows,
     session_statements,
     sort_refs,
@@ -522,7 +524,9 @@ def test_connect_kwargs_uses_hostaddr_and_safe_settings():
     kw = connect_kwargs(params(hostaddr="10.0.0.5", connect_timeout=7, statement_timeout=60))
     assert kw["host"] == "10.0.0.5" and kw["port"] == 3306 and kw["database"] == "shop"
     assert kw["local_infile"] is False and kw["client_flag"] == 0 and kw["autocommit"] is True
-    assert kw["charset"] == "utf8mb4" and kw["connect_timeout"] == 7 and kw["read_timeout"] == 90
+    assert kw["charset"] == "utf8mb4" and kw["connect_timeout"] == 7
+    assert kw["read_timeout"] == kw["write_timeout"] == 7  # the login; later waits: read_bound
+    assert read_bound(params(statement_timeout=60)) == 90 and read_bound(params(read_timeout=4.5)) == 5
     assert kw["password"] == b"s3cr3t-Pw"
     assert "read_default_file" not in kw
 
@@ -621,6 +625,14 @@ def test_connect_errors(exc, cls, text):
     assert "s3cr3t-Pw" not in str(err)
 
 
+def test_a_server_silent_after_its_greeting_stalled_the_login():
+    timed_out = op(2013, "Lost connection to MySQL server during query (timed out)")
+    err = connect_error(timed_out, params(), greeted=True)
+    assert type(err) is TargetStalled
+    assert str(err) == "the server at db.example:3306 stopped answering: no reply within 10 s while logging in"
+    assert type(connect_error(timed_out, params())) is TargetUnreachable  # no greeting: nothing listens there
+
+
 @pytest.mark.parametrize(
     "exc, cls, text",
     [
@@ -637,8 +649,8 @@ def test_connect_errors(exc, cls, text):
         (op(1205, "Lock wait timeout exceeded; try restarting transaction"), TargetTimeout, "lock timeout after 5 s"),
         (
             op(2013, "Lost connection to MySQL server during query (timed out)"),
-            TargetUnreachable,
-            "lost the connection to db.example:3306 while listing tables: no answer within the read timeout",
+            TargetStalled,
+            "the server at db.example:3306 stopped answering: no reply within 90 s while listing tables",
         ),
         (op(2006, "MySQL server has gone away"), TargetUnreachable, "lost the connection"),
         (pymysql.err.InterfaceError(0, ""), TargetUnreachable, "lost the connection"),

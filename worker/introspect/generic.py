@@ -27,7 +27,6 @@ stop a write. The statement timeout interrupts the DBAPI connection
 from __future__ import annotations
 
 import contextlib
-import math
 import threading
 import time
 import warnings
@@ -68,6 +67,7 @@ from .base import (
     secret,
     secs,
 )
+from .mysql import bound_reads
 from .postgres import NO_PASSFILE
 
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "mysql", "performance_schema", "sys"})
@@ -306,9 +306,10 @@ class GenericIntrospector(Introspector):
         elif backend in ("mysql", "mariadb") and url.get_driver_name() == "pymysql":
             # LOCAL INFILE off whatever the URL says (a server may ask for a
             # file unprompted); the login and every read bounded on the socket.
+            # The login bounded by the connect timeout; later waits by the
+            # read bound (set on the connection once it is open: `connect`).
             args = {"connect_timeout": timeout, "local_infile": False, "client_flag": 0}
-            if self.params.read_timeout:
-                args["read_timeout"] = args["write_timeout"] = max(1, math.ceil(float(self.params.read_timeout)))
+            args["read_timeout"] = args["write_timeout"] = timeout
             if self.params.hostaddr:
                 url = url.set(host=self.params.hostaddr)
         else:
@@ -344,6 +345,8 @@ class GenericIntrospector(Introspector):
             except RuntimeError as exc:  # PyMySQL refused a LOAD DATA LOCAL request (the dialect's first query)
                 engine.dispose()
                 raise local_file_refused(self._where()) from exc
+        if backend in ("mysql", "mariadb"):
+            bound_reads(conn.connection.dbapi_connection, self.params)
         self._engine, self._conn = engine, conn
 
     def _connect_error(self, exc: BaseException) -> TargetError:

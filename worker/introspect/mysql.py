@@ -239,13 +239,26 @@ def connect_kwargs(params: ConnectionParams) -> dict:
         "client_flag": 0,  # in particular no MULTI_STATEMENTS
         "program_name": "metacrawl",
     }
-    # The socket-level bound of every wait (the login's included), after
-    # the server's own statement timeout, which gives the clearer error.
-    bound = params.read_timeout or (int(params.statement_timeout) + 30 if params.statement_timeout else 0)
-    if bound:
-        kwargs["read_timeout"] = kwargs["write_timeout"] = max(1, math.ceil(float(bound)))
+    # The login, greeting to last SET, is bounded by the connect timeout, as
+    # libpq's is; `connect` then sets every later wait to read_bound().
+    kwargs["read_timeout"] = kwargs["write_timeout"] = kwargs["connect_timeout"]
     kwargs.update(ssl_kwargs(opts.get("sslmode") or "prefer", params.host))
     return kwargs
+
+
+def read_bound(params: ConnectionParams) -> int:
+    """The socket-level bound of every wait after the login: the client-side
+    read timeout, else well after the server's own statement timeout (which
+    gives the clearer error)."""
+    bound = params.read_timeout or float(params.statement_timeout or 0) + 30
+    return max(1, math.ceil(float(bound)))
+
+
+def bound_reads(conn: pymysql.connections.Connection, params: ConnectionParams) -> None:
+    """After the login: every wait on the socket bounded by read_bound()
+    (PyMySQL applies _read_timeout and _write_timeout before each read and
+    write; there is no public setter)."""
+    conn._read_timeout = conn._write_timeout = read_bound(params)
 
 
 def session_statements(server: Server, params: ConnectionParams) -> list[tuple[str, tuple]]:
@@ -320,8 +333,9 @@ def _server_refusal(code: int, params: ConnectionParams) -> TargetError | None:
     return None
 
 
-def connect_error(exc: BaseException, params: ConnectionParams) -> TargetError:
-    """Turn a failed pymysql.connect into a typed error a user can act on."""
+def connect_error(exc: BaseException, params: ConnectionParams, greeted: bool = False) -> TargetError:
+    """Turn a failed pymysql.connect into a typed error a user can act on.
+    `greeted`: the server had sent its greeting (it speaks the protocol)."""
     code, message = _code_and_message(exc)
     hp = f"{params.host}:{params.port}"
     reason = _reason(message)
@@ -329,9 +343,10 @@ def connect_error(exc: BaseException, params: ConnectionParams) -> TargetError:
     err = _server_refusal(code, params)
     if err is not None:
         pass
-    elif code == 2013 and "timed out" in low:  # logged in, then no answer within the read timeout
-        bound = secs(params.read_timeout or params.statement_timeout + 30)
-        err = TargetStalled(f"the server at {hp} stopped answering: no reply within {bound} s while logging in")
+    elif greeted and "timed out" in low:  # it greeted, then went silent
+        err = TargetStalled(
+            f"the server at {hp} stopped answering: no reply within {secs(params.connect_timeout)} s while logging in"
+        )
     elif "timed out" in low:
         err = TargetUnreachable(f"could not connect to {hp}: timeout after {secs(params.connect_timeout)} s")
     elif "refused" in low:
@@ -377,8 +392,9 @@ def query_error(exc: BaseException, params: ConnectionParams, what: str) -> Targ
             f"another session holds a conflicting lock"
         )
     elif is_connection_lost(exc) and "timed out" in message.lower():
-        bound = secs(params.read_timeout or params.statement_timeout + 30)
-        err = TargetStalled(f"the server at {hp} stopped answering: no reply within {bound} s while {what}")
+        err = TargetStalled(
+            f"the server at {hp} stopped answering: no reply within {read_bound(params)} s while {what}"
+        )
     elif is_connection_lost(exc):
         err = TargetUnreachable(f"lost the connection to {hp} while {what}: {_reason(message)}")
     elif code in (1142, 1143, 1227):
@@ -876,11 +892,18 @@ class MySQLIntrospector(Introspector):
         self.close()
         kwargs = connect_kwargs(self.params)
         try:
-            conn = pymysql.connect(**kwargs)
-        except (*DRIVER_ERRORS, RuntimeError, ValueError) as exc:
-            # RuntimeError: an auth plugin pymysql cannot speak without an
-            # optional package; ValueError: arguments pymysql rejects.
+            conn = pymysql.connect(defer_connect=True, **kwargs)
+        except ValueError as exc:  # arguments pymysql rejects
             raise connect_error(exc, self.params) from None
+        try:
+            conn.connect()
+        except (*DRIVER_ERRORS, RuntimeError) as exc:
+            # RuntimeError: an auth plugin pymysql cannot speak without an
+            # optional package, or a LOAD DATA LOCAL request refused
+            if isinstance(exc, RuntimeError) and "LOAD_LOCAL" in str(exc):
+                raise local_file_refused(self._where()) from None
+            raise connect_error(exc, self.params, greeted=getattr(conn, "server_version", None) is not None) from None
+        bound_reads(conn, self.params)
         server = parse_server_version(conn.get_server_info())
         try:
             with conn.cursor() as cur:
