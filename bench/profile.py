@@ -3,8 +3,8 @@ plan, its batches and the finish splits between the target's queries, the
 Python that parses and documents, and the catalog's writes.
 
 It migrates a scratch catalog of its own, registers the target as a source
-there (no API, no broker: the task functions are called directly, one after
-the other), crawls it twice (first crawl, then an unchanged recrawl) and
+there (no API, no broker: the crawl's steps, crawl/steps.py, are called
+directly, one after the other), crawls it twice (first crawl, then an unchanged recrawl) and
 prints both profiles. The scratch catalog is dropped at the end.
 
 Usage:
@@ -30,21 +30,24 @@ def crawl_profiled(source_id: int, batches: int) -> tuple[float, str, bool]:
 
     from catalog import jobs
     from catalog.db import Session, transaction
-    from worker import tasks
+    from catalog.settings import from_env
+    from crawl import steps
+
+    settings = from_env()
 
     with transaction() as session:
         job_id = jobs.create_job(session, source_id, "api")[0].id
     profiler = Profiler()
     started = time.perf_counter()
     profiler.start()
-    tasks.plan.run(job_id)
+    steps.plan(job_id, settings)
     total = Session.execute(text("SELECT batches_total FROM crawl_jobs WHERE id = :j"), {"j": job_id}).scalar()
     Session.commit()
     last = total if batches <= 0 else min(batches, total)
     for no in range(1, last + 1):
-        tasks.batch.run(job_id, no)
+        steps.batch(job_id, no, settings)
     if last == total:
-        tasks.finish.run(job_id)
+        steps.finish(job_id, settings)
     profiler.stop()
     seconds = time.perf_counter() - started
     if last < total:
@@ -72,13 +75,13 @@ def main(argv: list[str] | None = None) -> None:
             os.environ["METACRAWL_BATCH_SIZE"] = str(args.batch_size)
         from sqlalchemy import text
 
+        from catalog import db
         from catalog.db import Session, transaction
+        from catalog.settings import from_env
         from catalog.vault import Vault, encrypt_secrets
-        from worker import runtime, tasks
 
-        settings = runtime.settings()
-        tasks._fan_out = lambda job_id: None  # the profile calls each task itself
-        tasks.finish.delay = lambda job_id: None
+        settings = from_env()
+        db.configure(settings.catalog_url, pool_size=2)
         target = args.pg_url.replace("postgresql://", "").split("/")[0]
         user, _, hostport = target.rpartition("@")
         host, _, port = hostport.partition(":")

@@ -1,7 +1,7 @@
 """Sizes and activity at scale: what the crawl reads against the alternatives.
 
 On one PostgreSQL target, every user table:
-- estimate: the crawl's size (worker.introspect.postgres.SIZE_PAGES plus
+- estimate: the crawl's size (engines.postgres.SIZE_PAGES plus
   index relpages), one statement, no lock, no file touched;
 - total_one_statement: pg_total_relation_size() of every table in one
   statement (it opens each table, TOAST table and index with an
@@ -9,7 +9,7 @@ On one PostgreSQL target, every user table:
 - total_batched: the same in transactions of --batch-size tables (as a
   crawl's batches would), with the most locks one of them held;
 - agreement: tables (analyzed) whose estimate equals pg_total_relation_size;
-- activity_read: worker.introspect.postgres.ACTIVITY_SQL for every table;
+- activity_read: engines.postgres.ACTIVITY_SQL for every table;
 - activity_write: COPY of one activity row per table into an unlogged
   staging table and the upsert into a keyed table (first insert, then an
   update of every row), as finish does, in the scratch database
@@ -31,7 +31,7 @@ from urllib.parse import urlparse
 import psycopg2
 
 from catalog.crawl_write import ACTIVITY_FIELDS
-from worker.introspect.postgres import ACTIVITY_SQL, SIZE_PAGES
+from engines.postgres import ACTIVITY_SQL, SIZE_PAGES
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -180,7 +180,7 @@ class CatalogTable(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     row_estimate: Mapped[int | None] = mapped_column(BigInteger)
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
-    # where row_estimate comes from (worker.introspect.base.ROW_ESTIMATE_SOURCES)
+    # where row_estimate comes from (engines.base.ROW_ESTIMATE_SOURCES)
     row_estimate_source: Mapped[str | None] = mapped_column(Text)
     fingerprint: Mapped[str] = mapped_column(String(32))
     definition: Mapped[dict] = mapped_column(JSONB)

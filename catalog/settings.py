@@ -80,7 +80,7 @@ class Settings:
     # directories whose SQLite (and other file) databases may be crawled; none: the sqlite engine is off
     sqlite_dirs: tuple[str, ...] = ()
     # other databases on the catalog's own server (host and port) may be crawled;
-    # the catalog database itself never is (catalog/netpolicy.py)
+    # the catalog database itself never is (engines/netpolicy.py)
     allow_catalog_server_targets: bool = True
     # schedules and freshness
     default_schedule: str = "0 2 * * *"

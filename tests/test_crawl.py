@@ -10,9 +10,9 @@ from urllib.parse import quote
 import pytest
 import redis
 
-from worker.documents import table_document
-from worker.introspect import ConnectionParams
-from worker.introspect.postgres import PostgresIntrospector
+from engines import ConnectionParams
+from engines.documents import table_document
+from engines.postgres import PostgresIntrospector
 
 from .conftest import IDLE_REDIS_URL, ApiUser, wait_for_crawl
 from .crawl_helpers import RICH_PG_TARGET, SECRET, catalog_rows, crawl_now, pg_source, wait_for_insights

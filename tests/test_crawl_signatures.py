@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 
 from catalog import db as catalog_db
-from worker.documents import table_document
-from worker.introspect import ConnectionParams
-from worker.introspect.postgres import SIGNATURE_PREFIX, PostgresIntrospector
+from engines import ConnectionParams
+from engines.documents import table_document
+from engines.postgres import SIGNATURE_PREFIX, PostgresIntrospector
 
 from .conftest import ApiUser, wait_for_crawl
 from .crawl_helpers import crawl_now, pg_source
@@ -154,28 +154,28 @@ def test_unchanged_recrawl_describes_only_what_moved(alice, worker, target):
 
 
 def _crawl_in_process(job_id: int) -> None:
-    from worker import tasks
+    from crawl import steps
+    from worker import runtime
 
-    tasks.plan.run(job_id)
+    settings = runtime.settings()
+    steps.plan(job_id, settings)
     total = catalog_db.Session.execute(
         text("SELECT batches_total FROM crawl_jobs WHERE id = :j"), {"j": job_id}
     ).scalar()
     catalog_db.Session.commit()
     for no in range(1, total + 1):
-        tasks.batch.run(job_id, no)
-    tasks.finish.run(job_id)
+        steps.batch(job_id, no, settings)
+    steps.finish(job_id, settings)
 
 
 def test_a_change_between_signature_and_describe_is_not_hidden(idle_app, test_env, target, monkeypatch):
     """The stored signature must come from the snapshot the stored definition
     came from; one read earlier could hide a change for good."""
-    from worker import runtime, tasks
+    from worker import runtime
 
     for key, value in test_env.items():
         monkeypatch.setenv(key, value)
-    runtime.reset()
-    monkeypatch.setattr(tasks, "_fan_out", lambda job_id: None)  # the test runs each task itself
-    monkeypatch.setattr(tasks.finish, "delay", lambda job_id: None)
+    runtime.reset()  # the test runs each step itself, in this process
     owner = ApiUser(idle_app.test_client(), "sig@example.com")
     source = pg_source(owner, target)
     _crawl_in_process(source["crawl"]["id"])  # the catalog has pets as TARGET made it

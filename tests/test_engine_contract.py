@@ -22,15 +22,8 @@ import pymysql
 import pytest
 import sqlalchemy as sa
 
-from tests.engine_helpers import (
-    CountingCursor,
-    duckdb_writer,
-    require_duckdb_reflection,
-    silent_server,
-)
-from tests.targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute, pg_params
-from worker.introspect import ENGINES
-from worker.introspect.base import (
+from engines import ENGINES
+from engines.base import (
     ConnectionParams,
     Introspector,
     TableRef,
@@ -38,6 +31,13 @@ from worker.introspect.base import (
     TargetTimeout,
     TargetUnreachable,
 )
+from tests.engine_helpers import (
+    CountingCursor,
+    duckdb_writer,
+    require_duckdb_reflection,
+    silent_server,
+)
+from tests.targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute, pg_params
 
 SECRET = "Contract-Pa55-distinctive"
 

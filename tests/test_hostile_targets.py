@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.netpolicy import AddressRefused, Policy, check_address, check_registration
 from catalog.settings import Settings
+from engines.netpolicy import AddressRefused, Policy, check_address, check_registration
 
 from .conftest import wait_for_crawl
 from .crawl_helpers import source_body

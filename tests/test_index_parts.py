@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from worker.introspect.base import ConnectionParams, TableRef
-from worker.introspect.postgres import PostgresIntrospector
+from engines.base import ConnectionParams, TableRef
+from engines.postgres import PostgresIntrospector
 
 from .conftest import wait_for_crawl
 from .crawl_helpers import detail, maria_source, pg_source

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from catalog import netpolicy
-from catalog.netpolicy import AddressRefused, Policy, check_address, check_registration, normalise_host, resolve_allowed
+from engines import netpolicy
+from engines.netpolicy import AddressRefused, Policy, check_address, check_registration, normalise_host, resolve_allowed
 
 from .crawl_helpers import source_body
 
@@ -234,8 +234,8 @@ def test_production_crawl_errors_read_alike(monkeypatch):
     from dataclasses import replace
 
     from catalog.settings import Settings
-    from worker.introspect.base import TargetUnreachable
-    from worker.targets import open_introspector
+    from crawl.source import open_source
+    from engines.base import TargetUnreachable
 
     netpolicy.policy_for.cache_clear()
     prod = replace(Settings(), env="production", allow_loopback_targets=False, allow_private_targets=False)
@@ -245,10 +245,10 @@ def test_production_crawl_errors_read_alike(monkeypatch):
         secrets={},
     )
     with pytest.raises(TargetUnreachable) as refused:
-        open_introspector(source, prod)
+        open_source(source, prod)
     dev = replace(Settings(), allow_loopback_targets=False)
     with pytest.raises(Exception) as told:
-        open_introspector(source, dev)
+        open_source(source, dev)
     assert "never crawled" in str(told.value) and "never crawled" not in str(refused.value)
     assert "unreachable or not allowed" in str(refused.value)
 
@@ -259,8 +259,8 @@ def test_production_unreachable_reads_like_refused():
 
     from catalog.settings import Settings
     from catalog.vault import Vault, encrypt_secrets
-    from worker.introspect.base import TargetUnreachable
-    from worker.targets import open_introspector
+    from crawl.source import open_source
+    from engines.base import TargetUnreachable
 
     from .conftest import free_port
 
@@ -273,7 +273,7 @@ def test_production_unreachable_reads_like_refused():
         settings={"host": "127.0.0.1", "port": port, "database": "d", "username": "u", "options": {}},
         secrets=encrypt_secrets(Vault(base.fernet_keys), {"password": "pw"}),
     )
-    with pytest.raises(TargetUnreachable) as unreachable, open_introspector(closed, prod):
+    with pytest.raises(TargetUnreachable) as unreachable, open_source(closed, prod):
         pass
     refused = SimpleNamespace(
         engine="postgresql",
@@ -281,5 +281,5 @@ def test_production_unreachable_reads_like_refused():
         secrets={},
     )
     with pytest.raises(TargetUnreachable) as not_allowed:
-        open_introspector(refused, replace(prod, allow_loopback_targets=False))
+        open_source(refused, replace(prod, allow_loopback_targets=False))
     assert str(unreachable.value).replace("127.0.0.1", "H") == str(not_allowed.value).replace("169.254.169.254", "H")

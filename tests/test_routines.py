@@ -320,7 +320,7 @@ def test_mariadb_sequences_triggers_routines(alice, worker, maria_db):
 
 
 def test_trigger_events_from_tgtype():
-    from worker.introspect.postgres import trigger_events
+    from engines.postgres import trigger_events
 
     assert trigger_events(1 | 2 | 4 | 16) == ("BEFORE", ["INSERT", "UPDATE"], "row")
     assert trigger_events(8 | 32) == ("AFTER", ["DELETE", "TRUNCATE"], "statement")
@@ -328,7 +328,7 @@ def test_trigger_events_from_tgtype():
 
 
 def test_mysql_routine_arguments():
-    from worker.introspect.mysql import routine_arguments
+    from engines.mysql import routine_arguments
 
     rows = [
         ("d", "p", "PROCEDURE", 2, "OUT", "b", "int(11)"),

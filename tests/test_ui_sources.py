@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from worker.introspect import ENGINES
+from engines import ENGINES
 
 from .crawl_helpers import sqlite_file
 from .targets import mysql_databases, mysql_execute, mysql_params

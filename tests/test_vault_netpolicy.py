@@ -1,8 +1,8 @@
 import pytest
 from cryptography.fernet import Fernet
 
-from catalog.netpolicy import AddressRefused, Policy, check_address, resolve_allowed
 from catalog.vault import Vault, VaultError
+from engines.netpolicy import AddressRefused, Policy, check_address, resolve_allowed
 
 
 def test_first_key_encrypts_all_keys_decrypt():

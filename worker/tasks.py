@@ -1,7 +1,8 @@
-"""Crawl tasks. Each takes ids only (never credentials) and is safe to run
-twice: plan → batch × N (any worker) → finish; plus the beat-driven
-dispatcher and reaper. Every change of a job's state goes through
-catalog.jobs (the state machine); these tasks hold no SQL of their own.
+"""Crawl tasks: Celery's side of the crawl's steps (crawl/steps.py). Each
+takes ids only (never credentials) and is safe to run twice: plan → batch ×
+N (any worker) → finish; plus the beat-driven dispatcher and reaper. Every
+change of a job's state goes through catalog.jobs (the state machine); these
+tasks hold no SQL of their own.
 
 The last batch to finish enqueues `finish`, decided by a counter on the job
 row updated in the same transaction that marks the batch done, so exactly one
@@ -23,36 +24,25 @@ import json
 import logging
 import threading
 import time
-from dataclasses import asdict
 from datetime import timedelta
 
 from celery.utils.time import get_exponential_backoff_interval
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from catalog import insights, jobs
-from catalog.crawl_write import (
-    apply_crawl,
-    known_tables,
-    removal_refused,
-    stage_batch,
-    tidy_catalog,
-    unchanged_by_signature,
-)
 from catalog.db import Session, engine, is_transient, transaction
 from catalog.jobs import CrawlState
-from catalog.models import CatalogTable, CrawlJob, Source
+from catalog.models import CrawlJob
 from catalog.schedules import claim_due
 from catalog.vault import VaultError
+from crawl import steps
+from engines.base import TargetError, TargetStalled
 
 from . import runtime
 from .app import app
-from .documents import table_document
-from .introspect import TargetError
-from .introspect.base import TableRef, TargetStalled
-from .targets import open_introspector
 
 log = logging.getLogger("metacrawl.crawl")
 
@@ -268,70 +258,17 @@ class CrawlTask(app.Task):
             Session.remove()
 
 
+def _reporter(task, job_id: int, **fixed):
+    """A step's report(step, **details) as this task's PROGRESS state."""
+    return lambda step, **details: _report(task, job_id, step, **fixed, **details)
+
+
 @app.task(name="crawl.plan", base=CrawlTask, bind=True, ignore_result=False)
 def plan(self, job_id: int) -> dict:
     """List the target's tables (one streamed query) and fan out the batches."""
-    with transaction() as session:
-        started = jobs.start_job(session, job_id)
-    if started is None:
-        return _outcome(job_id)
-    if started.planned:  # a redelivery, or the reaper sending a lost crawl again
+    if steps.plan(job_id, runtime.settings(), _reporter(self, job_id)):
         _fan_out(job_id)
-        return _outcome(job_id)
-    _report(self, job_id, "listing tables")
-    settings = runtime.settings()
-    job = Session.get(CrawlJob, job_id)
-    source = Session.get(Source, job.source_id) if job is not None else None
-    Session.commit()
-    if source is None:  # deleted since the claim: the job went with it
-        return _outcome(job_id)
-    log.info("crawl planning", extra={"job_id": job_id, "source_id": source.id})
-    tables = batches = 0
-    # No catalog lock or transaction is held while the target is asked
-    # anything: the reaper, cancel and delete never wait on a target.
-    with jobs.planning(job_id) as mine:
-        if not mine:  # a redelivered plan beside the first: the first plans
-            return _outcome(job_id)
-        with transaction() as session:
-            if not jobs.restart_plan(session, job_id):
-                return _outcome(job_id)
-        # The listing streams in batch-sized chunks, each stored as it comes,
-        # so planning memory does not grow with the number of tables.
-        with open_introspector(source, settings) as target:
-            for refs in target.stream_tables(settings.batch_size):
-                batches += 1
-                tables += len(refs)
-                with transaction() as session:
-                    if not jobs.add_batch(session, job_id, batches, [[r.schema, r.name, r.kind] for r in refs]):
-                        return _outcome(job_id)  # cancelled, failed or deleted meanwhile
-            enums = [{"schema": e.schema, "name": e.name, "values": e.values} for e in target.list_enums()]
-            objects = catalog_objects(target)
-        with transaction() as session:
-            if not jobs.record_plan(session, job_id, tables, batches, enums, objects):
-                return _outcome(job_id)
-    log.info("crawl planned: %d tables in %d batches", tables, batches, extra={"job_id": job_id})
-    _fan_out(job_id)
     return _outcome(job_id)
-
-
-def catalog_objects(target) -> list[dict]:
-    """The target's sequences, triggers and routines as the rows of
-    catalog_objects (one query per kind): the key's parts, the kind's other
-    fields as `details`, and a routine's body apart."""
-    rows = []
-    for s in target.list_sequences():
-        details = {k: v for k, v in asdict(s).items() if k not in ("schema", "name")}
-        rows.append({"kind": "sequence", "schema": s.schema, "name": s.name, "table": "", "arguments": "",
-                     "details": details, "body": None})  # fmt: skip
-    for t in target.list_triggers():
-        details = {k: v for k, v in asdict(t).items() if k not in ("schema", "table", "name")}
-        rows.append({"kind": "trigger", "schema": t.schema, "name": t.name, "table": t.table, "arguments": "",
-                     "details": details, "body": None})  # fmt: skip
-    for r in target.list_routines():
-        details = {k: v for k, v in asdict(r).items() if k not in ("schema", "name", "kind", "arguments", "body")}
-        rows.append({"kind": r.kind, "schema": r.schema, "name": r.name, "table": "", "arguments": r.arguments,
-                     "details": details, "body": r.body})  # fmt: skip
-    return rows
 
 
 def _fan_out(job_id: int) -> None:
@@ -345,39 +282,9 @@ def _fan_out(job_id: int) -> None:
 
 @app.task(name="crawl.batch", base=CrawlTask, bind=True, ignore_result=False)
 def batch(self, job_id: int, batch_no: int) -> dict:
-    """Describe one batch of tables and stage what it found."""
-    found = jobs.running_job(Session(), job_id)
-    todo = jobs.batch_to_do(Session(), job_id, batch_no) if found is not None else None
-    Session.commit()
-    if found is None or todo is None:
-        return _outcome(job_id, batch_no=batch_no)
-    _job, source = found
-    refs = [TableRef(*t) for t in todo]
-    known = known_tables(Session(), source.id, [(r.schema, r.name) for r in refs])
-    Session.commit()
-    _report(self, job_id, "describing tables", batch_no=batch_no, tables=len(refs))
-    with open_introspector(source, runtime.settings()) as target:
-        # Only tables the catalog has can be unchanged; for a batch of new
-        # ones (a first crawl) describe computes the signatures itself.
-        signatures = target.signatures(refs) if any(not k.removed for k in known.values()) else None
-        same = unchanged_by_signature(known, signatures)
-        tables = target.describe([r for r in refs if (r.schema, r.name) not in same])
-        # usage statistics of every table, changed or not: one more query
-        activity = target.activity(refs)
-    _report(self, job_id, "staging tables", batch_no=batch_no, tables=len(refs))
-    described = [(table_document(t), t.signature) for t in tables]
-    with transaction() as session:
-        if jobs.claim_batch(session, job_id, batch_no):
-            staged = stage_batch(session, job_id, batch_no, known, same, described, activity)
-            jobs.record_batch(session, job_id, batch_no)
-            log.info(
-                "crawl batch %d staged: %d unchanged (%d by signature), %d new or changed",
-                batch_no,
-                staged["seen"],
-                len(same),
-                staged["staged"],
-                extra={"job_id": job_id},
-            )
+    """Describe one batch of tables and stage what it found; the batch that
+    completes the crawl sends its finish."""
+    steps.batch(job_id, batch_no, runtime.settings(), _reporter(self, job_id, batch_no=batch_no))
     outcome = _outcome(job_id, batch_no=batch_no)
     progress = outcome.get("progress") or {}
     if outcome["state"] == CrawlState.RUNNING and progress["batches_done"] == progress["batches_total"]:
@@ -385,71 +292,21 @@ def batch(self, job_id: int, batch_no: int) -> dict:
     return outcome
 
 
-def _refused(session, job: CrawlJob) -> tuple[str, str] | None:
-    """Why this crawl may not be applied, (error type, message), or None: it
-    saw no tables at all where the catalog has some, or would remove too much."""
-    if job.allow_mass_removal:
-        return None
-    if not job.tables_total:
-        live = session.scalar(
-            select(func.count())
-            .select_from(CatalogTable)
-            .where(CatalogTable.source_id == job.source_id, CatalogTable.removed_at.is_(None))
-        )
-        if live:
-            return (
-                "no_tables_seen",
-                f"this crawl saw no tables at all, where the catalog has {live:,} for this source; the catalog "
-                "was left unchanged. Check the crawl user's privileges and the source's database and schema "
-                'filters; if every table was really dropped, start a crawl with {"allow_mass_removal": true}',
-            )
-    refused = removal_refused(session, job.id, job.source_id, runtime.settings().max_removed_percent)
-    return None if refused is None else ("removal_limit_exceeded", refused)
-
-
 @app.task(name="crawl.finish", base=CrawlTask, bind=True, ignore_result=False, talks_to_target=False)
 def finish(self, job_id: int) -> dict:
     """Apply the staged crawl to the catalog in one transaction."""
-    _report(self, job_id, "applying to the catalog")
-    with transaction() as session:
-        job = jobs.claim_finish(session, job_id)
-        if job is None:
-            return _outcome(job_id)
-        redo = jobs.redo_if_catalog_restarted(session, job_id)
-        if not redo:
-            refused = _refused(session, job)
-            if refused is None:
-                result = apply_crawl(session, job_id, job.source_id, job.enums, job.objects)
-                insights.label_hazards(session, job_id)
-                jobs.succeed_job(session, job_id, job.source_id, result["stats"], result["now"], result["changed"])
-    if redo:
+    done = steps.finish(job_id, runtime.settings(), _reporter(self, job_id))
+    if done.redo:
         log.warning(
             "the catalog server restarted during this crawl (its staging may be lost): crawling its batches again",
             extra={"job_id": job_id},
         )
         _fan_out(job_id)
-        return _outcome(job_id)
-    if refused is not None:
-        if _fail(job_id, *refused):
-            raise CrawlFailed(refused[0])
-        return _outcome(job_id)
-    log.info("crawl succeeded: %s", json.dumps(result["stats"]), extra={"job_id": job_id})
-    log.info("crawl applied in steps: %s", json.dumps(result["seconds"]), extra={"job_id": job_id})
-    with transaction() as session:
-        jobs.drop_staging(session, job_id)  # if this is lost, the reaper's sweep drops it
-    stats = result["stats"]
-    moved = stats["added"] + stats["changed"] + stats["removed"]
-    if moved:
-        started = time.perf_counter()
-        with engine().connect() as conn:
-            tidy_catalog(conn, moved)
-        log.info(
-            "catalog tidied in %.2f s after %d tables moved",
-            time.perf_counter() - started,
-            moved,
-            extra={"job_id": job_id},
-        )
-    _queue_insights(job_id, result["changed"])
+    elif done.refused is not None:
+        if _fail(job_id, *done.refused):
+            raise CrawlFailed(done.refused[0])
+    elif done.applied:
+        _queue_insights(job_id, done.changed)
     return _outcome(job_id)
 
 

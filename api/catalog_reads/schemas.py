@@ -4,7 +4,7 @@ from ..pagination import PageArgs
 from ..timestamps import Timestamp
 
 KINDS = ("table", "view", "materialized_view", "partitioned_table", "foreign_table")
-# worker.introspect.base.ROW_ESTIMATE_SOURCES
+# engines.base.ROW_ESTIMATE_SOURCES
 ROW_ESTIMATE_SOURCES = ("statistics", "never_analyzed", "not_applicable")
 
 

@@ -1,4 +1,4 @@
-"""Test a connection the way a crawl opens it (worker/probe.py): the same
+"""Test a connection the way a crawl opens it (engines/probe.py): the same
 network policy, introspector and timeouts; nothing is stored or read."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import marshmallow as ma
 from flask import current_app
 
 from catalog.models import Source
-from worker.probe import probe
+from crawl.source import probe_source
 
 from ..extensions import Blueprint
 from ..ownership import owned_source
@@ -47,7 +47,7 @@ class ProbeSchema(ma.Schema):
 
 
 def probe_view(source: Source) -> dict:
-    r = probe(source, current_app.config["METACRAWL"])
+    r = probe_source(source, current_app.config["METACRAWL"])
     return {
         "ok": r.ok,
         "elapsed_ms": r.elapsed_ms,

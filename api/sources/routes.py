@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from catalog.db import Session
 from catalog.models import CrawlJob, Source
-from worker.introspect import ENGINES
+from engines import ENGINES
 
 from ..extensions import Blueprint
 from ..ownership import owned_source

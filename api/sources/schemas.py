@@ -4,7 +4,7 @@ import marshmallow as ma
 from flask import current_app
 
 from catalog.schedules import ScheduleError, check
-from worker.introspect import ENGINES
+from engines import ENGINES
 
 from ..timestamps import Timestamp
 

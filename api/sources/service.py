@@ -18,11 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from catalog.db import Session, transaction
 from catalog.jobs import ACTIVE_STATES, cancel_job, create_job, drop_staging
 from catalog.models import CrawlJob, Source
-from catalog.netpolicy import AddressRefused, check_registration, policy_for
 from catalog.schedules import next_run
 from catalog.vault import Vault, encrypt_secrets
-from worker.introspect import ENGINES
-from worker.introspect.base import TargetError, TargetSettingsRefused
+from engines import ENGINES
+from engines.base import TargetError, TargetSettingsRefused
+from engines.netpolicy import AddressRefused, check_registration, policy_for
 
 from ..queue import enqueue_plan
 from .schemas import load_engine_settings

@@ -2,7 +2,7 @@
 written once; errors come back per field, to be shown next to it.
 
 A source's form is generated from its engine's settings schema
-(worker/introspect/<engine>.py): one input per field, a nested schema's
+(engines/<engine>.py): one input per field, a nested schema's
 fields (options) flattened beside the others, a OneOf field as a select, a
 list as names separated by commas, a secret field as a write-only password
 input. A new engine in the registry gets its form with no change here."""
@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.datastructures import MultiDict
 
 from catalog.models import Source
-from worker.introspect import ENGINES
+from engines import ENGINES
 
 from ..sources.schemas import SourceSchema
 from ..sources.service import SourceRefused, engine_settings

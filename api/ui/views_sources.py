@@ -13,7 +13,7 @@ from catalog import overview
 from catalog.db import Session, transaction
 from catalog.jobs import ACTIVE_STATES, create_job
 from catalog.models import CrawlJob, Source
-from worker.introspect import ENGINES
+from engines import ENGINES
 
 from ..catalog_reads.freshness import cached
 from ..connections.routes import probe_view

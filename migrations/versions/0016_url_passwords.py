@@ -20,7 +20,7 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
-# as worker/introspect/generic.py SECRET_PARAMETERS (a migration stands alone)
+# as engines/generic.py SECRET_PARAMETERS (a migration stands alone)
 SECRET_PARAMETERS = frozenset({"password", "passwd", "pwd", "pass", "secret"})
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from engines import ENGINES
+from engines.base import ConnectionParams, ForeignKey, PrimaryKey, TableRef, TargetUnreachable
 from tests.engine_helpers import duckdb_writer, require_duckdb_reflection
-from worker.introspect import ENGINES
-from worker.introspect.base import ConnectionParams, ForeignKey, PrimaryKey, TableRef, TargetUnreachable
 
 SQL = """
 CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, n INT DEFAULT 3 CHECK (n > 0));

@@ -13,8 +13,7 @@ from contextlib import contextmanager
 import pymysql
 import pytest
 
-from tests.targets import mysql_databases, mysql_execute, mysql_params
-from worker.introspect.base import (
+from engines.base import (
     Column,
     ConnectionParams,
     Constraint,
@@ -28,7 +27,8 @@ from worker.introspect.base import (
     TargetUnreachable,
     index_part,
 )
-from worker.introspect.mysql import MySQLIntrospector, quote_ident
+from engines.mysql import MySQLIntrospector, quote_ident
+from tests.targets import mysql_databases, mysql_execute, mysql_params
 
 q = quote_ident
 

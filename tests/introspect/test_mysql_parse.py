@@ -7,7 +7,7 @@ import ssl
 import pymysql
 import pytest
 
-from worker.introspect.base import (
+from engines.base import (
     Column,
     ConnectionParams,
     Constraint,
@@ -23,7 +23,7 @@ from worker.introspect.base import (
     TargetUnreachable,
     index_part,
 )
-from worker.introspect.mysql import (
+from engines.mysql import (
     Server,
     batch_filter,
     check_from_row,
@@ -198,7 +198,7 @@ def test_a_broken_view_carries_the_engines_error_as_a_warning():
 def test_activity_row_reads_update_time_as_utc():
     from datetime import UTC, datetime
 
-    from worker.introspect.mysql import activity_from_row
+    from engines.mysql import activity_from_row
 
     read_at = datetime(2026, 12, 3, tzinfo=UTC)
     key, a = activity_from_row(("s", "t", 1764979200), read_at)

@@ -13,9 +13,7 @@ import psycopg2
 import psycopg2.extensions
 import pytest
 
-from tests.engine_helpers import CountingCursor, silent_server
-from tests.targets import drop_pg_database, pg_database, pg_execute, pg_params
-from worker.introspect.base import (
+from engines.base import (
     Column,
     ConnectionParams,
     Constraint,
@@ -29,7 +27,9 @@ from worker.introspect.base import (
     TargetTimeout,
     TargetUnreachable,
 )
-from worker.introspect.postgres import PostgresIntrospector
+from engines.postgres import PostgresIntrospector
+from tests.engine_helpers import CountingCursor, silent_server
+from tests.targets import drop_pg_database, pg_database, pg_execute, pg_params
 
 SECRET = "Pw-7f3a9-distinctive!"
 
@@ -186,7 +186,7 @@ def test_describe_computes_the_same_signature_as_the_target(target, described):
 
 
 def test_stream_tables_errors_are_target_errors(target, monkeypatch):
-    import worker.introspect.postgres as pg
+    import engines.postgres as pg
 
     slow = (
         "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from worker.introspect.base import (
+from engines.base import (
     Column,
     ConnectionParams,
     Constraint,
@@ -24,7 +24,7 @@ from worker.introspect.base import (
     index_part,
     scrub,
 )
-from worker.introspect.postgres import (
+from engines.postgres import (
     _array,
     _record,
     add_index_pages,

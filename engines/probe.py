@@ -1,21 +1,19 @@
 """Test a connection as a crawl would open it: the same network policy,
 the same introspector, the same connect and statement timeouts, then one
 `SELECT 1` (a server that takes the login but answers no query fails); no
-data or catalog of the target is read. Used by the API's and the web UI's "test connection"."""
+data or catalog of the target is read. Used by the API's and the web UI's
+"test connection" (through crawl.source.probe_source, which holds the vault)."""
 
 from __future__ import annotations
 
 import logging
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from catalog.models import Source
-from catalog.settings import Settings
-from catalog.vault import Vault, VaultError, decrypt_secrets
-
-from .introspect.base import TargetError, scrub
-from .targets import open_introspector
+from .base import TargetError, scrub
+from .connect import Config, open_introspector
 
 log = logging.getLogger(__name__)
 
@@ -28,15 +26,9 @@ class ProbeResult:
     message: str | None = None
 
 
-def _secret_values(source: Source, settings: Settings) -> list[str]:
-    try:
-        return [v for v in decrypt_secrets(Vault(settings.fernet_keys), source.secrets).values() if v]
-    except Exception:
-        return []
-
-
-def probe(source: Source, settings: Settings) -> ProbeResult:
-    """Connect to `source` (saved, or built from a form and never stored) and close."""
+def probe(engine: str, stored: Mapping, secrets: Mapping[str, str], config: Config) -> ProbeResult:
+    """Connect to a source (saved, or built from a form and never stored), ask
+    one `SELECT 1`, and close."""
     started = time.monotonic()
 
     def result(ok: bool, error_type: str | None = None, message: str | None = None) -> ProbeResult:
@@ -45,18 +37,16 @@ def probe(source: Source, settings: Settings) -> ProbeResult:
     try:
         # every wait bounded by the connect timeout: the answer comes well
         # within the web server's own request timeout, whatever the target does
-        with open_introspector(source, settings, read_timeout=settings.connect_timeout) as target:
+        with open_introspector(engine, stored, secrets, config, read_timeout=config.connect_timeout) as target:
             target.ping()
     except TargetError as e:  # engines scrub their messages; once more, in case
-        return result(False, e.type, scrub(e.message, _secret_values(source, settings)))
-    except VaultError:
-        return result(False, "credentials_unreadable", "the stored password cannot be decrypted; set it again")
+        return result(False, e.type, scrub(e.message, [v for v in secrets.values() if v]))
     except Exception as e:
         # no exc_info: a driver's message may quote a secret; the frames and a scrubbed message do not
         log.error(
             "connection test crashed: %s: %s\n%s",
             type(e).__name__,
-            scrub(str(e), _secret_values(source, settings)),
+            scrub(str(e), [v for v in secrets.values() if v]),
             "".join(traceback.format_tb(e.__traceback__)),
         )
         return result(

@@ -65,7 +65,7 @@ class ForeignKey:
 
 class IndexPart(TypedDict):
     """One key element of an index. A dict, not a dataclass, so the table
-    document can hold it as it is (see worker/documents.py)."""
+    document can hold it as it is (see engines/documents.py)."""
 
     column: str | None  # None for an expression
     expression: str | None  # its SQL text, for an expression element
@@ -518,7 +518,7 @@ class Introspector(abc.ABC):
     i.describe(refs)`. Every public method raises TargetError subclasses only.
 
     Adding an engine is one module with a subclass of this and one line in
-    the registry (worker/introspect/__init__.py); tests/test_engine_contract.py
+    the registry (engines/__init__.py); tests/test_engine_contract.py
     then runs the shared contract suite against it.
     """
 

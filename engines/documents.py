@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .introspect.base import Table
+from .base import Table
 
 # The records hold only strings, numbers, booleans, lists of strings and
 # index parts (dicts of those), and are dropped once documented, so their own
