@@ -46,7 +46,8 @@ io_before_gtids json_table lag last_value lead master_bind nth_value ntile of op
 percent_rank rank stored system virtual qualify
 """
 RESERVED = frozenset(_RESERVED_WORDS.split())
-PLAIN = {"postgresql": re.compile(r"^[a-z_][a-z0-9_]*$"), "mysql": re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")}
+# matched against the whole name (fullmatch: `$` would also match before a final line feed)
+PLAIN = {"postgresql": re.compile(r"[a-z_][a-z0-9_]*"), "mysql": re.compile(r"[A-Za-z_][A-Za-z0-9_]*")}
 
 
 def quote_ident(name: str, engine: str) -> str:
@@ -58,7 +59,7 @@ def quote_ident(name: str, engine: str) -> str:
         raise ValueError(f"the name {visible(name)!r} holds a NUL character, which no identifier can")
     mysql = engine in ("mysql", "mariadb")
     plain = PLAIN["mysql" if mysql else "postgresql"]
-    if plain.match(name) and name.lower() not in RESERVED:
+    if plain.fullmatch(name) and name.lower() not in RESERVED:
         return name
     q = "`" if mysql else '"'
     return q + name.replace(q, q + q) + q

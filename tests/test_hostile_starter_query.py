@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from catalog.keygraph import Edge
-from catalog.starter_query import Join, _alias, write_sql
+from catalog.starter_query import Join, _alias, quote_ident, write_sql
 
 from .conftest import wait_for_crawl
 from .crawl_helpers import maria_source, pg_source
@@ -155,6 +155,11 @@ def test_colliding_columns_get_unique_quoted_aliases():
     select = [(a, "id"), (a, "ID"), (b, "id"), (b, "orders_id")]
     sql = write_sql("mariadb", a, aliases, select, joins, [])
     assert "o.id AS orders_id_2,\n    o.ID AS orders_ID_3,\n    p.id AS payments_id,\n    p.orders_id\n" in sql
+
+
+def test_a_plain_word_and_a_line_feed_is_quoted():
+    assert quote_ident("id\n", "postgresql") == '"id\n"' and quote_ident("id\n", "mariadb") == "`id\n`"
+    assert quote_ident("div", "mariadb") == "`div`" and quote_ident("orders", "mariadb") == "orders"
 
 
 def test_a_name_with_nul_is_refused():
