@@ -52,9 +52,12 @@ def copy_rows(session: Session, table: str, columns: tuple[str, ...], rows) -> N
     """COPY rows into `table` inside the session's transaction, in CSV (the
     csv module quotes in C; an unquoted empty field is NULL, a quoted one an
     empty string). `table` and `columns` are our own constants, never user
-    input. PostgreSQL text cannot hold NUL, so NULs are dropped."""
+    input. PostgreSQL text cannot hold NUL, so NULs are dropped. Rows end
+    in CRLF because the csv module quotes a field only for the characters of
+    its line terminator: with a line feed alone, a name holding a lone carriage
+    return went out unquoted and COPY refused the whole batch."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
     data = buf.getvalue()
     if "\x00" in data:
         data = data.replace("\x00", "")

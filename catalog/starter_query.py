@@ -5,12 +5,16 @@ catalog knows between them), quoted for the source's engine."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
+from .escape import visible
 from .keygraph import Edge, Key, KeyGraph
 
 # Words that must be quoted as identifiers in PostgreSQL or MySQL/MariaDB
-# (reserved in either; quoting a word that did not need it is harmless).
+# (reserved in either; quoting a word that did not need it is harmless):
+# PostgreSQL's reserved and type/function-name keywords, then MariaDB's and
+# MySQL 8's reserved words.
 _RESERVED_WORDS = """
 all analyse analyze and any array as asc asymmetric authorization between binary both case cast
 check collate column constraint create cross current_catalog current_date current_role
@@ -20,19 +24,42 @@ index initially inner insert intersect interval into is isnull join key keys lat
 like limit localtime localtimestamp natural not notnull null offset on only or order outer over
 overlaps partition placing primary range read references returning right row rows select
 session_user similar some symmetric table tablesample then to trailing true union unique update user
-using values variadic verbose when where window with
+using values variadic verbose when where window with collation concurrently
+accessible add alter asensitive before bigint blob by call cascade change char character condition
+continue convert cursor database databases day_hour day_microsecond day_minute day_second dec
+decimal declare delayed delete_domain_id describe deterministic distinctrow div do_domain_ids double
+dual each elseif enclosed escaped exit explain float float4 float8 force fulltext general
+high_priority hour_microsecond hour_minute hour_second if ignore ignore_domain_ids
+ignore_server_ids infile inout insensitive int int1 int2 int3 int4 int8 integer iterate kill leave
+linear lines load lock long longblob longtext loop low_priority master_heartbeat_period
+master_ssl_verify_server_cert match maxvalue mediumblob mediumint mediumtext middleint
+minute_microsecond minute_second mod modifies no_write_to_binlog numeric optimize option optionally
+out outfile page_checksum parse_vcol_expr position precision procedure purge reads read_write real
+recursive ref_system_id regexp release rename repeat replace require resignal restrict return
+revoke rlike row_number schema schemas second_microsecond sensitive separator set show signal slow
+smallint spatial specific sql sqlexception sqlstate sqlwarning sql_big_result sql_calc_found_rows
+sql_small_result ssl starting stats_auto_recalc stats_persistent stats_sample_pages straight_join
+terminated tinyblob tinyint tinytext trigger undo unlock unsigned usage use utc_date utc_time
+utc_timestamp varbinary varchar varcharacter varying while write xor year_month zerofill cube
+cume_dist dense_rank empty first_value function generated get grouping groups io_after_gtids
+io_before_gtids json_table lag last_value lead master_bind nth_value ntile of optimizer_costs
+percent_rank rank stored system virtual qualify
 """
 RESERVED = frozenset(_RESERVED_WORDS.split())
-PLAIN = {"postgresql": re.compile(r"^[a-z_][a-z0-9_]*$"), "mysql": re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")}
+# matched against the whole name (fullmatch: `$` would also match before a final line feed)
+PLAIN = {"postgresql": re.compile(r"[a-z_][a-z0-9_]*"), "mysql": re.compile(r"[A-Za-z_][A-Za-z0-9_]*")}
 
 
 def quote_ident(name: str, engine: str) -> str:
     """`name` as an identifier of `engine`: bare when it is a plain,
     non-reserved word, else quoted ("..." for PostgreSQL, `...` for
     MySQL/MariaDB) with the quote character doubled."""
+    if "\x00" in name:
+        # neither engine can name such an object, so it cannot be in a query
+        raise ValueError(f"the name {visible(name)!r} holds a NUL character, which no identifier can")
     mysql = engine in ("mysql", "mariadb")
     plain = PLAIN["mysql" if mysql else "postgresql"]
-    if plain.match(name) and name.lower() not in RESERVED:
+    if plain.fullmatch(name) and name.lower() not in RESERVED:
         return name
     q = "`" if mysql else '"'
     return q + name.replace(q, q + q) + q
@@ -99,21 +126,70 @@ def starter_query(
     in_query = list(aliases)
     definitions = graph.definitions(in_query)
 
-    def q(name: str) -> str:
-        return quote_ident(name, engine)
-
-    def qualified(key: Key) -> str:
-        return f"{q(key[0])}.{q(key[1])}"
-
-    select: list[str] = []
+    select: list[tuple[Key, str]] = []
     for key in in_query:
         known = [c["name"] for c in (definitions[key] or {}).get("columns", [])]
         chosen = (columns or {}).get(key)
         picked = [c for c in chosen if c in known] if chosen else known
         if key != center and not chosen and key not in wanted:
             picked = []  # a table only on the path: joined, not selected
-        select.extend(f"{aliases[key]}.{q(c)}" for c in picked)
-    lines = ["SELECT", "    " + ",\n    ".join(select or [f"{aliases[center]}.*"])]
+        select.extend((key, c) for c in picked)
+    sql = write_sql(engine, center, aliases, select, joins, unreachable, limit)
+    return StarterQuery(sql, center, in_query, joins, unreachable)
+
+
+def _output_names(select: list[tuple[Key, str]]) -> list[str | None]:
+    """A column alias for each selected column whose name another selected
+    column also has (`orders_id`, `payments_id`), None for the others: every
+    column of the result then has its own name. Names are compared without
+    case, as MySQL/MariaDB compare column names."""
+    counts = Counter(column.casefold() for _, column in select)
+    taken = {column.casefold() for _, column in select if counts[column.casefold()] == 1}
+    names: list[str | None] = []
+    for key, column in select:
+        if counts[column.casefold()] == 1:
+            names.append(None)
+            continue
+        base = name = f"{key[1]}_{column}"
+        n = 1
+        while name.casefold() in taken:
+            n += 1
+            name = f"{base}_{n}"
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def write_sql(
+    engine: str,
+    center: Key,
+    aliases: dict[Key, str],
+    select: list[tuple[Key, str]],
+    joins: list[Join],
+    unreachable: list[Key],
+    limit: int = 100,
+) -> str:
+    """The query's text: one statement. Every name in it is a quoted
+    identifier (quote_ident); names in its `--` comments pass through
+    escape.visible, so no line break in a name can end a comment and turn the
+    rest of the name into SQL."""
+
+    def q(name: str) -> str:
+        return quote_ident(name, engine)
+
+    def qualified(key: Key) -> str:
+        return f"{q(key[0])}.{q(key[1])}"
+
+    def shown(key: Key) -> str:
+        return visible(f"{key[0]}.{key[1]}")
+
+    items = [
+        f"{aliases[key]}.{q(column)}" + (f" AS {q(name)}" if name else "")
+        for (key, column), name in zip(select, _output_names(select), strict=True)
+    ]
+    lines = [f"-- starter query from {shown(center)}, joined along foreign keys"]
+    lines += [f"-- not linked by foreign keys within 4 steps: {shown(t)}" for t in unreachable]
+    lines += ["SELECT", "    " + ",\n    ".join(items or [f"{aliases[center]}.*"])]
     lines.append(f"FROM {qualified(center)} AS {aliases[center]}")
     for j in joins:
         e = j.edge
@@ -121,6 +197,4 @@ def starter_query(
         on = " AND ".join(f"{aliases[e.source]}.{q(a)} = {aliases[e.target]}.{q(b)}" for a, b in pairs)
         lines.append(f"JOIN {qualified(j.table)} AS {j.alias} ON {on or 'TRUE'}")
     lines.append(f"LIMIT {int(limit)};")
-    header = [f"-- starter query from {center[0]}.{center[1]}, joined along foreign keys"]
-    header += [f"-- not linked by foreign keys within 4 steps: {t[0]}.{t[1]}" for t in unreachable]
-    return StarterQuery("\n".join(header + lines) + "\n", center, in_query, joins, unreachable)
+    return "\n".join(lines) + "\n"

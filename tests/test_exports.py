@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from pydbml import PyDBML
 
 from .conftest import ApiUser, truncate_catalog, wait_for_crawl
 from .crawl_helpers import RICH_PG_TARGET, pg_source, wait_for_insights
+from .export_parsers import PARSERS, dot_canon, mermaid_node, mermaid_type, plantuml_syntax
 from .targets import pg_database, pg_execute
 
 pytestmark = pytest.mark.shared_catalog
-
-PARSERS = Path(__file__).parent / "parsers"
 
 EXPORT_TARGET = (
     RICH_PG_TARGET
@@ -134,84 +131,57 @@ def test_dbml_of_one_schema_comments_keys_leaving_it(owner, source):
 # --- Graphviz DOT, parsed by dot ---
 
 
-def _dot(text: str) -> str:
-    binary = shutil.which("dot")
-    assert binary, "Graphviz (dot) is installed by scripts/setup.sh"
-    done = subprocess.run([binary, "-Tcanon"], input=text.encode(), capture_output=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr.decode()
-    return done.stdout.decode()
-
-
 def test_dot_parses_with_every_table_and_key(owner, source):
     text = _export(owner, source, "dot", "text/vnd.graphviz")
-    canon = _dot(text)
+    canon = dot_canon(text)
     assert len(re.findall(r"^\s*t_[0-9a-f]{16}\s+\[", canon, re.M)) == len(ALL)
     edges = re.findall(r"^\s*(t_[0-9a-f]{16})(?::\w+(?::\w+)?)?\s*->\s*(t_[0-9a-f]{16})", canon, re.M)
     # customers → customers, orders → customers, order_lines → orders, payments → invoices and → customers, inferred
     assert len(edges) == 6
     assert re.search(r"style=dashed", canon) and "inferred" in canon
-    one = _dot(_export(owner, source, "dot", "text/vnd.graphviz", schema="sales"))
+    one = dot_canon(_export(owner, source, "dot", "text/vnd.graphviz", schema="sales"))
     assert len(re.findall(r"^\s*t_[0-9a-f]{16}\s+\[", one, re.M)) == len(TABLES["sales"])
 
 
 # --- PlantUML, checked by PlantUML itself ---
 
 
-def _plantuml_syntax(text: str) -> str:
-    binary = shutil.which("plantuml")
-    assert binary, "plantuml is installed by scripts/setup.sh (Debian's plantuml)"
-    done = subprocess.run([binary, "-syntax"], input=text.encode(), capture_output=True, timeout=120, check=False)
-    out = done.stdout.decode()
-    assert done.returncode == 0 and not out.startswith("ERROR"), out + done.stderr.decode()
-    return out
-
-
 def test_plantuml_parses_with_every_entity(owner, source):
     text = _export(owner, source, "plantuml", "text/x-plantuml")
     assert text.startswith("@startuml") and text.rstrip().endswith("@enduml")
-    out = _plantuml_syntax(text)
+    out = plantuml_syntax(text)
     assert out.split()[0] == "CLASS" and f"({len(ALL)} entities)" in out
     assert len(re.findall(r"^t_\w+ \}o(--|\.\.)(\|\||o\|) t_\w+ : ", text, re.M)) == 6
     assert re.search(r"^t_\w+ \}o\.\.\|\| t_\w+ : inferred: inferred_customer_id_customers", text, re.M)
-    one = _plantuml_syntax(_export(owner, source, "plantuml", "text/x-plantuml", schema="billing"))
+    one = plantuml_syntax(_export(owner, source, "plantuml", "text/x-plantuml", schema="billing"))
     assert "(2 entities)" in one
 
 
 def test_plantuml_text_cannot_break_out_of_an_entity():
     from catalog.exports.plantuml import _text
 
-    assert _text("-- x") == "~-- x" and _text("}") == "~}" and _text("a\nb") == "a b"
+    assert _text("-- x") == "&#45;&#45; x" and _text("}") == "&#125;" and _text("a\nb") == "a&#92;nb"
+    assert _text("customer_email (a-b.c)") == "customer_email (a-b.c)"
 
 
 # --- Mermaid erDiagram, parsed by Mermaid ---
 
 
-def _mermaid(text: str) -> str:
-    node = shutil.which("node")
-    if node is None or not (PARSERS / "node_modules" / "mermaid").is_dir():
-        pytest.fail("Mermaid's parser is installed by scripts/setup.sh (npm ci in tests/parsers)")
-    done = subprocess.run(
-        [node, str(PARSERS / "mermaid-parse.mjs")], input=text.encode(), capture_output=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr.decode()
-    return done.stdout.decode().strip()
-
-
 def test_mermaid_parses_with_every_entity(owner, source):
     text = _export(owner, source, "mermaid", "text/plain")
-    assert _mermaid(text) == "er"
+    assert mermaid_type(text) == "er"
     assert len(re.findall(r'^    t_[0-9a-f]{16}\["', text, re.M)) == len(ALL)
     assert len(re.findall(r"^    t_\w+ \|\|(--|\.\.)o\{ t_\w+ : ", text, re.M)) == 6
     assert "_2fa" in text  # a column name starting with a digit is still a Mermaid word
-    assert _mermaid(_export(owner, source, "mermaid", "text/plain", schema="Mixed Case")) == "er"
+    assert mermaid_type(_export(owner, source, "mermaid", "text/plain", schema="Mixed Case")) == "er"
 
 
 def test_mermaid_parser_refuses_bad_input():
-    node = shutil.which("node")
-    if node is None or not (PARSERS / "node_modules" / "mermaid").is_dir():
-        pytest.fail("Mermaid's parser is installed by scripts/setup.sh (npm ci in tests/parsers)")
     done = subprocess.run(
-        [node, str(PARSERS / "mermaid-parse.mjs")], input=b"erDiagram\n  t {{\n", capture_output=True, timeout=60
+        [mermaid_node(), str(PARSERS / "mermaid-parse.mjs")],
+        input=b"erDiagram\n  t {{\n",
+        capture_output=True,
+        timeout=60,
     )
     assert done.returncode == 1 and "Parse error" in done.stderr.decode()
 

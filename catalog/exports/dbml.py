@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from ..escape import visible
 from .source import ExportTable
 
 DATABASE_TYPES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MySQL", "sqlite": "SQLite"}
@@ -17,9 +18,10 @@ ACTIONS["NO ACTION"] = "no action"
 
 
 def _name(value: str) -> str:
-    """A quoted DBML name. DBML has no escape inside a quoted name: a `"` in
-    a name is written as `'` (a column's note then gives its real name)."""
-    return '"' + value.replace('"', "'").replace("\n", " ") + '"'
+    """A quoted DBML name, on one line (see escape.visible). DBML has no
+    escape inside a quoted name: a `"` in a name is written as `'` (a
+    column's note then gives its real name)."""
+    return '"' + visible(value).replace('"', "'") + '"'
 
 
 def _table(schema: str, name: str) -> str:
@@ -27,13 +29,15 @@ def _table(schema: str, name: str) -> str:
 
 
 def _string(value: str) -> str:
-    """A single-quoted DBML string on one line."""
-    escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("\r", "")
-    return "'" + escaped.replace("\n", "\\n") + "'"
+    """A single-quoted DBML string on one line: its line breaks as `\\n`,
+    any other hidden character made visible (see escape.visible)."""
+    lines = [visible(line).replace("\\", "\\\\").replace("'", "\\'") for line in value.splitlines()]
+    return "'" + "\\n".join(lines) + "'"
 
 
 def _comment(value: str) -> str:
-    return " ".join(str(value).split())
+    """Text for a `//` comment: on one line."""
+    return " ".join(visible(value).split())
 
 
 def header(name: str, engine: str) -> str:
@@ -64,7 +68,7 @@ def _column(c: dict, single_pk: str | None, unique: set[str]) -> str:
     notes = []
     default = c.get("default")
     if default is not None:
-        if "`" in default or "\n" in default:
+        if "`" in default or visible(default) != default:
             notes.append(f"default: {default}")
         else:
             settings.append(f"default: `{default}`")
@@ -85,7 +89,7 @@ def _index(i: dict, columns: set[str]) -> str:
         if element in columns:
             parts.append(_name(element))
         else:  # an expression: backticks, which it cannot hold itself
-            parts.append("`" + element.replace("`", "'") + "`")
+            parts.append("`" + visible(element).replace("`", "'") + "`")
     settings = [f"name: {_string(i['name'])}"]
     if i.get("unique"):
         settings.append("unique")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
+from ..escape import visible
 from ..keygraph import Key
 from ..neighbourhood import Neighbourhood, Node
 
@@ -16,13 +17,15 @@ FONT = "DejaVu Sans"
 
 
 def _h(value) -> str:
-    """Text for an HTML-like label: escaped, and never empty (Graphviz refuses <TD></TD> text nodes)."""
-    return escape(str(value if value is not None else ""), quote=True)
+    """Text for an HTML-like label: escaped, on one line, and without the
+    control characters XML refuses (Graphviz parses these labels as XML)."""
+    return escape(visible(value if value is not None else ""), quote=True)
 
 
 def _q(value: str) -> str:
-    """A double-quoted DOT string."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    """A double-quoted DOT string, on one line; a backslash is doubled, so
+    no name makes a Graphviz escape (`\\N`, `\\l`)."""
+    return '"' + visible(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _url(url: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from ..escape import visible
 from ..neighbourhood import Node
 from .dot import FONT, _label, _port, _q
 from .mermaid import _label as _mermaid_label
@@ -21,7 +22,8 @@ def _label_text(fk: dict) -> str:
 
 
 def _comment(value: str) -> str:
-    return " ".join(value.split())
+    """Text for a DOT `//` comment: on one line."""
+    return " ".join(visible(value).split())
 
 
 def _node(t: ExportTable) -> Node:
@@ -57,11 +59,11 @@ def mermaid_table(t: ExportTable) -> str:
         lines = [f'    {me}["{_mermaid_label(node.schema + "." + node.name)}"]']
     for fk in t.all_keys():
         if not t.drawable(fk):
-            lines.append(f"    %% key {_comment(_label_text(fk))} references an object not in this export")
+            lines.append(f"    %% key {_mermaid_label(_label_text(fk))} references an object not in this export")
             continue
         other = node_id(fk["referenced_schema"], fk["referenced_table"])
         line = ".." if fk.get("inferred") else "--"
-        lines.append(f'    {other} ||{line}o{{ {me} : "{_mermaid_label(_comment(_label_text(fk)))}"')
+        lines.append(f'    {other} ||{line}o{{ {me} : "{_mermaid_label(_label_text(fk))}"')
     return "\n".join(lines) + "\n"
 
 

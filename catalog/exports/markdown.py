@@ -7,13 +7,32 @@ routines first."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
+from ..escape import visible
 from .source import ExportTable
+
+# Characters that start Markdown markup anywhere in a line: HTML and entities
+# (`<`, `&`), code spans, emphasis, links and images, table cells, GFM
+# strikethrough, and the backslash that escapes them all. An `_` between two
+# letters or digits is left alone: CommonMark never reads it as emphasis.
+_MARKUP = re.compile(r"[\\`*\[\]<>&|~!#]|(?<![^\W_])_+|_+(?![^\W_])")
 
 
 def _md(value) -> str:
-    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+    """Data as text in a table cell, heading or paragraph: on one line (see
+    escape.visible), every markup character backslash-escaped, so it renders
+    as the characters it holds and never as markup."""
+    if value is None:
+        return ""
+    return _MARKUP.sub(lambda m: "".join("\\" + ch for ch in m.group()), visible(value))
+
+
+def _fence(code: str) -> str:
+    """A code fence longer than any run of backticks in `code`, which therefore cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def _names(values) -> str:
@@ -93,7 +112,8 @@ def table(t: ExportTable) -> str:
     d = t.doc
     lines = [f"\n## {_md(d['schema'])}.{_md(d['name'])} ({d['kind']})\n"]
     if d.get("comment"):
-        lines.append(f"{_md(d['comment'])}\n")
+        # after a label: a comment can never start a list, heading, quote or code block
+        lines.append(f"Comment: {_md(d['comment'])}\n")
     lines.append(
         "| # | column | type | null | default | comment | identity / generated |\n"
         "| --- | --- | --- | --- | --- | --- | --- |"
@@ -111,7 +131,8 @@ def table(t: ExportTable) -> str:
         named = f" ({_md(pk['name'])})" if pk.get("name") else ""
         lines.append(f"\nPrimary key{named}: {_names(pk['columns'])}")
     if d.get("definition"):
-        lines.append(f"\nView SQL:\n\n```sql\n{d['definition'].strip()}\n```")
+        fence = _fence(d["definition"])
+        lines.append(f"\nView SQL:\n\n{fence}sql\n{d['definition'].strip()}\n{fence}")
     if d.get("depends_on"):
         lines.append("\nReads: " + ", ".join(f"{_md(x['schema'])}.{_md(x['table'])}" for x in d["depends_on"]))
     if d.get("partition"):

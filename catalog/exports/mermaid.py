@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..escape import visible
 from ..keygraph import Key
 from ..neighbourhood import Neighbourhood
 
@@ -15,8 +16,17 @@ def _word(value: str | None) -> str:
     return word if not word[0].isdigit() else "_" + word
 
 
+# Characters a label cannot hold as they are: Mermaid's lexer refuses `"`,
+# `%` and `\\` in a quoted name, reads `%%{...}%%` anywhere as a directive,
+# renders labels as HTML (`<`, `>`, `&`) and a backticked label as Markdown;
+# `#` starts its entity codes. Each is written as an entity code (`#37;`),
+# which Mermaid draws as the character itself.
+_ENTITY = {ch: f"#{ord(ch)};" for ch in '"%\\#<>&`'}
+
+
 def _label(value: str) -> str:
-    return value.replace('"', "'")
+    """Text for a quoted label or a `%%` comment: one line, no character Mermaid would read."""
+    return "".join(_ENTITY.get(ch, ch) for ch in visible(value))
 
 
 def to_mermaid(n: Neighbourhood) -> str:

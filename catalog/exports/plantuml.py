@@ -7,24 +7,42 @@ export is a comment (`'`) only."""
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Iterable, Iterator
 
+from ..escape import visible
 from .source import ExportTable, node_id
 
-_SEPARATORS = ("--", "..", "==", "__")
+# ASCII characters PlantUML never reads as markup in entity and relation
+# text. Every other ASCII character can start something: a preprocessor
+# call (`%getenv(...)`), variable or directive (`$`, `!`), a comment (`'`,
+# `/'`), creole or HTML markup (`**`, `//`, `""`, `~~`, `<img:...>`, `&`), a
+# link (`[[`), a colour (`#`), a field modifier (`{static}`) or a brace.
+# Those are written as numeric character references (`&#37;`), which
+# PlantUML draws as the character itself; so are `_`, `-` and `.` when
+# doubled (underline, strike-through, the `--`/`..`/`__` separators).
+_PLAIN = frozenset(string.ascii_letters + string.digits + " ,:;()")
+_SINGLE = frozenset("_-.")
+
+
+def _char(s: str, i: int) -> str:
+    ch = s[i]
+    if not ch.isascii() or ch in _PLAIN:
+        return ch
+    if ch in _SINGLE and s[i - 1 : i] != ch and s[i + 1 : i + 2] != ch:
+        return ch
+    return f"&#{ord(ch)};"
 
 
 def _text(value) -> str:
-    """One line of entity body text: never a separator, a closing brace or
-    creole markup that PlantUML would read as such (`~` escapes)."""
-    s = " ".join(str(value if value is not None else "").split())
-    if s.startswith(_SEPARATORS) or s.startswith(("}", "{", "'", "/'")):
-        s = "~" + s
-    return s
+    """Data as one line of entity body or label text, which PlantUML draws as
+    it is and never reads as markup (see _PLAIN)."""
+    s = " ".join(visible(value if value is not None else "").split())
+    return "".join(_char(s, i) for i in range(len(s)))
 
 
 def _quoted(value: str) -> str:
-    return '"' + " ".join(value.split()).replace('"', "'") + '"'
+    return '"' + _text(value) + '"'
 
 
 def header(name: str) -> str:
@@ -37,7 +55,7 @@ def entity(t: ExportTable) -> str:
     pk = list((d.get("primary_key") or {}).get("columns") or [])
     fk_columns = {c for fk in t.all_keys() for c in fk.get("columns") or []}
     columns = d.get("columns") or []
-    stereotype = "" if d.get("kind") == "table" else f" <<{_text(d.get('kind')).replace('>', '')}>>"
+    stereotype = "" if d.get("kind") == "table" else f" <<{_text(d.get('kind'))}>>"
     lines = [f"entity {_quoted(d['schema'] + '.' + d['name'])} as {me}{stereotype} {{"]
     key_cols = [c for c in columns if c["name"] in pk]
     for c in key_cols:
