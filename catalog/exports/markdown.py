@@ -109,7 +109,16 @@ def routines(items: Iterable[dict]) -> Iterator[str]:
 
 
 def table(t: ExportTable) -> str:
+    """One table's section: its columns and facts, then each list it has."""
     d = t.doc
+    lines = _heading_and_columns(d) + _facts(d)
+    lines += _foreign_keys(t.all_keys()) + _referenced_by(d.get("referenced_by") or [])
+    lines += _indexes(d.get("indexes") or []) + _constraints(d.get("constraints") or [])
+    lines += _triggers(d.get("triggers") or [])
+    return "\n".join(lines) + "\n"
+
+
+def _heading_and_columns(d: dict) -> list[str]:
     lines = [f"\n## {_md(d['schema'])}.{_md(d['name'])} ({d['kind']})\n"]
     if d.get("comment"):
         # after a label: a comment can never start a list, heading, quote or code block
@@ -126,6 +135,12 @@ def table(t: ExportTable) -> str:
             f"| {c['ordinal']} | {_md(c['name'])} | {_md(c['type'])} | {'yes' if c['nullable'] else 'no'} "
             f"| {_md(c.get('default'))} | {_md(c.get('comment'))} | {_md(extra)} |"
         )
+    return lines
+
+
+def _facts(d: dict) -> list[str]:
+    """Primary key, view SQL and what it reads, partitioning."""
+    lines = []
     pk = d.get("primary_key")
     if pk:
         named = f" ({_md(pk['name'])})" if pk.get("name") else ""
@@ -141,63 +156,81 @@ def table(t: ExportTable) -> str:
     if d.get("partition_of"):
         parent = d["partition_of"]
         lines.append(f"\nPartition of {_md(parent['schema'])}.{_md(parent['table'])}: {_md(d.get('bounds'))}")
-    keys = t.all_keys()
-    if keys:
+    return lines
+
+
+def _foreign_keys(keys: list[dict]) -> list[str]:
+    if not keys:
+        return []
+    lines = [
+        "\n### Foreign keys\n\n| name | columns | references | on update | on delete | definition |"
+        " validated | deferrable | deferred |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    ]
+    for fk in keys:
+        name = _md(fk.get("name")) + (" (inferred)" if fk.get("inferred") else "")
+        definition = fk.get("definition")
+        if fk.get("inferred"):
+            definition = f"inferred, accepted: {fk.get('reason') or ''}".rstrip(": ")
         lines.append(
-            "\n### Foreign keys\n\n| name | columns | references | on update | on delete | definition |"
-            " validated | deferrable | deferred |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+            f"| {name} | {_names(fk['columns'])} | {_md(fk['referenced_schema'])}.{_md(fk['referenced_table'])}"
+            f"({_names(fk['referenced_columns'])}) | {_md(fk.get('on_update'))} | {_md(fk.get('on_delete'))} "
+            f"| {_md(definition)} | {_yes(fk.get('validated'))} | {_yes(fk.get('deferrable'))} "
+            f"| {_yes(fk.get('deferred'))} |"
         )
-        for fk in keys:
-            name = _md(fk.get("name")) + (" (inferred)" if fk.get("inferred") else "")
-            definition = fk.get("definition")
-            if fk.get("inferred"):
-                definition = f"inferred, accepted: {fk.get('reason') or ''}".rstrip(": ")
-            lines.append(
-                f"| {name} | {_names(fk['columns'])} | {_md(fk['referenced_schema'])}.{_md(fk['referenced_table'])}"
-                f"({_names(fk['referenced_columns'])}) | {_md(fk.get('on_update'))} | {_md(fk.get('on_delete'))} "
-                f"| {_md(definition)} | {_yes(fk.get('validated'))} | {_yes(fk.get('deferrable'))} "
-                f"| {_yes(fk.get('deferred'))} |"
-            )
-    referenced_by = d.get("referenced_by") or []
-    if referenced_by:
+    return lines
+
+
+def _referenced_by(referenced_by: list[dict]) -> list[str]:
+    if not referenced_by:
+        return []
+    lines = [
+        "\n### Referenced by\n\n| table | key | columns | → columns | on delete |\n| --- | --- | --- | --- | --- |"
+    ]
+    for r in referenced_by:
         lines.append(
-            "\n### Referenced by\n\n| table | key | columns | → columns | on delete |\n| --- | --- | --- | --- | --- |"
+            f"| {_md(r['schema'])}.{_md(r['table'])} | {_md(r['name'])} | {_names(r['columns'])} "
+            f"| {_names(r['referenced_columns'])} | {_md(r.get('on_delete'))} |"
         )
-        for r in referenced_by:
-            lines.append(
-                f"| {_md(r['schema'])}.{_md(r['table'])} | {_md(r['name'])} | {_names(r['columns'])} "
-                f"| {_names(r['referenced_columns'])} | {_md(r.get('on_delete'))} |"
-            )
-    indexes = d.get("indexes") or []
-    if indexes:
+    return lines
+
+
+def _indexes(indexes: list[dict]) -> list[str]:
+    if not indexes:
+        return []
+    lines = ["\n### Indexes\n\n| name | columns | unique | method | definition |\n| --- | --- | --- | --- | --- |"]
+    for i in indexes:
+        definition = i.get("definition") or (f"WHERE {i['predicate']}" if i.get("predicate") else None)
         lines.append(
-            "\n### Indexes\n\n| name | columns | unique | method | definition |\n| --- | --- | --- | --- | --- |"
+            f"| {_md(i['name'])} | {_index_columns(i)} | {'yes' if i.get('unique') else 'no'} "
+            f"| {_md(i.get('method'))} | {_md(definition)} |"
         )
-        for i in indexes:
-            definition = i.get("definition") or (f"WHERE {i['predicate']}" if i.get("predicate") else None)
-            lines.append(
-                f"| {_md(i['name'])} | {_index_columns(i)} | {'yes' if i.get('unique') else 'no'} "
-                f"| {_md(i.get('method'))} | {_md(definition)} |"
-            )
-    constraints = d.get("constraints") or []
-    if constraints:
-        lines.append("\n### Constraints\n\n| name | type | columns | definition |\n| --- | --- | --- | --- |")
-        for c in constraints:
-            lines.append(
-                f"| {_md(c['name'])} | {_md(c['type'])} | {_names(c.get('columns'))} | {_md(c.get('definition'))} |"
-            )
-    triggers = d.get("triggers") or []
-    if triggers:
+    return lines
+
+
+def _constraints(constraints: list[dict]) -> list[str]:
+    if not constraints:
+        return []
+    lines = ["\n### Constraints\n\n| name | type | columns | definition |\n| --- | --- | --- | --- |"]
+    for c in constraints:
         lines.append(
-            "\n### Triggers\n\n| name | timing | events | level | function | enabled | definition |\n"
-            "| --- | --- | --- | --- | --- | --- | --- |"
+            f"| {_md(c['name'])} | {_md(c['type'])} | {_names(c.get('columns'))} | {_md(c.get('definition'))} |"
         )
-        for g in triggers:
-            lines.append(
-                f"| {_md(g['name'])} | {_md(g['timing'])} | {_names(g['events'])} | {_md(g['level'])} "
-                f"| {_md(g.get('function'))} | {_yes(g.get('enabled'))} | {_md(g.get('definition'))} |"
-            )
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _triggers(triggers: list[dict]) -> list[str]:
+    if not triggers:
+        return []
+    lines = [
+        "\n### Triggers\n\n| name | timing | events | level | function | enabled | definition |\n"
+        "| --- | --- | --- | --- | --- | --- | --- |"
+    ]
+    for g in triggers:
+        lines.append(
+            f"| {_md(g['name'])} | {_md(g['timing'])} | {_names(g['events'])} | {_md(g['level'])} "
+            f"| {_md(g.get('function'))} | {_yes(g.get('enabled'))} | {_md(g.get('definition'))} |"
+        )
+    return lines
 
 
 def write(
