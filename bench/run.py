@@ -26,7 +26,6 @@ import json
 import math
 import os
 import platform
-import secrets
 import shutil
 import signal
 import socket
@@ -41,17 +40,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlparse
 
-import psycopg2
 import redis as redis_lib
 
 from bench import floor as floor_mod
-from bench import generate
+from bench import mariadb_target, pg_target
+from bench.common import ROOT, log, rand
+from bench.databases import MARIADB_URL, PG_URL, mariadb_admin, mariadb_scalar, migrate, pg_admin
 from catalog.jobs import ENDED_STATES, CrawlState
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
-PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-MARIADB_URL = "mysql://root@127.0.0.1:3306/"
 REDIS_BASE = "redis://127.0.0.1:6379"
 
 # Search terms: real words of the generated names (bench.generate), ten of each kind
@@ -101,14 +98,6 @@ SMALL_SOURCES = 9
 SMALL_TABLES = 200
 
 
-def log(msg: str) -> None:
-    print(f"[bench {datetime.now().strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def rand(n: int = 8) -> str:
-    return secrets.token_hex(n // 2)
-
-
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile of `values` (q in 0..100)."""
     ordered = sorted(values)
@@ -122,47 +111,6 @@ def parse_ts(value: str) -> datetime:
 
 
 # ---------------------------------------------------------------- databases
-
-
-def pg_admin(url: str, sql: str, params=None, fetch: bool = False):
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if fetch else None
-    finally:
-        conn.close()
-
-
-def migrate(catalog_url: str) -> None:
-    """The Alembic upgrade of tests/conftest.py `migrate` (copied: bench does not import tests)."""
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    cfg.attributes["catalog_url"] = catalog_url
-    cfg.attributes["configure_logging"] = False
-    command.upgrade(cfg, "head")
-
-
-def mariadb_script(url: str, sql: str) -> None:
-    conn = generate.mariadb_connect(url)
-    try:
-        generate._mariadb_script(conn, sql)
-    finally:
-        conn.close()
-
-
-def mariadb_scalar(url: str, sql: str):
-    conn = generate.mariadb_connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchone()[0]
-    finally:
-        conn.close()
 
 
 # ---------------------------------------------------------------- processes
@@ -617,14 +565,14 @@ class Bench:
             )
             return
         for name in self.pg_targets:
-            self._quietly(generate.drop_postgres, self.args.pg_url, name)
+            self._quietly(pg_target.drop_postgres, self.args.pg_url, name)
             # an interrupt can land between the floor's CREATE DATABASE and its try block
             self._quietly(pg_admin, self.args.pg_url, f'DROP DATABASE IF EXISTS "{name}_floor_scratch" WITH (FORCE)')
         for prefix, databases in self.maria_targets:
-            self._quietly(generate.drop_mariadb, self.args.mariadb_url, prefix, databases)
+            self._quietly(mariadb_target.drop_mariadb, self.args.mariadb_url, prefix, databases)
         for user in self.maria_users:
             self._quietly(
-                mariadb_script,
+                mariadb_admin,
                 self.args.mariadb_url,
                 f"DROP USER IF EXISTS '{user}'@'%'; DROP USER IF EXISTS '{user}'@'localhost'",
             )
@@ -732,7 +680,7 @@ class Bench:
             database = f"mc_bench_pg_{tables}_{rand()}"
             log(f"PostgreSQL {tables} tables: building {database}")
             self.pg_targets.append(database)
-            entry["target"] = {"database": database, **generate.build_postgres(self.args.pg_url, database, tables)}
+            entry["target"] = {"database": database, **pg_target.build_postgres(self.args.pg_url, database, tables)}
             log(f"  built in {entry['target']['seconds']} s")
         log(f"  {entry['target']['columns']} columns; measuring the floor")
         entry["floor"] = self.floor(database)
@@ -752,7 +700,7 @@ class Bench:
         log(f"  first crawl: {describe(first)}")
         entry["unchanged_recrawl"] = same = self.recrawl(source["id"])
         log(f"  unchanged recrawl: {describe(same)}")
-        mutated = generate.mutate_postgres(self.args.pg_url, database, percent=1)
+        mutated = pg_target.mutate_postgres(self.args.pg_url, database, percent=1)
         entry["changed_recrawl"] = changed = self.recrawl(source["id"])
         changed["mutated"] = mutated
         changed["changed_matches_mutated"] = bool(changed["stats"]) and changed["stats"].get("changed") == mutated
@@ -806,7 +754,7 @@ class Bench:
             database = f"mc_bench_pg_small_{rand()}"
             log(f"  reads: adding {SMALL_SOURCES} sources of {SMALL_TABLES} tables ({database})")
             self.pg_targets.append(database)
-            generate.build_postgres(self.args.pg_url, database, SMALL_TABLES, seed=2)
+            pg_target.build_postgres(self.args.pg_url, database, SMALL_TABLES, seed=2)
             urls = [self.add_pg_source(f"bench-small-{k}", database)["crawl"]["url"] for k in range(SMALL_SOURCES)]
             for url in urls:
                 job = self.api.wait_crawl(url, self.args.crawl_timeout)
@@ -890,17 +838,17 @@ class Bench:
         entry: dict = {"tables": tables}
         self.result["mariadb"].append(entry)
         prefix, databases = f"mc_bench_my_{tables}_{rand()}", self.args.mariadb_databases
-        names = generate.mariadb_database_names(prefix, databases)
+        names = mariadb_target.mariadb_database_names(prefix, databases)
         log(f"MariaDB {tables} tables: building {prefix}_0..{databases - 1}")
         self.maria_targets.append((prefix, databases))
         entry["target"] = {
             "databases": names,
-            **generate.build_mariadb(self.args.mariadb_url, prefix, tables, databases=databases),
+            **mariadb_target.build_mariadb(self.args.mariadb_url, prefix, tables, databases=databases),
         }
         log(f"  built in {entry['target']['seconds']} s")
         user, password = f"mc_bench_{rand()}", "bench-" + rand(16)
         self.maria_users.append(user)
-        mariadb_script(
+        mariadb_admin(
             self.args.mariadb_url,
             f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}';"
             f"CREATE USER '{user}'@'localhost' IDENTIFIED BY '{password}';"
