@@ -158,4 +158,4 @@ def test_bench_profile_tiny():
         pg_target.drop_postgres("postgresql://postgres@127.0.0.1:5432/postgres", database)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     assert "### first crawl: " in proc.stdout and "### unchanged recrawl: " in proc.stdout
-    assert "worker/tasks.py" in proc.stdout  # pyinstrument's call tree of the tasks
+    assert "crawl/steps.py" in proc.stdout  # pyinstrument's call tree of the crawl's steps
