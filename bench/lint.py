@@ -28,7 +28,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from bench.run import PG_URL, migrate, pg_admin, rand
+from bench.common import rand
+from bench.databases import PG_URL, migrate, pg_admin
 from catalog.insights import refresh
 
 GENERATE = """

@@ -19,7 +19,7 @@ import os
 import secrets
 import time
 
-from bench.run import PG_URL, migrate, pg_admin
+from bench.databases import PG_URL, migrate, pg_admin
 
 
 def crawl_profiled(source_id: int, batches: int) -> tuple[float, str, bool]:

@@ -14,12 +14,17 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from bench.run import Api
+from bench.api_client import Api
+from bench.common import log
+from bench.context import Bench
+from bench.crawls import recrawl
+from bench.databases import pg_admin, server_url
+from bench.stats import latency_figures
 
 HUB_SPOKES = 300
 
 
-def add_hub(pg_admin, target_url: str, spokes: int = HUB_SPOKES) -> None:
+def add_hub(target_url: str, spokes: int = HUB_SPOKES) -> None:
     """A table referenced by `spokes` tables, in a schema of its own."""
     sql = [
         "DROP SCHEMA IF EXISTS bench_hub CASCADE",
@@ -44,55 +49,59 @@ class UiClient:
         return resp.status, body.decode("utf-8", errors="replace"), elapsed
 
 
-def _figures(times: list[float], percentile) -> dict:
-    ms = [t * 1000 for t in times]
-    return {
-        "n": len(ms),
-        "p50_ms": round(percentile(ms, 50), 2),
-        "p95_ms": round(percentile(ms, 95), 2),
-        "max_ms": round(max(ms), 2),
-        "first_ms": round(ms[0], 2),
-    }
+def measure_ui(bench: Bench) -> dict:
+    """Add a hub to the largest source's target, recrawl it, then time the UI's pages there."""
+    largest = max(bench.result["postgres"], key=lambda e: e["tables"])
+    source_id, database = largest["source_id"], largest["target"]["database"]
+    bench.api.token = bench.tokens[source_id]
+    log(f"  ui: adding a hub referenced by {HUB_SPOKES} tables to {database}, recrawling")
+    add_hub(server_url(bench.args.pg_url, database))
+    recrawl(bench, source_id)
+    return measure(bench, source_id, max(bench.args.reads, 50))
 
 
-def measure(bench, source_id: int, n: int, percentile, log) -> dict:
-    """UI latencies at `source_id`; `bench` is the running bench.run.Bench."""
+def pages_to_time(catalog: str, source_id: int) -> tuple[str, list[tuple], tuple]:
+    """From the catalog: the source's first schema, 10 tables with foreign keys, and its most-referenced
+    table (schema, name, how many keys point at it)."""
+    [(schema,)] = pg_admin(
+        catalog, "SELECT min(schema_name) FROM catalog_tables WHERE source_id = %s", (source_id,), fetch=True
+    )
+    tables = pg_admin(
+        catalog,
+        "SELECT schema_name, name FROM catalog_tables WHERE source_id = %s AND removed_at IS NULL "
+        "AND definition->'foreign_keys' <> '[]' ORDER BY schema_name, name LIMIT 10",
+        (source_id,),
+        fetch=True,
+    )
+    [hub] = pg_admin(
+        catalog,
+        "SELECT fk->>'referenced_schema', fk->>'referenced_table', count(*) FROM catalog_tables t, "
+        "jsonb_array_elements(t.definition->'foreign_keys') fk WHERE t.source_id = %s AND t.removed_at IS NULL "
+        "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
+        (source_id,),
+        fetch=True,
+    )
+    return schema, tables, hub
+
+
+def measure(bench: Bench, source_id: int, n: int) -> dict:
+    """UI latencies at `source_id`."""
     client = UiClient(bench.port, bench.tokens[source_id])
-    catalog = bench.catalog_admin_url()
     out: dict = {"source_id": source_id, "hub_spokes": HUB_SPOKES}
 
     def timed(name: str, paths: list[str], headers: dict | None = None, bust: str | None = None) -> None:
         times = []
         for i in range(n):
             if bust:
-                keys = list(bench.redis.scan_iter(bust, count=1000))
-                if keys:
-                    bench.redis.delete(*keys)
+                bench.bust_cache(bust)
             status, body, elapsed = client.get(paths[i % len(paths)], headers)
             if status != 200:
                 raise RuntimeError(f"GET {paths[i % len(paths)]} answered {status}: {body[:500]}")
             times.append(elapsed)
-        out[name] = _figures(times, percentile)
+        out[name] = latency_figures([t * 1000 for t in times])
         log(f"    ui {name}: p50 {out[name]['p50_ms']} ms, p95 {out[name]['p95_ms']} ms")
 
-    [(schema,)] = bench_query(
-        bench, catalog, "SELECT min(schema_name) FROM catalog_tables WHERE source_id = %s", source_id
-    )
-    tables = bench_query(
-        bench,
-        catalog,
-        "SELECT schema_name, name FROM catalog_tables WHERE source_id = %s AND removed_at IS NULL "
-        "AND definition->'foreign_keys' <> '[]' ORDER BY schema_name, name LIMIT 10",
-        source_id,
-    )
-    [(hub_schema, hub_name, hub_refs)] = bench_query(
-        bench,
-        catalog,
-        "SELECT fk->>'referenced_schema', fk->>'referenced_table', count(*) FROM catalog_tables t, "
-        "jsonb_array_elements(t.definition->'foreign_keys') fk WHERE t.source_id = %s AND t.removed_at IS NULL "
-        "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
-        source_id,
-    )
+    schema, tables, (hub_schema, hub_name, hub_refs) = pages_to_time(bench.catalog_admin_url(), source_id)
     out["most_referenced"] = {"table": f"{hub_schema}.{hub_name}", "referenced_by": hub_refs}
 
     def page(key) -> str:
@@ -134,22 +143,6 @@ def measure(bench, source_id: int, n: int, percentile, log) -> dict:
         hx,
     )
     return out
-
-
-def bench_query(bench, url: str, sql: str, *params) -> list[tuple]:
-    return bench_pg(url, sql, params)
-
-
-def bench_pg(url: str, sql: str, params) -> list[tuple]:
-    import psycopg2
-
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 def render(ui: dict) -> list[str]:

@@ -6,18 +6,11 @@ import uuid
 
 import psycopg2
 
+from bench.databases import MARIADB_URL, PG_URL, mariadb_connect
 from bench.floor import measure_floor
-from bench.generate import (
-    MARIADB_URL,
-    PG_URL,
-    build_mariadb,
-    build_postgres,
-    drop_mariadb,
-    drop_postgres,
-    make_spec,
-    mariadb_connect,
-    mutate_postgres,
-)
+from bench.mariadb_target import build_mariadb, drop_mariadb
+from bench.pg_target import build_postgres, drop_postgres, mutate_postgres
+from bench.spec import make_spec
 
 
 def _pg_rows(database: str, sql: str) -> list[tuple]:

@@ -140,12 +140,12 @@ def test_bench_run_tiny(tmp_path):
 
 
 def test_bench_profile_tiny():
-    from bench import generate
+    from bench import pg_target
 
     from .targets import random_name
 
     database = random_name("mc_bench_prof")
-    generate.build_postgres("postgresql://postgres@127.0.0.1:5432/postgres", database, 30)
+    pg_target.build_postgres("postgresql://postgres@127.0.0.1:5432/postgres", database, 30)
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "bench.profile", "--database", database, "--batches", "0", "--batch-size", "8"],
@@ -155,7 +155,7 @@ def test_bench_profile_tiny():
             timeout=120,
         )
     finally:
-        generate.drop_postgres("postgresql://postgres@127.0.0.1:5432/postgres", database)
+        pg_target.drop_postgres("postgresql://postgres@127.0.0.1:5432/postgres", database)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     assert "### first crawl: " in proc.stdout and "### unchanged recrawl: " in proc.stdout
-    assert "worker/tasks.py" in proc.stdout  # pyinstrument's call tree of the tasks
+    assert "crawl/steps.py" in proc.stdout  # pyinstrument's call tree of the crawl's steps
