@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, urlencode
 
 import marshmallow as ma
 from flask import Response, request, stream_with_context
 from flask_jwt_extended import current_user
 from flask_smorest import abort
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from catalog import reads
 from catalog.db import Session, engine
 from catalog.jobs import active_job
-from catalog.models import CrawlJob, Source
+from catalog.models import CrawlJob
 from catalog.search import OBJECT_GROUPS, search, search_objects
+from catalog.sources import user_source_ids
 
+from ..changes.schemas import ChangePageSchema
+from ..changes.views import history_page
+from ..crawls.views import crawl_ref
 from ..extensions import Blueprint
 from ..ownership import owned_source
 from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
-from ..queue import crawl_ref
+from ..paths import raw_path_segments
 from ..tables import table_id_url
 from .freshness import cached, conditional_json, version_tag
 from .schemas import (
@@ -43,6 +46,7 @@ from .schemas import (
     TriggerListSchema,
     TriggerSchema,
 )
+from .views import schema_rows
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Catalog reads and search")
 
@@ -94,19 +98,8 @@ def schema(args, source_id):
     limit = args["limit"]
 
     def page() -> str:
-        rows = reads.schema_page(
-            Session(),
-            source_id,
-            schema=args.get("schema"),
-            kind=args.get("kind"),
-            q=args.get("q"),
-            after=tuple(after) if after else None,
-            limit=limit + 1,
-            partitions=args["partitions"],
-        )
-        more = len(rows) > limit
-        next_cursor = encode_cursor(scope, list(rows[limit - 1][:2])) if more else None
-        return json.dumps(next_cursor) + "\n[" + ",".join(r[2] for r in rows[:limit]) + "]"
+        rows, next_cursor = schema_rows(source_id, args, scope, after, limit)
+        return json.dumps(next_cursor) + "\n[" + ",".join(r[2] for r in rows) + "]"
 
     key = f"{source_id}:{version_tag(source, None, request.query_string)}"
     next_cursor_json, tables_json = cached(key, page).split("\n", 1)
@@ -126,15 +119,6 @@ def schema(args, source_id):
     return response
 
 
-def _raw_path_segments(prefix: str) -> list[str]:
-    """The path after `prefix`, split on '/' *before* percent-decoding, so a
-    table named `a/b` (sent as a%2Fb) stays one segment."""
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or quote(request.path)
-    raw = raw.split("?", 1)[0]
-    at = raw.find(prefix)
-    return [unquote(s) for s in raw[at + len(prefix) :].split("/")] if at >= 0 else []
-
-
 @blp.get("/sources/<int:source_id>/tables/<path:qualified>")
 @blp.login_required
 @blp.response(200, TableSchema)
@@ -143,10 +127,8 @@ def _raw_path_segments(prefix: str) -> list[str]:
 def table(source_id, qualified):
     """One table in full. Percent-encode a '/' inside a schema or table name (%2F)"""
     source = owned_source(source_id)
-    segments = _raw_path_segments(f"/sources/{source_id}/tables/")
+    segments = raw_path_segments(f"/sources/{source_id}/tables/")
     if len(segments) == 3 and segments[2] == "history":  # a name with an encoded '/' missed the history route
-        from ..changes.routes import ChangePageSchema, history_page
-
         try:
             args = PageArgs().load(request.args)
         except ValidationError as e:
@@ -259,10 +241,7 @@ def routines(args, source_id):
 def search_catalog(args):
     """Search table and column names and comments across your sources, best match first; with
     kind=routine, sequence or trigger, their names (and routines' comments) instead"""
-    query = select(Source.id).where(Source.user_id == current_user.id)
-    if args.get("source_id"):
-        query = query.where(Source.id == args["source_id"])
-    source_ids = list(Session.scalars(query))
+    source_ids = user_source_ids(Session(), current_user.id, args.get("source_id"))
     if args.get("source_id") and not source_ids:
         abort(404, message=f"source {args['source_id']} not found")
     kind = args.get("kind")

@@ -14,7 +14,8 @@ from catalog.reads import table_detail
 
 from ..catalog_reads.freshness import conditional_json, version_tag
 from ..catalog_reads.schemas import TableSchema
-from ..changes.routes import ChangePageSchema, history_by_id
+from ..changes.schemas import ChangePageSchema
+from ..changes.views import history_by_id
 from ..extensions import Blueprint
 from ..pagination import PageArgs
 
