@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from urllib.parse import quote, urlencode
 
-import marshmallow as ma
 from flask import Response, request, stream_with_context
 from flask_jwt_extended import current_user
 from flask_smorest import abort
@@ -34,19 +33,16 @@ from .schemas import (
     ObjectArgs,
     RoutineArgs,
     RoutineListSchema,
-    RoutineSchema,
     SchemaArgs,
     SchemaPageSchema,
     SearchArgs,
     SearchResultSchema,
     SequenceListSchema,
-    SequenceSchema,
     TableSchema,
     TriggerArgs,
     TriggerListSchema,
-    TriggerSchema,
 )
-from .views import schema_rows
+from .views import json_export, json_with_raw, schema_rows, text_export
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Catalog reads and search")
 
@@ -59,25 +55,7 @@ def _active_job(source_id: int):
     return active_job(Session(), source_id)
 
 
-def json_with_raw(schema: ma.Schema, values: dict, raw: dict[str, str]) -> str:
-    """A JSON object: `values` serialised through the declared `schema`, then
-    the fields in `raw`, whose JSON text PostgreSQL already built (a page of
-    1,000 table documents is never parsed and re-serialised in Python). The
-    documents' own schema (TableSchema) is checked by the test suite against
-    every answer it receives."""
-    dumped = schema.dump(values)
-    parts = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in dumped.items()]
-    parts += [f"{json.dumps(k)}: {text}" for k, text in raw.items()]
-    return "{" + ", ".join(parts) + "}"
-
-
 _PAGE_TOP = SchemaPageSchema(exclude=("tables",))
-_EXPORT_TOP = ExportSchema(exclude=("tables", "sequences", "triggers", "routines"))
-_OBJECT_LISTS = {
-    "sequences": SequenceSchema(many=True),
-    "triggers": TriggerSchema(many=True),
-    "routines": RoutineSchema(many=True),
-}
 
 
 @blp.get("/sources/<int:source_id>/schema")
@@ -303,9 +281,6 @@ _TEXT_EXPORTS = sorted({m for m, _ in EXPORT_TYPES.values()} - {"application/jso
 @blp.alt_response(404, description="No such source of yours")
 def export(args, source_id):
     """Export a source's whole schema (or one schema of it), streamed"""
-    from catalog.exports import dbml, erd, markdown, plantuml
-    from catalog.exports.source import OBJECT_FIELDS, objects, stream_documents, stream_enums, stream_export
-
     source = owned_source(source_id)
     fmt, only = args["format"], args.get("schema")
     header = {
@@ -318,40 +293,9 @@ def export(args, source_id):
     def generate():
         with engine().connect() as conn:
             if fmt in ("json", "ndjson"):
-                texts = stream_documents(conn, source_id, only)
-                if fmt == "ndjson":
-                    for doc in texts:
-                        yield doc + "\n"
-                else:
-                    # the object up to its tables array, left open: the tables stream after it
-                    yield json_with_raw(_EXPORT_TOP, header, {"tables": "["}).removesuffix("}")
-                    for i, doc in enumerate(texts):
-                        yield ("," if i else "") + doc
-                    yield "]"
-                    for field in OBJECT_FIELDS:  # the source's sequences, triggers and routines, after its tables
-                        yield f", {json.dumps(field)}: " + json.dumps(
-                            _OBJECT_LISTS[field].dump(objects(conn, source_id, field, only))
-                        )
-                    yield "}\n"
-                return
-            tables = stream_export(conn, source_id, only, referenced_by=fmt == "markdown")
-            if fmt == "markdown":
-                yield from markdown.write(
-                    source.name,
-                    header["last_crawled_at"],
-                    stream_enums(conn, source_id, only),
-                    tables,
-                    objects(conn, source_id, "sequences", only),
-                    objects(conn, source_id, "routines", only),
-                )
-            elif fmt == "dbml":
-                yield from dbml.write(source.name, source.engine, stream_enums(conn, source_id, only), tables)
-            elif fmt == "plantuml":
-                yield from plantuml.write(source.name, lambda: stream_export(conn, source_id, only))
-            elif fmt == "mermaid":
-                yield from erd.write_mermaid(tables)
+                yield from json_export(conn, source_id, only, header, ndjson=fmt == "ndjson")
             else:
-                yield from erd.write_dot(source.name, tables)
+                yield from text_export(conn, source, fmt, only)
 
     mimetype, extension = EXPORT_TYPES[fmt]
     suffix = f"-{quote(only, safe='')}" if only else ""
