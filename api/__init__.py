@@ -44,11 +44,9 @@ def make_celery_client(settings: Settings) -> Celery:
     return client
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    settings = settings or from_env()
-    app = Flask(__name__)
-    app.json = JSONProvider(app)
-    app.config.update(
+def _config(settings: Settings) -> dict:
+    """The Flask configuration: cursor signing, flask-smorest's OpenAPI, JWT and the UI's cookie."""
+    return dict(
         METACRAWL=settings,
         # Cursor signing key, derived so it differs from the JWT key itself.
         SECRET_KEY=hashlib.sha256(b"metacrawl-cursor:" + settings.jwt_secret.encode()).hexdigest(),
@@ -82,12 +80,19 @@ def create_app(settings: Settings | None = None) -> Flask:
         JWT_CSRF_CHECK_FORM=True,
         JSON_SORT_KEYS=False,
     )
+
+
+def _connect(app: Flask, settings: Settings) -> None:
+    """The catalog's engine, Redis, and the Celery client that sends tasks."""
     db.configure(settings.catalog_url)
     app.extensions["metacrawl_redis"] = redis.Redis.from_url(
         settings.redis_url, socket_timeout=5, socket_connect_timeout=2
     )
     app.extensions["metacrawl_celery"] = make_celery_client(settings)
 
+
+def _register_api(app: Flask) -> None:
+    """The API's areas under /api/v1 (with auth), then health, docs and metrics."""
     api = Api(app)
     jwt.init_app(app)
     auth_hooks.register(jwt)
@@ -121,6 +126,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(docs.blp)
     app.register_blueprint(metrics.blp)
 
+
+def _register_handlers(app: Flask) -> None:
+    """App-wide answers: a request target too long (414), Redis down (503)."""
+
     @app.before_request
     def refuse_long_uri():
         raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
@@ -134,6 +143,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         # limited, so it fails closed. (Token revocations fall back to the catalog.)
         app.logger.error("redis unavailable: %s", type(e).__name__)
         return _error(503, "a service this API needs (Redis) is unavailable; try again shortly", {"Retry-After": "30"})
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or from_env()
+    app = Flask(__name__)
+    app.json = JSONProvider(app)
+    app.config.update(_config(settings))
+    _connect(app, settings)
+    _register_api(app)
+    _register_handlers(app)
 
     from .ui import blp as ui_blp
 

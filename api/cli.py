@@ -5,12 +5,11 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
-from sqlalchemy import select
 
 from catalog.accounts import EmailTaken, create_user
 from catalog.db import transaction
-from catalog.models import Source
 from catalog.passwords import WeakPassword, check_password
+from catalog.sources import all_sources_locked
 from catalog.vault import Vault, rotate_secrets
 
 from . import create_app
@@ -45,7 +44,7 @@ def rotate_keys_command():
     vault = Vault(current_app.config["METACRAWL"].fernet_keys)
     count = 0
     with transaction() as session:
-        for source in session.scalars(select(Source).with_for_update()):
+        for source in all_sources_locked(session):
             source.secrets = rotate_secrets(vault, source.secrets)
             count += 1
     click.echo(f"re-encrypted {count} source password(s) and other secrets under the newest key")

@@ -1,9 +1,8 @@
 """Liveness and readiness, outside the API prefix and without auth."""
 
 from flask import Blueprint, current_app
-from sqlalchemy import text
 
-from catalog.db import engine
+from catalog.monitoring import ping
 
 blp = Blueprint("health", __name__)
 
@@ -17,8 +16,7 @@ def healthz():
 def readyz():
     checks = {}
     try:
-        with engine().connect() as conn:
-            conn.execute(text("SELECT 1"))
+        ping()
         checks["catalog"] = "ok"
     except Exception as e:
         checks["catalog"] = f"unreachable: {type(e).__name__}"

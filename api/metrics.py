@@ -6,10 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import text
 
-from catalog.db import engine
 from catalog.jobs import CrawlState
+from catalog.monitoring import crawl_figures
 
 blp = Blueprint("metrics", __name__)
 
@@ -19,23 +18,8 @@ class CatalogCollector:
         self.queue_length = queue_length
 
     def collect(self):
-        with engine().connect() as conn:
-            by_state = conn.execute(text("SELECT state, count(*) FROM crawl_jobs GROUP BY state")).all()
-            durations = conn.execute(
-                text(
-                    "SELECT count(*), coalesce(sum(extract(epoch FROM finished_at - queued_at)), 0), "
-                    "coalesce(max(extract(epoch FROM finished_at - queued_at)), 0), coalesce(sum(tables_done), 0) "
-                    "FROM crawl_jobs WHERE state = :succeeded"
-                ),
-                {"succeeded": CrawlState.SUCCEEDED},
-            ).one()
-            ages = conn.execute(
-                text(
-                    "SELECT id, name, extract(epoch FROM now() - last_success_at) FROM sources "
-                    "WHERE last_success_at IS NOT NULL"
-                )
-            ).all()
-            never = conn.execute(text("SELECT count(*) FROM sources WHERE last_success_at IS NULL")).scalar()
+        figures = crawl_figures()
+        by_state, durations, ages, never = figures.by_state, figures.durations, figures.ages, figures.never
         g = GaugeMetricFamily("metacrawl_crawls", "Crawl jobs by state", labels=["state"])
         states: dict[str, int] = dict(by_state)
         for state in CrawlState:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_smorest import abort
 from kombu.exceptions import OperationalError
 
@@ -23,13 +23,3 @@ def enqueue_plan(job_id: int) -> None:
         with transaction() as session:
             fail_job(session, job_id, "queue_unavailable", "the task queue is unavailable; try again shortly")
         abort(503, message="the task queue is unavailable; the crawl was not started, try again shortly")
-
-
-def crawl_url(job_id: int) -> str:
-    return url_for("crawls.crawl", job_id=job_id)
-
-
-def crawl_ref(job) -> dict | None:
-    if job is None:
-        return None
-    return {"id": job.id, "state": job.state, "url": crawl_url(job.id)}

@@ -1,22 +1,12 @@
 """Summaries of a source's catalog for people: counts by kind, schemas, the
-largest tables, the last crawls and what each changed. Each is one bounded
-query; the web UI caches them per catalog version."""
+largest tables, the last crawls and how much each changed (the change feed
+itself is catalog/changes.py). Each is one bounded query; the web UI caches
+them per catalog version."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-
-EVENTS = (
-    "table_added",
-    "table_changed",
-    "table_removed",
-    "enum_added",
-    "enum_changed",
-    "enum_removed",
-    *(f"{group}_{what}" for group in ("sequence", "trigger", "routine") for what in ("added", "changed", "removed")),
-    "source_crawled",
-)
 
 
 def counts_by_kind(session: Session, source_id: int) -> dict[str, int]:
@@ -75,37 +65,6 @@ def recent_crawls(session: Session, source_id: int, limit: int = 20) -> list[dic
     for r in out:
         r["seconds"] = float(r["seconds"]) if r["seconds"] is not None else None
     return list(reversed(out))
-
-
-def change_feed(
-    session: Session,
-    source_id: int,
-    *,
-    event: str | None = None,
-    before_id: int | None = None,
-    limit: int = 100,
-) -> list[dict]:
-    """A source's change events, newest first, optionally of one kind, with
-    whether each table is still in the catalog (so the feed links only to
-    tables that have a page)."""
-    where = ["e.source_id = :sid"]
-    params: dict = {"sid": source_id, "limit": limit}
-    if event is not None:
-        where.append("e.event = :event")
-        params["event"] = event
-    if before_id is not None:
-        where.append("e.id < :before")
-        params["before"] = before_id
-    rows = session.execute(
-        text(
-            "SELECT e.id, e.crawl_id, e.event, e.schema_name, e.table_name, e.details, e.occurred_at, "
-            "(t.id IS NOT NULL AND t.removed_at IS NULL) AS live "
-            "FROM change_events e LEFT JOIN catalog_tables t ON t.id = e.table_id "
-            f"WHERE {' AND '.join(where)} ORDER BY e.id DESC LIMIT :limit"
-        ),
-        params,
-    )
-    return [dict(r._mapping) for r in rows]
 
 
 def enum_values(session: Session, source_id: int, type_names: list[str]) -> dict[str, list[str]]:

@@ -311,3 +311,24 @@ def stream_tables(conn: Connection, source_id: int, chunk: int = 500) -> Iterato
     )
     for row in result:
         yield tuple(row)
+
+
+def live_table_key(session: Session, table_id: int):
+    """A live table's (source_id, schema_name, name) by its id; None once removed or never."""
+    return session.execute(
+        text("SELECT source_id, schema_name, name FROM catalog_tables WHERE id = :id AND removed_at IS NULL"),
+        {"id": table_id},
+    ).first()
+
+
+def table_source_id(session: Session, table_id: int) -> int | None:
+    """The source of a table by its id, also once it has been removed (its history stays readable)."""
+    return session.execute(text("SELECT source_id FROM catalog_tables WHERE id = :id"), {"id": table_id}).scalar()
+
+
+def insight_run(session: Session, source_id: int):
+    """When a source's insights were last computed and the newest crawl they
+    reflect (computed_at, crawl_id); None before the first run."""
+    return session.execute(
+        text("SELECT computed_at, crawl_id FROM catalog_insight_runs WHERE source_id = :sid"), {"sid": source_id}
+    ).first()

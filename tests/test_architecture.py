@@ -62,3 +62,108 @@ def test_the_rule_sees_a_wrong_import(tmp_path, monkeypatch):
     fake.write_text("def f():\n    from catalog.models import Source\n    return Source\n")
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
     assert imports_of(fake) == {"catalog"}
+
+
+# The API's view layer (STYLE.md lessons 6, 11, 13): a routes module answers
+# HTTP and calls its area's views; it never imports another area's routes,
+# and the web UI's pages call the same views, never a routes module.
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, as a dotted name: relative imports
+    resolved, and `from x import y` counted as both x and x.y (y may be a module)."""
+    package = list(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found.add(module)
+            found |= {f"{module}.{a.name}" for a in node.names}
+    return found
+
+
+def routes_imported(path: Path) -> set[str]:
+    """The api routes modules a file imports, other than itself."""
+    itself = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    return {m for m in imported_modules(path) if m.startswith("api.") and m.endswith(".routes") and m != itself}
+
+
+def test_routes_never_import_routes_and_pages_import_no_routes():
+    routes = {p: routes_imported(p) for p in (ROOT / "api").rglob("routes.py")}
+    pages = {p: routes_imported(p) for p in (ROOT / "api" / "ui").glob("views_*.py")}
+    assert routes and pages
+    wrong = {str(p.relative_to(ROOT)): sorted(found) for p, found in {**routes, **pages}.items() if found}
+    assert wrong == {}
+
+
+def test_the_routes_rule_sees_a_route_importing_a_route(tmp_path, monkeypatch):
+    """The check itself: a route taking another area's route, relatively or
+    not, and a page taking a route, are caught; a route's own views are not."""
+    monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
+    route = tmp_path / "api" / "tables" / "routes.py"
+    route.parent.mkdir(parents=True)
+    route.write_text("from ..changes.routes import history_by_id\nfrom .views import x\nimport api.sources.routes\n")
+    assert routes_imported(route) == {"api.changes.routes", "api.sources.routes"}
+    page = tmp_path / "api" / "ui" / "views_x.py"
+    page.parent.mkdir(parents=True)
+    page.write_text("def f():\n    from ..crawls import routes\n    return routes\n")
+    assert routes_imported(page) == {"api.crawls.routes"}
+    fine = tmp_path / "api" / "changes" / "routes.py"
+    fine.parent.mkdir(parents=True)
+    fine.write_text("from .views import change_page\nfrom ..paths import raw_path_segments\n")
+    assert routes_imported(fine) == set()
+
+
+# No SQL under api/: catalog reads and writes are catalog functions (catalog/),
+# which the API and the UI call. A statement is built by SQLAlchemy's text(),
+# select(), insert(), update() or delete(), however they are imported.
+STATEMENTS = {"text", "select", "insert", "update", "delete"}
+
+
+def sql_statements(path: Path) -> list[str]:
+    """The calls in a module that build an SQLAlchemy statement, as 'line: name'."""
+    tree = ast.parse(path.read_text())
+    names: dict[str, str] = {}  # local name -> SQLAlchemy's name
+    modules: set[str] = set()  # local names of sqlalchemy modules
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "sqlalchemy":
+            names |= {a.asname or a.name: a.name for a in node.names if a.name in STATEMENTS}
+        elif isinstance(node, ast.Import):
+            modules |= {a.asname or a.name for a in node.names if a.name.split(".")[0] == "sqlalchemy"}
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in names:
+            found.append((node.lineno, names[func.id]))
+        elif isinstance(func, ast.Attribute) and func.attr in STATEMENTS and ast.unparse(func.value) in modules:
+            found.append((node.lineno, func.attr))
+    return [f"{line}: {name}" for line, name in sorted(found)]
+
+
+def test_no_sql_statement_is_built_under_api():
+    wrong = {str(p.relative_to(ROOT)): sql_statements(p) for p in modules("api")}
+    assert {k: v for k, v in wrong.items() if v} == {}
+
+
+def test_the_sql_rule_sees_a_statement(tmp_path):
+    """The check itself: text() under another name, select() of a dialect
+    module and sqlalchemy.delete() are caught; a dict's update() and a
+    session's delete() are not."""
+    fake = tmp_path / "x.py"
+    fake.write_text(
+        "import sqlalchemy\n"
+        "from sqlalchemy import text as sql\n"
+        "from sqlalchemy.dialects.postgresql import insert\n"
+        "def f(session, d):\n"
+        "    session.execute(sql('SELECT 1'))\n"
+        "    session.execute(insert(d))\n"
+        "    session.execute(sqlalchemy.delete(d))\n"
+        "    d.update({})\n"
+        "    session.delete(d)\n"
+    )
+    assert sql_statements(fake) == ["5: text", "6: insert", "7: delete"]

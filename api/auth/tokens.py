@@ -22,11 +22,9 @@ from datetime import UTC, datetime
 
 import redis
 from flask import current_app
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
 
 from catalog.db import Session, transaction
-from catalog.models import RevokedToken
+from catalog.revocations import revoked_among, store_revocations
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +60,7 @@ def revoke(claims: dict) -> None:
         until[sid] = datetime.now(UTC) + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
     rows = [{"jti": jti, "user_id": int(claims["sub"]), "expires_at": at} for jti, at in until.items()]
     with transaction() as session:
-        session.execute(insert(RevokedToken).values(rows).on_conflict_do_nothing())
-        # what has expired needs no revocation any more
-        session.execute(delete(RevokedToken).where(RevokedToken.expires_at < datetime.now(UTC)))
+        store_revocations(session, rows)
     _cache(revoked=until, not_revoked=[])
 
 
@@ -79,8 +75,7 @@ def is_revoked(claims: dict) -> bool:
     unknown = [i for i, answer in zip(ids, cached, strict=True) if answer is None]
     if not unknown:
         return False
-    rows = Session.execute(select(RevokedToken.jti, RevokedToken.expires_at).where(RevokedToken.jti.in_(unknown))).all()
-    revoked = {jti: expires_at for jti, expires_at in rows}
+    revoked = revoked_among(Session(), unknown)
     _cache(revoked=revoked, not_revoked=[i for i in unknown if i not in revoked])
     return bool(revoked)
 

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, urlencode
 
-import marshmallow as ma
 from flask import Response, request, stream_with_context
 from flask_jwt_extended import current_user
 from flask_smorest import abort
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from catalog import reads
 from catalog.db import Session, engine
 from catalog.jobs import active_job
-from catalog.models import CrawlJob, Source
+from catalog.models import CrawlJob
 from catalog.search import OBJECT_GROUPS, search, search_objects
+from catalog.sources import user_source_ids
 
+from ..changes.schemas import ChangePageSchema
+from ..changes.views import history_page
+from ..crawls.views import crawl_ref
 from ..extensions import Blueprint
 from ..ownership import owned_source
 from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
-from ..queue import crawl_ref
+from ..paths import raw_path_segments
 from ..tables import table_id_url
 from .freshness import cached, conditional_json, version_tag
 from .schemas import (
@@ -31,18 +33,16 @@ from .schemas import (
     ObjectArgs,
     RoutineArgs,
     RoutineListSchema,
-    RoutineSchema,
     SchemaArgs,
     SchemaPageSchema,
     SearchArgs,
     SearchResultSchema,
     SequenceListSchema,
-    SequenceSchema,
     TableSchema,
     TriggerArgs,
     TriggerListSchema,
-    TriggerSchema,
 )
+from .views import json_export, json_with_raw, schema_rows, text_export
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Catalog reads and search")
 
@@ -55,25 +55,7 @@ def _active_job(source_id: int):
     return active_job(Session(), source_id)
 
 
-def json_with_raw(schema: ma.Schema, values: dict, raw: dict[str, str]) -> str:
-    """A JSON object: `values` serialised through the declared `schema`, then
-    the fields in `raw`, whose JSON text PostgreSQL already built (a page of
-    1,000 table documents is never parsed and re-serialised in Python). The
-    documents' own schema (TableSchema) is checked by the test suite against
-    every answer it receives."""
-    dumped = schema.dump(values)
-    parts = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in dumped.items()]
-    parts += [f"{json.dumps(k)}: {text}" for k, text in raw.items()]
-    return "{" + ", ".join(parts) + "}"
-
-
 _PAGE_TOP = SchemaPageSchema(exclude=("tables",))
-_EXPORT_TOP = ExportSchema(exclude=("tables", "sequences", "triggers", "routines"))
-_OBJECT_LISTS = {
-    "sequences": SequenceSchema(many=True),
-    "triggers": TriggerSchema(many=True),
-    "routines": RoutineSchema(many=True),
-}
 
 
 @blp.get("/sources/<int:source_id>/schema")
@@ -94,19 +76,8 @@ def schema(args, source_id):
     limit = args["limit"]
 
     def page() -> str:
-        rows = reads.schema_page(
-            Session(),
-            source_id,
-            schema=args.get("schema"),
-            kind=args.get("kind"),
-            q=args.get("q"),
-            after=tuple(after) if after else None,
-            limit=limit + 1,
-            partitions=args["partitions"],
-        )
-        more = len(rows) > limit
-        next_cursor = encode_cursor(scope, list(rows[limit - 1][:2])) if more else None
-        return json.dumps(next_cursor) + "\n[" + ",".join(r[2] for r in rows[:limit]) + "]"
+        rows, next_cursor = schema_rows(source_id, args, scope, after, limit)
+        return json.dumps(next_cursor) + "\n[" + ",".join(r[2] for r in rows) + "]"
 
     key = f"{source_id}:{version_tag(source, None, request.query_string)}"
     next_cursor_json, tables_json = cached(key, page).split("\n", 1)
@@ -126,15 +97,6 @@ def schema(args, source_id):
     return response
 
 
-def _raw_path_segments(prefix: str) -> list[str]:
-    """The path after `prefix`, split on '/' *before* percent-decoding, so a
-    table named `a/b` (sent as a%2Fb) stays one segment."""
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or quote(request.path)
-    raw = raw.split("?", 1)[0]
-    at = raw.find(prefix)
-    return [unquote(s) for s in raw[at + len(prefix) :].split("/")] if at >= 0 else []
-
-
 @blp.get("/sources/<int:source_id>/tables/<path:qualified>")
 @blp.login_required
 @blp.response(200, TableSchema)
@@ -143,10 +105,8 @@ def _raw_path_segments(prefix: str) -> list[str]:
 def table(source_id, qualified):
     """One table in full. Percent-encode a '/' inside a schema or table name (%2F)"""
     source = owned_source(source_id)
-    segments = _raw_path_segments(f"/sources/{source_id}/tables/")
+    segments = raw_path_segments(f"/sources/{source_id}/tables/")
     if len(segments) == 3 and segments[2] == "history":  # a name with an encoded '/' missed the history route
-        from ..changes.routes import ChangePageSchema, history_page
-
         try:
             args = PageArgs().load(request.args)
         except ValidationError as e:
@@ -259,10 +219,7 @@ def routines(args, source_id):
 def search_catalog(args):
     """Search table and column names and comments across your sources, best match first; with
     kind=routine, sequence or trigger, their names (and routines' comments) instead"""
-    query = select(Source.id).where(Source.user_id == current_user.id)
-    if args.get("source_id"):
-        query = query.where(Source.id == args["source_id"])
-    source_ids = list(Session.scalars(query))
+    source_ids = user_source_ids(Session(), current_user.id, args.get("source_id"))
     if args.get("source_id") and not source_ids:
         abort(404, message=f"source {args['source_id']} not found")
     kind = args.get("kind")
@@ -324,9 +281,6 @@ _TEXT_EXPORTS = sorted({m for m, _ in EXPORT_TYPES.values()} - {"application/jso
 @blp.alt_response(404, description="No such source of yours")
 def export(args, source_id):
     """Export a source's whole schema (or one schema of it), streamed"""
-    from catalog.exports import dbml, erd, markdown, plantuml
-    from catalog.exports.source import OBJECT_FIELDS, objects, stream_documents, stream_enums, stream_export
-
     source = owned_source(source_id)
     fmt, only = args["format"], args.get("schema")
     header = {
@@ -339,40 +293,9 @@ def export(args, source_id):
     def generate():
         with engine().connect() as conn:
             if fmt in ("json", "ndjson"):
-                texts = stream_documents(conn, source_id, only)
-                if fmt == "ndjson":
-                    for doc in texts:
-                        yield doc + "\n"
-                else:
-                    # the object up to its tables array, left open: the tables stream after it
-                    yield json_with_raw(_EXPORT_TOP, header, {"tables": "["}).removesuffix("}")
-                    for i, doc in enumerate(texts):
-                        yield ("," if i else "") + doc
-                    yield "]"
-                    for field in OBJECT_FIELDS:  # the source's sequences, triggers and routines, after its tables
-                        yield f", {json.dumps(field)}: " + json.dumps(
-                            _OBJECT_LISTS[field].dump(objects(conn, source_id, field, only))
-                        )
-                    yield "}\n"
-                return
-            tables = stream_export(conn, source_id, only, referenced_by=fmt == "markdown")
-            if fmt == "markdown":
-                yield from markdown.write(
-                    source.name,
-                    header["last_crawled_at"],
-                    stream_enums(conn, source_id, only),
-                    tables,
-                    objects(conn, source_id, "sequences", only),
-                    objects(conn, source_id, "routines", only),
-                )
-            elif fmt == "dbml":
-                yield from dbml.write(source.name, source.engine, stream_enums(conn, source_id, only), tables)
-            elif fmt == "plantuml":
-                yield from plantuml.write(source.name, lambda: stream_export(conn, source_id, only))
-            elif fmt == "mermaid":
-                yield from erd.write_mermaid(tables)
+                yield from json_export(conn, source_id, only, header, ndjson=fmt == "ndjson")
             else:
-                yield from erd.write_dot(source.name, tables)
+                yield from text_export(conn, source, fmt, only)
 
     mimetype, extension = EXPORT_TYPES[fmt]
     suffix = f"-{quote(only, safe='')}" if only else ""

@@ -3,67 +3,14 @@ network policy, introspector and timeouts; nothing is stored or read."""
 
 from __future__ import annotations
 
-import marshmallow as ma
-from flask import current_app
-
-from catalog.models import Source
-from crawl.source import probe_source
-
 from ..extensions import Blueprint
 from ..ownership import owned_source
-from ..sources.routes import refused
-from ..sources.schemas import ENGINE_FIELD_NAMES, SourceSchema
-from ..sources.service import SourceRefused, engine_settings, transient_source
+from ..sources.service import SourceRefused, transient_source
+from ..sources.views import refused
+from .schemas import ConnectionPatchSchema, ConnectionSchema, ProbeSchema
+from .views import probe_view, stored_probe_source
 
 blp = Blueprint("connections", __name__, url_prefix="/api/v1", description="Connection tests")
-
-
-class ConnectionSchema(SourceSchema):
-    """The engine and its settings, as for a source (name and schedule are not needed)."""
-
-    class Meta:
-        fields = ("engine", *sorted(ENGINE_FIELD_NAMES))
-
-
-class ConnectionPatchSchema(ConnectionSchema):
-    """The same fields, each optional (loaded with partial=True); the stored
-    source's settings lie under them and its secrets are used unless sent."""
-
-
-class ProbeErrorSchema(ma.Schema):
-    type = ma.fields.String(
-        metadata={
-            "description": "connection_failed, authentication_failed, database_not_found, statement_timeout, "
-            "address_not_allowed, settings_refused, credentials_unreadable, ..."
-        }
-    )
-    message = ma.fields.String()
-
-
-class ProbeSchema(ma.Schema):
-    ok = ma.fields.Boolean()
-    elapsed_ms = ma.fields.Integer()
-    error = ma.fields.Nested(ProbeErrorSchema, allow_none=True)
-
-
-def probe_view(source: Source) -> dict:
-    r = probe_source(source, current_app.config["METACRAWL"])
-    return {
-        "ok": r.ok,
-        "elapsed_ms": r.elapsed_ms,
-        "error": None if r.ok else {"type": r.error_type, "message": r.message},
-    }
-
-
-def stored_probe_source(source: Source, data: dict) -> Source:
-    """The stored source with the changes sent (validated by its engine's
-    schema, never stored); its secrets are used where none is sent."""
-    sent = data.get("settings") or {}
-    engine = data.get("engine", source.engine)
-    if not sent and engine == source.engine:
-        return transient_source(engine, source.settings or {}, {}, source)
-    settings, secrets = engine_settings(engine, sent, source, check=False)
-    return transient_source(engine, settings, secrets, source)
 
 
 @blp.post("/sources/test-connection")

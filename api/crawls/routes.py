@@ -1,34 +1,19 @@
+"""Crawl jobs: start, list, read and cancel."""
+
 from flask_smorest import abort
-from sqlalchemy import select
 
 from catalog.db import Session, transaction
-from catalog.jobs import CrawlState, cancel_job, create_job, job_progress
-from catalog.models import CrawlJob
+from catalog.jobs import cancel_job, create_job
+from catalog.sources import source_crawls
 
 from ..extensions import Blueprint
 from ..ownership import owned_job, owned_source
 from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
-from ..queue import crawl_url, enqueue_plan
+from ..queue import enqueue_plan
 from .schemas import CrawlConflictSchema, CrawlPageSchema, CrawlSchema, CrawlStartSchema
+from .views import crawl_url, crawl_view
 
 blp = Blueprint("crawls", __name__, url_prefix="/api/v1", description="Crawl jobs and their status")
-
-
-def crawl_view(job: CrawlJob) -> dict:
-    return {
-        "id": job.id,
-        "source_id": job.source_id,
-        "url": crawl_url(job.id),
-        "state": CrawlState(job.state),
-        "trigger": job.trigger,
-        "allow_mass_removal": job.allow_mass_removal,
-        "queued_at": job.queued_at,
-        "started_at": job.started_at,
-        "finished_at": job.finished_at,
-        "stats": job.stats,
-        "progress": job_progress(job),
-        "error": {"type": job.error_type, "message": job.error_message} if job.state == CrawlState.FAILED else None,
-    }
 
 
 @blp.post("/sources/<int:source_id>/crawls")
@@ -63,10 +48,7 @@ def list_crawls(args, source_id):
     """A source's crawls, newest first"""
     owned_source(source_id)
     before = decode_cursor(f"crawls:{source_id}", args["cursor"], 1)
-    query = select(CrawlJob).where(CrawlJob.source_id == source_id).order_by(CrawlJob.id.desc())
-    if before:
-        query = query.where(CrawlJob.id < before[0])
-    rows = Session.scalars(query.limit(args["limit"] + 1)).all()
+    rows = source_crawls(Session(), source_id, before[0] if before else None, args["limit"] + 1)
     more = len(rows) > args["limit"]
     rows = rows[: args["limit"]]
     next_cursor = encode_cursor(f"crawls:{source_id}", [rows[-1].id]) if more else None

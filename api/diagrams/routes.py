@@ -6,12 +6,12 @@ from flask import Response
 from flask_smorest import abort
 
 from catalog.exports.svg import DiagramUnavailable
-from catalog.starter_query import starter_query
 
 from ..extensions import Blueprint
 from ..ownership import owned_source
-from .graph import diagram, key_graph
+from .graph import diagram
 from .schemas import DiagramArgs, StarterQueryArgs, StarterQuerySchema
+from .views import starter_query_view
 
 blp = Blueprint("diagrams", __name__, url_prefix="/api/v1", description="ER diagrams and starter queries")
 
@@ -44,38 +44,6 @@ def table_diagram(args, source_id):
     if body is None:
         abort(404, message=f"table {key[0]}.{key[1]} is not in the catalog of source {source_id}")
     return Response(body, mimetype=MIMETYPES[args["format"]], headers={"Cache-Control": "private, no-cache"})
-
-
-def starter_query_view(source, args) -> dict | None:
-    """The starter query as the API answers it (None: no such table)."""
-    center = (args["schema"], args["table"])
-    joined = [(t["schema"], t["table"]) for t in args["join"]]
-    columns: dict = {}
-    for c in args["columns"]:
-        columns.setdefault((c["schema"], c["table"]), []).append(c["column"])
-        key = (c["schema"], c["table"])
-        if key != center and key not in joined:
-            joined.append(key)
-    sq = starter_query(key_graph(source), source.engine, center, joined, columns)
-    if sq is None:
-        return None
-    return {
-        "sql": sq.sql,
-        "engine": source.engine,
-        "tables": [{"schema": s, "table": t} for s, t in sq.tables],
-        "joins": [
-            {
-                "schema": j.table[0],
-                "table": j.table[1],
-                "alias": j.alias,
-                "foreign_key": j.edge.name,
-                "via_schema": j.via[0],
-                "via_table": j.via[1],
-            }
-            for j in sq.joins
-        ],
-        "unreachable": [{"schema": s, "table": t} for s, t in sq.unreachable],
-    }
 
 
 @blp.post("/sources/<int:source_id>/starter-query")

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask_smorest import abort
-from sqlalchemy import text
 
 from catalog.db import Session, transaction
 from catalog.insights import inferred, lint
+from catalog.reads import insight_run
 
 from ..catalog_reads.schemas import no_nul
 from ..extensions import Blueprint
@@ -119,9 +119,7 @@ def insights(args, source_id):
     more = len(rows) > args["limit"]
     rows = rows[: args["limit"]]
     next_cursor = encode_cursor(scope, [rows[-1]["id"]]) if more else None
-    run = session.execute(
-        text("SELECT computed_at, crawl_id FROM catalog_insight_runs WHERE source_id = :sid"), {"sid": source_id}
-    ).first()
+    run = insight_run(session, source_id)
     body = {
         "source_id": source_id,
         "computed_at": run.computed_at if run else None,

@@ -1,6 +1,7 @@
-"""The steps of registering, changing, deleting and test-opening a source,
-shared by the API's routes (api/sources, api/connections) and the web UI's
-forms (api/ui/views_sources.py), so each rule is written once.
+"""The steps of registering, changing and test-opening a source (deleting
+one is catalog/sources.py `delete_source`), shared by the API's routes
+(api/sources, api/connections) and the web UI's forms
+(api/ui/views_sources.py), so each rule is written once.
 
 Refusals are `SourceRefused` (an HTTP status, a message and the problems per
 field): the API answers them as JSON errors, the UI shows them next to the
@@ -12,13 +13,13 @@ from collections.abc import Mapping
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from catalog.db import Session, transaction
-from catalog.jobs import ACTIVE_STATES, cancel_job, create_job, drop_staging
+from catalog.jobs import create_job
 from catalog.models import CrawlJob, Source
 from catalog.schedules import next_run
+from catalog.sources import cancel_active_crawls
 from catalog.vault import Vault, encrypt_secrets
 from engines import ENGINES
 from engines.base import TargetError, TargetSettingsRefused
@@ -143,15 +144,8 @@ def update_source(
     others staying (all go when the engine changes)."""
     engine = changes.get("engine", source.engine)
     if settings is not None:
-        # A crawl reads the settings it started with: one under way is cancelled
-        # (the job first, then the source: the order a crawl's finish locks them in).
-        active = Session.scalars(
-            select(CrawlJob.id)
-            .where(CrawlJob.source_id == source.id, CrawlJob.state.in_(ACTIVE_STATES))
-            .with_for_update()
-        ).all()
-        for job_id in active:
-            cancel_job(Session(), job_id)
+        # A crawl reads the settings it started with: one under way is cancelled.
+        cancel_active_crawls(Session(), source.id)
         same = engine == source.engine
         source.settings = settings
         fresh = encrypt_secrets(_vault(), secrets or {})
@@ -167,25 +161,6 @@ def update_source(
         Session.rollback()
         raise SourceRefused(409, "you already have a source with this name", {"name": [DUPLICATE_NAME]}) from None
     return source
-
-
-def delete_source(source: Source) -> None:
-    """Forget a source, its credentials, crawls and catalog."""
-    # Lock its jobs before the source, the order the worker uses (job, then
-    # source), so deleting during a crawl cannot deadlock with it.
-    jobs = Session.execute(select(CrawlJob.id).where(CrawlJob.source_id == source.id).with_for_update())
-    # Staging, columns, keys and findings carry no foreign key (a key check per row would
-    # double a crawl's write cost), so they go explicitly; the rest cascades.
-    # A batch staging now holds its job FOR KEY SHARE, so it has committed
-    # before we get here, and one that claims later finds no job.
-    drop_staging(Session(), *jobs.scalars())
-    # an insights refresh holds the source FOR KEY SHARE: wait for it, so no
-    # finding it writes outlives the source
-    Session.execute(select(Source.id).where(Source.id == source.id).with_for_update())
-    for table in ("catalog_columns", "catalog_foreign_keys", "catalog_findings"):
-        Session.execute(text(f"DELETE FROM {table} WHERE source_id = :id"), {"id": source.id})  # noqa: S608
-    Session.delete(source)
-    Session.commit()
 
 
 def transient_source(engine: str, settings: dict, secrets: dict, stored: Source | None = None) -> Source:

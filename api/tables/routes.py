@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from flask_jwt_extended import current_user
 from flask_smorest import abort
-from sqlalchemy import text
 
 from catalog.db import Session
 from catalog.models import Source
-from catalog.reads import table_detail
+from catalog.reads import live_table_key, table_detail, table_source_id
 
 from ..catalog_reads.freshness import conditional_json, version_tag
 from ..catalog_reads.schemas import TableSchema
-from ..changes.routes import ChangePageSchema, history_by_id
+from ..changes.schemas import ChangePageSchema
+from ..changes.views import history_by_id
 from ..extensions import Blueprint
 from ..pagination import PageArgs
 
@@ -31,12 +31,7 @@ MAX_ID = 2**63 - 1
 def table_by_id(table_id):
     """One table in full, by its catalog id (the `table_id` of search hits): the same document as
     `/sources/{id}/tables/{schema}/{table}`, with referenced_by, triggers, activity and enum values"""
-    row = None
-    if table_id <= MAX_ID:
-        row = Session.execute(
-            text("SELECT source_id, schema_name, name FROM catalog_tables WHERE id = :id AND removed_at IS NULL"),
-            {"id": table_id},
-        ).first()
+    row = live_table_key(Session(), table_id) if table_id <= MAX_ID else None
     source = Session.get(Source, row[0]) if row is not None else None
     if row is None or source is None or (source.user_id != current_user.id and not current_user.is_admin):
         abort(404, message=f"table {table_id} not found")
@@ -54,11 +49,9 @@ def table_by_id(table_id):
 @blp.alt_response(404, description="No such table, ever, in a source of yours")
 def table_history_by_id(args, table_id):
     """One table's change history by its catalog id, newest first; also once it has been removed"""
-    row = None
-    if table_id <= MAX_ID:
-        row = Session.execute(text("SELECT source_id FROM catalog_tables WHERE id = :id"), {"id": table_id}).first()
-    source = Session.get(Source, row[0]) if row is not None else None
-    if row is None or source is None or (source.user_id != current_user.id and not current_user.is_admin):
+    source_id = table_source_id(Session(), table_id) if table_id <= MAX_ID else None
+    source = Session.get(Source, source_id) if source_id is not None else None
+    if source is None or (source.user_id != current_user.id and not current_user.is_admin):
         abort(404, message=f"table {table_id} not found")
         raise AssertionError("abort raises")
     return history_by_id(args, source.id, table_id)

@@ -9,22 +9,24 @@ import marshmallow as ma
 from flask import abort, render_template, request
 from flask_jwt_extended import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
 from catalog import overview, reads
-from catalog.changes import change_events, table_id
+from catalog.changes import EVENTS, change_events, table_id
 from catalog.db import Session
 from catalog.exports.svg import DiagramUnavailable
 from catalog.models import Source
 from catalog.search import search
+from catalog.sources import source_names
 
 from ..catalog_reads.freshness import cached
 from ..catalog_reads.schemas import KINDS, SchemaArgs, SearchArgs
+from ..catalog_reads.views import schema_rows
+from ..changes.views import change_page
 from ..diagrams.graph import catalog_version, diagram, key_graph, table_page
-from ..diagrams.routes import starter_query_view
 from ..diagrams.schemas import StarterQueryArgs
+from ..diagrams.views import starter_query_view
 from ..ownership import owned_source
-from ..pagination import decode_cursor, encode_cursor
+from ..pagination import decode_cursor
 from . import blp
 from .forms import load_with
 from .session import page
@@ -52,19 +54,9 @@ def browse(source_id: int):
     partitions = args["partitions"]
     scope = f"ui-tables:{source_id}:{args.get('schema')}:{args.get('kind')}:{args.get('q')}:{partitions}"
     after = decode_cursor(scope, request.args.get("cursor") or None, 2)
-    rows = reads.schema_page(
-        Session(),
-        source_id,
-        schema=args.get("schema"),
-        kind=args.get("kind"),
-        q=args.get("q"),
-        after=tuple(after) if after else None,
-        limit=PAGE_SIZE + 1,
-        partitions=partitions,
-    )
-    more = len(rows) > PAGE_SIZE
+    rows, next_cursor = schema_rows(source_id, args, scope, after, PAGE_SIZE)
     tables = []
-    for _schema, _name, doc in rows[:PAGE_SIZE]:
+    for _schema, _name, doc in rows:
         t = json.loads(doc)
         tables.append(
             {
@@ -81,7 +73,6 @@ def browse(source_id: int):
                 "partition_of": t.get("partition_of"),
             }
         )
-    next_cursor = encode_cursor(scope, list(rows[PAGE_SIZE - 1][:2])) if more else None
     return render_template(
         "tables.html",
         source=source,
@@ -190,7 +181,7 @@ def table_query(source_id: int):
 
 
 def _user_sources() -> dict[int, str]:
-    return dict(Session.execute(select(Source.id, Source.name).where(Source.user_id == current_user.id)).all())
+    return source_names(Session(), current_user.id)
 
 
 @blp.get("/search")
@@ -234,16 +225,13 @@ EVENT_LABELS = {
 def changes(source_id: int):
     source = owned_source(source_id)
     event = request.args.get("event") or None
-    if event not in (None, *overview.EVENTS):
+    if event not in (None, *EVENTS):
         event = None
-    scope = f"ui-changes:{source_id}:{event}"
-    before = decode_cursor(scope, request.args.get("cursor") or None, 1)
-    rows = overview.change_feed(Session(), source_id, event=event, before_id=before[0] if before else None, limit=51)
-    more = len(rows) > 50
-    rows = rows[:50]
+    paging = {"cursor": request.args.get("cursor") or None, "limit": 50}
+    feed, _ = change_page(paging, f"ui-changes:{source_id}:{event}", source_id=source_id, event=event, live=True)
+    rows = feed["changes"]
     for r in rows:
         r["url"] = table_page(source_id, (r["schema_name"], r["table_name"])) if r["live"] and r["table_name"] else None
-    next_cursor = encode_cursor(scope, [rows[-1]["id"]]) if more else None
     return render_template(
-        "changes.html", source=source, rows=rows, event=event, labels=EVENT_LABELS, next_cursor=next_cursor
+        "changes.html", source=source, rows=rows, event=event, labels=EVENT_LABELS, next_cursor=feed["next_cursor"]
     )

@@ -7,23 +7,23 @@ import json
 
 from flask import current_app, redirect, render_template, request
 from flask_jwt_extended import current_user
-from sqlalchemy import select
 
 from catalog import overview
 from catalog.db import Session, transaction
 from catalog.jobs import ACTIVE_STATES, create_job
 from catalog.models import CrawlJob, Source
+from catalog.sources import delete_source, list_sources
 from engines import ENGINES
 
 from ..catalog_reads.freshness import cached
-from ..connections.routes import probe_view
-from ..crawls.routes import crawl_view
+from ..connections.views import probe_view
+from ..crawls.views import crawl_view
 from ..diagrams.graph import catalog_version
 from ..ownership import owned_job, owned_source
 from ..pagination import decode_cursor, encode_cursor
 from ..queue import enqueue_plan
-from ..sources.routes import source_view
-from ..sources.service import SourceRefused, create_source, delete_source, transient_source, update_source
+from ..sources.service import SourceRefused, create_source, transient_source, update_source
+from ..sources.views import source_view
 from . import blp
 from .charts import bar_chart
 from .forms import (
@@ -73,10 +73,7 @@ def freshness(view: dict) -> str:
 @page
 def sources():
     after = decode_cursor("ui-sources", request.args.get("cursor"), 1)
-    query = select(Source).where(Source.user_id == current_user.id).order_by(Source.id).limit(101)
-    if after:
-        query = query.where(Source.id > after[0])
-    rows = Session.scalars(query).all()
+    rows = list_sources(Session(), current_user.id, after[0] if after else None, 101)
     next_cursor = encode_cursor("ui-sources", [rows[99].id]) if len(rows) > 100 else None
     views = [source_view(r) for r in rows[:100]]
     for v, r in zip(views, rows, strict=False):
@@ -211,7 +208,7 @@ def source_delete(source_id: int):
     source = owned_source(source_id)
     if request.method == "GET":
         return render_template("source_delete.html", source=source)
-    delete_source(source)
+    delete_source(Session(), source)
     return redirect("/sources", 303)
 
 

@@ -1,0 +1,103 @@
+"""Answers of the catalog reads built once: a page of a source's schema (for
+the schema route and the web UI's table browser alike: the same keyset paging
+over the same catalog read), and the streamed exports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import marshmallow as ma
+from sqlalchemy.engine import Connection
+
+from catalog import reads
+from catalog.db import Session
+from catalog.models import Source
+
+from ..pagination import encode_cursor
+from .schemas import ExportSchema, RoutineSchema, SequenceSchema, TriggerSchema
+
+_EXPORT_TOP = ExportSchema(exclude=("tables", "sequences", "triggers", "routines"))
+_OBJECT_LISTS = {
+    "sequences": SequenceSchema(many=True),
+    "triggers": TriggerSchema(many=True),
+    "routines": RoutineSchema(many=True),
+}
+
+
+def json_with_raw(schema: ma.Schema, values: dict, raw: dict[str, str]) -> str:
+    """A JSON object: `values` serialised through the declared `schema`, then
+    the fields in `raw`, whose JSON text PostgreSQL already built (a page of
+    1,000 table documents is never parsed and re-serialised in Python). The
+    documents' own schema (TableSchema) is checked by the test suite against
+    every answer it receives."""
+    dumped = schema.dump(values)
+    parts = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in dumped.items()]
+    parts += [f"{json.dumps(k)}: {text}" for k, text in raw.items()]
+    return "{" + ", ".join(parts) + "}"
+
+
+def schema_rows(
+    source_id: int, args: dict, scope: str, after: list | None, limit: int
+) -> tuple[list[tuple[str, str, str]], str | None]:
+    """Up to `limit` (schema, name, document JSON) rows after the key `after`,
+    filtered by the schema arguments (schema, kind, q, partitions), and the
+    cursor of the next page (None on the last)."""
+    rows = reads.schema_page(
+        Session(),
+        source_id,
+        schema=args.get("schema"),
+        kind=args.get("kind"),
+        q=args.get("q"),
+        after=tuple(after) if after else None,
+        limit=limit + 1,
+        partitions=args["partitions"],
+    )
+    next_cursor = encode_cursor(scope, list(rows[limit - 1][:2])) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def json_export(conn: Connection, source_id: int, only: str | None, header: dict, ndjson: bool) -> Iterator[str]:
+    """A source's tables as JSON documents: one per line (NDJSON), or one
+    object, the header's fields then the tables, sequences, triggers and routines."""
+    from catalog.exports.source import OBJECT_FIELDS, objects, stream_documents
+
+    texts = stream_documents(conn, source_id, only)
+    if ndjson:
+        for doc in texts:
+            yield doc + "\n"
+        return
+    # the object up to its tables array, left open: the tables stream after it
+    yield json_with_raw(_EXPORT_TOP, header, {"tables": "["}).removesuffix("}")
+    for i, doc in enumerate(texts):
+        yield ("," if i else "") + doc
+    yield "]"
+    for field in OBJECT_FIELDS:  # the source's sequences, triggers and routines, after its tables
+        yield f", {json.dumps(field)}: " + json.dumps(_OBJECT_LISTS[field].dump(objects(conn, source_id, field, only)))
+    yield "}\n"
+
+
+def text_export(conn: Connection, source: Source, fmt: str, only: str | None) -> Iterator[str]:
+    """A source's tables written as Markdown, DBML, PlantUML, Mermaid or DOT."""
+    from catalog.exports import dbml, erd, markdown, plantuml
+    from catalog.exports.source import objects, stream_enums, stream_export
+
+    source_id = source.id
+    tables = stream_export(conn, source_id, only, referenced_by=fmt == "markdown")
+    if fmt == "markdown":
+        yield from markdown.write(
+            source.name,
+            source.last_success_at,
+            stream_enums(conn, source_id, only),
+            tables,
+            objects(conn, source_id, "sequences", only),
+            objects(conn, source_id, "routines", only),
+        )
+    elif fmt == "dbml":
+        yield from dbml.write(source.name, source.engine, stream_enums(conn, source_id, only), tables)
+    elif fmt == "plantuml":
+        yield from plantuml.write(source.name, lambda: stream_export(conn, source_id, only))
+    elif fmt == "mermaid":
+        yield from erd.write_mermaid(tables)
+    else:
+        yield from erd.write_dot(source.name, tables)

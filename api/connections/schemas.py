@@ -1,0 +1,35 @@
+"""What a connection test takes and answers."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from ..sources.schemas import ENGINE_FIELD_NAMES, SourceSchema
+
+
+class ConnectionSchema(SourceSchema):
+    """The engine and its settings, as for a source (name and schedule are not needed)."""
+
+    class Meta:
+        fields = ("engine", *sorted(ENGINE_FIELD_NAMES))
+
+
+class ConnectionPatchSchema(ConnectionSchema):
+    """The same fields, each optional (loaded with partial=True); the stored
+    source's settings lie under them and its secrets are used unless sent."""
+
+
+class ProbeErrorSchema(ma.Schema):
+    type = ma.fields.String(
+        metadata={
+            "description": "connection_failed, authentication_failed, database_not_found, statement_timeout, "
+            "address_not_allowed, settings_refused, credentials_unreadable, ..."
+        }
+    )
+    message = ma.fields.String()
+
+
+class ProbeSchema(ma.Schema):
+    ok = ma.fields.Boolean()
+    elapsed_ms = ma.fields.Integer()
+    error = ma.fields.Nested(ProbeErrorSchema, allow_none=True)
