@@ -31,7 +31,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from .db import engine
-from .models import STAGING_TABLES, Base, CrawlBatch, CrawlJob, Source
+from .models import CrawlBatch, CrawlJob, Source
+from .staging import drop_staging, jobs_with_staging
 
 
 class CrawlState(StrEnum):
@@ -539,16 +540,6 @@ def stuck_in_finish(session: Session, quiet: timedelta = timedelta(minutes=2)) -
     )
 
 
-# --- staging -----------------------------------------------------------------
-
-
-def drop_staging(session: Session, *job_ids: int) -> None:
-    """Forget what these crawls staged."""
-    for name in STAGING_TABLES:
-        table = Base.metadata.tables[name]
-        session.execute(delete(table).where(table.c.job_id.in_(job_ids)))
-
-
 def sweep_staging(session: Session) -> list[int]:
     """Drop staging left by crawls that ended in the last day: a batch that
     committed just after its job ended, or a finish whose worker died between
@@ -562,10 +553,7 @@ def sweep_staging(session: Session) -> list[int]:
     )
     if not ended:
         return []
-    left: set[int] = set()
-    for name in STAGING_TABLES:
-        table = Base.metadata.tables[name]
-        left.update(session.execute(select(table.c.job_id).distinct().where(table.c.job_id.in_(ended))).scalars())
+    left = sorted(jobs_with_staging(session, ended))
     if left:
-        drop_staging(session, *sorted(left))
-    return sorted(left)
+        drop_staging(session, *left)
+    return left
