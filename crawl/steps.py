@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select
 
-from catalog import insights, jobs
+from catalog import insights, jobs, locks
 from catalog.apply import apply_crawl
 from catalog.db import Session, engine, transaction
 from catalog.models import CatalogTable, CrawlJob, Source
@@ -58,7 +58,7 @@ def plan(job_id: int, settings: Settings, report: Report = _quiet) -> bool:
         return False
     log.info("crawl planning", extra={"job_id": job_id, "source_id": source.id})
     tables = batches = 0
-    with jobs.planning(job_id) as mine:
+    with locks.planning(job_id) as mine:
         if not mine:  # a redelivered plan beside the first: the first plans
             return False
         with transaction() as session:

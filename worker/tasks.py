@@ -32,7 +32,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
-from catalog import insights, jobs
+from catalog import insights, jobs, locks
 from catalog.db import Session, engine, is_transient, transaction
 from catalog.jobs import CrawlState
 from catalog.models import CrawlJob
@@ -146,7 +146,7 @@ class CrawlTask(app.Task):
         settings = runtime.settings()
         if not self.talks_to_target or self.request.called_directly:
             return self._run(settings, job_id, *args, **kwargs)
-        with jobs.owner_slot(job_id, settings.owner_concurrency) as free:
+        with locks.owner_slot(job_id, settings.owner_concurrency) as free:
             if free:
                 return self._run(settings, job_id, *args, **kwargs)
         return self._defer(job_id, *args, **kwargs)
