@@ -30,7 +30,7 @@ from urllib.parse import urlparse
 
 import psycopg2
 
-from catalog.crawl_write import ACTIVITY_FIELDS
+from catalog.staging import ACTIVITY_FIELDS
 from engines.postgres import ACTIVITY_SQL, SIZE_PAGES
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -19,9 +19,6 @@ so two processes racing to end a job cannot both succeed.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -30,8 +27,8 @@ from sqlalchemy import and_, delete, func, insert, literal, or_, select, text, u
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from .db import engine
-from .models import STAGING_TABLES, Base, CrawlBatch, CrawlJob, Source
+from .models import CrawlBatch, CrawlJob, Source
+from .staging import drop_staging, jobs_with_staging
 
 
 class CrawlState(StrEnum):
@@ -129,35 +126,6 @@ def start_job(session: Session, job_id: int) -> Started | None:
     return None if row is None else Started(planned=row.batches_total is not None)
 
 
-# Advisory lock keys (classid, objid): one planner per job; one slot of an
-# owner's crawl tasks per (OWNER_SLOT + n, owner id).
-PLAN_LOCK = 7301
-OWNER_SLOT = 7400
-
-
-@contextmanager
-def planning(job_id: int) -> Iterator[bool]:
-    """Whether this process is the job's one planner, for the `with` block.
-
-    A session-level advisory lock on a connection of its own, not a lock on
-    the job row: the plan waits on its target while it holds it, and the
-    reaper, cancel and delete must never wait on a target. A redelivered
-    plan that finds the lock taken leaves the planning to the first; a
-    planner that dies drops its connection and the lock with it."""
-    with engine().connect() as conn:
-        mine = bool(
-            conn.execute(text("SELECT pg_try_advisory_lock(:k, :job)"), {"k": PLAN_LOCK, "job": job_id}).scalar()
-        )
-        conn.commit()
-        try:
-            yield mine
-        finally:
-            if mine:
-                with contextlib.suppress(Exception):  # a lost connection has dropped the lock already
-                    conn.execute(text("SELECT pg_advisory_unlock(:k, :job)"), {"k": PLAN_LOCK, "job": job_id})
-                    conn.commit()
-
-
 def _planning(job_id: int):
     """The guard of every plan write: the job is running and not planned yet."""
     return and_(CrawlJob.id == job_id, CrawlJob.state == CrawlState.RUNNING, CrawlJob.batches_total.is_(None))
@@ -207,33 +175,6 @@ def record_plan(
         ).scalar()
         is not None
     )
-
-
-@contextmanager
-def owner_slot(job_id: int, slots: int) -> Iterator[bool]:
-    """Whether one of the `slots` crawl-task slots of the job's owner is free
-    (and now this task's, for the `with` block): session-level advisory
-    locks, one per slot, on a connection of their own, so a worker process
-    that dies frees its slot with its connection."""
-    with engine().connect() as conn:
-        owner = conn.execute(
-            select(Source.user_id).join(CrawlJob, CrawlJob.source_id == Source.id).where(CrawlJob.id == job_id)
-        ).scalar()
-        taken = None
-        if owner is not None:
-            for n in range(slots):
-                got = conn.execute(text("SELECT pg_try_advisory_lock(:k, :o)"), {"k": OWNER_SLOT + n, "o": owner})
-                if got.scalar():
-                    taken = n
-                    break
-        conn.commit()
-        try:
-            yield owner is None or taken is not None
-        finally:
-            if taken is not None:
-                with contextlib.suppress(Exception):
-                    conn.execute(text("SELECT pg_advisory_unlock(:k, :o)"), {"k": OWNER_SLOT + taken, "o": owner})
-                    conn.commit()
 
 
 def note_stall(session: Session, job_id: int, error_type: str, message: str) -> None:
@@ -539,16 +480,6 @@ def stuck_in_finish(session: Session, quiet: timedelta = timedelta(minutes=2)) -
     )
 
 
-# --- staging -----------------------------------------------------------------
-
-
-def drop_staging(session: Session, *job_ids: int) -> None:
-    """Forget what these crawls staged."""
-    for name in STAGING_TABLES:
-        table = Base.metadata.tables[name]
-        session.execute(delete(table).where(table.c.job_id.in_(job_ids)))
-
-
 def sweep_staging(session: Session) -> list[int]:
     """Drop staging left by crawls that ended in the last day: a batch that
     committed just after its job ended, or a finish whose worker died between
@@ -562,10 +493,7 @@ def sweep_staging(session: Session) -> list[int]:
     )
     if not ended:
         return []
-    left: set[int] = set()
-    for name in STAGING_TABLES:
-        table = Base.metadata.tables[name]
-        left.update(session.execute(select(table.c.job_id).distinct().where(table.c.job_id.in_(ended))).scalars())
+    left = sorted(jobs_with_staging(session, ended))
     if left:
-        drop_staging(session, *sorted(left))
-    return sorted(left)
+        drop_staging(session, *left)
+    return left

@@ -17,18 +17,14 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select
 
-from catalog import insights, jobs
-from catalog.crawl_write import (
-    apply_crawl,
-    known_tables,
-    removal_refused,
-    stage_batch,
-    tidy_catalog,
-    unchanged_by_signature,
-)
+from catalog import insights, jobs, locks
+from catalog.apply import apply_crawl
 from catalog.db import Session, engine, transaction
 from catalog.models import CatalogTable, CrawlJob, Source
+from catalog.removal_guard import removal_refused
 from catalog.settings import Settings
+from catalog.staging import drop_staging, known_tables, stage_batch, unchanged_by_signature
+from catalog.tidy import tidy_catalog
 from engines.base import TableRef
 from engines.documents import table_document
 
@@ -62,7 +58,7 @@ def plan(job_id: int, settings: Settings, report: Report = _quiet) -> bool:
         return False
     log.info("crawl planning", extra={"job_id": job_id, "source_id": source.id})
     tables = batches = 0
-    with jobs.planning(job_id) as mine:
+    with locks.planning(job_id) as mine:
         if not mine:  # a redelivered plan beside the first: the first plans
             return False
         with transaction() as session:
@@ -198,7 +194,7 @@ def finish(job_id: int, settings: Settings, report: Report = _quiet) -> Finished
     log.info("crawl succeeded: %s", json.dumps(result["stats"]), extra={"job_id": job_id})
     log.info("crawl applied in steps: %s", json.dumps(result["seconds"]), extra={"job_id": job_id})
     with transaction() as session:
-        jobs.drop_staging(session, job_id)  # if this is lost, the reaper's sweep drops it
+        drop_staging(session, job_id)  # if this is lost, the reaper's sweep drops it
     stats = result["stats"]
     moved = stats["added"] + stats["changed"] + stats["removed"]
     if moved:

@@ -8,10 +8,11 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from catalog.crawl_write import apply_crawl, known_tables, stage_batch, unchanged_by_signature
+from catalog.apply import apply_crawl
 from catalog.diff import table_changes
 from catalog.jobs import create_job, start_job, succeed_job
 from catalog.models import CatalogTable, ChangeEvent, Source, User
+from catalog.staging import known_tables, stage_batch, unchanged_by_signature
 
 
 def doc(name: str, *columns: str, comment: str | None = None, kind: str = "table") -> dict:

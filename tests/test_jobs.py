@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from catalog import jobs
+from catalog import jobs, locks
 from catalog.jobs import ACTIVE_STATES, ENDED_STATES, TRANSITIONS, CrawlState
 from catalog.models import ACTIVE_STATES_SQL, CrawlJob, Source, User
 
@@ -211,16 +211,16 @@ def test_an_interrupted_plan_starts_afresh(session, source_id):
 
 
 def test_one_planner_per_job_and_its_lock_goes_with_it(app):
-    with jobs.planning(7) as first, jobs.planning(7) as second, jobs.planning(8) as other:
+    with locks.planning(7) as first, locks.planning(7) as second, locks.planning(8) as other:
         assert first and not second and other
-    with jobs.planning(7) as again:
+    with locks.planning(7) as again:
         assert again
 
 
 def test_an_owners_slots_are_counted_across_tasks(app, session, source_id):
     job, _ = jobs.create_job(session, source_id, "api")
     session.commit()
-    with jobs.owner_slot(job.id, 2) as a, jobs.owner_slot(job.id, 2) as b, jobs.owner_slot(job.id, 2) as c:
+    with locks.owner_slot(job.id, 2) as a, locks.owner_slot(job.id, 2) as b, locks.owner_slot(job.id, 2) as c:
         assert a and b and not c
-    with jobs.owner_slot(job.id, 1) as freed:
+    with locks.owner_slot(job.id, 1) as freed:
         assert freed

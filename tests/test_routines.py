@@ -342,7 +342,7 @@ def test_mysql_routine_arguments():
 
 
 def test_object_changes_labels():
-    from catalog.crawl_write import object_changes
+    from catalog.apply_objects import object_changes
 
     def routine(args: str, **details) -> dict:
         return {"kind": "function", "schema": "s", "table": "", "name": "f", "arguments": args,

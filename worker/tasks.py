@@ -24,6 +24,7 @@ import json
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from celery.utils.time import get_exponential_backoff_interval
@@ -32,7 +33,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 
-from catalog import insights, jobs
+from catalog import insights, jobs, locks
 from catalog.db import Session, engine, is_transient, transaction
 from catalog.jobs import CrawlState
 from catalog.models import CrawlJob
@@ -146,7 +147,7 @@ class CrawlTask(app.Task):
         settings = runtime.settings()
         if not self.talks_to_target or self.request.called_directly:
             return self._run(settings, job_id, *args, **kwargs)
-        with jobs.owner_slot(job_id, settings.owner_concurrency) as free:
+        with locks.owner_slot(job_id, settings.owner_concurrency) as free:
             if free:
                 return self._run(settings, job_id, *args, **kwargs)
         return self._defer(job_id, *args, **kwargs)
@@ -166,10 +167,6 @@ class CrawlTask(app.Task):
         return {"job_id": job_id, "state": "deferred", "reason": "owner_concurrency"}
 
     def _run(self, settings, job_id, *args, **kwargs):
-        failure: tuple[str, str] | None = None
-        stalled: tuple[str, str] | None = None
-        retry_after: float | None = None
-        kind = ""
         try:
             with _Heartbeat(job_id, settings.heartbeat_seconds):
                 return super().__call__(job_id, *args, **kwargs)
@@ -187,75 +184,102 @@ class CrawlTask(app.Task):
             )
             Session.remove()
             return {"job_id": job_id, "state": "broker_unavailable"}
-        except TargetStalled as e:
-            # Like a lost worker: the job stays active, this task ends (so
-            # its slot is free) and the reaper sends the crawl again; after
-            # METACRAWL_MAX_REQUEUES it fails with this reason.
-            _rollback()
-            stalled = (e.type, e.message)
-        except TargetError as e:
-            _rollback()
-            failure = (e.type, e.message)
-        except VaultError as e:
-            _rollback()
-            failure = ("credentials_unreadable", str(e))
         except Exception as e:
             _rollback()
-            tries = self.request.retries
-            if is_transient(e) and tries < settings.catalog_retries and not self.request.called_directly:
-                retry_after = get_exponential_backoff_interval(1, tries, RETRY_BACKOFF_MAX, full_jitter=False)
-                log.warning(
-                    "crawl task met a transient catalog error (%s); retry %d of %d in %d s",
-                    type(e).__name__,
-                    tries + 1,
-                    settings.catalog_retries,
-                    retry_after,
-                    extra={"job_id": job_id},
-                )
-                kind = type(getattr(e, "orig", None) or e).__name__
-            elif is_transient(e):
-                log.exception("crawl task gave up on the catalog", extra={"job_id": job_id})
-                failure = (
-                    "catalog_unavailable",
-                    f"the metacrawl catalog database failed {tries + 1} times in a row while running crawl "
-                    f"{job_id} (deadlocks or lost connections); start the crawl again, and if it fails the same "
-                    "way the operators' logs have the details",
-                )
-            else:
-                log.exception("crawl task crashed", extra={"job_id": job_id})
-                failure = (
-                    "internal_error",
-                    f"an internal error stopped crawl {job_id}; the operators' logs have the details",
-                )
+            retries = 0 if self.request.called_directly else settings.catalog_retries
+            ending = _ending(e, job_id, self.request.retries, retries)
         finally:
             Session.remove()
         # Raised here, outside the handlers, so nothing Celery records (state,
         # traceback) chains the original error and its text.
-        if stalled is not None:
-            try:
-                with transaction() as session:
-                    jobs.note_stall(session, job_id, *stalled)
-            finally:
-                Session.remove()
-            log.warning("crawl task left its crawl to the reaper: %s", stalled[1], extra={"job_id": job_id})
-            return {"job_id": job_id, "state": "stalled"}
-        if retry_after is not None:
-            raise self.retry(exc=CatalogUnavailable(kind), countdown=retry_after, max_retries=settings.catalog_retries)
-        if failure is not None:
-            try:
-                failed = _fail(job_id, *failure)
-            except Exception:
-                # the job stays active; the reaper sends it again or fails it
-                log.exception("could not record the crawl's failure", extra={"job_id": job_id})
-                failed = False
-            finally:
-                Session.remove()
-            if failed:
-                raise CrawlFailed(failure[0])
+        if ending.stalled is not None:
+            return _leave_to_reaper(job_id, ending.stalled)
+        if ending.retry_after is not None:
+            raise self.retry(
+                exc=CatalogUnavailable(ending.kind), countdown=ending.retry_after, max_retries=settings.catalog_retries
+            )
+        if ending.failure is not None and _fail_recorded(job_id, ending.failure):
+            raise CrawlFailed(ending.failure[0])
         try:
             return _outcome(job_id)
         finally:
             Session.remove()
+
+
+@dataclass(frozen=True)
+class _Ending:
+    """How a crawl task that raised ends: its crawl failed with (error type,
+    message), left to the reaper for a stalled target (`stalled`), or the
+    task retried after `retry_after` seconds for a catalog error of `kind`."""
+
+    failure: tuple[str, str] | None = None
+    stalled: tuple[str, str] | None = None
+    retry_after: float | None = None
+    kind: str = ""
+
+
+def _ending(e: Exception, job_id: int, tries: int, retries: int) -> _Ending:
+    """The ending an error calls for; `tries`: the task's retries so far,
+    `retries`: how many it may have (0 when called in-process). Called in
+    the error's handler, so a logged traceback is the error's."""
+    if isinstance(e, TargetStalled):
+        # Like a lost worker: the job stays active, this task ends (so
+        # its slot is free) and the reaper sends the crawl again; after
+        # METACRAWL_MAX_REQUEUES it fails with this reason.
+        return _Ending(stalled=(e.type, e.message))
+    if isinstance(e, TargetError):
+        return _Ending(failure=(e.type, e.message))
+    if isinstance(e, VaultError):
+        return _Ending(failure=("credentials_unreadable", str(e)))
+    if is_transient(e) and tries < retries:
+        retry_after = get_exponential_backoff_interval(1, tries, RETRY_BACKOFF_MAX, full_jitter=False)
+        log.warning(
+            "crawl task met a transient catalog error (%s); retry %d of %d in %d s",
+            type(e).__name__,
+            tries + 1,
+            retries,
+            retry_after,
+            extra={"job_id": job_id},
+        )
+        return _Ending(retry_after=retry_after, kind=type(getattr(e, "orig", None) or e).__name__)
+    if is_transient(e):
+        log.exception("crawl task gave up on the catalog", extra={"job_id": job_id})
+        return _Ending(
+            failure=(
+                "catalog_unavailable",
+                f"the metacrawl catalog database failed {tries + 1} times in a row while running crawl "
+                f"{job_id} (deadlocks or lost connections); start the crawl again, and if it fails the same "
+                "way the operators' logs have the details",
+            )
+        )
+    log.exception("crawl task crashed", extra={"job_id": job_id})
+    return _Ending(
+        failure=("internal_error", f"an internal error stopped crawl {job_id}; the operators' logs have the details")
+    )
+
+
+def _leave_to_reaper(job_id: int, stalled: tuple[str, str]) -> dict:
+    """Note why the target stalled on the job, which stays active for the reaper."""
+    try:
+        with transaction() as session:
+            jobs.note_stall(session, job_id, *stalled)
+    finally:
+        Session.remove()
+    log.warning("crawl task left its crawl to the reaper: %s", stalled[1], extra={"job_id": job_id})
+    return {"job_id": job_id, "state": "stalled"}
+
+
+def _fail_recorded(job_id: int, failure: tuple[str, str]) -> bool:
+    """Fail the crawl; False when it had ended already, or when its failure
+    could not be recorded (the job stays active; the reaper sends it again
+    or fails it)."""
+    try:
+        return _fail(job_id, *failure)
+    except Exception:
+        log.exception("could not record the crawl's failure", extra={"job_id": job_id})
+        return False
+    finally:
+        Session.remove()
 
 
 def _reporter(task, job_id: int, **fixed):

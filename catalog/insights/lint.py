@@ -1,11 +1,13 @@
 """Lint over a source's stored definitions: one set-based INSERT ... SELECT
-per rule (never a loop over tables), run after each crawl that changed
+per rule (never a loop over tables; each rule is a module of
+catalog/insights/rules/), run after each crawl that changed
 something (`catalog.insights.refresh`, in its own task). A rule about one
 table's own definition runs over the tables added or changed since the last
 run (all of them the first time), a rule that compares tables over the whole
 source; both read the relational copies of the definitions (catalog_columns,
 catalog_foreign_keys, and the indexes read out once per run into a temporary
-table) rather than expanding each definition's JSON per rule.
+table) rather than expanding each definition's JSON per rule. This module
+prepares those tables, runs the rules (`run_lint`) and reads the findings.
 
 A finding names its rule, severity, object (`schema.table`,
 `schema.table.index_or_column`, or a bare column name for rules about a
@@ -20,64 +22,15 @@ effect at once without recomputing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-TOO_MANY_COLUMNS = 100
-# What a message lists at most (columns, tables) before saying how many more.
-LIST_AT_MOST = 20
-
-SEVERITIES = ("error", "warning", "info")
-
-# rule -> (severity, what it means); the API documents this table.
-RULES: dict[str, tuple[str, str]] = {
-    "no_primary_key": ("warning", "a table without a primary key"),
-    "fk_without_index": ("warning", "a foreign key whose columns lead no index (deletes on the parent scan)"),
-    "duplicate_index": ("warning", "an index with the same columns, method and predicate as another"),
-    "redundant_index": ("info", "a non-unique index whose columns are a prefix of another index's"),
-    "fk_type_mismatch": ("warning", "a foreign key column whose type differs from the referenced column's"),
-    "nullable_in_unique": ("warning", "a nullable column in a unique constraint or index (NULLs never collide)"),
-    "json_not_jsonb": ("info", "a json column on PostgreSQL, where jsonb exists"),
-    "table_without_comment": ("info", "a table or view without a comment"),
-    "column_without_comment": ("info", "a table with columns without a comment (one finding per table)"),
-    "column_type_inconsistent": ("info", "the same column name with different types across tables"),
-    "no_relations": ("info", "a table with no foreign key, referenced by none"),
-    "identifier_needs_quoting": ("info", "a table or column name that must be quoted (case, spaces, reserved words)"),
-    "too_many_columns": ("info", f"a table with more than {TOO_MANY_COLUMNS} columns"),
-}
-
-MYSQL_ENGINES = ("mysql", "mariadb")
-TABLE_KINDS = "('table', 'partitioned_table')"
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Reserved words MySQL/MariaDB refuse unquoted as identifiers (the ones a
-# schema meets; the full list is longer), and the SQL standard's most common
-# ones for other engines. PostgreSQL's own list is quote_ident()'s.
-MYSQL_RESERVED = _words(
-    "add all alter analyze and as asc before between bigint binary blob both by call cascade case change char "
-    "character check collate column condition constraint continue convert create cross current_date current_time "
-    "current_timestamp current_user cursor database databases dec decimal declare default delete desc describe "
-    "distinct div double drop dual each else elseif enclosed escaped exists exit explain false fetch float for "
-    "force foreign from fulltext grant group having if ignore in index infile inner insert int integer interval "
-    "into is join key keys kill leading leave left like limit lines load lock long loop match merge mod natural "
-    "not null numeric on option or order out outer partition precision primary procedure range read real "
-    "references regexp release rename repeat replace require restrict return revoke right rlike row rows schema "
-    "schemas select separator set show smallint spatial sql ssl starting table terminated then to trailing "
-    "trigger true undo union unique unlock unsigned update usage use using values varchar when where while with "
-    "write xor"
-)
-SQL_RESERVED = _words(
-    "all and any as asc between by case check column constraint create cross default delete desc distinct drop "
-    "else end except exists false foreign from full group having in index inner insert intersect into is join "
-    "key left like limit not null offset on or order outer primary references right select set table then to "
-    "true union unique update user using values when where with"
-)
+# The rules (one module each) and their registry; the API reads these here.
+from .rules import RULES as RULES
+from .rules import SEVERITIES as SEVERITIES
+from .rules import rule_statements
+from .rules.common import TABLE_KINDS
 
 # Rules about one table's own definition run over the tables in `insights_scope`
 # (every live table, or those changed since the last run: catalog.insights);
@@ -152,13 +105,6 @@ UNION SELECT r.id FROM lint_before b
     AND r.schema_name = k->>'referenced_schema' AND r.name = k->>'referenced_table'
 """
 
-_SCOPED = "insights_scope s JOIN catalog_tables t ON t.id = s.id"
-_OBJ = "t.schema_name || '.' || t.name"
-_INSERT = (
-    "INSERT INTO catalog_findings (source_id, table_id, rule, severity, schema_name, table_name, object_name, "
-    "object, message, fix) "
-)
-
 # Every index, the primary key and every unique constraint of the tables in
 # scope, read out of their definitions once per run (the index rules then
 # compare text arrays instead of expanding JSON per rule).
@@ -181,237 +127,6 @@ CROSS JOIN LATERAL (
     UNION ALL SELECT 'primary_key', d.pk WHERE jsonb_typeof(d.pk) = 'object'
     UNION ALL SELECT 'constraint', k FROM jsonb_array_elements(d.constraints) k WHERE k->>'type' = 'unique') x
 """
-
-
-def _quote(engine: str) -> Callable[[str], str]:
-    """A SQL expression quoting the identifier expression `e` for the source's engine."""
-    if engine in MYSQL_ENGINES:
-        return lambda e: f"('`' || replace({e}, '`', '``') || '`')"
-    return lambda e: f"quote_ident({e})"
-
-
-def _needs_quoting(engine: str, e: str) -> str:
-    """A SQL condition: the identifier expression `e` must be quoted on `engine`."""
-    if engine == "postgresql":
-        return f"quote_ident({e}) <> {e}"
-    words = MYSQL_RESERVED if engine in MYSQL_ENGINES else SQL_RESERVED
-    listed = ", ".join(f"'{w}'" for w in sorted(words))
-    first = "A-Za-z0-9_$" if engine in MYSQL_ENGINES else "A-Za-z_"
-    return f"({e} !~ '^[{first}][A-Za-z0-9_$]*$' OR {e} ~ '^[0-9]+$' OR lower({e}) IN ({listed}))"
-
-
-def _listed(agg_expr: str, order: str, at_most: int = LIST_AT_MOST, where: str = "") -> str:
-    """A comma-separated list of at most `at_most` values (those matching
-    `where`, if given), and how many more."""
-    filt = f" FILTER (WHERE {where})" if where else ""
-    n = f"count(*){filt}"
-    return (
-        f"array_to_string((array_agg({agg_expr} ORDER BY {order}){filt})[1:{at_most}], ', ') || "
-        f"CASE WHEN {n} > {at_most} THEN ' and ' || ({n} - {at_most}) || ' more' ELSE '' END"
-    )
-
-
-def rule_statements(engine: str, scoped: bool = False) -> list[tuple[str, str]]:
-    """(rule, INSERT ... SELECT) for every rule that applies to `engine`; the
-    one-table rules read `insights_scope` and `lint_indexes` (see run_lint);
-    `scoped`: the rules across tables read `lint_names` and `lint_relations`
-    instead of running over the whole source."""
-    q = _quote(engine)
-    qt = f"{q('t.schema_name')} || '.' || {q('t.name')}"
-    pg = engine == "postgresql"
-    my = engine in MYSQL_ENGINES
-    drop_index = (
-        (lambda ix: f"'DROP INDEX ' || {q('t.schema_name')} || '.' || {q(ix)} || ';'")
-        if pg
-        else (lambda ix: f"'DROP INDEX ' || {q(ix)} || ' ON ' || {qt} || ';'")
-        if my
-        else (lambda ix: "NULL")
-    )
-    sev = {rule: severity for rule, (severity, _) in RULES.items()}
-    col_name = q("col->>'name'")
-
-    def head(rule: str, table_id: str = "t.id") -> str:
-        return f"{_INSERT} SELECT :sid, {table_id}, '{rule}', '{sev[rule]}', "
-
-    fk_cols = "ARRAY(SELECT jsonb_array_elements_text(f.columns))"
-    listed_fk_cols = "array_to_string(ARRAY(SELECT jsonb_array_elements_text(f.columns)), ', ')"
-    out = [
-        (
-            "no_primary_key",
-            head("no_primary_key") + f"t.schema_name, t.name, NULL, {_OBJ}, 'table has no primary key', NULL "
-            f"FROM {_SCOPED} WHERE t.kind IN {TABLE_KINDS} "
-            "AND jsonb_typeof(t.definition->'primary_key') IS DISTINCT FROM 'object'",
-        ),
-        (
-            "fk_without_index",
-            head("fk_without_index") + f"t.schema_name, t.name, f.name, {_OBJ} || '.' || f.name, "
-            f"'foreign key ' || f.name || ' (' || {listed_fk_cols} || ') has no index leading with its columns', "
-            + (
-                f"'CREATE INDEX ON ' || {qt} || ' (' || (SELECT string_agg({q('c')}, ', ') FROM "
-                "jsonb_array_elements_text(f.columns) c) || ');'"
-                if pg
-                else f"'ALTER TABLE ' || {qt} || ' ADD INDEX (' || (SELECT string_agg({q('c')}, ', ') FROM "
-                "jsonb_array_elements_text(f.columns) c) || ');'"
-                if my
-                else "NULL"
-            )
-            + f" FROM {_SCOPED} JOIN catalog_foreign_keys f ON f.table_id = t.id "
-            f"WHERE t.kind IN {TABLE_KINDS} AND NOT EXISTS (SELECT 1 FROM lint_indexes x "
-            "WHERE x.table_id = t.id AND x.kind <> 'constraint' AND x.predicate IS NULL "
-            "AND cardinality(x.cols) >= jsonb_array_length(f.columns) "
-            # the leading columns, in any order, are the key's columns
-            f"AND x.cols[1:jsonb_array_length(f.columns)] @> {fk_cols} "
-            f"AND {fk_cols} @> x.cols[1:jsonb_array_length(f.columns)])",
-        ),
-        (
-            "duplicate_index",
-            head("duplicate_index") + f"t.schema_name, t.name, x.name, {_OBJ} || '.' || x.name, "
-            "'index ' || x.name || ' duplicates ' || y.name, "
-            f"CASE WHEN x.backs_constraint THEN NULL ELSE {drop_index('x.name')} END "
-            "FROM lint_indexes x JOIN lint_indexes y ON y.table_id = x.table_id AND y.kind = 'index' "
-            "AND y.cols = x.cols AND y.predicate IS NOT DISTINCT FROM x.predicate "
-            "AND y.method IS NOT DISTINCT FROM x.method AND y.name <> x.name "
-            "JOIN catalog_tables t ON t.id = x.table_id WHERE x.kind = 'index' "
-            # of identical indexes, all but the best are reported: unique ones and
-            # those backing a constraint are better, then the first by name
-            "AND ROW(x.uniq, x.backs_constraint, y.name) < ROW(y.uniq, y.backs_constraint, x.name)",
-        ),
-        (
-            "redundant_index",
-            head("redundant_index") + f"t.schema_name, t.name, x.name, {_OBJ} || '.' || x.name, "
-            "'index ' || x.name || ' (' || array_to_string(x.cols, ', ') || ') is a prefix of ' || y.name || "
-            "' (' || array_to_string(y.cols, ', ') || ')', "
-            f"{drop_index('x.name')} "
-            "FROM lint_indexes x JOIN lint_indexes y ON y.table_id = x.table_id AND y.kind = 'index' "
-            "AND y.predicate IS NULL AND y.method IS NOT DISTINCT FROM x.method "
-            "AND cardinality(x.cols) < cardinality(y.cols) AND y.cols[1:cardinality(x.cols)] = x.cols "
-            "JOIN catalog_tables t ON t.id = x.table_id "
-            "WHERE x.kind = 'index' AND NOT x.uniq AND x.predicate IS NULL",
-        ),
-        (
-            "nullable_in_unique",
-            head("nullable_in_unique") + f"t.schema_name, t.name, u.name, {_OBJ} || '.' || u.name, "
-            "'unique ' || u.what || ' ' || u.name || ' has nullable columns: ' || "
-            "string_agg(col->>'name', ', ' ORDER BY (col->>'ordinal')::int), "
-            + (
-                f"string_agg('ALTER TABLE ' || {qt} || ' ALTER COLUMN ' || {col_name} || "
-                "' SET NOT NULL;', ' ' ORDER BY (col->>'ordinal')::int)"
-                if pg
-                else "NULL"
-            )
-            # a unique constraint and the index behind it (same name) are one finding
-            + " FROM (SELECT DISTINCT ON (table_id, name) table_id, name, kind AS what, cols FROM lint_indexes "
-            "WHERE uniq AND NOT is_pk ORDER BY table_id, name, kind DESC) u "
-            "JOIN catalog_tables t ON t.id = u.table_id "
-            "CROSS JOIN LATERAL jsonb_array_elements(coalesce(t.definition->'columns', '[]')) col "
-            "WHERE (col->>'nullable')::boolean AND col->>'name' = ANY(u.cols) "
-            "GROUP BY t.id, t.schema_name, t.name, u.name, u.what",
-        ),
-    ]
-    if pg:
-        out.append(
-            (
-                "json_not_jsonb",
-                head("json_not_jsonb") + f"t.schema_name, t.name, c.name, {_OBJ} || '.' || c.name, "
-                "'column ' || c.name || ' is ' || c.type || '; jsonb is smaller to query, "
-                "indexable and compares by value', "
-                f"'ALTER TABLE ' || {qt} || ' ALTER COLUMN ' || {q('c.name')} || ' TYPE ' || "
-                f"replace(c.type, 'json', 'jsonb') || ' USING ' || {q('c.name')} || '::' || "
-                "replace(c.type, 'json', 'jsonb') || ';' "
-                f"FROM {_SCOPED} JOIN catalog_columns c ON c.table_id = t.id "
-                f"WHERE t.kind IN {TABLE_KINDS} AND c.type IN ('json', 'json[]')",
-            )
-        )
-    no_comment = "nullif(btrim(c.comment), '') IS NULL"
-    out += [
-        (
-            "table_without_comment",
-            head("table_without_comment")
-            + f"t.schema_name, t.name, NULL, {_OBJ}, replace(t.kind, '_', ' ') || ' has no comment', NULL "
-            f"FROM {_SCOPED} WHERE nullif(btrim(t.comment), '') IS NULL",
-        ),
-        (
-            "column_without_comment",
-            head("column_without_comment") + f"t.schema_name, t.name, NULL, {_OBJ}, "
-            f"count(*) FILTER (WHERE {no_comment}) || ' of ' || count(*) || ' columns have no comment: ' || "
-            + _listed("c.name", "c.ordinal", where=no_comment)
-            + f", NULL FROM {_SCOPED} JOIN catalog_columns c ON c.table_id = t.id "
-            f"GROUP BY t.id, t.schema_name, t.name HAVING bool_or({no_comment})",
-        ),
-        (
-            "identifier_needs_quoting",
-            head("identifier_needs_quoting") + f"t.schema_name, t.name, NULL, {_OBJ}, "
-            "'the name ' || t.name || ' must be quoted in SQL (case, characters or a reserved word)', NULL "
-            f"FROM {_SCOPED} WHERE {_needs_quoting(engine, 't.name')}",
-        ),
-        (
-            "identifier_needs_quoting",
-            head("identifier_needs_quoting") + f"t.schema_name, t.name, '(columns)', {_OBJ} || '.(columns)', "
-            "'column names that must be quoted in SQL: ' || "
-            + _listed("c.name", "c.ordinal")
-            + f", NULL FROM {_SCOPED} JOIN catalog_columns c ON c.table_id = t.id "
-            f"WHERE {_needs_quoting(engine, 'c.name')} GROUP BY t.id, t.schema_name, t.name",
-        ),
-        (
-            "too_many_columns",
-            head("too_many_columns") + f"t.schema_name, t.name, NULL, {_OBJ}, "
-            "'table has ' || jsonb_array_length(t.definition->'columns') || ' columns', NULL "
-            f"FROM {_SCOPED} WHERE t.kind IN {TABLE_KINDS} "
-            f"AND jsonb_array_length(t.definition->'columns') > {TOO_MANY_COLUMNS}",
-        ),
-        # --- rules across tables ---
-        (
-            "fk_type_mismatch",
-            head("fk_type_mismatch") + f"t.schema_name, t.name, c.col, {_OBJ} || '.' || c.col, "
-            "'column ' || c.col || ' is ' || cc.type || ' but references ' || r.schema_name || '.' || r.name || "
-            "'.' || (f.referenced_columns->>(c.n::int - 1)) || ', which is ' || rc.type || "
-            "' (foreign key ' || f.name || ')', "
-            + (
-                f"'ALTER TABLE ' || {qt} || ' ALTER COLUMN ' || {q('c.col')} || ' TYPE ' || rc.type || ';'"
-                if pg
-                else "NULL"
-            )
-            + " FROM lint_fk_tables s JOIN catalog_foreign_keys f ON f.table_id = s.id "
-            "JOIN catalog_tables t ON t.id = f.table_id "
-            "CROSS JOIN LATERAL jsonb_array_elements_text(f.columns) WITH ORDINALITY c(col, n) "
-            "JOIN catalog_tables r ON r.source_id = f.source_id AND r.removed_at IS NULL "
-            "AND r.schema_name = f.referenced_schema AND r.name = f.referenced_table "
-            "JOIN catalog_columns cc ON cc.table_id = t.id AND cc.name = c.col "
-            "JOIN catalog_columns rc ON rc.table_id = r.id AND rc.name = f.referenced_columns->>(c.n::int - 1) "
-            "WHERE cc.type <> rc.type",
-        ),
-        (
-            "column_type_inconsistent",
-            head("column_type_inconsistent", "NULL") + "NULL, NULL, v.name, v.name, "
-            "'column name ' || v.name || ' has ' || count(*) || ' types: ' || "
-            "string_agg(v.type || ' (' || v.n || ' table' || CASE WHEN v.n > 1 THEN 's' ELSE '' END || ': ' || "
-            "v.tables || ')', '; ' ORDER BY v.n DESC, v.type), NULL "
-            "FROM (SELECT lower(c.name) AS name, c.type, count(*) AS n, "
-            + _listed("t.schema_name || '.' || t.name", "t.schema_name, t.name", at_most=3)
-            + " AS tables FROM catalog_columns c JOIN catalog_tables t ON t.id = c.table_id "
-            f"WHERE c.source_id = :sid AND t.kind IN {TABLE_KINDS} "
-            # names with one type everywhere (nearly all) are dropped before any table is joined
-            "AND lower(c.name) IN (SELECT lower(c.name) FROM catalog_columns c WHERE c.source_id = :sid "
-            + ("AND lower(c.name) IN (SELECT name FROM lint_names) " if scoped else "")
-            + "GROUP BY lower(c.name) HAVING min(c.type) <> max(c.type)) "
-            "GROUP BY lower(c.name), c.type) v GROUP BY v.name HAVING count(*) > 1",
-        ),
-        (
-            "no_relations",
-            head("no_relations")
-            + f"t.schema_name, t.name, NULL, {_OBJ}, 'table has no foreign key and no foreign key references it', "
-            + (
-                "NULL FROM lint_relations s JOIN catalog_tables t ON t.id = s.id "
-                if scoped
-                else "NULL FROM catalog_tables t "
-            )
-            + f"WHERE t.source_id = :sid AND t.removed_at IS NULL AND t.kind IN {TABLE_KINDS} "
-            "AND NOT EXISTS (SELECT 1 FROM catalog_foreign_keys f WHERE f.table_id = t.id) "
-            "AND NOT EXISTS (SELECT 1 FROM catalog_foreign_keys f WHERE f.source_id = :sid "
-            "AND f.referenced_schema = t.schema_name AND f.referenced_table = t.name)",
-        ),
-    ]
-    return out
 
 
 def run_lint(session: Session, source_id: int, engine: str, since_crawl_id: int | None = None) -> dict[str, float]:

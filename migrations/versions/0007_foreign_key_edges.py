@@ -15,7 +15,7 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-# The same rows a crawl's apply writes (catalog/crawl_write.py, FOREIGN_KEY_ROWS),
+# The same rows a crawl's apply writes (catalog/apply.py, foreign_key_rows),
 # for every live table the catalog already holds.
 BACKFILL = """
     INSERT INTO catalog_foreign_keys (table_id, ordinal, source_id, name, columns, referenced_schema,

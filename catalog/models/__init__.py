@@ -1,0 +1,64 @@
+"""The catalog's tables, declared once, by area: accounts and sources
+(`accounts`), crawl jobs and batches (`crawls`), the catalog of crawled
+objects (`crawled`), insights (`insights`) and the crawl's staging
+(`staging`); `base` holds the declarative base and its naming convention.
+Importing this package declares them all, so `Base.metadata` holds every
+table.
+
+Alembic owns the schema (migrations/) and a test (tests/test_models.py)
+fails on any difference between these declarations and what the migrations
+build: columns, types, server defaults, keys, indexes (partial, expression
+and trigram ones), sequences and which tables are unlogged. The ORM uses the
+classes for accounts, sources and jobs; the crawl's bulk paths run set-based
+SQL over the same tables."""
+
+from __future__ import annotations
+
+from .accounts import RevokedToken, Source, User
+from .base import ACTIVE_STATES_SQL, EXTENSIONS, NAMING_CONVENTION, Base
+from .crawled import (
+    ActivityFigures,
+    CatalogColumn,
+    CatalogColumnName,
+    CatalogEnum,
+    CatalogForeignKey,
+    CatalogObject,
+    CatalogTable,
+    CatalogTableActivity,
+    CatalogTableVersion,
+    ChangeEvent,
+)
+from .crawls import CrawlBatch, CrawlJob
+from .insights import CatalogFinding, CatalogInferredKey, CatalogInsightIgnore, CatalogInsightRun
+from .staging import STAGING_TABLES, CrawlSeen, CrawlStagedActivity, CrawlStagedColumn, CrawlStagedTable
+
+__all__ = [
+    "ACTIVE_STATES_SQL",
+    "EXTENSIONS",
+    "NAMING_CONVENTION",
+    "STAGING_TABLES",
+    "ActivityFigures",
+    "Base",
+    "CatalogColumn",
+    "CatalogColumnName",
+    "CatalogEnum",
+    "CatalogFinding",
+    "CatalogForeignKey",
+    "CatalogInferredKey",
+    "CatalogInsightIgnore",
+    "CatalogInsightRun",
+    "CatalogObject",
+    "CatalogTable",
+    "CatalogTableActivity",
+    "CatalogTableVersion",
+    "ChangeEvent",
+    "CrawlBatch",
+    "CrawlJob",
+    "CrawlSeen",
+    "CrawlStagedActivity",
+    "CrawlStagedColumn",
+    "CrawlStagedTable",
+    "RevokedToken",
+    "Source",
+    "User",
+]
