@@ -4,9 +4,10 @@ must give of it.
 
 The schema: `customers` (an identity key, a generated column, defaults, a
 unique and a check constraint, a table and a column comment, indexes with a
-prefix, a descending part, an expression and a predicate), `orders`
-(composite primary key, a foreign key with ON DELETE SET NULL ON UPDATE
-CASCADE, a unique index), `order_lines` (a composite foreign key with ON
+prefix, a descending part, an expression and a predicate), `orders` (a
+composite primary key whose order is not its columns', a foreign key with
+ON DELETE SET NULL ON UPDATE CASCADE, a unique index), `order_lines` (a
+composite primary key and foreign key, again out of column order, with ON
 DELETE CASCADE ON UPDATE RESTRICT, a composite unique constraint, a check),
 `all_types` (one column of each common type) and the view
 `customer_emails`. Every constraint and index is named, and named unlike
@@ -47,7 +48,7 @@ CREATE TABLE orders (
     order_no integer NOT NULL,
     customer_id integer,
     placed_on date NOT NULL,
-    CONSTRAINT pk_orders PRIMARY KEY (region, order_no),
+    CONSTRAINT pk_orders PRIMARY KEY (order_no, region),
     CONSTRAINT fk_orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id) {set_null}
 );
 CREATE UNIQUE INDEX ux_orders_customer_placed ON orders (customer_id, placed_on);
@@ -57,8 +58,8 @@ CREATE TABLE order_lines (
     line_no integer NOT NULL,
     sku varchar(20) NOT NULL,
     qty integer NOT NULL DEFAULT 1,
-    CONSTRAINT pk_order_lines PRIMARY KEY (region, order_no, line_no),
-    CONSTRAINT fk_lines_order FOREIGN KEY (region, order_no) REFERENCES orders (region, order_no) {cascade},
+    CONSTRAINT pk_order_lines PRIMARY KEY (order_no, region, line_no),
+    CONSTRAINT fk_lines_order FOREIGN KEY (order_no, region) REFERENCES orders (order_no, region) {cascade},
     CONSTRAINT uq_lines_sku UNIQUE (region, order_no, sku),
     CONSTRAINT ck_lines_qty CHECK (qty > 0)
 );
@@ -144,7 +145,7 @@ CREATE TABLE orders (
     order_no int NOT NULL,
     customer_id int,
     placed_on date NOT NULL,
-    PRIMARY KEY (region, order_no),
+    PRIMARY KEY (order_no, region),
     UNIQUE KEY ux_orders_customer_placed (customer_id, placed_on),
     CONSTRAINT fk_orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
         ON DELETE SET NULL ON UPDATE CASCADE
@@ -155,8 +156,8 @@ CREATE TABLE order_lines (
     line_no int NOT NULL,
     sku varchar(20) NOT NULL,
     qty int NOT NULL DEFAULT 1,
-    PRIMARY KEY (region, order_no, line_no),
-    CONSTRAINT fk_lines_order FOREIGN KEY (region, order_no) REFERENCES orders (region, order_no)
+    PRIMARY KEY (order_no, region, line_no),
+    CONSTRAINT fk_lines_order FOREIGN KEY (order_no, region) REFERENCES orders (order_no, region)
         ON DELETE CASCADE ON UPDATE RESTRICT,
     CONSTRAINT uq_lines_sku UNIQUE (region, order_no, sku),
     CONSTRAINT ck_lines_qty CHECK (qty > 0)
@@ -318,10 +319,10 @@ EXPECTED = [
             ("sku", "varchar(20)", False),
             ("qty", "int", False, {"default": "1"}),
         ),
-        primary_key=PrimaryKey("pk_order_lines", ["region", "order_no", "line_no"]),
+        primary_key=PrimaryKey("pk_order_lines", ["order_no", "region", "line_no"]),
         foreign_keys=[
             ForeignKey(
-                "fk_lines_order", ["region", "order_no"], "", "orders", ["region", "order_no"], "RESTRICT", "CASCADE"
+                "fk_lines_order", ["order_no", "region"], "", "orders", ["order_no", "region"], "RESTRICT", "CASCADE"
             )
         ],
         constraints=[
@@ -339,7 +340,7 @@ EXPECTED = [
             ("customer_id", "int", True),
             ("placed_on", "date", False),
         ),
-        primary_key=PrimaryKey("pk_orders", ["region", "order_no"]),
+        primary_key=PrimaryKey("pk_orders", ["order_no", "region"]),
         foreign_keys=[
             ForeignKey("fk_orders_customer", ["customer_id"], "", "customers", ["id"], "CASCADE", "SET NULL")
         ],
