@@ -55,8 +55,6 @@ def test_table_dropped_between_listing_and_describing(target):
         target.execute('DROP TABLE "b"' if target.engine != "mariadb" else "DROP TABLE `b`")
         tables = intro.describe(refs)
         assert [t.name for t in tables] == ["a", "c"]
-        assert [c.name for c in tables[0].columns] == ["id", "name"]
-        assert tables[0].primary_key is not None and tables[0].primary_key.columns == ["id"]
         assert intro.describe([]) == []
         assert intro.describe([TableRef(target.schema, "never_there", "table")]) == []
 
