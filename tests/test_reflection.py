@@ -31,6 +31,7 @@ every comparison left out, engine by engine. Rules of the comparison:
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import NamedTuple
@@ -281,6 +282,9 @@ def test_reflection(described, aspect):
     known = KNOWN_WRONG.get(described.target, {})
     found = [p for p in problems if p.aspect == aspect]
     assert [str(p) for p in found if p.path not in known] == []
+    for p in found:
+        if p.path in known:  # said, not passed over
+            warnings.warn(f"{described.target}: {p} is known wrong: {known[p.path]}", stacklevel=1)
     if aspect == "core":  # still wrong, as the fixture says (a fix must remove the entry)
         assert sorted(p.path for p in problems if p.path in known) == sorted(known)
 
