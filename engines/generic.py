@@ -16,7 +16,8 @@ the dialect does not implement at all (NotImplementedError) is skipped.
 Safety: the egress policy applies to the URL's host; a URL without a host
 names a file, which must be inside the operator's allowed directories
 (METACRAWL_SQLITE_DIRS), as for the sqlite engine. The session is read-only
-where this module knows how to make it so: sqlite (`mode=ro` URI and
+where this module knows how to make it so (the URL rules and each dialect's
+driver arguments are in engines/generic_url.py): sqlite (`mode=ro` URI and
 `PRAGMA query_only`), duckdb (`read_only`), postgresql
 (`default_transaction_read_only`) and mysql/mariadb (`SET SESSION
 TRANSACTION READ ONLY`); another dialect is refused, since nothing would
@@ -32,17 +33,16 @@ import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 import marshmallow as ma
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.reflection import ObjectKind
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import NullPool
 
 from .assemble import Key, assemble
 from .base import (
+    CAPABILITIES,
     Column,
     ConnectionParams,
     Constraint,
@@ -50,7 +50,6 @@ from .base import (
     Index,
     Introspector,
     PrimaryKey,
-    SchemaFilterOptions,
     Table,
     TableRef,
     Target,
@@ -60,39 +59,42 @@ from .base import (
     TargetSettingsRefused,
     TargetTimeout,
     TargetUnreachable,
-    check_file,
     local_file_refused,
     name_list,
     scrubbed,
-    secret,
     secs,
 )
+from .generic_url import (
+    DEFAULT_PORTS,
+    GenericSettings,
+    database_file,
+    parse_url,
+    url_and_args,
+    url_problem,
+)
 from .mysql import bound_reads
-from .postgres import NO_PASSFILE
 
 SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "mysql", "performance_schema", "sys"})
-FILE_DIALECTS = frozenset({"sqlite", "duckdb"})
-# The one driver of each dialect whose session metacrawl knows how to make
-# read-only and bounded, and the port it connects to when the URL names none.
-DRIVERS = {
-    "postgresql": "psycopg2",
-    "mysql": "pymysql",
-    "mariadb": "pymysql",
-    "sqlite": "pysqlite",
-    "duckdb": "duckdb_sqlalchemy",
+
+# What a dialect cannot tell the Inspector (checked by tests/test_reflection.py):
+DIALECT_GAPS: dict[str, frozenset[str]] = {
+    # SQLite keeps no comments; SQLAlchemy's SQLite dialect does not report
+    # AUTOINCREMENT and skips expression indexes (with a warning).
+    "sqlite": frozenset({"comments", "identity_columns", "index_expressions"}),
+    # DuckDB has no identity columns and no foreign key actions (NO ACTION
+    # only), keeps no constraint names (the dialect makes them up), and its
+    # dialect reports a generated column's expression as its default.
+    "duckdb": frozenset(
+        {
+            "identity_columns",
+            "fk_actions",
+            "primary_key_names",
+            "constraint_names",
+            "generated_columns",
+            "generation_expressions",
+        }
+    ),
 }
-KNOWN_DIALECTS = frozenset(DRIVERS)
-DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
-# A URL's query parameters become driver arguments, so only these may be
-# given: anything else (host, port, unix_socket, local_infile, init_command,
-# options, service, passfile, read_default_file, sslrootcert...) could send
-# the connection elsewhere, read the server's files or run a statement.
-URL_PARAMETERS: dict[str, dict[str, tuple[str, ...]]] = {
-    "postgresql": {"sslmode": ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")},
-    "mysql": {"charset": ("utf8mb4", "utf8mb3", "utf8", "latin1")},
-    "mariadb": {"charset": ("utf8mb4", "utf8mb3", "utf8", "latin1")},
-}
-SECRET_PARAMETERS = frozenset({"password", "passwd", "pwd", "pass", "secret"})
 
 # DuckDB's schemas: the current database's first, DuckDB's internal databases
 # (system, temp) and catalog schemas left out.
@@ -102,69 +104,6 @@ FROM duckdb_schemas() s JOIN duckdb_databases() d ON d.database_name = s.databas
 WHERE NOT d.internal AND s.schema_name NOT IN ('information_schema', 'pg_catalog')
 ORDER BY current DESC, s.database_name, s.schema_name
 """
-
-
-def parse_url(text: str) -> URL:
-    try:
-        return make_url(text)
-    except (ArgumentError, ValueError):
-        raise ma.ValidationError("not a SQLAlchemy URL (dialect+driver://user@host:port/database)") from None
-
-
-def url_problem(url: URL) -> str | None:
-    """What this server refuses in a URL, or None: a password anywhere, a
-    dialect or driver it cannot open read-only, a query parameter outside
-    the dialect's allowlist, a server dialect without a host."""
-    if url.password or any(k.lower() in SECRET_PARAMETERS for k in url.query):
-        return "must not contain a password: send it in the password field, which is kept secret"
-    backend = url.get_backend_name()
-    if backend not in KNOWN_DIALECTS:
-        return f'dialect "{backend}" cannot be opened read-only by metacrawl; known: {", ".join(sorted(DRIVERS))}'
-    if url.get_driver_name() != DRIVERS[backend]:
-        return (
-            f'driver "{url.get_driver_name()}" of {backend} is not one metacrawl opens read-only; '
-            f"use {backend}+{DRIVERS[backend]}://"
-        )
-    allowed = URL_PARAMETERS.get(backend, {})
-    for key, value in url.query.items():
-        if key not in allowed:
-            if not allowed:
-                return f'URL parameter "{key}" is not allowed: a {backend} URL takes no parameters'
-            return f'URL parameter "{key}" is not allowed; allowed: {", ".join(sorted(allowed))}'
-        if not isinstance(value, str) or value not in allowed[key]:
-            return f'URL parameter "{key}" must be one of {", ".join(allowed[key])}'
-    if backend not in FILE_DIALECTS and not url.host:
-        return f"a {backend} URL must name the server's host (dialect+driver://user@host:port/database)"
-    return None
-
-
-def _valid_url(text: str) -> None:
-    url = parse_url(text)
-    try:
-        url.get_dialect()
-    except NoSuchModuleError:
-        raise ma.ValidationError(f'no SQLAlchemy dialect "{url.drivername}" is installed on this server') from None
-    problem = url_problem(url)
-    if problem:
-        raise ma.ValidationError(problem)
-
-
-class GenericSettings(ma.Schema):
-    class Meta:
-        unknown = ma.RAISE
-
-    url = ma.fields.String(
-        required=True,
-        validate=[ma.validate.Length(min=1, max=4096), _valid_url],
-        metadata={"description": "A SQLAlchemy URL without the password, e.g. duckdb:////data/x.duckdb."},
-    )
-    password = secret(
-        ma.fields.String(
-            validate=ma.validate.Length(min=1, max=1024),
-            metadata={"description": "Write-only: stored encrypted, never returned."},
-        )
-    )
-    options = ma.fields.Nested(SchemaFilterOptions, load_default=dict)
 
 
 # --- records from the Inspector's dictionaries ------------------------------------------
@@ -224,6 +163,23 @@ class GenericIntrospector(Introspector):
     title = "SQLAlchemy dialect"
     settings_schema = GenericSettings
     driver_errors = (sa.exc.DBAPIError, sa.exc.ResourceClosedError)
+    # What the Inspector gives on every dialect; index_record reads no
+    # predicate, direction or prefix, and check constraints come without
+    # their columns. DIALECT_GAPS narrows this per dialect.
+    capabilities = frozenset(CAPABILITIES) - {
+        "check_columns",
+        "descending_index_parts",
+        "index_prefixes",
+        "partial_indexes",
+    }
+
+    @classmethod
+    def capabilities_for(cls, settings: Mapping[str, Any]) -> frozenset[str]:
+        try:
+            backend = parse_url(settings.get("url") or "").get_backend_name()
+        except ma.ValidationError:
+            return cls.capabilities
+        return cls.capabilities - DIALECT_GAPS.get(backend, frozenset())
 
     def __init__(self, params: ConnectionParams):
         super().__init__(params)
@@ -251,74 +207,13 @@ class GenericIntrospector(Introspector):
             problem = str(e.messages[0] if e.messages else e)
         if problem:
             raise TargetSettingsRefused("url", problem)
-        cls._file(settings, allowed_dirs)
-
-    @classmethod
-    def _file(
-        cls, settings: Mapping[str, Any], allowed_dirs: Sequence[str], missing: type[TargetError] | None = None
-    ) -> str | None:
-        """The resolved database file of a URL without a host, None for a server."""
-        try:
-            url = parse_url(settings.get("url") or "")
-        except ma.ValidationError as e:
-            raise TargetSettingsRefused("url", str(e.messages[0] if e.messages else e)) from None
-        if url.host:
-            return None
-        if url.query:
-            raise TargetSettingsRefused("url", "a URL naming a database file takes no query parameters")
-        if not url.database or url.database == ":memory:" or not url.database.startswith("/"):
-            raise TargetSettingsRefused("url", "name the database file by its absolute path (dialect:////path/file)")
-        return check_file(url.database, allowed_dirs, "url", missing)
+        database_file(settings, allowed_dirs)
 
     # connection ----------------------------------------------------------------
 
-    def _url_and_args(self) -> tuple[URL, dict[str, Any]]:
-        url = make_url(str(self.params.settings.get("url") or ""))
-        backend = url.get_backend_name()
-        if self.params.password and url.host:  # a file has no password to send
-            url = url.set(password=self.params.password)
-        args: dict[str, Any] = {}
-        timeout = max(1, int(self.params.connect_timeout or 1))
-        statement_ms = int(float(self.params.statement_timeout or 0) * 1000)
-        if backend == "sqlite":
-            real = self._file(self.params.settings, self.params.allowed_dirs, TargetDatabaseMissing)
-            url = url.set(database=f"file:{quote(str(real))}", query={"mode": "ro", "uri": "true"})
-            args = {"timeout": float(self.params.connect_timeout or 1)}
-        elif backend == "duckdb":
-            real = self._file(self.params.settings, self.params.allowed_dirs, TargetDatabaseMissing)
-            url = url.set(database=real)
-            args = {"read_only": True}
-        elif backend == "postgresql" and url.get_driver_name() == "psycopg2":
-            args = {
-                "connect_timeout": max(2, timeout),
-                "options": f"-c default_transaction_read_only=on -c statement_timeout={statement_ms}",
-                "application_name": "metacrawl",
-                # never the worker's own PGPASSWORD or ~/.pgpass (as the postgresql engine)
-                "password": self.params.password or "",
-                "passfile": NO_PASSFILE,
-                "keepalives": 1,
-                "keepalives_idle": 30,
-                "keepalives_interval": 10,
-                "keepalives_count": 3,
-            }
-            if self.params.hostaddr:
-                args["hostaddr"] = self.params.hostaddr
-        elif backend in ("mysql", "mariadb") and url.get_driver_name() == "pymysql":
-            # LOCAL INFILE off whatever the URL says (a server may ask for a
-            # file unprompted); the login and every read bounded on the socket.
-            # The login bounded by the connect timeout; later waits by the
-            # read bound (set on the connection once it is open: `connect`).
-            args = {"connect_timeout": timeout, "local_infile": False, "client_flag": 0}
-            args["read_timeout"] = args["write_timeout"] = timeout
-            if self.params.hostaddr:
-                url = url.set(host=self.params.hostaddr)
-        else:
-            raise TargetSettingsRefused("url", f'dialect "{url.drivername}" cannot be opened read-only by metacrawl')
-        return url, args
-
     def connect(self) -> None:
         self.close()
-        url, args = self._url_and_args()
+        url, args = url_and_args(self.params)
         backend = url.get_backend_name()
         engine = sa.create_engine(url, poolclass=NullPool, connect_args=args)
         if backend == "sqlite":

@@ -77,6 +77,7 @@ import pymysql
 
 from .assemble import assemble, split_keys
 from .base import (
+    CAPABILITIES,
     SSLMODES,
     Column,
     ConnectionParams,
@@ -880,6 +881,9 @@ class MySQLIntrospector(Introspector):
 
     title = "MySQL/MariaDB"
     driver_errors = DRIVER_ERRORS
+    # The MySQL family names every primary key PRIMARY and has no partial
+    # indexes. Expression key parts are MySQL 8's (MariaDB has none).
+    capabilities = frozenset(CAPABILITIES) - {"primary_key_names", "partial_indexes"}
 
     def __init__(self, params: ConnectionParams):
         super().__init__(params)

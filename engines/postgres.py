@@ -66,6 +66,7 @@ import psycopg2.extensions
 
 from .assemble import assemble, split_keys
 from .base import (
+    CAPABILITIES,
     SSLMODES,
     Column,
     ConnectionParams,
@@ -1010,6 +1011,8 @@ class PostgresIntrospector(Introspector):
 
     title = "PostgreSQL"
     driver_errors = (psycopg2.Error,)
+    # PostgreSQL has no prefix indexes; everything else is read.
+    capabilities = frozenset(CAPABILITIES) - {"index_prefixes"}
 
     def __init__(self, params: ConnectionParams):
         super().__init__(params)

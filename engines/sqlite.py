@@ -239,6 +239,11 @@ class SQLiteIntrospector(Introspector):
     title = "SQLite"
     settings_schema = SQLiteSettings
     driver_errors = (sqlite3.Error,)
+    # SQLite keeps no comments and has no prefix indexes. Its pragmas give no
+    # constraint names, check constraints, generation expressions, index
+    # predicates, expression texts or directions: those are in the CREATE
+    # text (`Index.definition`), which this module does not parse (yet).
+    capabilities = frozenset({"views", "identity_columns", "generated_columns", "fk_actions"})
 
     def __init__(self, params: ConnectionParams):
         super().__init__(params)

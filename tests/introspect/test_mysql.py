@@ -1,7 +1,9 @@
 """The MySQL/MariaDB introspector against the local MariaDB server.
 
 Every test builds throwaway databases with awkward names and compares the
-records object by object.
+records object by object, with what is the MySQL family's own (definitions,
+enum, set and json columns, ON UPDATE, quirks); what every engine reports of a
+schema is the reflection suite's (tests/test_reflection.py).
 """
 
 from __future__ import annotations
