@@ -167,3 +167,43 @@ def test_the_sql_rule_sees_a_statement(tmp_path):
         "    session.delete(d)\n"
     )
     assert sql_statements(fake) == ["5: text", "6: insert", "7: delete"]
+
+
+# Sizes: a unit a contributor can read in one sitting. The engines' SQL and
+# row parsers (one module per engine, its queries beside the code that reads
+# their rows) are the one exception to the module limit; migrations and tests
+# are not counted.
+MAX_FUNCTION_LINES = 80
+MAX_MODULE_LINES = 500
+SQL_AND_PARSER_MODULES = {"engines/postgres.py", "engines/mysql.py", "engines/sqlite.py"}
+
+
+def long_units(path: Path, relative: str) -> list[str]:
+    """Functions over MAX_FUNCTION_LINES (decorators included) and the module
+    itself over MAX_MODULE_LINES, as 'name: lines'."""
+    text = path.read_text()
+    found = []
+    lines = text.count("\n")
+    if lines > MAX_MODULE_LINES and relative not in SQL_AND_PARSER_MODULES:
+        found.append(f"(module): {lines}")
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            length = (node.end_lineno or node.lineno) - first + 1
+            if length > MAX_FUNCTION_LINES:
+                found.append(f"{node.name}: {length}")
+    return found
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_function_over_80_lines_and_no_module_over_500(package):
+    wrong = {str(p.relative_to(ROOT)): long_units(p, str(p.relative_to(ROOT))) for p in modules(package)}
+    assert {k: v for k, v in wrong.items() if v} == {}
+
+
+def test_the_size_rule_sees_a_long_unit(tmp_path):
+    body = "".join(f"    x{i} = {i}\n" for i in range(81))
+    fake = tmp_path / "x.py"
+    fake.write_text("@decorated\ndef long():\n" + body + "\n" * 420)
+    assert long_units(fake, "catalog/x.py") == ["(module): 503", "long: 83"]
+    assert long_units(fake, "engines/postgres.py") == ["long: 83"]
