@@ -71,6 +71,9 @@ def _to(transition: str) -> CrawlState:
     return to
 
 
+# Progress is a heartbeat, and clears a stall a task noted (note_stall): a
+# lost worker after it reads as `lost`, not as that stall.
+_PROGRESS = {"heartbeat_at": func.now(), "error_type": None, "error_message": None}
 _SYNC = {"synchronize_session": False}  # readers refresh the row (no stale ORM state is trusted)
 # A crawl's bookkeeping on its source is not an edit of the source (updated_at stays).
 _NOT_AN_EDIT = {"updated_at": Source.updated_at}
@@ -169,7 +172,7 @@ def record_plan(
         session.execute(
             update(CrawlJob)
             .where(_planning(job_id))
-            .values(tables_total=tables, batches_total=batches, enums=enums, objects=objects, heartbeat_at=func.now())
+            .values(tables_total=tables, batches_total=batches, enums=enums, objects=objects, **_PROGRESS)
             .returning(CrawlJob.id),
             execution_options=_SYNC,
         ).scalar()
@@ -252,9 +255,7 @@ def record_batch(session: Session, job_id: int, batch_no: int) -> None:
     session.execute(
         update(CrawlJob)
         .where(CrawlJob.id == job_id)
-        .values(
-            batches_done=CrawlJob.batches_done + 1, tables_done=CrawlJob.tables_done + done, heartbeat_at=func.now()
-        ),
+        .values(batches_done=CrawlJob.batches_done + 1, tables_done=CrawlJob.tables_done + done, **_PROGRESS),
         execution_options=_SYNC,
     )
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from .escape import visible
 from .keygraph import Edge, Key, KeyGraph
@@ -48,6 +52,19 @@ percent_rank rank stored system virtual qualify
 RESERVED = frozenset(_RESERVED_WORDS.split())
 # matched against the whole name (fullmatch: `$` would also match before a final line feed)
 PLAIN = {"postgresql": re.compile(r"[a-z_][a-z0-9_]*"), "mysql": re.compile(r"[A-Za-z_][A-Za-z0-9_]*")}
+
+
+def sql_dialect(engine: str, settings: Mapping | None) -> str:
+    """Whose SQL a source's queries are written in: its engine's, or for the
+    `sqlalchemy` engine its URL's dialect (a MySQL URL reads "..." as a
+    string, where a backslash escapes the quote: names must be in backticks)."""
+    if engine != "sqlalchemy":
+        return engine
+    try:
+        backend = make_url(str((settings or {}).get("url") or "")).get_backend_name()
+    except (ArgumentError, ValueError):
+        return "postgresql"
+    return "mysql" if backend in ("mysql", "mariadb") else "postgresql"
 
 
 def quote_ident(name: str, engine: str) -> str:

@@ -289,20 +289,25 @@ class Introspector(abc.ABC):
         return f"{self.params.host}:{self.params.port}"
 
     @contextlib.contextmanager
-    def _bounded(self, what: str) -> Iterator[None]:
-        """Bound one wait on the target on this side: past params.read_timeout
-        the connection is cut (`sever`), so a server that accepted the login
-        and went silent (or a network that drops packets without a reset)
-        cannot hold the task, and its worker slot, for ever."""
-        bound = float(self.params.read_timeout or 0)
+    def _bounded(
+        self, what: str, bound: float | None = None, connection: Callable[[], Any] | None = None
+    ) -> Iterator[None]:
+        """Bound one wait on the target on this side: past `bound` seconds
+        (default params.read_timeout) the connection (default: the open one;
+        during a login, the one being opened) is cut with `sever`, so a server
+        that went silent, or trickles a byte at a time, or a network that drops
+        packets without a reset, cannot hold the task and its worker slot."""
+        bound = float(self.params.read_timeout or 0) if bound is None else bound
         if bound <= 0:
             yield
             return
-        fired = threading.Event()
+        cut = threading.Event()
+        done = threading.Lock()  # held by whichever comes first: the call's end or the cut
 
         def fire() -> None:
-            fired.set()
-            sever(self._dbapi_connection())
+            if done.acquire(blocking=False):  # the call has not ended: cut it
+                cut.set()
+                sever((connection or self._dbapi_connection)())
 
         timer = threading.Timer(bound, fire)
         timer.daemon = True
@@ -310,11 +315,15 @@ class Introspector(abc.ABC):
         try:
             yield
         except Exception:
-            if not fired.is_set():
+            if not cut.is_set():
                 raise
         finally:
+            # once the call has ended the timer may no longer cut; if it
+            # already holds the lock, the cut has happened (or is happening)
+            ended_first = done.acquire(blocking=False)
             timer.cancel()
-        if fired.is_set():  # cut: the session is unusable, whatever the call returned
+        if not ended_first:
+            timer.join()
             self.close()
             raise TargetStalled(
                 f"the server at {self._where()} stopped answering: no reply within {secs(bound)} s while {what}"

@@ -64,8 +64,10 @@ from .base import (
     scrubbed,
     secs,
 )
+from .generic_records import column_record, foreign_key_record, index_record
 from .generic_url import (
     DEFAULT_PORTS,
+    FILE_DIALECTS,
     GenericSettings,
     database_file,
     parse_url,
@@ -106,54 +108,6 @@ ORDER BY current DESC, s.database_name, s.schema_name
 """
 
 
-# --- records from the Inspector's dictionaries ------------------------------------------
-
-
-def type_text(type_: Any, dialect: sa.Dialect) -> str:
-    try:
-        return str(type_.compile(dialect=dialect))
-    except Exception:  # a type the dialect cannot print (NullType): its repr is all there is
-        return str(type_)
-
-
-def column_record(ordinal: int, col: Mapping[str, Any], dialect: sa.Dialect) -> Column:
-    computed = col.get("computed") or {}
-    identity = col.get("identity")
-    return Column(
-        name=col["name"],
-        ordinal=ordinal,
-        type=type_text(col["type"], dialect),
-        nullable=bool(col.get("nullable", True)),
-        default=None if computed else col.get("default"),
-        comment=col.get("comment"),
-        identity=("always" if identity.get("always") else "by default") if identity else None,
-        generated=str(computed["sqltext"]) if computed else None,
-    )
-
-
-def foreign_key_record(table: str, schema: str, fk: Mapping[str, Any]) -> ForeignKey:
-    options = fk.get("options") or {}
-    columns = list(fk.get("constrained_columns") or [])
-    return ForeignKey(
-        name=fk.get("name") or f"{table}_{'_'.join(columns)}_fkey",
-        columns=columns,
-        referenced_schema=fk.get("referred_schema") or schema,
-        referenced_table=fk["referred_table"],
-        referenced_columns=list(fk.get("referred_columns") or []),
-        on_update=(options.get("onupdate") or "NO ACTION").upper(),
-        on_delete=(options.get("ondelete") or "NO ACTION").upper(),
-    )
-
-
-def index_record(ix: Mapping[str, Any]) -> Index:
-    expressions = ix.get("expressions") or []
-    columns = [
-        c if c is not None else (expressions[i] if i < len(expressions) else "(expression)")
-        for i, c in enumerate(ix.get("column_names") or [])
-    ]
-    return Index(name=ix.get("name") or "", columns=columns, unique=bool(ix.get("unique")))
-
-
 # --- the introspector ------------------------------------------------------------------
 
 
@@ -185,6 +139,7 @@ class GenericIntrospector(Introspector):
         super().__init__(params)
         self._engine: Engine | None = None
         self._conn: Connection | None = None
+        self._opening: Any = None  # the DB-API connection of a login under way
         self._timed_out = False
 
     # settings ----------------------------------------------------------------------
@@ -215,11 +170,50 @@ class GenericIntrospector(Introspector):
         self.close()
         url, args = url_and_args(self.params)
         backend = url.get_backend_name()
-        engine = sa.create_engine(url, poolclass=NullPool, connect_args=args)
+        # psycopg2's dialect would ask for hstore's OIDs at every connect: one
+        # query fewer to bound
+        extra = {"use_native_hstore": False} if backend == "postgresql" else {}
+        # no reset (a ROLLBACK) when the connection is closed: every call ends
+        # its transaction itself, bounded; a close must not wait on a server
+        engine = sa.create_engine(url, poolclass=NullPool, pool_reset_on_return=None, connect_args=args, **extra)
+        sa.event.listen(engine, "do_connect", self._open_raw)
         if backend == "sqlite":
             sa.event.listen(engine, "connect", _sqlite_read_only)
         elif backend in ("mysql", "mariadb"):
             sa.event.listen(engine, "connect", _mysql_read_only)
+        # The login and the dialect's first queries, bounded as a whole: the
+        # driver's own timeouts bound each read, not a server that trickles.
+        # (A file is opened in-process, its lock waits bounded by _open.)
+        login = 0.0 if backend in FILE_DIALECTS else float(self.params.connect_timeout or 1) + 1
+        login += float(self.params.read_timeout or 0) if login else 0
+        try:
+            with self._bounded("logging in", bound=login, connection=lambda: self._opening):
+                conn = self._open(engine, backend)
+        except TargetError:
+            engine.dispose()
+            raise
+        finally:
+            self._opening = None
+        if backend in ("mysql", "mariadb"):
+            bound_reads(conn.connection.dbapi_connection, self.params)
+        self._engine, self._conn = engine, conn
+
+    def _open_raw(self, dialect, _record, cargs, cparams) -> Any | None:
+        """The DB-API connection, kept where the login's watchdog can cut it
+        before SQLAlchemy has handed it over (PyMySQL: created unconnected,
+        then connected, so even its greeting can be cut)."""
+        if dialect.driver == "pymysql":
+            raw = dialect.loaded_dbapi.connect(*cargs, defer_connect=True, **cparams)
+            self._opening = raw
+            raw.connect()
+            return raw
+        if dialect.driver == "psycopg2":  # libpq bounds its login; the dialect's first queries follow
+            raw = dialect.loaded_dbapi.connect(*cargs, **cparams)
+            self._opening = raw
+            return raw
+        return None  # a file (SQLite, DuckDB): SQLAlchemy opens it as usual
+
+    def _open(self, engine: Engine, backend: str) -> Connection:
         # DuckDB does not wait for a lock: a file another process writes
         # (it holds the file's lock while connected) is tried again until
         # the connect timeout has passed.
@@ -230,19 +224,14 @@ class GenericIntrospector(Introspector):
                 if backend == "sqlite":  # opening reads nothing yet: a locked or broken file shows here
                     conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").all()
                     conn.rollback()
-                break
+                return conn
             except sa.exc.DBAPIError as exc:
                 if backend == "duckdb" and _duckdb_locked(exc) and time.monotonic() < deadline:
                     time.sleep(0.1)
                     continue
-                engine.dispose()
                 raise self._connect_error(exc) from None
             except RuntimeError as exc:  # PyMySQL refused a LOAD DATA LOCAL request (the dialect's first query)
-                engine.dispose()
                 raise local_file_refused(self._where()) from exc
-        if backend in ("mysql", "mariadb"):
-            bound_reads(conn.connection.dbapi_connection, self.params)
-        self._engine, self._conn = engine, conn
 
     def _connect_error(self, exc: BaseException) -> TargetError:
         where = self._where()
@@ -363,7 +352,7 @@ class GenericIntrospector(Introspector):
 
     def _end_statement(self) -> None:
         if self._conn is not None:
-            with contextlib.suppress(Exception):
+            with self._bounded("ending a transaction"), contextlib.suppress(Exception):
                 self._conn.rollback()
 
     # the interface -------------------------------------------------------------

@@ -53,7 +53,8 @@ def parse_url(text: str) -> URL:
 def url_problem(url: URL) -> str | None:
     """What this server refuses in a URL, or None: a password anywhere, a
     dialect or driver it cannot open read-only, a query parameter outside
-    the dialect's allowlist, a server dialect without a host."""
+    the dialect's allowlist, a server URL without a host or database, a
+    file URL with a host."""
     if url.password or any(k.lower() in SECRET_PARAMETERS for k in url.query):
         return "must not contain a password: send it in the password field, which is kept secret"
     backend = url.get_backend_name()
@@ -72,8 +73,14 @@ def url_problem(url: URL) -> str | None:
             return f'URL parameter "{key}" is not allowed; allowed: {", ".join(sorted(allowed))}'
         if not isinstance(value, str) or value not in allowed[key]:
             return f'URL parameter "{key}" must be one of {", ".join(allowed[key])}'
-    if backend not in FILE_DIALECTS and not url.host:
-        return f"a {backend} URL must name the server's host (dialect+driver://user@host:port/database)"
+    if backend in FILE_DIALECTS:
+        # a host would skip the allowed-directories check: a file has none
+        return f"a {backend} URL names a file and no host ({backend}:////absolute/path)" if url.host else None
+    if not url.host or not url.database:
+        # without a database the driver would choose one (libpq: the user's name), unchecked
+        return (
+            f"a {backend} URL must name the server's host and the database (dialect+driver://user@host:port/database)"
+        )
     return None
 
 
@@ -130,6 +137,9 @@ def url_and_args(params: ConnectionParams) -> tuple[URL, dict[str, Any]]:
     backend = url.get_backend_name()
     if params.password and url.host:  # a file has no password to send
         url = url.set(password=params.password)
+    if url.host and url.port is None and backend in DEFAULT_PORTS:
+        # the port the policy checked, never one the driver takes from the environment (PGPORT)
+        url = url.set(port=DEFAULT_PORTS[backend])
     args: dict[str, Any] = {}
     timeout = max(1, int(params.connect_timeout or 1))
     statement_ms = int(float(params.statement_timeout or 0) * 1000)

@@ -899,6 +899,22 @@ class MySQLIntrospector(Introspector):
             conn = pymysql.connect(defer_connect=True, **kwargs)
         except ValueError as exc:  # arguments pymysql rejects
             raise connect_error(exc, self.params) from None
+        # PyMySQL's timeouts bound each read, not a server that trickles a
+        # byte at a time: the login and the session's setup are bounded as a
+        # whole too (a little after the connect timeout, so a server that
+        # never greets still fails as PyMySQL reports it).
+        bound = float(self.params.connect_timeout) + 1 + read_bound(self.params)
+        try:
+            with self._bounded("logging in", bound=bound, connection=lambda: conn):
+                server = self._log_in(conn)
+        except TargetError:
+            _close_quietly(conn)
+            raise
+        self._conn, self.server = conn, server
+
+    def _log_in(self, conn: pymysql.connections.Connection) -> Server:
+        """Connect `conn` (created with defer_connect) and make its session
+        read-only and bounded."""
         try:
             conn.connect()
         except (*DRIVER_ERRORS, RuntimeError) as exc:
@@ -914,12 +930,10 @@ class MySQLIntrospector(Introspector):
                 for sql, args in session_statements(server, self.params):
                     cur.execute(sql, args)
         except DRIVER_ERRORS as exc:
-            _close_quietly(conn)
             raise query_error(exc, self.params, "setting up a read-only session") from None
         except RuntimeError:
-            _close_quietly(conn)
             raise local_file_refused(self._where()) from None
-        self._conn, self.server = conn, server
+        return server
 
     def close(self) -> None:
         conn, self._conn = self._conn, None

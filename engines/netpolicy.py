@@ -32,6 +32,8 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
+import psutil
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Kind = Literal["refused", "loopback", "private"]
 
@@ -145,14 +147,23 @@ def _is_loopback(host: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _own_addresses() -> frozenset[str]:
-    """This machine's own addresses, as far as its name resolves: a server
-    listening on every interface answers on each of them."""
-    names = {socket.gethostname(), socket.getfqdn()}
+    """This machine's own addresses: every interface's (psutil), and what
+    its name resolves to. A server listening on every interface answers on
+    each of them."""
     found: set[str] = set()
-    for name in names:
+    with contextlib.suppress(OSError):
+        for addresses in psutil.net_if_addrs().values():
+            found |= {
+                _canonical(a.address.split("%")[0]) for a in addresses if a.family in (socket.AF_INET, socket.AF_INET6)
+            }
+    for name in {socket.gethostname(), socket.getfqdn()}:
         with contextlib.suppress(socket.gaierror, UnicodeError, OSError):
             found |= {_canonical(str(i[4][0])) for i in socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)}
     return frozenset(found)
+
+
+def _is_this_machine(host: str) -> bool:
+    return _is_loopback(host) or _canonical(host) in _own_addresses()
 
 
 def embedded_ipv4(addr: Address) -> ipaddress.IPv4Address | None:
@@ -238,14 +249,15 @@ def normalise_host(host: str, policy: Policy) -> str:
 
 
 def _is_catalog_host(addr: str, policy: Policy) -> bool:
-    """Whether `addr` reaches the catalog's server. A catalog on loopback is
-    reached through every loopback address (127.0.0.2 too) and, when it
-    listens on every interface, through this machine's own addresses."""
+    """Whether `addr` reaches the catalog's server. A catalog on this machine
+    (a loopback address, or one of its own) is reached through every one of
+    them: every loopback address (127.0.0.2 too) and, when it listens on
+    every interface, each interface's address."""
     canonical = _canonical(addr)
     if canonical in policy.catalog_addresses:
         return True
-    if any(_is_loopback(a) for a in policy.catalog_addresses):
-        return _is_loopback(canonical) or canonical in _own_addresses()
+    if any(_is_this_machine(a) for a in policy.catalog_addresses):
+        return _is_this_machine(canonical)
     return False
 
 

@@ -1049,7 +1049,8 @@ class PostgresIntrospector(Introspector):
         """Roll back (nothing was written) so no snapshot stays open between calls."""
         if self._conn is not None and not self._conn.closed:
             try:
-                self._conn.rollback()
+                with self._bounded("ending a transaction"):  # a round trip too: a server may not answer it
+                    self._conn.rollback()
             except psycopg2.Error:
                 self.close()
 
@@ -1093,7 +1094,9 @@ class PostgresIntrospector(Introspector):
     def stream_tables(self, chunk: int) -> Iterator[list[TableRef]]:
         what = "listing tables"
         try:
-            with self._live().cursor(name="metacrawl_list_tables") as cur:  # server-side: rows arrive in chunks
+            conn = self._live()
+            cur = conn.cursor(name="metacrawl_list_tables")  # server-side: rows arrive in chunks
+            try:
                 cur.itersize = chunk
                 with self._bounded(what):
                     cur.execute(LIST_TABLES_SQL, schema_filter(self.params))
@@ -1103,6 +1106,11 @@ class PostgresIntrospector(Introspector):
                     if not rows:
                         break
                     yield [table_ref_from_row(r) for r in rows]
+            finally:
+                # closing a server-side cursor is a round trip (CLOSE) as well
+                with self._bounded(what), contextlib.suppress(psycopg2.Error):
+                    if not conn.closed:
+                        cur.close()
         except psycopg2.Error as exc:
             if _is_connection_lost(exc, self._conn):
                 self.close()

@@ -91,7 +91,13 @@ def _pg_message(kind: bytes, payload: bytes) -> bytes:
 
 
 class StalledPostgres(FakeServer):
-    """Accepts any login (no password asked), then never answers a query."""
+    """Accepts any login (no password asked), then never answers a query;
+    or, with `stall_on` (e.g. "ROLLBACK"), answers every simple query with
+    one row of `1` until one starts with `stall_on`, and never answers that."""
+
+    def __init__(self, stall_on: str | None = None):
+        self.stall_on = stall_on
+        super().__init__()
 
     def serve(self, conn: socket.socket) -> None:
         while True:
@@ -121,7 +127,37 @@ class StalledPostgres(FakeServer):
         conn.sendall(out)
         with self._lock:
             self.logins += 1
+        if self.stall_on is not None:
+            self._answer_until_stall(conn)
         self.stall(conn)
+
+    def _answer_until_stall(self, conn: socket.socket) -> None:
+        while True:
+            kind = _exact(conn, 1)
+            body = _exact(conn, struct.unpack("!I", _exact(conn, 4))[0] - 4)
+            if kind == b"X":  # Terminate
+                raise EOFError
+            query = body.rstrip(b"\0").decode(errors="replace")
+            with self._lock:
+                self.queries.append(body)
+            if query.lstrip().upper().startswith(self.stall_on.upper()):
+                return
+            conn.sendall(self._one_row(query))
+
+    @staticmethod
+    def _one_row(query: str) -> bytes:
+        """A command's answer: one int4 column holding 1 for a SELECT, the
+        command tag for anything else, then ReadyForQuery in a transaction."""
+        word = query.split(None, 1)[0].upper() if query.strip() else "EMPTY"
+        if word != "SELECT":
+            return _pg_message(b"C", word.encode() + b"\0") + _pg_message(b"Z", b"T")
+        column = b"?column?\0" + struct.pack("!IhIhih", 0, 0, 23, 4, -1, 0)
+        return (
+            _pg_message(b"T", struct.pack("!h", 1) + column)
+            + _pg_message(b"D", struct.pack("!hI", 1, 1) + b"1")
+            + _pg_message(b"C", b"SELECT 1\0")
+            + _pg_message(b"Z", b"T")
+        )
 
 
 # --- MySQL --------------------------------------------------------------------------
@@ -159,6 +195,8 @@ def _read_mysql_packet(conn: socket.socket) -> tuple[int, bytes]:
 class FakeMySQL(FakeServer):
     """A MariaDB-looking server that accepts any login. `mode`:
     - "stall": never answers a query;
+    - "trickle": sends its greeting one byte a second, for ever (each byte
+      arrives within any per-read timeout);
     - "infile": answers every query with a LOCAL INFILE request for `path`
       and records whatever the client sends back."""
 
@@ -191,6 +229,13 @@ class FakeMySQL(FakeServer):
         return _mysql_packet(seq, b"\x00\x00\x00\x02\x00\x00\x00")
 
     def serve(self, conn: socket.socket) -> None:
+        if self.mode == "trickle":
+            greeting = _mysql_packet(0, self._greeting())
+            while not self._stopped.is_set():
+                conn.sendall(greeting[:1])
+                greeting = greeting[1:] or greeting
+                self._stopped.wait(1)
+            return
         conn.sendall(_mysql_packet(0, self._greeting()))
         seq, _response = _read_mysql_packet(conn)
         conn.sendall(self._ok(seq + 1))

@@ -144,6 +144,34 @@ def test_mariadb_canary_survives_and_columns_have_their_own_names(alice, worker)
     assert len(names) == 4 and len({n.casefold() for n in names}) == 4, names
 
 
+def test_a_mariadb_source_through_the_sqlalchemy_engine_quotes_with_backticks(alice, worker):
+    """Through the `sqlalchemy` engine a MariaDB source's names once got
+    PostgreSQL's "...", which MariaDB reads as a string where a backslash
+    escapes the quote: a column `\\` then `; SELECT 'INJECTED' ...; -- x` ran
+    its SELECT (found by review)."""
+    injector = "; SELECT 'INJECTED' AS pwned; -- x"
+    with mysql_databases(1, "mc_canary") as (db,):
+        mysql_execute(_target(maria_ident, MARIA_DROPPER), db)
+        mysql_execute(f"CREATE TABLE tricky ({maria_ident(chr(92))} int, {maria_ident(injector)} int)", db)
+        p = mysql_params()
+        url = f"mysql+pymysql://{p['username']}@{p['host']}:{p['port']}/{db}"
+        r = alice.post("/api/v1/sources", json={"name": "generic maria", "engine": "sqlalchemy", "url": url})
+        assert r.status_code == 201, r.get_json()
+        source_id = _crawled(alice, r.get_json())
+        sql = _starter_query(alice, source_id, db, "tricky", [])["sql"]
+        conn = mysql_connect(db)  # several statements allowed, as the mysql client allows them
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                sets = [cur.description]
+                while cur.nextset():
+                    sets.append(cur.description)
+        finally:
+            conn.close()
+        maria_explain_one(db, sql)
+    assert len(sets) == 1 and [d[0] for d in sets[0]] == ["\\", injector]
+
+
 def test_colliding_columns_get_unique_quoted_aliases():
     a, b = ("s", "orders"), ("s", "payments")
     aliases = {a: "o", b: "p"}

@@ -198,3 +198,56 @@ def test_a_dropped_target_database_is_reported_as_missing(alice, worker):
     assert job["state"] == "failed"
     assert job["error"]["type"] == "database_not_found", job["error"]
     assert f'database "{name}" does not exist' in job["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql+psycopg2://postgres@127.0.0.1:5432", "postgresql+psycopg2://postgres@127.0.0.1:5432/"],
+)
+def test_a_server_url_without_a_database_is_refused(alice, url):
+    """libpq would take the user's name as the database: `postgres@.../` with
+    no database was the catalog's server's `postgres`, `metacrawl@...` the
+    catalog itself, unchecked (found by review)."""
+    r = alice.post("/api/v1/sources", json=_generic(url))
+    assert r.status_code == 422 and "database" in r.get_json()["errors"]["json"]["url"][0]
+
+
+@pytest.mark.parametrize("url", ["duckdb://u@127.0.0.1/etc/passwd", "sqlite://127.0.0.1/etc/passwd"])
+def test_a_file_url_with_a_host_is_refused(alice, url):
+    """A host once skipped the allowed-directories check of a file URL (found by review)."""
+    r = alice.post("/api/v1/sources", json=_generic(url))
+    assert r.status_code == 422 and "no host" in r.get_json()["errors"]["json"]["url"][0]
+
+
+def test_a_url_without_a_port_connects_to_the_port_the_policy_checked():
+    """The driver never picks a port from the environment (PGPORT)."""
+    from engines.base import ConnectionParams
+    from engines.generic_url import url_and_args
+
+    url, _args = url_and_args(ConnectionParams(settings={"url": "postgresql+psycopg2://u@db.example/app"}))
+    assert url.port == 5432
+
+
+def test_the_catalog_is_refused_by_every_address_of_this_machine():
+    """A catalog listening on every interface is reached through each of this
+    machine's addresses, not only loopback; and a catalog named by one of them
+    through loopback (found by review: eth0's address was allowed)."""
+    import psutil
+
+    own = sorted(
+        a.address
+        for addresses in psutil.net_if_addrs().values()
+        for a in addresses
+        if a.family.name in ("AF_INET", "AF_INET6") and "%" not in a.address
+    )
+    external = [a for a in own if not a.startswith(("127.", "::1"))]
+    strict = {"allow_catalog_server_targets": False}
+    on_loopback = Policy.from_settings(Settings(catalog_url="postgresql://p@127.0.0.1:5432/metacrawl", **strict))
+    for address in external:
+        with pytest.raises(AddressRefused, match="catalog"):
+            check_registration(address, 5432, "metacrawl", on_loopback)
+    if external:
+        named = Settings(catalog_url=f"postgresql://p@{external[0]}:5432/metacrawl", **strict)
+        for loop in ("127.0.0.1", "::1", "localhost"):
+            with pytest.raises(AddressRefused, match="catalog"):
+                check_registration(loop, 5432, "other", Policy.from_settings(named))

@@ -224,3 +224,23 @@ def test_an_owners_slots_are_counted_across_tasks(app, session, source_id):
         assert a and b and not c
     with locks.owner_slot(job.id, 1) as freed:
         assert freed
+
+
+def test_progress_clears_a_noted_stall(session, source_id):
+    """A stall a task noted is the reason the reaper gives only while nothing
+    has moved since: a batch done after it clears it, so a worker lost later
+    fails the crawl as `lost` (found by review)."""
+    from datetime import timedelta
+
+    job, _ = jobs.create_job(session, source_id, "api")
+    jobs.start_job(session, job.id)
+    jobs.note_stall(session, job.id, "target_stalled", "the server stopped answering")
+    assert jobs.restart_plan(session, job.id)
+    jobs.add_batch(session, job.id, 1, [["s", "t", "table"]])
+    jobs.record_plan(session, job.id, 1, 1, [])
+    session.execute(text("UPDATE crawl_jobs SET heartbeat_at = now() - interval '1 hour' WHERE id = :j"), {"j": job.id})
+    again, failed = jobs.requeue_lost(session, timedelta(seconds=60), max_requeues=0)
+    session.commit()
+    assert (again, failed) == ([], [job.id])
+    row = session.execute(text("SELECT error_type FROM crawl_jobs WHERE id = :j"), {"j": job.id}).one()
+    assert row.error_type == "lost"

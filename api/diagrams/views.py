@@ -3,7 +3,7 @@ web UI's table page alike."""
 
 from __future__ import annotations
 
-from catalog.starter_query import starter_query
+from catalog.starter_query import sql_dialect, starter_query
 
 from .graph import key_graph
 
@@ -18,7 +18,7 @@ def starter_query_view(source, args) -> dict | None:
         key = (c["schema"], c["table"])
         if key != center and key not in joined:
             joined.append(key)
-    sq = starter_query(key_graph(source), source.engine, center, joined, columns)
+    sq = starter_query(key_graph(source), sql_dialect(source.engine, source.settings), center, joined, columns)
     if sq is None:
         return None
     return {

@@ -20,7 +20,7 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
-# as engines/generic.py SECRET_PARAMETERS (a migration stands alone)
+# as engines/generic_url.py SECRET_PARAMETERS (a migration stands alone)
 SECRET_PARAMETERS = frozenset({"password", "passwd", "pwd", "pass", "secret"})
 
 
