@@ -13,5 +13,6 @@ fi
 .venv/bin/alembic upgrade head
 .venv/bin/metacrawl seed-demo
 export PATH="$PWD/.venv/bin:$PATH"  # the Procfile names celery and gunicorn
-export METACRAWL_WEB_PORT=${METACRAWL_WEB_PORT:-8000}  # honcho would set PORT=5000
+# the README's PORT, else 8000; set here because honcho would give the web process PORT=5000
+export METACRAWL_WEB_PORT=${METACRAWL_WEB_PORT:-${PORT:-8000}}
 exec honcho start web worker beat flower

@@ -182,6 +182,7 @@ def test_edit_with_a_blank_password_keeps_the_stored_one(client, worker, mariadb
     r = b.post(f"/sources/{sid}/crawl")
     html = crawl_done(client, job_of(r))
     assert 'data-state="succeeded"' in html, html  # the crawl logged in with the stored password
+    assert b.api.get(f"/api/v1/crawls/{job_of(r)}").get_json()["trigger"] == "ui"  # Crawl now, not the API
     # the API's connection test of a stored source: its secrets unless others are sent
     test = f"/api/v1/sources/{sid}/test-connection"
     assert b.api.post(test).get_json()["ok"] is True

@@ -47,7 +47,7 @@ class CrawlSchema(ma.Schema):
     source_id = ma.fields.Integer()
     url = ma.fields.String()
     state = ma.fields.Enum(CrawlState, by_value=True, metadata={"description": "the crawl's state (catalog/jobs.py)"})
-    trigger = ma.fields.String(metadata={"description": "register, api or schedule"})
+    trigger = ma.fields.String(metadata={"description": "register, api, ui (the web UI's Crawl now) or schedule"})
     allow_mass_removal = ma.fields.Boolean()
     progress = ma.fields.Nested(ProgressSchema)
     queued_at = Timestamp()

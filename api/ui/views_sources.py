@@ -217,7 +217,7 @@ def source_delete(source_id: int):
 def source_crawl(source_id: int):
     owned_source(source_id)
     with transaction() as session:
-        job, created = create_job(session, source_id, "api")
+        job, created = create_job(session, source_id, "ui")
     if created:
         enqueue_plan(job.id)
     return redirect(f"/crawls/{job.id}", 303)
