@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, delete, func, insert, literal, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -260,30 +260,25 @@ def record_batch(session: Session, job_id: int, batch_no: int) -> None:
     )
 
 
-# A crawl task's live heartbeat (worker/tasks.py beats from a thread while the
-# task works): it skips a job row locked by its own task's transaction, or
-# anyone's, rather than wait, so it can neither deadlock nor pile up.
-HEARTBEAT = text(
+# A job's sign of life without progress: it skips a job row locked by its
+# own task's transaction, or anyone's, rather than wait, so it can neither
+# deadlock nor pile up.
+BEAT = text(
     "UPDATE crawl_jobs SET heartbeat_at = now() WHERE id = ("
-    "SELECT id FROM crawl_jobs WHERE id = :job AND state = 'running' FOR NO KEY UPDATE SKIP LOCKED)"
-)
+    "SELECT id FROM crawl_jobs WHERE id = :job AND state IN :states FOR NO KEY UPDATE SKIP LOCKED)"
+).bindparams(bindparam("states", expanding=True))
 
 
 def heartbeat(connection, job_id: int) -> None:
-    """record_batch's heartbeat alone: the job (running) is alive, though no batch finished."""
-    connection.execute(HEARTBEAT, {"job": job_id})
-
-
-WAITING = text(
-    "UPDATE crawl_jobs SET heartbeat_at = now() WHERE id = ("
-    "SELECT id FROM crawl_jobs WHERE id = :job AND state IN ('queued', 'running') FOR NO KEY UPDATE SKIP LOCKED)"
-)
+    """record_batch's heartbeat alone: the job (running) is alive, though no
+    batch finished (worker/tasks.py beats from a thread while a task works)."""
+    connection.execute(BEAT, {"job": job_id, "states": [CrawlState.RUNNING.value]})
 
 
 def waiting(connection, job_id: int) -> None:
     """An active job (queued or running) waits on purpose for a slot of its
     owner: alive, so the reaper does not take it for lost."""
-    connection.execute(WAITING, {"job": job_id})
+    connection.execute(BEAT, {"job": job_id, "states": [s.value for s in ACTIVE_STATES]})
 
 
 def job_progress(job: CrawlJob) -> dict:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from .base import check_file
 from .errors import TargetDatabaseMissing, TargetError, TargetSettingsRefused
-from .postgres import NO_PASSFILE
+from .postgres import KEEPALIVES, NO_PASSFILE, connect_timeout
 from .records import ConnectionParams
 from .settings import SchemaFilterOptions, secret
 
@@ -153,24 +153,20 @@ def url_and_args(params: ConnectionParams) -> tuple[URL, dict[str, Any]]:
         args = {"read_only": True}
     elif backend == "postgresql" and url.get_driver_name() == "psycopg2":
         args = {
-            "connect_timeout": max(2, timeout),
+            "connect_timeout": connect_timeout(params),
             "options": f"-c default_transaction_read_only=on -c statement_timeout={statement_ms}",
             "application_name": "metacrawl",
             # never the worker's own PGPASSWORD or ~/.pgpass (as the postgresql engine)
             "password": params.password or "",
             "passfile": NO_PASSFILE,
-            "keepalives": 1,
-            "keepalives_idle": 30,
-            "keepalives_interval": 10,
-            "keepalives_count": 3,
+            **KEEPALIVES,
         }
         if params.hostaddr:
             args["hostaddr"] = params.hostaddr
     elif backend in ("mysql", "mariadb") and url.get_driver_name() == "pymysql":
-        # LOCAL INFILE off whatever the URL says (a server may ask for a
-        # file unprompted); the login and every read bounded on the socket.
-        # The login bounded by the connect timeout; later waits by the
-        # read bound (set on the connection once it is open: `connect`).
+        # LOCAL INFILE off whatever the URL says (a server may ask for a file
+        # unprompted); the login's reads bounded by the connect timeout, later
+        # waits by the read bound (set once the connection is open: `connect`).
         args = {"connect_timeout": timeout, "local_infile": False, "client_flag": 0}
         args["read_timeout"] = args["write_timeout"] = timeout
         if params.hostaddr:

@@ -145,6 +145,11 @@ def connect_timeout(params: ConnectionParams) -> int:
     return max(2, int(params.connect_timeout or 0))
 
 
+# A target that vanishes mid-query (network cut, host gone) is noticed within
+# a minute instead of leaving the task and its catalog locks waiting.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+
+
 def connect_kwargs(params: ConnectionParams) -> dict:
     """Arguments for psycopg2.connect."""
     opts = params.options or {}
@@ -169,12 +174,7 @@ def connect_kwargs(params: ConnectionParams) -> dict:
         "sslmode": sslmode,
         "application_name": "metacrawl",
         "options": session_options(params),
-        # A target that vanishes mid-query (network cut, host gone) is noticed
-        # within a minute instead of leaving the task and its catalog locks waiting.
-        "keepalives": 1,
-        "keepalives_idle": 30,
-        "keepalives_interval": 10,
-        "keepalives_count": 3,
+        **KEEPALIVES,
     }
     if params.hostaddr:
         kwargs["hostaddr"] = params.hostaddr
