@@ -30,6 +30,7 @@ def probe(engine: str, stored: Mapping, secrets: Mapping[str, str], config: Conf
     """Connect to a source (saved, or built from a form and never stored), ask
     one `SELECT 1`, and close."""
     started = time.monotonic()
+    secret_values = [v for v in secrets.values() if v]
 
     def result(ok: bool, error_type: str | None = None, message: str | None = None) -> ProbeResult:
         return ProbeResult(ok, int((time.monotonic() - started) * 1000), error_type, message)
@@ -40,13 +41,13 @@ def probe(engine: str, stored: Mapping, secrets: Mapping[str, str], config: Conf
         with open_introspector(engine, stored, secrets, config, read_timeout=config.connect_timeout) as target:
             target.ping()
     except TargetError as e:  # engines scrub their messages; once more, in case
-        return result(False, e.type, scrub(e.message, [v for v in secrets.values() if v]))
+        return result(False, e.type, scrub(e.message, secret_values))
     except Exception as e:
         # no exc_info: a driver's message may quote a secret; the frames and a scrubbed message do not
         log.error(
             "connection test crashed: %s: %s\n%s",
             type(e).__name__,
-            scrub(str(e), [v for v in secrets.values() if v]),
+            scrub(str(e), secret_values),
             "".join(traceback.format_tb(e.__traceback__)),
         )
         return result(
