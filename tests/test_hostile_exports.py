@@ -84,6 +84,16 @@ def test_dot_parses_and_draws_valid_svg():
         svg_of(text)
 
 
+@pytest.mark.parametrize("bracket", ["]", "]]", "a]]>b"])
+def test_dot_draws_a_name_or_type_of_closing_brackets(bracket):
+    """Graphviz's label lexer refuses a text made only of `]` and `]]>`
+    anywhere (Hypothesis found a column type `]` in CI)."""
+    names = [bracket, "\u2028", "\u2029", f"v{bracket}", "0", "00", "000", bracket]
+    for text in _dot_texts(names):
+        dot_canon(text)
+        assert bracket in "".join(svg_of(text).itertext())  # drawn as written
+
+
 def test_dbml_parses_every_table():
     db = PyDBML(_dbml(REPRODUCER))
     assert len(db.tables) == 3

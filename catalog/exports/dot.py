@@ -18,8 +18,10 @@ FONT = "DejaVu Sans"
 
 def _h(value) -> str:
     """Text for an HTML-like label: escaped, on one line, and without the
-    control characters XML refuses (Graphviz parses these labels as XML)."""
-    return escape(visible(value if value is not None else ""), quote=True)
+    control characters XML refuses (Graphviz parses these labels as XML).
+    `]` is written as its character reference: Graphviz's label lexer
+    refuses a text made only of `]` (a type named `]`), and `]]>` anywhere."""
+    return escape(visible(value if value is not None else ""), quote=True).replace("]", "&#93;")
 
 
 def _q(value: str) -> str:
