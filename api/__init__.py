@@ -108,6 +108,7 @@ def _register_api(app: Flask) -> None:
     from .schema_diff.routes import blp as diff_blp
     from .sources.routes import blp as sources_blp
     from .tables.routes import blp as tables_blp
+    from .teams.routes import blp as teams_blp
 
     for blp in (
         auth_blp,
@@ -120,6 +121,7 @@ def _register_api(app: Flask) -> None:
         tables_blp,
         insights_blp,
         diff_blp,
+        teams_blp,
     ):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)

@@ -74,6 +74,10 @@ class Blueprint(flask_smorest.Blueprint):
             schema = ErrorSchema
         return super().alt_response(status_code, response, schema=schema, **kwargs)
 
+    def needs_role(self, role: str):
+        """Document the 403 of an operation that needs `role` in the team (api/ownership.py checks it)."""
+        return self.alt_response(403, description=f"Your role in the team is below {role}")
+
     @staticmethod
     def login_required(func=None, **kwargs):
         """jwt_required, with the bearer security and the 401 response documented."""

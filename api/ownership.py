@@ -1,28 +1,61 @@
-"""Object-level permissions written once: a user reaches only their own
-sources and jobs; anything else, existing or not, is the same 404."""
+"""Object-level permissions written once. A source belongs to a team; a
+member reaches it with their role in that team (viewer < curator < admin,
+catalog/models/teams.py), a site admin as an admin. Anything a user does not
+reach, existing or not, is the same 404; something they reach with too low
+a role is a 403 that names the role needed."""
 
 from __future__ import annotations
 
+from flask import g
 from flask_jwt_extended import current_user
 from flask_smorest import abort
 
 from catalog.db import Session
-from catalog.models import CrawlJob, Source
+from catalog.models import CrawlJob, Source, Team
+from catalog.teams import at_least, roles_of
+
+VIEWER, CURATOR, ADMIN = "viewer", "curator", "admin"
 
 
-def owned_source(source_id: int) -> Source:
+def roles() -> dict[int, str]:
+    """The current user's role in each of their teams, read once per request."""
+    if "team_roles" not in g:
+        g.team_roles = roles_of(Session(), current_user.id)
+    return g.team_roles
+
+
+def role_in(team_id: int) -> str | None:
+    """The current user's role in the team: a site admin is an admin of every team."""
+    return ADMIN if current_user.is_admin else roles().get(team_id)
+
+
+def _reached(team_id: int | None, need: str, missing: str) -> None:
+    """404 (`missing`) unless the current user is in the team (None: no such
+    object); 403 when their role there is below `need`."""
+    role = role_in(team_id) if team_id is not None else None
+    if role is None:
+        abort(404, message=missing)
+    if not at_least(role, need):
+        abort(403, message=f"this needs the {need} role in its team; yours is {role}")
+
+
+def owned_source(source_id: int, need: str = VIEWER) -> Source:
+    """The source, if the current user reaches it with at least `need`."""
     source = Session.get(Source, source_id)
-    if source is None or (source.user_id != current_user.id and not current_user.is_admin):
-        abort(404, message=f"source {source_id} not found")
-        raise AssertionError("abort raises")
-    return source
+    _reached(source.team_id if source else None, need, f"source {source_id} not found")
+    return source  # type: ignore[return-value]
 
 
-def owned_job(job_id: int) -> CrawlJob:
+def owned_job(job_id: int, need: str = VIEWER) -> CrawlJob:
+    """The crawl, if the current user reaches its source with at least `need`."""
     job = Session.get(CrawlJob, job_id)
-    if job is not None:
-        source = Session.get(Source, job.source_id)
-        if source is not None and (source.user_id == current_user.id or current_user.is_admin):
-            return job
-    abort(404, message=f"crawl {job_id} not found")
-    raise AssertionError("abort raises")
+    source = Session.get(Source, job.source_id) if job is not None else None
+    _reached(source.team_id if source else None, need, f"crawl {job_id} not found")
+    return job  # type: ignore[return-value]
+
+
+def member_team(team_id: int, need: str = VIEWER) -> Team:
+    """The team, if the current user is a member with at least `need`."""
+    team = Session.get(Team, team_id)
+    _reached(team.id if team else None, need, f"team {team_id} not found")
+    return team  # type: ignore[return-value]

@@ -87,3 +87,10 @@ def mariadb_scalar(url: str, sql: str):
             return cur.fetchone()[0]
     finally:
         conn.close()
+
+
+# A personal team for a user the benchmark inserts directly (registration
+# makes one through catalog.accounts.create_user).
+PERSONAL_TEAM = """
+    WITH t AS (INSERT INTO teams (name, personal) SELECT email, true FROM users WHERE id = :u RETURNING id)
+    INSERT INTO team_members (team_id, user_id, role) SELECT id, :u, 'admin' FROM t"""

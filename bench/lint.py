@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from bench.common import rand
-from bench.databases import PG_URL, migrate, pg_admin
+from bench.databases import PERSONAL_TEAM, PG_URL, migrate, pg_admin
 from catalog.insights import refresh
 
 GENERATE = """
@@ -129,8 +129,12 @@ def main() -> None:
             uid = session.execute(
                 text("INSERT INTO users (email, password_hash) VALUES ('bench@lint', '-') RETURNING id")
             ).scalar_one()
+            session.execute(text(PERSONAL_TEAM), {"u": uid})
             sid = session.execute(
-                text("INSERT INTO sources (user_id, name, engine) VALUES (:u, 'lint', 'postgresql') RETURNING id"),
+                text(
+                    "INSERT INTO sources (team_id, user_id, name, engine) VALUES "
+                    "((SELECT team_id FROM team_members WHERE user_id = :u), :u, 'lint', 'postgresql') RETURNING id"
+                ),
                 {"u": uid},
             ).scalar_one()
             started = time.perf_counter()

@@ -19,7 +19,7 @@ import os
 import secrets
 import time
 
-from bench.databases import PG_URL, migrate, pg_admin
+from bench.databases import PERSONAL_TEAM, PG_URL, migrate, pg_admin
 
 
 def crawl_profiled(source_id: int, batches: int) -> tuple[float, str, bool]:
@@ -89,10 +89,12 @@ def main(argv: list[str] | None = None) -> None:
             owner = session.execute(
                 text("INSERT INTO users (email, password_hash) VALUES ('profile@example.com', '-') RETURNING id")
             ).scalar()
+            session.execute(text(PERSONAL_TEAM), {"u": owner})
             source_id = session.execute(
                 text(
-                    "INSERT INTO sources (user_id, name, engine, settings, secrets) "
-                    "VALUES (:u, 'profiled', 'postgresql', CAST(:s AS jsonb), CAST(:pw AS jsonb)) RETURNING id"
+                    "INSERT INTO sources (team_id, user_id, name, engine, settings, secrets) "
+                    "VALUES ((SELECT team_id FROM team_members WHERE user_id = :u), :u, 'profiled', 'postgresql', "
+                    "CAST(:s AS jsonb), CAST(:pw AS jsonb)) RETURNING id"
                 ),
                 {
                     "u": owner,

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .models import User
+from .teams import create_personal_team
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so both failures cost the same time.
@@ -27,6 +28,7 @@ def create_user(session: Session, email: str, password: str, is_admin: bool = Fa
     except IntegrityError:
         session.rollback()
         raise EmailTaken(email) from None
+    create_personal_team(session, user)
     return user
 
 

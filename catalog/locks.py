@@ -52,7 +52,7 @@ def owner_slot(job_id: int, slots: int) -> Iterator[bool]:
     that dies frees its slot with its connection."""
     with engine().connect() as conn:
         owner = conn.execute(
-            select(Source.user_id).join(CrawlJob, CrawlJob.source_id == Source.id).where(CrawlJob.id == job_id)
+            select(Source.team_id).join(CrawlJob, CrawlJob.source_id == Source.id).where(CrawlJob.id == job_id)
         ).scalar()
         taken = None
         if owner is not None:

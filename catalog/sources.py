@@ -1,4 +1,4 @@
-"""A user's sources in the catalog: listing them, the crawls of one,
+"""The sources a user reaches (those of their teams) in the catalog: listing them, the crawls of one,
 cancelling its active crawls, and deleting it with everything it holds.
 The API's routes and the web UI's pages call these; the lock orders are
 the ones the workers use, so neither side deadlocks the other."""
@@ -11,31 +11,40 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from .jobs import ACTIVE_STATES, cancel_job, drop_staging
-from .models import CrawlJob, Source
+from .models import CrawlJob, Source, TeamMember
 
 
-def list_sources(session: Session, user_id: int | None, after_id: int | None, limit: int) -> Sequence[Source]:
-    """Up to `limit` sources by id after `after_id`: one user's, or everyone's
-    (user_id None)."""
+def _reached_by(user_id: int):
+    """The condition: a source of one of the user's teams."""
+    return Source.team_id.in_(select(TeamMember.team_id).where(TeamMember.user_id == user_id))
+
+
+def list_sources(
+    session: Session, user_id: int | None, after_id: int | None, limit: int, team_id: int | None = None
+) -> Sequence[Source]:
+    """Up to `limit` sources by id after `after_id`: those the user reaches,
+    or everyone's (user_id None); only one team's when `team_id` is given."""
     query = select(Source).order_by(Source.id).limit(limit)
     if user_id is not None:
-        query = query.where(Source.user_id == user_id)
+        query = query.where(_reached_by(user_id))
+    if team_id is not None:
+        query = query.where(Source.team_id == team_id)
     if after_id is not None:
         query = query.where(Source.id > after_id)
     return session.scalars(query).all()
 
 
 def user_source_ids(session: Session, user_id: int, only: int | None = None) -> list[int]:
-    """The ids of a user's sources (only `only`, when given and theirs)."""
-    query = select(Source.id).where(Source.user_id == user_id)
+    """The ids of the sources a user reaches (only `only`, when given and reached)."""
+    query = select(Source.id).where(_reached_by(user_id))
     if only:
         query = query.where(Source.id == only)
     return list(session.scalars(query))
 
 
 def source_names(session: Session, user_id: int) -> dict[int, str]:
-    """A user's sources' names by id."""
-    return dict(session.execute(select(Source.id, Source.name).where(Source.user_id == user_id)).all())
+    """The names of the sources a user reaches, by id."""
+    return dict(session.execute(select(Source.id, Source.name).where(_reached_by(user_id))).all())
 
 
 def all_sources_locked(session: Session) -> Sequence[Source]:

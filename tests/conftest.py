@@ -291,6 +291,9 @@ class ApiUser:
     def delete(self, url, **kw):
         return self.client.delete(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
+    def put(self, url, **kw):
+        return self.client.put(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
 
 @pytest.fixture
 def alice(client):
@@ -300,6 +303,11 @@ def alice(client):
 @pytest.fixture
 def bob(client):
     return ApiUser(client, "bob@example.com")
+
+
+@pytest.fixture
+def carol(client):
+    return ApiUser(client, "carol@example.com")
 
 
 class Worker:

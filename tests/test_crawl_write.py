@@ -13,6 +13,7 @@ from catalog.diff import table_changes
 from catalog.jobs import create_job, start_job, succeed_job
 from catalog.models import CatalogTable, ChangeEvent, Source, User
 from catalog.staging import known_tables, stage_batch, unchanged_by_signature
+from catalog.teams import create_personal_team
 
 
 def doc(name: str, *columns: str, comment: str | None = None, kind: str = "table") -> dict:
@@ -48,6 +49,7 @@ def source_id(session):
     session.add(user)
     session.flush()
     source = Source(
+        team_id=create_personal_team(session, user).id,
         user_id=user.id,
         name="s",
         engine="postgresql",

@@ -13,6 +13,7 @@ from sqlalchemy.pool import NullPool
 from catalog import jobs, locks
 from catalog.jobs import ACTIVE_STATES, ENDED_STATES, TRANSITIONS, CrawlState
 from catalog.models import ACTIVE_STATES_SQL, CrawlJob, Source, User
+from catalog.teams import create_personal_team
 
 from .crawl_helpers import catalog_rows
 
@@ -31,6 +32,7 @@ def source_id(session):
     session.add(user)
     session.flush()
     source = Source(
+        team_id=create_personal_team(session, user).id,
         user_id=user.id, name="s", engine="postgresql",
         settings={"host": "h", "port": 1, "database": "d", "username": "u", "options": {}}, secrets={"password": "x"},
     )  # fmt: skip

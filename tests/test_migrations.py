@@ -115,8 +115,9 @@ def test_0005_moves_sources_into_engine_settings_and_back():
         with engine.begin() as conn:
             conn.execute(
                 text(
-                    "INSERT INTO sources (id, user_id, name, engine, settings) "
-                    "VALUES (3, 1, 'file', 'sqlite', '{\"path\": \"/data/x.db\"}')"
+                    "INSERT INTO sources (id, team_id, user_id, name, engine, settings) "
+                    "VALUES (3, (SELECT team_id FROM team_members WHERE user_id = 1), 1, 'file', 'sqlite', "
+                    '\'{"path": "/data/x.db"}\')'
                 )
             )
         with pytest.raises(RuntimeError, match="1 source"):
@@ -247,6 +248,48 @@ def test_0016_removes_passwords_from_stored_urls():
         assert rows[2] == {"url": "mysql+pymysql://u@db.example:3307/x"}
         assert rows[3] == stored[3][1] and rows[4] == stored[4][1]
         assert "in-clear" not in json.dumps(rows)
+    finally:
+        engine.dispose()
+        drop_pg_database(name)
+
+
+def test_0017_puts_each_source_in_its_registrants_personal_team():
+    """Every user gets a personal team named by their email, as its admin,
+    and each source moves into its registrant's: what each user reached
+    before, they reach after, and nobody else's."""
+    name = random_name("mc_migrate")
+    create_pg_database(name)
+    url = f"{PG_BASE.replace('postgresql://', 'postgresql+psycopg2://')}/{name}"
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        cfg = _config(url)
+        command.upgrade(cfg, "0016")
+        with engine.begin() as conn:
+            conn.execute(
+                text("""
+                INSERT INTO users (id, email, password_hash) VALUES (1, 'a@example.com', 'x'),
+                    (2, 'B@example.com', 'x'), (3, 'c@example.com', 'x');
+                INSERT INTO sources (id, user_id, name, engine, settings) VALUES
+                    (1, 1, 'shop', 'sqlite', '{"path": "/a"}'), (2, 1, 'hr', 'sqlite', '{"path": "/b"}'),
+                    (3, 2, 'shop', 'sqlite', '{"path": "/c"}');""")
+            )
+        command.upgrade(cfg, "head")
+        reach = """SELECT u.email, t.name, t.personal, m.role, array_agg(s.id ORDER BY s.id) FILTER (WHERE s.id > 0)
+                   FROM users u JOIN team_members m ON m.user_id = u.id JOIN teams t ON t.id = m.team_id
+                   LEFT JOIN sources s ON s.team_id = t.id GROUP BY 1, 2, 3, 4 ORDER BY 1"""
+        with engine.connect() as conn:
+            assert conn.execute(text(reach)).all() == [
+                ("B@example.com", "B@example.com", True, "admin", [3]),
+                ("a@example.com", "a@example.com", True, "admin", [1, 2]),
+                ("c@example.com", "c@example.com", True, "admin", None),
+            ]
+        command.downgrade(cfg, "0016")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT id, user_id, name FROM sources ORDER BY id")).all() == [
+                (1, 1, "shop"),
+                (2, 1, "hr"),
+                (3, 2, "shop"),
+            ]
     finally:
         engine.dispose()
         drop_pg_database(name)

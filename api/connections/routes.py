@@ -4,7 +4,7 @@ network policy, introspector and timeouts; nothing is stored or read."""
 from __future__ import annotations
 
 from ..extensions import Blueprint
-from ..ownership import owned_source
+from ..ownership import ADMIN, owned_source
 from ..sources.service import SourceRefused, transient_source
 from ..sources.views import refused
 from .schemas import ConnectionPatchSchema, ConnectionSchema, ProbeSchema
@@ -27,9 +27,10 @@ def test_new(data):
 @blp.arguments(ConnectionPatchSchema(partial=True), required=False)
 @blp.response(200, ProbeSchema)
 @blp.alt_response(404, description="No such source of yours")
+@blp.needs_role("admin")
 def test_stored(data, source_id):
     """Try connecting to a source, optionally with some values changed (not stored)"""
-    source = owned_source(source_id)
+    source = owned_source(source_id, ADMIN)
     try:
         return probe_view(stored_probe_source(source, data or {}))
     except SourceRefused as e:

@@ -7,7 +7,7 @@ from catalog.jobs import cancel_job, create_job
 from catalog.sources import source_crawls
 
 from ..extensions import Blueprint
-from ..ownership import owned_job, owned_source
+from ..ownership import ADMIN, owned_job, owned_source
 from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
 from ..queue import enqueue_plan
 from .schemas import CrawlConflictSchema, CrawlPageSchema, CrawlSchema, CrawlStartSchema
@@ -22,9 +22,10 @@ blp = Blueprint("crawls", __name__, url_prefix="/api/v1", description="Crawl job
 @blp.response(202, CrawlSchema)
 @blp.alt_response(404, description="No such source of yours")
 @blp.alt_response(409, schema=CrawlConflictSchema, description="A crawl of this source is already queued or running")
+@blp.needs_role("admin")
 def start_crawl(args, source_id):
     """Queue a crawl of a source now"""
-    owned_source(source_id)
+    owned_source(source_id, ADMIN)
     with transaction() as session:
         job, created = create_job(session, source_id, "api", args.get("allow_mass_removal", False))
     if not created:
@@ -69,16 +70,17 @@ def crawl(job_id):
 @blp.response(200, CrawlSchema)
 @blp.alt_response(404, description="No such crawl of yours")
 @blp.alt_response(409, schema=CrawlConflictSchema, description="The crawl has already ended (its state is in `crawl`)")
+@blp.needs_role("admin")
 def cancel_crawl(job_id):
     """Cancel a queued or running crawl
 
     No further batch of it runs or stages anything, what it staged is dropped,
     and the catalog stays exactly as the source's last good crawl left it.
     """
-    owned_job(job_id)
+    owned_job(job_id, ADMIN)
     with transaction() as session:
         cancelled = cancel_job(session, job_id)
-    job = owned_job(job_id)
+    job = owned_job(job_id, ADMIN)
     Session.refresh(job)
     if not cancelled:
         abort(

@@ -13,7 +13,7 @@ from catalog.reads import insight_run
 
 from ..catalog_reads.schemas import no_nul
 from ..extensions import Blueprint
-from ..ownership import owned_source
+from ..ownership import CURATOR, owned_source
 from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
 from ..timestamps import Timestamp
 
@@ -147,9 +147,10 @@ def get_ignore(source_id):
 @blp.arguments(IgnoreListSchema)
 @blp.response(200, IgnoreListSchema)
 @blp.alt_response(404, description="No such source of yours")
+@blp.needs_role("curator")
 def put_ignore(data, source_id):
     """Replace the source's ignore list (rule or *, and a glob over the finding's object)"""
-    owned_source(source_id)
+    owned_source(source_id, CURATOR)
     with transaction() as session:
         lint.replace_ignore_list(session, source_id, data["ignore"])
     return {"ignore": lint.ignore_list(Session(), source_id)}
@@ -208,7 +209,7 @@ def inferred_keys(args, source_id):
 
 
 def _decide(source_id: int, candidate_id: int, decision: str):
-    owned_source(source_id)
+    owned_source(source_id, CURATOR)
     with transaction() as session:
         row = inferred.decide(session, source_id, candidate_id, decision)
     if row is None:
@@ -220,6 +221,7 @@ def _decide(source_id: int, candidate_id: int, decision: str):
 @blp.login_required
 @blp.response(200, InferredKeySchema)
 @blp.alt_response(404, description="No such source of yours, or no such candidate")
+@blp.needs_role("curator")
 def accept_inferred_key(source_id, candidate_id):
     """Accept a candidate (kept across recrawls while its columns and the referenced key exist)"""
     return _decide(source_id, candidate_id, "accepted")
@@ -229,6 +231,7 @@ def accept_inferred_key(source_id, candidate_id):
 @blp.login_required
 @blp.response(200, InferredKeySchema)
 @blp.alt_response(404, description="No such source of yours, or no such candidate")
+@blp.needs_role("curator")
 def reject_inferred_key(source_id, candidate_id):
     """Reject a candidate (kept across recrawls while its columns and the referenced key exist)"""
     return _decide(source_id, candidate_id, "rejected")

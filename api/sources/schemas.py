@@ -64,7 +64,19 @@ class _SourceBase(ma.Schema):
             "least METACRAWL_MIN_SCHEDULE_INTERVAL_MINUTES (default 15) apart."
         },
     )
-    owner_id = ma.fields.Integer(dump_only=True, attribute="user_id")
+    team_id = ma.fields.Integer(
+        validate=ma.validate.Range(min=1, max=2**63 - 1),
+        metadata={
+            "description": "The team the source belongs to: its members reach it, by role. Default: your personal "
+            "team. Sending another moves the source: you must be an admin of both teams."
+        },
+    )
+    registered_by = ma.fields.Integer(
+        dump_only=True, allow_none=True, attribute="user_id", metadata={"description": "Who registered it."}
+    )
+    role = ma.fields.String(
+        dump_only=True, metadata={"description": "Your role in the source's team: viewer, curator or admin."}
+    )
     next_crawl_at = Timestamp(dump_only=True, allow_none=True)
     last_crawled_at = Timestamp(dump_only=True, allow_none=True)
     last_success_at = Timestamp(dump_only=True, allow_none=True)
@@ -110,6 +122,9 @@ class SourceListArgs(ma.Schema):
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
     cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000))
     all = ma.fields.Boolean(load_default=False, metadata={"description": "Admins: every user's sources."})
+    team_id = ma.fields.Integer(
+        load_default=None, validate=ma.validate.Range(min=1), metadata={"description": "Only this team's sources."}
+    )
 
 
 class SourcePageSchema(ma.Schema):

@@ -29,6 +29,7 @@ from ..queue import enqueue_plan
 from .schemas import load_engine_settings
 
 DUPLICATE_NAME = "a source with this name already exists"
+TEAM_HAS_NAME = "the team already has a source with this name"
 
 
 class SourceRefused(Exception):
@@ -108,7 +109,7 @@ def engine_settings(
 
 
 def create_source(
-    user_id: int, *, name: str, engine: str, settings: dict, secrets: dict, schedule: str | None
+    user_id: int, team_id: int, *, name: str, engine: str, settings: dict, secrets: dict, schedule: str | None
 ) -> tuple[Source, CrawlJob]:
     """Store a new source (secrets encrypted) and queue its first crawl.
     `settings` and `secrets` come validated (engine_settings, or the API's
@@ -116,6 +117,7 @@ def create_source(
     check_settings(engine, settings)
     with transaction() as session:
         source = Source(
+            team_id=team_id,
             user_id=user_id,
             name=name,
             engine=engine,
@@ -129,7 +131,7 @@ def create_source(
             session.flush()
         except IntegrityError:
             session.rollback()
-            raise SourceRefused(409, "you already have a source with this name", {"name": [DUPLICATE_NAME]}) from None
+            raise SourceRefused(409, TEAM_HAS_NAME, {"name": [DUPLICATE_NAME]}) from None
         job, _ = create_job(session, source.id, "register")
     enqueue_plan(job.id)
     return source, job
@@ -139,9 +141,10 @@ def update_source(
     source: Source, changes: Mapping, settings: dict | None = None, secrets: dict | None = None
 ) -> Source:
     """Change a stored source: common fields in `changes` (name, engine,
-    schedule); new engine `settings` (validated by engine_settings) replace
-    the stored ones, and the secrets sent replace their stored values, the
-    others staying (all go when the engine changes)."""
+    schedule; team_id, the caller having checked the role in the new team);
+    new engine `settings` (validated by engine_settings) replace the stored
+    ones, and the secrets sent replace their stored values, the others
+    staying (all go when the engine changes)."""
     engine = changes.get("engine", source.engine)
     if settings is not None:
         # A crawl reads the settings it started with: one under way is cancelled.
@@ -152,14 +155,14 @@ def update_source(
         source.secrets = {**((source.secrets or {}) if same else {}), **fresh}
     if "schedule" in changes:
         source.next_crawl_at = next_run(changes["schedule"])
-    for key in ("name", "engine", "schedule"):
+    for key in ("name", "engine", "schedule", "team_id"):
         if key in changes:
             setattr(source, key, changes[key])
     try:
         Session.commit()
     except IntegrityError:
         Session.rollback()
-        raise SourceRefused(409, "you already have a source with this name", {"name": [DUPLICATE_NAME]}) from None
+        raise SourceRefused(409, TEAM_HAS_NAME, {"name": [DUPLICATE_NAME]}) from None
     return source
 
 

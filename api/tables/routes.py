@@ -4,7 +4,6 @@ hits, table documents (schema pages, exports) and change events give it."""
 
 from __future__ import annotations
 
-from flask_jwt_extended import current_user
 from flask_smorest import abort
 
 from catalog.db import Session
@@ -16,6 +15,7 @@ from ..catalog_reads.schemas import TableSchema
 from ..changes.schemas import ChangePageSchema
 from ..changes.views import history_by_id
 from ..extensions import Blueprint
+from ..ownership import role_in
 from ..pagination import PageArgs
 
 blp = Blueprint("tables", __name__, url_prefix="/api/v1", description="Tables by catalog id")
@@ -33,7 +33,7 @@ def table_by_id(table_id):
     `/sources/{id}/tables/{schema}/{table}`, with referenced_by, triggers, activity and enum values"""
     row = live_table_key(Session(), table_id) if table_id <= MAX_ID else None
     source = Session.get(Source, row[0]) if row is not None else None
-    if row is None or source is None or (source.user_id != current_user.id and not current_user.is_admin):
+    if row is None or source is None or role_in(source.team_id) is None:
         abort(404, message=f"table {table_id} not found")
         raise AssertionError("abort raises")
     body = table_detail(Session(), source.id, row[1], row[2])
@@ -51,7 +51,7 @@ def table_history_by_id(args, table_id):
     """One table's change history by its catalog id, newest first; also once it has been removed"""
     source_id = table_source_id(Session(), table_id) if table_id <= MAX_ID else None
     source = Session.get(Source, source_id) if source_id is not None else None
-    if source is None or (source.user_id != current_user.id and not current_user.is_admin):
+    if source is None or role_in(source.team_id) is None:
         abort(404, message=f"table {table_id} not found")
         raise AssertionError("abort raises")
     return history_by_id(args, source.id, table_id)

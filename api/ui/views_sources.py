@@ -19,11 +19,11 @@ from ..catalog_reads.freshness import cached
 from ..connections.views import probe_view
 from ..crawls.views import crawl_view
 from ..diagrams.graph import catalog_version
-from ..ownership import owned_job, owned_source
+from ..ownership import ADMIN, owned_job, owned_source
 from ..pagination import decode_cursor, encode_cursor
 from ..queue import enqueue_plan
 from ..sources.service import SourceRefused, create_source, transient_source, update_source
-from ..sources.views import source_view
+from ..sources.views import chosen_team, source_view
 from . import blp
 from .charts import bar_chart
 from .forms import (
@@ -148,7 +148,8 @@ def _submit(source: Source | None):
         return _render_form(source, ctx, {}, probe=probe)
     try:
         if source is None:
-            _, job = create_source(current_user.id, settings=settings, secrets=secrets, **common)
+            team = chosen_team(None)
+            _, job = create_source(current_user.id, team, settings=settings, secrets=secrets, **common)
             return redirect(f"/crawls/{job.id}", 303)
         update_source(source, common, settings, secrets)
     except SourceRefused as e:
@@ -167,7 +168,7 @@ def source_new():
 @blp.route("/sources/<int:source_id>/edit", methods=["GET", "POST"])
 @page
 def source_edit(source_id: int):
-    source = owned_source(source_id)
+    source = owned_source(source_id, ADMIN)
     if request.method == "GET":
         return _render_form(source, _form_context(source, _engine(source, request.args.get("engine"))), {})
     return _submit(source)
@@ -185,7 +186,7 @@ def source_new_fields():
 @blp.get("/sources/<int:source_id>/edit/fields")
 @page
 def source_edit_fields(source_id: int):
-    source = owned_source(source_id)
+    source = owned_source(source_id, ADMIN)
     return render_template(
         "_engine_fields.html", errors={}, **_form_context(source, _engine(source, request.args.get("engine")))
     )
@@ -195,7 +196,7 @@ def source_edit_fields(source_id: int):
 @page
 def source_test(source_id: int):
     """Test the stored connection: a fragment for htmx, else the overview with the result."""
-    source = owned_source(source_id)
+    source = owned_source(source_id, ADMIN)
     probe = probe_view(transient_source(source.engine, source.settings or {}, {}, source))
     if request.headers.get("HX-Request"):
         return render_template("_probe.html", probe=probe)
@@ -205,7 +206,7 @@ def source_test(source_id: int):
 @blp.route("/sources/<int:source_id>/delete", methods=["GET", "POST"])
 @page
 def source_delete(source_id: int):
-    source = owned_source(source_id)
+    source = owned_source(source_id, ADMIN)
     if request.method == "GET":
         return render_template("source_delete.html", source=source)
     delete_source(Session(), source)
@@ -215,7 +216,7 @@ def source_delete(source_id: int):
 @blp.post("/sources/<int:source_id>/crawl")
 @page
 def source_crawl(source_id: int):
-    owned_source(source_id)
+    owned_source(source_id, ADMIN)
     with transaction() as session:
         job, created = create_job(session, source_id, "ui")
     if created:

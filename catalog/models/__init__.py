@@ -1,5 +1,6 @@
 """The catalog's tables, declared once, by area: accounts and sources
-(`accounts`), crawl jobs and batches (`crawls`), the catalog of crawled
+(`accounts`), teams, their members and tags (`teams`), curation
+(`curation`), crawl jobs and batches (`crawls`), the catalog of crawled
 objects (`crawled`), insights (`insights`) and the crawl's staging
 (`staging`); `base` holds the declarative base and its naming convention.
 Importing this package declares them all, so `Base.metadata` holds every
@@ -29,13 +30,17 @@ from .crawled import (
     ChangeEvent,
 )
 from .crawls import CrawlBatch, CrawlJob
+from .curation import CURATED_KINDS, Curation, CurationAudit
 from .insights import CatalogFinding, CatalogInferredKey, CatalogInsightIgnore, CatalogInsightRun
 from .staging import STAGING_TABLES, CrawlSeen, CrawlStagedActivity, CrawlStagedColumn, CrawlStagedTable
+from .teams import ROLES, Team, TeamMember, TeamTag
 
 __all__ = [
     "ACTIVE_STATES_SQL",
+    "CURATED_KINDS",
     "EXTENSIONS",
     "NAMING_CONVENTION",
+    "ROLES",
     "STAGING_TABLES",
     "ActivityFigures",
     "Base",
@@ -58,7 +63,12 @@ __all__ = [
     "CrawlStagedActivity",
     "CrawlStagedColumn",
     "CrawlStagedTable",
+    "Curation",
+    "CurationAudit",
     "RevokedToken",
     "Source",
+    "Team",
+    "TeamMember",
+    "TeamTag",
     "User",
 ]

@@ -1,4 +1,4 @@
-"""Accounts, their sources (registered databases) and revoked tokens."""
+"""Accounts, sources (registered databases, each a team's) and revoked tokens."""
 
 from __future__ import annotations
 
@@ -23,7 +23,11 @@ class User(Base):
 class Source(Base):
     __tablename__ = "sources"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # the team the source belongs to (its members reach it, by role); a team
+    # with sources cannot be deleted
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    # who registered it (kept when the account goes)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(200))
     engine: Mapped[str] = mapped_column(String(20))
     # The engine's connection settings as its settings schema validated them
@@ -45,7 +49,7 @@ class Source(Base):
     updated_at: Mapped[datetime] = ts(server_default=func.now(), onupdate=func.now())
 
     __table_args__ = (
-        UniqueConstraint("user_id", "name", name="uq_sources_user_id_name"),
+        UniqueConstraint("team_id", "name", name="uq_sources_team_id_name"),
         Index("ix_sources_next_crawl_at", "next_crawl_at", postgresql_where=text("next_crawl_at IS NOT NULL")),
     )
 

@@ -1,0 +1,76 @@
+import re
+
+import marshmallow as ma
+
+from catalog.models import ROLES
+from catalog.teams import COLOUR_PATTERN, TAG_MAX, TAG_PATTERN, TEAM_NAME_MAX, TEAM_NAME_PATTERN
+
+from ..timestamps import Timestamp
+
+
+def _team_name(name: str) -> None:
+    """A function, not a Regexp: the pattern would be documented for the
+    answers too, where personal teams carry an email."""
+    if not re.match(TEAM_NAME_PATTERN, name):
+        raise ma.ValidationError("a team's name holds no @ and no control characters")
+
+
+_ROLE = {"description": "viewer (reads), curator (also curates and reviews), admin (also sources, crawls, members)."}
+
+
+class TeamSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String(
+        required=True,
+        validate=[ma.validate.Length(min=1, max=TEAM_NAME_MAX), _team_name],
+        metadata={"description": "Unique (ignoring case); `@` is kept for personal teams, named by their email."},
+    )
+    personal = ma.fields.Boolean(dump_only=True, metadata={"description": "A user's own team, made with the account."})
+    role = ma.fields.String(dump_only=True, metadata={"description": "Your role in the team. " + _ROLE["description"]})
+    members = ma.fields.Integer(dump_only=True, metadata={"description": "How many members it has."})
+    sources = ma.fields.Integer(dump_only=True, metadata={"description": "How many sources it has."})
+    created_at = Timestamp(dump_only=True)
+
+
+class TeamListSchema(ma.Schema):
+    teams = ma.fields.List(ma.fields.Nested(TeamSchema))
+
+
+class MemberSchema(ma.Schema):
+    user_id = ma.fields.Integer(dump_only=True)
+    email = ma.fields.Email(
+        required=True,
+        load_only=False,
+        validate=ma.validate.Length(max=320),
+        metadata={"description": "The email of an existing account (no mail is sent)."},
+    )
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES), metadata=_ROLE)
+    added_at = Timestamp(dump_only=True)
+
+
+class MemberListSchema(ma.Schema):
+    members = ma.fields.List(ma.fields.Nested(MemberSchema))
+
+
+class RoleSchema(ma.Schema):
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES), metadata=_ROLE)
+
+
+class TagSchema(ma.Schema):
+    name = ma.fields.String(dump_only=True, metadata={"description": "lowercase-words: a-z, 0-9 and single hyphens."})
+    colour = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(COLOUR_PATTERN, error="a colour is #rrggbb in lowercase hex"),
+        metadata={"description": "#rrggbb, shown on the tag."},
+    )
+    description = ma.fields.String(allow_none=True, load_default=None, validate=ma.validate.Length(max=1000))
+
+
+class TagListSchema(ma.Schema):
+    tags = ma.fields.List(ma.fields.Nested(TagSchema))
+
+
+TAG_NAME = ma.validate.And(
+    ma.validate.Length(min=1, max=TAG_MAX),
+    ma.validate.Regexp(TAG_PATTERN, error="a tag is lowercase-words: a-z, 0-9 and single hyphens"),
+)
