@@ -46,7 +46,8 @@ def planning(job_id: int) -> Iterator[bool]:
 
 @contextmanager
 def owner_slot(job_id: int, slots: int) -> Iterator[bool]:
-    """Whether one of the `slots` crawl-task slots of the job's owner is free
+    """Whether one of the `slots` crawl-task slots of the job's owner (its
+    source's team) is free
     (and now this task's, for the `with` block): session-level advisory
     locks, one per slot, on a connection of their own, so a worker process
     that dies frees its slot with its connection."""
