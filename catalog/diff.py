@@ -62,6 +62,19 @@ def with_columns_renamed(old: dict, renames: list[dict]) -> dict:
     return {**old, "columns": columns}
 
 
+def with_table_renamed(old: dict, new: dict) -> dict:
+    """`old` of a table since renamed, its indexes' printed definitions taken
+    from `new` where nothing else of the index differs: PostgreSQL prints the
+    table's name in them, and a rename is told once, by its own event."""
+    now = _by_name(new.get("indexes"))
+    indexes = []
+    for index in old.get("indexes") or []:
+        twin = now.get(index["name"])
+        same = twin is not None and all(twin.get(k) == v for k, v in index.items() if k != "definition")
+        indexes.append({**index, "definition": twin.get("definition")} if same and twin is not None else index)
+    return {**old, "indexes": indexes} if old.get("indexes") else old
+
+
 def table_changes(old: dict, new: dict) -> dict:
     """A compact description of the differences; empty when none matter."""
     changes: dict = {}

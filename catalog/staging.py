@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from .diff import column_renames, only_fields_added, table_changes, with_columns_renamed
+from .diff import column_renames, only_fields_added, table_changes, with_columns_renamed, with_table_renamed
 from .models import STAGING_TABLES, Base
 
 DEFINITION_KEYS = ("columns", "primary_key", "foreign_keys", "indexes", "constraints")
@@ -324,6 +324,8 @@ def _staged_table_row(
         before = old_defs[compared.id]
         moved = column_renames(before, doc) if oid is not None and compared.object_id == oid else []
         before = with_columns_renamed(before, moved)
+        if was is not None:
+            before = with_table_renamed(before, doc)
         # NULL changes on a live table: only newly reported fields (no event)
         upgraded = not moved and was is None and only_fields_added(before, {k: doc.get(k) for k in before})
         changes = None if upgraded else table_changes(before, doc)
