@@ -24,9 +24,7 @@ class StatsSchema(ma.Schema):
         }
     )
     probable_renames = ma.fields.Integer(
-        metadata={
-            "description": "Probable renames found (engines without stable ids), waiting for a curator; absent when none"
-        }
+        metadata={"description": "Probable renames found (engines without stable ids), for a curator; absent when none"}
     )
     with_warnings = ma.fields.Integer(
         metadata={
