@@ -105,6 +105,7 @@ def _register_api(app: Flask) -> None:
     from .crawls.routes import blp as crawls_blp
     from .diagrams.routes import blp as diagrams_blp
     from .insights.routes import blp as insights_blp
+    from .renames.routes import blp as renames_blp
     from .schema_diff.routes import blp as diff_blp
     from .sources.routes import blp as sources_blp
     from .tables.routes import blp as tables_blp
@@ -120,6 +121,7 @@ def _register_api(app: Flask) -> None:
         diagrams_blp,
         tables_blp,
         insights_blp,
+        renames_blp,
         diff_blp,
         teams_blp,
     ):

@@ -13,6 +13,7 @@ from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
 from .apply_objects import apply_enums, apply_objects
+from .renames import RENAME_EVENTS, follow_renames, record_probable_renames, rename_pass, staged_renames
 from .staging import ACTIVITY_FIELDS
 
 # "deferrable" is a reserved word in PostgreSQL: quoted in a column list.
@@ -63,15 +64,16 @@ APPLY_STATEMENTS = [
         "unchanged",
         """
         UPDATE catalog_tables t SET row_estimate = s.row_estimate, size_bytes = s.size_bytes,
-               signature = s.signature, row_estimate_source = s.row_estimate_source
+               signature = s.signature, row_estimate_source = s.row_estimate_source, object_id = s.object_id
         FROM crawl_seen s WHERE s.job_id = :job AND t.id = s.table_id
-          AND (t.row_estimate, t.size_bytes, t.signature, t.row_estimate_source)
-              IS DISTINCT FROM (s.row_estimate, s.size_bytes, s.signature, s.row_estimate_source)
+          AND (t.row_estimate, t.size_bytes, t.signature, t.row_estimate_source, t.object_id)
+              IS DISTINCT FROM (s.row_estimate, s.size_bytes, s.signature, s.row_estimate_source, s.object_id)
         """,
     ),
-    # 2. changed tables, and removed ones that came back (those count as added);
-    #    a live table's definition is kept first as a past version (a removed
-    #    one's was kept when it was removed)
+    # 2. changed tables (renamed ones too: the rename pass moved their
+    #    staging onto their row), and removed ones that came back (those count
+    #    as added); a live table's definition (and name) is kept first as a
+    #    past version (a removed one's was kept when it was removed)
     (
         "versions_changed",
         f"""
@@ -84,7 +86,8 @@ APPLY_STATEMENTS = [
         "changed_or_back",
         """
         WITH upd AS (
-            UPDATE catalog_tables t SET kind = s.kind, comment = s.comment, row_estimate = s.row_estimate,
+            UPDATE catalog_tables t SET schema_name = s.schema_name, name = s.name, object_id = s.object_id,
+                   kind = s.kind, comment = s.comment, row_estimate = s.row_estimate,
                    size_bytes = s.size_bytes, row_estimate_source = s.row_estimate_source,
                    fingerprint = s.fingerprint, signature = s.signature,
                    definition = s.definition, crawled_at = :now, changed_at = :now, changed_crawl_id = :job,
@@ -104,10 +107,10 @@ APPLY_STATEMENTS = [
         WITH ins AS (
             INSERT INTO catalog_tables (id, source_id, schema_name, name, kind, comment, row_estimate, size_bytes,
                 row_estimate_source, fingerprint, signature, definition, first_seen_at, crawled_at, changed_at,
-                first_seen_crawl_id, changed_crawl_id, partition_of_schema, partition_of_name)
+                first_seen_crawl_id, changed_crawl_id, partition_of_schema, partition_of_name, object_id)
             SELECT s.table_id, :sid, s.schema_name, s.name, s.kind, s.comment, s.row_estimate, s.size_bytes,
                    s.row_estimate_source, s.fingerprint, s.signature, s.definition, :now, :now, :now, :job, :job,
-                   s.definition->'partition_of'->>'schema', s.definition->'partition_of'->>'table'
+                   s.definition->'partition_of'->>'schema', s.definition->'partition_of'->>'table', s.object_id
             FROM crawl_staged_tables s WHERE s.job_id = :job AND s.is_new
             RETURNING id)
         SELECT count(*) FROM ins""",
@@ -206,6 +209,9 @@ def apply_crawl(
     first_crawl = session.execute(
         text("SELECT NOT EXISTS (SELECT 1 FROM catalog_tables WHERE source_id = :sid)"), params
     ).scalar_one()
+    # renames first: they decide which catalog row each staged table is
+    renamed = 0 if first_crawl else rename_pass(session, params)
+    renames = [] if first_crawl else staged_renames(session, params)
     back = session.execute(
         text(
             "SELECT count(*) FROM crawl_staged_tables s JOIN catalog_tables t ON t.id = s.table_id "
@@ -215,14 +221,19 @@ def apply_crawl(
     ).scalar_one()
     _record_events(session, params, first_crawl)
     counts, seconds = _run_statements(session, params)
+    probable = 0
     if not first_crawl:
         _record_removals(session, params)
+        follow_renames(session, source_id, renames)
+        probable = record_probable_renames(session, params)
     # history is complete from a source's first crawl applied with it kept
     session.execute(
         text("UPDATE sources SET history_from_crawl_id = :job WHERE id = :sid AND history_from_crawl_id IS NULL"),
         params,
     )
     stats = _stats(session, params, counts, back)
+    # only where there were any, so other crawls' stats read as before
+    stats.update({k: n for k, n in (("renamed", renamed), ("probable_renames", probable)) if n})
     if first_crawl:
         _record_baseline(session, params, stats["added"])
     enum_events = 0 if enums is None else apply_enums(session, params, enums, first_crawl)
@@ -232,7 +243,8 @@ def apply_crawl(
         "stats": stats,
         "now": now,
         "seconds": seconds,
-        "changed": stats["added"] + stats["changed"] + stats["removed"] + enum_events + object_events > 0,
+        "changed": stats["added"] + stats["changed"] + stats["removed"] + len(renames) + enum_events + object_events
+        > 0,
     }
 
 
@@ -304,17 +316,22 @@ def _record_events(session: Session, params: dict, first_crawl: bool) -> None:
     crawl is one baseline event instead of one per table. A live table staged
     without changes differs only by fields this version of metacrawl newly
     reports (an upgrade recrawl): it is rewritten, counted as changed in the
-    crawl's stats, and has no event."""
+    crawl's stats, and has no event. Renamed tables and columns
+    (catalog/renames.py) have their own events; `table_changed` tells only
+    what else changed."""
     if first_crawl:
         return
+    session.execute(text(RENAME_EVENTS), params)
     session.execute(
         text("""
         INSERT INTO change_events (source_id, crawl_id, table_id, schema_name, table_name, event, details,
                                    occurred_at)
         SELECT :sid, :job, s.table_id, s.schema_name, s.name,
                CASE WHEN s.is_new OR t.removed_at IS NOT NULL THEN 'table_added' ELSE 'table_changed' END,
-               CASE WHEN s.is_new OR t.removed_at IS NOT NULL THEN NULL ELSE s.changes END, :now
+               CASE WHEN s.is_new OR t.removed_at IS NOT NULL THEN NULL ELSE s.changes - 'columns_renamed' END, :now
         FROM crawl_staged_tables s LEFT JOIN catalog_tables t ON t.id = s.table_id
-        WHERE s.job_id = :job AND (s.is_new OR t.removed_at IS NOT NULL OR s.changes IS NOT NULL)"""),
+        WHERE s.job_id = :job AND (s.is_new OR t.removed_at IS NOT NULL OR (s.changes IS NOT NULL AND (
+              s.changes - 'columns_renamed' <> '{}' OR NOT (s.changes ? 'columns_renamed' OR s.renamed_from IS NOT NULL)
+        )))"""),
         params,
     )

@@ -38,6 +38,43 @@ def only_fields_added(old, new) -> bool:
     return old == new
 
 
+def column_renames(old: dict, new: dict) -> list[dict]:
+    """The columns of one object on the target (equal stable ids) that kept
+    their ordinal under a new name: [{"from", "to"}] in ordinal order. Only
+    where the ordinal is the column's stable id (PostgreSQL's attnum, which
+    a dropped column never gives back)."""
+    before = {c["ordinal"]: c["name"] for c in old.get("columns") or [] if c.get("ordinal") is not None}
+    return [
+        {"from": before[c["ordinal"]], "to": c["name"]}
+        for c in sorted(new.get("columns") or [], key=lambda c: c.get("ordinal") or 0)
+        if c.get("ordinal") in before and before[c["ordinal"]] != c["name"]
+    ]
+
+
+def with_columns_renamed(old: dict, renames: list[dict]) -> dict:
+    """`old` with its columns under their new names, so the rest of the
+    difference is told as usual (keys and indexes over a renamed column
+    still show as redefined: their definitions name the column)."""
+    if not renames:
+        return old
+    names = {r["from"]: r["to"] for r in renames}
+    columns = [{**c, "name": names.get(c["name"], c["name"])} for c in old.get("columns") or []]
+    return {**old, "columns": columns}
+
+
+def with_table_renamed(old: dict, new: dict) -> dict:
+    """`old` of a table since renamed, its indexes' printed definitions taken
+    from `new` where nothing else of the index differs: PostgreSQL prints the
+    table's name in them, and a rename is told once, by its own event."""
+    now = _by_name(new.get("indexes"))
+    indexes = []
+    for index in old.get("indexes") or []:
+        twin = now.get(index["name"])
+        same = twin is not None and all(twin.get(k) == v for k, v in index.items() if k != "definition")
+        indexes.append({**index, "definition": twin.get("definition")} if same and twin is not None else index)
+    return {**old, "indexes": indexes} if old.get("indexes") else old
+
+
 def table_changes(old: dict, new: dict) -> dict:
     """A compact description of the differences; empty when none matter."""
     changes: dict = {}

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from .diff import only_fields_added, table_changes
+from .diff import column_renames, only_fields_added, table_changes, with_columns_renamed, with_table_renamed
 from .models import STAGING_TABLES, Base
 
 DEFINITION_KEYS = ("columns", "primary_key", "foreign_keys", "indexes", "constraints")
@@ -47,7 +47,16 @@ ACTIVITY_FIELDS = (
     "last_update_at",
 )
 
-SEEN_COLUMNS = ("job_id", "batch_no", "table_id", "row_estimate", "size_bytes", "signature", "row_estimate_source")
+SEEN_COLUMNS = (
+    "job_id",
+    "batch_no",
+    "table_id",
+    "row_estimate",
+    "size_bytes",
+    "signature",
+    "row_estimate_source",
+    "object_id",
+)
 STAGED_TABLE_COLUMNS = (
     "job_id",
     "batch_no",
@@ -64,6 +73,8 @@ STAGED_TABLE_COLUMNS = (
     "signature",
     "definition",
     "changes",
+    "object_id",
+    "renamed_from",
 )
 STAGED_COLUMN_COLUMNS = ("job_id", "table_id", "ordinal", "name", "type", "comment")
 
@@ -116,6 +127,7 @@ class Known:
     fingerprint: str
     signature: str | None
     removed: bool
+    object_id: int | None = None
 
 
 def known_tables(session: Session, source_id: int, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Known]:
@@ -124,13 +136,36 @@ def known_tables(session: Session, source_id: int, keys: list[tuple[str, str]]) 
         return {}
     rows = session.execute(
         text(
-            "SELECT t.id, t.schema_name, t.name, t.fingerprint, t.signature, t.removed_at IS NOT NULL AS removed "
+            "SELECT t.id, t.schema_name, t.name, t.fingerprint, t.signature, t.removed_at IS NOT NULL AS removed, "
+            "t.object_id "
             "FROM catalog_tables t JOIN unnest(CAST(:schemas AS text[]), CAST(:names AS text[])) AS b(s, n) "
             "ON t.source_id = :sid AND t.schema_name = b.s AND t.name = b.n"
         ),
         {"sid": source_id, "schemas": [k[0] for k in keys], "names": [k[1] for k in keys]},
     )
-    return {(r.schema_name, r.name): Known(r.id, r.fingerprint, r.signature, r.removed) for r in rows}
+    return {(r.schema_name, r.name): Known(r.id, r.fingerprint, r.signature, r.removed, r.object_id) for r in rows}
+
+
+def renamed_from(session: Session, job_id: int, staged: list[Staged]) -> dict[int, Known]:
+    """The live catalog rows holding, under another name, the stable id of a
+    staged table that the catalog has no live row for by name: object id ->
+    that row. What the batch stages as a rename; the apply accepts it only
+    when that row is seen under no name of its own in the crawl
+    (catalog/renames.py)."""
+    oids = [
+        s.doc["object_id"] for s in staged if s.doc.get("object_id") is not None and (s.old is None or s.old.removed)
+    ]
+    if not oids:
+        return {}
+    rows = session.execute(
+        text(
+            "SELECT t.id, t.fingerprint, t.signature, t.object_id FROM catalog_tables t "
+            "JOIN crawl_jobs j ON j.id = :job AND t.source_id = j.source_id "
+            "WHERE t.removed_at IS NULL AND t.object_id = ANY(CAST(:oids AS bigint[]))"
+        ),
+        {"job": job_id, "oids": oids},
+    )
+    return {r.object_id: Known(r.id, r.fingerprint, r.signature, False, r.object_id) for r in rows}
 
 
 def stage_activity(session: Session, job_id: int, batch_no: int, ids: dict, activity: dict) -> None:
@@ -191,14 +226,18 @@ def stage_batch(
     ids = {key: known[key].id for key in by_signature}
     seen, staged = _sort_batch(job_id, batch_no, known, by_signature, described, ids)
     new_ids = _allocate_ids(session, sum(1 for s in staged if s.old is None))
-    old_defs = _stored_definitions(session, [s.old.id for s in staged if s.old is not None and not s.old.removed])
+    renames = renamed_from(session, job_id, staged)
+    old_defs = _stored_definitions(
+        session,
+        [s.old.id for s in staged if s.old is not None and not s.old.removed] + [k.id for k in renames.values()],
+    )
     copy_rows(session, "crawl_seen", SEEN_COLUMNS, seen)
     table_rows: list[tuple] = []
     column_rows: list[tuple] = []
     for s in staged:
         table_id = s.old.id if s.old is not None else next(new_ids)
         ids[(s.doc["schema"], s.doc["name"])] = table_id
-        table_rows.append(_staged_table_row(job_id, batch_no, table_id, s, old_defs))
+        table_rows.append(_staged_table_row(job_id, batch_no, table_id, s, old_defs, renames))
         column_rows.extend(
             (job_id, table_id, c["ordinal"], c["name"], c["type"], c.get("comment")) for c in s.doc.get("columns") or ()
         )
@@ -220,9 +259,10 @@ def _sort_batch(
     signature or by fingerprint are seen (their ids noted in `ids`), the
     rest are staged."""
     seen = [
-        (job_id, batch_no, known[key].id, s.row_estimate, s.size_bytes, s.signature, s.row_estimate_source)
+        (job_id, batch_no, known[key].id, s.row_estimate, s.size_bytes, s.signature, s.row_estimate_source,
+         getattr(s, "object_id", None))
         for key, s in by_signature.items()
-    ]
+    ]  # fmt: skip
     staged = []
     for doc, sig in described:
         key = (doc["schema"], doc["name"])
@@ -231,7 +271,7 @@ def _sort_batch(
             ids[key] = old.id
             seen.append(
                 (job_id, batch_no, old.id, doc.get("row_estimate"), doc.get("size_bytes"), sig,
-                 doc.get("row_estimate_source"))
+                 doc.get("row_estimate_source"), doc.get("object_id"))
             )  # fmt: skip
         else:
             staged.append(Staged(doc, fp, definition, sig, old))
@@ -268,14 +308,29 @@ def _stored_definitions(session: Session, changed_ids: list[int]) -> dict[int, d
     )
 
 
-def _staged_table_row(job_id: int, batch_no: int, table_id: int, s: Staged, old_defs: dict[int, dict]) -> tuple:
-    """A crawl_staged_tables row (STAGED_TABLE_COLUMNS), with what changed."""
-    doc, changes = s.doc, None
-    if s.old is not None and s.old.id in old_defs:
-        before = old_defs[s.old.id]
+def _staged_table_row(
+    job_id: int, batch_no: int, table_id: int, s: Staged, old_defs: dict[int, dict], renames: dict[int, Known]
+) -> tuple:
+    """A crawl_staged_tables row (STAGED_TABLE_COLUMNS), with what changed:
+    against the live row of the same name, or against the live row a renamed
+    table was (`renames`: object id -> row). Where both are the same object
+    on the target (equal stable ids), a column with the same ordinal (its
+    stable id: PostgreSQL's attnum) under a new name is a rename, listed as
+    `columns_renamed` and not as one column removed and one added."""
+    doc, changes, oid = s.doc, None, s.doc.get("object_id")
+    was = renames.get(oid) if oid is not None and (s.old is None or s.old.removed) else None
+    compared = was or (s.old if s.old is not None and not s.old.removed else None)
+    if compared is not None and compared.id in old_defs:
+        before = old_defs[compared.id]
+        moved = column_renames(before, doc) if oid is not None and compared.object_id == oid else []
+        before = with_columns_renamed(before, moved)
+        if was is not None:
+            before = with_table_renamed(before, doc)
         # NULL changes on a live table: only newly reported fields (no event)
-        upgraded = only_fields_added(before, {k: doc.get(k) for k in before})
+        upgraded = not moved and was is None and only_fields_added(before, {k: doc.get(k) for k in before})
         changes = None if upgraded else table_changes(before, doc)
+        if moved:
+            changes = {**(changes or {}), "columns_renamed": moved}
     return (
         job_id,
         batch_no,
@@ -292,6 +347,8 @@ def _staged_table_row(job_id: int, batch_no: int, table_id: int, s: Staged, old_
         s.signature,
         s.definition,
         None if changes is None else json.dumps(changes),
+        oid,
+        None if was is None else was.id,
     )
 
 

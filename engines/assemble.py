@@ -63,6 +63,7 @@ def assemble(
                 partition_of=d.get("partition_of"),
                 bounds=d.get("bounds"),
                 warnings=d.get("warnings"),
+                object_id=d.get("object_id"),
             )
         )
     return tables

@@ -31,4 +31,6 @@ def table_document(t: Table) -> dict:
         "constraints": [vars(c) for c in t.constraints],
         # only where they apply, so a plain table's document is unchanged
         **{k: v for k in OPTIONAL_PARTS if (v := getattr(t, k)) is not None},
+        # beside the definition, never in it (catalog/staging.py keeps it apart)
+        **({"object_id": t.object_id} if t.object_id is not None else {}),
     }

@@ -459,7 +459,8 @@ SELECT n.nspname, c.relname, c.relkind, c.reltuples,
                FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                WHERE i.indrelid = c.oid ORDER BY ic.relname),
          {_RELATION_EXTRA_HASH}
-       )::text)
+       )::text),
+       c.oid::bigint
 FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
 JOIN pg_namespace n ON n.nspname = b.nspname::name
 JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = b.relname::name
@@ -531,12 +532,13 @@ def signature_of_rows(
 
 
 def signature_from_row(row: Sequence) -> tuple[tuple[str, str], TableSignature]:
-    schema, name, relkind, reltuples, pages, block_size, signature = row
+    schema, name, relkind, reltuples, pages, block_size, signature, oid = row
     return (schema, name), TableSignature(
         signature=signature,
         row_estimate=row_estimate(relkind, reltuples),
         size_bytes=size_bytes(relkind, reltuples, pages, block_size),
         row_estimate_source=row_estimate_source(relkind, reltuples),
+        object_id=int(oid),
     )
 
 
@@ -591,6 +593,7 @@ def details_from_row(row: Sequence) -> tuple[int, tuple[str, str], dict]:
             "partition": partition_key(partkey),
             "partition_of": parent,
             "bounds": bounds,
+            "object_id": int(oid),
         },
     )
 

@@ -137,6 +137,11 @@ class Table:
     # What the engine could not describe, in its own words (a MariaDB view
     # whose table was dropped: no columns, and this says why); None when fine.
     warnings: list[str] | None = None
+    # The target's stable id of the table, which a rename keeps (PostgreSQL:
+    # pg_class.oid; there a column's ordinal is its attnum, which a column
+    # rename keeps too); None where the engine has none. Never part of the
+    # document compared or fingerprinted: the catalog stores it beside it.
+    object_id: int | None = None
 
 
 # row_estimate_source: "statistics" (the engine's statistics: PostgreSQL
@@ -155,6 +160,7 @@ class TableSignature(NamedTuple):
     row_estimate: int | None
     size_bytes: int | None
     row_estimate_source: str | None = None
+    object_id: int | None = None  # as Table.object_id
 
 
 @dataclass

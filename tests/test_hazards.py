@@ -108,7 +108,12 @@ def test_recrawl_after_alters_labels_every_change(alice, worker):
     assert baseline[0]["hazard"] is None
     reasons = {c["table"]: c["hazard_reasons"] for c in feed if c["crawl_id"] == second["id"]}
     assert reasons["b_narrow"] == ["breaking: column v narrowed from character varying(10) to character varying(5)"]
-    assert "breaking: column old_name renamed to new_name, as it looks" in reasons["d_rename"]
+    # PostgreSQL keeps the column's attnum: a column_renamed event, not a removal and an addition
+    assert reasons["d_rename"] == ["breaking: column old_name renamed to new_name: readers of the old name fail"]
+    renamed = [c for c in feed if c["crawl_id"] == second["id"] and c["table"] == "d_rename"]
+    assert [(c["event"], c["details"]) for c in renamed] == [
+        ("column_renamed", {"column": {"from": "old_name", "to": "new_name"}})
+    ]
     assert reasons["e_dropidx"] == ["risky: index e_v dropped"]
     assert reasons["j_widen"] == [
         "risky: column v widened from character varying(10) to character varying(20)",

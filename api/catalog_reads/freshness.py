@@ -1,8 +1,9 @@
 """ETag / Last-Modified / 304 and the Redis cache of catalog reads, written once.
 
-Both are keyed by the source's last successful crawl: when a crawl finishes,
-every read of that source gets a new ETag and a new cache key, so a stale
-answer after a finished crawl cannot be served.
+Both are keyed by the source's last successful crawl and by when its catalog
+last changed: when a crawl finishes (or a curator confirms a rename), every
+read of that source gets a new ETag and a new cache key, so a stale answer
+cannot be served.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def version_tag(source, active_job, *parts) -> str:
             source.id,
             source.last_crawl_id,
             source.last_success_at,
+            # moved by a crawl that changed something and by a confirmed rename
+            source.catalog_changed_at,
             active_job.id if active_job else None,
             active_job.state if active_job else None,
             *parts,

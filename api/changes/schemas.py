@@ -29,6 +29,12 @@ class ChangeSchema(ma.Schema):
     event = ma.fields.String(
         metadata={
             "description": "source_crawled (a first crawl's baseline), table_added, table_changed, table_removed, "
+            "table_renamed (the same catalog table under a new name: kept by PostgreSQL's stable ids, or a "
+            "probable rename a curator confirmed; details {from: {schema, name}, to: {schema, name}}, and "
+            "candidate_id, confirmed_by when confirmed), column_renamed (details {column: {from, to}}), "
+            "table_probable_rename (an engine without stable ids saw one table removed and one added with the "
+            "same definition: details {candidate_id, from: {schema, name, table_id}, to: {schema, name, "
+            "table_id}}; confirm or reject it under /sources/{id}/renames), "
             "or enum_added, enum_changed, enum_removed (a PostgreSQL enum type: `schema` is its schema, `table` "
             "null, details {type, values, values_added, values_removed}), or sequence_, trigger_ and routine_ "
             "added, changed, removed (`schema` is the object's schema, `table` a trigger's table, else null; "
@@ -48,9 +54,9 @@ class ChangeSchema(ma.Schema):
     hazard = ma.fields.String(
         allow_none=True,
         metadata={
-            "description": "breaking (table or column removed, type changed or narrowed, NOT NULL added, a rename "
-            "as seen), risky (index, constraint or key dropped, primary key changed, type widened, default "
-            "changed) or safe (table, nullable column or index added, comment changed); null for a baseline. "
+            "description": "breaking (table or column removed, renamed or probably renamed, type changed or "
+            "narrowed, NOT NULL added), risky (index, constraint or key dropped, primary key changed, type widened, "
+            "default changed) or safe (table, nullable column or index added, comment changed); null for a baseline. "
             "Sequences, triggers, routines: breaking (routine removed, return type changed), risky (trigger or "
             "sequence removed, other changes), safe (added, comment changed)"
         },

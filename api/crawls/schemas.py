@@ -17,6 +17,15 @@ class StatsSchema(ma.Schema):
     changed = ma.fields.Integer()
     removed = ma.fields.Integer()
     unchanged = ma.fields.Integer()
+    renamed = ma.fields.Integer(
+        metadata={
+            "description": "Tables renamed, kept as the same catalog table by the target's stable ids "
+            "(PostgreSQL); also counted in changed; absent when none"
+        }
+    )
+    probable_renames = ma.fields.Integer(
+        metadata={"description": "Probable renames found (engines without stable ids), for a curator; absent when none"}
+    )
     with_warnings = ma.fields.Integer(
         metadata={
             "description": "How many of the source's tables and views the target could not fully describe after "

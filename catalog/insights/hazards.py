@@ -1,8 +1,9 @@
 """Hazard labels on change events: what a change can do to the code that
 uses the table.
 
-- breaking: a table or column removed (a rename is seen as one removed and
-  one added), a type changed other than widened, NOT NULL added, a column
+- breaking: a table or column removed (a rename without stable ids is seen
+  as one removed and one added), a table or column renamed (readers of the
+  old name fail; `rename_hazard`), a probable rename, a type changed other than widened, NOT NULL added, a column
   added NOT NULL without a default, the kind changed;
 - risky: the primary key changed, an index, constraint or foreign key
   dropped or added (a new constraint can refuse writes), a type widened, a
@@ -146,9 +147,39 @@ def hazard_of(details: dict | None, new_columns: list[dict] | None = None) -> tu
     return worst, [f"{label}: {why}" for label, why in ordered]
 
 
+RENAME_EVENTS = ("table_renamed", "column_renamed", "table_probable_rename")
+
+
+def _qualified(part: dict | None) -> str:
+    part = part or {}
+    return ".".join(str(p) for p in (part.get("schema"), part.get("name")) if p is not None)
+
+
+def rename_hazard(event: str, details: dict | None) -> tuple[str, list[str]]:
+    """(label, reasons) of a rename's event (catalog/renames.py): breaking,
+    for whatever still reads the old name."""
+    d = details or {}
+    if event == "column_renamed":
+        col = d.get("column") or {}
+        why = f"column {col.get('from')} renamed to {col.get('to')}: readers of the old name fail"
+    elif event == "table_probable_rename":
+        why = (
+            f"table {_qualified(d.get('from'))} probably renamed to {_qualified(d.get('to'))} "
+            "(same definition): readers of the old name fail"
+        )
+    else:
+        why = f"table {_qualified(d.get('from'))} renamed to {_qualified(d.get('to'))}: readers of the old name fail"
+    return "breaking", [f"breaking: {why}"]
+
+
 def label_crawl(session: Session, job_id: int) -> None:
     """Label the change events a crawl recorded, inside the caller's transaction."""
     params = {"job": job_id}
+    renames = session.execute(
+        text("SELECT id, event, details FROM change_events WHERE crawl_id = :job AND event = ANY(:events)"),
+        {**params, "events": list(RENAME_EVENTS)},
+    ).all()
+    _set_labels(session, [r[0] for r in renames], [rename_hazard(r[1], r[2]) for r in renames])
     session.execute(
         text(
             "UPDATE change_events SET hazard = CASE event WHEN 'table_added' THEN 'safe' ELSE 'breaking' END, "
@@ -168,7 +199,12 @@ def label_crawl(session: Session, job_id: int) -> None:
     ).all()
     if not rows:
         return
-    labels = [hazard_of(details, columns) for _, details, columns in rows]
+    _set_labels(session, [r[0] for r in rows], [hazard_of(details, columns) for _, details, columns in rows])
+
+
+def _set_labels(session: Session, ids: list[int], labels: list[tuple[str, list[str]]]) -> None:
+    if not ids:
+        return
     session.execute(
         text(
             "UPDATE change_events e SET hazard = u.hazard, hazard_reasons = u.reasons::jsonb "
@@ -176,7 +212,7 @@ def label_crawl(session: Session, job_id: int) -> None:
             "AS u(id, hazard, reasons) WHERE e.id = u.id"
         ),
         {
-            "ids": [r[0] for r in rows],
+            "ids": ids,
             "hazards": [label for label, _ in labels],
             "reasons": [json.dumps(reasons) for _, reasons in labels],
         },

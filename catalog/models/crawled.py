@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -53,9 +54,20 @@ class CatalogTable(Base):
     # pages can hide partitions and count them through indexes
     partition_of_schema: Mapped[str | None] = mapped_column(Text)
     partition_of_name: Mapped[str | None] = mapped_column(Text)
+    # the target's stable id of the table (PostgreSQL: its oid), which a
+    # rename keeps; outside the definition and its fingerprint; NULL on
+    # engines without one (catalog/renames.py)
+    object_id: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         UniqueConstraint("source_id", "schema_name", "name", name="uq_catalog_tables_source_schema_name"),
+        # a batch finds the live table a renamed one was by its stable id
+        Index(
+            "ix_catalog_tables_source_id_object_id",
+            "source_id",
+            "object_id",
+            postgresql_where=text("removed_at IS NULL AND object_id IS NOT NULL"),
+        ),
         # schema pages without partitions: the same keyset, partitions left out of the index
         Index(
             "ix_catalog_tables_source_schema_name_unpartitioned",
@@ -235,8 +247,39 @@ class CatalogForeignKey(Base):
     )
 
 
+class CatalogRenameCandidate(Base):
+    """A probable rename on an engine without stable ids: a crawl removed one
+    table and added one with the same definition apart from the name. A
+    curator confirms it (the removed row takes the added one's place, so
+    its id and all keyed by it stay) or rejects it (catalog/renames.py).
+    The names are kept as found; the table ids have no foreign key (a
+    confirmed merge deletes the added row)."""
+
+    __tablename__ = "catalog_rename_candidates"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    crawl_id: Mapped[int] = mapped_column(BigInteger)
+    removed_table_id: Mapped[int] = mapped_column(BigInteger)
+    added_table_id: Mapped[int] = mapped_column(BigInteger)
+    old_schema: Mapped[str] = mapped_column(Text)
+    old_name: Mapped[str] = mapped_column(Text)
+    new_schema: Mapped[str] = mapped_column(Text)
+    new_name: Mapped[str] = mapped_column(Text)
+    # pending, confirmed, rejected
+    status: Mapped[str] = mapped_column(String(10), server_default="pending")
+    found_at: Mapped[datetime] = ts(server_default=func.now())
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = ts()
+
+    __table_args__ = (
+        Index("ix_catalog_rename_candidates_source_id_status", "source_id", "status", "id"),
+        UniqueConstraint("removed_table_id", "added_table_id", name="uq_catalog_rename_candidates_pair"),
+    )
+
+
 class ChangeEvent(Base):
-    """What a crawl saw change (table added/removed/changed, or a first crawl's baseline)."""
+    """What a crawl saw change (table added/removed/changed/renamed, a column
+    renamed, a probable rename, or a first crawl's baseline)."""
 
     __tablename__ = "change_events"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -33,6 +33,11 @@ class CrawlStagedTable(Base):
     signature: Mapped[str | None] = mapped_column(Text)
     definition: Mapped[dict] = mapped_column(JSONB)
     changes: Mapped[dict | None] = mapped_column(JSONB)
+    # the target's stable id (catalog_tables.object_id), and the live catalog
+    # row that held it under another name when the batch ran: a rename,
+    # which the apply confirms (catalog/renames.py)
+    object_id: Mapped[int | None] = mapped_column(BigInteger)
+    renamed_from: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         PrimaryKeyConstraint("job_id", "table_id", name="pk_crawl_staged_tables"),
@@ -69,6 +74,7 @@ class CrawlSeen(Base):
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     signature: Mapped[str | None] = mapped_column(Text)
     row_estimate_source: Mapped[str | None] = mapped_column(Text)
+    object_id: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (PrimaryKeyConstraint("job_id", "table_id", name="pk_crawl_seen"), {"prefixes": ["UNLOGGED"]})
 
