@@ -269,6 +269,45 @@ def follow_renames(session: Session, source_id: int, renames: list[Rename]) -> N
                 ),
                 c_params,
             )
+    _follow_column_curation(session, source_id, renames)
+
+
+def _follow_column_curation(session: Session, source_id: int, renames: list[Rename]) -> None:
+    """A column's curation is keyed by its table's id (which stays) and its
+    name: it takes the new name. An orphan already under the new name (a
+    column of that name dropped earlier) gives way, audit and all."""
+    moves = [(r.table_id, f, t) for r in renames for f, t in r.columns]
+    if not moves:
+        return
+    params = {"sid": source_id, "ids": [m[0] for m in moves], "f": [m[1] for m in moves], "to": [m[2] for m in moves]}
+    pairs = "unnest(CAST(:ids AS bigint[]), CAST(:f AS text[]), CAST(:to AS text[])) AS r(table_id, fc, tc)"
+    where = "k.source_id = :sid AND k.kind = 'column' AND k.table_id = r.table_id"
+    session.execute(
+        text(
+            f"DELETE FROM catalog_curation k USING {pairs} WHERE {where} AND k.column_name = r.tc "
+            f"AND NOT EXISTS (SELECT 1 FROM {pairs.replace('AS r(', 'AS o(')} "
+            "WHERE o.table_id = k.table_id AND o.fc = k.column_name)"
+        ),
+        params,
+    )
+    # through a name no real column has (control characters around the row's
+    # id; a target naming a column so could only fail its own source's
+    # apply), so that two columns swapping names never meet the unique key
+    # half-way
+    moved = session.execute(
+        text(
+            f"UPDATE catalog_curation k SET column_name = chr(1) || 'moving ' || k.id || chr(1) FROM {pairs} "
+            f"WHERE {where} AND k.column_name = r.fc RETURNING k.id, r.tc"
+        ),
+        params,
+    ).all()
+    session.execute(
+        text(
+            "UPDATE catalog_curation k SET column_name = m.tc "
+            "FROM unnest(CAST(:mid AS bigint[]), CAST(:mto AS text[])) AS m(id, tc) WHERE k.id = m.id"
+        ),
+        {"mid": [m[0] for m in moved], "mto": [m[1] for m in moved]},
+    )
 
 
 # ---------------------------------------------------------------- curators

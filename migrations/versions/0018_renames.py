@@ -8,7 +8,7 @@ Existing tables get their object_id from the next crawl (unchanged tables
 too: the signature query reports it), so nothing is described again.
 
 Revision ID: 0018
-Revises: 0016 (re-chained to 0017 when merged)
+Revises: 0017
 Create Date: 2026-12-10
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
