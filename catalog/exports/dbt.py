@@ -24,8 +24,10 @@ from .source import ExportTable
 
 # What makes Jinja change a string: its markers (dbt's own test for "needs
 # rendering" is `{{`, `{%`, `{#` or their closers), carriage returns (its
-# lexer makes every line break `\n`) and a final line break (which it drops).
-_JINJA_CHANGES = re.compile(r"[{}%#][{}%#]|\r|\n\Z")
+# lexer makes every line break `\n`) and a final line break (which it drops);
+# and what YAML would: PyYAML writes NEL and the Unicode line and paragraph
+# separators as they are (allow_unicode), and YAML 1.1 reads them as line breaks.
+_JINJA_CHANGES = re.compile(r"[{}%#][{}%#]|\r|\n\Z|[\x85\u2028\u2029]")
 
 
 def _jinja(value: str) -> str:
