@@ -100,6 +100,22 @@ if .venv/bin/python -m pip show -q duckdb-engine >/dev/null 2>&1; then
   quiet .venv/bin/python -m pip uninstall --disable-pip-version-check -y duckdb-engine
 fi
 
+# dbt, for the dbt export's test (tests/test_export_dbt.py runs `dbt parse`):
+# a virtualenv of its own, so dbt's pins never move the app's; installed again
+# only when the pins below change.
+DBT_PINS="dbt-core==1.11.16 dbt-postgres==1.10.0"
+if [ -x .venv-dbt/bin/python ] && ! head -n1 .venv-dbt/bin/pip 2>/dev/null | grep -qF "#!$PWD/.venv-dbt/bin/python"; then
+  step "the virtualenv .venv-dbt belongs to another checkout: rebuilding it"
+  rm -rf .venv-dbt
+fi
+if [ "$(cat .venv-dbt/.metacrawl-pins 2>/dev/null)" != "$DBT_PINS" ]; then
+  step "installing dbt into .venv-dbt ($DBT_PINS)"
+  [ -x .venv-dbt/bin/python ] || quiet "$PYTHON" -m venv .venv-dbt
+  # shellcheck disable=SC2086 # the pins are words
+  quiet .venv-dbt/bin/python -m pip install --disable-pip-version-check $DBT_PINS
+  echo "$DBT_PINS" > .venv-dbt/.metacrawl-pins
+fi
+
 # --- services -----------------------------------------------------------------
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432; }
 if ! command -v pg_ctlcluster >/dev/null && ! command -v pg_isready >/dev/null; then
@@ -140,4 +156,4 @@ if ! redis_up >/dev/null 2>&1; then
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
   wait_for Redis redis_up
 fi
-step "ready: PostgreSQL, MariaDB and Redis answer; .venv is installed"
+step "ready: PostgreSQL, MariaDB and Redis answer; .venv and .venv-dbt are installed"

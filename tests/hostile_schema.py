@@ -69,21 +69,36 @@ def name_ok(name: str) -> bool:
     return bool(name) and "\x00" not in name and name == name.rstrip(" \t\n\r\x0b\x0c") and short
 
 
+def curated(text: str, kind: str) -> dict:
+    """A curation entry whose every field holds hostile text; its description
+    also tries Markdown's block structure line by line."""
+    description = f"{text}\n- {kind}\n===\n    {text}\n\n1. {kind}\n+ x\n> {text}\n{text}"
+    return {"description": description, "tags": [text, kind], "owners": {"users": [text], "teams": [kind]}}
+
+
+def scope_curation(names: list[str]) -> dict:
+    """The source's and the schema's curation, as curation.scope_curation answers."""
+    schema, text, kind = names[0], names[6], names[7]
+    return {"source": curated(text, kind), "schemas": {schema: curated(kind, text)}}
+
+
 def export_tables(names: list[str]) -> tuple[list[dict], list[ExportTable]]:
     """Enums and three tables (a, b referencing a, and a view) named from
     `names` (at least 8, distinct): every field the exports print holds one
-    of them."""
+    of them, curation included."""
     schema, a, b, view, col, ref, text, kind = names[:8]
     enums = [{"schema": schema, "name": text, "values": [text, kind]}]
     columns = [
         {"name": "id", "ordinal": 1, "type": "integer", "nullable": False, "default": None, "comment": None},
         {"name": col, "ordinal": 2, "type": kind, "nullable": True, "default": text, "comment": text},
     ]
+    columns[1]["curation"] = curated(text, kind)
     doc_a = {
         "schema": schema,
         "name": a,
         "kind": "table",
         "comment": text,
+        "curation": curated(kind, text),
         "columns": columns,
         "primary_key": {"name": text, "columns": ["id"]},
         "foreign_keys": [],

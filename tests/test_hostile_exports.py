@@ -7,17 +7,19 @@ checks on names Hypothesis builds from the pieces in tests/hostile_schema.py."""
 from __future__ import annotations
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from jinja2 import Environment
 from pydbml import PyDBML
 
 from api.diagrams.graph import group_page, table_page
-from catalog.exports import dbml, erd, markdown, plantuml
+from catalog.exports import dbml, dbt, erd, markdown, plantuml
 from catalog.exports.dot import to_dot
 from catalog.exports.mermaid import to_mermaid
 
 from .export_parsers import dot_canon, foreign_markup, mermaid_type, plantuml_syntax, render_markdown, svg_of
-from .hostile_schema import PIECES, export_tables, hostile_name, neighbourhood
+from .hostile_schema import PIECES, export_tables, hostile_name, neighbourhood, scope_curation
 
 # The issue's payloads: markup that fired alert() in rendered Markdown, and
 # the names Mermaid refused or read as a directive.
@@ -35,7 +37,7 @@ REPRODUCER = [
 
 def _markdown(names: list[str]) -> str:
     enums, tables = export_tables(names)
-    return "".join(markdown.write(names[0], None, enums, tables))
+    return "".join(markdown.write(names[0], None, enums, tables, curation=scope_curation(names)))
 
 
 def _mermaid_texts(names: list[str]) -> list[str]:
@@ -56,7 +58,32 @@ def _plantuml(names: list[str]) -> str:
 
 def _dbml(names: list[str]) -> str:
     enums, tables = export_tables(names)
-    return "".join(dbml.write(names[0], "postgresql", enums, tables))
+    return "".join(dbml.write(names[0], "postgresql", enums, tables, scope_curation(names)))
+
+
+def _rendered(value: str) -> str:
+    """`value` as dbt's Jinja renders it (dbt renders text, not HTML: no autoescape)."""
+    return Environment(autoescape=False).from_string(value).render()  # noqa: S701
+
+
+def _dbt_strings(names: list[str]) -> tuple[dict, list[str]]:
+    """The dbt export read back as YAML, and every string in it as dbt's Jinja renders it."""
+    _, tables = export_tables(names)
+    body = yaml.safe_load("".join(dbt.write(scope_curation(names), tables)))
+    strings: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+        elif isinstance(node, str):
+            strings.append(_rendered(node))
+
+    walk(body)
+    return body, strings
 
 
 def test_markdown_holds_no_markup_from_names():
@@ -97,6 +124,15 @@ def test_dot_draws_a_name_or_type_of_closing_brackets(bracket):
 def test_dbml_parses_every_table():
     db = PyDBML(_dbml(REPRODUCER))
     assert len(db.tables) == 3
+    a = next(t for t in db.tables if t.name == REPRODUCER[1].replace('"', "'"))
+    assert a.note.text.startswith(REPRODUCER[7])  # the curated description first
+
+
+def test_dbt_yaml_holds_every_string_as_jinja_renders_it():
+    body, strings = _dbt_strings([*REPRODUCER, "{{ 7 * 7 }}", "{% endraw %}\r\n"])
+    assert len(body["sources"][0]["tables"]) == 3
+    for piece in REPRODUCER:
+        assert piece in strings or any(piece in s for s in strings)
 
 
 # --- the same, on names Hypothesis builds ---
@@ -130,6 +166,15 @@ def test_any_names_dbml_parses(names):
 
 @PROPERTY
 @given(hostile_names)
+def test_any_names_dbt_yaml_renders_back_to_the_names(names):
+    body, strings = _dbt_strings(names)
+    tables = body["sources"][0]["tables"]
+    assert [_rendered(t["identifier"]) for t in tables] == names[1:4]
+    assert names[6] in strings and names[7] in strings
+
+
+@PROPERTY
+@given(hostile_names)
 def test_any_names_dot_parses_and_draws(names):
     for text in _dot_texts(names):
         dot_canon(text)
@@ -157,5 +202,6 @@ def test_each_piece_in_every_field(name):
     names = [f"a{name}{i}" for i in range(8)]
     assert foreign_markup(_markdown(names)) == []
     assert len(PyDBML(_dbml(names)).tables) == 3
+    assert names[1] in _dbt_strings(names)[1]
     for text in _dot_texts(names):
         dot_canon(text)

@@ -243,15 +243,16 @@ def _object_url(hit: dict) -> str:
     return f"/api/v1/sources/{hit['source_id']}/{hit['kind']}s?{query}"
 
 
-# format: (mimetype, file extension)
+# format: (mimetype, end of the file's name)
 EXPORT_TYPES = {
-    "json": ("application/json", "json"),
-    "ndjson": ("application/x-ndjson", "ndjson"),
-    "markdown": ("text/markdown", "md"),
-    "dbml": ("text/x-dbml", "dbml"),
-    "plantuml": ("text/x-plantuml", "puml"),
-    "mermaid": ("text/plain", "mmd"),
-    "dot": ("text/vnd.graphviz", "dot"),
+    "json": ("application/json", "schema.json"),
+    "ndjson": ("application/x-ndjson", "schema.ndjson"),
+    "markdown": ("text/markdown", "schema.md"),
+    "dbml": ("text/x-dbml", "schema.dbml"),
+    "plantuml": ("text/x-plantuml", "schema.puml"),
+    "mermaid": ("text/plain", "schema.mmd"),
+    "dot": ("text/vnd.graphviz", "schema.dot"),
+    "dbt": ("application/yaml", "sources.yml"),
 }
 _TEXT_EXPORTS = sorted({m for m, _ in EXPORT_TYPES.values()} - {"application/json", "application/x-ndjson"})
 
@@ -264,8 +265,9 @@ _TEXT_EXPORTS = sorted({m for m, _ in EXPORT_TYPES.values()} - {"application/jso
     ExportSchema,
     description="The whole schema (or one schema of it), streamed: JSON, NDJSON (a table per line), Markdown "
     "(text/markdown), DBML (text/x-dbml), PlantUML (text/x-plantuml), Mermaid erDiagram (text/plain) or "
-    "Graphviz DOT (text/vnd.graphviz). Foreign keys are drawn as declared; accepted inferred keys are marked "
-    "`inferred`.",
+    "Graphviz DOT (text/vnd.graphviz), or dbt sources (application/yaml: `sources.yml`, a dbt source per "
+    "schema). Foreign keys are drawn as declared; accepted inferred keys are marked `inferred`. JSON, Markdown, "
+    "DBML and dbt carry what the team curated: descriptions, tags and owners.",
 )
 @blp.doc(
     responses={
@@ -297,10 +299,10 @@ def export(args, source_id):
             else:
                 yield from text_export(conn, source, fmt, only)
 
-    mimetype, extension = EXPORT_TYPES[fmt]
+    mimetype, ending = EXPORT_TYPES[fmt]
     suffix = f"-{quote(only, safe='')}" if only else ""
     return Response(
         stream_with_context(generate()),
         mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="source-{source_id}{suffix}-schema.{extension}"'},
+        headers={"Content-Disposition": f'attachment; filename="source-{source_id}{suffix}-{ending}"'},
     )

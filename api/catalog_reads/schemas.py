@@ -2,7 +2,7 @@ import marshmallow as ma
 
 from ..pagination import PageArgs
 from ..timestamps import Timestamp
-from .table_schemas import KINDS, TableSchema, req
+from .table_schemas import KINDS, CuratedSchema, TableSchema, req
 
 
 def no_nul(value: str):
@@ -49,7 +49,7 @@ class SearchArgs(ma.Schema):
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 
 
-EXPORT_FORMATS = ("json", "ndjson", "markdown", "dbml", "plantuml", "mermaid", "dot")
+EXPORT_FORMATS = ("json", "ndjson", "markdown", "dbml", "plantuml", "mermaid", "dot", "dbt")
 
 
 class ExportArgs(ma.Schema):
@@ -58,7 +58,7 @@ class ExportArgs(ma.Schema):
         validate=ma.validate.OneOf(EXPORT_FORMATS),
         metadata={
             "description": "json, ndjson (a table per line), markdown, dbml, plantuml (IE entity diagram), "
-            "mermaid (erDiagram) or dot (Graphviz)."
+            "mermaid (erDiagram), dot (Graphviz) or dbt (a dbt `sources.yml`: a source per schema)."
         },
     )
     schema = _text(255, metadata={"description": "Only this schema (MySQL: database)."})
@@ -88,6 +88,16 @@ class SchemaPageSchema(ma.Schema):
     next_cursor = req(ma.fields.String, allow_none=True)
 
 
+class ExportCurationSchema(ma.Schema):
+    source = req(ma.fields.Nested, CuratedSchema, allow_none=True)
+    schemas = req(
+        ma.fields.Dict,
+        keys=ma.fields.String(),
+        values=ma.fields.Nested(CuratedSchema),
+        metadata={"description": "The curated schemas (only the exported one), by name"},
+    )
+
+
 class ExportSchema(ma.Schema):
     """format=json: the source, then every live table (streamed)."""
 
@@ -95,6 +105,14 @@ class ExportSchema(ma.Schema):
     name = req(ma.fields.String)
     engine = req(ma.fields.String)
     last_crawled_at = req(Timestamp, allow_none=True)
+    curation = req(
+        ma.fields.Nested,
+        ExportCurationSchema,
+        metadata={
+            "description": "What the team curated about the source and its schemas; tables and columns "
+            "carry their own (`curation`)"
+        },
+    )
     tables = req(ma.fields.List, ma.fields.Nested(TableSchema))
     sequences = req(ma.fields.List, ma.fields.Nested("SequenceSchema"), metadata={"description": "After the tables"})
     triggers = req(ma.fields.List, ma.fields.Nested("TriggerSchema"), metadata={"description": "After the sequences"})

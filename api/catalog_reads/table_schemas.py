@@ -28,6 +28,22 @@ def req(field_cls, *args, **kw):
 _names = ma.fields.List(ma.fields.String())
 
 
+class CuratedOwnersSchema(DocumentSchema):
+    users = req(ma.fields.List, ma.fields.String(), metadata={"description": "Owners' emails, in the curator's order"})
+    teams = req(ma.fields.List, ma.fields.String(), metadata={"description": "Owning teams' names"})
+
+
+class CuratedSchema(DocumentSchema):
+    """What a team curated about an object, as the exports carry it."""
+
+    description = req(ma.fields.String, allow_none=True, metadata={"description": "Markdown"})
+    tags = req(ma.fields.List, ma.fields.String())
+    owners = req(ma.fields.Nested, CuratedOwnersSchema)
+
+
+_CURATED = {"description": "Exports: what the team curated (absent when nothing)"}
+
+
 class ColumnSchema(DocumentSchema):
     name = req(ma.fields.String)
     ordinal = req(ma.fields.Integer)
@@ -44,6 +60,7 @@ class ColumnSchema(DocumentSchema):
             "elsewhere, absent in definitions crawled before it was reported"
         },
     )
+    curation = ma.fields.Nested(CuratedSchema, metadata=_CURATED)
     enum_values = ma.fields.List(
         ma.fields.String(),
         metadata={
@@ -299,6 +316,7 @@ class TableSchema(DocumentSchema):
             "one, ordered by referencing schema, table and key"
         },
     )
+    curation = ma.fields.Nested(CuratedSchema, metadata=_CURATED)
     first_seen_at = req(Timestamp)
     crawled_at = req(
         Timestamp,

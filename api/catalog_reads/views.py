@@ -59,7 +59,9 @@ def schema_rows(
 
 def json_export(conn: Connection, source_id: int, only: str | None, header: dict, ndjson: bool) -> Iterator[str]:
     """A source's tables as JSON documents: one per line (NDJSON), or one
-    object, the header's fields then the tables, sequences, triggers and routines."""
+    object, the header's fields (with the source's and schemas' curation)
+    then the tables, sequences, triggers and routines."""
+    from catalog.exports.curation import scope_curation
     from catalog.exports.source import OBJECT_FIELDS, objects, stream_documents
 
     texts = stream_documents(conn, source_id, only)
@@ -68,6 +70,7 @@ def json_export(conn: Connection, source_id: int, only: str | None, header: dict
             yield doc + "\n"
         return
     # the object up to its tables array, left open: the tables stream after it
+    header = {**header, "curation": scope_curation(conn, source_id, only)}
     yield json_with_raw(_EXPORT_TOP, header, {"tables": "["}).removesuffix("}")
     for i, doc in enumerate(texts):
         yield ("," if i else "") + doc
@@ -78,13 +81,18 @@ def json_export(conn: Connection, source_id: int, only: str | None, header: dict
 
 
 def text_export(conn: Connection, source: Source, fmt: str, only: str | None) -> Iterator[str]:
-    """A source's tables written as Markdown, DBML, PlantUML, Mermaid or DOT."""
-    from catalog.exports import dbml, erd, markdown, plantuml
+    """A source's tables written as Markdown, DBML, PlantUML, Mermaid, DOT or dbt sources."""
+    from catalog.exports import dbml, dbt, erd, markdown, plantuml
+    from catalog.exports.curation import scope_curation
     from catalog.exports.source import objects, stream_enums, stream_export
 
     source_id = source.id
-    tables = stream_export(conn, source_id, only, referenced_by=fmt == "markdown")
-    if fmt == "markdown":
+    curated = fmt in ("markdown", "dbml", "dbt")
+    curation = scope_curation(conn, source_id, only) if curated else {}
+    tables = stream_export(conn, source_id, only, referenced_by=fmt == "markdown", curated=curated)
+    if fmt == "dbt":
+        yield from dbt.write(curation, tables)
+    elif fmt == "markdown":
         yield from markdown.write(
             source.name,
             source.last_success_at,
@@ -92,9 +100,10 @@ def text_export(conn: Connection, source: Source, fmt: str, only: str | None) ->
             tables,
             objects(conn, source_id, "sequences", only),
             objects(conn, source_id, "routines", only),
+            curation,
         )
     elif fmt == "dbml":
-        yield from dbml.write(source.name, source.engine, stream_enums(conn, source_id, only), tables)
+        yield from dbml.write(source.name, source.engine, stream_enums(conn, source_id, only), tables, curation)
     elif fmt == "plantuml":
         yield from plantuml.write(source.name, lambda: stream_export(conn, source_id, only))
     elif fmt == "mermaid":

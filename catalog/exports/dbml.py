@@ -3,13 +3,17 @@ table: enums, then each table with its columns, indexes and note, followed
 by its foreign keys as `Ref`s (DBML resolves a Ref to a table defined later).
 Accepted inferred keys are Refs named `inferred_...` with an `// inferred`
 comment; a key to a table outside the export is a comment only (a Ref to an
-unknown table is not DBML)."""
+unknown table is not DBML). What the team curated goes in the notes, before
+the database comment: the source's and its schemas' in the project's note, a
+table's and a column's in theirs (description, then `tags:` and `owners:`
+lines)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
 from ..escape import visible
+from .curation import owners
 from .source import ExportTable
 
 DATABASE_TYPES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MySQL", "sqlite": "SQLite"}
@@ -40,11 +44,28 @@ def _comment(value: str) -> str:
     return " ".join(visible(value).split())
 
 
-def header(name: str, engine: str) -> str:
+def _curated(entry: dict | None) -> list[str]:
+    """A curated object's description, tags and owners, as lines of a note."""
+    if not entry:
+        return []
+    lines = [entry["description"]] if entry.get("description") else []
+    if entry.get("tags"):
+        lines.append("tags: " + ", ".join(entry["tags"]))
+    if owners(entry):
+        lines.append("owners: " + ", ".join(owners(entry)))
+    return lines
+
+
+def header(name: str, engine: str, curation: dict | None = None) -> str:
+    """The project; its note says where it comes from, then what the source and its schemas are (curated)."""
+    curation = curation or {}
     lines = [f"Project {_name(name)} {{"]
     if engine in DATABASE_TYPES:
         lines.append(f"  database_type: {_string(DATABASE_TYPES[engine])}")
-    lines.append(f"  Note: {_string(f'Exported by metacrawl from source {name!r} ({engine})')}")
+    note = [f"Exported by metacrawl from source {name!r} ({engine})", *_curated(curation.get("source"))]
+    for schema, entry in (curation.get("schemas") or {}).items():
+        note += ["", f"schema {schema}:", *_curated(entry)]
+    lines.append(f"  Note: {_string(chr(10).join(note))}")
     lines.append("}\n")
     return "\n".join(lines) + "\n"
 
@@ -65,7 +86,7 @@ def _column(c: dict, single_pk: str | None, unique: set[str]) -> str:
         settings.append("unique")
     if c.get("identity"):
         settings.append("increment")
-    notes = []
+    notes = _curated(c.get("curation"))
     default = c.get("default")
     if default is not None:
         if "`" in default or visible(default) != default:
@@ -140,7 +161,7 @@ def table(t: ExportTable) -> str:
         indexes.insert(0, pk_line + (f", name: {_string(name)}]" if name else "]"))
     if indexes:
         lines += ["", "  indexes {", *indexes, "  }"]
-    note = []
+    note = _curated(d.get("curation"))
     if d.get("kind") != "table":
         note.append(d.get("kind") or "")
     if d.get("comment"):
@@ -162,8 +183,11 @@ def table(t: ExportTable) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def write(name: str, engine: str, enums: Iterable[dict], tables: Iterable[ExportTable]) -> Iterator[str]:
-    yield header(name, engine)
+def write(
+    name: str, engine: str, enums: Iterable[dict], tables: Iterable[ExportTable], curation: dict | None = None
+) -> Iterator[str]:
+    """`curation`: the source's and schemas' (curation.scope_curation)."""
+    yield header(name, engine, curation)
     for e in enums:
         yield enum(e)
     for t in tables:

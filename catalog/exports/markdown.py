@@ -3,7 +3,16 @@ generated and ON UPDATE expressions), primary key, foreign keys with their actio
 definitions (accepted inferred keys marked `inferred`), the keys that
 reference the table, indexes (with prefix lengths and DESC), unique, check and
 exclusion constraints, and triggers; the source's enum types, sequences and
-routines first."""
+routines first. What the team curated comes first where it applies: the
+source's and its schemas' descriptions, tags and owners after the title, a
+table's before its database comment, a column's in the columns table.
+
+Curated descriptions are Markdown, but the export promises that no data
+becomes markup (tests/test_hostile_exports.py), so they are printed as text
+like every comment: in a cell flattened on one line (escape.visible), in
+prose paragraph by paragraph, each line escaped, a line's start included
+(no list, heading underline or indented code can begin), so a description
+reads as its curator typed it, its markup characters shown, never rendered."""
 
 from __future__ import annotations
 
@@ -11,6 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ..escape import visible
+from .curation import owners
 from .source import ExportTable
 
 # Characters that start Markdown markup anywhere in a line: HTML and entities
@@ -27,6 +37,43 @@ def _md(value) -> str:
     if value is None:
         return ""
     return _MARKUP.sub(lambda m: "".join("\\" + ch for ch in m.group()), visible(value))
+
+
+# What makes a line's start markup, besides what _MARKUP escapes: a list item
+# or a setext heading's underline.
+_LINE_START = re.compile(r"^(?:[-+=]|\d{1,9}[.)])")
+
+
+def _prose(value: str) -> list[str]:
+    """A description as Markdown paragraphs of text (see the module's note)."""
+    paragraphs: list[list[str]] = [[]]
+    for line in value.splitlines():
+        line = line.strip()
+        if not line:
+            paragraphs.append([])
+            continue
+        escaped = _md(line).lstrip()
+        paragraphs[-1].append(_LINE_START.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1], escaped))
+    return ["\n".join(p) for p in paragraphs if p]
+
+
+def _curated(entry: dict | None) -> list[str]:
+    """A curated object's description, tags and owners, each labelled."""
+    if not entry:
+        return []
+    lines = []
+    if entry.get("description"):
+        first, *rest = _prose(entry["description"])
+        lines += [f"Description: {first}\n", *(p + "\n" for p in rest)]
+    if entry.get("tags"):
+        lines.append(f"Tags: {_names(entry['tags'])}\n")
+    if owners(entry):
+        lines.append(f"Owners: {_names(owners(entry))}\n")
+    return lines
+
+
+def _cell_owners(entry: dict | None) -> str:
+    return _names(owners(entry))
 
 
 def _fence(code: str) -> str:
@@ -61,8 +108,20 @@ def _yes(value) -> str:
     return "" if value is None else ("yes" if value else "no")
 
 
-def header(name: str, crawled_at) -> str:
-    return f"# {_md(name)}\n\nCrawled {crawled_at or 'never'}.\n"
+def header(name: str, crawled_at, curation: dict | None = None) -> str:
+    """The title; the source's curation, and the curated schemas' as a table."""
+    curation = curation or {}
+    lines = [f"# {_md(name)}\n\nCrawled {crawled_at or 'never'}.\n", *_curated(curation.get("source"))]
+    schemas = curation.get("schemas") or {}
+    if schemas:
+        lines.append("\n## Schemas\n\n| schema | description | tags | owners |\n| --- | --- | --- | --- |")
+        for schema, entry in schemas.items():
+            lines.append(
+                f"| {_md(schema)} | {_md(entry.get('description'))} | {_names(entry.get('tags'))} "
+                f"| {_cell_owners(entry)} |"
+            )
+        lines[-1] += "\n"
+    return "\n".join(lines)
 
 
 def enums(items: Iterable[dict]) -> Iterator[str]:
@@ -119,22 +178,30 @@ def table(t: ExportTable) -> str:
 
 
 def _heading_and_columns(d: dict) -> list[str]:
-    lines = [f"\n## {_md(d['schema'])}.{_md(d['name'])} ({d['kind']})\n"]
+    lines = [f"\n## {_md(d['schema'])}.{_md(d['name'])} ({d['kind']})\n", *_curated(d.get("curation"))]
     if d.get("comment"):
         # after a label: a comment can never start a list, heading, quote or code block
         lines.append(f"Comment: {_md(d['comment'])}\n")
+    columns = d.get("columns") or []
+    curated = any(c.get("curation") for c in columns)  # the curation's cells only where there is some
     lines.append(
-        "| # | column | type | null | default | comment | identity / generated |\n"
-        "| --- | --- | --- | --- | --- | --- | --- |"
+        "| # | column | type | null | default | comment | identity / generated |"
+        + (" description | tags | owners |" if curated else "")
+        + "\n| --- | --- | --- | --- | --- | --- | --- |"
+        + (" --- | --- | --- |" if curated else "")
     )
-    for c in d.get("columns") or []:
+    for c in columns:
         extra = c.get("identity") or (f"generated: {c['generated']}" if c.get("generated") else None)
         if c.get("on_update"):
             extra = ", ".join(x for x in (extra, f"on update {c['on_update']}") if x)
-        lines.append(
+        line = (
             f"| {c['ordinal']} | {_md(c['name'])} | {_md(c['type'])} | {'yes' if c['nullable'] else 'no'} "
             f"| {_md(c.get('default'))} | {_md(c.get('comment'))} | {_md(extra)} |"
         )
+        if curated:
+            entry = c.get("curation") or {}
+            line += f" {_md(entry.get('description'))} | {_names(entry.get('tags'))} | {_cell_owners(entry)} |"
+        lines.append(line)
     return lines
 
 
@@ -240,8 +307,10 @@ def write(
     tables: Iterable[ExportTable],
     sequence_items: Iterable[dict] = (),
     routine_items: Iterable[dict] = (),
+    curation: dict | None = None,
 ) -> Iterator[str]:
-    yield header(name, crawled_at)
+    """`curation`: the source's and schemas' (curation.scope_curation)."""
+    yield header(name, crawled_at, curation)
     yield from enums(enum_items)
     yield from sequences(sequence_items)
     yield from routines(routine_items)

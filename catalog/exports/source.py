@@ -4,7 +4,9 @@ One query walks the source's live tables in (schema, name) order through a
 server-side cursor. Besides each table's document it brings, per table and
 through indexes only: the accepted inferred keys (marked `inferred`), which
 of its keys point outside the export (another schema, or a table the
-catalog does not have), and for Markdown its `referenced_by`. The format
+catalog does not have), for Markdown its `referenced_by`, and for the
+formats that print it what the team curated (`curation` on the document and
+on each curated column, see curation.py). The format
 writers (dbml, plantuml, erd, markdown) take these rows one at a time, so
 memory stays flat whatever the size of the source.
 """
@@ -20,11 +22,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..reads import DETAIL_JSON, OBJECT_ORDER, ROUTINE_KINDS, TABLE_JSON, object_item
+from .curation import curated_document, curated_from, jsonb_of
 
 
 @dataclass
 class ExportTable:
-    doc: dict  # the table's document as the schema read returns it (with referenced_by for Markdown)
+    doc: dict  # the table's document as the schema read returns it (with referenced_by for Markdown, curation)
     inferred: list[dict]  # accepted inferred keys, shaped as foreign keys with `inferred: true`
     outside: set[tuple[str, str]]  # referenced tables not in this export
 
@@ -53,7 +56,7 @@ def _in_scope(schema_sql: str, table_sql: str, schema_filter: str) -> str:
     )
 
 
-def export_sql(schema: str | None, referenced_by: bool) -> str:
+def export_sql(schema: str | None, referenced_by: bool, curated: bool = False) -> str:
     schema_filter = " AND r.schema_name = :schema" if schema is not None else ""
     inferred = f"""(SELECT coalesce(jsonb_agg(jsonb_build_object(
             'name', 'inferred_' || k.column_name || '_' || k.referenced_table,
@@ -70,17 +73,23 @@ def export_sql(schema: str | None, referenced_by: bool) -> str:
           AND NOT {_in_scope("f.referenced_schema", "f.referenced_table", schema_filter)})::text"""
     where = "t.source_id = :sid AND t.removed_at IS NULL" + (" AND t.schema_name = :schema" if schema else "")
     doc = DETAIL_JSON if referenced_by else TABLE_JSON
-    return (
-        f"SELECT {doc}, {inferred}, {outside} FROM catalog_tables t JOIN sources s ON s.id = t.source_id "
-        f"WHERE {where} ORDER BY t.schema_name, t.name"
-    )
+    tables = "catalog_tables t JOIN sources s ON s.id = t.source_id"
+    if curated:
+        doc, tables = curated_document(jsonb_of(doc)), curated_from(jsonb_of(doc))
+    return f"SELECT {doc}, {inferred}, {outside} FROM {tables} WHERE {where} ORDER BY t.schema_name, t.name"
 
 
 def stream_export(
-    conn: Connection, source_id: int, schema: str | None = None, *, referenced_by: bool = False, chunk: int = 500
+    conn: Connection,
+    source_id: int,
+    schema: str | None = None,
+    *,
+    referenced_by: bool = False,
+    curated: bool = False,
+    chunk: int = 500,
 ) -> Iterator[ExportTable]:
     result = conn.execution_options(stream_results=True, max_row_buffer=chunk).execute(
-        text(export_sql(schema, referenced_by)), {"sid": source_id, "schema": schema}
+        text(export_sql(schema, referenced_by, curated)), {"sid": source_id, "schema": schema}
     )
     for doc, inferred, outside in result:
         keys = json.loads(inferred)
@@ -90,13 +99,12 @@ def stream_export(
 
 
 def stream_documents(conn: Connection, source_id: int, schema: str | None = None, chunk: int = 500) -> Iterator[str]:
-    """The live tables' documents as JSON text, as the schema read returns them (no parsing)."""
+    """The live tables' documents as JSON text, as the schema read returns them
+    with what the team curated (no parsing)."""
     where = "t.source_id = :sid AND t.removed_at IS NULL" + (" AND t.schema_name = :schema" if schema else "")
+    doc = jsonb_of(TABLE_JSON)
     result = conn.execution_options(stream_results=True, max_row_buffer=chunk).execute(
-        text(
-            f"SELECT {TABLE_JSON} FROM catalog_tables t JOIN sources s ON s.id = t.source_id "
-            f"WHERE {where} ORDER BY t.schema_name, t.name"
-        ),
+        text(f"SELECT {curated_document(doc)} FROM {curated_from(doc)} WHERE {where} ORDER BY t.schema_name, t.name"),
         {"sid": source_id, "schema": schema},
     )
     for (doc,) in result:
