@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT, free_port
-from .crawl_helpers import sqlite_file
-from .targets import pg_database, pg_execute, pg_params
+from .crawl_helpers import SECRET, mariadb_reader, sqlite_file
+from .targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute, pg_params
 from .ui_helpers import HUB_TARGET
 
 CHROMIUM = os.environ.get("METACRAWL_CHROMIUM", "/usr/bin/chromium")
@@ -347,6 +347,48 @@ def test_add_a_sqlite_source_by_choosing_its_engine(alice, files_dir, tmp_path):
     page.get_by_role("button", name="Add and crawl").click()
     expect(page).to_have_url(re.compile(r"/crawls/\d+$"))
     expect(page.locator("#crawl-progress")).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)
+
+
+def test_confirm_a_probable_rename_on_mariadb(alice):
+    """MariaDB has no stable table ids: a renamed table arrives as one removed
+    and one added with the same definition, a probable rename the feed links
+    to; confirming it in the browser keeps the table's id under its new name."""
+    page = alice.page
+    with mysql_databases(1, "mc_ui_rename") as (db,), mariadb_reader(db) as reader:
+        mysql_execute("CREATE TABLE orders (id int PRIMARY KEY, total decimal(10,2)) COMMENT 'what was bought'", db)
+        p = mysql_params()
+        page.goto("/sources/new")
+        page.get_by_label("Engine").select_option("mariadb")
+        page.get_by_label("Name").fill("maria shop")
+        page.get_by_label("Host").fill(p["host"])
+        page.get_by_label("Port").fill(str(p["port"]))
+        page.get_by_label("Database", exact=True).fill(db)
+        page.get_by_label("User", exact=True).fill(reader)
+        page.locator("input[name=password]").fill(SECRET)
+        page.get_by_role("button", name="Add and crawl").click()
+        expect(page.locator("#crawl-progress")).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)
+        source_url = page.locator("a", has_text="maria shop").first.get_attribute("href")
+
+        mysql_execute("RENAME TABLE orders TO purchases", db)
+        page.goto(source_url)
+        page.get_by_role("button", name="Crawl now").click()
+        expect(page.locator("#crawl-progress")).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)
+        page.goto(source_url + "/changes")
+        entry = page.locator(".feed li", has_text="probable rename")
+        expect(entry).to_contain_text(f"was {db}.orders")
+        entry.get_by_role("link", name="Confirm or reject").click()
+        row = page.locator("table.renames tbody tr")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text(f"{db}.orders")
+        expect(row).to_contain_text(f"{db}.purchases")
+        row.get_by_role("button", name="Confirm rename").click()
+        expect(page.get_by_role("status")).to_have_text("The rename was confirmed.")
+        expect(page.locator("table.renames tbody tr")).to_have_count(0)
+
+        page.goto(source_url + "/changes")
+        expect(page.locator(".feed li", has_text="renamed").first).to_contain_text(f"was {db}.orders")
+        page.locator(".feed li", has_text="renamed").first.get_by_role("link", name=f"{db}.purchases").click()
+        expect(page.locator("body")).to_contain_text("what was bought")
 
 
 def test_sign_out(alice):
