@@ -227,3 +227,51 @@ def test_dropping_a_team_tag_strips_it_with_an_audit_entry(shop, alice):
     assert [t["name"] for t in alice.get(_url(shop, "table")).get_json()["tags"]] == ["finance"]
     [last, *_] = alice.get(_url(shop, "table") + "/history").get_json()["changes"]
     assert (last["field"], last["before"], last["after"]) == ("tags", ["finance", "pii"], ["finance"])
+
+
+def _hits(user, q, **kw) -> list[tuple]:
+    r = user.get("/api/v1/search", query_string={"q": q, **kw})
+    assert r.status_code == 200, r.get_json()
+    return [(h["kind"], h["table"], h["column"]) for h in r.get_json()["results"]]
+
+
+def test_search_by_tag_owner_and_team_combined_with_text(shop, alice, carol):
+    alice.patch(_url(shop, "table"), json={"tags": ["pii"], "owners": ["alice@example.com"]})
+    alice.patch(_url(shop, "email"), json={"tags": ["pii"], "owners": ["team:data"]})
+    alice.patch(f"/api/v1/tables/{shop['orders']}/curation", json={"tags": ["finance"]})
+    carol.patch(f"/api/v1/tables/{shop['ledger']}/curation", json={"tags": ["pii"], "owners": ["carol@example.com"]})
+    assert sorted(_hits(alice, "tag:pii")) == [("column", "customers", "email"), ("table", "customers", None)]
+    assert _hits(alice, "tag:pii email") == [("column", "customers", "email")]
+    assert _hits(alice, "tag:pii", kind="table") == [("table", "customers", None)]
+    assert _hits(alice, "owner:alice") == [("table", "customers", None)]
+    assert _hits(alice, "owner:alice@example.com tag:pii") == [("table", "customers", None)]
+    assert _hits(alice, "owner:data") == [("column", "customers", "email")]
+    assert _hits(alice, "tag:finance tag:pii") == []
+    assert ("table", "orders", None) in _hits(alice, "team:data orders")
+    assert _hits(alice, "team:finance orders") == []
+    # another team's tagged objects never come back, whatever the filter
+    assert all(t != "ledger" for _, t, _ in _hits(alice, "tag:pii"))
+    assert _hits(alice, "owner:carol") == [] and _hits(alice, "team:finance ledger") == []
+    assert _hits(carol, "tag:pii") == [("table", "ledger", None)]
+    hit = alice.get("/api/v1/search", query_string={"q": "tag:pii customers"}).get_json()["results"][0]
+    assert hit["tags"] == [{"name": "pii", "colour": "#b00020"}]
+
+
+def test_search_finds_curated_descriptions(shop, alice, carol):
+    alice.patch(_url(shop, "email"), json={"description": "The GDPR lawful basis is consent"})
+    carol.patch(f"/api/v1/tables/{shop['ledger']}/curation", json={"description": "lawful basis: contract"})
+    hits = alice.get("/api/v1/search", query_string={"q": "lawful basis"}).get_json()["results"]
+    assert [(h["table"], h["column"], h["match"]) for h in hits] == [("customers", "email", "description")]
+    assert hits[0]["description"] == "The GDPR lawful basis is consent"
+
+
+def test_coverage_counts_a_curated_description(shop, alice):
+    def figures():
+        cov = alice.get(f"/api/v1/sources/{shop['sid']}/insights").get_json()["coverage"]
+        return cov["tables_commented"], cov["tables_documented"], cov["columns_commented"], cov["columns_documented"]
+
+    assert figures() == (1, 1, 1, 1)
+    alice.patch(f"/api/v1/tables/{shop['orders']}/curation", json={"description": "what they ordered"})
+    alice.patch(f"/api/v1/tables/{shop['orders']}/columns/id/curation", json={"description": "order number"})
+    alice.patch(_url(shop, "email"), json={"description": "commented and described: counted once"})
+    assert figures() == (1, 2, 1, 2)

@@ -2,7 +2,7 @@ import marshmallow as ma
 
 from ..pagination import PageArgs
 from ..timestamps import Timestamp
-from .table_schemas import KINDS, TableSchema, req
+from .table_schemas import KINDS, TableSchema, TagRefSchema, req
 
 
 def no_nul(value: str):
@@ -35,7 +35,10 @@ class SearchArgs(ma.Schema):
         required=True,
         metadata={
             "description": "Search term (1-255 characters). Terms under 3 "
-            "characters match names exactly or by prefix only."
+            "characters match names exactly or by prefix only. Curated descriptions are searched too. "
+            "Filters combine with the text and each other: `tag:pii` (curated tag), `owner:alice` (an "
+            "owner's email, its part before @, or an owning team's name), `team:finance` (sources of that "
+            "team); e.g. `tag:pii owner:alice email`."
         },
     )
     kind = ma.fields.String(
@@ -150,7 +153,15 @@ class SearchHitSchema(ma.Schema):
     type = ma.fields.String(allow_none=True)
     comment = ma.fields.String(allow_none=True)
     score = ma.fields.Float()
-    match = ma.fields.String(metadata={"description": "exact, prefix, substring, comment or near"})
+    match = ma.fields.String(
+        metadata={"description": "exact, prefix, substring, comment, description (a curated one) or near"}
+    )
+    description = ma.fields.String(
+        allow_none=True, metadata={"description": "table and column hits: the curated description (a snippet)"}
+    )
+    tags = ma.fields.List(
+        ma.fields.Nested(TagRefSchema), metadata={"description": "table and column hits: the curated tags"}
+    )
     crawled_at = Timestamp()
     table_id = ma.fields.Integer(
         allow_none=True,
