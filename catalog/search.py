@@ -15,6 +15,14 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from .curation.search import (
+    DESCRIPTION_SQL,
+    filtered_rows,
+    hit_curation,
+    match_tier,
+    parse_query,
+    team_sources,
+)
 from .reads import like_pattern
 
 # Queries shorter than this only match exactly or by prefix: trigram indexes
@@ -42,7 +50,7 @@ COLUMN_SELECT = """
 # 100,000 tables), keeps the most similar of those, and ranks them by
 # whole-name similarity.
 NEAR_TABLES = "SELECT * FROM ({inner}) n ORDER BY sim DESC LIMIT :limit"
-TIER_RANK = {"exact": 0, "prefix": 1, "substring": 2, "comment": 3, "near": 4}
+TIER_RANK = {"exact": 0, "prefix": 1, "substring": 2, "comment": 3, "description": 4, "near": 5}
 
 # name, score, minimum query length, condition on tables (t), condition on columns (x)
 TIERS = [
@@ -68,6 +76,8 @@ TIERS = [
         "lower(t.comment) LIKE :sub ESCAPE '\\' AND lower(t.name) NOT LIKE :sub ESCAPE '\\'",
         "lower(x.comment) LIKE :sub ESCAPE '\\' AND lower(x.name) NOT LIKE :sub ESCAPE '\\'",
     ),
+    # curated descriptions (catalog/curation/search.py's DESCRIPTION_SQL)
+    ("description", 0.35, MIN_SUBSTRING, "", ""),
     (
         "near",
         0.3,
@@ -145,6 +155,8 @@ def snippet(comment: str | None, q: str, width: int = 160) -> str | None:
 
 
 def _rows(session: Session, kind: str, tier: str, table_cond: str, column_cond: str, params: dict):
+    if tier == "description":
+        return session.execute(text(DESCRIPTION_SQL[kind]), params)
     if kind == "table":
         if tier == "near":
             inner = TABLE_SELECT.format(cond=table_cond, limit=":cap")
@@ -160,9 +172,57 @@ def _rows(session: Session, kind: str, tier: str, table_cond: str, column_cond: 
     return session.execute(text(COLUMN_SELECT.format(cond=column_cond, order="")), params)
 
 
+def _hit(r, tier: str, score: float, q: str) -> dict:
+    return {
+        "kind": r.kind,
+        "source_id": r.source_id,
+        "source_name": r.source_name,
+        "table_id": r.id,
+        "schema": r.schema_name,
+        "table": r.table_name,
+        "column": r.column_name,
+        "type": r.type,
+        "comment": snippet(r.comment, q),
+        "score": score,
+        "match": tier,
+        "crawled_at": r.crawled_at,
+    }
+
+
 def search(session: Session, source_ids: list[int], q: str, kinds: tuple[str, ...], limit: int) -> list[dict]:
+    """Tables and columns of these sources, best first. `q` may hold filters
+    (tag:pii, owner:alice, team:finance) beside its text; each hit carries
+    its curated `description` (a snippet) and `tags`."""
+    q, filters = parse_query(q)
+    if filters.get("team"):
+        source_ids = team_sources(session, source_ids, filters["team"])
     if not source_ids:
         return []
+    if filters.get("tag") or filters.get("owner"):
+        hits = _filtered(session, source_ids, q, filters, kinds)
+    elif q:
+        hits = _ranked(session, source_ids, q, kinds, limit)
+    else:  # team: alone: nothing to rank by
+        return []
+    hits = hits[:limit]
+    curated = hit_curation(session, hits)
+    for h in hits:
+        description, tags = curated.get((h["table_id"], h["column"] or ""), (None, []))
+        h["description"], h["tags"] = snippet(description, q), tags
+    return hits
+
+
+def _filtered(session: Session, source_ids: list[int], q: str, filters: dict, kinds: tuple[str, ...]) -> list[dict]:
+    """Curated tables and columns passing the filters, ranked by the tier their text meets."""
+    hits = []
+    for r in filtered_rows(session, source_ids, q, filters, kinds):
+        tier = match_tier(r.column_name or r.table_name, r.comment, r.description, q)
+        score = next(s for name, s, *_ in TIERS if name == tier)
+        hits.append(_hit(r, tier, round(score + 0.1 * name_similarity(r.column_name or r.table_name, q), 4), q))
+    return sorted(hits, key=lambda h: (TIER_RANK[h["match"]], -h["score"], h["schema"], h["table"], h["column"] or ""))
+
+
+def _ranked(session: Session, source_ids: list[int], q: str, kinds: tuple[str, ...], limit: int) -> list[dict]:
     params = {
         "q": q.lower(),
         "prefix": like_pattern(q, prefix=False),
@@ -182,20 +242,7 @@ def search(session: Session, source_ids: list[int], q: str, kinds: tuple[str, ..
                 sim = name_similarity(r.column_name or r.table_name, q)
                 # on an exact name the table itself comes before columns of that name
                 table_first = 0.05 if tier == "exact" and r.kind == "table" else 0.0
-                hits[key] = {
-                    "kind": r.kind,
-                    "source_id": r.source_id,
-                    "source_name": r.source_name,
-                    "table_id": r.id,
-                    "schema": r.schema_name,
-                    "table": r.table_name,
-                    "column": r.column_name,
-                    "type": r.type,
-                    "comment": snippet(r.comment, q),
-                    "score": round(score + table_first + 0.1 * sim, 4),
-                    "match": tier,
-                    "crawled_at": r.crawled_at,
-                }
+                hits[key] = _hit(r, tier, round(score + table_first + 0.1 * sim, 4), q)
     # Columns of the same match and similarity (a shared name): the column of
     # the table more keys point at (the more central one) first, then by name.
     refs = referenced_counts(session, {(h["source_id"], h["schema"], h["table"]) for h in hits.values() if h["column"]})

@@ -73,7 +73,11 @@ def curated(text: str, kind: str) -> dict:
     """A curation entry whose every field holds hostile text; its description
     also tries Markdown's block structure line by line."""
     description = f"{text}\n- {kind}\n===\n    {text}\n\n1. {kind}\n+ x\n> {text}\n{text}"
-    return {"description": description, "tags": [text, kind], "owners": {"users": [text], "teams": [kind]}}
+    return {
+        "description": description,
+        "tags": [{"name": text, "colour": None}, {"name": kind, "colour": "#aa0000"}],
+        "owners": [{"kind": "user", "id": 1, "name": text}, {"kind": "team", "id": 2, "name": kind}],
+    }
 
 
 def scope_curation(names: list[str]) -> dict:

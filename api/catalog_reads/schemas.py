@@ -2,7 +2,7 @@ import marshmallow as ma
 
 from ..pagination import PageArgs
 from ..timestamps import Timestamp
-from .table_schemas import KINDS, CuratedSchema, TableSchema, req
+from .table_schemas import KINDS, CurationViewSchema, TableSchema, TagRefSchema, req
 
 
 def no_nul(value: str):
@@ -35,7 +35,10 @@ class SearchArgs(ma.Schema):
         required=True,
         metadata={
             "description": "Search term (1-255 characters). Terms under 3 "
-            "characters match names exactly or by prefix only."
+            "characters match names exactly or by prefix only. Curated descriptions are searched too. "
+            "Filters combine with the text and each other: `tag:pii` (curated tag), `owner:alice` (an "
+            "owner's email, its part before @, or an owning team's name), `team:finance` (sources of that "
+            "team); e.g. `tag:pii owner:alice email`."
         },
     )
     kind = ma.fields.String(
@@ -89,11 +92,11 @@ class SchemaPageSchema(ma.Schema):
 
 
 class ExportCurationSchema(ma.Schema):
-    source = req(ma.fields.Nested, CuratedSchema, allow_none=True)
+    source = req(ma.fields.Nested, CurationViewSchema, allow_none=True)
     schemas = req(
         ma.fields.Dict,
         keys=ma.fields.String(),
-        values=ma.fields.Nested(CuratedSchema),
+        values=ma.fields.Nested(CurationViewSchema),
         metadata={"description": "The curated schemas (only the exported one), by name"},
     )
 
@@ -168,7 +171,15 @@ class SearchHitSchema(ma.Schema):
     type = ma.fields.String(allow_none=True)
     comment = ma.fields.String(allow_none=True)
     score = ma.fields.Float()
-    match = ma.fields.String(metadata={"description": "exact, prefix, substring, comment or near"})
+    match = ma.fields.String(
+        metadata={"description": "exact, prefix, substring, comment, description (a curated one) or near"}
+    )
+    description = ma.fields.String(
+        allow_none=True, metadata={"description": "table and column hits: the curated description (a snippet)"}
+    )
+    tags = ma.fields.List(
+        ma.fields.Nested(TagRefSchema), metadata={"description": "table and column hits: the curated tags"}
+    )
     crawled_at = Timestamp()
     table_id = ma.fields.Integer(
         allow_none=True,

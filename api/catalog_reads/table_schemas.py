@@ -28,20 +28,46 @@ def req(field_cls, *args, **kw):
 _names = ma.fields.List(ma.fields.String())
 
 
-class CuratedOwnersSchema(DocumentSchema):
-    users = req(ma.fields.List, ma.fields.String(), metadata={"description": "Owners' emails, in the curator's order"})
-    teams = req(ma.fields.List, ma.fields.String(), metadata={"description": "Owning teams' names"})
+class TagRefSchema(ma.Schema):
+    name = ma.fields.String(metadata={"description": "lowercase-words"})
+    colour = ma.fields.String(
+        allow_none=True, metadata={"description": "#rrggbb from the team's tag list; null once dropped from it"}
+    )
 
 
-class CuratedSchema(DocumentSchema):
-    """What a team curated about an object, as the exports carry it."""
-
-    description = req(ma.fields.String, allow_none=True, metadata={"description": "Markdown"})
-    tags = req(ma.fields.List, ma.fields.String())
-    owners = req(ma.fields.Nested, CuratedOwnersSchema)
+class OwnerRefSchema(ma.Schema):
+    kind = ma.fields.String(validate=ma.validate.OneOf(("user", "team")))
+    id = ma.fields.Integer()
+    name = ma.fields.String(metadata={"description": "A user's email, a team's name"})
 
 
-_CURATED = {"description": "Exports: what the team curated (absent when nothing)"}
+class UserRefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    email = ma.fields.String(allow_none=True)
+
+
+class CurationViewSchema(ma.Schema):
+    """What a team wrote about an object, shown before the database's comment."""
+
+    description = ma.fields.String(allow_none=True, metadata={"description": "Markdown, as written"})
+    description_html = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The description rendered: CommonMark without raw HTML (it prints as text), "
+            "links and images only to http, https and mailto"
+        },
+    )
+    tags = ma.fields.List(ma.fields.Nested(TagRefSchema))
+    owners = ma.fields.List(ma.fields.Nested(OwnerRefSchema))
+    comment = ma.fields.String(allow_none=True, metadata={"description": "The database's own comment, as crawled"})
+    orphaned = ma.fields.Boolean(
+        metadata={
+            "description": "The object is gone from the catalog (table removed, column absent, schema empty); "
+            "the curation waits and shows again when it returns"
+        }
+    )
+    updated_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    updated_by = ma.fields.Nested(UserRefSchema, allow_none=True)
 
 
 class ColumnSchema(DocumentSchema):
@@ -60,13 +86,17 @@ class ColumnSchema(DocumentSchema):
             "elsewhere, absent in definitions crawled before it was reported"
         },
     )
-    curation = ma.fields.Nested(CuratedSchema, metadata=_CURATED)
     enum_values = ma.fields.List(
         ma.fields.String(),
         metadata={
             "description": "Table detail only, a column whose type is an enum: its values (a PostgreSQL enum "
             "type of the source; MySQL/MariaDB: the values of its enum(...) or set(...) type)"
         },
+    )
+    curation = ma.fields.Nested(
+        CurationViewSchema,
+        allow_none=True,
+        metadata={"description": "Table detail only: the column's curation, null when nobody curated it"},
     )
 
 
@@ -234,6 +264,14 @@ class TableSchema(DocumentSchema):
     name = req(ma.fields.String)
     kind = req(ma.fields.String, metadata={"description": ", ".join(KINDS)})
     comment = ma.fields.String(allow_none=True)
+    curation = ma.fields.Nested(
+        CurationViewSchema,
+        allow_none=True,
+        metadata={
+            "description": "What the team wrote about the table, null when nobody did: in table detail the "
+            "whole curation; in schema pages and exports only its description and tags"
+        },
+    )
     row_estimate = ma.fields.Integer(
         allow_none=True,
         metadata={"description": "Rows as the engine's statistics estimate them; null says why in row_estimate_source"},
@@ -316,7 +354,6 @@ class TableSchema(DocumentSchema):
             "one, ordered by referencing schema, table and key"
         },
     )
-    curation = ma.fields.Nested(CuratedSchema, metadata=_CURATED)
     first_seen_at = req(Timestamp)
     crawled_at = req(
         Timestamp,

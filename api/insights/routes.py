@@ -51,11 +51,15 @@ class FindingSchema(ma.Schema):
 
 class CoverageFiguresSchema(ma.Schema):
     tables = ma.fields.Integer()
-    tables_commented = ma.fields.Integer()
-    tables_share = ma.fields.Float(allow_none=True, metadata={"description": "0 to 1; null without tables"})
+    tables_commented = ma.fields.Integer(metadata={"description": "With a database comment"})
+    tables_documented = ma.fields.Integer(metadata={"description": "With a database comment or a curated description"})
+    tables_share = ma.fields.Float(
+        allow_none=True, metadata={"description": "Documented tables, 0 to 1; null without tables"}
+    )
     columns = ma.fields.Integer()
-    columns_commented = ma.fields.Integer()
-    columns_share = ma.fields.Float(allow_none=True)
+    columns_commented = ma.fields.Integer(metadata={"description": "With a database comment"})
+    columns_documented = ma.fields.Integer(metadata={"description": "With a database comment or a curated description"})
+    columns_share = ma.fields.Float(allow_none=True, metadata={"description": "Documented columns, 0 to 1"})
 
 
 class SchemaCoverageSchema(CoverageFiguresSchema):
@@ -81,7 +85,9 @@ class InsightsPageSchema(ma.Schema):
     counts = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.Integer(), metadata={"description": "Findings per rule, ignored not"}
     )
-    coverage = ma.fields.Nested(CoverageSchema, metadata={"description": "Documentation coverage (comments)"})
+    coverage = ma.fields.Nested(
+        CoverageSchema, metadata={"description": "Documentation coverage (comments and curated descriptions)"}
+    )
     findings = ma.fields.List(ma.fields.Nested(FindingSchema))
     next_cursor = ma.fields.String(allow_none=True)
 

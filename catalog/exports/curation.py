@@ -3,10 +3,13 @@ source's and its schemas' entries in one small query, and each exported
 table's own entry and its columns' as SQL that the export's one streaming
 query joins (the key's index: source, kind, table id).
 
-An entry is `{"description": text or null, "tags": [...], "owners":
-{"users": [emails], "teams": [team names]}}`, owners in the order the
-curator gave them (an owner whose account or team is gone drops out). A
-curation row cleared of everything (rows are never deleted) is no entry.
+An entry has the shape the catalog's reads give (catalog/curation):
+`{"description": text or null, "tags": [{"name", "colour"}], "owners":
+[{"kind": "user" | "team", "id", "name": email or team name}]}`, tags and
+owners in the order the curator gave them (users first; an owner whose
+account or team is gone drops out; a tag dropped from the team's list has
+no colour). A curation row cleared of everything (rows are never deleted)
+is no entry.
 """
 
 from __future__ import annotations
@@ -17,12 +20,18 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 # The entry of the curation row `c`, its owner ids read as emails and team names.
-ENTRY = """jsonb_build_object('description', nullif(c.description, ''), 'tags', to_jsonb(c.tags),
-    'owners', jsonb_build_object(
-        'users', (SELECT coalesce(jsonb_agg(u.email ORDER BY array_position(c.owner_user_ids, u.id)), '[]')
-                  FROM users u WHERE u.id = ANY(c.owner_user_ids)),
-        'teams', (SELECT coalesce(jsonb_agg(m.name ORDER BY array_position(c.owner_team_ids, m.id)), '[]')
-                  FROM teams m WHERE m.id = ANY(c.owner_team_ids))))"""
+ENTRY = """jsonb_build_object('description', nullif(c.description, ''),
+    'tags', (SELECT coalesce(jsonb_agg(jsonb_build_object('name', g.tag, 'colour', tt.colour) ORDER BY g.o), '[]')
+             FROM unnest(c.tags) WITH ORDINALITY g(tag, o)
+             LEFT JOIN team_tags tt ON tt.team_id = (SELECT team_id FROM sources WHERE id = c.source_id)
+                                   AND tt.name = g.tag),
+    'owners', (SELECT coalesce(jsonb_agg(o.v ORDER BY o.k, o.p), '[]') FROM (
+        SELECT 0 AS k, array_position(c.owner_user_ids, u.id) AS p,
+               jsonb_build_object('kind', 'user', 'id', u.id, 'name', u.email) AS v
+        FROM users u WHERE u.id = ANY(c.owner_user_ids)
+        UNION ALL
+        SELECT 1, array_position(c.owner_team_ids, m.id), jsonb_build_object('kind', 'team', 'id', m.id, 'name', m.name)
+        FROM teams m WHERE m.id = ANY(c.owner_team_ids)) o))"""
 CURATED = (
     "(coalesce(c.description, '') <> '' OR cardinality(c.tags) > 0 "
     "OR cardinality(c.owner_user_ids) > 0 OR cardinality(c.owner_team_ids) > 0)"
@@ -87,7 +96,10 @@ def scope_curation(conn: Connection, source_id: int, schema: str | None = None) 
 
 
 def owners(entry: dict | None) -> list[str]:
-    """An entry's owners as one list: the users' emails, then the teams' names."""
-    if not entry:
-        return []
-    return list(entry["owners"]["users"]) + list(entry["owners"]["teams"])
+    """An entry's owners' names: the users' emails, then the teams' names."""
+    return [o["name"] for o in (entry or {}).get("owners") or []]
+
+
+def tags(entry: dict | None) -> list[str]:
+    """An entry's tags' names."""
+    return [t["name"] for t in (entry or {}).get("tags") or []]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from ..escape import visible
-from .curation import owners
+from .curation import owners, tags
 from .source import ExportTable
 
 DATABASE_TYPES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MySQL", "sqlite": "SQLite"}
@@ -49,8 +49,8 @@ def _curated(entry: dict | None) -> list[str]:
     if not entry:
         return []
     lines = [entry["description"]] if entry.get("description") else []
-    if entry.get("tags"):
-        lines.append("tags: " + ", ".join(entry["tags"]))
+    if tags(entry):
+        lines.append("tags: " + ", ".join(tags(entry)))
     if owners(entry):
         lines.append("owners: " + ", ".join(owners(entry)))
     return lines

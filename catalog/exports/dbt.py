@@ -19,7 +19,7 @@ from itertools import groupby
 
 import yaml
 
-from .curation import owners
+from .curation import owners, tags
 from .source import ExportTable
 
 # What makes Jinja change a string: its markers (dbt's own test for "needs
@@ -49,7 +49,7 @@ def _curation(entry: dict | None, comment: str | None = None) -> dict:
     if owners(entry):
         out["meta"] = {"owner": [_jinja(o) for o in owners(entry)]}
     if entry.get("tags"):
-        out["tags"] = [_jinja(t) for t in entry["tags"]]
+        out["tags"] = [_jinja(t) for t in tags(entry)]
     return out
 
 

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ..escape import visible
-from .curation import owners
+from .curation import owners, tags
 from .source import ExportTable
 
 # Characters that start Markdown markup anywhere in a line: HTML and entities
@@ -65,8 +65,8 @@ def _curated(entry: dict | None) -> list[str]:
     if entry.get("description"):
         first, *rest = _prose(entry["description"])
         lines += [f"Description: {first}\n", *(p + "\n" for p in rest)]
-    if entry.get("tags"):
-        lines.append(f"Tags: {_names(entry['tags'])}\n")
+    if tags(entry):
+        lines.append(f"Tags: {_names(tags(entry))}\n")
     if owners(entry):
         lines.append(f"Owners: {_names(owners(entry))}\n")
     return lines
@@ -117,8 +117,7 @@ def header(name: str, crawled_at, curation: dict | None = None) -> str:
         lines.append("\n## Schemas\n\n| schema | description | tags | owners |\n| --- | --- | --- | --- |")
         for schema, entry in schemas.items():
             lines.append(
-                f"| {_md(schema)} | {_md(entry.get('description'))} | {_names(entry.get('tags'))} "
-                f"| {_cell_owners(entry)} |"
+                f"| {_md(schema)} | {_md(entry.get('description'))} | {_names(tags(entry))} | {_cell_owners(entry)} |"
             )
         lines[-1] += "\n"
     return "\n".join(lines)
@@ -200,7 +199,7 @@ def _heading_and_columns(d: dict) -> list[str]:
         )
         if curated:
             entry = c.get("curation") or {}
-            line += f" {_md(entry.get('description'))} | {_names(entry.get('tags'))} | {_cell_owners(entry)} |"
+            line += f" {_md(entry.get('description'))} | {_names(tags(entry))} | {_cell_owners(entry)} |"
         lines.append(line)
     return lines
 

@@ -251,44 +251,57 @@ def finding_counts(session: Session, source_id: int) -> dict[str, int]:
     return {r[0]: r[1] for r in rows}
 
 
+# A live table (t) or a column of one (c) with a curated description (catalog/curation).
+_DESCRIBED_TABLE = """EXISTS (SELECT 1 FROM catalog_curation d WHERE d.source_id = t.source_id AND d.kind = 'table'
+    AND d.table_id = t.id AND d.schema_name = '' AND d.column_name = '' AND d.description IS NOT NULL)"""
+_DESCRIBED_COLUMN = """EXISTS (SELECT 1 FROM catalog_curation d WHERE d.source_id = c.source_id AND d.kind = 'column'
+    AND d.table_id = c.table_id AND d.schema_name = '' AND d.column_name = c.name AND d.description IS NOT NULL)"""
+_COMMENTED = "nullif(btrim({}.comment), '') IS NOT NULL"
+
+
 def coverage(session: Session, source_id: int) -> dict:
     """Documentation coverage: the share of live tables and of their columns
-    that carry a comment, per schema and for the whole source."""
+    that are documented, by a database comment or a curated description, per
+    schema and for the whole source (`*_commented` counts comments alone)."""
     # Two plain aggregates: whatever plan the statistics of the moment choose
     # (a GET may run while a crawl's apply is still being analyzed), neither
     # rescans an aggregate per table.
     tables = session.execute(
         text(
-            "SELECT schema_name, count(*), count(*) FILTER (WHERE nullif(btrim(comment), '') IS NOT NULL) "
-            "FROM catalog_tables WHERE source_id = :sid AND removed_at IS NULL GROUP BY schema_name"
+            f"SELECT t.schema_name, count(*), count(*) FILTER (WHERE {_COMMENTED.format('t')}), "
+            f"count(*) FILTER (WHERE {_COMMENTED.format('t')} OR {_DESCRIBED_TABLE}) "
+            "FROM catalog_tables t WHERE t.source_id = :sid AND t.removed_at IS NULL GROUP BY t.schema_name"
         ),
         {"sid": source_id},
     ).all()
     columns = {
-        r[0]: (r[1], r[2])
+        r[0]: (r[1], r[2], r[3])
         for r in session.execute(
             text(
-                "SELECT t.schema_name, count(*), count(*) FILTER (WHERE nullif(btrim(c.comment), '') IS NOT NULL) "
+                f"SELECT t.schema_name, count(*), count(*) FILTER (WHERE {_COMMENTED.format('c')}), "
+                f"count(*) FILTER (WHERE {_COMMENTED.format('c')} OR {_DESCRIBED_COLUMN}) "
                 "FROM catalog_columns c JOIN catalog_tables t ON t.id = c.table_id "
                 "WHERE c.source_id = :sid AND t.removed_at IS NULL GROUP BY t.schema_name"
             ),
             {"sid": source_id},
         )
     }
-    rows = [(r[0], r[1], r[2], *columns.get(r[0], (0, 0))) for r in sorted(tables)]
+    rows = [(r[0], r[1], r[2], r[3], *columns.get(r[0], (0, 0, 0))) for r in sorted(tables)]
 
-    def figures(tables: int, tc: int, columns: int, cc: int) -> dict:
+    def figures(tables: int, tc: int, td: int, columns: int, cc: int, cd: int) -> dict:
         return {
             "tables": tables,
             "tables_commented": tc,
-            "tables_share": round(tc / tables, 4) if tables else None,
+            "tables_documented": td,
+            "tables_share": round(td / tables, 4) if tables else None,
             "columns": columns,
             "columns_commented": cc,
-            "columns_share": round(cc / columns, 4) if columns else None,
+            "columns_documented": cd,
+            "columns_share": round(cd / columns, 4) if columns else None,
         }
 
-    schemas = [{"schema": r[0], **figures(r[1], r[2], int(r[3]), int(r[4]))} for r in rows]
-    total = figures(*(sum(int(r[i]) for r in rows) for i in range(1, 5)))
+    schemas = [{"schema": r[0], **figures(*(int(v) for v in r[1:]))} for r in rows]
+    total = figures(*(sum(int(r[i]) for r in rows) for i in range(1, 7)))
     return {**total, "schemas": schemas}
 
 
