@@ -213,3 +213,59 @@ def test_sqlite_probable_rename(alice, worker, files_dir):
     assert (cand["old"]["name"], cand["new"]["name"]) == ("customers", "clients")
     assert alice.post(f"/api/v1/sources/{sid}/renames/{cand['id']}/confirm").status_code == 200
     assert detail(alice, sid, "main", "clients")["table_id"] == customers["table_id"]
+
+
+def test_curation_and_history_follow_postgres_renames(alice, worker):
+    """The issue's walk-through: describe and tag a table and two columns,
+    rename the table and one column, drop and re-create another table,
+    recrawl: the curation follows the renames, the re-created table gets its
+    curation back, the feed says renamed once per rename, and search by tag
+    finds the renamed table under its new name."""
+    with pg_database("mc_renames_curated") as db:
+        pg_execute(db, PG_BEFORE)
+        source = pg_source(alice, db, name="curated renames")
+        sid, team = source["id"], source["team_id"]
+        assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+        for tag, colour in (("pii", "#b00020"), ("content", "#1f4e79")):
+            assert alice.put(f"/api/v1/teams/{team}/tags/{tag}", json={"colour": colour}).status_code == 200
+        posts, audit = detail(alice, sid, "app", "posts"), detail(alice, sid, "app", "audit")
+        curate = {
+            f"/api/v1/tables/{posts['table_id']}/curation": {"description": "What people **wrote**", "tags": ["content"]},
+            f"/api/v1/tables/{posts['table_id']}/columns/title/curation": {"description": "The headline"},
+            f"/api/v1/tables/{posts['table_id']}/columns/user_id/curation": {"tags": ["pii"]},
+            f"/api/v1/tables/{audit['table_id']}/curation": {"description": "Kept for the auditors", "owners": ["alice@example.com"]},
+        }  # fmt: skip
+        for url, body in curate.items():
+            r = alice.patch(url, json=body)
+            assert r.status_code == 200, (url, r.get_json())
+
+        pg_execute(db, PG_AFTER)
+        second = crawl_now(alice, sid)
+        assert second["state"] == "succeeded", second
+
+        articles = detail(alice, sid, "app", "articles")
+        assert articles["table_id"] == posts["table_id"]
+        assert articles["curation"]["description"] == "What people **wrote**"
+        assert [t["name"] for t in articles["curation"]["tags"]] == ["content"]
+        columns = {c["name"]: c for c in articles["columns"]}
+        assert columns["headline"]["curation"]["description"] == "The headline"
+        assert not columns["headline"]["curation"]["orphaned"]
+        assert [t["name"] for t in columns["user_id"]["curation"]["tags"]] == ["pii"]
+        r = alice.get(f"/api/v1/tables/{posts['table_id']}/columns/headline/curation")
+        assert r.status_code == 200 and r.get_json()["description"] == "The headline"
+        history = alice.get(f"/api/v1/tables/{posts['table_id']}/columns/headline/curation/history").get_json()
+        assert [h["field"] for h in history["changes"]] == ["description"], history
+
+        # dropped and created again: the same table, its curation back and not orphaned
+        recreated = alice.get(f"/api/v1/tables/{audit['table_id']}/curation").get_json()
+        assert recreated["description"] == "Kept for the auditors" and not recreated["orphaned"]
+        assert [o["name"] for o in recreated["owners"]] == ["alice@example.com"]
+
+        events = _changes(alice, sid, second["id"])
+        assert [e["event"] for e in events].count("table_renamed") == 1
+        assert [e["event"] for e in events].count("column_renamed") == 1
+
+        hits = alice.get("/api/v1/search", query_string={"q": "tag:content"}).get_json()["results"]
+        assert [(h["schema"], h["table"]) for h in hits if h.get("column") is None] == [("app", "articles")]
+        hits = alice.get("/api/v1/search", query_string={"q": "tag:pii"}).get_json()["results"]
+        assert [(h["table"], h["column"]) for h in hits] == [("articles", "user_id")]
