@@ -229,12 +229,13 @@ def test_curation_and_history_follow_postgres_renames(alice, worker):
         for tag, colour in (("pii", "#b00020"), ("content", "#1f4e79")):
             assert alice.put(f"/api/v1/teams/{team}/tags/{tag}", json={"colour": colour}).status_code == 200
         posts, audit = detail(alice, sid, "app", "posts"), detail(alice, sid, "app", "audit")
+        posts_url, audit_url = f"/api/v1/tables/{posts['table_id']}", f"/api/v1/tables/{audit['table_id']}"
         curate = {
-            f"/api/v1/tables/{posts['table_id']}/curation": {"description": "What people **wrote**", "tags": ["content"]},
-            f"/api/v1/tables/{posts['table_id']}/columns/title/curation": {"description": "The headline"},
-            f"/api/v1/tables/{posts['table_id']}/columns/user_id/curation": {"tags": ["pii"]},
-            f"/api/v1/tables/{audit['table_id']}/curation": {"description": "Kept for the auditors", "owners": ["alice@example.com"]},
-        }  # fmt: skip
+            f"{posts_url}/curation": {"description": "What people **wrote**", "tags": ["content"]},
+            f"{posts_url}/columns/title/curation": {"description": "The headline"},
+            f"{posts_url}/columns/user_id/curation": {"tags": ["pii"]},
+            f"{audit_url}/curation": {"description": "Kept for the auditors", "owners": ["alice@example.com"]},
+        }
         for url, body in curate.items():
             r = alice.patch(url, json=body)
             assert r.status_code == 200, (url, r.get_json())
