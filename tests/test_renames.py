@@ -130,6 +130,8 @@ def test_mariadb_probable_rename_confirmed_rejected_and_ambiguous(alice, bob, wo
         assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
         orders = detail(alice, sid, db, "orders")
         gone = detail(alice, sid, db, "gone")
+        r = alice.patch(f"/api/v1/tables/{orders['table_id']}/curation", json={"description": "What was bought"})
+        assert r.status_code == 200, r.get_json()
 
         # one rename, two identical tables renamed (ambiguous), one more rename to reject
         mysql_execute(
@@ -165,6 +167,8 @@ def test_mariadb_probable_rename_confirmed_rejected_and_ambiguous(alice, bob, wo
         purchases = detail(alice, sid, db, "purchases")
         assert purchases["table_id"] == orders["table_id"]
         assert purchases["first_seen_at"] == orders["first_seen_at"]
+        assert purchases["curation"]["description"] == "What was bought"  # the curation came with the table
+        assert not purchases["curation"]["orphaned"]
         assert [c["name"] for c in purchases["columns"]] == ["id", "customer_id", "total"]
         assert alice.get(f"/api/v1/tables/{cand['new']['table_id']}").status_code == 404
         assert alice.get(f"/api/v1/tables/{orders['table_id']}").status_code == 200
