@@ -200,3 +200,32 @@ def test_a_form_without_its_csrf_value_changes_nothing(world):
     assert r.status_code == 400 and "This form has expired" in r.get_data(as_text=True)
     assert "sneaky" not in alice.get("/teams").get_data(as_text=True)
 
+
+def test_a_new_source_goes_to_a_team_you_admin(world, app):
+    alice, bob, data = world["alice"], world["bob"], world["data"]
+    html = alice.get("/sources/new").get_data(as_text=True)
+    options = re.findall(r'<option value="(\d+)"( selected)?>([^<]+)</option>', html)
+    assert [(name, bool(sel)) for _, sel, name in options] == [("alice@example.com (personal)", True), ("data", False)]
+    # bob is a viewer of data: only his personal team is offered, and data is refused
+    html = bob.get("/sources/new").get_data(as_text=True)
+    assert [name for _, _, name in re.findall(r'<option value="(\d+)"( selected)?>([^<]+)</option>', html)] == [
+        "bob@example.com (personal)"
+    ]
+    form = {"name": "sneaky", "engine": "sqlite", "shown_engine": "sqlite", "path": "/nowhere.db", "team_id": data}
+    r = bob.post("/sources/new", form)
+    assert r.status_code == 422 and "teams where you are an admin" in error_of(r.get_data(as_text=True), "team_id")
+
+
+def test_sources_show_their_team_and_pages_only_what_the_role_allows(world):
+    alice, bob, shop = world["alice"], world["bob"], world["shop"]
+    listed = re.search(r'<a href="/sources/\d+">shop</a>.*?</tr>', bob.get("/sources").get_data(as_text=True), re.S)
+    assert f'<a href="/teams/{world["data"]}">data</a>' in listed.group(0) and "viewer" in listed.group(0)
+    html = bob.get(f"/sources/{shop}").get_data(as_text=True)
+    team = r'<dt>Team</dt><dd><a href="/teams/\d+">data</a> · your role <span class="badge role-viewer"'
+    assert re.search(team, html)
+    for hidden in ("Crawl now", "Test connection", ">Settings</a>", f"/sources/{shop}/edit"):
+        assert hidden not in html, hidden
+    assert "need the admin role" in html
+    assert f"/sources/{shop}/edit" not in bob.get(f"/sources/{shop}/tables").get_data(as_text=True)
+    html = alice.get(f"/sources/{shop}").get_data(as_text=True)
+    assert "Crawl now" in html and "Test connection" in html and ">Settings</a>" in html and "role-admin" in html

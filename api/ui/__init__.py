@@ -59,6 +59,14 @@ def when(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+@blp.app_template_global("role_in")
+def template_role_in(team_id: int) -> str | None:
+    """The signed-in user's role in a team, for pages that show only what the role allows."""
+    from ..ownership import role_in
+
+    return role_in(team_id)
+
+
 @blp.app_template_filter("num")
 def num(value) -> str:
     return "—" if value is None else f"{value:,}"
