@@ -103,6 +103,7 @@ def _register_api(app: Flask) -> None:
     from .changes.routes import blp as changes_blp
     from .connections.routes import blp as connections_blp
     from .crawls.routes import blp as crawls_blp
+    from .curation.routes import blp as curation_blp
     from .diagrams.routes import blp as diagrams_blp
     from .insights.routes import blp as insights_blp
     from .schema_diff.routes import blp as diff_blp
@@ -122,6 +123,7 @@ def _register_api(app: Flask) -> None:
         insights_blp,
         diff_blp,
         teams_blp,
+        curation_blp,
     ):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)

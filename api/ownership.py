@@ -12,6 +12,7 @@ from flask_smorest import abort
 
 from catalog.db import Session
 from catalog.models import CrawlJob, Source, Team
+from catalog.reads import table_source_id
 from catalog.teams import at_least, roles_of
 
 VIEWER, CURATOR, ADMIN = "viewer", "curator", "admin"
@@ -59,3 +60,12 @@ def member_team(team_id: int, need: str = VIEWER) -> Team:
     team = Session.get(Team, team_id)
     _reached(team.id if team else None, need, f"team {team_id} not found")
     return team  # type: ignore[return-value]
+
+
+def owned_table(table_id: int, need: str = VIEWER) -> Source:
+    """The source of a table (live or removed) by its catalog id, if the
+    current user reaches it with at least `need`."""
+    source_id = table_source_id(Session(), table_id)
+    source = Session.get(Source, source_id) if source_id is not None else None
+    _reached(source.team_id if source else None, need, f"table {table_id} not found")
+    return source  # type: ignore[return-value]

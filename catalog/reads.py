@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from .curation.read import TABLE_CURATION_JSON, table_curation
 from .timestamps import rfc3339_sql
 
 # A live table as every read returns it (DESIGN.md), built in SQL. Every
@@ -37,7 +38,11 @@ PARTITION_COUNT = """(CASE WHEN t.definition ? 'partition' THEN jsonb_build_obje
                 AND p.partition_of_schema = t.schema_name AND p.partition_of_name = t.name
                 AND p.removed_at IS NULL AND p.partition_of_name IS NOT NULL)))
     ELSE '{}'::jsonb END)"""
-PAGE_JSON = f"({TABLE_OBJECT} || t.definition || {PARTITION_COUNT})::text"
+# A schema page's table also carries its curated description and tags
+# (catalog/curation), null when nobody curated it: one indexed lookup per
+# row inside the page's statement.
+PAGE_JSON = f"""({TABLE_OBJECT} || t.definition || {PARTITION_COUNT}
+    || jsonb_build_object('curation', {TABLE_CURATION_JSON}))::text"""
 
 
 def like_pattern(q: str, prefix: bool = True, suffix: bool = True) -> str:
@@ -146,7 +151,8 @@ ACTIVITY_OBJECT = f"""jsonb_build_object('activity', (
 
 def table_detail(session: Session, source_id: int, schema: str, name: str) -> str | None:
     """One live table's document with `referenced_by` (the keys of other tables
-    that point at it) and its `activity`, as JSON text; None when the catalog has no such table.
+    that point at it), its `activity` and its `curation` (and each column's), as
+    JSON text; None when the catalog has no such table.
     A column whose type is an enum carries its `enum_values`."""
     body = session.execute(
         text(
@@ -161,12 +167,26 @@ def table_detail(session: Session, source_id: int, schema: str, name: str) -> st
     doc = json.loads(body)
     columns = doc.get("columns") or []
     values = column_enum_values(session, source_id, [c.get("type") or "" for c in columns])
-    if not values:
-        return body
     for c in columns:
         if c.get("type") in values:
             c["enum_values"] = values[c["type"]]
+    add_curation(session, source_id, doc)
     return json.dumps(doc)
+
+
+def add_curation(session: Session, source_id: int, doc: dict) -> None:
+    """The table document's `curation` and each column's (one query): the
+    curated description first, the database comment beside it; null where
+    nobody curated. The columns' `comment` fields stay as crawled."""
+    table, columns = table_curation(session, source_id, doc["table_id"])
+    if table is not None:
+        table["comment"] = doc.get("comment")
+    doc["curation"] = table
+    for c in doc.get("columns") or []:
+        curated = columns.get(c.get("name"))
+        if curated is not None:
+            curated["comment"] = c.get("comment")
+        c["curation"] = curated
 
 
 # --- sequences, triggers, routines (catalog_objects) -------------------------

@@ -166,10 +166,18 @@ def put_tag(session: Session, team_id: int, name: str, colour: str, description:
     return tag
 
 
-def delete_tag(session: Session, team_id: int, name: str) -> bool:
-    """Forget a tag of the team's list (curation already carrying it keeps it)."""
+def delete_tag(session: Session, team_id: int, name: str, user_id: int | None = None) -> bool:
+    """Drop a tag from the team's list and take it off every object of the
+    team's sources that carries it, with an audit row each (by `user_id`):
+    curation only ever carries tags of its team's list, and the audit keeps
+    where it was."""
+    from .curation import strip_tag  # curation reads this module's tag pattern
+
     done = session.execute(delete(TeamTag).where(TeamTag.team_id == team_id, TeamTag.name == name))
-    return bool(getattr(done, "rowcount", 0))
+    if not getattr(done, "rowcount", 0):
+        return False
+    strip_tag(session, team_id, name, user_id)
+    return True
 
 
 def team_counts(session: Session, team_ids: list[int]) -> dict[int, tuple[int, int]]:

@@ -2,7 +2,8 @@
 
 Both are keyed by the source's last successful crawl: when a crawl finishes,
 every read of that source gets a new ETag and a new cache key, so a stale
-answer after a finished crawl cannot be served.
+answer after a finished crawl cannot be served. Reads that show curation are
+also keyed by the source's curation (`curated_tag`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,15 @@ def version_tag(source, active_job, *parts) -> str:
         )
     )
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def curated_tag(source, active_job, *parts) -> str:
+    """version_tag for a read that shows curation: it also moves when the
+    source's curation (or its team's tag colours) changes."""
+    from catalog.curation import curation_stamp
+    from catalog.db import Session
+
+    return version_tag(source, active_job, curation_stamp(Session(), source.id), *parts)
 
 
 def not_modified(etag: str, last_modified: datetime | None) -> bool:

@@ -25,7 +25,7 @@ from ..ownership import owned_source
 from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
 from ..paths import raw_path_segments
 from ..tables import table_id_url
-from .freshness import cached, conditional_json, version_tag
+from .freshness import cached, conditional_json, curated_tag, version_tag
 from .schemas import (
     EnumListSchema,
     ExportArgs,
@@ -79,7 +79,8 @@ def schema(args, source_id):
         rows, next_cursor = schema_rows(source_id, args, scope, after, limit)
         return json.dumps(next_cursor) + "\n[" + ",".join(r[2] for r in rows) + "]"
 
-    key = f"{source_id}:{version_tag(source, None, request.query_string)}"
+    stamp = curated_tag(source, None)
+    key = f"{source_id}:{version_tag(source, None, stamp, request.query_string)}"
     next_cursor_json, tables_json = cached(key, page).split("\n", 1)
     next_cursor = json.loads(next_cursor_json)
     top = {
@@ -89,7 +90,7 @@ def schema(args, source_id):
         "crawl": crawl_ref(active),
         "next_cursor": next_cursor,
     }
-    etag = version_tag(source, active, request.query_string)
+    etag = version_tag(source, active, stamp, request.query_string)
     response = conditional_json(
         lambda: json_with_raw(_PAGE_TOP, top, {"tables": tables_json}), etag, source.last_success_at
     )
@@ -123,7 +124,7 @@ def table(source_id, qualified):
             message=f"table {schema_name}.{table_name} is not in the catalog of source {source_id}"
             + ("" if source.last_success_at else " (the source has not been crawled yet)"),
         )
-    return conditional_json(lambda: body, version_tag(source, None, schema_name, table_name), source.last_success_at)
+    return conditional_json(lambda: body, curated_tag(source, None, schema_name, table_name), source.last_success_at)
 
 
 # Engines whose enums are inline column types (enum(...), set(...)).

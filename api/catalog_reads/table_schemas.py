@@ -28,6 +28,48 @@ def req(field_cls, *args, **kw):
 _names = ma.fields.List(ma.fields.String())
 
 
+class TagRefSchema(ma.Schema):
+    name = ma.fields.String(metadata={"description": "lowercase-words"})
+    colour = ma.fields.String(
+        allow_none=True, metadata={"description": "#rrggbb from the team's tag list; null once dropped from it"}
+    )
+
+
+class OwnerRefSchema(ma.Schema):
+    kind = ma.fields.String(validate=ma.validate.OneOf(("user", "team")))
+    id = ma.fields.Integer()
+    name = ma.fields.String(metadata={"description": "A user's email, a team's name"})
+
+
+class UserRefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    email = ma.fields.String(allow_none=True)
+
+
+class CurationViewSchema(ma.Schema):
+    """What a team wrote about an object, shown before the database's comment."""
+
+    description = ma.fields.String(allow_none=True, metadata={"description": "Markdown, as written"})
+    description_html = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The description rendered: CommonMark without raw HTML (it prints as text), "
+            "links and images only to http, https and mailto"
+        },
+    )
+    tags = ma.fields.List(ma.fields.Nested(TagRefSchema))
+    owners = ma.fields.List(ma.fields.Nested(OwnerRefSchema))
+    comment = ma.fields.String(allow_none=True, metadata={"description": "The database's own comment, as crawled"})
+    orphaned = ma.fields.Boolean(
+        metadata={
+            "description": "The object is gone from the catalog (table removed, column absent, schema empty); "
+            "the curation waits and shows again when it returns"
+        }
+    )
+    updated_at = ma.fields.String(allow_none=True, metadata={"format": "date-time"})
+    updated_by = ma.fields.Nested(UserRefSchema, allow_none=True)
+
+
 class ColumnSchema(DocumentSchema):
     name = req(ma.fields.String)
     ordinal = req(ma.fields.Integer)
@@ -50,6 +92,11 @@ class ColumnSchema(DocumentSchema):
             "description": "Table detail only, a column whose type is an enum: its values (a PostgreSQL enum "
             "type of the source; MySQL/MariaDB: the values of its enum(...) or set(...) type)"
         },
+    )
+    curation = ma.fields.Nested(
+        CurationViewSchema,
+        allow_none=True,
+        metadata={"description": "Table detail only: the column's curation, null when nobody curated it"},
     )
 
 
@@ -217,6 +264,14 @@ class TableSchema(DocumentSchema):
     name = req(ma.fields.String)
     kind = req(ma.fields.String, metadata={"description": ", ".join(KINDS)})
     comment = ma.fields.String(allow_none=True)
+    curation = ma.fields.Nested(
+        CurationViewSchema,
+        allow_none=True,
+        metadata={
+            "description": "What the team wrote about the table, null when nobody did: in table detail the "
+            "whole curation; in schema pages and exports only its description and tags"
+        },
+    )
     row_estimate = ma.fields.Integer(
         allow_none=True,
         metadata={"description": "Rows as the engine's statistics estimate them; null says why in row_estimate_source"},

@@ -10,7 +10,7 @@ from catalog.db import Session
 from catalog.models import Source
 from catalog.reads import live_table_key, table_detail, table_source_id
 
-from ..catalog_reads.freshness import conditional_json, version_tag
+from ..catalog_reads.freshness import conditional_json, curated_tag
 from ..catalog_reads.schemas import TableSchema
 from ..changes.schemas import ChangePageSchema
 from ..changes.views import history_by_id
@@ -39,7 +39,7 @@ def table_by_id(table_id):
     body = table_detail(Session(), source.id, row[1], row[2])
     if body is None:  # removed by a crawl that committed just now
         abort(404, message=f"table {table_id} not found")
-    return conditional_json(lambda: body, version_tag(source, None, "by-id", table_id), source.last_success_at)
+    return conditional_json(lambda: body, curated_tag(source, None, "by-id", table_id), source.last_success_at)
 
 
 @blp.get("/tables/<int:table_id>/history")

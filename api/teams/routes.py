@@ -199,8 +199,9 @@ def put_tag(data, team_id, tag):
 @blp.alt_response(404, description="No such team of yours, or no such tag")
 @blp.needs_role("curator")
 def delete_tag(team_id, tag):
-    """Remove a tag from the team's list"""
+    """Remove a tag from the team's list, and from every object of the team's sources that carries it
+    (each with an audit entry)"""
     member_team(team_id, CURATOR)
-    if not teams.delete_tag(Session(), team_id, tag):
+    if not teams.delete_tag(Session(), team_id, tag, current_user.id):
         abort(404, message=f"team {team_id} has no tag {tag!r}")
     Session.commit()
