@@ -39,7 +39,7 @@ def http_error(error: HTTPException):
     )
 
 
-from . import views_auth, views_catalog, views_sources, views_teams  # noqa: E402,F401 routes register on blp
+from . import views_auth, views_catalog, views_curation, views_sources, views_teams  # noqa: E402,F401 routes register on blp
 
 
 @blp.app_template_filter("when")

@@ -9,6 +9,7 @@ from flask import current_app, redirect, render_template, request
 from flask_jwt_extended import current_user
 
 from catalog import overview
+from catalog.curation import Target, object_curation
 from catalog.db import Session, transaction
 from catalog.jobs import ACTIVE_STATES, create_job
 from catalog.models import CrawlJob, Source, Team
@@ -36,6 +37,7 @@ from .forms import (
     target_summary,
 )
 from .session import page
+from .views_curation import box
 
 # What a person can do about a failed crawl, by its error type.
 ADVICE = {
@@ -302,6 +304,7 @@ def _overview(source: Source, probe: dict | None = None):
         "source.html",
         source=view,
         team_name=Session.get_one(Team, source.team_id).name,
+        source_box=box(source, Target.source(), object_curation(Session(), source.id, Target.source()), "the source"),
         data=data,
         crawls=crawls,
         charts=charts,

@@ -171,7 +171,7 @@ def team_put_tag(team_id: int):
 def team_delete_tag(team_id: int, tag: str):
     """Remove a tag from the team's list (curators)."""
     team = member_team(team_id, CURATOR)
-    if not teams.delete_tag(Session(), team.id, tag):
+    if not teams.delete_tag(Session(), team.id, tag, current_user.id):
         return _team_page(team, problem=f"The team has no tag {tag!r}.", status=409)
     Session.commit()
     return _done(team_id, "tags")
