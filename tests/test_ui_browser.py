@@ -305,20 +305,25 @@ def test_pages_at_phone_width(chromium, server, alice, shots):
         phone.context.close()
 
 
+def sign_up(page, email: str) -> None:
+    """Register through the form, then sign in."""
+    page.goto("/register")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill("correct horse battery")
+    page.get_by_label("Password again").fill("correct horse battery")
+    page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(re.compile(r"/login\?registered=1$"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/sources$"))
+
+
 def test_another_user_gets_404_pages(chromium, server):
     bob = Person(chromium, server)
     try:
         page = bob.page
-        page.goto("/register")
-        page.get_by_label("Email").fill("bob.browser@example.com")
-        page.get_by_label("Password", exact=True).fill("correct horse battery")
-        page.get_by_label("Password again").fill("correct horse battery")
-        page.get_by_role("button", name="Create account").click()
-        expect(page).to_have_url(re.compile(r"/login\?registered=1$"))
-        page.get_by_label("Email").fill("bob.browser@example.com")
-        page.get_by_label("Password").fill("correct horse battery")
-        page.get_by_role("button", name="Sign in").click()
-        expect(page).to_have_url(re.compile(r"/sources$"))
+        sign_up(page, "bob.browser@example.com")
         for url in (state["source_url"], state["orders_url"], state["source_url"] + "/changes"):
             response = page.goto(url)
             assert response.status == 404
@@ -389,6 +394,73 @@ def test_confirm_a_probable_rename_on_mariadb(alice):
         expect(page.locator(".feed li", has_text="renamed").first).to_contain_text(f"was {db}.orders")
         page.locator(".feed li", has_text="renamed").first.get_by_role("link", name=f"{db}.purchases").click()
         expect(page.locator("body")).to_contain_text("what was bought")
+
+
+def test_create_a_team_and_add_a_member(chromium, server, alice):
+    erin = Person(chromium, server)
+    try:
+        sign_up(erin.page, "erin.browser@example.com")
+        page = alice.page
+        page.goto("/sources")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Teams").click()
+        page.get_by_label("Team name").fill("analytics")
+        page.get_by_role("button", name="Create team").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("analytics")
+        page.evaluate("window.__sameDocument = true")
+        page.get_by_label("Email of their account").fill("nobody.browser@example.com")
+        page.get_by_role("button", name="Add member").click()
+        expect(page.locator("#e-email")).to_contain_text("no account has the email")
+        page.get_by_label("Email of their account").fill("erin.browser@example.com")
+        page.get_by_label("Role", exact=True).select_option("curator")
+        page.get_by_role("button", name="Add member").click()
+        erin_row = page.locator("tr[data-member='erin.browser@example.com']")
+        expect(erin_row).to_be_visible()
+        expect(erin_row.get_by_label("Role of erin.browser@example.com")).to_have_value("curator")
+        expect(page.locator("#e-email")).to_have_count(0)
+        assert page.evaluate("window.__sameDocument") is True  # htmx swapped the team part in place
+        erin.page.goto("/teams")
+        row = erin.page.get_by_role("row", name=re.compile("analytics"))
+        expect(row).to_contain_text("curator")
+        expect(row).to_contain_text("2")
+    finally:
+        erin.context.close()
+
+
+def test_edit_a_table_description_inline(alice):
+    page = alice.page
+    page.goto(state["orders_url"])
+    page.evaluate("window.__sameDocument = true")
+    page.get_by_role("link", name="Edit the description of table sales.orders").click()
+    form = page.locator("form.curation-form")
+    form.get_by_label("Description").fill("**Orders** placed in the shop, one row each.")
+    form.get_by_role("button", name="Save").click()
+    shown = page.locator("[data-curation=table] .description")
+    expect(shown.locator("strong")).to_have_text("Orders")
+    expect(shown).to_contain_text("placed in the shop, one row each.")
+    expect(page.get_by_role("button", name="Save")).to_have_count(0)
+    assert page.evaluate("window.__sameDocument") is True  # rendered without a reload
+
+
+def test_edit_a_table_description_without_javascript(chromium, server, alice):
+    context = chromium.new_context(base_url=server, java_script_enabled=False)
+    try:
+        context.add_cookies(alice.context.cookies())
+        page = context.new_page()
+        page.goto(state["orders_url"])
+        page.get_by_role("link", name="Edit the description of table sales.orders").click()
+        expect(page).to_have_url(re.compile(r"/curation/edit\?table=\d+$"))
+        expect(page.get_by_role("heading", level=1)).to_have_text("Describe table sales.orders")
+        form = page.locator("form.curation-form")
+        expect(form.get_by_label("Description")).to_have_value("**Orders** placed in the shop, one row each.")
+        form.get_by_label("Description").fill("Orders, changed *without* JavaScript.")
+        form.get_by_role("button", name="Save").click()
+        expect(page).to_have_url(re.compile(r"/table\?schema=sales&name=orders$"))
+        expect(page.locator("[data-curation=table] .description em")).to_have_text("without")
+        history = page.locator("#curation-history")
+        expect(history).to_contain_text("alice.browser@example.com changed the description")
+        expect(history.locator("li")).to_have_count(2)
+    finally:
+        context.close()
 
 
 def test_sign_out(alice):

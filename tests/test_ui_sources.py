@@ -15,7 +15,7 @@ from engines import ENGINES
 
 from .crawl_helpers import sqlite_file
 from .targets import mysql_databases, mysql_execute, mysql_params
-from .ui_helpers import Browser, crawl_done, register
+from .ui_helpers import Browser, crawl_done, error_of, register
 
 SECRET = "canary-ui-engines-3d81"  # a password that must never appear in an answer
 
@@ -35,12 +35,6 @@ def settings_names(engine: str) -> dict[str, bool]:
 
     walk(ENGINES[engine].settings_schema._declared_fields)
     return out
-
-
-def error_of(html: str, field: str) -> str:
-    m = re.search(rf'<p class="error" id="e-{field}">([^<]*)</p>', html)
-    assert m, f"no message next to {field}"
-    return m.group(1)
 
 
 def job_of(r) -> int:

@@ -28,6 +28,13 @@ CREATE TABLE "Mixed Case"."Select" (id int PRIMARY KEY, "order" int);
 )
 
 
+def error_of(html: str, field: str) -> str:
+    """The message a form shows next to a field."""
+    m = re.search(rf'<p class="error" id="e-{field}">([^<]*)</p>', html)
+    assert m, f"no message next to {field}"
+    return m.group(1)
+
+
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 

@@ -30,7 +30,7 @@ def http_error(error: HTTPException):
     404 page as one that does not exist; never a traceback."""
     data = getattr(error, "data", None) or {}
     message = (data.get("message") if isinstance(data, dict) else None) or error.description
-    titles = {404: "Not found", 503: "Unavailable", 400: "Bad request"}
+    titles = {403: "Not allowed", 404: "Not found", 503: "Unavailable", 400: "Bad request"}
     return (
         render_template(
             "error.html", status=error.code, title=titles.get(error.code or 500, error.name), message=message
@@ -39,7 +39,14 @@ def http_error(error: HTTPException):
     )
 
 
-from . import views_auth, views_catalog, views_renames, views_sources  # noqa: E402,F401 routes register on blp
+from . import (  # noqa: E402,F401 routes register on blp
+    views_auth,
+    views_catalog,
+    views_curation,
+    views_renames,
+    views_sources,
+    views_teams,
+)
 
 
 @blp.app_template_filter("when")
@@ -59,6 +66,14 @@ def when(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+@blp.app_template_global("role_in")
+def template_role_in(team_id: int) -> str | None:
+    """The signed-in user's role in a team, for pages that show only what the role allows."""
+    from ..ownership import role_in
+
+    return role_in(team_id)
+
+
 @blp.app_template_filter("num")
 def num(value) -> str:
     return "—" if value is None else f"{value:,}"
@@ -69,3 +84,13 @@ def size(value) -> str:
     from .charts import human
 
     return "—" if value is None else human(float(value), "bytes")
+
+
+@blp.app_template_filter("ink")
+def ink(colour: str) -> str:
+    """Black or white, whichever reads better on a tag's #rrggbb colour."""
+    try:
+        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    except (ValueError, TypeError):
+        return "#000000"
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"

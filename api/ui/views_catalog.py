@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from catalog import overview, reads
 from catalog.changes import EVENTS, change_events, table_id
+from catalog.curation import CurationError, Target, object_curation
 from catalog.db import Session
 from catalog.exports.svg import DiagramUnavailable
 from catalog.models import Source
@@ -30,6 +31,7 @@ from ..pagination import decode_cursor
 from . import blp
 from .forms import load_with
 from .session import page
+from .views_curation import box, history_rows
 
 PAGE_SIZE = 100
 
@@ -71,10 +73,12 @@ def browse(source_id: int):
                 "url": table_page(source_id, (t["schema"], t["name"])),
                 "partition_count": t.get("partition_count"),
                 "partition_of": t.get("partition_of"),
+                "curation": t.get("curation"),
             }
         )
     return render_template(
         "tables.html",
+        schema_box=_schema_box(source, args.get("schema")),
         source=source,
         schemas=_schemas(source),
         tables=tables,
@@ -84,6 +88,37 @@ def browse(source_id: int):
         next_cursor=next_cursor,
         first_page=after is None,
     )
+
+
+def _schema_box(source: Source, schema: str | None) -> dict | None:
+    """The curation box of the schema a page lists (None for all schemas, or a schema gone)."""
+    if not schema:
+        return None
+    try:
+        cur = object_curation(Session(), source.id, Target.schema(schema))
+    except CurationError:
+        return None
+    return box(source, Target.schema(schema), cur, f"schema {schema}")
+
+
+def _table_curation(source: Source, t: dict) -> dict:
+    """The boxes of a table and its columns (the table document carries their curation), and its history."""
+    target = Target.table(t["table_id"])
+    name = f"table {t['schema']}.{t['name']}"
+    return {
+        "table_box": box(source, target, t.get("curation"), name, t.get("comment")),
+        "column_boxes": {
+            c["name"]: box(
+                source,
+                Target.column(t["table_id"], c["name"]),
+                c.get("curation"),
+                f"column {c['name']}",
+                c.get("comment"),
+            )
+            for c in t["columns"]
+        },
+        "curation_history": history_rows(source.id, target),
+    }
 
 
 class TableArgs(ma.Schema):
@@ -123,6 +158,7 @@ def table(source_id: int):
     depth = 2 if request.args.get("depth") == "2" else 1
     return render_template(
         "table.html",
+        **_table_curation(source, t),
         source=source,
         t=t,
         key=key,

@@ -9,10 +9,12 @@ from flask import current_app, redirect, render_template, request
 from flask_jwt_extended import current_user
 
 from catalog import overview
+from catalog.curation import Target, object_curation
 from catalog.db import Session, transaction
 from catalog.jobs import ACTIVE_STATES, create_job
-from catalog.models import CrawlJob, Source
+from catalog.models import CrawlJob, Source, Team
 from catalog.sources import delete_source, list_sources
+from catalog.teams import user_teams
 from engines import ENGINES
 
 from ..catalog_reads.freshness import cached
@@ -35,6 +37,7 @@ from .forms import (
     target_summary,
 )
 from .session import page
+from .views_curation import box
 
 # What a person can do about a failed crawl, by its error type.
 ADVICE = {
@@ -76,8 +79,10 @@ def sources():
     rows = list_sources(Session(), current_user.id, after[0] if after else None, 101)
     next_cursor = encode_cursor("ui-sources", [rows[99].id]) if len(rows) > 100 else None
     views = [source_view(r) for r in rows[:100]]
+    names = {t.id: t.name for t, _ in user_teams(Session(), current_user.id)}
     for v, r in zip(views, rows, strict=False):
         v["freshness"] = freshness(v)
+        v["team_name"] = names.get(r.team_id) or f"team {r.team_id}"  # a site admin's view of others' teams
         v["target"] = target_summary(r.engine, r.settings or {})
     return render_template("sources.html", sources=views, next_cursor=next_cursor)
 
@@ -90,15 +95,22 @@ def _engine(source: Source | None, chosen: str | None) -> str:
     return source.engine if source is not None and source.engine in ENGINES else "postgresql"
 
 
+def _admin_teams() -> list[Team]:
+    """The teams a new source may go to: those where the user is an admin, personal first."""
+    return [t for t, role in user_teams(Session(), current_user.id) if role == ADMIN]
+
+
 def _form_context(source: Source | None, engine: str, form=None) -> dict:
     """What the form shows: the submitted values, else the stored ones (for the
     stored engine), else the defaults; never a secret."""
+    teams = _admin_teams() if source is None else []
     if form is not None:
-        common = {k: form.get(k, "") for k in ("name", "schedule")}
+        common = {k: form.get(k, "") for k in ("name", "schedule", "team_id")}
     elif source is not None:
         common = {"name": source.name, "schedule": source.schedule or ""}
     else:
         common = {"name": "", "schedule": _settings().default_schedule}
+        common["team_id"] = str(teams[0].id) if teams else ""
     stored = source is not None and source.engine == engine
     if form is not None:
         values = engine_values(engine, form=form)
@@ -108,6 +120,7 @@ def _form_context(source: Source | None, engine: str, form=None) -> dict:
         "engine": engine,
         "fields": engine_fields(engine),
         "values": {**common, **values, "engine": engine},
+        "teams": teams,
         # secrets this source has stored for this engine: left blank, they stay
         "stored_secrets": set((source.secrets or {}) if stored and source else ()),
     }
@@ -141,6 +154,7 @@ def _submit(source: Source | None):
         return _render_form(source, ctx, {}, notice=f"Fill in the fields of {ENGINE_LABELS.get(engine, engine)}.")
     testing = form.get("action") == "test"
     common, settings, secrets, errors = load_source_form(form, source, test_only=testing)
+    team = _team_chosen(form.get("team_id"), errors) if source is None and not testing else None
     if errors:
         return _render_form(source, ctx, errors, status=422)
     if testing:
@@ -148,13 +162,24 @@ def _submit(source: Source | None):
         return _render_form(source, ctx, {}, probe=probe)
     try:
         if source is None:
-            team = chosen_team(None)
-            _, job = create_source(current_user.id, team, settings=settings, secrets=secrets, **common)
+            _, job = create_source(current_user.id, chosen_team(team), settings=settings, secrets=secrets, **common)
             return redirect(f"/crawls/{job.id}", 303)
         update_source(source, common, settings, secrets)
     except SourceRefused as e:
         return _render_form(source, ctx, e.errors, status=e.status)
     return redirect(f"/sources/{source.id}", 303)
+
+
+def _team_chosen(sent: str | None, errors: dict[str, list[str]]) -> int | None:
+    """The team the new-source form chose, one where the user is an admin
+    (chosen_team checks again); none sent: the personal team."""
+    if not sent:
+        return None
+    admin_of = {str(t.id): t.id for t in _admin_teams()}
+    if sent not in admin_of:
+        errors["team_id"] = ["Choose one of the teams where you are an admin."]
+        return None
+    return admin_of[sent]
 
 
 @blp.route("/sources/new", methods=["GET", "POST"])
@@ -278,6 +303,8 @@ def _overview(source: Source, probe: dict | None = None):
     return render_template(
         "source.html",
         source=view,
+        team_name=Session.get_one(Team, source.team_id).name,
+        source_box=box(source, Target.source(), object_curation(Session(), source.id, Target.source()), "the source"),
         data=data,
         crawls=crawls,
         charts=charts,
