@@ -164,6 +164,17 @@ def test_an_unknown_owner_team_names_owners(shop, alice):
     _refused(alice, _url(shop, "table"), {"owners": ["team:nobody"]}, "owners")
 
 
+def test_a_team_the_curator_is_not_in_is_refused_as_if_unknown(shop, alice):
+    """carol's team "finance" exists, but alice is not in it: the same
+    refusal as for no team at all, so names of other teams do not leak."""
+    r = alice.patch(_url(shop, "table"), json={"owners": ["team:finance"]})
+    unknown = alice.patch(_url(shop, "table"), json={"owners": ["team:nobody"]})
+    assert r.status_code == unknown.status_code == 422
+    assert r.get_json()["errors"]["json"]["owners"][0].replace("finance", "X") == unknown.get_json()["errors"]["json"][
+        "owners"
+    ][0].replace("nobody", "X")
+
+
 def test_a_column_that_does_not_exist_is_404_naming_column(shop, alice):
     _refused(alice, f"/api/v1/tables/{shop['customers']}/columns/nope/curation", {"description": "x"}, "column", 404)
     assert alice.get(f"/api/v1/tables/{shop['customers']}/columns/nope/curation").status_code == 404

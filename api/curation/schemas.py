@@ -12,7 +12,7 @@ from ..pagination import PageArgs
 
 OWNERS_DOC = (
     "Who owns it: `user:<email>` (or `user:<id>`; a bare email is a user), a member of the source's team; "
-    "`team:<name>`, an existing team. The list replaces the owners; [] clears them."
+    "`team:<name>`, a team you are in. The list replaces the owners; [] clears them."
 )
 
 

@@ -64,9 +64,12 @@ def _owner_user(session: Session, team_id: int, name: str) -> int:
     return user_id
 
 
-def check_owners(session: Session, team_id: int, owners: Iterable[str]) -> tuple[list[int], list[int]]:
+def check_owners(
+    session: Session, team_id: int, owners: Iterable[str], user_id: int
+) -> tuple[list[int], list[int]]:
     """(user ids, team ids), each sorted without repeats: users are members
-    of the source's team, teams exist."""
+    of the source's team, teams are the curator's own (`user_id`'s: so a
+    refusal tells nothing of teams they are not in)."""
     owners = list(owners)
     if len(owners) > OWNERS_MAX:
         raise CurationError("owners", f"at most {OWNERS_MAX} owners")
@@ -78,9 +81,10 @@ def check_owners(session: Session, team_id: int, owners: Iterable[str]) -> tuple
         if not name or (kind is None and "@" not in name):
             raise CurationError("owners", f"{owner!r}: an owner is user:<email>, user:<id> or team:<name>")
         if kind == "team":
-            team_id_ = session.scalar(select(Team.id).where(func.lower(Team.name) == name.lower()))
+            mine = select(TeamMember.team_id).where(TeamMember.user_id == user_id)
+            team_id_ = session.scalar(select(Team.id).where(func.lower(Team.name) == name.lower(), Team.id.in_(mine)))
             if team_id_ is None:
-                raise CurationError("owners", f"no team is named {name!r}")
+                raise CurationError("owners", f"you are in no team named {name!r}")
             teams.add(team_id_)
         else:
             users.add(_owner_user(session, team_id, name))
@@ -128,7 +132,7 @@ def curate(session: Session, source: Source, target: Target, changes: dict, user
     if "tags" in changes:
         new["tags"] = check_tags(session, source.team_id, changes["tags"] or [])
     if "owners" in changes:
-        new["owners"] = check_owners(session, source.team_id, changes["owners"] or [])
+        new["owners"] = check_owners(session, source.team_id, changes["owners"] or [], user_id)
     row = _locked_row(session, source.id, target, create=False)
     before: dict = {
         "description": row.description if row else None,
