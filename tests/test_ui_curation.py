@@ -162,3 +162,16 @@ def test_the_tag_page_lists_what_carries_it_in_your_teams(shop):
     # a tag the team drops is taken off what carried it
     assert alice.post(f"/teams/{shop['data']}/tags/pii/delete").status_code == 303
     assert "Nothing carries this tag" in bob.get("/tags/pii").get_data(as_text=True)
+
+
+def test_the_search_page_filters_by_tag_and_shows_descriptions_and_tags(shop):
+    alice, bob, dave, source, table = shop["alice"], shop["bob"], shop["dave"], shop["source"], shop["table"]
+    alice.post(f"/sources/{source}/curation?table={table}", {"tags": ["pii"], "description": "What was bought"})
+    html = bob.get("/search", query_string={"q": "tag:pii"}).get_data(as_text=True)
+    hits = [text_of(h) for h in re.findall(r"<li><a .*?</li>", html, re.S)]
+    assert len(hits) == 1 and "main.orders" in hits[0] and "pii" in hits[0], hits
+    assert "What was bought" in hits[0]
+    assert 'class="tag" style="background: #c62828' in html
+    html = bob.get("/search", query_string={"q": "bought"}).get_data(as_text=True)
+    assert "main.orders" in text_of(html) and "description" in text_of(html)
+    assert "Nothing matches" in dave.get("/search", query_string={"q": "tag:pii"}).get_data(as_text=True)
