@@ -53,3 +53,17 @@ def rotate_keys_command():
 from .demo import seed_demo_command  # noqa: E402
 
 main.add_command(seed_demo_command)
+
+
+def _add_user_commands() -> None:
+    """The user's own commands (the schema gate: `snapshot`, `diff`), plain
+    click commands registered under the `metacrawl.commands` entry points:
+    FlaskGroup finds them without loading the app, so they run with no
+    server configuration, and api/ does not import the package beside it."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="metacrawl.commands"):
+        main.add_command(ep.load(), ep.name)
+
+
+_add_user_commands()

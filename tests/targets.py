@@ -39,11 +39,12 @@ def random_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
-def create_pg_database(name: str) -> None:
+def create_pg_database(name: str, template: str | None = None) -> None:
+    """Create `name` (a copy of `template`, which nobody may be connected to, if given)."""
     conn = _pg_admin_conn()
     try:
         with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
+            cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     finally:
         conn.close()
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -76,75 +77,112 @@ def widened(old: str | None, new: str | None) -> bool:
     return (o, n) in {("real", "double precision"), ("float", "double"), ("date", "timestamp without time zone")}
 
 
-def hazard_of(details: dict | None, new_columns: list[dict] | None = None) -> tuple[str, list[str]]:
-    """(label, reasons) of a table_changed event's details (catalog.diff.table_changes)."""
+class Reason(NamedTuple):
+    """One reason of a label: `code` names the kind of change (stable, for
+    tools such as the CI gate), `subject` the column, key or index it is about
+    (None for the table itself), `text` what the catalog shows."""
+
+    label: str
+    code: str
+    subject: str | None
+    text: str
+
+
+def hazard_reasons(details: dict | None, new_columns: list[dict] | None = None) -> list[Reason]:
+    """The reasons of a table_changed event's details (catalog.diff.table_changes),
+    in the order they are found."""
     d = details or {}
     columns = {c.get("name"): c for c in new_columns or []}
-    reasons: list[tuple[str, str]] = []
+    reasons: list[Reason] = []
     removed = list(d.get("columns_removed") or [])
     added = list(d.get("columns_added") or [])
     for name in removed:
-        reasons.append(("breaking", f"column {name} removed"))
+        reasons.append(Reason("breaking", "column_removed", name, f"column {name} removed"))
     if len(removed) == 1 and len(added) == 1:
-        reasons.append(("breaking", f"column {removed[0]} renamed to {added[0]}, as it looks"))
+        why = f"column {removed[0]} renamed to {added[0]}, as it looks"
+        reasons.append(Reason("breaking", "column_renamed", removed[0], why))
     for name in added:
         col = columns.get(name) or {}
         if col.get("nullable") is False and col.get("default") is None and not col.get("identity"):
-            reasons.append(("breaking", f"column {name} added NOT NULL without a default"))
+            why = f"column {name} added NOT NULL without a default"
+            reasons.append(Reason("breaking", "column_added_not_null", name, why))
         else:
-            reasons.append(("safe", f"column {name} added"))
+            reasons.append(Reason("safe", "column_added", name, f"column {name} added"))
     for altered in d.get("columns_altered") or []:
-        name, ch = altered.get("name"), altered.get("changes") or {}
-        if "type" in ch:
-            old, new = ch["type"].get("from"), ch["type"].get("to")
-            if widened(old, new):
-                reasons.append(("risky", f"column {name} widened from {old} to {new}"))
-            elif widened(new, old):
-                reasons.append(("breaking", f"column {name} narrowed from {old} to {new}"))
-            else:
-                reasons.append(("breaking", f"column {name} type changed from {old} to {new}"))
-        if "nullable" in ch:
-            if ch["nullable"].get("to") is False:
-                reasons.append(("breaking", f"column {name} made NOT NULL"))
-            else:
-                reasons.append(("safe", f"column {name} made nullable"))
-        if "default" in ch:
-            reasons.append(("risky", f"column {name} default changed"))
-        for attr in ("identity", "generated", "on_update"):
-            if attr in ch:
-                reasons.append(("risky", f"column {name} {attr} changed"))
-        if "comment" in ch:
-            reasons.append(("safe", f"column {name} comment changed"))
+        reasons += _column_reasons(altered.get("name"), altered.get("changes") or {})
     if "kind" in d:
-        reasons.append(("breaking", f"kind changed from {d['kind'].get('from')} to {d['kind'].get('to')}"))
+        why = f"kind changed from {d['kind'].get('from')} to {d['kind'].get('to')}"
+        reasons.append(Reason("breaking", "kind_changed", None, why))
     if "primary_key" in d:
-        reasons.append(("risky", "primary key changed"))
-    for part, what in (("indexes", "index"), ("constraints", "constraint"), ("foreign_keys", "foreign key")):
+        reasons.append(Reason("risky", "primary_key_changed", None, "primary key changed"))
+    for part, what, code in (
+        ("indexes", "index", "index"),
+        ("constraints", "constraint", "constraint"),
+        ("foreign_keys", "foreign key", "foreign_key"),
+    ):
         plus, minus = set(d.get(f"{part}_added") or []), set(d.get(f"{part}_removed") or [])
         for name in sorted(minus - plus):
-            reasons.append(("risky", f"{what} {name} dropped"))
+            reasons.append(Reason("risky", f"{code}_dropped", name, f"{what} {name} dropped"))
         for name in sorted(minus & plus):
-            reasons.append(("risky", f"{what} {name} redefined"))
+            reasons.append(Reason("risky", f"{code}_redefined", name, f"{what} {name} redefined"))
         for name in sorted(plus - minus):
-            reasons.append(("safe" if part == "indexes" else "risky", f"{what} {name} added"))
+            label = "safe" if part == "indexes" else "risky"
+            reasons.append(Reason(label, f"{code}_added", name, f"{what} {name} added"))
     if "comment" in d:
-        reasons.append(("safe", "table comment changed"))
+        reasons.append(Reason("safe", "comment_changed", None, "table comment changed"))
     if "definition" in d:
-        reasons.append(("risky", "view definition changed"))
+        reasons.append(Reason("risky", "view_definition_changed", None, "view definition changed"))
     if "depends_on" in d:
-        reasons.append(("risky", "view dependencies changed"))
+        reasons.append(Reason("risky", "view_dependencies_changed", None, "view dependencies changed"))
     for attr, what in (
         ("partition", "partition key"),
         ("partition_of", "partition parent"),
         ("bounds", "partition bounds"),
     ):
         if attr in d:
-            reasons.append(("risky", f"{what} changed"))
+            reasons.append(Reason("risky", "partitioning_changed", None, f"{what} changed"))
+    return reasons
+
+
+def _column_reasons(name: str | None, ch: dict) -> list[Reason]:
+    """The reasons of one altered column's changes."""
+    reasons = []
+    if "type" in ch:
+        old, new = ch["type"].get("from"), ch["type"].get("to")
+        if widened(old, new):
+            reasons.append(Reason("risky", "column_widened", name, f"column {name} widened from {old} to {new}"))
+        elif widened(new, old):
+            reasons.append(Reason("breaking", "column_narrowed", name, f"column {name} narrowed from {old} to {new}"))
+        else:
+            why = f"column {name} type changed from {old} to {new}"
+            reasons.append(Reason("breaking", "column_retyped", name, why))
+    if "nullable" in ch:
+        if ch["nullable"].get("to") is False:
+            reasons.append(Reason("breaking", "column_made_not_null", name, f"column {name} made NOT NULL"))
+        else:
+            reasons.append(Reason("safe", "column_made_nullable", name, f"column {name} made nullable"))
+    if "default" in ch:
+        reasons.append(Reason("risky", "column_default_changed", name, f"column {name} default changed"))
+    for attr in ("identity", "generated", "on_update"):
+        if attr in ch:
+            reasons.append(Reason("risky", f"column_{attr}_changed", name, f"column {name} {attr} changed"))
+    if "comment" in ch:
+        reasons.append(Reason("safe", "column_comment_changed", name, f"column {name} comment changed"))
+    return reasons
+
+
+def worst(labels) -> str:
+    """The worst of some labels ("safe" for none)."""
+    return min(labels, key=_RANK.__getitem__, default="safe")
+
+
+def hazard_of(details: dict | None, new_columns: list[dict] | None = None) -> tuple[str, list[str]]:
+    """(label, reasons) of a table_changed event's details (catalog.diff.table_changes)."""
+    reasons = hazard_reasons(details, new_columns)
     if not reasons:
         return "safe", []
-    worst = min((r[0] for r in reasons), key=_RANK.__getitem__)
-    ordered = sorted(reasons, key=lambda r: _RANK[r[0]])
-    return worst, [f"{label}: {why}" for label, why in ordered]
+    ordered = sorted(reasons, key=lambda r: _RANK[r.label])
+    return worst(r.label for r in reasons), [f"{r.label}: {r.text}" for r in ordered]
 
 
 RENAME_EVENTS = ("table_renamed", "column_renamed", "table_probable_rename")
