@@ -243,3 +243,21 @@ def test_the_backoff_grows_threefold_to_an_hour():
     from catalog.webhooks.deliveries import backoff
 
     assert [backoff(n, 10) for n in (1, 2, 3, 4, 9)] == [10, 30, 90, 270, 3600]
+
+
+def test_rotate_keys_reencrypts_webhook_secrets(alice, settings, catalog_url, redis_client):
+    from dataclasses import replace
+
+    from cryptography.fernet import Fernet
+
+    from api import create_app
+    from api.cli import main
+    from catalog.vault import Vault
+
+    secret = subscribe(alice, _source(alice), HOOK)["secret"]
+    new_key = Fernet.generate_key().decode()
+    rotated_app = create_app(replace(settings, fernet_keys=(new_key,) + settings.fernet_keys))
+    result = rotated_app.test_cli_runner().invoke(main, ["rotate-keys"])
+    assert result.exit_code == 0 and "and 1 webhook secret(s)" in result.output
+    [(stored,)] = catalog_rows(catalog_url, "SELECT secret FROM webhook_subscriptions")
+    assert Vault((new_key,)).decrypt(stored.encode()) == secret  # the old key is no longer needed
