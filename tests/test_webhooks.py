@@ -261,3 +261,33 @@ def test_rotate_keys_reencrypts_webhook_secrets(alice, settings, catalog_url, re
     assert result.exit_code == 0 and "and 1 webhook secret(s)" in result.output
     [(stored,)] = catalog_rows(catalog_url, "SELECT secret FROM webhook_subscriptions")
     assert Vault((new_key,)).decrypt(stored.encode()) == secret  # the old key is no longer needed
+
+
+def test_a_delivery_connects_to_the_address_it_checked(monkeypatch):
+    """The name is resolved once (here to loopback), every address checked,
+    and the connection made to the checked address with the name as Host."""
+    import socket
+
+    from engines import netpolicy
+    from engines.netpolicy import AddressRefused, Policy
+    from engines.webhook_egress import post
+
+    from .webhook_helpers import Receiver
+
+    lookups = []
+
+    def resolve(host, port, *args, **kwargs):
+        lookups.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr(netpolicy.socket, "getaddrinfo", resolve)
+    with Receiver() as receiver:
+        port = receiver.server.server_address[1]
+        url = f"http://hooks.invalid:{port}/hook"
+        answer = post(url, b"{}", {"X-Test": "1"}, Policy(allow_loopback=True), 2)
+        # the name looked up once; the connection then goes to the checked address, never the name
+        assert answer.ok and answer.status == 200 and lookups == ["hooks.invalid", "127.0.0.1"]
+        assert receiver.requests[0][0]["Host"] == f"hooks.invalid:{port}"
+        with pytest.raises(AddressRefused, match="loopback"):
+            post(url, b"{}", {}, Policy(allow_loopback=False), 2)
+        assert len(receiver.requests) == 1
