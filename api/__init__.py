@@ -111,6 +111,7 @@ def _register_api(app: Flask) -> None:
     from .sources.routes import blp as sources_blp
     from .tables.routes import blp as tables_blp
     from .teams.routes import blp as teams_blp
+    from .webhooks.routes import blp as webhooks_blp
 
     for blp in (
         auth_blp,
@@ -126,6 +127,7 @@ def _register_api(app: Flask) -> None:
         diff_blp,
         teams_blp,
         curation_blp,
+        webhooks_blp,
     ):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)

@@ -11,6 +11,7 @@ from catalog.db import transaction
 from catalog.passwords import WeakPassword, check_password
 from catalog.sources import all_sources_locked
 from catalog.vault import Vault, rotate_secrets
+from catalog.webhooks import subscriptions
 
 from . import create_app
 
@@ -47,7 +48,11 @@ def rotate_keys_command():
         for source in all_sources_locked(session):
             source.secrets = rotate_secrets(vault, source.secrets)
             count += 1
-    click.echo(f"re-encrypted {count} source password(s) and other secrets under the newest key")
+        hooks = subscriptions.rotate_all(session, vault.rotate)
+    click.echo(
+        f"re-encrypted {count} source password(s) and other secrets, and {hooks} webhook secret(s), "
+        "under the newest key"
+    )
 
 
 from .demo import seed_demo_command  # noqa: E402

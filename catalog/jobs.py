@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from .models import CrawlBatch, CrawlJob, Source
 from .staging import drop_staging, jobs_with_staging
+from .webhooks import outbox
 
 
 class CrawlState(StrEnum):
@@ -359,9 +360,9 @@ def succeed_job(session: Session, job_id: int, source_id: int, stats: dict, now:
     )
 
 
-def _end(session: Session, job_id: int, transition: str, **values) -> bool:
-    """End an active job, point its source at it and drop what it staged.
-    False when it had already ended (or is gone)."""
+def _end(session: Session, job_id: int, transition: str, **values) -> int | None:
+    """End an active job, point its source at it and drop what it staged:
+    its source's id. None when it had already ended (or is gone)."""
     source_id = session.execute(
         update(CrawlJob)
         .where(CrawlJob.id == job_id, _from(transition))
@@ -370,7 +371,7 @@ def _end(session: Session, job_id: int, transition: str, **values) -> bool:
         execution_options=_SYNC,
     ).scalar()
     if source_id is None:
-        return False
+        return None
     session.execute(
         update(Source)
         .where(Source.id == source_id)
@@ -378,18 +379,21 @@ def _end(session: Session, job_id: int, transition: str, **values) -> bool:
         execution_options=_SYNC,
     )
     drop_staging(session, job_id)
-    return True
+    return source_id
 
 
 def fail_job(session: Session, job_id: int, error_type: str, message: str) -> bool:
-    """fail: with a typed reason and a message its owner can act on."""
-    return _end(session, job_id, "fail", error_type=error_type, error_message=message)
+    """fail: with a typed reason and a message its owner can act on (and its webhooks, in this transaction)."""
+    source_id = _end(session, job_id, "fail", error_type=error_type, error_message=message)
+    if source_id is not None:
+        outbox.for_failed_crawl(session, job_id, source_id, error_type, message)
+    return source_id is not None
 
 
 def cancel_job(session: Session, job_id: int) -> bool:
     """cancel: no further batch stages anything, and the catalog stays as the
     last good crawl left it. False when the job had already ended."""
-    return _end(session, job_id, "cancel")
+    return _end(session, job_id, "cancel") is not None
 
 
 # --- the reaper: lost, overdue and stuck crawls ------------------------------

@@ -89,6 +89,23 @@ class Settings:
     schedule_jitter_seconds: int = 300
     # reads
     cache_seconds: int = 300
+    # the web UI's address as people reach it: absolute links in webhook bodies (Slack)
+    public_url: str = "http://localhost:8000"
+    # webhooks (catalog/webhooks/, worker/webhooks.py): the egress policy of
+    # their target URLs (metadata and link-local addresses are always refused)
+    webhook_allow_loopback: bool = True
+    webhook_allow_private: bool = True
+    # seconds to connect, and to wait for the answer, of one delivery attempt
+    webhook_timeout: int = 10
+    # a delivery is retried (backoff: webhook_backoff_seconds, then x3 each time,
+    # at most an hour apart) for this many seconds after it was queued, then failed
+    webhook_retry_seconds: int = 6 * 3600
+    webhook_backoff_seconds: int = 10
+    # a delivery being sent is another worker's to send again after this many
+    # seconds (its worker was lost); more than an attempt can take
+    webhook_lease_seconds: int = 120
+    # how often the sweep sends due and orphaned deliveries (beat)
+    webhook_sweep_interval: int = 10
     # operations
     flower_user: str = "admin"
     flower_password: str = field(default="metacrawl", repr=False)
@@ -120,6 +137,16 @@ class Settings:
             )
         if self.reap_interval < 1:
             raise ConfigError("METACRAWL_REAP_INTERVAL must be at least 1")
+        if min(self.webhook_timeout, self.webhook_backoff_seconds, self.webhook_sweep_interval) < 1:
+            raise ConfigError(
+                "METACRAWL_WEBHOOK_TIMEOUT, METACRAWL_WEBHOOK_BACKOFF_SECONDS and METACRAWL_WEBHOOK_SWEEP_INTERVAL "
+                "must be at least 1"
+            )
+        if self.webhook_lease_seconds <= 2 * self.webhook_timeout:
+            raise ConfigError(
+                "METACRAWL_WEBHOOK_LEASE_SECONDS must be more than twice METACRAWL_WEBHOOK_TIMEOUT (connect and read), "
+                "or a delivery still being sent would be sent again"
+            )
         if self.min_schedule_interval_minutes < 1:
             raise ConfigError("METACRAWL_MIN_SCHEDULE_INTERVAL_MINUTES must be at least 1")
         try:
@@ -179,5 +206,7 @@ def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Sett
     if values.get("env") == "production":
         values.setdefault("allow_loopback_targets", _bool(env.get("METACRAWL_ALLOW_LOOPBACK_TARGETS", "0")))
         values.setdefault("allow_private_targets", _bool(env.get("METACRAWL_ALLOW_PRIVATE_TARGETS", "0")))
+        values.setdefault("webhook_allow_loopback", _bool(env.get("METACRAWL_WEBHOOK_ALLOW_LOOPBACK", "0")))
+        values.setdefault("webhook_allow_private", _bool(env.get("METACRAWL_WEBHOOK_ALLOW_PRIVATE", "0")))
         values.setdefault("allow_catalog_server_targets", _bool(env.get("METACRAWL_ALLOW_CATALOG_SERVER_TARGETS", "0")))
     return replace(Settings(), **values, **overrides).check()

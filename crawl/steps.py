@@ -25,6 +25,7 @@ from catalog.removal_guard import removal_refused
 from catalog.settings import Settings
 from catalog.staging import drop_staging, known_tables, stage_batch, unchanged_by_signature
 from catalog.tidy import tidy_catalog
+from catalog.webhooks import outbox
 from engines.base import TableRef
 from engines.documents import table_document
 
@@ -151,6 +152,8 @@ class Finished:
     refused: tuple[str, str] | None = None
     applied: bool = False
     changed: bool = False
+    # the webhook deliveries of its changes (catalog/webhooks/outbox.py), to send after the commit
+    deliveries: tuple[int, ...] = ()
 
 
 def _refused(session, job: CrawlJob, settings: Settings) -> tuple[str, str] | None:
@@ -191,6 +194,7 @@ def finish(job_id: int, settings: Settings, report: Report = _quiet) -> Finished
         result = apply_crawl(session, job_id, job.source_id, job.enums, job.objects)
         insights.label_hazards(session, job_id)
         jobs.succeed_job(session, job_id, job.source_id, result["stats"], result["now"], result["changed"])
+        deliveries = tuple(outbox.for_crawl(session, job_id, job.source_id))
     log.info("crawl succeeded: %s", json.dumps(result["stats"]), extra={"job_id": job_id})
     log.info("crawl applied in steps: %s", json.dumps(result["seconds"]), extra={"job_id": job_id})
     with transaction() as session:
@@ -207,4 +211,4 @@ def finish(job_id: int, settings: Settings, report: Report = _quiet) -> Finished
             moved,
             extra={"job_id": job_id},
         )
-    return Finished(applied=True, changed=result["changed"])
+    return Finished(applied=True, changed=result["changed"], deliveries=deliveries)

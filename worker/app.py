@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import Celery
 from celery.signals import setup_logging, worker_process_init
 
-app = Celery("metacrawl", include=["worker.tasks"])
+app = Celery("metacrawl", include=["worker.tasks", "worker.webhooks"])
 app.config_from_object("worker.celeryconfig")
 
 

@@ -35,7 +35,12 @@ worker_send_task_events = True
 task_send_sent_event = True
 worker_hijack_root_logger = False
 timezone = "UTC"
+# Webhook deliveries and their sweep have a queue of their own, consumed by
+# the `webhooks` worker (Procfile), so a receiver that never answers takes no
+# crawl worker's slot.
+task_routes = {"webhooks.*": {"queue": "webhooks"}}
 beat_schedule = {
     "dispatch-due-crawls": {"task": "crawl.dispatch_due", "schedule": 60.0},
     "reap-lost-crawls": {"task": "crawl.reap", "schedule": float(_s.reap_interval)},
+    "sweep-webhooks": {"task": "webhooks.sweep", "schedule": float(_s.webhook_sweep_interval)},
 }

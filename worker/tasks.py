@@ -39,10 +39,11 @@ from catalog.jobs import CrawlState
 from catalog.models import CrawlJob
 from catalog.schedules import claim_due
 from catalog.vault import VaultError
+from catalog.webhooks import outbox
 from crawl import steps
 from engines.base import TargetError, TargetStalled
 
-from . import runtime
+from . import runtime, webhooks
 from .app import app
 
 log = logging.getLogger("metacrawl.crawl")
@@ -330,6 +331,8 @@ def finish(self, job_id: int) -> dict:
         if _fail(job_id, *done.refused):
             raise CrawlFailed(done.refused[0])
     elif done.applied:
+        for delivery_id in done.deliveries:
+            webhooks.send(delivery_id)
         _queue_insights(job_id, done.changed)
     return _outcome(job_id)
 
@@ -354,12 +357,16 @@ def refresh_insights(job_id: int, changed: bool) -> None:
             source_id = session.execute(select(CrawlJob.source_id).where(CrawlJob.id == job_id)).scalar()
             if source_id is None or not insights.needs_refresh(session, source_id, changed):
                 return
+            noted = outbox.findings_before(session, source_id)
             seconds = insights.refresh(session, source_id, job_id)
+            new = outbox.for_new_findings(session, source_id, job_id) if noted else []
     except Exception:
         log.exception("insights not refreshed", extra={"job_id": job_id})
         return
     finally:
         Session.remove()
+    for delivery_id in new:
+        webhooks.send(delivery_id)
     log.info(
         "insights refreshed in %.2f s: %s",
         time.perf_counter() - started,

@@ -46,6 +46,7 @@ from . import (  # noqa: E402,F401 routes register on blp
     views_renames,
     views_sources,
     views_teams,
+    views_webhooks,
 )
 
 

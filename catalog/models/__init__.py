@@ -1,9 +1,9 @@
 """The catalog's tables, declared once, by area: accounts and sources
 (`accounts`), teams, their members and tags (`teams`), curation
-(`curation`), crawl jobs and batches (`crawls`), the catalog of crawled
-objects (`crawled`), insights (`insights`) and the crawl's staging
-(`staging`); `base` holds the declarative base and its naming convention.
-Importing this package declares them all, so `Base.metadata` holds every
+(`curation`), webhook subscriptions and deliveries (`webhooks`), crawl
+jobs and batches (`crawls`), the catalog of crawled objects (`crawled`),
+insights (`insights`) and the crawl's staging (`staging`); `base` holds
+the declarative base and its naming convention. Importing this package declares them all, so `Base.metadata` holds every
 table.
 
 Alembic owns the schema (migrations/) and a test (tests/test_models.py)
@@ -35,6 +35,7 @@ from .curation import CURATED_KINDS, Curation, CurationAudit
 from .insights import CatalogFinding, CatalogInferredKey, CatalogInsightIgnore, CatalogInsightRun
 from .staging import STAGING_TABLES, CrawlSeen, CrawlStagedActivity, CrawlStagedColumn, CrawlStagedTable
 from .teams import ROLES, Team, TeamMember, TeamTag
+from .webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ACTIVE_STATES_SQL",
@@ -73,4 +74,6 @@ __all__ = [
     "TeamMember",
     "TeamTag",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]
