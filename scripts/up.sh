@@ -15,4 +15,4 @@ fi
 export PATH="$PWD/.venv/bin:$PATH"  # the Procfile names celery and gunicorn
 # the README's PORT, else 8000; set here because honcho would give the web process PORT=5000
 export METACRAWL_WEB_PORT=${METACRAWL_WEB_PORT:-${PORT:-8000}}
-exec honcho start web worker beat flower
+exec honcho start web worker webhooks beat flower
