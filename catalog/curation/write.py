@@ -64,9 +64,7 @@ def _owner_user(session: Session, team_id: int, name: str) -> int:
     return user_id
 
 
-def check_owners(
-    session: Session, team_id: int, owners: Iterable[str], user_id: int
-) -> tuple[list[int], list[int]]:
+def check_owners(session: Session, team_id: int, owners: Iterable[str], user_id: int) -> tuple[list[int], list[int]]:
     """(user ids, team ids), each sorted without repeats: users are members
     of the source's team, teams are the curator's own (`user_id`'s: so a
     refusal tells nothing of teams they are not in)."""
