@@ -44,7 +44,7 @@ class ServerSettings(ma.Schema):
         required=True,
         validate=[
             ma.validate.Length(min=1, max=255),
-            ma.validate.Regexp(r"[A-Za-z0-9.\-_:\[\]%]+\Z", error="not a valid host name or address"),
+            ma.validate.Regexp(r"^[A-Za-z0-9.\-_:\[\]%]+(?![\s\S])", error="not a valid host name or address"),
         ],
         metadata={
             "description": "Host name or IP address (IPv6 with or without brackets; stored normalised). Numeric "

@@ -93,6 +93,10 @@ fi
 step "installing metacrawl and its dependencies into .venv"
 quiet .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip
 quiet .venv/bin/python -m pip install --disable-pip-version-check -e '.[dev]'
+# The typed API client (metacrawl_client), generated from the OpenAPI
+# document into var/client/; again only when the document changed.
+step "generating the API client (scripts/gen_client.sh)"
+quiet scripts/gen_client.sh
 # duckdb-sqlalchemy replaced duckdb-engine: both register the duckdb:// dialect,
 # and a virtualenv holding both would load either one.
 if .venv/bin/python -m pip show -q duckdb-engine >/dev/null 2>&1; then

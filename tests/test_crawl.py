@@ -221,7 +221,11 @@ def test_crawl_list_newest_first_and_ownership(idle_app, catalog_url):
     client = idle_app.test_client()
     user, other = ApiUser(client, "fay@example.com"), ApiUser(client, "gus@example.com")
     source = pg_source(user, "anything")
-    catalog_rows(catalog_url, "UPDATE crawl_jobs SET state = 'failed' RETURNING id")
+    catalog_rows(  # as jobs.fail_job leaves it: a failed crawl always says why
+        catalog_url,
+        "UPDATE crawl_jobs SET state = 'failed', error_type = 'connection_failed', "
+        "error_message = 'could not connect' RETURNING id",
+    )
     second = user.post(f"/api/v1/sources/{source['id']}/crawls").get_json()
     listed = user.get(f"/api/v1/sources/{source['id']}/crawls").get_json()["crawls"]
     assert [c["id"] for c in listed] == [second["id"], source["crawl"]["id"]]

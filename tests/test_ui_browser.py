@@ -12,16 +12,11 @@ import contextlib
 import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, free_port
+from .conftest import serve_app
 from .crawl_helpers import SECRET, mariadb_reader, sqlite_file
 from .targets import mysql_databases, mysql_execute, mysql_params, pg_database, pg_execute, pg_params
 from .ui_helpers import HUB_TARGET
@@ -56,52 +51,7 @@ def target():
 
 @pytest.fixture(scope="module")
 def server(test_env, worker, tmp_path_factory, request):
-    """gunicorn serving the app on a free port, in its own process group, stopped even on failure."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("web") / "gunicorn.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--timeout",
-            "60",
-            "api:create_app()",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **test_env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-    def stop():
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-        log.close()
-
-    request.addfinalizer(stop)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("gunicorn did not start:\n" + log_path.read_text()[-3000:]) from None
-            time.sleep(0.1)
-    return base
+    return serve_app(test_env, tmp_path_factory, request)
 
 
 @pytest.fixture(scope="module")

@@ -44,13 +44,13 @@ class UserSchema(ma.Schema):
 
 
 class TokensSchema(ma.Schema):
-    access_token = ma.fields.String()
-    refresh_token = ma.fields.String()
-    token_type = ma.fields.String()
-    expires_in = ma.fields.Integer(metadata={"description": "Seconds until the access token expires."})
+    access_token = ma.fields.String(required=True)
+    refresh_token = ma.fields.String(required=True)
+    token_type = ma.fields.String(required=True)
+    expires_in = ma.fields.Integer(metadata={"description": "Seconds until the access token expires."}, required=True)
 
 
 class AccessTokenSchema(ma.Schema):
-    access_token = ma.fields.String()
-    token_type = ma.fields.String()
-    expires_in = ma.fields.Integer()
+    access_token = ma.fields.String(required=True)
+    token_type = ma.fields.String(required=True)
+    expires_in = ma.fields.Integer(required=True)

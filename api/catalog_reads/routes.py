@@ -29,6 +29,7 @@ from .freshness import cached, conditional_json, curated_tag, version_tag
 from .schemas import (
     EnumListSchema,
     ExportArgs,
+    ExportPathArgs,
     ExportSchema,
     ObjectArgs,
     RoutineArgs,
@@ -64,7 +65,7 @@ _PAGE_TOP = SchemaPageSchema(exclude=("tables",))
 @blp.response(200, SchemaPageSchema)
 @blp.alt_response(304, description="Not modified since the ETag / date you sent")
 @blp.alt_response(404, description="No such source of yours")
-def schema(args, source_id):
+def source_schema(args, source_id):
     """A source's tables with columns, keys, indexes and freshness, by schema then name"""
     source = owned_source(source_id)
     scope = f"schema:{source_id}:{args.get('schema')}:{args.get('kind')}:{args.get('q')}"
@@ -98,13 +99,14 @@ def schema(args, source_id):
     return response
 
 
-@blp.get("/sources/<int:source_id>/tables/<path:qualified>")
+@blp.get("/sources/<int:source_id>/tables/<schema>/<path:table>")
 @blp.login_required
 @blp.response(200, TableSchema)
 @blp.alt_response(304, description="Not modified since the ETag / date you sent")
 @blp.alt_response(404, description="No such source of yours, or no such table in its catalog")
-def table(source_id, qualified):
-    """One table in full. Percent-encode a '/' inside a schema or table name (%2F)"""
+def table_by_name(source_id, schema, table):
+    """One table in full, by its schema and name, each one path segment: percent-encode a '/' inside a
+    name (%2F), as generated clients do"""
     source = owned_source(source_id)
     segments = raw_path_segments(f"/sources/{source_id}/tables/")
     if len(segments) == 3 and segments[2] == "history":  # a name with an encoded '/' missed the history route
@@ -256,36 +258,57 @@ EXPORT_TYPES = {
     "dbt": ("application/yaml", "sources.yml"),
 }
 _TEXT_EXPORTS = sorted({m for m, _ in EXPORT_TYPES.values()} - {"application/json", "application/x-ndjson"})
+# /schema/export/{format}: every format but JSON (whose document is `Export`, at /schema/export)
+_FORMATS_BY_PATH = [f for f in EXPORT_TYPES if f != "json"]
+
+
+_EXPORT_DESCRIPTION = (
+    "The whole schema (or one schema of it), streamed: JSON, NDJSON (a table per line), Markdown "
+    "(text/markdown), DBML (text/x-dbml), PlantUML (text/x-plantuml), Mermaid erDiagram (text/plain) or "
+    "Graphviz DOT (text/vnd.graphviz), or dbt sources (application/yaml: `sources.yml`, a dbt source per "
+    "schema). Foreign keys are drawn as declared; accepted inferred keys are marked `inferred`. JSON, Markdown, "
+    "DBML and dbt carry what the team curated: descriptions, tags and owners."
+)
+
+
+def _also_as_exports(json_too: bool):
+    """Document each media type an export answers with (NDJSON: a table per line)."""
+
+    def decorate(func):
+        for mimetype in reversed(_TEXT_EXPORTS):
+            func = blp.also_as(mimetype)(func)
+        func = blp.also_as("application/x-ndjson", TableSchema)(func)
+        return blp.also_as("application/json", ExportSchema)(func) if json_too else func
+
+    return decorate
 
 
 @blp.get("/sources/<int:source_id>/schema/export")
 @blp.login_required
 @blp.arguments(ExportArgs, location="query")
-@blp.response(
-    200,
-    ExportSchema,
-    description="The whole schema (or one schema of it), streamed: JSON, NDJSON (a table per line), Markdown "
-    "(text/markdown), DBML (text/x-dbml), PlantUML (text/x-plantuml), Mermaid erDiagram (text/plain) or "
-    "Graphviz DOT (text/vnd.graphviz), or dbt sources (application/yaml: `sources.yml`, a dbt source per "
-    "schema). Foreign keys are drawn as declared; accepted inferred keys are marked `inferred`. JSON, Markdown, "
-    "DBML and dbt carry what the team curated: descriptions, tags and owners.",
-)
-@blp.doc(
-    responses={
-        "200": {
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/Export"}},
-                "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/Table"}},
-                **{mimetype: {"schema": {"type": "string"}} for mimetype in _TEXT_EXPORTS},
-            }
-        }
-    }
-)
+@blp.response(200, ExportSchema, description=_EXPORT_DESCRIPTION)
+@_also_as_exports(json_too=False)
 @blp.alt_response(404, description="No such source of yours")
-def export(args, source_id):
-    """Export a source's whole schema (or one schema of it), streamed"""
+def export_source(args, source_id):
+    """Export a source's whole schema (or one schema of it), streamed. Generated clients read the JSON
+    (`Export`) here, and the other formats from /schema/export/{format}"""
+    return _export(source_id, args["format"], args.get("schema"))
+
+
+@blp.get("/sources/<int:source_id>/schema/export/<any(" + ",".join(_FORMATS_BY_PATH) + "):format>")
+@blp.login_required
+@blp.arguments(ExportPathArgs, location="query")
+@blp.response(200, description=_EXPORT_DESCRIPTION)
+@_also_as_exports(json_too=False)
+@blp.alt_response(404, description="No such source of yours")
+def export_source_as(args, source_id, format):
+    """Export a source's whole schema (or one schema of it) in a text format, streamed: the same documents
+    as /schema/export?format=, one media type each, which a generated client reads as text"""
+    return _export(source_id, format, args.get("schema"))
+
+
+def _export(source_id: int, fmt: str, only: str | None) -> Response:
     source = owned_source(source_id)
-    fmt, only = args["format"], args.get("schema")
     header = {
         "source_id": source.id,
         "name": source.name,

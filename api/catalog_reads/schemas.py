@@ -67,6 +67,10 @@ class ExportArgs(ma.Schema):
     schema = _text(255, metadata={"description": "Only this schema (MySQL: database)."})
 
 
+class ExportPathArgs(ma.Schema):
+    schema = _text(255, metadata={"description": "Only this schema (MySQL: database)."})
+
+
 class ActiveCrawlSchema(ma.Schema):
     id = ma.fields.Integer()
     state = ma.fields.String()
@@ -150,29 +154,32 @@ class EnumListSchema(ma.Schema):
 
 
 class SearchHitSchema(ma.Schema):
-    kind = ma.fields.String(metadata={"description": "table, column, routine, sequence or trigger"})
+    kind = ma.fields.String(metadata={"description": "table, column, routine, sequence or trigger"}, required=True)
     object_kind = ma.fields.String(
         metadata={
             "description": "routine, sequence and trigger hits: function, procedure, aggregate, window, "
             "sequence or trigger"
         }  # fmt: skip
     )
-    source_id = ma.fields.Integer()
-    source_name = ma.fields.String(metadata={"description": "the name of the source the hit is in"})
-    schema = ma.fields.String()
+    source_id = ma.fields.Integer(required=True)
+    source_name = ma.fields.String(metadata={"description": "the name of the source the hit is in"}, required=True)
+    schema = ma.fields.String(required=True)
     table = ma.fields.String(
-        allow_none=True, metadata={"description": "the table; a trigger's table; null for a routine or sequence"}
+        allow_none=True,
+        metadata={"description": "the table; a trigger's table; null for a routine or sequence"},
+        required=True,
     )
     name = ma.fields.String(metadata={"description": "routine, sequence and trigger hits: the object's name"})
     arguments = ma.fields.String(
         allow_none=True, metadata={"description": "routine hits: its arguments (which tell overloads apart)"}
     )
-    column = ma.fields.String(allow_none=True)
-    type = ma.fields.String(allow_none=True)
-    comment = ma.fields.String(allow_none=True)
-    score = ma.fields.Float()
+    column = ma.fields.String(allow_none=True, required=True)
+    type = ma.fields.String(allow_none=True, required=True)
+    comment = ma.fields.String(allow_none=True, required=True)
+    score = ma.fields.Float(required=True)
     match = ma.fields.String(
-        metadata={"description": "exact, prefix, substring, comment, description (a curated one) or near"}
+        metadata={"description": "exact, prefix, substring, comment, description (a curated one) or near"},
+        required=True,
     )
     description = ma.fields.String(
         allow_none=True, metadata={"description": "table and column hits: the curated description (a snippet)"}
@@ -180,25 +187,27 @@ class SearchHitSchema(ma.Schema):
     tags = ma.fields.List(
         ma.fields.Nested(TagRefSchema), metadata={"description": "table and column hits: the curated tags"}
     )
-    crawled_at = Timestamp()
+    crawled_at = Timestamp(required=True)
     table_id = ma.fields.Integer(
         allow_none=True,
         metadata={
             "description": "the table's catalog id (a trigger's table's); null for a routine or sequence"
-        },  # fmt: skip
+        },  # fmt: skip,
+        required=True,
     )
     url = ma.fields.String(
         metadata={
             "description": "the table's URL by id, `/api/v1/tables/{table_id}` (a trigger: its table's, whose "
             "detail lists its triggers); a routine or sequence: its source's list filtered to it, "
             "`/api/v1/sources/{id}/routines?schema=&q=`"
-        }
+        },
+        required=True,
     )
 
 
 class SearchResultSchema(ma.Schema):
-    query = ma.fields.String()
-    results = ma.fields.List(ma.fields.Nested(SearchHitSchema))
+    query = ma.fields.String(required=True)
+    results = ma.fields.List(ma.fields.Nested(SearchHitSchema), required=True)
 
 
 # --- sequences, triggers, routines ---------------------------------------------

@@ -17,7 +17,7 @@ blp = Blueprint("connections", __name__, url_prefix="/api/v1", description="Conn
 @blp.login_required
 @blp.arguments(ConnectionSchema)
 @blp.response(200, ProbeSchema)
-def test_new(data):
+def test_new_connection(data):
     """Try connecting with these values (not stored): `ok`, or the typed reason it failed"""
     return probe_view(transient_source(data["engine"], data["settings"], data["secrets"]))
 
@@ -28,7 +28,7 @@ def test_new(data):
 @blp.response(200, ProbeSchema)
 @blp.alt_response(404, description="No such source of yours")
 @blp.needs_role("admin")
-def test_stored(data, source_id):
+def test_source_connection(data, source_id):
     """Try connecting to a source, optionally with some values changed (not stored)"""
     source = owned_source(source_id, ADMIN)
     try:

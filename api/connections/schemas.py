@@ -24,12 +24,13 @@ class ProbeErrorSchema(ma.Schema):
         metadata={
             "description": "connection_failed, authentication_failed, database_not_found, statement_timeout, "
             "address_not_allowed, settings_refused, credentials_unreadable, ..."
-        }
+        },
+        required=True,
     )
-    message = ma.fields.String()
+    message = ma.fields.String(required=True)
 
 
 class ProbeSchema(ma.Schema):
-    ok = ma.fields.Boolean()
-    elapsed_ms = ma.fields.Integer()
-    error = ma.fields.Nested(ProbeErrorSchema, allow_none=True)
+    ok = ma.fields.Boolean(required=True)
+    elapsed_ms = ma.fields.Integer(required=True)
+    error = ma.fields.Nested(ProbeErrorSchema, allow_none=True, required=True)

@@ -6,17 +6,17 @@ from ..timestamps import Timestamp
 
 
 class ProgressSchema(ma.Schema):
-    tables_total = ma.fields.Integer(allow_none=True)
-    tables_done = ma.fields.Integer()
-    batches_total = ma.fields.Integer(allow_none=True)
-    batches_done = ma.fields.Integer()
+    tables_total = ma.fields.Integer(allow_none=True, required=True)
+    tables_done = ma.fields.Integer(required=True)
+    batches_total = ma.fields.Integer(allow_none=True, required=True)
+    batches_done = ma.fields.Integer(required=True)
 
 
 class StatsSchema(ma.Schema):
-    added = ma.fields.Integer()
-    changed = ma.fields.Integer()
-    removed = ma.fields.Integer()
-    unchanged = ma.fields.Integer()
+    added = ma.fields.Integer(required=True)
+    changed = ma.fields.Integer(required=True)
+    removed = ma.fields.Integer(required=True)
+    unchanged = ma.fields.Integer(required=True)
     renamed = ma.fields.Integer(
         metadata={
             "description": "Tables renamed, kept as the same catalog table by the target's stable ids "
@@ -36,8 +36,8 @@ class StatsSchema(ma.Schema):
 
 
 class CrawlErrorSchema(ma.Schema):
-    type = ma.fields.String()
-    message = ma.fields.String()
+    type = ma.fields.String(required=True)
+    message = ma.fields.String(required=True)
 
 
 class CrawlStartSchema(ma.Schema):
@@ -52,23 +52,27 @@ class CrawlStartSchema(ma.Schema):
 
 
 class CrawlSchema(ma.Schema):
-    id = ma.fields.Integer()
-    source_id = ma.fields.Integer()
-    url = ma.fields.String()
-    state = ma.fields.Enum(CrawlState, by_value=True, metadata={"description": "the crawl's state (catalog/jobs.py)"})
-    trigger = ma.fields.String(metadata={"description": "register, api, ui (the web UI's Crawl now) or schedule"})
-    allow_mass_removal = ma.fields.Boolean()
-    progress = ma.fields.Nested(ProgressSchema)
-    queued_at = Timestamp()
-    started_at = Timestamp(allow_none=True)
-    finished_at = Timestamp(allow_none=True)
-    stats = ma.fields.Nested(StatsSchema, allow_none=True)
-    error = ma.fields.Nested(CrawlErrorSchema, allow_none=True)
+    id = ma.fields.Integer(required=True)
+    source_id = ma.fields.Integer(required=True)
+    url = ma.fields.String(required=True)
+    state = ma.fields.Enum(
+        CrawlState, by_value=True, metadata={"description": "the crawl's state (catalog/jobs.py)"}, required=True
+    )
+    trigger = ma.fields.String(
+        metadata={"description": "register, api, ui (the web UI's Crawl now) or schedule"}, required=True
+    )
+    allow_mass_removal = ma.fields.Boolean(required=True)
+    progress = ma.fields.Nested(ProgressSchema, required=True)
+    queued_at = Timestamp(required=True)
+    started_at = Timestamp(allow_none=True, required=True)
+    finished_at = Timestamp(allow_none=True, required=True)
+    stats = ma.fields.Nested(StatsSchema, allow_none=True, required=True)
+    error = ma.fields.Nested(CrawlErrorSchema, allow_none=True, required=True)
 
 
 class CrawlPageSchema(ma.Schema):
-    crawls = ma.fields.List(ma.fields.Nested(CrawlSchema))
-    next_cursor = ma.fields.String(allow_none=True)
+    crawls = ma.fields.List(ma.fields.Nested(CrawlSchema), required=True)
+    next_cursor = ma.fields.String(allow_none=True, required=True)
 
 
 class CrawlConflictSchema(ma.Schema):

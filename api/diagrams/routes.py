@@ -26,11 +26,9 @@ MIMETYPES = {"svg": "image/svg+xml", "mermaid": "text/plain", "dot": "text/vnd.g
     description="The diagram: SVG (image/svg+xml), Mermaid erDiagram (text/plain) or Graphviz DOT (text/vnd.graphviz). "
     "Tables past the caps are grouped and counted; each box links to its table's page.",
 )
-@blp.doc(
-    responses={
-        "200": {"content": {mimetype: {"schema": {"type": "string"}} for mimetype in sorted(set(MIMETYPES.values()))}}
-    }
-)
+@blp.also_as("image/svg+xml")
+@blp.also_as("text/plain")
+@blp.also_as("text/vnd.graphviz")
 @blp.alt_response(404, description="No such source of yours, or no such table in its catalog")
 @blp.alt_response(503, description="Graphviz is not available to draw SVG (ask for mermaid or dot)")
 def table_diagram(args, source_id):
@@ -51,7 +49,7 @@ def table_diagram(args, source_id):
 @blp.arguments(StarterQueryArgs)
 @blp.response(200, StarterQuerySchema)
 @blp.alt_response(404, description="No such source of yours, or no such table in its catalog")
-def starter(args, source_id):
+def starter_query(args, source_id):
     """A SELECT of chosen columns, joined along the shortest foreign-key paths, quoted for the engine"""
     source = owned_source(source_id)
     body = starter_query_view(source, args)

@@ -13,7 +13,7 @@ from catalog.schema_diff import as_of_refused, stream_diff
 
 from ..extensions import Blueprint
 from ..ownership import owned_job, owned_source
-from .schemas import DiffArgs, DiffSchema
+from .schemas import DiffArgs, DiffSchema, TableDiffSchema
 
 blp = Blueprint(
     "diff", __name__, url_prefix="/api/v1", description="Schema diff between two sources, or a source and its past"
@@ -34,18 +34,9 @@ def _past_crawl(source: Source, crawl_id: int) -> int:
 @blp.login_required
 @blp.arguments(DiffArgs, location="query")
 @blp.response(200, DiffSchema, description="The differing tables in (schema, name) order, streamed")
-@blp.doc(
-    responses={
-        "200": {
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/Diff"}},
-                "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/TableDiff"}},
-            }
-        }
-    }
-)
+@blp.also_as("application/x-ndjson", TableDiffSchema)
 @blp.alt_response(404, description="No such source or crawl of yours")
-def diff(args, source_id):
+def diff_source(args, source_id):
     """Compare a source's schema with another source's (`against`), or with its own schema as an earlier
     crawl left it (`as_of`): tables and columns only in one, and every difference in type, nullability,
     default, primary key, foreign keys, indexes and constraints. With `as_of`, `source` is now and

@@ -43,9 +43,9 @@ def engine_fields() -> dict[str, ma.fields.Field]:
 
 
 class CrawlRefSchema(ma.Schema):
-    id = ma.fields.Integer()
-    state = ma.fields.String()
-    url = ma.fields.String()
+    id = ma.fields.Integer(required=True)
+    state = ma.fields.String(required=True)
+    url = ma.fields.String(required=True)
 
 
 class _SourceBase(ma.Schema):
@@ -128,8 +128,8 @@ class SourceListArgs(ma.Schema):
 
 
 class SourcePageSchema(ma.Schema):
-    sources = ma.fields.List(ma.fields.Nested(SourceSchema))
-    next_cursor = ma.fields.String(allow_none=True)
+    sources = ma.fields.List(ma.fields.Nested(SourceSchema), required=True)
+    next_cursor = ma.fields.String(allow_none=True, required=True)
 
 
 class SourcePatchSchema(SourceSchema):  # type: ignore[valid-type,misc]
