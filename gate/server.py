@@ -1,14 +1,14 @@
 """A source's schema from a metacrawl server, through its API: the export's
-JSON document (`GET /api/v1/sources/{id}/schema/export?format=json`)."""
+JSON document, fetched with the typed client generated from the server's
+own OpenAPI document (`metacrawl_client`, made by scripts/gen_client.sh)."""
 
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from urllib.parse import urlsplit
 
 TIMEOUT = 120
+WHY = {401: "the token was refused", 403: "the token may not read it", 404: "no such source (or not yours)"}
 
 
 class ServerProblem(RuntimeError):
@@ -17,21 +17,30 @@ class ServerProblem(RuntimeError):
 
 def fetch_export(server: str, token: str, source_id: int) -> dict:
     """Source `source_id`'s export document from the metacrawl server at
-    `server` (its base URL), with a bearer `token`."""
+    `server` (its base URL), with a bearer `token`: the generated client
+    sends the request and checks the answer is an `Export`; the document is
+    kept as served, every field."""
     base = server.rstrip("/")
     if urlsplit(base).scheme not in ("http", "https"):
         raise ServerProblem(f"--server {server}: not an http(s) URL")
-    request = urllib.request.Request(  # noqa: S310 (http(s) checked above)
-        f"{base}/api/v1/sources/{int(source_id)}/schema/export?format=json",
-        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-    )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:  # noqa: S310 (http(s) checked above)
-            return json.load(answer)
-    except urllib.error.HTTPError as e:
-        why = {401: "the token was refused", 403: "the token may not read it", 404: "no such source (or not yours)"}
-        raise ServerProblem(f"{base}: source {source_id}: {e.code} {why.get(e.code, e.reason)}") from None
-    except (urllib.error.URLError, OSError) as e:
-        raise ServerProblem(f"{base}: could not reach the server ({getattr(e, 'reason', e)})") from None
-    except json.JSONDecodeError:
-        raise ServerProblem(f"{base}: the answer is not a JSON export") from None
+        import httpx
+        from metacrawl_client import AuthenticatedClient
+        from metacrawl_client.api.catalog import export_source
+        from metacrawl_client.models import Export
+    except ImportError:
+        raise ServerProblem(
+            "--server needs the API client generated from the server's document (metacrawl_client): "
+            "run scripts/gen_client.sh (scripts/setup.sh does)"
+        ) from None
+    client = AuthenticatedClient(base_url=base, token=token, timeout=httpx.Timeout(TIMEOUT))
+    try:
+        answer = export_source.sync_detailed(int(source_id), client=client)
+    except httpx.HTTPError as e:
+        raise ServerProblem(f"{base}: could not reach the server ({e})") from None
+    status = int(answer.status_code)
+    if status != 200:
+        raise ServerProblem(f"{base}: source {source_id}: {status} {WHY.get(status, 'refused')}")
+    if not isinstance(answer.parsed, Export):
+        raise ServerProblem(f"{base}: the answer is not a JSON export")
+    return json.loads(answer.content)

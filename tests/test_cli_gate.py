@@ -9,19 +9,20 @@ SARIF 2.1.0 schema accepts. A harmless migration exits 0."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
-import threading
+import time
+import urllib.request
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from tests.crawl_helpers import RICH_PG_TARGET
+from tests.conftest import serve_app
+from tests.crawl_helpers import RICH_PG_TARGET, SECRET
 from tests.targets import (
     MYSQL_ADMIN_URL,
     PG_ADMIN_URL,
@@ -31,6 +32,7 @@ from tests.targets import (
     mysql_execute,
     pg_database,
     pg_execute,
+    pg_params,
     random_name,
 )
 
@@ -180,33 +182,44 @@ def test_a_password_never_shows(tmp_path):
     assert "Sekrit-pw-123" not in done.stderr + done.stdout
 
 
-def test_a_server_source_through_the_api(original):
-    """source:ID through --server and --token: the export's JSON document."""
-    doc = original[1].read_bytes()
-    seen = []
+def _api(base: str, method: str, path: str, body: dict | None = None, token: str | None = None) -> dict:
+    request = urllib.request.Request(
+        base + path,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return json.loads(answer.read() or b"{}")
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            seen.append((self.path, self.headers.get("Authorization")))
-            ok = self.headers.get("Authorization") == "Bearer tok"
-            self.send_response(200 if ok else 401)
-            self.end_headers()
-            self.wfile.write(doc if ok else b"{}")
 
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        done = run("diff", "source:7", str(original[1]), "--server", base, "--token", "tok", "--fail-on", "any")
-        assert done.returncode == 0 and done.stdout == "no changes\n"
-        assert seen[0] == ("/api/v1/sources/7/schema/export?format=json", "Bearer tok")
-        refused = run("diff", "source:7", str(original[1]), "--server", base, "--token", "bad", ok=(2,))
-        assert "401 the token was refused" in refused.stderr
-    finally:
-        server.shutdown()
+def test_a_server_source_through_the_generated_client(original, test_env, worker, tmp_path_factory, request):
+    """source:ID through --server and --token, with the client generated from
+    the server's own document: a real server's crawl of the original
+    database diffs clean against the CLI's snapshot of it, and a refused
+    token exits 2 saying so."""
+    base = serve_app(test_env, tmp_path_factory, request)
+    email, password = "gate@example.com", "correct horse battery"
+    _api(base, "POST", "/api/v1/auth/register", {"email": email, "password": password})
+    token = _api(base, "POST", "/api/v1/auth/login", {"email": email, "password": password})["access_token"]
+    p = pg_params()
+    body = {"name": "gate", "engine": "postgresql", "host": p["host"], "port": p["port"], "database": original[0],
+            "username": p["username"], "password": SECRET}  # fmt: skip
+    source = _api(base, "POST", "/api/v1/sources", body, token)
+    crawl = source["crawl"]["url"]
+    for _ in range(900):
+        state = _api(base, "GET", crawl, token=token)["state"]
+        if state not in ("queued", "running"):
+            break
+        time.sleep(0.1)
+    assert state == "succeeded"
+    sid = str(source["id"])
+    done = run("diff", f"source:{sid}", str(original[1]), "--server", base, "--token", token, "--fail-on", "any")
+    assert done.returncode == 0 and done.stdout == "no changes\n", done.stdout
+    refused = run("diff", f"source:{sid}", str(original[1]), "--server", base, "--token", "bad", ok=(2,))
+    assert "401 the token was refused" in refused.stderr
+    missing = run("diff", "source:999999", str(original[1]), "--server", base, "--token", token, ok=(2,))
+    assert "404 no such source" in missing.stderr
 
 
 def test_mariadb_hazards(tmp_path):
