@@ -14,11 +14,14 @@ from ..extensions import Blueprint
 from ..ownership import ADMIN, CURATOR, VIEWER, member_team
 from .schemas import (
     TAG_NAME,
+    MemberInputSchema,
     MemberListSchema,
     MemberSchema,
     RoleSchema,
+    TagInputSchema,
     TagListSchema,
     TagSchema,
+    TeamInputSchema,
     TeamListSchema,
     TeamSchema,
 )
@@ -39,7 +42,7 @@ def list_teams():
 
 @blp.post("")
 @blp.login_required
-@blp.arguments(TeamSchema)
+@blp.arguments(TeamInputSchema)
 @blp.response(201, TeamSchema)
 @blp.alt_response(409, description="A team with this name exists")
 def create_team(data):
@@ -63,7 +66,7 @@ def get_team(team_id):
 
 @blp.patch("/<int:team_id>")
 @blp.login_required
-@blp.arguments(TeamSchema)
+@blp.arguments(TeamInputSchema)
 @blp.response(200, TeamSchema)
 @blp.alt_response(404, description=NOT_YOURS)
 @blp.alt_response(409, description="A team with this name exists, or the team is personal")
@@ -106,7 +109,7 @@ def list_members(team_id):
 
 @blp.post("/<int:team_id>/members")
 @blp.login_required
-@blp.arguments(MemberSchema)
+@blp.arguments(MemberInputSchema)
 @blp.response(201, MemberSchema)
 @blp.alt_response(404, description=NOT_YOURS)
 @blp.alt_response(409, description="Already a member, or the team is personal")
@@ -176,7 +179,7 @@ def list_tags(team_id):
 
 @blp.put("/<int:team_id>/tags/<tag>")
 @blp.login_required
-@blp.arguments(TagSchema)
+@blp.arguments(TagInputSchema)
 @blp.response(200, TagSchema)
 @blp.alt_response(404, description=NOT_YOURS)
 @blp.alt_response(422, description="The tag's name is not lowercase-words")

@@ -18,46 +18,59 @@ def _team_name(name: str) -> None:
 _ROLE = {"description": "viewer (reads), curator (also curates and reviews), admin (also sources, crawls, members)."}
 
 
-class TeamSchema(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
+class TeamInputSchema(ma.Schema):
+    """What creating or renaming a team takes (the answer is a Team)."""
+
     name = ma.fields.String(
         required=True,
         validate=[ma.validate.Length(min=1, max=TEAM_NAME_MAX), _team_name],
         metadata={"description": "Unique (ignoring case); `@` is kept for personal teams, named by their email."},
     )
-    personal = ma.fields.Boolean(dump_only=True, metadata={"description": "A user's own team, made with the account."})
-    role = ma.fields.String(dump_only=True, metadata={"description": "Your role in the team. " + _ROLE["description"]})
-    members = ma.fields.Integer(dump_only=True, metadata={"description": "How many members it has."})
-    sources = ma.fields.Integer(dump_only=True, metadata={"description": "How many sources it has."})
-    created_at = Timestamp(dump_only=True)
+
+
+class TeamSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True, metadata=TeamInputSchema._declared_fields["name"].metadata)
+    personal = ma.fields.Boolean(required=True, metadata={"description": "A user's own team, made with the account."})
+    role = ma.fields.String(required=True, metadata={"description": "Your role in the team. " + _ROLE["description"]})
+    members = ma.fields.Integer(required=True, metadata={"description": "How many members it has."})
+    sources = ma.fields.Integer(required=True, metadata={"description": "How many sources it has."})
+    created_at = Timestamp(required=True)
 
 
 class TeamListSchema(ma.Schema):
-    teams = ma.fields.List(ma.fields.Nested(TeamSchema))
+    teams = ma.fields.List(ma.fields.Nested(TeamSchema), required=True)
 
 
-class MemberSchema(ma.Schema):
-    user_id = ma.fields.Integer(dump_only=True)
+class MemberInputSchema(ma.Schema):
+    """What adding a member takes (the answer is a Member)."""
+
     email = ma.fields.Email(
         required=True,
-        load_only=False,
         validate=ma.validate.Length(max=320),
         metadata={"description": "The email of an existing account (no mail is sent)."},
     )
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES), metadata=_ROLE)
-    added_at = Timestamp(dump_only=True)
+
+
+class MemberSchema(ma.Schema):
+    user_id = ma.fields.Integer(required=True)
+    email = ma.fields.String(required=True)
+    role = ma.fields.String(required=True, metadata=_ROLE)
+    added_at = Timestamp(required=True)
 
 
 class MemberListSchema(ma.Schema):
-    members = ma.fields.List(ma.fields.Nested(MemberSchema))
+    members = ma.fields.List(ma.fields.Nested(MemberSchema), required=True)
 
 
 class RoleSchema(ma.Schema):
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES), metadata=_ROLE)
 
 
-class TagSchema(ma.Schema):
-    name = ma.fields.String(dump_only=True, metadata={"description": "lowercase-words: a-z, 0-9 and single hyphens."})
+class TagInputSchema(ma.Schema):
+    """What setting a tag takes (its name is in the path; the answer is a Tag)."""
+
     colour = ma.fields.String(
         required=True,
         validate=ma.validate.Regexp(COLOUR_PATTERN, error="a colour is #rrggbb in lowercase hex"),
@@ -66,8 +79,14 @@ class TagSchema(ma.Schema):
     description = ma.fields.String(allow_none=True, load_default=None, validate=ma.validate.Length(max=1000))
 
 
+class TagSchema(ma.Schema):
+    name = ma.fields.String(required=True, metadata={"description": "lowercase-words: a-z, 0-9 and single hyphens."})
+    colour = ma.fields.String(required=True, metadata={"description": "#rrggbb, shown on the tag."})
+    description = ma.fields.String(required=True, allow_none=True)
+
+
 class TagListSchema(ma.Schema):
-    tags = ma.fields.List(ma.fields.Nested(TagSchema))
+    tags = ma.fields.List(ma.fields.Nested(TagSchema), required=True)
 
 
 TAG_NAME = ma.validate.And(

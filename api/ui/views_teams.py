@@ -15,7 +15,7 @@ from catalog.db import Session
 from catalog.models import ROLES, Team
 
 from ..ownership import ADMIN, CURATOR, VIEWER, member_team, role_in
-from ..teams.schemas import TAG_NAME, MemberSchema, RoleSchema, TagSchema, TeamSchema
+from ..teams.schemas import TAG_NAME, MemberInputSchema, RoleSchema, TagInputSchema, TeamInputSchema
 from ..teams.views import team_view, team_views
 from . import blp
 from .forms import load_with
@@ -38,7 +38,7 @@ def teams_page():
     """Your teams; the form creates one, of which you are the admin."""
     if request.method == "GET":
         return _teams_page()
-    data, errors = load_with(TeamSchema(), {"name": (request.form.get("name") or "").strip()})
+    data, errors = load_with(TeamInputSchema(), {"name": (request.form.get("name") or "").strip()})
     if errors:
         return _teams_page(request.form, errors, 422)
     try:
@@ -89,7 +89,7 @@ def team_add_member(team_id: int):
     """Add an existing account by email, with a role (admins)."""
     team = member_team(team_id, ADMIN)
     sent = {"email": (request.form.get("email") or "").strip(), "role": request.form.get("role") or ""}
-    data, errors = load_with(MemberSchema(), sent)
+    data, errors = load_with(MemberInputSchema(), sent)
     if not errors:
         try:
             teams.add_member(Session(), team, data["email"], data["role"])
@@ -156,7 +156,7 @@ def team_put_tag(team_id: int):
         errors["tag"] = [m for m in getattr(e, "messages", [str(e)])]
     description = (request.form.get("description") or "").strip() or None
     data, more = load_with(
-        TagSchema(), {"colour": (request.form.get("colour") or "").lower(), "description": description}
+        TagInputSchema(), {"colour": (request.form.get("colour") or "").lower(), "description": description}
     )
     errors |= more
     if errors:
