@@ -2,6 +2,8 @@
 table detail, exports), part by part. flask-smorest names each schema in the
 OpenAPI document by its class name."""
 
+import copy
+
 import marshmallow as ma
 
 from ..timestamps import Timestamp
@@ -23,6 +25,21 @@ class DocumentSchema(ma.Schema):
 def req(field_cls, *args, **kw):
     """A field every answer holds."""
     return field_cls(*args, required=True, **kw)
+
+
+def answered(*optional: str):
+    """Class decorator for a response schema: every field is required (each
+    answer holds it) but those named in `optional`. Inherited fields are
+    copied first, so the parent schema keeps its own."""
+
+    def mark(cls):
+        for name, field in list(cls._declared_fields.items()):
+            if name not in optional and not field.required:
+                cls._declared_fields[name] = field = copy.copy(field)
+                field.required = True
+        return cls
+
+    return mark
 
 
 _names = ma.fields.List(ma.fields.String())

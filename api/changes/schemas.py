@@ -6,6 +6,7 @@ import marshmallow as ma
 
 from catalog.insights.hazards import HAZARDS
 
+from ..catalog_reads.table_schemas import answered
 from ..crawls.views import crawl_url
 from ..inputs import BoundedAwareDateTime
 from ..pagination import PageArgs
@@ -24,6 +25,7 @@ class ChangesArgs(PageArgs):
     )
 
 
+@answered()
 class ChangeSchema(ma.Schema):
     id = ma.fields.Integer()
     event = ma.fields.String(
@@ -85,6 +87,7 @@ class ChangeSchema(ma.Schema):
     occurred_at = Timestamp()
 
 
+@answered()
 class ChangePageSchema(ma.Schema):
     changes = ma.fields.List(ma.fields.Nested(ChangeSchema))
     next_cursor = ma.fields.String(allow_none=True)

@@ -7,7 +7,7 @@ import marshmallow as ma
 from catalog.curation import DESCRIPTION_MAX, OWNERS_MAX, TAGS_MAX
 
 from ..catalog_reads.schemas import no_nul
-from ..catalog_reads.table_schemas import CurationViewSchema, TagRefSchema, UserRefSchema
+from ..catalog_reads.table_schemas import CurationViewSchema, TagRefSchema, UserRefSchema, answered
 from ..pagination import PageArgs
 
 OWNERS_DOC = (
@@ -38,6 +38,7 @@ class CurationPatchSchema(ma.Schema):
     )
 
 
+@answered("changed")
 class CurationSchema(CurationViewSchema):
     kind = ma.fields.String(metadata={"description": "source, schema, table or column"})
     source_id = ma.fields.Integer()
@@ -50,6 +51,7 @@ class CurationSchema(CurationViewSchema):
     )
 
 
+@answered()
 class AuditEntrySchema(ma.Schema):
     id = ma.fields.Integer()
     field = ma.fields.String(metadata={"description": "description, tags or owners"})
@@ -61,11 +63,13 @@ class AuditEntrySchema(ma.Schema):
     user = ma.fields.Nested(UserRefSchema, allow_none=True, metadata={"description": "Who changed it"})
 
 
+@answered()
 class HistoryPageSchema(ma.Schema):
     changes = ma.fields.List(ma.fields.Nested(AuditEntrySchema))
     next_cursor = ma.fields.String(allow_none=True)
 
 
+@answered()
 class CuratedObjectSchema(ma.Schema):
     kind = ma.fields.String(metadata={"description": "source, schema, table or column"})
     source_id = ma.fields.Integer()
@@ -80,6 +84,7 @@ class CuratedObjectSchema(ma.Schema):
     url = ma.fields.String(metadata={"description": "Where its curation is read"})
 
 
+@answered()
 class CuratedPageSchema(ma.Schema):
     objects = ma.fields.List(ma.fields.Nested(CuratedObjectSchema))
     next_cursor = ma.fields.String(allow_none=True)

@@ -12,6 +12,7 @@ from catalog.insights import inferred, lint
 from catalog.reads import insight_run
 
 from ..catalog_reads.schemas import no_nul
+from ..catalog_reads.table_schemas import answered
 from ..extensions import Blueprint
 from ..ownership import CURATOR, owned_source
 from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
@@ -33,6 +34,7 @@ class FindingArgs(PageArgs):
     table = _name(metadata={"description": "Only findings on tables of this name."})
 
 
+@answered()
 class FindingSchema(ma.Schema):
     id = ma.fields.Integer()
     rule = ma.fields.String()
@@ -49,6 +51,7 @@ class FindingSchema(ma.Schema):
     fix = ma.fields.String(allow_none=True, metadata={"description": "SQL that fixes it, where one can be written"})
 
 
+@answered()
 class CoverageFiguresSchema(ma.Schema):
     tables = ma.fields.Integer()
     tables_commented = ma.fields.Integer(metadata={"description": "With a database comment"})
@@ -62,14 +65,17 @@ class CoverageFiguresSchema(ma.Schema):
     columns_share = ma.fields.Float(allow_none=True, metadata={"description": "Documented columns, 0 to 1"})
 
 
+@answered()
 class SchemaCoverageSchema(CoverageFiguresSchema):
     schema = ma.fields.String()
 
 
+@answered()
 class CoverageSchema(CoverageFiguresSchema):
     schemas = ma.fields.List(ma.fields.Nested(SchemaCoverageSchema))
 
 
+@answered()
 class InsightsPageSchema(ma.Schema):
     source_id = ma.fields.Integer()
     computed_at = Timestamp(
@@ -172,6 +178,7 @@ class InferredArgs(PageArgs):
     )
 
 
+@answered()
 class InferredKeySchema(ma.Schema):
     id = ma.fields.Integer()
     schema = ma.fields.String(attribute="schema_name")
@@ -186,6 +193,7 @@ class InferredKeySchema(ma.Schema):
     decided_at = Timestamp(allow_none=True)
 
 
+@answered()
 class InferredPageSchema(ma.Schema):
     inferred_keys = ma.fields.List(ma.fields.Nested(InferredKeySchema))
     next_cursor = ma.fields.String(allow_none=True)

@@ -6,6 +6,7 @@ import marshmallow as ma
 
 from catalog.renames import STATUSES
 
+from ..catalog_reads.table_schemas import answered
 from ..pagination import PageArgs
 from ..tables import table_id_url
 from ..timestamps import Timestamp
@@ -19,6 +20,7 @@ class RenameArgs(PageArgs):
     )
 
 
+@answered()
 class NameSchema(ma.Schema):
     schema = ma.fields.String()
     name = ma.fields.String()
@@ -29,6 +31,7 @@ class NameSchema(ma.Schema):
     )
 
 
+@answered()
 class RenameSchema(ma.Schema):
     id = ma.fields.Integer()
     status = ma.fields.String(metadata={"description": "pending, confirmed or rejected"})
@@ -46,6 +49,7 @@ class RenameSchema(ma.Schema):
     decided_at = Timestamp(allow_none=True)
 
 
+@answered()
 class RenamePageSchema(ma.Schema):
     renames = ma.fields.List(ma.fields.Nested(RenameSchema))
     next_cursor = ma.fields.String(allow_none=True)

@@ -8,6 +8,7 @@ from catalog.changes import EVENTS as CHANGE_KINDS
 from catalog.insights.hazards import HAZARDS
 from catalog.webhooks import EVENT_TYPES, FORMATS, STATES
 
+from ..catalog_reads.table_schemas import answered
 from ..pagination import PageArgs
 from ..timestamps import Timestamp
 
@@ -74,6 +75,7 @@ WebhookInput = ma.Schema.from_dict(_fields(required=True), name="WebhookInput")
 WebhookPatch = ma.Schema.from_dict(_fields(required=False), name="WebhookPatch")
 
 
+@answered()
 class WebhookSchema(ma.Schema):
     id = ma.fields.Integer()
     source_id = ma.fields.Integer()
@@ -97,6 +99,7 @@ class WebhookSchema(ma.Schema):
     )
 
 
+@answered()
 class WebhookWithSecretSchema(WebhookSchema):
     secret = ma.fields.String(
         metadata={
@@ -106,10 +109,12 @@ class WebhookWithSecretSchema(WebhookSchema):
     )
 
 
+@answered()
 class WebhookListSchema(ma.Schema):
     webhooks = ma.fields.List(ma.fields.Nested(WebhookSchema))
 
 
+@answered()
 class AttemptSchema(ma.Schema):
     attempt = ma.fields.Integer()
     at = ma.fields.String(metadata={"description": "RFC 3339 UTC"})
@@ -118,6 +123,7 @@ class AttemptSchema(ma.Schema):
     ms = ma.fields.Integer()
 
 
+@answered()
 class DeliverySchema(ma.Schema):
     id = ma.fields.String(
         attribute="delivery_id",
@@ -135,6 +141,7 @@ class DeliverySchema(ma.Schema):
     delivered_at = Timestamp(allow_none=True)
 
 
+@answered()
 class DeliveryPageSchema(ma.Schema):
     deliveries = ma.fields.List(ma.fields.Nested(DeliverySchema))
     next_cursor = ma.fields.String(allow_none=True)
