@@ -13,7 +13,7 @@ from metacrawl_client import AuthenticatedClient, Client
 from metacrawl_client.api.auth import login, register
 from metacrawl_client.api.catalog import export_source, export_source_as, get_table_by_name, search_catalog
 from metacrawl_client.api.crawls import get_crawl, start_crawl
-from metacrawl_client.api.diff import diff_source
+from metacrawl_client.api.diff import diff_source, diff_source_ndjson
 from metacrawl_client.api.sources import create_source
 from metacrawl_client.api.tables import get_table_by_id
 from metacrawl_client.models import (
@@ -59,6 +59,7 @@ class Seen:
     by_id: Table
     by_name: Table
     diff: Diff
+    diff_lines: str
     export: Export
     markdown: str
 
@@ -120,6 +121,7 @@ def second_part(client: AuthenticatedClient, source_id: int, first: Crawl, table
     by_id = expect(get_table_by_id.sync(table_id, client=client), Table)
     by_name = expect(get_table_by_name.sync(source_id, "public", table_name, client=client), Table)
     diff = expect(diff_source.sync(source_id, client=client, as_of=first.id), Diff)
+    diff_lines = expect(diff_source_ndjson.sync(source_id, client=client, as_of=first.id), str)
     export = expect(export_source.sync(source_id, client=client), Export)
     markdown = expect(export_source_as.sync(source_id, ExportSourceAsFormat.MARKDOWN, client=client), str)
     return Seen(
@@ -129,6 +131,7 @@ def second_part(client: AuthenticatedClient, source_id: int, first: Crawl, table
         by_id=by_id,
         by_name=by_name,
         diff=diff,
+        diff_lines=diff_lines,
         export=export,
         markdown=markdown,
     )

@@ -3,12 +3,13 @@ scripts/gen_client.sh) against a real server: gunicorn on a free port, a real
 worker, a real PostgreSQL target. tests/client_flow.py, which uses only the
 client, registers, signs in, adds a source, crawls, polls, searches, reads a
 table by id and by name (one with a '/' in it), diffs with an earlier crawl
-and exports JSON and Markdown; mypy --strict checks that file, and finds a
-wrong use of a model."""
+(JSON, and NDJSON as text) and exports JSON and Markdown; mypy --strict checks
+that file, and finds a wrong use of a model."""
 
 from __future__ import annotations
 
 import importlib
+import json
 import site
 import subprocess
 import sys
@@ -62,6 +63,8 @@ def test_a_user_drives_the_api_through_the_generated_client(client_flow, server)
     assert seen.diff.as_of == first.id and seen.diff.summary.different == 1
     [orders] = seen.diff.tables
     assert orders.table == "orders" and orders.columns_only_in_source == ["shipped_at"]
+    [line] = seen.diff_lines.splitlines()  # the same diff, a table per line
+    assert json.loads(line)["table"] == "orders" and json.loads(line)["columns_only_in_source"] == ["shipped_at"]
     assert {t.name for t in seen.export.tables} == {"customers", "orders", "we/ird"}
     assert seen.export.name == "shop" and seen.export.engine == "postgresql"
     assert "orders" in seen.markdown and seen.markdown.lstrip().startswith("#")

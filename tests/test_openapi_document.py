@@ -134,6 +134,7 @@ def test_operation_ids_read_as_what_they_do(document):
     assert ids["GET /api/v1/search"] == "search_catalog"
     assert ids["GET /api/v1/sources/{source_id}/schema/export"] == "export_source"
     assert ids["GET /api/v1/sources/{source_id}/diff"] == "diff_source"
+    assert ids["GET /api/v1/sources/{source_id}/diff/ndjson"] == "diff_source_ndjson"
     assert ids["PATCH /api/v1/tables/{table_id}/curation"] == "update_table_curation"
 
 
@@ -149,6 +150,11 @@ def test_media_types_are_documented_as_what_they_are(document):
     assert set(diagram) == {"image/svg+xml", "text/plain", "text/vnd.graphviz"}
     diff = paths["/api/v1/sources/{source_id}/diff"]["get"]["responses"]["200"]["content"]
     assert diff["application/x-ndjson"]["schema"] == {"$ref": "#/components/schemas/TableDiff"}
+    as_lines = paths["/api/v1/sources/{source_id}/diff/ndjson"]["get"]["responses"]["200"]["content"]
+    assert as_lines == {
+        "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/TableDiff"}},
+        "text/plain": {"schema": {"type": "string"}},
+    }
 
 
 def test_a_table_by_name_is_two_path_parameters(document):

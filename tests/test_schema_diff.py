@@ -168,6 +168,18 @@ def test_the_other_way_round_and_ndjson(owner, pg_pair):
     assert customers["columns_only_in_source"] == ["phone"]
 
 
+def test_the_ndjson_operation_answers_the_same_lines(owner, pg_pair):
+    """/diff/ndjson: the NDJSON a generated client reads as text; text/plain when Accept prefers it."""
+    prod, staging = pg_pair
+    by_query = owner.get(f"/api/v1/sources/{staging}/diff?against={prod}&format=ndjson")
+    by_path = owner.get(f"/api/v1/sources/{staging}/diff/ndjson?against={prod}")
+    assert by_path.status_code == 200 and by_path.mimetype == "application/x-ndjson"
+    assert by_path.get_data() == by_query.get_data() and by_path.get_data().count(b"\n") == 5
+    as_text = owner.get(f"/api/v1/sources/{staging}/diff/ndjson?against={prod}", headers={"Accept": "text/plain"})
+    assert as_text.mimetype == "text/plain" and as_text.get_data() == by_query.get_data()
+    assert owner.get(f"/api/v1/sources/{staging}/diff/ndjson").status_code == 422
+
+
 def test_a_schema_only_and_itself(owner, pg_pair):
     prod, _ = pg_pair
     same = _diff(owner, prod, prod)

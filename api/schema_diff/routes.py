@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, stream_with_context
+from flask import Response, request, stream_with_context
 from flask_smorest import abort
 
 from catalog.db import engine
@@ -13,7 +13,7 @@ from catalog.schema_diff import as_of_refused, stream_diff
 
 from ..extensions import Blueprint
 from ..ownership import owned_job, owned_source
-from .schemas import DiffArgs, DiffSchema, TableDiffSchema
+from .schemas import DiffArgs, DiffNdjsonArgs, DiffSchema, TableDiffSchema
 
 blp = Blueprint(
     "diff", __name__, url_prefix="/api/v1", description="Schema diff between two sources, or a source and its past"
@@ -40,14 +40,32 @@ def diff_source(args, source_id):
     """Compare a source's schema with another source's (`against`), or with its own schema as an earlier
     crawl left it (`as_of`): tables and columns only in one, and every difference in type, nullability,
     default, primary key, foreign keys, indexes and constraints. With `as_of`, `source` is now and
-    `against` the past: a table added since is only_in_source, one dropped since only_in_against"""
+    `against` the past: a table added since is only_in_source, one dropped since only_in_against.
+    Generated clients read the JSON (`Diff`) here, and NDJSON from /diff/ndjson"""
+    return _diff(args, source_id, args["format"])
+
+
+@blp.get("/sources/<int:source_id>/diff/ndjson")
+@blp.login_required
+@blp.arguments(DiffNdjsonArgs, location="query")
+@blp.response(200, description="The differing tables in (schema, name) order, a TableDiff per line, streamed")
+@blp.also_as("application/x-ndjson", TableDiffSchema)
+@blp.also_as("text/plain")
+@blp.alt_response(404, description="No such source or crawl of yours")
+def diff_source_ndjson(args, source_id):
+    """The same diff as /diff?format=ndjson (a table per line), which a generated client reads as text:
+    application/x-ndjson, or the same lines as text/plain when Accept prefers it"""
+    text = request.accept_mimetypes.best_match(("application/x-ndjson", "text/plain")) == "text/plain"
+    return _diff(args, source_id, "ndjson", "text/plain" if text else None)
+
+
+def _diff(args: dict, source_id: int, fmt: str, mimetype: str | None = None) -> Response:
     source = owned_source(source_id)
     as_of = _past_crawl(source, args["as_of"]) if args.get("as_of") is not None else None
     against = source if as_of is not None else owned_source(args["against"])
     schema, against_schema = args.get("schema"), args.get("against_schema")
     if schema is not None and against_schema is None:
         against_schema = schema
-    fmt = args["format"]
 
     def generate():
         summary: dict[str, int] = {}
@@ -77,7 +95,7 @@ def diff_source(args, source_id):
                 yield ("," if i else "") + json.dumps(entry)
             yield '], "summary": ' + json.dumps(summary) + "}\n"
 
-    mimetype = "application/json" if fmt == "json" else "application/x-ndjson"
+    mimetype = mimetype or ("application/json" if fmt == "json" else "application/x-ndjson")
     filename = f"source-{source.id}-diff-" + (f"crawl-{as_of}" if as_of is not None else str(against.id))
     return Response(
         stream_with_context(generate()),

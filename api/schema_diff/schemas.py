@@ -7,7 +7,9 @@ def _schema_name(**kw) -> ma.fields.String:
     return ma.fields.String(validate=[ma.validate.Length(min=1, max=255), no_nul], **kw)
 
 
-class DiffArgs(ma.Schema):
+class DiffNdjsonArgs(ma.Schema):
+    """What the diff takes; /diff also takes `format`, /diff/ndjson answers NDJSON."""
+
     against = ma.fields.Integer(
         strict=False,
         validate=ma.validate.Range(min=1, max=2**63 - 1),
@@ -32,11 +34,6 @@ class DiffArgs(ma.Schema):
             "`shop` against `shop_staging`. Its foreign keys into itself count as keys into `schema`."
         }
     )
-    format = ma.fields.String(
-        load_default="json",
-        validate=ma.validate.OneOf(("json", "ndjson")),
-        metadata={"description": "json (one object, tables streamed, counts at the end) or ndjson (a table per line)."},
-    )
 
     @ma.validates_schema
     def _against_or_as_of(self, data, **kwargs):
@@ -49,6 +46,14 @@ class DiffArgs(ma.Schema):
     def _against_schema_needs_schema(self, data, **kwargs):
         if data.get("against_schema") is not None and data.get("schema") is None:
             raise ma.ValidationError("against_schema needs schema", "against_schema")
+
+
+class DiffArgs(DiffNdjsonArgs):
+    format = ma.fields.String(
+        load_default="json",
+        validate=ma.validate.OneOf(("json", "ndjson")),
+        metadata={"description": "json (one object, tables streamed, counts at the end) or ndjson (a table per line)."},
+    )
 
 
 class SidesSchema(ma.Schema):
