@@ -27,7 +27,8 @@ from metacrawl_client.models import (
     RegisterAccepted,
     SearchResult,
     Source,
-    SourceEngine,
+    SourceCreate,
+    SourceCreateEngine,
     Table,
     Tokens,
 )
@@ -87,9 +88,9 @@ def first_part(client: AuthenticatedClient, target: Target) -> tuple[Source, Cra
     source = expect(
         create_source.sync(
             client=client,
-            body=Source(
+            body=SourceCreate(
                 name="shop",
-                engine=SourceEngine.POSTGRESQL,
+                engine=SourceCreateEngine.POSTGRESQL,
                 schedule=None,
                 host=target.host,
                 port=target.port,

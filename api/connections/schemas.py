@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from ..sources.schemas import ENGINE_FIELD_NAMES, SourceSchema
+from ..sources.schemas import ENGINE_FIELD_NAMES, SourceCreateSchema
 
 
-class ConnectionSchema(SourceSchema):
+class ConnectionSchema(SourceCreateSchema):  # type: ignore[valid-type,misc]
     """The engine and its settings, as for a source (name and schedule are not needed)."""
 
     class Meta:

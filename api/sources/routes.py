@@ -8,7 +8,7 @@ from catalog.sources import delete_source, list_sources
 from ..extensions import Blueprint
 from ..ownership import ADMIN, owned_source
 from ..pagination import decode_cursor, encode_cursor, next_link_headers
-from .schemas import SourceListArgs, SourcePageSchema, SourcePatchSchema, SourceSchema
+from .schemas import SourceCreateSchema, SourceListArgs, SourcePageSchema, SourcePatchSchema, SourceSchema
 from .service import SourceRefused, create_source, engine_settings, update_source
 from .views import chosen_team, refused, source_view
 
@@ -42,7 +42,7 @@ class Sources(MethodView):
         )
 
     @blp.login_required
-    @blp.arguments(SourceSchema)
+    @blp.arguments(SourceCreateSchema)
     @blp.response(201, SourceSchema)
     @blp.alt_response(409, description="The team already has a source with this name")
     @blp.alt_response(403, description="You are not an admin of the team in `team_id`")

@@ -24,7 +24,7 @@ def engine_fields() -> dict[str, ma.fields.Field]:
     """Every engine's settings fields, flat beside the common ones (so POST
     /sources with host/port/... keeps working), each optional here and
     documented with the engines that take it; the engine's own settings
-    schema then validates what was sent (SourceSchema._engine_settings)."""
+    schema then validates what was sent (_SourceInput._engine_settings)."""
     fields: dict[str, ma.fields.Field] = {}
     users: dict[str, list[str]] = {}
     for engine, cls in ENGINES.items():
@@ -48,8 +48,9 @@ class CrawlRefSchema(ma.Schema):
     url = ma.fields.String(required=True)
 
 
-class _SourceBase(ma.Schema):
-    id = ma.fields.Integer(dump_only=True)
+class _SourceInput(ma.Schema):
+    """What registering a source takes (PATCH: each optional); the answer is a Source."""
+
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     engine = ma.fields.String(
         required=True,
@@ -71,22 +72,6 @@ class _SourceBase(ma.Schema):
             "team. Sending another moves the source: you must be an admin of both teams."
         },
     )
-    registered_by = ma.fields.Integer(
-        dump_only=True, allow_none=True, attribute="user_id", metadata={"description": "Who registered it."}
-    )
-    role = ma.fields.String(
-        dump_only=True, metadata={"description": "Your role in the source's team: viewer, curator or admin."}
-    )
-    next_crawl_at = Timestamp(dump_only=True, allow_none=True)
-    last_crawled_at = Timestamp(dump_only=True, allow_none=True)
-    last_success_at = Timestamp(dump_only=True, allow_none=True)
-    stale = ma.fields.Boolean(dump_only=True)
-    last_crawl = ma.fields.Nested(CrawlRefSchema, dump_only=True, allow_none=True)
-    crawl = ma.fields.Nested(
-        CrawlRefSchema, dump_only=True, metadata={"description": "On creation: the first crawl, already queued."}
-    )
-    created_at = Timestamp(dump_only=True)
-    updated_at = Timestamp(dump_only=True)
 
     @ma.post_load(pass_original=True)
     def _engine_settings(self, data, original, partial=False, **kwargs):
@@ -104,9 +89,37 @@ class _SourceBase(ma.Schema):
         return out
 
 
-_ENGINE_FIELDS = engine_fields()
-ENGINE_FIELD_NAMES = frozenset(_ENGINE_FIELDS)
-SourceSchema = type("SourceSchema", (_SourceBase,), _ENGINE_FIELDS)
+def _doc(name: str) -> dict:
+    return _SourceInput._declared_fields[name].metadata
+
+
+class _SourceAnswer(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    engine = ma.fields.String(required=True, validate=ma.validate.OneOf(ENGINE_NAMES), metadata=_doc("engine"))
+    schedule = ma.fields.String(required=True, allow_none=True, metadata=_doc("schedule"))
+    team_id = ma.fields.Integer(required=True, metadata={"description": "The team the source belongs to."})
+    registered_by = ma.fields.Integer(
+        required=True, allow_none=True, attribute="user_id", metadata={"description": "Who registered it."}
+    )
+    role = ma.fields.String(
+        required=True, metadata={"description": "Your role in the source's team: viewer, curator or admin."}
+    )
+    next_crawl_at = Timestamp(required=True, allow_none=True)
+    last_crawled_at = Timestamp(required=True, allow_none=True)
+    last_success_at = Timestamp(required=True, allow_none=True)
+    stale = ma.fields.Boolean(required=True)
+    last_crawl = ma.fields.Nested(CrawlRefSchema, required=True, allow_none=True)
+    crawl = ma.fields.Nested(CrawlRefSchema, metadata={"description": "On creation: the first crawl, already queued."})
+    created_at = Timestamp(required=True)
+    updated_at = Timestamp(required=True)
+
+
+ENGINE_FIELD_NAMES = frozenset(engine_fields())
+# the body of POST /sources (and, each optional, of PATCH)
+SourceCreateSchema = type("SourceCreateSchema", (_SourceInput,), engine_fields())
+# what a source's reads answer: the common fields, and its engine's settings (never a secret)
+SourceSchema = type("SourceSchema", (_SourceAnswer,), {k: f for k, f in engine_fields().items() if not f.load_only})
 
 
 def load_engine_settings(engine: str, sent: dict, stored_secrets: tuple[str, ...] = ()) -> tuple[dict, dict]:
@@ -132,5 +145,5 @@ class SourcePageSchema(ma.Schema):
     next_cursor = ma.fields.String(allow_none=True, required=True)
 
 
-class SourcePatchSchema(SourceSchema):  # type: ignore[valid-type,misc]
+class SourcePatchSchema(SourceCreateSchema):  # type: ignore[valid-type,misc]
     """The same fields, each optional (loaded with partial=True)."""

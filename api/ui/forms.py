@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from catalog.models import Source
 from engines import ENGINES
 
-from ..sources.schemas import SourceSchema
+from ..sources.schemas import SourceCreateSchema
 from ..sources.service import SourceRefused, engine_settings
 
 # How people read the engines' names in the select; an engine missing here shows its `title`.
@@ -216,14 +216,14 @@ def _form_errors(engine: str, messages) -> dict[str, list[str]]:
     return out
 
 
-_COMMON = ma.Schema.from_dict({k: SourceSchema().declared_fields[k] for k in ("name", "engine", "schedule")})
+_COMMON = ma.Schema.from_dict({k: SourceCreateSchema().declared_fields[k] for k in ("name", "engine", "schedule")})
 
 
 def load_source_form(
     form: MultiDict, source: Source | None = None, test_only: bool = False
 ) -> tuple[dict, dict, dict, dict[str, list[str]]]:
     """(common, settings, secrets, errors) from a source form: the common
-    fields (name, engine, schedule) by the API's SourceSchema, the engine's by
+    fields (name, engine, schedule) by the API's SourceCreateSchema, the engine's by
     its settings schema and this server's rules (api/sources/service.py), the
     stored source's secrets kept where the form leaves them blank. For a
     connection test only the engine's fields matter."""
