@@ -7,7 +7,7 @@ import marshmallow as ma
 from ..sources.schemas import ENGINE_FIELD_NAMES, SourceCreateSchema
 
 
-class ConnectionSchema(SourceCreateSchema):  # type: ignore[valid-type,misc]
+class ConnectionSchema(SourceCreateSchema):
     """The engine and its settings, as for a source (name and schedule are not needed)."""
 
     class Meta:

@@ -1,4 +1,6 @@
 import copy
+from collections.abc import Mapping
+from typing import Any
 
 import marshmallow as ma
 from flask import current_app
@@ -89,7 +91,7 @@ class _SourceInput(ma.Schema):
         return out
 
 
-def _doc(name: str) -> dict:
+def _doc(name: str) -> Mapping[str, Any]:
     return _SourceInput._declared_fields[name].metadata
 
 
