@@ -4,6 +4,7 @@ pages call these; who may call which is api/ownership.py's business."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select
@@ -17,9 +18,18 @@ from .models import ROLES, Source, Team, TeamMember, TeamTag, User
 # by an email, so no team can take a future user's name).
 TAG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 TAG_MAX = 50
-COLOUR_PATTERN = r"^#[0-9a-f]{6}$"
+# (not `$`, which Python's re.match lets a trailing newline through; this
+# reads the same in the OpenAPI document's ECMA dialect)
+COLOUR_PATTERN = r"^#[0-9a-f]{6}(?![\s\S])"
 TEAM_NAME_PATTERN = r"^[^@\x00-\x1f\x7f]+$"
 TEAM_NAME_MAX = 100
+TAG_RULE = "a tag is lowercase-words: a-z, 0-9 and single hyphens"
+
+
+def is_tag(name: str) -> bool:
+    """Whether `name` is a tag: lowercase-words, at most TAG_MAX characters
+    (the whole text: a trailing newline is no part of a tag)."""
+    return len(name) <= TAG_MAX and re.fullmatch(TAG_PATTERN, name) is not None
 
 
 class TeamError(Exception):

@@ -130,13 +130,14 @@ def test_bad_input_names_the_field(teams, alice):
         ("post", f"/api/v1/teams/{data}/members", {"email": "not an email", "role": "viewer"}, "email"),
         ("patch", f"/api/v1/teams/{data}/members/1", {"role": "superuser"}, "role"),
         ("put", f"/api/v1/teams/{data}/tags/pii", {"colour": "red"}, "colour"),
+        ("put", f"/api/v1/teams/{data}/tags/pii", {"colour": "#aa0000\n"}, "colour"),  # was a 500: too long to store
         ("post", "/api/v1/sources", source_body(team_id=999999), "team_id"),
     ]
     for method, url, json, field in cases:
         r = getattr(alice, method)(url, json=json)
         assert r.status_code == 422, (url, json, r.status_code)
         assert field in r.get_json()["errors"]["json"], (url, r.get_json())
-    for tag in ("PII", "has space", "-lead", "a--b", "x" * 51):
+    for tag in ("PII", "has space", "-lead", "a--b", "x" * 51, "pii%0A"):
         r = alice.put(f"/api/v1/teams/{data}/tags/{tag}", json={"colour": "#aa0000"})
         assert r.status_code == 422 and "tag" in r.get_json()["errors"]["path"], tag
 

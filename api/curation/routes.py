@@ -4,8 +4,6 @@ everything carrying a tag. Viewers read; curators change."""
 
 from __future__ import annotations
 
-import re
-
 from flask_jwt_extended import current_user
 from flask_smorest import abort
 
@@ -13,7 +11,7 @@ from catalog import curation
 from catalog.curation import Target
 from catalog.db import Session
 from catalog.sources import user_source_ids
-from catalog.teams import TAG_MAX, TAG_PATTERN
+from catalog.teams import is_tag
 
 from ..extensions import Blueprint
 from ..ownership import CURATOR, VIEWER, owned_source, owned_table
@@ -116,7 +114,7 @@ def orphaned_curation(args, source_id):
 def tagged(args, tag):
     """Everything carrying a tag (sources, schemas, tables, views, columns) across your teams' sources, in
     the order it was first curated; orphaned objects say so"""
-    if len(tag) > TAG_MAX or not re.match(TAG_PATTERN, tag):
+    if not is_tag(tag):
         abort(422, message="a tag is lowercase-words", errors={"path": {"tag": ["a-z, 0-9 and single hyphens"]}})
     source_ids = user_source_ids(Session(), current_user.id)
     return objects_page(

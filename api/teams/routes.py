@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import url_for
 from flask_jwt_extended import current_user
 from flask_smorest import abort
@@ -189,7 +190,7 @@ def put_tag(data, team_id, tag):
     member_team(team_id, CURATOR)
     try:
         TAG_NAME(tag)
-    except Exception as e:
+    except ma.ValidationError as e:
         abort(422, message=f"invalid tag name: {e}", errors={"path": {"tag": [str(e)]}})
     done = teams.put_tag(Session(), team_id, tag, data["colour"], data.get("description"))
     Session.commit()

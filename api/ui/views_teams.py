@@ -6,6 +6,7 @@ a non-member meets the 404 page, a role too low the 403 page."""
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import abort, redirect, render_template, request
 from flask_jwt_extended import current_user
 from werkzeug.datastructures import MultiDict
@@ -152,8 +153,8 @@ def team_put_tag(team_id: int):
     errors: Errors = {}
     try:
         TAG_NAME(name)
-    except Exception as e:  # marshmallow's ValidationError, its messages as a list
-        errors["tag"] = [m for m in getattr(e, "messages", [str(e)])]
+    except ma.ValidationError as e:
+        errors["tag"] = list(e.messages)
     description = (request.form.get("description") or "").strip() or None
     data, more = load_with(
         TagInputSchema(), {"colour": (request.form.get("colour") or "").lower(), "description": description}

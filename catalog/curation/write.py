@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Source, Team, TeamMember, TeamTag, User
 from ..models.curation import Curation, CurationAudit
-from ..teams import TAG_MAX, TAG_PATTERN
+from ..teams import is_tag
 from .objects import DESCRIPTION_MAX, CurationError, Target, require_present
 
 FIELDS = ("description", "tags", "owners")
@@ -43,7 +43,7 @@ def check_tags(session: Session, team_id: int, tags: Iterable[str]) -> list[str]
     if len(wanted) > TAGS_MAX:
         raise CurationError("tags", f"at most {TAGS_MAX} tags")
     for tag in wanted:
-        if len(tag) > TAG_MAX or not re.match(TAG_PATTERN, tag):
+        if not is_tag(tag):
             raise CurationError("tags", f"{tag!r} is not a tag: lowercase-words, a-z, 0-9 and single hyphens")
     known = set(session.scalars(select(TeamTag.name).where(TeamTag.team_id == team_id, TeamTag.name.in_(wanted))))
     unknown = [t for t in wanted if t not in known]
