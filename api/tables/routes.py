@@ -8,14 +8,14 @@ from flask_smorest import abort
 
 from catalog.db import Session
 from catalog.models import Source
-from catalog.reads import live_table_key, table_detail, table_source_id
+from catalog.reads import live_table_key, table_detail
 
 from ..catalog_reads.freshness import conditional_json, curated_tag
 from ..catalog_reads.schemas import TableSchema
 from ..changes.schemas import ChangePageSchema
 from ..changes.views import history_by_id
 from ..extensions import Blueprint
-from ..ownership import role_in
+from ..ownership import owned_table, role_in
 from ..pagination import PageArgs
 
 blp = Blueprint("tables", __name__, url_prefix="/api/v1", description="Tables by catalog id")
@@ -49,9 +49,4 @@ def table_by_id(table_id):
 @blp.alt_response(404, description="No such table, ever, in a source of yours")
 def table_history_by_id(args, table_id):
     """One table's change history by its catalog id, newest first; also once it has been removed"""
-    source_id = table_source_id(Session(), table_id) if table_id <= MAX_ID else None
-    source = Session.get(Source, source_id) if source_id is not None else None
-    if source is None or role_in(source.team_id) is None:
-        abort(404, message=f"table {table_id} not found")
-        raise AssertionError("abort raises")
-    return history_by_id(args, source.id, table_id)
+    return history_by_id(args, owned_table(table_id).id, table_id)
