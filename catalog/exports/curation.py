@@ -19,19 +19,12 @@ import json
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-# The entry of the curation row `c`, its owner ids read as emails and team names.
-ENTRY = """jsonb_build_object('description', nullif(c.description, ''),
-    'tags', (SELECT coalesce(jsonb_agg(jsonb_build_object('name', g.tag, 'colour', tt.colour) ORDER BY g.o), '[]')
-             FROM unnest(c.tags) WITH ORDINALITY g(tag, o)
-             LEFT JOIN team_tags tt ON tt.team_id = (SELECT team_id FROM sources WHERE id = c.source_id)
-                                   AND tt.name = g.tag),
-    'owners', (SELECT coalesce(jsonb_agg(o.v ORDER BY o.k, o.p), '[]') FROM (
-        SELECT 0 AS k, array_position(c.owner_user_ids, u.id) AS p,
-               jsonb_build_object('kind', 'user', 'id', u.id, 'name', u.email) AS v
-        FROM users u WHERE u.id = ANY(c.owner_user_ids)
-        UNION ALL
-        SELECT 1, array_position(c.owner_team_ids, m.id), jsonb_build_object('kind', 'team', 'id', m.id, 'name', m.name)
-        FROM teams m WHERE m.id = ANY(c.owner_team_ids)) o))"""
+from ..curation.read import OWNERS_JSON, TAGS_JSON
+
+# The entry of the curation row `c` of source `s`: the tags and owners as the
+# catalog's reads give them (catalog/curation/read.py), without their extras.
+ENTRY = f"""jsonb_build_object('description', nullif(c.description, ''),
+    'tags', {TAGS_JSON.format(c="c", s="s")}, 'owners', {OWNERS_JSON})"""
 CURATED = (
     "(coalesce(c.description, '') <> '' OR cardinality(c.tags) > 0 "
     "OR cardinality(c.owner_user_ids) > 0 OR cardinality(c.owner_team_ids) > 0)"
@@ -79,7 +72,8 @@ def scope_curation(conn: Connection, source_id: int, schema: str | None = None) 
     `{"source": entry or None, "schemas": {name: entry}}`."""
     rows = conn.execute(
         text(
-            f"SELECT c.kind, c.schema_name, ({ENTRY})::text FROM catalog_curation c "
+            f"SELECT c.kind, c.schema_name, ({ENTRY})::text "
+            "FROM catalog_curation c JOIN sources s ON s.id = c.source_id "
             f"WHERE c.source_id = :sid AND c.kind IN ('source', 'schema') AND {CURATED} "
             "AND (c.kind = 'source' OR CAST(:schema AS text) IS NULL OR c.schema_name = :schema) "
             "ORDER BY c.schema_name"
