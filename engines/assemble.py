@@ -63,6 +63,7 @@ def assemble(
                 partition_of=d.get("partition_of"),
                 bounds=d.get("bounds"),
                 warnings=d.get("warnings"),
+                lineage=d.get("lineage"),
                 object_id=d.get("object_id"),
             )
         )

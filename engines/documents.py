@@ -12,7 +12,7 @@ from .base import Table
 
 
 # Parts of a document only some tables have (views, partitioned tables, partitions).
-OPTIONAL_PARTS = ("definition", "depends_on", "partition", "partition_of", "bounds", "warnings")
+OPTIONAL_PARTS = ("definition", "depends_on", "partition", "partition_of", "bounds", "warnings", "lineage")
 
 
 def table_document(t: Table) -> dict:

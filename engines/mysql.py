@@ -106,6 +106,7 @@ from .base import (
     scrubbed,
     secs,
 )
+from .lineage_sql import add_lineage
 
 Key = tuple[str, str]
 
@@ -1024,9 +1025,11 @@ class MySQLIntrospector(Introspector):
         checks = self._checks(batch, columns)
         indexes = list(indexes_from_rows(self._batch_rows(statistics_sql(server), *batch)))
         self._views_and_partitions(details, batch)
-        return assemble(
+        described = assemble(
             tables, details, columns, primary_keys=pks, foreign_keys=fks, indexes=indexes, constraints=uniques + checks
         )
+        # VIEW_DEFINITION names every column with its table: nothing to look up
+        return add_lineage(described, "mysql", lambda schema, table: None)
 
     def activity(self, tables: list[TableRef]) -> dict[Key, TableActivity]:
         wanted = [t for t in tables if t.kind != "view" and possible_name(t.schema) and possible_name(t.name)]

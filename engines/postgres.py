@@ -94,6 +94,7 @@ from .base import (
     scrubbed,
     secs,
 )
+from .lineage_pg import VIEW_COLUMNS_READ_SQL, add_lineage
 
 KINDS = {"r": "table", "p": "partitioned_table", "v": "view", "m": "materialized_view", "f": "foreign_table"}
 FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
@@ -422,7 +423,7 @@ _INDEX_PARTS = """(SELECT jsonb_agg(jsonb_build_object(
          'opclass', (SELECT oc.opcname FROM pg_opclass oc WHERE oc.oid = i.indclass[k] AND NOT oc.opcdefault))
          ORDER BY k)
        FROM generate_series(0, i.indnkeyatts - 1) AS k)::text"""
-SIGNATURE_PREFIX = "pg4:"
+SIGNATURE_PREFIX = "pg5:"
 
 # What describe() reports of a table, hashed by the target: the same
 # catalog functions (format_type, pg_get_expr, pg_get_constraintdef,
@@ -435,7 +436,8 @@ SIGNATURE_PREFIX = "pg4:"
 # and dependencies, partition keys, parents and bounds; pg4: indexes' key
 # elements, _INDEX_PARTS, which are not hashed: pg_get_indexdef prints the
 # same order, nulls, collation and operator class, and computing them per
-# index doubled the cost of the query). Pages are SIZE_PAGES + indexes, as
+# index doubled the cost of the query; pg5: views' column lineage, read
+# from pg_depend and their SQL, which the hash already covers). Pages are SIZE_PAGES + indexes, as
 # describe() counts.
 SIGNATURES_SQL = f"""
 SELECT n.nspname, c.relname, c.relkind, c.reltuples,
@@ -1136,9 +1138,11 @@ class PostgresIntrospector(Introspector):
             column_rows = self._query(COLUMNS_SQL, oids, what)
             constraint_rows = self._query(CONSTRAINTS_SQL, oids, what)
             index_rows = self._query(INDEXES_SQL, oids, what)
+            views = {"oids": [row[0] for row in details_rows if row[3] in ("v", "m")]}
+            lineage_rows = self._query(VIEW_COLUMNS_READ_SQL, views, what) if views["oids"] else []
         finally:
             self._end_transaction()
-        return build_tables(tables, details_rows, column_rows, constraint_rows, index_rows)
+        return add_lineage(build_tables(tables, details_rows, column_rows, constraint_rows, index_rows), lineage_rows)
 
     def signatures(self, tables: list[TableRef]) -> dict[tuple[str, str], TableSignature]:
         if not tables:

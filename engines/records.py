@@ -137,6 +137,9 @@ class Table:
     # What the engine could not describe, in its own words (a MariaDB view
     # whose table was dropped: no columns, and this says why); None when fine.
     warnings: list[str] | None = None
+    # Views and materialized views: each output column's source columns
+    # (engines/lineage.py says the shape); None for other tables.
+    lineage: dict | None = None
     # The target's stable id of the table, which a rename keeps (PostgreSQL:
     # pg_class.oid; there a column's ordinal is its attnum, which a column
     # rename keeps too); None where the engine has none. Never part of the

@@ -60,6 +60,7 @@ from .base import (
     check_file,
     secs,
 )
+from .lineage_sql import add_lineage, tables_read
 
 SCHEMA = "main"
 HEADER = b"SQLite format 3\x00"
@@ -133,6 +134,13 @@ SELECT m.name, il.name, il."unique", il.origin, il.partial, ii.seqno, ii.name, s
 FROM sqlite_schema m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii
 LEFT JOIN sqlite_schema s ON s.type = 'index' AND s.name = il.name
 WHERE m.type = 'table' AND {IN_BATCH}
+"""
+
+
+# The columns of the tables (and views) some views read, in order.
+COLUMNS_OF_SQL = f"""
+SELECT m.name, p.name FROM sqlite_schema m JOIN pragma_table_info(m.name) p
+WHERE {TABLES} AND {IN_BATCH} ORDER BY m.name, p.cid
 """
 
 
@@ -343,15 +351,31 @@ class SQLiteIntrospector(Introspector):
         if args["names"] == "[]":
             return []
         what = f"describing {len(tables)} tables"
-        details = dict(details_from_row(r) for r in self._query(DETAILS_SQL, args, what))
+        rows = self._query(DETAILS_SQL, args, what)
+        details = dict(details_from_row(r) for r in rows)
         if not details:
             return []
         columns, pks = columns_from_rows(self._columns(args, what), details)
         fks = foreign_keys_from_rows(self._query(FOREIGN_KEYS_SQL, args, what))
         indexes, uniques = indexes_from_rows(self._query(INDEXES_SQL, args, what))
-        return assemble(
+        described = assemble(
             tables, details, columns, primary_keys=pks, foreign_keys=fks, indexes=indexes, constraints=uniques
         )
+        view_sql = {(SCHEMA, name): sql for name, type_, sql, _ in rows if type_ == "view"}
+        if not view_sql:
+            return described
+        known = self._columns_of(tables_read(view_sql.values(), "sqlite"), what)
+        return add_lineage(described, "sqlite", lambda schema, table: known.get(table), view_sql)
+
+    def _columns_of(self, names: set[str], what: str) -> dict[str, list[str]]:
+        """The columns of the tables the batch's views read, in one query, for
+        their `*` and unqualified names (none where it cannot be read: those
+        views' lineage then says what it could not resolve)."""
+        out: dict[str, list[str]] = {}
+        with contextlib.suppress(TargetError):
+            for table, column in self._query(COLUMNS_OF_SQL, {"names": json.dumps(sorted(names))}, what):
+                out.setdefault(table, []).append(column)
+        return out
 
     def _columns(self, args: dict, what: str) -> list[tuple]:
         """Every column of the batch in one query; should a broken view (one
