@@ -77,7 +77,7 @@ class _Walk:
         outputs: list[Output] = []
         for target in stmt.targetList or ():
             val: Any = target.val
-            if isinstance(val, ast.ColumnRef) and isinstance(val.fields[-1], ast.A_Star):
+            if isinstance(val, ast.ColumnRef) and isinstance((val.fields or (None,))[-1], ast.A_Star):
                 names = _names(val.fields)
                 outputs += scope.star(names[-2] if len(names) > 1 else None)
             else:
