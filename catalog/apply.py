@@ -13,6 +13,7 @@ from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
 from .apply_objects import apply_enums, apply_objects
+from .lineage import LINEAGE_COLUMNS, lineage_rows
 from .renames import RENAME_EVENTS, follow_renames, record_probable_renames, rename_pass, staged_renames
 from .staging import ACTIVITY_FIELDS
 
@@ -161,6 +162,19 @@ APPLY_STATEMENTS = [
         INSERT INTO catalog_foreign_keys ({FOREIGN_KEY_COLUMNS})
         {foreign_key_rows(STAGED_DEFINITIONS)}""",
     ),
+    # 5b. the views' column lineage edges follow the staged tables too
+    (
+        "lineage_deleted",
+        """
+        DELETE FROM catalog_column_lineage l USING crawl_staged_tables s
+        WHERE s.job_id = :job AND NOT s.is_new AND l.view_id = s.table_id""",
+    ),
+    (
+        "lineage_inserted",
+        f"""
+        INSERT INTO catalog_column_lineage ({LINEAGE_COLUMNS})
+        {lineage_rows(STAGED_DEFINITIONS)}""",
+    ),
     # 6. what this crawl did not see is removed, only now that the crawl
     #    succeeded; its crawled_at becomes the last crawl that did see it; its
     #    definition is kept as a past version by the same statement (the
@@ -190,6 +204,12 @@ APPLY_STATEMENTS = [
         """
         DELETE FROM catalog_foreign_keys f USING catalog_tables t
         WHERE t.source_id = :sid AND t.removed_crawl_id = :job AND f.table_id = t.id""",
+    ),
+    (
+        "removed_lineage",
+        """
+        DELETE FROM catalog_column_lineage l USING catalog_tables t
+        WHERE t.source_id = :sid AND t.removed_crawl_id = :job AND l.view_id = t.id""",
     ),
 ]
 

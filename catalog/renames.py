@@ -382,6 +382,8 @@ _MERGE = [
     "UPDATE catalog_columns SET table_id = :old WHERE table_id = :new",
     "DELETE FROM catalog_foreign_keys WHERE table_id = :old",
     "UPDATE catalog_foreign_keys SET table_id = :old WHERE table_id = :new",
+    "DELETE FROM catalog_column_lineage WHERE view_id = :old",
+    "UPDATE catalog_column_lineage SET view_id = :old WHERE view_id = :new",
     "DELETE FROM catalog_table_activity WHERE table_id = :old",
     "UPDATE catalog_table_activity SET table_id = :old WHERE table_id = :new",
     "DELETE FROM catalog_findings WHERE table_id = :old",

@@ -84,7 +84,7 @@ def delete_source(session: Session, source: Source) -> None:
     # an insights refresh holds the source FOR KEY SHARE: wait for it, so no
     # finding it writes outlives the source
     session.execute(select(Source.id).where(Source.id == source.id).with_for_update())
-    for table in ("catalog_columns", "catalog_foreign_keys", "catalog_findings"):
+    for table in ("catalog_columns", "catalog_foreign_keys", "catalog_findings", "catalog_column_lineage"):
         session.execute(text(f"DELETE FROM {table} WHERE source_id = :id"), {"id": source.id})
     session.delete(source)
     session.commit()

@@ -28,9 +28,9 @@ from .models import STAGING_TABLES, Base
 DEFINITION_KEYS = ("columns", "primary_key", "foreign_keys", "indexes", "constraints")
 # Stored (and fingerprinted) only where a table has them: a view's SQL and
 # dependencies, a partitioned table's key, a partition's parent and bounds,
-# what the engine could not describe (a broken view's warnings).
+# what the engine could not describe (a broken view's warnings), a view's column lineage.
 # A plain table's fingerprint and document stay what they were.
-OPTIONAL_KEYS = ("definition", "depends_on", "partition", "partition_of", "bounds", "warnings")
+OPTIONAL_KEYS = ("definition", "depends_on", "partition", "partition_of", "bounds", "warnings", "lineage")
 
 # catalog_table_activity's columns besides table_id, as TableActivity names them.
 ACTIVITY_FIELDS = (

@@ -13,7 +13,7 @@ ANALYZE_AFTER_TABLES = 1000
 # What is analyzed then: the searched tables, and the key edges the insights
 # and the reads join (never analyzed, a 100,000-table source's first lint
 # planned a rescan per key and ran for minutes).
-ANALYZED_TABLES = (*SEARCHED_TABLES, "catalog_foreign_keys", "catalog_table_activity")
+ANALYZED_TABLES = (*SEARCHED_TABLES, "catalog_foreign_keys", "catalog_table_activity", "catalog_column_lineage")
 
 
 def tidy_catalog(conn: Connection, moved: int) -> None:

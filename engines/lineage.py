@@ -24,11 +24,15 @@ list that looks complete.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 Source = tuple[str, str, str]  # schema, table, column
 KnownColumns = Callable[[str, str], "Collection[str] | None"]  # a relation's columns; None: not known
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class Unresolvable(Exception):
@@ -203,5 +207,6 @@ def unresolved(view_columns: list[str], reason: str, reads: Iterable[Source] = (
 
 def short_reason(exc: BaseException) -> str:
     """A parser's complaint, cut to one line a page can show."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    # sqlglot underlines the bad token with terminal colour codes
+    text = " ".join(_ANSI.sub("", str(exc)).split()) or type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."

@@ -348,6 +348,13 @@ class TableSchema(DocumentSchema):
             "rule; MySQL 8: VIEW_TABLE_USAGE); absent where the engine cannot say"
         },
     )
+    lineage = ma.fields.Nested(
+        "ViewLineageSchema",
+        metadata={
+            "description": "Views and materialized views: each output column's source columns and every "
+            "column read (`GET /tables/{id}/lineage` adds what reads this table's columns)"
+        },
+    )
     partition = ma.fields.Nested(
         PartitioningSchema, metadata={"description": "A partitioned table: how it is partitioned"}
     )

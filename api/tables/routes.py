@@ -7,10 +7,13 @@ from __future__ import annotations
 from flask_smorest import abort
 
 from catalog.db import Session
+from catalog.lineage import live_table_lineage
 from catalog.models import Source
 from catalog.reads import live_table_key, table_detail
 
+from ..catalog_reads import lineage_schemas  # noqa: F401 - declares ViewLineageSchema, which TableSchema names
 from ..catalog_reads.freshness import conditional_json, curated_tag
+from ..catalog_reads.lineage_schemas import LineageSchema
 from ..catalog_reads.schemas import TableSchema
 from ..changes.schemas import ChangePageSchema
 from ..changes.views import history_by_id
@@ -50,3 +53,18 @@ def table_by_id(table_id):
 def table_history_by_id(args, table_id):
     """One table's change history by its catalog id, newest first; also once it has been removed"""
     return history_by_id(args, owned_table(table_id).id, table_id)
+
+
+@blp.get("/tables/<int:table_id>/lineage")
+@blp.login_required
+@blp.response(200, LineageSchema)
+@blp.alt_response(404, description="No such live table in a source of yours")
+def table_lineage(table_id):
+    """A table's or view's column lineage by catalog id: for a view, each output column's source columns
+    (`found`: `catalog` from PostgreSQL's pg_depend, `parsed` from the view's SQL) and every column it reads,
+    or `status: unresolved` with the reason; for any table, `read_by`: the views reading its columns"""
+    owned_table(table_id)
+    body = live_table_lineage(Session(), table_id) if table_id <= MAX_ID else None
+    if body is None:
+        abort(404, message=f"table {table_id} not found")
+    return body

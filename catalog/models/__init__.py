@@ -20,6 +20,7 @@ from .base import ACTIVE_STATES_SQL, EXTENSIONS, NAMING_CONVENTION, Base
 from .crawled import (
     ActivityFigures,
     CatalogColumn,
+    CatalogColumnLineage,
     CatalogColumnName,
     CatalogEnum,
     CatalogForeignKey,
@@ -51,6 +52,7 @@ __all__ = [
     "CatalogEnum",
     "CatalogFinding",
     "CatalogForeignKey",
+    "CatalogColumnLineage",
     "CatalogInferredKey",
     "CatalogInsightIgnore",
     "CatalogInsightRun",

@@ -247,6 +247,32 @@ class CatalogForeignKey(Base):
     )
 
 
+class CatalogColumnLineage(Base):
+    """The views' column lineage as edges (catalog/lineage.py): one row per
+    output column and source column it is computed from, and one with no
+    output column for a column read only to filter or join; `found` says
+    how ("catalog": PostgreSQL's pg_depend; "parsed": the view's SQL).
+    Written only by a crawl's apply for the views it added, changed or
+    removed; the index on the source table answers a table's "read by".
+    No foreign key (like catalog_foreign_keys): deleting a source deletes
+    its edges itself."""
+
+    __tablename__ = "catalog_column_lineage"
+    view_id: Mapped[int] = mapped_column(BigInteger)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    source_id: Mapped[int] = mapped_column(BigInteger)
+    view_column: Mapped[str | None] = mapped_column(Text)
+    source_schema: Mapped[str] = mapped_column(Text)
+    source_table: Mapped[str] = mapped_column(Text)
+    source_column: Mapped[str] = mapped_column(Text)
+    found: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("view_id", "ordinal", name="pk_catalog_column_lineage"),
+        Index("ix_catalog_column_lineage_read_by", "source_id", "source_schema", "source_table"),
+    )
+
+
 class CatalogRenameCandidate(Base):
     """A probable rename on an engine without stable ids: a crawl removed one
     table and added one with the same definition apart from the name. A
