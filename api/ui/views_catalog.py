@@ -15,6 +15,7 @@ from catalog.changes import EVENTS, change_events, table_id
 from catalog.curation import CurationError, Target, object_curation
 from catalog.db import Session
 from catalog.exports.svg import DiagramUnavailable
+from catalog.lineage import table_lineage
 from catalog.models import Source
 from catalog.search import search
 from catalog.sources import source_names
@@ -30,6 +31,7 @@ from ..ownership import owned_source
 from ..pagination import decode_cursor
 from . import blp
 from .forms import load_with
+from .lineage_svg import lineage_diagram
 from .session import page
 from .views_curation import box, history_rows
 
@@ -156,8 +158,11 @@ def table(source_id: int):
     neighbours |= {e.source for e in referenced_by}
     neighbours.discard(key)
     depth = 2 if request.args.get("depth") == "2" else 1
+    lineage = table_lineage(Session(), source_id, t)
     return render_template(
         "table.html",
+        lineage=lineage,
+        lineage_svg=lineage_diagram(lineage, key, lambda k: table_page(source_id, k)),
         **_table_curation(source, t),
         source=source,
         t=t,

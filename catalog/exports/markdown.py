@@ -169,11 +169,26 @@ def routines(items: Iterable[dict]) -> Iterator[str]:
 def table(t: ExportTable) -> str:
     """One table's section: its columns and facts, then each list it has."""
     d = t.doc
-    lines = _heading_and_columns(d) + _facts(d)
+    lines = _heading_and_columns(d) + _facts(d) + _lineage(d.get("lineage"))
     lines += _foreign_keys(t.all_keys()) + _referenced_by(d.get("referenced_by") or [])
     lines += _indexes(d.get("indexes") or []) + _constraints(d.get("constraints") or [])
     lines += _triggers(d.get("triggers") or [])
     return "\n".join(lines) + "\n"
+
+
+def _lineage(part: dict | None) -> list[str]:
+    """A view's sources, column by column, as a table (a view the parser
+    could not map says so, with the reason)."""
+    if not part:
+        return []
+    reason = f": {_md(part.get('reason'))}" if part.get("reason") else ""
+    lines = [f"\nColumn lineage ({_md(part.get('status'))}){reason}\n", "| column | computed from | status |"]
+    lines.append("| --- | --- | --- |")
+    for c in part.get("columns") or []:
+        sources = ", ".join(f"{_md(s['schema'])}.{_md(s['table'])}.{_md(s['column'])}" for s in c.get("sources") or [])
+        status = _md(c.get("status")) + (f" ({_md(c['reason'])})" if c.get("reason") else "")
+        lines.append(f"| {_md(c['name'])} | {sources} | {status} |")
+    return lines
 
 
 def _heading_and_columns(d: dict) -> list[str]:

@@ -12,6 +12,11 @@ uses the table.
 - safe: a table added, a column added nullable (or with a default), an index
   added, NOT NULL dropped, a comment changed.
 
+A removed or retyped column that views read (catalog_column_lineage, as the
+apply left it) gets a reason naming them: removing it is breaking (on
+MariaDB/MySQL the view breaks silently, at its next read), retyping it at
+least risky (the view's column changes type with it).
+
 An event's label is its worst reason. `label_crawl` labels a crawl's events
 inside the apply transaction: added and removed tables in one statement
 each, changed tables from their recorded details (and the new definition,
@@ -88,10 +93,33 @@ class Reason(NamedTuple):
     text: str
 
 
-def hazard_reasons(details: dict | None, new_columns: list[dict] | None = None) -> list[Reason]:
+def hazard_reasons(
+    details: dict | None, new_columns: list[dict] | None = None, read_by: dict[str, list[str]] | None = None
+) -> list[Reason]:
     """The reasons of a table_changed event's details (catalog.diff.table_changes),
-    in the order they are found."""
+    in the order they are found; `read_by`: the views (qualified names) that
+    read each column of the table."""
     d = details or {}
+    reasons = _view_reasons(d, read_by or {})
+    return reasons + _table_reasons(d, new_columns)
+
+
+def _view_reasons(d: dict, read_by: dict[str, list[str]]) -> list[Reason]:
+    """A removed or retyped column some views read, named with those views."""
+    reasons = []
+    for name in d.get("columns_removed") or []:
+        if read_by.get(name):
+            why = f"column {name} removed, read by view {', '.join(read_by[name])}: the view breaks"
+            reasons.append(Reason("breaking", "column_read_by_view_removed", name, why))
+    for altered in d.get("columns_altered") or []:
+        name = altered.get("name")
+        if "type" in (altered.get("changes") or {}) and read_by.get(name):
+            why = f"column {name} retyped, read by view {', '.join(read_by[name])}: its column changes with it"
+            reasons.append(Reason("risky", "column_read_by_view_retyped", name, why))
+    return reasons
+
+
+def _table_reasons(d: dict, new_columns: list[dict] | None) -> list[Reason]:
     columns = {c.get("name"): c for c in new_columns or []}
     reasons: list[Reason] = []
     removed = list(d.get("columns_removed") or [])
@@ -176,9 +204,11 @@ def worst(labels) -> str:
     return min(labels, key=_RANK.__getitem__, default="safe")
 
 
-def hazard_of(details: dict | None, new_columns: list[dict] | None = None) -> tuple[str, list[str]]:
+def hazard_of(
+    details: dict | None, new_columns: list[dict] | None = None, read_by: dict[str, list[str]] | None = None
+) -> tuple[str, list[str]]:
     """(label, reasons) of a table_changed event's details (catalog.diff.table_changes)."""
-    reasons = hazard_reasons(details, new_columns)
+    reasons = hazard_reasons(details, new_columns, read_by)
     if not reasons:
         return "safe", []
     ordered = sorted(reasons, key=lambda r: _RANK[r.label])
@@ -210,6 +240,22 @@ def rename_hazard(event: str, details: dict | None) -> tuple[str, list[str]]:
     return "breaking", [f"breaking: {why}"]
 
 
+# A crawl's table_changed events with the table's new columns and, per
+# column, the live views that read it (on catalog_column_lineage's index by
+# source table; only for events that removed or altered a column).
+CHANGED_TABLES_SQL = """
+    SELECT e.id, e.details, t.definition->'columns',
+           CASE WHEN e.details ? 'columns_removed' OR e.details ? 'columns_altered' THEN (
+               SELECT jsonb_object_agg(r.source_column, r.views) FROM (
+                   SELECT l.source_column, jsonb_agg(DISTINCT v.schema_name || '.' || v.name) AS views
+                   FROM catalog_column_lineage l
+                   JOIN catalog_tables v ON v.id = l.view_id AND v.removed_at IS NULL
+                   WHERE l.source_id = t.source_id AND l.source_schema = t.schema_name AND l.source_table = t.name
+                   GROUP BY l.source_column) r) END
+    FROM change_events e LEFT JOIN catalog_tables t ON t.id = e.table_id
+    WHERE e.crawl_id = :job AND e.event = 'table_changed'"""
+
+
 def label_crawl(session: Session, job_id: int) -> None:
     """Label the change events a crawl recorded, inside the caller's transaction."""
     params = {"job": job_id}
@@ -227,17 +273,11 @@ def label_crawl(session: Session, job_id: int) -> None:
         ),
         params,
     )
-    rows = session.execute(
-        text(
-            "SELECT e.id, e.details, t.definition->'columns' FROM change_events e "
-            "LEFT JOIN catalog_tables t ON t.id = e.table_id "
-            "WHERE e.crawl_id = :job AND e.event = 'table_changed'"
-        ),
-        params,
-    ).all()
+    rows = session.execute(text(CHANGED_TABLES_SQL), params).all()
     if not rows:
         return
-    _set_labels(session, [r[0] for r in rows], [hazard_of(details, columns) for _, details, columns in rows])
+    labels = [hazard_of(details, columns, dict(read_by or {})) for _, details, columns, read_by in rows]
+    _set_labels(session, [r[0] for r in rows], labels)
 
 
 def _set_labels(session: Session, ids: list[int], labels: list[tuple[str, list[str]]]) -> None:
