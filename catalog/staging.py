@@ -96,14 +96,16 @@ def encode_definition(doc: dict) -> tuple[str, str]:
     return hashlib.md5(canon.encode(), usedforsecurity=False).hexdigest(), definition
 
 
-def copy_rows(session: Session, table: str, columns: tuple[str, ...], rows) -> None:
+def copy_rows(session: Session, table: str, columns: tuple[str, ...], rows, not_null: tuple[str, ...] = ()) -> None:
     """COPY rows into `table` inside the session's transaction, in CSV (the
     csv module quotes in C; an unquoted empty field is NULL, a quoted one an
     empty string). `table` and `columns` are our own constants, never user
     input. PostgreSQL text cannot hold NUL, so NULs are dropped. Rows end
     in CRLF because the csv module quotes a field only for the characters of
     its line terminator: with a line feed alone, a name holding a lone carriage
-    return went out unquoted and COPY refused the whole batch."""
+    return went out unquoted and COPY refused the whole batch. The csv module
+    writes an empty string unquoted, so the `not_null` columns read an empty
+    field as '' (FORCE_NOT_NULL): a SQLite view's computed column has no type."""
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(rows)
     data = buf.getvalue()
@@ -114,7 +116,9 @@ def copy_rows(session: Session, table: str, columns: tuple[str, ...], rows) -> N
         raise RuntimeError("the catalog connection is closed")
     cursor = dbapi.cursor()
     try:
-        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", io.StringIO(data))
+        force = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{force})"
+        cursor.copy_expert(sql, io.StringIO(data))
     finally:
         cursor.close()
 
@@ -243,7 +247,7 @@ def stage_batch(
         )
     copy_rows(session, "crawl_staged_tables", STAGED_TABLE_COLUMNS, table_rows)
     stage_activity(session, job_id, batch_no, ids, activity or {})
-    copy_rows(session, "crawl_staged_columns", STAGED_COLUMN_COLUMNS, column_rows)
+    copy_rows(session, "crawl_staged_columns", STAGED_COLUMN_COLUMNS, column_rows, not_null=("type",))
     return {"seen": len(seen), "staged": len(staged)}
 
 

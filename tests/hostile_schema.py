@@ -144,6 +144,19 @@ def export_tables(names: list[str]) -> tuple[list[dict], list[ExportTable]]:
         "columns": [{"name": col, "ordinal": 1, "type": kind, "nullable": True}],
         "definition": f"SELECT 1 AS x -- {text}\n```\n{text}\n````",
         "depends_on": [{"schema": schema, "table": a}],
+        "lineage": {
+            "status": "partial",
+            "reason": text,
+            "columns": [
+                {
+                    "name": col,
+                    "status": "partial",
+                    "reason": text,
+                    "sources": [{"schema": schema, "table": a, "column": text, "found": "parsed"}],
+                }
+            ],
+            "reads": [{"schema": schema, "table": a, "column": col, "found": "parsed"}],
+        },
     }
     inferred = {**fk, "name": "inferred_" + ref, "inferred": True, "reason": text}
     tables = [
