@@ -68,6 +68,11 @@ ALWAYS_ANSWERED = {
     "InferredPage": {},
     "Change": {},
     "ChangePage": {},
+    "Lineage": {},
+    "ViewLineage": {},
+    "LineageColumn": {},
+    "LineageEdge": {"table_id": "lineage answers only, not the table document's part"},
+    "ReadBy": {},
 }
 
 
