@@ -96,7 +96,11 @@ def table_lineage(session: Session, source_id: int, document: dict) -> dict:
     is_view = document.get("kind") in ("view", "materialized_view")
     return {
         "status": part.get("status") if part else ("unresolved" if is_view else None),
-        "reason": part.get("reason") if part else ("not read yet: crawl the source again" if is_view else None),
+        "reason": part.get("reason")
+        if part
+        else (
+            "no lineage read: its engine does not read it, or it was crawled before lineage was" if is_view else None
+        ),
         "columns": [{**c, "sources": [linked(s) for s in c.get("sources") or []]} for c in columns],
         "reads": [linked(e) for e in reads],
         "read_by": read_by(session, source_id, document["schema"], document["name"]),
