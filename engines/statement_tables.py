@@ -7,7 +7,7 @@ into tokens the way PostgreSQL's lexer would (quoted identifiers keep their
 case and may hold anything, bare words fold to lower case, strings and
 comments are skipped), and a name counts only where the grammar puts a
 relation: after FROM (and each comma of its list), JOIN, UPDATE, INTO,
-TABLE, USING and ONLY. A name followed by `(` is a function (FROM
+TABLE, USING, ONLY and COPY (not its STDIN/STDOUT). A name followed by `(` is a function (FROM
 generate_series(...)), a name a WITH clause defines is a CTE, and the FROM
 of `IS DISTINCT FROM` and of EXTRACT/SUBSTRING/TRIM/OVERLAY/POSITION(... FROM
 ...) is no relation. What this misses (a table named only inside a function
@@ -37,7 +37,9 @@ _TOKEN = re.compile(
 )
 
 # After these a relation name follows (FROM's list continues after commas).
-_RELATION_BEFORE = {"from", "join", "update", "into", "table", "using", "only"}
+_RELATION_BEFORE = {"from", "join", "update", "into", "table", "using", "only", "copy"}
+# COPY's ends that are no relation.
+_NOT_RELATIONS = {"stdin", "stdout"}
 # Functions whose argument list has a FROM that is no relation.
 _FROM_IN_CALL = {"extract", "substring", "trim", "overlay", "position"}
 
@@ -161,7 +163,9 @@ def _relations_after(
             i += 1
         parts, i = _qualified(tokens, i)
         is_call = calls_possible and i < len(tokens) and tokens[i] == ("punct", "(")
-        if parts and not is_call and len(parts) <= 3 and not (len(parts) == 1 and parts[0] in ctes):
+        single = len(parts) == 1
+        skip = single and (parts[0] in ctes or (tokens[i - 1][0] == "name" and parts[0] in _NOT_RELATIONS))
+        if parts and not is_call and len(parts) <= 3 and not skip:
             ref = (parts[-2] if len(parts) >= 2 else None, parts[-1])
             if ref not in found:
                 found.append(ref)
