@@ -13,7 +13,7 @@ import pytest
 
 from .conftest import wait_for_crawl
 from .crawl_helpers import catalog_rows, crawl_now, detail, maria_source, pg_source, poll
-from .engine_targets import postgres_target
+from .engine_targets import mariadb_target, postgres_target
 from .insight_helpers import all_findings, by_rule
 from .targets import mysql_databases, mysql_execute, pg_database, pg_params
 from .ui_helpers import Browser
@@ -209,6 +209,20 @@ def test_pg_stat_statements_absent_or_unreadable(tmp_path):
                 assert "shared_preload_libraries" in loaded.reason
             else:  # a server that preloads it: readable, with blanked literals
                 assert all("'" not in s.query for s in loaded.statements)
+        finally:
+            intro.close()
+
+
+def test_mariadb_engine_names_the_usage_it_cannot_read(tmp_path):
+    with mariadb_target(tmp_path) as target:
+        target.create_tables(["t"])
+        intro = target.intro()
+        try:
+            read = intro.activity(intro.list_tables())
+            assert read.unreadable == {"table_scans", "index_scans", "rows_read", "rows_written"}
+            assert read[(target.schema or target.params.database, "t")].seq_scans is None  # unknown, not 0
+            top = intro.top_statements(10)
+            assert top.statements == [] and top.unreadable == {"statements"} and top.reason
         finally:
             intro.close()
 
