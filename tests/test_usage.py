@@ -103,6 +103,10 @@ def test_counts_between_crawls_are_exactly_what_ran_and_a_reset_says_so(alice, b
     assert grown["seq_scans"] == 1 and grown["seq_rows_read"] == 120
     assert grown["index_scans"] == 0 and grown["rows_written"] == 0
     assert all(i["scans_since_last_crawl"] == 0 for i in usage["indexes"])
+    browser = Browser(alice.client)
+    assert browser.sign_in(alice.email, alice.password).status_code == 302
+    html = browser.get(f"/sources/{sid}/table?schema=public&name=items").get_data(as_text=True)
+    assert 'id="usage-reset"' in html and "counters were reset" in html
 
     # an idle crawl: nothing grew
     assert crawl_now(alice, sid)["state"] == "succeeded"
@@ -114,10 +118,8 @@ def test_counts_between_crawls_are_exactly_what_ran_and_a_reset_says_so(alice, b
     assert changes == []
 
     # the table page shows it; another user gets a 404, from the API and the page
-    browser = Browser(alice.client)
-    assert browser.sign_in(alice.email, alice.password).status_code == 302
     html = browser.get(f"/sources/{sid}/table?schema=public&name=items").get_data(as_text=True)
-    assert 'id="usage"' in html and "Sequential scans" in html and "items_v" in html
+    assert 'id="usage"' in html and "Sequential scans" in html and "items_v" in html and "usage-reset" not in html
     assert bob.get(f"/api/v1/sources/{sid}/tables/public/items").status_code == 404
     other = Browser(bob.client)
     assert other.sign_in(bob.email, bob.password).status_code == 302
