@@ -241,3 +241,25 @@ def test_mariadb_usage_is_unknown_and_says_which_kinds(alice, worker):
             mysql_execute(
                 f"DROP USER IF EXISTS 'mc_views_{db[-8:]}'@'%'; DROP USER IF EXISTS 'mc_views_{db[-8:]}'@'localhost';"
             )
+
+
+def test_rows_stored_before_the_counters_show_growth_from_the_crawl_after(alice, worker, target, catalog_url):
+    source = pg_source(alice, target)
+    assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+    sid = source["id"]
+    # as migration 0022 leaves a row stored before it: the figures without the counters
+    catalog_rows(
+        catalog_url,
+        "UPDATE catalog_table_activity a SET seq_scans = NULL, seq_rows_read = NULL, index_scans = NULL, "
+        "index_rows_fetched = NULL, stats_reset_at = NULL FROM catalog_tables t "
+        "WHERE t.id = a.table_id AND t.source_id = %s RETURNING 1",
+        (sid,),
+    )
+    run_flushed(target, SEQ_ONLY, "SELECT count(*) FROM items")
+    assert crawl_now(alice, sid)["state"] == "succeeded"
+    usage = detail(alice, sid, "public", "items")["usage"]
+    assert usage["seq_scans"] is not None and usage["since_last_crawl"] is None  # no growth from unknown
+    run_flushed(target, SEQ_ONLY, "SELECT count(*) FROM items")
+    assert crawl_now(alice, sid)["state"] == "succeeded"
+    grown = detail(alice, sid, "public", "items")["usage"]["since_last_crawl"]
+    assert grown["seq_scans"] == 1 and grown["counters_reset"] is False

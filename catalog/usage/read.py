@@ -9,7 +9,9 @@ from ..timestamps import rfc3339_sql
 
 STATEMENTS_SHOWN = 10
 
-_SINCE = f"""CASE WHEN a.since_read_at IS NULL THEN NULL ELSE jsonb_build_object(
+# null until two crawls have read the counters (a row stored before they were
+# read has a since_read_at but no growth: counters_reset is null then)
+_SINCE = f"""CASE WHEN a.since_read_at IS NULL OR a.counters_reset IS NULL THEN NULL ELSE jsonb_build_object(
         'from', {rfc3339_sql("a.since_read_at")}, 'counters_reset', a.counters_reset,
         'seq_scans', a.delta_seq_scans, 'seq_rows_read', a.delta_seq_rows_read,
         'index_scans', a.delta_index_scans, 'index_rows_fetched', a.delta_index_rows_fetched,
