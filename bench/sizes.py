@@ -9,7 +9,8 @@ On one PostgreSQL target, every user table:
 - total_batched: the same in transactions of --batch-size tables (as a
   crawl's batches would), with the most locks one of them held;
 - agreement: tables (analyzed) whose estimate equals pg_total_relation_size;
-- activity_read: engines.postgres.ACTIVITY_SQL for every table;
+- activity_read: engines.postgres.ACTIVITY_SQL (with the scan counters and
+  each index's scans) for every table;
 - activity_write: COPY of one activity row per table into an unlogged
   staging table and the upsert into a keyed table (first insert, then an
   update of every row), as finish does, in the scratch database
@@ -31,7 +32,7 @@ from urllib.parse import urlparse
 import psycopg2
 
 from catalog.staging import ACTIVITY_FIELDS
-from engines.postgres import ACTIVITY_SQL, SIZE_PAGES
+from engines.postgres import SIZE_PAGES, activity_sql
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -93,7 +94,8 @@ def activity(conn, url: str, database: str, write_rows: int | None = None) -> di
     keys = cur.fetchall()
     conn.rollback()
     args = {"schemas": [k[0] for k in keys], "names": [k[1] for k in keys]}
-    rows, read_s = timed(lambda: (cur.execute(ACTIVITY_SQL, args), cur.fetchall())[1])
+    sql = activity_sql(conn.server_version)
+    rows, read_s = timed(lambda: (cur.execute(sql, args), cur.fetchall())[1])
     conn.rollback()
     if write_rows and rows:  # the catalog side at a size the target does not have: its rows repeated
         rows = [rows[i % len(rows)] for i in range(write_rows)]
@@ -123,7 +125,9 @@ def write_activity(url: str, scratch: str, rows: list) -> dict:
     conn.commit()
     buf = io.StringIO()
     for i, r in enumerate(rows):
-        values = ["2026-12-03 00:00:00+00", *r[2:7], *[v or "" for v in r[7:11]], ""]
+        # ACTIVITY_FIELDS: read_at, the counts, the times, last_update_at, the scan counters, the reset
+        # time (each index's scans, r[16], are staged apart by the crawl and not written here)
+        values = ["2026-12-03 00:00:00+00", *r[2:7], *[v or "" for v in r[7:11]], "", *r[11:15], r[15] or ""]
         buf.write(",".join(str(v) if v is not None else "" for v in [1, i, *values]) + "\n")
     names = ", ".join(ACTIVITY_FIELDS)
     upsert = (

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from .apply_objects import apply_enums, apply_objects
 from .lineage import LINEAGE_COLUMNS, lineage_rows
 from .renames import RENAME_EVENTS, follow_renames, record_probable_renames, rename_pass, staged_renames
-from .staging import ACTIVITY_FIELDS
+from .usage.apply import STATEMENT_STATEMENTS, USAGE_STATEMENTS
 
 # "deferrable" is a reserved word in PostgreSQL: quoted in a column list.
 FOREIGN_KEY_COLUMNS = (
@@ -117,18 +117,11 @@ APPLY_STATEMENTS = [
         SELECT count(*) FROM ins""",
     ),
     # 3b. every seen table's usage statistics (data freshness, not
-    #     definition): one upsert, after the inserts it references, that
-    #     rewrites only the figures that moved (none of an idle database's);
-    #     a live table's figures were read by its source's last success
-    (
-        "activity",
-        f"""
-        INSERT INTO catalog_table_activity (table_id, {", ".join(ACTIVITY_FIELDS)})
-        SELECT table_id, {", ".join(ACTIVITY_FIELDS)} FROM crawl_staged_activity WHERE job_id = :job
-        ON CONFLICT (table_id) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in ACTIVITY_FIELDS)}
-        WHERE ({", ".join(f"catalog_table_activity.{c}" for c in ACTIVITY_FIELDS[1:])})
-              IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in ACTIVITY_FIELDS[1:])})""",
-    ),
+    #     definition) and its indexes' scans, with their growth since the
+    #     crawl before: upserts after the inserts they reference, rewriting
+    #     only the figures that moved (none of an idle database's);
+    #     catalog/usage/apply.py
+    *USAGE_STATEMENTS,
     # 4. the search index of columns follows the staged tables
     (
         "columns_deleted",
@@ -211,6 +204,8 @@ APPLY_STATEMENTS = [
         DELETE FROM catalog_column_lineage l USING catalog_tables t
         WHERE t.source_id = :sid AND t.removed_crawl_id = :job AND l.view_id = t.id""",
     ),
+    # 7. the plan's top statements replace the source's, under the live tables they name
+    *STATEMENT_STATEMENTS,
 ]
 
 # Names no column of the source carries any more; run only when columns went.

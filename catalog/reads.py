@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from .curation.read import TABLE_CURATION_JSON, table_curation
 from .timestamps import rfc3339_sql
+from .usage.read import USAGE_OBJECT
 
 # A live table as every read returns it (DESIGN.md), built in SQL. Every
 # successful crawl confirms every live table of its source (what it does not
@@ -151,12 +152,13 @@ ACTIVITY_OBJECT = f"""jsonb_build_object('activity', (
 
 def table_detail(session: Session, source_id: int, schema: str, name: str) -> str | None:
     """One live table's document with `referenced_by` (the keys of other tables
-    that point at it), its `activity` and its `curation` (and each column's), as
-    JSON text; None when the catalog has no such table.
+    that point at it), its `activity`, its `usage` (catalog/usage/read.py)
+    and its `curation` (and each column's), as JSON text; None when the
+    catalog has no such table.
     A column whose type is an enum carries its `enum_values`."""
     body = session.execute(
         text(
-            f"SELECT ({DETAIL_JSON}::jsonb || {ACTIVITY_OBJECT})::text FROM {LIVE_TABLES} "
+            f"SELECT ({DETAIL_JSON}::jsonb || {ACTIVITY_OBJECT} || {USAGE_OBJECT})::text FROM {LIVE_TABLES} "
             "WHERE t.source_id = :sid AND t.schema_name = :schema "
             "AND t.name = :name AND t.removed_at IS NULL"
         ),

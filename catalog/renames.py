@@ -100,6 +100,12 @@ RENAME_PASS = [
         WHERE s.job_id = :job AND s.renamed_from IS NOT NULL AND a.job_id = :job AND a.table_id = s.table_id""",
     ),
     (
+        "renames_index_usage",
+        """
+        UPDATE crawl_staged_index_usage a SET table_id = s.renamed_from FROM crawl_staged_tables s
+        WHERE s.job_id = :job AND s.renamed_from IS NOT NULL AND a.job_id = :job AND a.table_id = s.table_id""",
+    ),
+    (
         "renamed",
         """
         WITH moved AS (
@@ -386,6 +392,10 @@ _MERGE = [
     "UPDATE catalog_column_lineage SET view_id = :old WHERE view_id = :new",
     "DELETE FROM catalog_table_activity WHERE table_id = :old",
     "UPDATE catalog_table_activity SET table_id = :old WHERE table_id = :new",
+    "DELETE FROM catalog_index_usage WHERE table_id = :old",
+    "UPDATE catalog_index_usage SET table_id = :old WHERE table_id = :new",
+    "DELETE FROM catalog_table_statements WHERE table_id = :old",
+    "UPDATE catalog_table_statements SET table_id = :old WHERE table_id = :new",
     "DELETE FROM catalog_findings WHERE table_id = :old",
     "UPDATE catalog_findings SET table_id = :old WHERE table_id = :new",
     "UPDATE catalog_table_versions SET table_id = :old WHERE table_id = :new",

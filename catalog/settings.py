@@ -87,6 +87,11 @@ class Settings:
     min_schedule_interval_minutes: int = 15  # a source's cron may not run more often than this
     stale_after_hours: int = 36
     schedule_jitter_seconds: int = 300
+    # usage (catalog/usage/, catalog/insights/rules/unused_index.py): an
+    # index with no scan counted across this many days of crawls is unused;
+    # a crawl keeps this many of pg_stat_statements' statements (most total time)
+    unused_index_days: int = 30
+    top_statements: int = 100
     # reads
     cache_seconds: int = 300
     # the web UI's address as people reach it: absolute links in webhook bodies (Slack)

@@ -45,7 +45,14 @@ ACTIVITY_FIELDS = (
     "last_analyze_at",
     "last_autoanalyze_at",
     "last_update_at",
+    "seq_scans",
+    "seq_rows_read",
+    "index_scans",
+    "index_rows_fetched",
+    "stats_reset_at",
 )
+
+INDEX_USAGE_COLUMNS = ("job_id", "batch_no", "table_id", "index_name", "scans", "last_scan_at")
 
 SEEN_COLUMNS = (
     "job_id",
@@ -182,6 +189,15 @@ def stage_activity(session: Session, job_id: int, batch_no: int, ids: dict, acti
     ]
     if rows:
         copy_rows(session, "crawl_staged_activity", ("job_id", "batch_no", "table_id", *ACTIVITY_FIELDS), rows)
+    # each index's scans (TableActivity.indexes), for the same tables
+    index_rows = [
+        (job_id, batch_no, ids[key], i.name, i.scans, i.last_scan_at)
+        for key, a in activity.items()
+        if key in ids
+        for i in getattr(a, "indexes", None) or ()
+    ]
+    if index_rows:
+        copy_rows(session, "crawl_staged_index_usage", INDEX_USAGE_COLUMNS, index_rows)
 
 
 def unchanged_by_signature(known: dict[tuple[str, str], Known], signatures: dict | None) -> dict:

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -25,6 +26,7 @@ from catalog.removal_guard import removal_refused
 from catalog.settings import Settings
 from catalog.staging import drop_staging, known_tables, stage_batch, unchanged_by_signature
 from catalog.tidy import tidy_catalog
+from catalog.usage.apply import stage_statements
 from catalog.webhooks import outbox
 from engines.base import TableRef
 from engines.documents import table_document
@@ -77,9 +79,11 @@ def plan(job_id: int, settings: Settings, report: Report = _quiet) -> bool:
                         return False  # cancelled, failed or deleted meanwhile
             enums = [{"schema": e.schema, "name": e.name, "values": e.values} for e in target.list_enums()]
             objects = catalog_objects(target)
+            statements = top_statements(target, settings, job_id)
         with transaction() as session:
             if not jobs.record_plan(session, job_id, tables, batches, enums, objects):
                 return False
+            stage_statements(session, job_id, statements, datetime.now(UTC))
     log.info("crawl planned: %d tables in %d batches", tables, batches, extra={"job_id": job_id})
     return True
 
@@ -102,6 +106,18 @@ def catalog_objects(target) -> list[dict]:
         rows.append({"kind": r.kind, "schema": r.schema, "name": r.name, "table": "", "arguments": r.arguments,
                      "details": details, "body": r.body})  # fmt: skip
     return rows
+
+
+def top_statements(target, settings: Settings, job_id: int) -> list[dict]:
+    """The target's top statements by total time (one query; PostgreSQL's
+    pg_stat_statements), as dicts of StatementStat's fields; none where the
+    engine keeps none or could not read them (the log says why)."""
+    top = target.top_statements(settings.top_statements)
+    if top is None:
+        return []
+    if top.unreadable:
+        log.info("statement statistics not read: %s", top.reason, extra={"job_id": job_id})
+    return [asdict(s) for s in top.statements]
 
 
 def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quiet) -> None:

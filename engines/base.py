@@ -37,20 +37,25 @@ from .errors import (  # noqa: F401  (re-exported: engines.base is where other m
 )
 from .records import (  # noqa: F401  (re-exported)
     ROW_ESTIMATE_SOURCES,
+    USAGE_KINDS,
+    Activities,
     Column,
     ConnectionParams,
     Constraint,
     EnumType,
     ForeignKey,
     Index,
+    IndexActivity,
     IndexPart,
     PrimaryKey,
     Routine,
     SequenceDef,
+    StatementStat,
     Table,
     TableActivity,
     TableRef,
     TableSignature,
+    TopStatements,
     Trigger,
     index_part,
 )
@@ -404,5 +409,12 @@ class Introspector(abc.ABC):
     def activity(self, tables: list[TableRef]) -> dict[tuple[str, str], TableActivity]:
         """One query: usage statistics of these tables, keyed by (schema, name).
         Read every crawl for every table (data freshness, not definition);
-        empty for an engine that keeps none."""
+        empty for an engine that keeps none. An engine that knows which kinds
+        of usage it could not read answers an `Activities` naming them."""
         return {}
+
+    def top_statements(self, limit: int) -> TopStatements | None:
+        """One query at plan time: the `limit` statements with the most total
+        time, with the tables each names. None for an engine that keeps no
+        statement statistics."""
+        return None

@@ -79,6 +79,7 @@ from .assemble import assemble, split_keys
 from .base import (
     CAPABILITIES,
     SSLMODES,
+    Activities,
     Column,
     ConnectionParams,
     Constraint,
@@ -99,6 +100,7 @@ from .base import (
     TargetStalled,
     TargetTimeout,
     TargetUnreachable,
+    TopStatements,
     Trigger,
     index_part,
     local_file_refused,
@@ -518,6 +520,9 @@ SELECT TABLE_SCHEMA, TABLE_NAME, UNIX_TIMESTAMP(UPDATE_TIME)
 FROM information_schema.TABLES
 WHERE {filter} AND TABLE_TYPE <> 'VIEW'
 """
+
+
+UNREAD_USAGE = frozenset({"table_scans", "index_scans", "rows_read", "rows_written"})
 
 
 def activity_from_row(row: Sequence, read_at: datetime) -> tuple[Key, TableActivity]:
@@ -1038,7 +1043,16 @@ class MySQLIntrospector(Introspector):
         keys = {(t.schema, t.name) for t in wanted}
         read_at = datetime.now(UTC)
         rows = self._batch_rows(ACTIVITY_SQL, wanted, keys, f"reading activity of {len(wanted)} tables")
-        return dict(activity_from_row(r, read_at) for r in rows)
+        # Per-table scan and row counters need the userstat plugin's
+        # TABLE_STATISTICS/INDEX_STATISTICS or performance_schema, both off
+        # by default and not read by metacrawl yet: unknown, and said so.
+        return Activities((activity_from_row(r, read_at) for r in rows), unreadable=UNREAD_USAGE)
+
+    def top_statements(self, limit: int) -> TopStatements:
+        return TopStatements(
+            unreadable=frozenset({"statements"}),
+            reason="statement statistics are read from PostgreSQL's pg_stat_statements only",
+        )
 
     def _batch_rows(
         self,

@@ -40,7 +40,10 @@ Choices worth knowing:
   at query time (lseek per relation), which we do not do table by table.
 - Usage statistics (pg_stat_user_tables) are read by activity(), one query
   per batch for every table, changed or not, and stored apart from the
-  definition (catalog_table_activity): never signed, never a change.
+  definition (catalog_table_activity): never signed, never a change. The
+  same query reads the scan counters and each index's scans;
+  pg_stat_statements, where installed and readable, is read once per crawl
+  at plan time (engines/postgres_usage.py).
 - Nothing here can be undescribable: PostgreSQL records what a view reads
   in pg_depend, so dropping its table is refused or drops the view
   (CASCADE); a view cannot outlive its table as it can on MariaDB, and
@@ -74,6 +77,7 @@ from .base import (
     EnumType,
     ForeignKey,
     Index,
+    IndexActivity,
     IndexPart,
     Introspector,
     PrimaryKey,
@@ -88,6 +92,7 @@ from .base import (
     TargetError,
     TargetTimeout,
     TargetUnreachable,
+    TopStatements,
     Trigger,
     index_part,
     name_list,
@@ -95,6 +100,7 @@ from .base import (
     secs,
 )
 from .lineage_pg import VIEW_COLUMNS_READ_SQL, add_lineage
+from .postgres_usage import read_top_statements
 
 KINDS = {"r": "table", "p": "partitioned_table", "v": "view", "m": "materialized_view", "f": "foreign_table"}
 FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
@@ -813,21 +819,50 @@ def index_parts(attnums: list[int], columns: list[str], options: list[dict]) -> 
 # database, where this reads only the batch. No lock, no file read. Views,
 # foreign and partitioned tables keep no such statistics (a partitioned
 # table's rows are its partitions') and get no activity.
+# The same statement reads the usage counters (seq_scan, seq_tup_read, and
+# idx_scan, idx_tup_fetch summed over the table's indexes as the view does),
+# the database's last counter reset, and each index's scans (with PostgreSQL
+# 16+'s time of its last scan: `{last_scan}`) as one JSON array per table.
 ACTIVITY_SQL = """
 SELECT n.nspname, c.relname, pg_stat_get_tuples_inserted(c.oid), pg_stat_get_tuples_updated(c.oid),
        pg_stat_get_tuples_deleted(c.oid), pg_stat_get_live_tuples(c.oid), pg_stat_get_dead_tuples(c.oid),
        pg_stat_get_last_vacuum_time(c.oid), pg_stat_get_last_autovacuum_time(c.oid),
-       pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid)
+       pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid),
+       pg_stat_get_numscans(c.oid), pg_stat_get_tuples_returned(c.oid), coalesce(x.scans, 0),
+       coalesce(x.fetched, 0) + pg_stat_get_tuples_fetched(c.oid),
+       pg_stat_get_db_stat_reset_time((SELECT oid FROM pg_database WHERE datname = current_database())),
+       coalesce(x.indexes, '[]')
 FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
 JOIN pg_namespace n ON n.nspname = b.nspname::name
 JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = b.relname::name
+LEFT JOIN LATERAL (
+    SELECT sum(pg_stat_get_numscans(i.indexrelid))::bigint AS scans,
+           sum(pg_stat_get_tuples_fetched(i.indexrelid))::bigint AS fetched,
+           json_agg(json_build_array(ic.relname, pg_stat_get_numscans(i.indexrelid), {last_scan})
+                    ORDER BY ic.relname) AS indexes
+    FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid) x ON true
 WHERE c.relkind IN ('r', 'm')
 """
 
 
+def activity_sql(server_version: int) -> str:
+    """ACTIVITY_SQL for the server: pg_stat_get_lastscan exists from 16 on."""
+    return ACTIVITY_SQL.format(last_scan="pg_stat_get_lastscan(i.indexrelid)" if server_version >= 160000 else "NULL")
+
+
 def activity_from_row(row: Sequence, read_at: datetime) -> tuple[tuple[str, str], TableActivity]:
-    schema, name, ins, upd, dele, live, dead, vacuum, autovacuum, analyze, autoanalyze = row
+    schema, name, ins, upd, dele, live, dead, vacuum, autovacuum, analyze, autoanalyze = row[:11]
+    seq_scans, seq_read, idx_scans, idx_fetched, reset_at, indexes = row[11:]
     return (schema, name), TableActivity(
+        seq_scans=seq_scans,
+        seq_rows_read=seq_read,
+        index_scans=idx_scans,
+        index_rows_fetched=idx_fetched,
+        stats_reset_at=reset_at,
+        indexes=[
+            IndexActivity(index, scans, datetime.fromisoformat(last) if last else None)
+            for index, scans, last in indexes
+        ],
         read_at=read_at,
         rows_inserted=ins,
         rows_updated=upd,
@@ -1160,10 +1195,14 @@ class PostgresIntrospector(Introspector):
         batch = {"schemas": [t.schema for t in tables], "names": [t.name for t in tables]}
         read_at = datetime.now(UTC)
         try:
-            rows = self._query(ACTIVITY_SQL, batch, f"reading activity of {len(tables)} tables")
+            sql = activity_sql(self._live().server_version)
+            rows = self._query(sql, batch, f"reading activity of {len(tables)} tables")
         finally:
             self._end_transaction()
         return dict(activity_from_row(r, read_at) for r in rows)
+
+    def top_statements(self, limit: int) -> TopStatements:
+        return read_top_statements(self._query, self._end_transaction, limit)
 
     def list_enums(self) -> list[EnumType]:
         try:

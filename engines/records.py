@@ -183,6 +183,67 @@ class TableActivity:
     last_analyze_at: datetime | None = None
     last_autoanalyze_at: datetime | None = None
     last_update_at: datetime | None = None
+    # Usage counters, cumulative since the engine's statistics were reset
+    # (PostgreSQL: pg_stat_user_tables seq_scan, seq_tup_read, idx_scan,
+    # idx_tup_fetch); the catalog turns them into counts between crawls.
+    seq_scans: int | None = None
+    seq_rows_read: int | None = None
+    index_scans: int | None = None
+    index_rows_fetched: int | None = None
+    stats_reset_at: datetime | None = None  # when the database's counters were last reset (pg_stat_database)
+    indexes: list[IndexActivity] = field(default_factory=list)
+
+
+@dataclass
+class IndexActivity:
+    """One index's scans since the counters' reset (PostgreSQL idx_scan) and,
+    where the engine keeps it (PostgreSQL 16+), the time of its last scan."""
+
+    name: str
+    scans: int | None
+    last_scan_at: datetime | None = None
+
+
+# The kinds of usage an engine may be unable to read (privileges, an extension
+# or server option that is off); activity() and top_statements() name them.
+USAGE_KINDS = ("table_scans", "index_scans", "rows_read", "rows_written", "statements")
+
+
+class Activities(dict):
+    """activity()'s answer: (schema, name) -> TableActivity, and `unreadable`,
+    the USAGE_KINDS the engine could not read for these tables (their figures
+    are None: unknown, not zero)."""
+
+    def __init__(self, tables: Any = None, unreadable: frozenset[str] = frozenset()) -> None:
+        super().__init__(tables or {})
+        self.unreadable = frozenset(unreadable)
+
+
+@dataclass
+class StatementStat:
+    """A statement from PostgreSQL's pg_stat_statements: its normalised text
+    (constants replaced by $n; literals left in utility statements are
+    blanked by engines/statement_tables.py), figures since the extension's
+    reset, and the tables it names, as (schema or None, name): None when
+    the statement names the table without its schema."""
+
+    query_id: str
+    query: str
+    calls: int
+    total_ms: float
+    rows: int
+    tables: list[tuple[str | None, str]]
+
+
+@dataclass
+class TopStatements:
+    """top_statements()'s answer: the statements, most total time first, and
+    `unreadable` ({"statements"} when the extension is missing or unreadable,
+    with `reason` saying why in words a user can act on)."""
+
+    statements: list[StatementStat] = field(default_factory=list)
+    unreadable: frozenset[str] = frozenset()
+    reason: str | None = None
 
 
 @dataclass

@@ -349,17 +349,25 @@ def _queue_insights(job_id: int, changed: bool) -> None:
 
 @app.task(name="insights.refresh")
 def refresh_insights(job_id: int, changed: bool) -> None:
-    """Lint and inferred keys of the crawl's source, in their own transaction."""
+    """Lint and inferred keys of the crawl's source (after a changing crawl),
+    and its runtime insights (after every crawl), in their own transaction."""
     runtime.settings()  # this pool process may not have run a crawl task yet: bind the catalog
     started = time.perf_counter()
     try:
         with transaction() as session:
             source_id = session.execute(select(CrawlJob.source_id).where(CrawlJob.id == job_id)).scalar()
-            if source_id is None or not insights.needs_refresh(session, source_id, changed):
+            if source_id is None:
                 return
-            noted = outbox.findings_before(session, source_id)
-            seconds = insights.refresh(session, source_id, job_id)
-            new = outbox.for_new_findings(session, source_id, job_id) if noted else []
+            # the runtime rules read usage, which moves at every crawl: always
+            days = runtime.settings().unused_index_days
+            if not insights.needs_refresh(session, source_id, changed):
+                seconds = insights.refresh_runtime(session, source_id, days)
+                new = []
+            else:
+                noted = outbox.findings_before(session, source_id)
+                seconds = insights.refresh(session, source_id, job_id)
+                seconds.update(insights.refresh_runtime(session, source_id, days))
+                new = outbox.for_new_findings(session, source_id, job_id) if noted else []
     except Exception:
         log.exception("insights not refreshed", extra={"job_id": job_id})
         return

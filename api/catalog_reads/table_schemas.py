@@ -7,6 +7,7 @@ import copy
 import marshmallow as ma
 
 from ..timestamps import Timestamp
+from .usage_schemas import UsageSchema
 
 KINDS = ("table", "view", "materialized_view", "partitioned_table", "foreign_table")
 # engines.base.ROW_ESTIMATE_SOURCES
@@ -328,6 +329,17 @@ class TableSchema(DocumentSchema):
             "description": "Table detail only: usage statistics read by the last crawl, kept apart from the "
             "definition (never a change); null for views and before a crawl read any. PostgreSQL: "
             "pg_stat_user_tables; MySQL/MariaDB: UPDATE_TIME only"
+        },
+    )
+    usage = ma.fields.Nested(
+        UsageSchema,
+        allow_none=True,
+        metadata={
+            "description": "Table detail only: how much the table and its indexes are used, and the statements "
+            "that name it: counters since the target's reset and their growth between the last two crawls, "
+            "never part of the definition. PostgreSQL only (MySQL/MariaDB keep no such counters without userstat "
+            "or performance_schema, which metacrawl does not read): null there, for views, and before a crawl "
+            "read any"
         },
     )
     columns = req(ma.fields.List, ma.fields.Nested(ColumnSchema))

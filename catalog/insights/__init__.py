@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from .hazards import label_crawl as label_hazards
 from .inferred import refresh_inferred
 from .lint import run_lint
+from .runtime import refresh_runtime
 
-__all__ = ["label_hazards", "needs_refresh", "refresh"]
+__all__ = ["label_hazards", "needs_refresh", "refresh", "refresh_runtime"]
 
 
 def needs_refresh(session: Session, source_id: int, changed: bool) -> bool:

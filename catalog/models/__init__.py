@@ -36,9 +36,14 @@ from .curation import CURATED_KINDS, Curation, CurationAudit
 from .insights import CatalogFinding, CatalogInferredKey, CatalogInsightIgnore, CatalogInsightRun
 from .staging import STAGING_TABLES, CrawlSeen, CrawlStagedActivity, CrawlStagedColumn, CrawlStagedTable
 from .teams import ROLES, Team, TeamMember, TeamTag
+from .usage import CatalogIndexUsage, CatalogTableStatement, CrawlStagedIndexUsage, CrawlStagedStatement
 from .webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "CatalogIndexUsage",
+    "CatalogTableStatement",
+    "CrawlStagedIndexUsage",
+    "CrawlStagedStatement",
     "ACTIVE_STATES_SQL",
     "CURATED_KINDS",
     "EXTENSIONS",

@@ -108,6 +108,13 @@ class ActivityFigures:
     last_analyze_at: Mapped[datetime | None] = ts()
     last_autoanalyze_at: Mapped[datetime | None] = ts()
     last_update_at: Mapped[datetime | None] = ts()
+    # usage counters since the target's last reset (PostgreSQL seq_scan,
+    # seq_tup_read, idx_scan, idx_tup_fetch) and when that reset was
+    seq_scans: Mapped[int | None] = mapped_column(BigInteger)
+    seq_rows_read: Mapped[int | None] = mapped_column(BigInteger)
+    index_scans: Mapped[int | None] = mapped_column(BigInteger)
+    index_rows_fetched: Mapped[int | None] = mapped_column(BigInteger)
+    stats_reset_at: Mapped[datetime | None] = ts()
 
 
 class CatalogTableActivity(ActivityFigures, Base):
@@ -121,6 +128,17 @@ class CatalogTableActivity(ActivityFigures, Base):
     table_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("catalog_tables.id", ondelete="CASCADE"), primary_key=True
     )
+    # The counters' growth between the crawl that read the stored figures
+    # before (`since_read_at`) and the last one: computed by apply
+    # (catalog/usage/apply.py), the new value itself after a reset
+    # (`counters_reset`); NULL until two crawls have read them.
+    since_read_at: Mapped[datetime | None] = ts()
+    counters_reset: Mapped[bool | None] = mapped_column(Boolean)
+    delta_seq_scans: Mapped[int | None] = mapped_column(BigInteger)
+    delta_seq_rows_read: Mapped[int | None] = mapped_column(BigInteger)
+    delta_index_scans: Mapped[int | None] = mapped_column(BigInteger)
+    delta_index_rows_fetched: Mapped[int | None] = mapped_column(BigInteger)
+    delta_rows_written: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class CatalogTableVersion(Base):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 from .crawled import ActivityFigures
+from .usage import USAGE_STAGING_TABLES
 
 
 class CrawlStagedTable(Base):
@@ -95,4 +96,7 @@ class CrawlStagedActivity(ActivityFigures, Base):
     )
 
 
-STAGING_TABLES = tuple(t.__tablename__ for t in (CrawlStagedTable, CrawlStagedColumn, CrawlSeen, CrawlStagedActivity))
+STAGING_TABLES = (
+    *(t.__tablename__ for t in (CrawlStagedTable, CrawlStagedColumn, CrawlSeen, CrawlStagedActivity)),
+    *USAGE_STAGING_TABLES,
+)

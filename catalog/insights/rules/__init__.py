@@ -5,7 +5,8 @@ catalog_findings for the source's engine (none where it does not apply).
 The one-table rules read `insights_scope` and `lint_indexes`, the rules
 across tables `lint_fk_tables`, `lint_names` and `lint_relations`
 (catalog/insights/lint.py prepares them). A new rule is one module here and
-its place in both lists below."""
+its place in both lists below. The runtime rules (RUNTIME_ORDER) read usage
+instead and run over the whole source after every crawl."""
 
 from __future__ import annotations
 
@@ -17,14 +18,18 @@ from . import (
     duplicate_index,
     fk_type_mismatch,
     fk_without_index,
+    fk_without_index_busy_parent,
+    heavy_seq_scan,
     identifier_needs_quoting,
     json_not_jsonb,
+    never_analyzed,
     no_primary_key,
     no_relations,
     nullable_in_unique,
     redundant_index,
     table_without_comment,
     too_many_columns,
+    unused_index,
 )
 from .common import Dialect, Rule
 
@@ -53,6 +58,13 @@ RUN_ORDER: tuple[LintRule, ...] = (
     no_relations,
 )
 
+# The runtime rules: they read usage (catalog_table_activity,
+# catalog_index_usage), which moves at every crawl without any definition
+# changing, so they run after every crawl over the whole source
+# (catalog/insights/runtime.py), after the lint (the busy-parent rule reads
+# fk_without_index's findings).
+RUNTIME_ORDER: tuple[LintRule, ...] = (unused_index, heavy_seq_scan, never_analyzed, fk_without_index_busy_parent)
+
 SEVERITIES = ("error", "warning", "info")
 
 # rule -> (severity, what it means), in the order the API documents them.
@@ -61,8 +73,12 @@ RULES: dict[str, tuple[str, str]] = {
     for m in (
         no_primary_key,
         fk_without_index,
+        fk_without_index_busy_parent,
         duplicate_index,
         redundant_index,
+        unused_index,
+        heavy_seq_scan,
+        never_analyzed,
         fk_type_mismatch,
         nullable_in_unique,
         json_not_jsonb,
