@@ -38,6 +38,37 @@ def only_fields_added(old, new) -> bool:
     return old == new
 
 
+# What an older crawler read otherwise on MariaDB/MySQL, with nothing on
+# the target changed: ON UPDATE/ON DELETE NO ACTION left out of a foreign
+# key's definition.
+_NO_ACTION = (" ON UPDATE NO ACTION", " ON DELETE NO ACTION")
+
+
+def as_read_now(old: dict, new: dict) -> dict:
+    """`old` as this crawler reads the same table, where an older crawler
+    read it otherwise although nothing on the target moved: a MySQL/MariaDB
+    partitioned table was kind `table` (its `partition` already told it is
+    partitioned) and is `partitioned_table` now; a MySQL/MariaDB foreign key's
+    `definition` left out its NO ACTION rules. So the first crawl after the
+    upgrade records no change for them (a table partitioned since is still
+    one: its `partition` was absent before)."""
+    out = old
+    if old.get("kind") == "table" and new.get("kind") == "partitioned_table" and old.get("partition") is not None:
+        out = {**out, "kind": "partitioned_table"}
+    now = _by_name(new.get("foreign_keys"))
+    keys, moved = [], False
+    for fk in old.get("foreign_keys") or []:
+        text = (now.get(fk.get("name")) or {}).get("definition")
+        if isinstance(text, str) and text != fk.get("definition"):
+            shorter = text
+            for clause in _NO_ACTION:
+                shorter = shorter.replace(clause, "")
+            if shorter == fk.get("definition"):
+                fk, moved = {**fk, "definition": text}, True
+        keys.append(fk)
+    return {**out, "foreign_keys": keys} if moved else out
+
+
 def column_renames(old: dict, new: dict) -> list[dict]:
     """The columns of one object on the target (equal stable ids) that kept
     their ordinal under a new name: [{"from", "to"}] in ordinal order. Only

@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from .diff import column_renames, only_fields_added, table_changes, with_columns_renamed, with_table_renamed
+from .diff import (
+    as_read_now,
+    column_renames,
+    only_fields_added,
+    table_changes,
+    with_columns_renamed,
+    with_table_renamed,
+)
 from .models import STAGING_TABLES, Base
 
 DEFINITION_KEYS = ("columns", "primary_key", "foreign_keys", "indexes", "constraints")
@@ -45,6 +52,7 @@ ACTIVITY_FIELDS = (
     "last_analyze_at",
     "last_autoanalyze_at",
     "last_update_at",
+    "next_auto_increment",
 )
 
 SEEN_COLUMNS = (
@@ -323,7 +331,7 @@ def _staged_table_row(
     if compared is not None and compared.id in old_defs:
         before = old_defs[compared.id]
         moved = column_renames(before, doc) if oid is not None and compared.object_id == oid else []
-        before = with_columns_renamed(before, moved)
+        before = as_read_now(with_columns_renamed(before, moved), doc)
         if was is not None:
             before = with_table_renamed(before, doc)
         # NULL changes on a live table: only newly reported fields (no event)

@@ -106,6 +106,7 @@ from .base import (
     scrubbed,
     secs,
 )
+from .mysql_grants import hidden_kinds, parse_grants
 
 Key = tuple[str, str]
 
@@ -690,14 +691,16 @@ def foreign_key_definition(
     columns: list[str], ref_schema: str, ref_table: str, ref_columns: list[str], on_update: str, on_delete: str
 ) -> str:
     """The key as a constraint clause, shaped like PostgreSQL's
-    pg_get_constraintdef: the rules only where they are not the default
-    (RESTRICT and NO ACTION act alike on MySQL/MariaDB)."""
+    pg_get_constraintdef, that recreates the same key: a rule is left out
+    only where it is RESTRICT, which is what the engine makes of a clause
+    left out. NO ACTION acts like RESTRICT but is stored as written, so it
+    is printed (leaving it out made RESTRICT)."""
     text = (
         f"FOREIGN KEY ({column_list(columns)}) REFERENCES {quote_ident(ref_schema)}.{quote_ident(ref_table)} "
         f"({column_list(ref_columns)})"
     )
     for clause, rule in (("ON UPDATE", on_update), ("ON DELETE", on_delete)):
-        if rule not in ("RESTRICT", "NO ACTION"):
+        if rule != "RESTRICT":
             text += f" {clause} {rule}"
     return text
 
@@ -1105,6 +1108,17 @@ class MySQLIntrospector(Introspector):
         arguments = routine_arguments(self._in_schemas(PARAMETERS_SQL, "listing routine parameters"))
         routines = [routine_from_row(r, arguments) for r in self._in_schemas(ROUTINES_SQL, "listing routines")]
         return sorted(routines, key=lambda r: (r.schema, r.name, r.kind))
+
+    def check_visibility(self) -> None:
+        """Warn of the routines and triggers information_schema hides from
+        this account, told from its grants (engines/mysql_grants.py)."""
+        schemas = crawled_schemas(self.params)
+        if not schemas:
+            return
+        _, server = self._live()
+        lines = [_text(r[0]) or "" for r in self._query("SHOW GRANTS", None, "reading the account's grants")]
+        for w in hidden_kinds(parse_grants(lines), schemas, server.mariadb, server.version):
+            self.warn(w.kind, w.privilege, w.message)
 
     def _checks(
         self, batch: tuple[list[TableRef], set[Key], str], columns: list[tuple[Key, Column]]

@@ -180,6 +180,7 @@ class TableActivity:
     last_analyze_at: datetime | None = None
     last_autoanalyze_at: datetime | None = None
     last_update_at: datetime | None = None
+    next_auto_increment: int | None = None  # MySQL/MariaDB: TABLES.AUTO_INCREMENT
 
 
 @dataclass
@@ -229,6 +230,18 @@ class Routine:
     volatility: str | None = None  # PostgreSQL: immutable, stable, volatile; MySQL: deterministic or not
     comment: str | None = None
     body: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VisibilityWarning:
+    """What the crawl's account could not see: the kind of object or fact
+    ("routines", "triggers", "statistics", "usage"...), the privilege that
+    would show it, and a sentence saying both. Never "none found" where the
+    account cannot know."""
+
+    kind: str
+    privilege: str
+    message: str
 
 
 @dataclass(frozen=True)

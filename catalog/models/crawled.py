@@ -108,6 +108,8 @@ class ActivityFigures:
     last_analyze_at: Mapped[datetime | None] = ts()
     last_autoanalyze_at: Mapped[datetime | None] = ts()
     last_update_at: Mapped[datetime | None] = ts()
+    # MySQL/MariaDB: the next AUTO_INCREMENT value (moves with inserts, not DDL)
+    next_auto_increment: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class CatalogTableActivity(ActivityFigures, Base):
