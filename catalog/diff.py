@@ -6,8 +6,24 @@ foreign_keys, indexes, constraints, shaped as DESIGN.md shows a table.
 
 from __future__ import annotations
 
-COLUMN_ATTRS = ("type", "nullable", "default", "comment", "identity", "generated", "on_update")
+COLUMN_ATTRS = (
+    "type",
+    "nullable",
+    "default",
+    "comment",
+    "identity",
+    "generated",
+    "on_update",
+    "charset",
+    "collation",
+    "generated_storage",
+    "invisible",
+)
 RELATION_ATTRS = ("definition", "depends_on", "partition", "partition_of", "bounds")
+# Table attributes an older crawler did not read (MySQL/MariaDB): compared
+# only where the old definition has them, so the first crawl after the
+# upgrade tells no change of them (every table and view has them since).
+NEWER_ATTRS = ("engine", "collation", "view_options")
 
 
 def _by_name(items: list[dict] | None) -> dict[str, dict]:
@@ -141,6 +157,10 @@ def table_changes(old: dict, new: dict) -> dict:
             changes[f"{part}_removed"] = minus
     # a view's SQL and dependencies, partitioning (present only where they apply)
     for attr in RELATION_ATTRS:
-        if old.get(attr) != new.get(attr):
+        # a part that only gained fields (a MySQL/MariaDB partition's bounds) did not change
+        if old.get(attr) != new.get(attr) and not only_fields_added(old.get(attr), new.get(attr)):
             changes[attr] = {"from": old.get(attr), "to": new.get(attr)}
+    for attr in NEWER_ATTRS:
+        if attr in old and old[attr] != new.get(attr):
+            changes[attr] = {"from": old[attr], "to": new.get(attr)}
     return changes

@@ -37,7 +37,17 @@ DEFINITION_KEYS = ("columns", "primary_key", "foreign_keys", "indexes", "constra
 # dependencies, a partitioned table's key, a partition's parent and bounds,
 # what the engine could not describe (a broken view's warnings).
 # A plain table's fingerprint and document stay what they were.
-OPTIONAL_KEYS = ("definition", "depends_on", "partition", "partition_of", "bounds", "warnings")
+OPTIONAL_KEYS = (
+    "definition",
+    "depends_on",
+    "partition",
+    "partition_of",
+    "bounds",
+    "warnings",
+    "engine",
+    "collation",
+    "view_options",
+)
 
 # catalog_table_activity's columns besides table_id, as TableActivity names them.
 ACTIVITY_FIELDS = (

@@ -64,6 +64,9 @@ def assemble(
                 bounds=d.get("bounds"),
                 warnings=d.get("warnings"),
                 object_id=d.get("object_id"),
+                engine=d.get("engine"),
+                collation=d.get("collation"),
+                view_options=d.get("view_options"),
             )
         )
     return tables

@@ -31,6 +31,12 @@ class Column:
     identity: str | None = None  # "always", "by default", "auto_increment"
     generated: str | None = None  # generation expression of a generated column
     on_update: str | None = None  # MySQL/MariaDB ON UPDATE expression (current_timestamp())
+    # Only where they apply (documents.OPTIONAL_COLUMN_PARTS: left out of the
+    # document when None, so a column without them reads as it did):
+    charset: str | None = None  # MySQL/MariaDB: only when not the table's default
+    collation: str | None = None  # only when not the table's default (MySQL/MariaDB)
+    generated_storage: str | None = None  # a generated column's "virtual" or "stored"
+    invisible: bool | None = None  # True for a MySQL/MariaDB INVISIBLE column (SELECT * leaves it out)
 
 
 @dataclass
@@ -142,6 +148,12 @@ class Table:
     # rename keeps too); None where the engine has none. Never part of the
     # document compared or fingerprinted: the catalog stores it beside it.
     object_id: int | None = None
+    # MySQL/MariaDB, tables only: the storage engine (InnoDB, MyISAM...) and
+    # the table's default collation. A view's ALGORITHM, SQL SECURITY,
+    # DEFINER and CHECK OPTION as `view_options`. None where they do not apply.
+    engine: str | None = None
+    collation: str | None = None
+    view_options: dict | None = None
 
 
 # row_estimate_source: "statistics" (the engine's statistics: PostgreSQL
@@ -230,6 +242,10 @@ class Routine:
     volatility: str | None = None  # PostgreSQL: immutable, stable, volatile; MySQL: deterministic or not
     comment: str | None = None
     body: str | None = None
+    # MySQL/MariaDB: SQL DATA ACCESS (CONTAINS SQL, NO SQL, READS SQL DATA,
+    # MODIFIES SQL DATA) and SQL SECURITY (DEFINER, INVOKER); None elsewhere
+    data_access: str | None = None
+    security: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
