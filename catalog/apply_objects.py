@@ -126,8 +126,9 @@ def object_changes(old: list[dict], new: list[dict]) -> list[tuple]:
             hazard = "breaking" if group == "routine" else "risky"
             out.append((o, f"{group}_removed", base, hazard, [f"{hazard}: {o['kind']} {name} removed"]))
         else:
-            fields = sorted(k for k in was["details"].keys() | now["details"].keys()
-                            if was["details"].get(k) != now["details"].get(k))  # fmt: skip
+            # the fields the last crawl knew: one a newer crawler reports
+            # (a MariaDB routine's data_access) is no change of the routine
+            fields = sorted(k for k in was["details"] if was["details"].get(k) != now["details"].get(k))
             changes = {k: {"from": was["details"].get(k), "to": now["details"].get(k)} for k in fields}
             if (was.get("body") or "") != (now.get("body") or ""):
                 changes["body"] = {"changed": True}

@@ -6,8 +6,24 @@ foreign_keys, indexes, constraints, shaped as DESIGN.md shows a table.
 
 from __future__ import annotations
 
-COLUMN_ATTRS = ("type", "nullable", "default", "comment", "identity", "generated", "on_update")
+COLUMN_ATTRS = (
+    "type",
+    "nullable",
+    "default",
+    "comment",
+    "identity",
+    "generated",
+    "on_update",
+    "charset",
+    "collation",
+    "generated_storage",
+    "invisible",
+)
 RELATION_ATTRS = ("definition", "depends_on", "partition", "partition_of", "bounds")
+# Table attributes an older crawler did not read (MySQL/MariaDB): compared
+# only where the old definition has them, so the first crawl after the
+# upgrade tells no change of them (every table and view has them since).
+NEWER_ATTRS = ("engine", "collation", "view_options")
 
 
 def _by_name(items: list[dict] | None) -> dict[str, dict]:
@@ -36,6 +52,37 @@ def only_fields_added(old, new) -> bool:
     if isinstance(old, list) and isinstance(new, list):
         return len(old) == len(new) and all(only_fields_added(a, b) for a, b in zip(old, new, strict=True))
     return old == new
+
+
+# What an older crawler read otherwise on MariaDB/MySQL, with nothing on
+# the target changed: ON UPDATE/ON DELETE NO ACTION left out of a foreign
+# key's definition.
+_NO_ACTION = (" ON UPDATE NO ACTION", " ON DELETE NO ACTION")
+
+
+def as_read_now(old: dict, new: dict) -> dict:
+    """`old` as this crawler reads the same table, where an older crawler
+    read it otherwise although nothing on the target moved: a MySQL/MariaDB
+    partitioned table was kind `table` (its `partition` already told it is
+    partitioned) and is `partitioned_table` now; a MySQL/MariaDB foreign key's
+    `definition` left out its NO ACTION rules. So the first crawl after the
+    upgrade records no change for them (a table partitioned since is still
+    one: its `partition` was absent before)."""
+    out = old
+    if old.get("kind") == "table" and new.get("kind") == "partitioned_table" and old.get("partition") is not None:
+        out = {**out, "kind": "partitioned_table"}
+    now = _by_name(new.get("foreign_keys"))
+    keys, moved = [], False
+    for fk in old.get("foreign_keys") or []:
+        text = (now.get(fk.get("name")) or {}).get("definition")
+        if isinstance(text, str) and text != fk.get("definition"):
+            shorter = text
+            for clause in _NO_ACTION:
+                shorter = shorter.replace(clause, "")
+            if shorter == fk.get("definition"):
+                fk, moved = {**fk, "definition": text}, True
+        keys.append(fk)
+    return {**out, "foreign_keys": keys} if moved else out
 
 
 def column_renames(old: dict, new: dict) -> list[dict]:
@@ -110,6 +157,10 @@ def table_changes(old: dict, new: dict) -> dict:
             changes[f"{part}_removed"] = minus
     # a view's SQL and dependencies, partitioning (present only where they apply)
     for attr in RELATION_ATTRS:
-        if old.get(attr) != new.get(attr):
+        # a part that only gained fields (a MySQL/MariaDB partition's bounds) did not change
+        if old.get(attr) != new.get(attr) and not only_fields_added(old.get(attr), new.get(attr)):
             changes[attr] = {"from": old.get(attr), "to": new.get(attr)}
+    for attr in NEWER_ATTRS:
+        if attr in old and old[attr] != new.get(attr):
+            changes[attr] = {"from": old[attr], "to": new.get(attr)}
     return changes

@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .diff import only_fields_added, table_changes
+from .diff import as_read_now, only_fields_added, table_changes
 from .insights.hazards import hazard_reasons, rename_hazard
 from .staging import DEFINITION_KEYS, OPTIONAL_KEYS
 
@@ -183,6 +183,7 @@ def table_findings(old_doc: dict, new_doc: dict, old: dict | None = None, new: d
     """A table in both documents: the crawl's reasons for what changed (and,
     given the whole `old` document, the foreign keys into a removed column)."""
     old_def, new_def = definition(old_doc), definition(new_doc)
+    old_def = as_read_now(old_def, new_def)
     if only_fields_added(old_def, {k: new_def.get(k) for k in old_def}):
         return []
     reasons = hazard_reasons(table_changes(old_def, new_def), new_doc.get("columns"))

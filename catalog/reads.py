@@ -141,7 +141,7 @@ DETAIL_JSON = f"""({TABLE_OBJECT} || t.definition || {PARTITION_COUNT} || jsonb_
 # crawl has read any, and for views): kept apart from the definition. Apply
 # rewrites only figures that moved, so their read_at is the source's last
 # success, like a live table's crawled_at.
-_ACTIVITY_COUNTS = ("rows_inserted", "rows_updated", "rows_deleted", "live_rows", "dead_rows")
+_ACTIVITY_COUNTS = ("rows_inserted", "rows_updated", "rows_deleted", "live_rows", "dead_rows", "next_auto_increment")
 _ACTIVITY_TIMES = ("last_vacuum_at", "last_autovacuum_at", "last_analyze_at", "last_autoanalyze_at", "last_update_at")
 ACTIVITY_OBJECT = f"""jsonb_build_object('activity', (
     SELECT jsonb_build_object('read_at', {rfc3339_sql("s.last_success_at")},

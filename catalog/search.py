@@ -265,7 +265,10 @@ def _ranked(session: Session, source_ids: list[int], q: str, kinds: tuple[str, .
 # Sequences, triggers and routines by name (and a routine's comment), ranked
 # by the same tiers as tables. A source has far fewer of them than columns,
 # so one query over its catalog_objects (on the primary key's source prefix)
-# ranks them all; a trigger carries its live table's id.
+# finds them all; a trigger carries its live table's id. Like the tables'
+# near-miss tier, trigrams only pick the candidates (a page and
+# NAME_CANDIDATES more); they are ranked by the score they answer with
+# (whole-name similarity), so the order and `score` agree.
 OBJECT_GROUPS = {
     "sequence": ("sequence",),
     "trigger": ("trigger",),
@@ -303,7 +306,7 @@ def search_objects(session: Session, source_ids: list[int], q: str, group: str, 
         "long": len(q) >= MIN_SUBSTRING,
         "sids": source_ids,
         "kinds": list(OBJECT_GROUPS[group]),
-        "limit": limit,
+        "limit": limit + NAME_CANDIDATES,
     }
     hits = []
     for r in session.execute(text(OBJECT_SEARCH), params):
@@ -327,4 +330,7 @@ def search_objects(session: Session, source_ids: list[int], q: str, group: str, 
                 "table_id": r.table_id,
             }
         )
-    return hits
+    hits.sort(
+        key=lambda h: (TIER_RANK[h["match"]], -h["score"], len(h["name"]), h["schema"], h["name"], h["arguments"] or "")
+    )
+    return hits[:limit]

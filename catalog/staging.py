@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from .diff import column_renames, only_fields_added, table_changes, with_columns_renamed, with_table_renamed
+from .diff import (
+    as_read_now,
+    column_renames,
+    only_fields_added,
+    table_changes,
+    with_columns_renamed,
+    with_table_renamed,
+)
 from .models import STAGING_TABLES, Base
 
 DEFINITION_KEYS = ("columns", "primary_key", "foreign_keys", "indexes", "constraints")
@@ -30,7 +37,18 @@ DEFINITION_KEYS = ("columns", "primary_key", "foreign_keys", "indexes", "constra
 # dependencies, a partitioned table's key, a partition's parent and bounds,
 # what the engine could not describe (a broken view's warnings), a view's column lineage.
 # A plain table's fingerprint and document stay what they were.
-OPTIONAL_KEYS = ("definition", "depends_on", "partition", "partition_of", "bounds", "warnings", "lineage")
+OPTIONAL_KEYS = (
+    "definition",
+    "depends_on",
+    "partition",
+    "partition_of",
+    "bounds",
+    "warnings",
+    "lineage",
+    "engine",
+    "collation",
+    "view_options",
+)
 
 # catalog_table_activity's columns besides table_id, as TableActivity names them.
 ACTIVITY_FIELDS = (
@@ -50,6 +68,7 @@ ACTIVITY_FIELDS = (
     "index_scans",
     "index_rows_fetched",
     "stats_reset_at",
+    "next_auto_increment",
 )
 
 INDEX_USAGE_COLUMNS = ("job_id", "batch_no", "table_id", "index_name", "scans", "last_scan_at")
@@ -343,7 +362,7 @@ def _staged_table_row(
     if compared is not None and compared.id in old_defs:
         before = old_defs[compared.id]
         moved = column_renames(before, doc) if oid is not None and compared.object_id == oid else []
-        before = with_columns_renamed(before, moved)
+        before = as_read_now(with_columns_renamed(before, moved), doc)
         if was is not None:
             before = with_table_renamed(before, doc)
         # NULL changes on a live table: only newly reported fields (no event)

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from catalog import insights, jobs, locks
 from catalog.apply import apply_crawl
+from catalog.crawl_warnings import add_warnings
 from catalog.db import Session, engine, transaction
 from catalog.models import CatalogTable, CrawlJob, Source
 from catalog.removal_guard import removal_refused
@@ -80,10 +81,13 @@ def plan(job_id: int, settings: Settings, report: Report = _quiet) -> bool:
             enums = [{"schema": e.schema, "name": e.name, "values": e.values} for e in target.list_enums()]
             objects = catalog_objects(target)
             statements = top_statements(target, settings, job_id)
+            target.check_visibility()  # what the account may not see of them
+            warnings = [asdict(w) for w in target.warnings]
         with transaction() as session:
             if not jobs.record_plan(session, job_id, tables, batches, enums, objects):
                 return False
             stage_statements(session, job_id, statements, datetime.now(UTC))
+            add_warnings(session, job_id, warnings)
     log.info("crawl planned: %d tables in %d batches", tables, batches, extra={"job_id": job_id})
     return True
 
@@ -141,11 +145,13 @@ def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quie
         tables = target.describe([r for r in refs if (r.schema, r.name) not in same])
         # usage statistics of every table, changed or not: one more query
         activity = target.activity(refs)
+        warnings = [asdict(w) for w in target.warnings]  # what those reads could not see
     report("staging tables", tables=len(refs))
     described = [(table_document(t), t.signature) for t in tables]
     with transaction() as session:
         if jobs.claim_batch(session, job_id, batch_no):
             staged = stage_batch(session, job_id, batch_no, known, same, described, activity)
+            add_warnings(session, job_id, warnings)
             jobs.record_batch(session, job_id, batch_no)
             log.info(
                 "crawl batch %d staged: %d unchanged (%d by signature), %d new or changed",

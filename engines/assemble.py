@@ -65,6 +65,9 @@ def assemble(
                 warnings=d.get("warnings"),
                 lineage=d.get("lineage"),
                 object_id=d.get("object_id"),
+                engine=d.get("engine"),
+                collation=d.get("collation"),
+                view_options=d.get("view_options"),
             )
         )
     return tables

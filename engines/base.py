@@ -57,6 +57,7 @@ from .records import (  # noqa: F401  (re-exported)
     TableSignature,
     TopStatements,
     Trigger,
+    VisibilityWarning,
     index_part,
 )
 from .settings import (  # noqa: F401  (re-exported)
@@ -200,6 +201,22 @@ class Introspector(abc.ABC):
 
     def __init__(self, params: ConnectionParams):
         self.params = params
+        # What this account could not see, noted by any read (warn) and by
+        # check_visibility; the crawl's steps copy it onto the job.
+        self.warnings: list[VisibilityWarning] = []
+
+    def warn(self, kind: str, privilege: str, message: str) -> None:
+        """Note that the account lacks `privilege` to see `kind` (once per
+        kind and privilege). A read that finds nothing because it may not
+        look calls this instead of answering an empty list alone."""
+        if not any(w.kind == kind and w.privilege == privilege for w in self.warnings):
+            self.warnings.append(VisibilityWarning(kind, privilege, message))
+
+    def check_visibility(self) -> None:
+        """At plan time: warn() for each kind of object this account lacks
+        the privilege to see (routines, triggers...), found cheaply from its
+        own grants. An engine without such limits keeps this."""
+        return None
 
     def __enter__(self):
         self.connect()

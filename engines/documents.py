@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .base import Table
+from .base import Column, Table
 
 # The records hold only strings, numbers, booleans, lists of strings and
 # index parts (dicts of those), and are dropped once documented, so their own
@@ -12,7 +12,31 @@ from .base import Table
 
 
 # Parts of a document only some tables have (views, partitioned tables, partitions).
-OPTIONAL_PARTS = ("definition", "depends_on", "partition", "partition_of", "bounds", "warnings", "lineage")
+OPTIONAL_PARTS = (
+    "definition",
+    "depends_on",
+    "partition",
+    "partition_of",
+    "bounds",
+    "warnings",
+    "lineage",
+    "engine",
+    "collation",
+    "view_options",
+)
+# Fields of a column only some columns have: left out where None, so the
+# documents of columns without them (every engine's, before) stay as they were.
+OPTIONAL_COLUMN_PARTS = ("charset", "collation", "generated_storage", "invisible")
+
+
+def column_document(c: Column) -> dict:
+    """The column's own attribute dict, without the optional fields it lacks
+    (deleting an instance attribute leaves the class default, None)."""
+    doc = vars(c)
+    for k in OPTIONAL_COLUMN_PARTS:
+        if k in doc and doc[k] is None:
+            del doc[k]
+    return doc
 
 
 def table_document(t: Table) -> dict:
@@ -24,7 +48,7 @@ def table_document(t: Table) -> dict:
         "row_estimate": t.row_estimate,
         "row_estimate_source": t.row_estimate_source,
         "size_bytes": t.size_bytes,
-        "columns": [vars(c) for c in t.columns],
+        "columns": [column_document(c) for c in t.columns],
         "primary_key": vars(t.primary_key) if t.primary_key else None,
         "foreign_keys": [vars(f) for f in t.foreign_keys],
         "indexes": [vars(i) for i in t.indexes],

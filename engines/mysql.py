@@ -109,6 +109,7 @@ from .base import (
     secs,
 )
 from .lineage_sql import add_lineage
+from .mysql_grants import hidden_kinds, parse_grants
 
 Key = tuple[str, str]
 
@@ -469,7 +470,8 @@ def sort_refs(refs: Iterable[TableRef]) -> list[TableRef]:
 
 
 DETAILS_SQL = """
-SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COMMENT, TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH, CREATE_OPTIONS
+SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_COMMENT, TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH, CREATE_OPTIONS,
+       ENGINE, TABLE_COLLATION
 FROM information_schema.TABLES
 WHERE {filter}
 """
@@ -477,10 +479,13 @@ WHERE {filter}
 
 def details_from_row(row: Sequence) -> tuple[Key, dict] | None:
     """((schema, table), details for assemble), or None for a kind we skip.
-    A partitioned table (CREATE_OPTIONS says "partitioned") is marked
-    `partitioned`, so PARTITIONS_SQL runs only for batches that have one."""
+    A partitioned table (CREATE_OPTIONS says "partitioned") is of kind
+    `partitioned_table`, as on PostgreSQL, and marked `partitioned`, so
+    PARTITIONS_SQL runs only for batches that have one. A table's ENGINE
+    and default collation are its `engine` and `collation`."""
     schema, name, table_type, comment, rows, data_length, index_length = row[:7]
     options = _text(row[7]) if len(row) > 7 else None
+    engine, collation = (_text(row[8]) or None, _text(row[9]) or None) if len(row) > 9 else (None, None)
     kind = KINDS.get(table_type)
     if kind is None:
         return None
@@ -507,6 +512,8 @@ def details_from_row(row: Sequence) -> tuple[Key, dict] | None:
     }
     if options and "partitioned" in options.lower().split():
         details["partitioned"] = True
+        details["kind"] = "partitioned_table"
+    details.update({k: v for k, v in (("engine", engine), ("collation", collation)) if v is not None})
     return (schema, name), details
 
 
@@ -516,7 +523,7 @@ def details_from_row(row: Sequence) -> tuple[Key, dict] | None:
 # seconds. UNIX_TIMESTAMP reads it in the session's time zone, so the
 # worker turns it into UTC whatever the server's zone is.
 ACTIVITY_SQL = """
-SELECT TABLE_SCHEMA, TABLE_NAME, UNIX_TIMESTAMP(UPDATE_TIME)
+SELECT TABLE_SCHEMA, TABLE_NAME, UNIX_TIMESTAMP(UPDATE_TIME), AUTO_INCREMENT
 FROM information_schema.TABLES
 WHERE {filter} AND TABLE_TYPE <> 'VIEW'
 """
@@ -526,18 +533,39 @@ UNREAD_USAGE = frozenset({"table_scans", "index_scans", "rows_read", "rows_writt
 
 
 def activity_from_row(row: Sequence, read_at: datetime) -> tuple[Key, TableActivity]:
-    schema, name, updated = row
+    """The last write, and the next AUTO_INCREMENT value (a table with an
+    auto_increment column; it moves with inserts, so it is read here, beside
+    the definition, never in it)."""
+    schema, name, updated = row[:3]
+    next_value = row[3] if len(row) > 3 else None
     last = datetime.fromtimestamp(float(updated), UTC) if updated is not None else None
-    return (schema, name), TableActivity(read_at=read_at, last_update_at=last)
+    return (schema, name), TableActivity(
+        read_at=read_at, last_update_at=last, next_auto_increment=int(next_value) if next_value is not None else None
+    )
 
 
 # A view's SQL as the engine prints it. VIEW_DEFINITION is empty for a view
-# the crawl user may not SHOW VIEW (then it is left out, None).
+# the crawl user may not SHOW VIEW (then it is left out, None). ALGORITHM is
+# MariaDB's (MySQL's VIEWS has no such column: None there).
 VIEWS_SQL = """
-SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION
+SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION, {algorithm}, SECURITY_TYPE, DEFINER, CHECK_OPTION
 FROM information_schema.VIEWS
 WHERE {filter}
 """
+
+
+def views_sql(server: Server) -> str:
+    return VIEWS_SQL.replace("{algorithm}", "ALGORITHM" if server.mariadb else "NULL")
+
+
+def view_options_from_row(row: Sequence) -> dict:
+    """A view's `view_options`: ALGORITHM (UNDEFINED, MERGE, TEMPTABLE; MariaDB
+    only), SQL SECURITY (DEFINER, INVOKER), DEFINER (an account name) and
+    CHECK OPTION (NONE, CASCADED, LOCAL), as the engine prints them."""
+    algorithm, security, definer, check = (_text(v) for v in row[3:7])
+    found = {"algorithm": algorithm, "security": security, "definer": definer, "check_option": check}
+    return {k: v for k, v in found.items() if v is not None}
+
 
 # The tables and views a view reads: MySQL 8.0.13+ only (MariaDB has no such
 # table: its views' depends_on is left out).
@@ -558,31 +586,49 @@ def view_usage_from_rows(rows: Iterable[Sequence]) -> dict[Key, list[dict]]:
 # One row per partition (or subpartition) of the batch's partitioned tables.
 PARTITIONS_SQL = """
 SELECT TABLE_SCHEMA, TABLE_NAME, PARTITION_NAME, PARTITION_METHOD, PARTITION_EXPRESSION,
-       PARTITION_ORDINAL_POSITION
+       PARTITION_ORDINAL_POSITION, PARTITION_DESCRIPTION
 FROM information_schema.PARTITIONS
 WHERE {filter} AND PARTITION_NAME IS NOT NULL
 """
 
 
+def partition_bounds(method: str, description: str | None) -> str | None:
+    """A partition's bounds as CREATE TABLE writes them: VALUES LESS THAN (10),
+    VALUES LESS THAN MAXVALUE, VALUES IN (1,2); None for HASH and KEY."""
+    if description is None:
+        return None
+    if method.startswith("range"):
+        return "VALUES LESS THAN " + (description if description == "MAXVALUE" else f"({description})")
+    if method.startswith("list"):
+        return f"VALUES IN ({description})"
+    return None
+
+
 def partitions_from_rows(rows: Iterable[Sequence]) -> dict[Key, dict]:
-    """{"strategy", "key", "partitions"} per partitioned table: the method
-    lower-cased ("range", "list", "hash", "key", "range columns"...), the
-    expression as the engine prints it, the partitions' names in order."""
+    """{"strategy", "key", "partitions", "bounds"} per partitioned table: the
+    method lower-cased ("range", "list", "hash", "key", "range columns"...),
+    the expression as the engine prints it, the partitions' names in order,
+    and (RANGE and LIST) each partition's bounds, [{"name", "bounds"}] in order."""
     out: dict[Key, dict] = {}
-    ordered: dict[Key, dict[str, int]] = {}
-    for schema, table, name, method, expression, position in rows:
+    ordered: dict[Key, dict[str, tuple[int, str | None]]] = {}
+    for schema, table, name, method, expression, position, *description in rows:
         key = (schema, table)
+        strategy = (_text(method) or "").lower()
         if key not in out:
-            out[key] = {"strategy": (_text(method) or "").lower(), "key": _text(expression)}
-        ordered.setdefault(key, {}).setdefault(_text(name) or "", int(position or 0))
-    for key, names in ordered.items():
-        out[key]["partitions"] = sorted(names, key=lambda n: names[n])
+            out[key] = {"strategy": strategy, "key": _text(expression)}
+        bounds = partition_bounds(strategy, _text(description[0]) if description else None)
+        ordered.setdefault(key, {}).setdefault(_text(name) or "", (int(position or 0), bounds))
+    for key, found in ordered.items():
+        names = sorted(found, key=lambda n: found[n][0])
+        out[key]["partitions"] = names
+        if any(found[n][1] is not None for n in names):
+            out[key]["bounds"] = [{"name": n, "bounds": found[n][1]} for n in names]
     return out
 
 
 COLUMNS_SQL = """
 SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE,
-       COLUMN_DEFAULT, EXTRA, GENERATION_EXPRESSION, COLUMN_COMMENT, DATA_TYPE
+       COLUMN_DEFAULT, EXTRA, GENERATION_EXPRESSION, COLUMN_COMMENT, DATA_TYPE, CHARACTER_SET_NAME, COLLATION_NAME
 FROM information_schema.COLUMNS
 WHERE {filter}
 """
@@ -637,9 +683,14 @@ def normalise_default(raw: str | None, extra: str, data_type: str, quoted_defaul
 
 def column_from_row(row: Sequence, quoted_defaults: bool = True) -> tuple[Key, Column]:
     """((schema, table), Column). A generated column has its expression in
-    `generated` and no default; auto_increment is its `identity`."""
-    schema, table, name, ordinal, col_type, nullable, default, extra, gen_expr, comment, data_type = row
+    `generated`, VIRTUAL or STORED as `generated_storage`, and no default;
+    auto_increment is its `identity`; an INVISIBLE column is `invisible`.
+    Its charset and collation are kept as read: without_table_defaults
+    drops those of the table's default."""
+    schema, table, name, ordinal, col_type, nullable, default, extra, gen_expr, comment, data_type = row[:11]
+    charset, collation = (_text(row[11]), _text(row[12])) if len(row) > 12 else (None, None)
     extra = _text(extra) or ""
+    words = extra.upper().replace(",", " ").split()
     gen_expr = _text(gen_expr) or None  # MySQL gives '' for ordinary columns, MariaDB NULL
     return (schema, table), Column(
         name=name,
@@ -651,7 +702,32 @@ def column_from_row(row: Sequence, quoted_defaults: bool = True) -> tuple[Key, C
         identity="auto_increment" if "auto_increment" in extra.lower() else None,
         generated=gen_expr,
         on_update=on_update_of(extra),
+        charset=charset or None,
+        collation=collation or None,
+        generated_storage=("stored" if "STORED" in words else "virtual") if gen_expr else None,
+        invisible=True if "INVISIBLE" in words else None,
     )
+
+
+def table_charset(collation: str | None) -> str | None:
+    """The character set of a collation: its name's first word
+    (utf8mb4_general_ci, latin1_swedish_ci, utf8mb4_0900_ai_ci); binary is its own."""
+    return collation.split("_", 1)[0] if collation else None
+
+
+def without_table_defaults(
+    columns: list[tuple[Key, Column]], details: dict[Key, dict], schema_collations: dict[str, str]
+) -> None:
+    """Keep a column's charset and collation only where they are not its
+    table's default (most text columns inherit them: repeating them on every
+    column would say nothing). A view has no default of its own: its
+    database's is taken (`schema_collations`)."""
+    for key, column in columns:
+        collation = details.get(key, {}).get("collation") or schema_collations.get(key[0])
+        if column.collation is not None and column.collation == collation:
+            column.collation = None
+        if column.charset is not None and column.charset == table_charset(collation):
+            column.charset = None
 
 
 # EXTRA: "on update current_timestamp(3)" (MariaDB), "DEFAULT_GENERATED on
@@ -696,14 +772,16 @@ def foreign_key_definition(
     columns: list[str], ref_schema: str, ref_table: str, ref_columns: list[str], on_update: str, on_delete: str
 ) -> str:
     """The key as a constraint clause, shaped like PostgreSQL's
-    pg_get_constraintdef: the rules only where they are not the default
-    (RESTRICT and NO ACTION act alike on MySQL/MariaDB)."""
+    pg_get_constraintdef, that recreates the same key: a rule is left out
+    only where it is RESTRICT, which is what the engine makes of a clause
+    left out. NO ACTION acts like RESTRICT but is stored as written, so it
+    is printed (leaving it out made RESTRICT)."""
     text = (
         f"FOREIGN KEY ({column_list(columns)}) REFERENCES {quote_ident(ref_schema)}.{quote_ident(ref_table)} "
         f"({column_list(ref_columns)})"
     )
     for clause, rule in (("ON UPDATE", on_update), ("ON DELETE", on_delete)):
-        if rule not in ("RESTRICT", "NO ACTION"):
+        if rule != "RESTRICT":
             text += f" {clause} {rule}"
     return text
 
@@ -1022,6 +1100,7 @@ class MySQLIntrospector(Introspector):
         if not details:
             return []  # all gone since listing: skip the other queries
         columns = [column_from_row(r, server.quoted_defaults) for r in self._batch_rows(COLUMNS_SQL, *batch)]
+        without_table_defaults(columns, details, self._view_schema_collations(details))
         key_rows = self._batch_rows(KEY_COLUMNS_SQL, *batch)
         rules: Rules = {}
         if any(r[6] is not None for r in key_rows):  # a foreign key in the batch
@@ -1075,8 +1154,9 @@ class MySQLIntrospector(Introspector):
         views = [t for t in tables if details.get((t.schema, t.name), {}).get("kind") == "view"]
         if views:
             view_batch = (views, {(t.schema, t.name) for t in views}, what)
-            for schema, name, sql in self._batch_rows(VIEWS_SQL, *view_batch):
-                details[(schema, name)]["definition"] = _text(sql) or None
+            for row in self._batch_rows(views_sql(server), *view_batch):
+                details[(row[0], row[1])]["definition"] = _text(row[2]) or None
+                details[(row[0], row[1])]["view_options"] = view_options_from_row(row)
             if not server.mariadb and server.version >= (8, 0, 13):
                 usage = view_usage_from_rows(
                     self._batch_rows(VIEW_USAGE_SQL, *view_batch, schema_col="VIEW_SCHEMA", table_col="VIEW_NAME")
@@ -1090,6 +1170,21 @@ class MySQLIntrospector(Introspector):
             )
             for key, partition in found.items():
                 details[key]["partition"] = partition
+
+    def _view_schema_collations(self, details: dict[Key, dict]) -> dict[str, str]:
+        """The default collation of the databases holding views of the batch
+        (one query, only for a batch with views)."""
+        schemas = sorted({key[0] for key, d in details.items() if d.get("kind") == "view"})
+        if not schemas:
+            return {}
+        _, server = self._live()
+        rows = self._query(
+            f"SELECT SCHEMA_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA "
+            f"WHERE SCHEMA_NAME{server.name_collate} IN ({_placeholders(len(schemas))})",
+            schemas,
+            "reading databases' default collations",
+        )
+        return {r[0]: _text(r[1]) or "" for r in rows}
 
     def _in_schemas(self, sql: str, what: str) -> list[tuple]:
         """Run a `{collate} IN ({schemas})` query over the crawled databases."""
@@ -1122,6 +1217,17 @@ class MySQLIntrospector(Introspector):
         arguments = routine_arguments(self._in_schemas(PARAMETERS_SQL, "listing routine parameters"))
         routines = [routine_from_row(r, arguments) for r in self._in_schemas(ROUTINES_SQL, "listing routines")]
         return sorted(routines, key=lambda r: (r.schema, r.name, r.kind))
+
+    def check_visibility(self) -> None:
+        """Warn of the routines and triggers information_schema hides from
+        this account, told from its grants (engines/mysql_grants.py)."""
+        schemas = crawled_schemas(self.params)
+        if not schemas:
+            return
+        _, server = self._live()
+        lines = [_text(r[0]) or "" for r in self._query("SHOW GRANTS", None, "reading the account's grants")]
+        for w in hidden_kinds(parse_grants(lines), schemas, server.mariadb, server.version):
+            self.warn(w.kind, w.privilege, w.message)
 
     def _checks(
         self, batch: tuple[list[TableRef], set[Key], str], columns: list[tuple[Key, Column]]
@@ -1192,7 +1298,7 @@ def trigger_from_row(row: Sequence) -> Trigger:
 
 ROUTINES_SQL = """
 SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE, DTD_IDENTIFIER, ROUTINE_BODY, IS_DETERMINISTIC,
-       ROUTINE_COMMENT, ROUTINE_DEFINITION
+       ROUTINE_COMMENT, ROUTINE_DEFINITION, SQL_DATA_ACCESS, SECURITY_TYPE
 FROM information_schema.ROUTINES
 WHERE ROUTINE_SCHEMA{collate} IN ({schemas}) AND ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE')
 """
@@ -1217,7 +1323,8 @@ def routine_arguments(rows: Iterable[Sequence]) -> dict[tuple[str, str, str], st
 
 
 def routine_from_row(row: Sequence, arguments: dict[tuple[str, str, str], str]) -> Routine:
-    schema, name, rtype, returns, language, deterministic, comment, definition = row
+    schema, name, rtype, returns, language, deterministic, comment, definition = row[:8]
+    data_access, security = (_text(row[8]), _text(row[9])) if len(row) > 9 else (None, None)
     kind = (_text(rtype) or "").lower()
     return Routine(
         schema=schema,
@@ -1229,6 +1336,8 @@ def routine_from_row(row: Sequence, arguments: dict[tuple[str, str, str], str]) 
         volatility="deterministic" if _text(deterministic) == "YES" else "not deterministic",
         comment=_text(comment) or None,
         body=_text(definition),
+        data_access=data_access or None,
+        security=security or None,
     )
 
 

@@ -31,6 +31,12 @@ class Column:
     identity: str | None = None  # "always", "by default", "auto_increment"
     generated: str | None = None  # generation expression of a generated column
     on_update: str | None = None  # MySQL/MariaDB ON UPDATE expression (current_timestamp())
+    # Only where they apply (documents.OPTIONAL_COLUMN_PARTS: left out of the
+    # document when None, so a column without them reads as it did):
+    charset: str | None = None  # MySQL/MariaDB: only when not the table's default
+    collation: str | None = None  # only when not the table's default (MySQL/MariaDB)
+    generated_storage: str | None = None  # a generated column's "virtual" or "stored"
+    invisible: bool | None = None  # True for a MySQL/MariaDB INVISIBLE column (SELECT * leaves it out)
 
 
 @dataclass
@@ -145,6 +151,12 @@ class Table:
     # rename keeps too); None where the engine has none. Never part of the
     # document compared or fingerprinted: the catalog stores it beside it.
     object_id: int | None = None
+    # MySQL/MariaDB, tables only: the storage engine (InnoDB, MyISAM...) and
+    # the table's default collation. A view's ALGORITHM, SQL SECURITY,
+    # DEFINER and CHECK OPTION as `view_options`. None where they do not apply.
+    engine: str | None = None
+    collation: str | None = None
+    view_options: dict | None = None
 
 
 # row_estimate_source: "statistics" (the engine's statistics: PostgreSQL
@@ -191,6 +203,7 @@ class TableActivity:
     index_scans: int | None = None
     index_rows_fetched: int | None = None
     stats_reset_at: datetime | None = None  # when the database's counters were last reset (pg_stat_database)
+    next_auto_increment: int | None = None  # MySQL/MariaDB: TABLES.AUTO_INCREMENT
     indexes: list[IndexActivity] = field(default_factory=list)
 
 
@@ -293,6 +306,22 @@ class Routine:
     volatility: str | None = None  # PostgreSQL: immutable, stable, volatile; MySQL: deterministic or not
     comment: str | None = None
     body: str | None = None
+    # MySQL/MariaDB: SQL DATA ACCESS (CONTAINS SQL, NO SQL, READS SQL DATA,
+    # MODIFIES SQL DATA) and SQL SECURITY (DEFINER, INVOKER); None elsewhere
+    data_access: str | None = None
+    security: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VisibilityWarning:
+    """What the crawl's account could not see: the kind of object or fact
+    ("routines", "triggers", "statistics", "usage"...), the privilege that
+    would show it, and a sentence saying both. Never "none found" where the
+    account cannot know."""
+
+    kind: str
+    privilege: str
+    message: str
 
 
 @dataclass(frozen=True)

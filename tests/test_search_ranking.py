@@ -22,6 +22,8 @@ CREATE TABLE release_country (release int REFERENCES release, country int);
 CREATE TABLE medium (id int PRIMARY KEY, release int REFERENCES release);
 CREATE TABLE alternative_release (release int REFERENCES release, name text);
 CREATE TABLE cover_art (release int REFERENCES release, ordering int);
+CREATE FUNCTION actor() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION film_actor() RETURNS int LANGUAGE sql AS 'SELECT 2';
 """
 
 # (query, what must come first: (kind, table, column))
@@ -95,6 +97,17 @@ def test_columns_of_one_name_rank_by_the_keys_pointing_at_their_table(alice, cra
 def test_near_misses_rank_by_similarity_of_the_whole_name(alice, crawled):
     near = [h["table"] for h in _search(alice, "flim_actor") if h["kind"] == "table" and h["match"] == "near"]
     assert near[0] == "film_actor"
+
+
+def test_routine_near_misses_come_in_the_order_of_their_score(alice, crawled):
+    # pg_trgm ranks `actor` above `film_actor` for "flim_actor" (all of its
+    # trigrams are shared); the score is the whole-name similarity, which
+    # ranks film_actor first: the order must follow the score answered
+    r = alice.get("/api/v1/search", query_string={"q": "flim_actor", "kind": "routine"})
+    assert r.status_code == 200, r.get_json()
+    near = [(h["name"], h["score"]) for h in r.get_json()["results"] if h["match"] == "near"]
+    assert [name for name, _ in near] == ["film_actor", "actor"]
+    assert near[0][1] > near[1][1]
 
 
 def test_hits_carry_the_source_name(alice, crawled):

@@ -326,6 +326,20 @@ class RoutineSchema(ma.Schema):
             "it (null for aggregates); MySQL/MariaDB: ROUTINE_DEFINITION (null without the privilege to see it)"
         },
     )
+    data_access = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "MySQL/MariaDB: SQL DATA ACCESS (CONTAINS SQL, NO SQL, READS SQL DATA, MODIFIES SQL "
+            "DATA); null elsewhere, absent in routines crawled before it was reported"
+        },
+    )
+    security = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "MySQL/MariaDB: SQL SECURITY, DEFINER or INVOKER; null elsewhere, absent in routines "
+            "crawled before it was reported"
+        },
+    )
 
 
 class _ObjectListSchema(ma.Schema):

@@ -104,6 +104,19 @@ class ColumnSchema(DocumentSchema):
             "elsewhere, absent in definitions crawled before it was reported"
         },
     )
+    charset = ma.fields.String(
+        metadata={"description": "MySQL/MariaDB: the column's character set, only when not its table's default"}
+    )
+    collation = ma.fields.String(
+        metadata={"description": "MySQL/MariaDB: the column's collation, only when not its table's default"}
+    )
+    generated_storage = ma.fields.String(
+        validate=ma.validate.OneOf(("virtual", "stored")),
+        metadata={"description": "A MySQL/MariaDB generated column: VIRTUAL (computed when read) or STORED"},
+    )
+    invisible = ma.fields.Boolean(
+        metadata={"description": "MySQL/MariaDB: true for an INVISIBLE column (SELECT * leaves it out); else absent"}
+    )
     enum_values = ma.fields.List(
         ma.fields.String(),
         metadata={
@@ -242,6 +255,30 @@ class PartitioningSchema(DocumentSchema):
         ma.fields.String(),
         metadata={"description": "MySQL/MariaDB: the partitions' names, in order (they are not tables there)"},
     )
+    bounds = ma.fields.List(
+        ma.fields.Nested("PartitionBoundsSchema"),
+        metadata={
+            "description": "MySQL/MariaDB RANGE and LIST partitioning: each partition's bounds, in order "
+            "(PostgreSQL's partitions are tables, each with its own `bounds`)"
+        },
+    )
+
+
+class PartitionBoundsSchema(DocumentSchema):
+    name = req(ma.fields.String, metadata={"description": "The partition"})
+    bounds = req(
+        ma.fields.String,
+        metadata={"description": "As CREATE TABLE writes them: VALUES LESS THAN (10), VALUES IN (1,2)"},
+    )
+
+
+class ViewOptionsSchema(DocumentSchema):
+    algorithm = ma.fields.String(metadata={"description": "MariaDB: ALGORITHM (UNDEFINED, MERGE, TEMPTABLE)"})
+    security = ma.fields.String(metadata={"description": "SQL SECURITY: DEFINER or INVOKER"})
+    definer = ma.fields.String(
+        metadata={"description": "DEFINER, the account the view runs as with SQL SECURITY DEFINER"}
+    )
+    check_option = ma.fields.String(metadata={"description": "WITH CHECK OPTION: NONE, CASCADED or LOCAL"})
 
 
 class ActivitySchema(DocumentSchema):
@@ -273,6 +310,13 @@ class ActivitySchema(DocumentSchema):
         metadata={
             "description": "MySQL/MariaDB: information_schema.TABLES.UPDATE_TIME, the last write the engine "
             "remembers (InnoDB forgets it at a server restart)"
+        },
+    )
+    next_auto_increment = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "MySQL/MariaDB: the next AUTO_INCREMENT value (TABLES.AUTO_INCREMENT) of a table with "
+            "an auto_increment column; it moves with inserts, so it is read beside the definition, never a change"
         },
     )
 
@@ -369,6 +413,18 @@ class TableSchema(DocumentSchema):
     )
     partition = ma.fields.Nested(
         PartitioningSchema, metadata={"description": "A partitioned table: how it is partitioned"}
+    )
+    engine = ma.fields.String(
+        metadata={"description": "MySQL/MariaDB tables: the storage engine (InnoDB, MyISAM, Aria...)"}
+    )
+    collation = ma.fields.String(
+        metadata={
+            "description": "MySQL/MariaDB tables: the table's default collation (its character set is its first word)"
+        }
+    )
+    view_options = ma.fields.Nested(
+        ViewOptionsSchema,
+        metadata={"description": "MySQL/MariaDB views: ALGORITHM, SQL SECURITY, DEFINER, CHECK OPTION"},
     )
     partition_of = ma.fields.Nested(
         RelationRefSchema, metadata={"description": "A partition (PostgreSQL): its parent table"}

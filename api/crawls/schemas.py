@@ -40,6 +40,19 @@ class CrawlErrorSchema(ma.Schema):
     message = ma.fields.String(required=True)
 
 
+class VisibilityWarningSchema(ma.Schema):
+    """A kind of object the crawl's account could not see (catalog/crawl_warnings.py)."""
+
+    kind = ma.fields.String(
+        required=True,
+        metadata={"description": "What it could not see: routines, triggers (and statistics or usage where read)"},
+    )
+    privilege = ma.fields.String(
+        required=True, metadata={"description": "The privilege that would show it, as the engine names it"}
+    )
+    message = ma.fields.String(required=True, metadata={"description": "Both, in a sentence its owner can act on"})
+
+
 class CrawlStartSchema(ma.Schema):
     allow_mass_removal = ma.fields.Boolean(
         load_default=False,
@@ -68,6 +81,14 @@ class CrawlSchema(ma.Schema):
     finished_at = Timestamp(allow_none=True, required=True)
     stats = ma.fields.Nested(StatsSchema, allow_none=True, required=True)
     error = ma.fields.Nested(CrawlErrorSchema, allow_none=True, required=True)
+    warnings = ma.fields.List(
+        ma.fields.Nested(VisibilityWarningSchema),
+        required=True,
+        metadata={
+            "description": "What the crawl's account lacks the privilege to see, one entry per kind: those lists "
+            "in the catalog are incomplete, not empty by fact; [] when it saw everything it reads"
+        },
+    )
 
 
 class CrawlPageSchema(ma.Schema):

@@ -33,4 +33,5 @@ def crawl_view(job: CrawlJob) -> dict:
         "stats": job.stats,
         "progress": job_progress(job),
         "error": {"type": job.error_type, "message": job.error_message} if job.state == CrawlState.FAILED else None,
+        "warnings": job.warnings or [],
     }

@@ -8,6 +8,7 @@ from flask import current_app
 from catalog.schedules import ScheduleError, check
 from engines import ENGINES
 
+from ..crawls.schemas import VisibilityWarningSchema
 from ..timestamps import Timestamp
 
 ENGINE_NAMES = tuple(ENGINES)
@@ -112,6 +113,14 @@ class _SourceAnswer(ma.Schema):
     last_success_at = Timestamp(required=True, allow_none=True)
     stale = ma.fields.Boolean(required=True)
     last_crawl = ma.fields.Nested(CrawlRefSchema, required=True, allow_none=True)
+    warnings = ma.fields.List(
+        ma.fields.Nested(VisibilityWarningSchema),
+        required=True,
+        metadata={
+            "description": "What the account lacked the privilege to see at the source's last crawl (its "
+            "`warnings`): the catalog's lists of those kinds are incomplete; [] when none or never crawled"
+        },
+    )
     crawl = ma.fields.Nested(CrawlRefSchema, metadata={"description": "On creation: the first crawl, already queued."})
     created_at = Timestamp(required=True)
     updated_at = Timestamp(required=True)

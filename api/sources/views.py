@@ -46,6 +46,7 @@ def source_view(source: Source, crawl=None) -> dict:
     view["role"] = role_in(source.team_id)
     view["stale"] = source.last_success_at is None or source.last_success_at < stale_before
     view["last_crawl"] = crawl_ref(last)
+    view["warnings"] = (last.warnings or []) if last is not None else []
     if crawl is not None:
         view["crawl"] = crawl_ref(crawl)
     return view

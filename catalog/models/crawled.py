@@ -115,6 +115,8 @@ class ActivityFigures:
     index_scans: Mapped[int | None] = mapped_column(BigInteger)
     index_rows_fetched: Mapped[int | None] = mapped_column(BigInteger)
     stats_reset_at: Mapped[datetime | None] = ts()
+    # MySQL/MariaDB: the next AUTO_INCREMENT value (moves with inserts, not DDL)
+    next_auto_increment: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class CatalogTableActivity(ActivityFigures, Base):

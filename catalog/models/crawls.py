@@ -49,6 +49,9 @@ class CrawlJob(Base):
     allow_mass_removal: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # times the reaper re-enqueued it after it sat queued, or running without a heartbeat
     requeues: Mapped[int] = mapped_column(Integer, server_default="0")
+    # what the crawl's account could not see: [{kind, privilege, message}]
+    # (catalog/crawl_warnings.py), one per kind and privilege
+    warnings: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
 
     __table_args__ = (
         Index("ix_crawl_jobs_source_id_id", "source_id", text("id DESC")),

@@ -231,10 +231,18 @@ def test_orders_columns(target, described):
             comment="Lifecycle",
         ),
         Column(name="flags", ordinal=8, type="set('a','b','c')", nullable=True),
-        Column(name="attrs", ordinal=9, type="longtext", nullable=True),  # MariaDB's json
+        # MariaDB's json: longtext in binary collation (not the table's default)
+        Column(name="attrs", ordinal=9, type="longtext", nullable=True, collation="utf8mb4_bin"),
         Column(name="notes", ordinal=10, type="text", nullable=True),
         Column(name="code", ordinal=11, type="varchar(50)", nullable=False),
-        Column(name="total", ordinal=12, type="decimal(12,2)", nullable=True, generated="`amount` * `qty`"),
+        Column(
+            name="total",
+            ordinal=12,
+            type="decimal(12,2)",
+            nullable=True,
+            generated="`amount` * `qty`",
+            generated_storage="virtual",
+        ),
         Column(
             name="code_upper",
             ordinal=13,
@@ -242,6 +250,7 @@ def test_orders_columns(target, described):
             nullable=True,
             comment="upper-cased code",
             generated="ucase(`code`)",
+            generated_storage="stored",
         ),
         Column(name="created_at", ordinal=14, type="timestamp", nullable=False, default="current_timestamp()"),
         Column(name="updated_at", ordinal=15, type="timestamp", nullable=True, on_update="current_timestamp()"),
