@@ -40,7 +40,9 @@ def test_a_partitioned_table_gets_its_inferred_keys_once(alice, worker):
         wait_for_insights(alice, sid, source["crawl"]["id"])
         assert _inferred(alice, sid) == sorted(ONCE)
         # a new partition (a changed table, recomputed alone) proposes nothing of its own
-        pg_execute(target, "CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')")
+        pg_execute(
+            target, "CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')"
+        )
         second = crawl_now(alice, sid)
         assert second["state"] == "succeeded"
         wait_for_insights(alice, sid, second["id"])
