@@ -50,15 +50,20 @@ if [ -n "${PORT:-}" ]; then
 fi
 export FLOWER_PORT=${FLOWER_PORT:-5555}
 export METACRAWL_PUBLIC_URL=${METACRAWL_PUBLIC_URL:-http://localhost:$METACRAWL_WEB_PORT}
+# gunicorn's control socket defaults to ~/.gunicorn/gunicorn.ctl, one for every checkout
+export GUNICORN_CMD_ARGS="${GUNICORN_CMD_ARGS:-} --control-socket '$PWD/var/gunicorn.ctl'"
 
 # A worker reads hostile databases: run as root, it drops to nobody (Celery's
 # --uid/--gid, the Procfile's WORKER_UID/WORKER_GID), which also ends Celery's
-# superuser warning. Where nobody cannot read this checkout it stays root, and says so.
+# superuser warning. Where nobody cannot run this checkout's Python and code
+# (a Python under /root, say) it stays root and Celery's warning stays: say why.
 if [ "$(id -u)" = 0 ] && [ -z "${WORKER_UID:-}" ]; then
-  if setpriv --reuid=nobody --regid=nogroup --clear-groups .venv/bin/python -c "import worker.app" 2>/dev/null; then
+  if setpriv --reuid=nobody --regid=nogroup --clear-groups .venv/bin/python -c "import worker.tasks, worker.webhooks" \
+    >/dev/null 2>&1; then
     export WORKER_UID=nobody WORKER_GID=nogroup
   else
-    say "the workers run as root (the user nobody cannot read $PWD): Celery will warn about it"
+    say "the workers run as root, so Celery warns about it: the user nobody cannot run" \
+      "$(readlink -f .venv/bin/python) and this checkout's code (a Python under /root? see the README)"
   fi
 fi
 
