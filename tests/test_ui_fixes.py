@@ -126,3 +126,17 @@ def test_test_connection_with_htmx_answers_the_result_alone(client):
     # the form's button asks for exactly that
     page = b.get("/sources/new").get_data(as_text=True)
     assert re.search(r'value="test"[^>]*hx-post="/sources/new" hx-target="#form-probe"', page)
+
+
+def test_crawl_now_is_recorded_with_trigger_ui_an_enum_of_the_api(client, idle_app):
+    b = register(idle_app.test_client(), "uma@example.com")  # no worker: the crawls stay queued
+    sid = pg_source(b.api, "mc_ui_fixes_trigger")["id"]
+    first = b.api.get(f"/api/v1/sources/{sid}/crawls").get_json()["crawls"][0]
+    assert first["trigger"] == "register"
+    b.api.post(f"/api/v1/crawls/{first['id']}/cancel")
+    r = b.post(f"/sources/{sid}/crawl")
+    job_id = int(r.headers["Location"].rsplit("/", 1)[1])
+    assert b.api.get(f"/api/v1/crawls/{job_id}").get_json()["trigger"] == "ui"
+    spec = client.get("/api/v1/openapi.json").get_json()
+    trigger = spec["components"]["schemas"]["Crawl"]["properties"]["trigger"]
+    assert trigger["enum"] == ["register", "api", "ui", "schedule"] and "Crawl now" in trigger["description"]
