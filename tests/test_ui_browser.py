@@ -286,6 +286,20 @@ def test_another_user_gets_404_pages(chromium, server):
         bob.context.close()
 
 
+def test_an_unknown_path_is_the_ui_404_page_with_its_favicon(alice):
+    page = alice.page
+    for url in ("/no-such-page", "/sources/999999/insights"):
+        response = page.goto(url)
+        assert response.status == 404 and response.headers["content-type"].startswith("text/html")
+        expect(page).to_have_title("Not found · metacrawl")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+        expect(page.get_by_role("navigation", name="Main")).to_be_visible()  # signed in: the usual header
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    answer = page.request.get(icon)
+    assert answer.status == 200 and answer.headers["content-type"].startswith("image/svg+xml")
+
+
 def test_add_a_sqlite_source_by_choosing_its_engine(alice, files_dir, tmp_path):
     """The engine select swaps in that engine's fields (htmx, no reload); a refused path is shown next to it."""
     page = alice.page
