@@ -123,6 +123,11 @@ def test_test_connection_with_htmx_answers_the_result_alone(client):
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "Host: Required." in html and "Database: Required." in html
     assert "<form" not in html and SECRET not in html
+    # without JavaScript the whole form comes back: blank, and saying so
+    r = b.post("/sources/new", form)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Type the password again before saving: it is never sent back." in html
+    assert 'name="password" type="password" value=""' in html and SECRET not in html
     # the form's button asks for exactly that
     page = b.get("/sources/new").get_data(as_text=True)
     assert re.search(r'value="test"[^>]*hx-post="/sources/new" hx-target="#form-probe"', page)

@@ -161,7 +161,10 @@ def _submit(source: Source | None):
         return _render_form(source, ctx, errors, status=422)
     if testing:
         probe = probe_view(transient_source(engine, settings, secrets, source))
-        return _render_form(source, ctx, {}, probe=probe)
+        typed = [f.label for f in ctx["fields"] if f.kind == "secret" and form.get(f.name)]
+        # without JavaScript the whole form comes back, and no page holds a secret
+        notice = f"Type the {' and '.join(typed).lower()} again before saving: it is never sent back." if typed else ""
+        return _render_form(source, ctx, {}, probe=probe, notice=notice)
     try:
         if source is None:
             _, job = create_source(current_user.id, chosen_team(team), settings=settings, secrets=secrets, **common)
