@@ -39,6 +39,7 @@ def test_unknown_paths_answer_the_ui_404_page(client):
     # a method a page does not take is a page too
     r = b.client.delete("/sources")
     assert r.status_code == 405 and r.mimetype == "text/html" and '<html lang="en">' in r.get_data(as_text=True)
+    assert set(r.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
     # the API's paths keep the API's JSON errors
     r = b.client.get("/api/v1/no-such-thing")
     assert r.status_code == 404 and r.get_json()["code"] == 404

@@ -38,11 +38,15 @@ def http_error(error: HTTPException):
     data = getattr(error, "data", None) or {}
     message = (data.get("message") if isinstance(data, dict) else None) or error.description
     titles = {403: "Not allowed", 404: "Not found", 503: "Unavailable", 400: "Bad request", 500: "Something went wrong"}
+    # a 405 says which methods the page takes (HTTP requires it); werkzeug's other headers are for its own body
+    methods = getattr(error, "valid_methods", None)
+    allow = {"Allow": ", ".join(methods)} if methods else {}
     return (
         render_template(
             "error.html", status=error.code, title=titles.get(error.code or 500, error.name), message=message
         ),
         error.code or 500,
+        allow,
     )
 
 
