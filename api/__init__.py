@@ -91,7 +91,7 @@ def _connect(app: Flask, settings: Settings) -> None:
     app.extensions["metacrawl_celery"] = make_celery_client(settings)
 
 
-def _register_api(app: Flask) -> None:
+def _register_api(app: Flask) -> Api:
     """The API's areas under /api/v1 (with auth), then health, docs and metrics."""
     api = Api(app)
     jwt.init_app(app)
@@ -133,6 +133,7 @@ def _register_api(app: Flask) -> None:
     app.register_blueprint(health.blp)
     app.register_blueprint(docs.blp)
     app.register_blueprint(metrics.blp)
+    return api
 
 
 def _register_handlers(app: Flask) -> None:
@@ -159,12 +160,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json = JSONProvider(app)
     app.config.update(_config(settings))
     _connect(app, settings)
-    _register_api(app)
+    api = _register_api(app)
     _register_handlers(app)
 
     from .ui import blp as ui_blp
+    from .ui import register_error_pages
 
     app.register_blueprint(ui_blp)
+    register_error_pages(app, api.handle_http_exception)
 
     app.after_request(security_headers.add)
 

@@ -155,17 +155,18 @@ def starter_query(
     return StarterQuery(sql, center, in_query, joins, unreachable)
 
 
-def _output_names(select: list[tuple[Key, str]]) -> list[str | None]:
-    """A column alias for each selected column whose name another selected
-    column also has (`orders_id`, `payments_id`), None for the others: every
-    column of the result then has its own name. Names are compared without
-    case, as MySQL/MariaDB compare column names."""
+def _output_names(select: list[tuple[Key, str]]) -> list[str]:
+    """The alias of each selected column, unique in the result and readable:
+    the column's own name where no other selected column has it, else
+    `<table>_<column>` (`orders_id`, `payments_id`), numbered should that be
+    taken too. Names are compared without case, as MySQL/MariaDB compare
+    column names."""
     counts = Counter(column.casefold() for _, column in select)
     taken = {column.casefold() for _, column in select if counts[column.casefold()] == 1}
-    names: list[str | None] = []
+    names: list[str] = []
     for key, column in select:
         if counts[column.casefold()] == 1:
-            names.append(None)
+            names.append(column)
             continue
         base = name = f"{key[1]}_{column}"
         n = 1
@@ -200,8 +201,9 @@ def write_sql(
     def shown(key: Key) -> str:
         return visible(f"{key[0]}.{key[1]}")
 
+    # every column under an alias of its own: the result's names are unique and say where each came from
     items = [
-        f"{aliases[key]}.{q(column)}" + (f" AS {q(name)}" if name else "")
+        f"{aliases[key]}.{q(column)} AS {q(name)}"
         for (key, column), name in zip(select, _output_names(select), strict=True)
     ]
     lines = [f"-- starter query from {shown(center)}, joined along foreign keys"]

@@ -196,6 +196,8 @@ class Introspector(abc.ABC):
     settings_schema: ClassVar[type[ma.Schema]] = ServerSettings
     #: driver exceptions that _run may raise (translated by _query_error)
     driver_errors: ClassVar[tuple[type[BaseException], ...]] = ()
+    #: reads only database files on this server: off while the operator names no directory (METACRAWL_SQLITE_DIRS)
+    files_only: ClassVar[bool] = False
     #: what describe() reports (names of CAPABILITIES); the rest it cannot
     capabilities: ClassVar[frozenset[str]] = frozenset()
 

@@ -246,6 +246,7 @@ class SQLiteIntrospector(Introspector):
 
     title = "SQLite"
     settings_schema = SQLiteSettings
+    files_only = True
     driver_errors = (sqlite3.Error,)
     # SQLite keeps no comments and has no prefix indexes. Its pragmas give no
     # constraint names, check constraints, generation expressions, index

@@ -55,15 +55,19 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
     step "missing ${apt_missing[*]} (install them: diagrams need graphviz, browser tests need chromium, export tests need plantuml)"
   fi
 fi
-if command -v npm >/dev/null; then
-  echo "setup: installing UI assets (npm ci)"
-  quiet npm ci --silent --no-audit --no-fund
-  # the test parsers are large (Mermaid): installed again only when their lock file changed
-  if ! cmp -s tests/parsers/package-lock.json tests/parsers/node_modules/.metacrawl-installed-lock; then
-    echo "setup: installing the export tests' parsers (npm ci in tests/parsers)"
-    quiet npm ci --silent --no-audit --no-fund --prefix tests/parsers
-    cp tests/parsers/package-lock.json tests/parsers/node_modules/.metacrawl-installed-lock
+# npm ci empties node_modules first: run again only when the lock file changed
+# since the last install, so test.sh never takes away the htmx a running up.sh serves.
+npm_install() {  # npm_install DIR WHAT
+  local dir=$1 what=$2
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.metacrawl-installed-lock"; then
+    echo "setup: installing $what (npm ci in $dir)"
+    quiet npm ci --silent --no-audit --no-fund --prefix "$dir"
+    cp "$dir/package-lock.json" "$dir/node_modules/.metacrawl-installed-lock"
   fi
+}
+if command -v npm >/dev/null; then
+  npm_install . "UI assets"
+  npm_install tests/parsers "the export tests' parsers"  # large (Mermaid)
 else
   echo "setup: npm is missing: the web UI will be served without htmx, and the Mermaid export test is skipped (install nodejs and npm)"
 fi

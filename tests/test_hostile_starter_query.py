@@ -178,11 +178,28 @@ def test_colliding_columns_get_unique_quoted_aliases():
     edge = Edge("s", "payments", "fk", ("order_id",), "s", "orders", ("id",))
     joins = [Join(b, "p", edge, a)]
     sql = write_sql("postgresql", a, aliases, [(a, "id"), (b, "id"), (b, "order_id")], joins, [])
-    assert "SELECT\n    o.id AS orders_id,\n    p.id AS payments_id,\n    p.order_id\nFROM" in sql
+    assert "SELECT\n    o.id AS orders_id,\n    p.id AS payments_id,\n    p.order_id AS order_id\nFROM" in sql
     # an alias never takes a name the result already has, whatever its case (MariaDB ignores case)
     select = [(a, "id"), (a, "ID"), (b, "id"), (b, "orders_id")]
     sql = write_sql("mariadb", a, aliases, select, joins, [])
-    assert "o.id AS orders_id_2,\n    o.ID AS orders_ID_3,\n    p.id AS payments_id,\n    p.orders_id\n" in sql
+    want = "o.id AS orders_id_2,\n    o.ID AS orders_ID_3,\n    p.id AS payments_id,\n    p.orders_id AS orders_id\n"
+    assert want in sql
+
+
+def test_every_column_has_an_alias_of_its_own():
+    """The o.id, p.id, c.id of a query joining three tables: each under its own alias, the others too."""
+    o, p, c = ("s", "orders"), ("s", "payments"), ("s", "Customer Notes")
+    aliases = {o: "o", p: "p", c: "cn"}
+    select = [(o, "id"), (o, "total"), (p, "id"), (c, "id"), (c, "select")]
+    sql = write_sql("postgresql", o, aliases, select, [], [])
+    items = sql.split("SELECT\n", 1)[1].split("\nFROM", 1)[0].split(",\n")
+    assert [i.strip() for i in items] == [
+        "o.id AS orders_id",
+        "o.total AS total",
+        "p.id AS payments_id",
+        'cn.id AS "Customer Notes_id"',
+        'cn."select" AS "select"',
+    ]
 
 
 def test_a_plain_word_and_a_line_feed_is_quoted():

@@ -160,14 +160,18 @@ def test_add_source_form_messages_then_progress_bar(alice, target, shots):
     page.get_by_label("Database").fill(target)
     page.get_by_label("User").fill(p["username"])
     page.get_by_label("Password").fill(CANARY)
+    page.evaluate("window.__sameDocument = true")
     page.get_by_role("button", name="Test connection").click()
     expect(page.locator(".probe.failed")).to_contain_text("connection_failed")
+    # the result came in place (htmx): the typed password is still in its field, never sent back by the server
+    expect(page.get_by_label("Password")).to_have_value(CANARY)
     page.get_by_label("Port").fill(str(p["port"]))
-    page.get_by_label("Password").fill(CANARY)  # a password is never sent back to the form
     page.get_by_role("button", name="Test connection").click()
     expect(page.locator(".probe.ok")).to_contain_text("Connected.")
-    page.get_by_label("Password").fill(CANARY)
-    page.get_by_role("button", name="Add and crawl").click()
+    expect(page.get_by_label("Password")).to_have_value(CANARY)
+    assert page.evaluate("window.__sameDocument") is True
+    page.screenshot(path=str(shots / "source-tested-1280.png"))
+    page.get_by_role("button", name="Add and crawl").click()  # with the password typed once
     expect(page).to_have_url(re.compile(r"/crawls/\d+$"))
     page.evaluate("window.__sameDocument = true")
     expect(page.locator("#crawl-progress")).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)
@@ -280,6 +284,20 @@ def test_another_user_gets_404_pages(chromium, server):
             expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     finally:
         bob.context.close()
+
+
+def test_an_unknown_path_is_the_ui_404_page_with_its_favicon(alice):
+    page = alice.page
+    for url in ("/no-such-page", "/sources/999999/insights"):
+        response = page.goto(url)
+        assert response.status == 404 and response.headers["content-type"].startswith("text/html")
+        expect(page).to_have_title("Not found · metacrawl")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+        expect(page.get_by_role("navigation", name="Main")).to_be_visible()  # signed in: the usual header
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    answer = page.request.get(icon)
+    assert answer.status == 200 and answer.headers["content-type"].startswith("image/svg+xml")
 
 
 def test_add_a_sqlite_source_by_choosing_its_engine(alice, files_dir, tmp_path):

@@ -516,7 +516,7 @@ def test_api_diagram_formats_and_starter_query(shop):
             "columns": [{"schema": "Mixed Case", "table": "Select", "column": "order"}],
         },
     ).get_json()
-    assert body["sql"].splitlines()[1:4] == ["SELECT", '    s."order"', 'FROM "Mixed Case"."Select" AS s']
+    assert body["sql"].splitlines()[1:4] == ["SELECT", '    s."order" AS "order"', 'FROM "Mixed Case"."Select" AS s']
     body = client.post(
         f"/api/v1/sources/{sid}/starter-query",
         headers=h,

@@ -72,7 +72,13 @@ class CrawlSchema(ma.Schema):
         CrawlState, by_value=True, metadata={"description": "the crawl's state (catalog/jobs.py)"}, required=True
     )
     trigger = ma.fields.String(
-        metadata={"description": "register, api, ui (the web UI's Crawl now) or schedule"}, required=True
+        # the values catalog.jobs.create_job is called with (crawl_jobs.trigger)
+        validate=ma.validate.OneOf(("register", "api", "ui", "schedule")),
+        metadata={
+            "description": "what started it: register (a new source's first crawl), api (POST "
+            "/sources/{id}/crawls), ui (the web UI's Crawl now) or schedule (its cron)"
+        },
+        required=True,
     )
     allow_mass_removal = ma.fields.Boolean(required=True)
     progress = ma.fields.Nested(ProgressSchema, required=True)

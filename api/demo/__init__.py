@@ -70,4 +70,5 @@ def seed_demo_command():
         click.echo("demo source already registered")
     else:
         raise click.ClickException(f"could not register the demo source: {r.get_json()}")
-    click.echo(f"log in as {DEMO_EMAIL} / {DEMO_PASSWORD} (API docs: http://localhost:8000/docs)")
+    site = current_app.config["METACRAWL"].public_url.rstrip("/")
+    click.echo(f"log in as {DEMO_EMAIL} / {DEMO_PASSWORD} at {site}/ (API docs: {site}/docs)")

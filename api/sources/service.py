@@ -51,6 +51,22 @@ def _vault() -> Vault:
     return Vault(_config().fernet_keys)
 
 
+def engine_enabled(engine: str) -> bool:
+    """An engine this server offers: one reading only database files
+    (SQLite) is off while the operator names no directory it may read."""
+    return engine in ENGINES and (not ENGINES[engine].files_only or bool(_config().sqlite_dirs))
+
+
+def enabled_engines() -> list[str]:
+    return [name for name in ENGINES if engine_enabled(name)]
+
+
+ENGINE_OFF = (
+    "this engine is off on this server: it reads database files, and the operator has named no "
+    "directories (METACRAWL_SQLITE_DIRS)"
+)
+
+
 def settings_problems(engine: str, settings: dict) -> dict[str, list[str]]:
     """This server's rules for an engine's (schema-valid) settings: allowed
     directories, a URL without a password..., and the network policy for a
@@ -95,6 +111,8 @@ def engine_settings(
     ones (the API's PATCH; a form sends all of them: merge=False). Raises
     SourceRefused for the engine schema's errors and (with `check`) this
     server's rules; a connection test leaves those to the open it tries."""
+    if engine in ENGINES and not engine_enabled(engine):
+        raise SourceRefused(422, ENGINE_OFF, {"engine": [ENGINE_OFF]})
     same = source is not None and source.engine == engine
     merged = {**(source.settings or {}), **sent} if same and merge and source else dict(sent)
     kept = tuple((source.secrets or {}) if same and source else ())

@@ -5,9 +5,10 @@ of its rules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from flask import Blueprint, render_template, send_from_directory
+from flask import Blueprint, Flask, render_template, request, send_from_directory
 from werkzeug.exceptions import HTTPException, NotFound
 
 blp = Blueprint("ui", __name__, template_folder="templates", static_folder="static", static_url_path="/ui/static")
@@ -24,19 +25,49 @@ def vendor(name: str):
     return send_from_directory(NODE_MODULES / VENDOR[name], name, max_age=86400)
 
 
+@blp.get("/favicon.ico")
+def favicon():
+    """The icon browsers ask for on their own (the pages link the same SVG)."""
+    return send_from_directory(Path(__file__).parent / "static", "favicon.svg", max_age=86400)
+
+
 @blp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
     """Errors of the UI's pages are pages: someone else's source is the same
     404 page as one that does not exist; never a traceback."""
     data = getattr(error, "data", None) or {}
     message = (data.get("message") if isinstance(data, dict) else None) or error.description
-    titles = {403: "Not allowed", 404: "Not found", 503: "Unavailable", 400: "Bad request"}
+    titles = {403: "Not allowed", 404: "Not found", 503: "Unavailable", 400: "Bad request", 500: "Something went wrong"}
+    # a 405 says which methods the page takes (HTTP requires it); werkzeug's other headers are for its own body
+    methods = getattr(error, "valid_methods", None)
+    allow = {"Allow": ", ".join(methods)} if methods else {}
     return (
         render_template(
             "error.html", status=error.code, title=titles.get(error.code or 500, error.name), message=message
         ),
         error.code or 500,
+        allow,
     )
+
+
+# Paths whose errors the API answers in JSON; every other path is the UI's.
+API_PATHS = ("/api/", "/docs", "/healthz", "/readyz", "/metrics")
+
+
+def register_error_pages(app: Flask, api_errors: Callable) -> None:
+    """An error on a path no blueprint route matched (an unknown page, a
+    method a page does not take) is the UI's error page too, not the API's
+    JSON, unless the path is the API's."""
+
+    @app.errorhandler(HTTPException)
+    def error_page(error: HTTPException):
+        if request.path.startswith(API_PATHS):
+            return api_errors(error)
+        if (error.code or 500) < 500:
+            from .session import optional_user
+
+            optional_user()  # the page's header as the signed-in person knows it
+        return http_error(error)
 
 
 from . import (  # noqa: E402,F401 routes register on blp

@@ -21,7 +21,7 @@ from catalog.models import Source
 from engines import ENGINES
 
 from ..sources.schemas import SourceCreateSchema
-from ..sources.service import SourceRefused, engine_settings
+from ..sources.service import SourceRefused, enabled_engines, engine_settings
 
 # How people read the engines' names in the select; an engine missing here shows its `title`.
 ENGINE_LABELS = {
@@ -67,8 +67,11 @@ class FormField:
     choices: tuple[str, ...] = ()
 
 
-def engine_choices() -> list[tuple[str, str]]:
-    return [(name, ENGINE_LABELS.get(name, cls.title)) for name, cls in ENGINES.items()]
+def engine_choices(kept: str | None = None) -> list[tuple[str, str]]:
+    """The engines this server offers (SQLite only where the operator allows
+    directories), and `kept`, an edited source's own engine, even if now off."""
+    offered = set(enabled_engines()) | {kept}
+    return [(name, ENGINE_LABELS.get(name, cls.title)) for name, cls in ENGINES.items() if name in offered]
 
 
 def _nested_fields(field: ma.fields.Nested) -> dict[str, ma.fields.Field]:

@@ -24,7 +24,7 @@ from ..diagrams.graph import catalog_version
 from ..ownership import ADMIN, owned_job, owned_source
 from ..pagination import decode_cursor, encode_cursor
 from ..queue import enqueue_plan
-from ..sources.service import SourceRefused, create_source, transient_source, update_source
+from ..sources.service import SourceRefused, create_source, engine_enabled, transient_source, update_source
 from ..sources.views import chosen_team, source_view
 from . import blp
 from .charts import bar_chart
@@ -90,7 +90,7 @@ def sources():
 def _engine(source: Source | None, chosen: str | None) -> str:
     """The engine whose fields the form shows: the one chosen (a GET
     parameter, the select), else the stored one, else PostgreSQL."""
-    if chosen in ENGINES:
+    if chosen in ENGINES and (engine_enabled(str(chosen)) or (source is not None and chosen == source.engine)):
         return str(chosen)
     return source.engine if source is not None and source.engine in ENGINES else "postgresql"
 
@@ -135,7 +135,7 @@ def _render_form(
             source=source,
             errors=errors,
             probe=probe,
-            engines=engine_choices(),
+            engines=engine_choices(source.engine if source else None),
             notice=notice,
             **ctx,
         ),
@@ -149,17 +149,22 @@ def _submit(source: Source | None):
     engine = _engine(source, form.get("engine"))
     ctx = _form_context(source, engine, form)
     shown = form.get("shown_engine")
-    if shown and form.get("engine") in ENGINES and form.get("engine") != shown:
+    if shown and form.get("engine") == engine != shown:
         # without JavaScript: the engine changed, so the form comes back with its fields
         return _render_form(source, ctx, {}, notice=f"Fill in the fields of {ENGINE_LABELS.get(engine, engine)}.")
     testing = form.get("action") == "test"
     common, settings, secrets, errors = load_source_form(form, source, test_only=testing)
     team = _team_chosen(form.get("team_id"), errors) if source is None and not testing else None
+    if testing and request.headers.get("HX-Request"):
+        return _test_fragment(source, ctx, engine, settings, secrets, errors)
     if errors:
         return _render_form(source, ctx, errors, status=422)
     if testing:
         probe = probe_view(transient_source(engine, settings, secrets, source))
-        return _render_form(source, ctx, {}, probe=probe)
+        typed = [f.label for f in ctx["fields"] if f.kind == "secret" and form.get(f.name)]
+        # without JavaScript the whole form comes back, and no page holds a secret
+        notice = f"Type the {' and '.join(typed).lower()} again before saving: it is never sent back." if typed else ""
+        return _render_form(source, ctx, {}, probe=probe, notice=notice)
     try:
         if source is None:
             _, job = create_source(current_user.id, chosen_team(team), settings=settings, secrets=secrets, **common)
@@ -168,6 +173,18 @@ def _submit(source: Source | None):
     except SourceRefused as e:
         return _render_form(source, ctx, e.errors, status=e.status)
     return redirect(f"/sources/{source.id}", 303)
+
+
+def _test_fragment(source: Source | None, ctx: dict, engine: str, settings: dict, secrets: dict, errors: dict):
+    """Test connection with htmx: only the result comes back (the form, and
+    the password typed in it, stay as the browser has them); fields that keep
+    the test from running are named in it."""
+    if errors:
+        labels = {f.name: f.label for f in ctx["fields"]} | {"engine": "Engine"}
+        message = " ".join(f"{labels.get(k, k)}: {' '.join(v)}" for k, v in errors.items())
+        probe = {"ok": False, "error": {"type": "invalid_settings", "message": message}}
+        return render_template("_probe.html", probe=probe), 422
+    return render_template("_probe.html", probe=probe_view(transient_source(engine, settings, secrets, source)))
 
 
 def _team_chosen(sent: str | None, errors: dict[str, list[str]]) -> int | None:

@@ -34,6 +34,9 @@ _KEY_LIKE = "lower(c.name) ~ '^.{2,}id$'"
 _STEM = "substring(lower(c.name) FROM '^(.+?)_?id$')"
 _NO_FK = "NOT EXISTS (SELECT 1 FROM catalog_foreign_keys fk WHERE fk.table_id = t.id AND fk.columns ? c.name)"
 _TABLE_KINDS = "('table', 'partitioned_table')"
+# a partition shares its partitioned table's columns and keys: candidates are
+# proposed once, on the partitioned table (as the UI lists it), never per partition
+_WHOLE = "t.partition_of_name IS NULL"
 
 # The candidates of the tables in `insights_scope` (every live table, or those
 # changed since the last run) are recomputed: those from their columns (to any
@@ -41,12 +44,12 @@ _TABLE_KINDS = "('table', 'partitioned_table')"
 # any the catalog no longer supports, are deleted.
 REFRESH = f"""
 WITH scope AS (
-    SELECT t.id, t.schema_name, t.name, lower(t.name) AS lname FROM insights_scope s
+    SELECT t.id, t.schema_name, t.name, lower(t.name) AS lname, t.partition_of_name FROM insights_scope s
     JOIN catalog_tables t ON t.id = s.id WHERE t.kind IN {_TABLE_KINDS}),
 -- key-like columns of the changed tables
 key_scope AS (
     SELECT t.id, t.schema_name, t.name, c.name AS col, c.type, {_STEM} AS stem
-    FROM scope t JOIN catalog_columns c ON c.table_id = t.id WHERE {_KEY_LIKE} AND {_NO_FK}),
+    FROM scope t JOIN catalog_columns c ON c.table_id = t.id WHERE {_WHOLE} AND {_KEY_LIKE} AND {_NO_FK}),
 -- the stems that name a changed table (it, or its plural)
 stems AS (
     SELECT DISTINCT v FROM scope CROSS JOIN LATERAL unnest(ARRAY[lname, regexp_replace(lname, 's$', ''),
@@ -57,7 +60,7 @@ key_other AS (
     FROM catalog_columns c JOIN catalog_tables t ON t.id = c.table_id
     WHERE CAST(:since AS bigint) IS NOT NULL AND c.source_id = :sid
       AND lower(c.name) IN (SELECT v || 'id' FROM stems UNION ALL SELECT v || '_id' FROM stems)
-      AND t.removed_at IS NULL AND t.kind IN {_TABLE_KINDS} AND t.id NOT IN (SELECT id FROM insights_scope)
+      AND t.removed_at IS NULL AND t.kind IN {_TABLE_KINDS} AND {_WHOLE} AND t.id NOT IN (SELECT id FROM insights_scope)
       AND {_KEY_LIKE} AND {_NO_FK}),
 -- each key-like column once per name it may point at, so the join with the keys is one equality
 cand AS MATERIALIZED (
@@ -74,7 +77,7 @@ pk AS MATERIALIZED (
            {_family("c.type")} AS family, t.id IN (SELECT id FROM scope) AS in_scope
     FROM (SELECT t.id, t.schema_name, t.name, t.definition->'primary_key' AS pk
           FROM catalog_tables t JOIN (SELECT DISTINCT n FROM cand) m ON m.n = lower(t.name) || ''
-          WHERE t.source_id = :sid AND t.removed_at IS NULL AND t.kind IN {_TABLE_KINDS} OFFSET 0) t
+          WHERE t.source_id = :sid AND t.removed_at IS NULL AND t.kind IN {_TABLE_KINDS} AND {_WHOLE} OFFSET 0) t
     JOIN catalog_columns c ON c.table_id = t.id AND c.name = t.pk->'columns'->>0
     WHERE jsonb_typeof(t.pk) = 'object' AND jsonb_array_length(t.pk->'columns') = 1),
 found AS MATERIALIZED (
