@@ -102,6 +102,11 @@ from .base import (
 from .lineage_pg import VIEW_COLUMNS_READ_SQL, add_lineage
 from .postgres_usage import read_top_statements
 
+# What shows a table's top statements: the extension (loaded through
+# shared_preload_libraries, then CREATE EXTENSION in the crawled database),
+# and pg_read_all_stats for other roles' statements.
+STATEMENTS_PRIVILEGE = "pg_stat_statements (shared_preload_libraries, CREATE EXTENSION) and pg_read_all_stats"
+
 KINDS = {"r": "table", "p": "partitioned_table", "v": "view", "m": "materialized_view", "f": "foreign_table"}
 FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 IDENTITY = {"a": "always", "d": "by default"}
@@ -1202,7 +1207,11 @@ class PostgresIntrospector(Introspector):
         return dict(activity_from_row(r, read_at) for r in rows)
 
     def top_statements(self, limit: int) -> TopStatements:
-        return read_top_statements(self._query, self._end_transaction, limit)
+        top = read_top_statements(self._query, self._end_transaction, limit)
+        if top.unreadable and top.reason and "not installed" not in top.reason:
+            # installed but unreadable: its tables' top statements would read as "none"
+            self.warn("statements", STATEMENTS_PRIVILEGE, f"top statements not shown: {top.reason}")
+        return top
 
     def list_enums(self) -> list[EnumType]:
         try:

@@ -203,12 +203,17 @@ def test_pg_stat_statements_absent_or_unreadable(tmp_path):
             absent = intro.top_statements(10)
             assert absent.statements == [] and absent.unreadable == {"statements"}
             assert "not installed" in absent.reason
+            assert intro.warnings == []  # not installed: nothing the account could be granted
             # created but not loaded (it needs shared_preload_libraries, which this server does not set)
             target.execute("CREATE EXTENSION pg_stat_statements")
-            loaded = target.intro().top_statements(10)
+            second = target.intro()
+            loaded = second.top_statements(10)
             if loaded.unreadable:
                 assert loaded.statements == [] and "could not be read" in loaded.reason
                 assert "shared_preload_libraries" in loaded.reason
+                # installed but unreadable: the crawl is told, naming what would show them
+                (warning,) = second.warnings
+                assert warning.kind == "statements" and "pg_read_all_stats" in warning.privilege
             else:  # a server that preloads it: readable, with blanked literals
                 assert all("'" not in s.query for s in loaded.statements)
         finally:
