@@ -90,16 +90,43 @@ ROUTINE_KINDS = ("function", "procedure", "aggregate", "window")
 
 
 def object_group(kind: str) -> str:
-    """sequence, trigger or routine: the word of an object's change events."""
+    """sequence, trigger, routine, extension, domain...: the word of an object's change events."""
     return "routine" if kind in ROUTINE_KINDS else kind
 
 
 def object_name(o: dict) -> str:
     """How an event names an object: schema.name, a trigger `on` its table, a routine with its arguments."""
+    if o["kind"] in ("extension", "schema"):  # a database's extension, a schema: their name alone
+        return o["name"]
     qualified = f"{o['schema']}.{o['name']}"
     if o["table"]:
         return f"{qualified} on {o['schema']}.{o['table']}"
     return f"{qualified}({o['arguments']})" if object_group(o["kind"]) == "routine" else qualified
+
+
+# Kinds listed since issue #26 (engines/schema_objects.py). The first crawl
+# that lists them is their baseline (no event per object), told by the
+# catalog holding none of them yet: every PostgreSQL crawl since lists its
+# schemas, so a source crawled since always holds some.
+LATER_KINDS = ("extension", "domain", "collation", "text_search_configuration", "schema")
+
+
+def _changed_hazard(o: dict, changes: dict) -> tuple[str, str]:
+    """(event's last word, hazard) of an object that changed: a routine's
+    return type breaks its callers; a new extension version is an upgrade
+    (safe: ALTER EXTENSION UPDATE keeps its objects); a comment alone is
+    safe; anything else changes behaviour (risky)."""
+    if o["kind"] == "extension" and set(changes) <= {"version", "comment"}:
+        return ("upgraded" if "version" in changes else "changed"), "safe"
+    if "return_type" in changes:
+        return "changed", "breaking"
+    return "changed", "risky" if set(changes) - {"comment"} else "safe"
+
+
+def _removed_hazard(o: dict) -> str:
+    """Dropping a routine breaks its callers, a domain its columns' type;
+    the rest changes behaviour."""
+    return "breaking" if object_group(o["kind"]) in ("routine", "domain") else "risky"
 
 
 def _object_key(o: dict) -> tuple:
@@ -122,8 +149,7 @@ def object_changes(old: list[dict], new: list[dict]) -> list[tuple]:
         if was is None:
             out.append((o, f"{group}_added", base, "safe", [f"safe: {o['kind']} {name} added"]))
         elif now is None:
-            # dropping a routine breaks its callers; a trigger or sequence changes behaviour
-            hazard = "breaking" if group == "routine" else "risky"
+            hazard = _removed_hazard(o)
             out.append((o, f"{group}_removed", base, hazard, [f"{hazard}: {o['kind']} {name} removed"]))
         else:
             fields = sorted(k for k in was["details"].keys() | now["details"].keys()
@@ -133,9 +159,9 @@ def object_changes(old: list[dict], new: list[dict]) -> list[tuple]:
                 changes["body"] = {"changed": True}
             if not changes:
                 continue
-            hazard = "breaking" if "return_type" in changes else "risky" if set(changes) - {"comment"} else "safe"
-            reasons = [f"{hazard}: {o['kind']} {name}: {', '.join(sorted(changes))} changed"]
-            out.append((o, f"{group}_changed", {**base, "changes": changes}, hazard, reasons))
+            word, hazard = _changed_hazard(o, changes)
+            reasons = [f"{hazard}: {o['kind']} {name}: {', '.join(sorted(changes))} {word}"]
+            out.append((o, f"{group}_{word}", {**base, "changes": changes}, hazard, reasons))
     return out
 
 
@@ -156,7 +182,10 @@ def _record_object_events(session: Session, params: dict, objects: list[dict]) -
     comparing this crawl's with catalog_objects (before they are replaced);
     labelled here. A trigger's event names its table."""
     old = [dict(r._mapping) for r in session.execute(text(OBJECTS_SQL), params)]
-    events = object_changes(old, [_hashed_body(o) for o in objects])
+    new = [_hashed_body(o) for o in objects]
+    if not any(o["kind"] in LATER_KINDS for o in old):  # their baseline
+        new = [o for o in new if o["kind"] not in LATER_KINDS]
+    events = object_changes(old, new)
     if events:
         session.execute(
             text(

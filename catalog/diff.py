@@ -6,8 +6,8 @@ foreign_keys, indexes, constraints, shaped as DESIGN.md shows a table.
 
 from __future__ import annotations
 
-COLUMN_ATTRS = ("type", "nullable", "default", "comment", "identity", "generated", "on_update")
-RELATION_ATTRS = ("definition", "depends_on", "partition", "partition_of", "bounds")
+COLUMN_ATTRS = ("type", "nullable", "default", "comment", "identity", "generated", "on_update", "collation")
+RELATION_ATTRS = ("definition", "depends_on", "partition", "partition_of", "bounds", "view_options")
 
 
 def _by_name(items: list[dict] | None) -> dict[str, dict]:

@@ -85,9 +85,10 @@ def plan(job_id: int, settings: Settings, report: Report = _quiet) -> bool:
 
 
 def catalog_objects(target) -> list[dict]:
-    """The target's sequences, triggers and routines as the rows of
-    catalog_objects (one query per kind): the key's parts, the kind's other
-    fields as `details`, and a routine's body apart."""
+    """The target's sequences, triggers and routines, and its extensions,
+    domains, collations, text-search configurations and schemas, as the rows
+    of catalog_objects (one query per kind): the key's parts, the kind's
+    other fields as `details`, and a routine's body apart."""
     rows = []
     for s in target.list_sequences():
         details = {k: v for k, v in asdict(s).items() if k not in ("schema", "name")}
@@ -101,6 +102,10 @@ def catalog_objects(target) -> list[dict]:
         details = {k: v for k, v in asdict(r).items() if k not in ("schema", "name", "kind", "arguments", "body")}
         rows.append({"kind": r.kind, "schema": r.schema, "name": r.name, "table": "", "arguments": r.arguments,
                      "details": details, "body": r.body})  # fmt: skip
+    for o in target.list_schema_objects():
+        details = {k: v for k, v in asdict(o).items() if k not in ("schema", "name")}
+        rows.append({"kind": o.kind, "schema": o.schema, "name": o.name, "table": "", "arguments": "",
+                     "details": details, "body": None})  # fmt: skip
     return rows
 
 

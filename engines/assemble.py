@@ -63,6 +63,7 @@ def assemble(
                 partition_of=d.get("partition_of"),
                 bounds=d.get("bounds"),
                 warnings=d.get("warnings"),
+                view_options=d.get("view_options"),
                 object_id=d.get("object_id"),
             )
         )

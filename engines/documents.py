@@ -12,7 +12,14 @@ from .base import Table
 
 
 # Parts of a document only some tables have (views, partitioned tables, partitions).
-OPTIONAL_PARTS = ("definition", "depends_on", "partition", "partition_of", "bounds", "warnings")
+OPTIONAL_PARTS = ("definition", "depends_on", "partition", "partition_of", "bounds", "warnings", "view_options")
+# Fields of a column only some columns have, left out where None, so a
+# column without them keeps the document it always had.
+OPTIONAL_COLUMN_FIELDS = ("collation",)
+
+
+def column_document(c) -> dict:
+    return {k: v for k, v in vars(c).items() if v is not None or k not in OPTIONAL_COLUMN_FIELDS}
 
 
 def table_document(t: Table) -> dict:
@@ -24,7 +31,7 @@ def table_document(t: Table) -> dict:
         "row_estimate": t.row_estimate,
         "row_estimate_source": t.row_estimate_source,
         "size_bytes": t.size_bytes,
-        "columns": [vars(c) for c in t.columns],
+        "columns": [column_document(c) for c in t.columns],
         "primary_key": vars(t.primary_key) if t.primary_key else None,
         "foreign_keys": [vars(f) for f in t.foreign_keys],
         "indexes": [vars(i) for i in t.indexes],

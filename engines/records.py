@@ -31,6 +31,9 @@ class Column:
     identity: str | None = None  # "always", "by default", "auto_increment"
     generated: str | None = None  # generation expression of a generated column
     on_update: str | None = None  # MySQL/MariaDB ON UPDATE expression (current_timestamp())
+    # PostgreSQL: the column's collation when not its type's default (only then
+    # in the document: engines/documents.py)
+    collation: str | None = None
 
 
 @dataclass
@@ -137,6 +140,9 @@ class Table:
     # What the engine could not describe, in its own words (a MariaDB view
     # whose table was dropped: no columns, and this says why); None when fine.
     warnings: list[str] | None = None
+    # A PostgreSQL view's options ({"check_option": "local" | "cascaded",
+    # "security_barrier": true, "security_invoker": true}); None without any.
+    view_options: dict | None = None
     # The target's stable id of the table, which a rename keeps (PostgreSQL:
     # pg_class.oid; there a column's ordinal is its attnum, which a column
     # rename keeps too); None where the engine has none. Never part of the

@@ -103,6 +103,12 @@ class ColumnSchema(DocumentSchema):
             "elsewhere, absent in definitions crawled before it was reported"
         },
     )
+    collation = ma.fields.String(
+        metadata={
+            "description": "PostgreSQL: the column's collation, present only when it is not its type's default "
+            '(schema-qualified outside pg_catalog: public."de-x-icu")'
+        }
+    )
     enum_values = ma.fields.List(
         ma.fields.String(),
         metadata={
@@ -181,12 +187,15 @@ class IndexPartSchema(DocumentSchema):
         allow_none=True,
         metadata={
             "description": "PostgreSQL: the collation when it is not the column's own (for an expression: not "
-            "its type's default); null otherwise"
+            "its type's default), schema-qualified when not in pg_catalog; null otherwise"
         },
     )
     opclass = ma.fields.String(
         allow_none=True,
-        metadata={"description": "PostgreSQL: the operator class (text_pattern_ops) when it is not the type's default"},
+        metadata={
+            "description": "PostgreSQL: the operator class (text_pattern_ops) when it is not the type's default, "
+            "schema-qualified when not in pg_catalog (public.gin_trgm_ops)"
+        },
     )
 
 
@@ -356,6 +365,12 @@ class TableSchema(DocumentSchema):
     )
     bounds = ma.fields.String(
         metadata={"description": "A partition (PostgreSQL): its bounds, pg_get_expr(relpartbound)"}
+    )
+    view_options = ma.fields.Dict(
+        metadata={
+            "description": "A PostgreSQL view with options: check_option (local or cascaded: WITH CHECK OPTION), "
+            "security_barrier and security_invoker (true), those it has; absent without any"
+        }
     )
     partition_count = ma.fields.Integer(
         metadata={"description": "Schema pages and table detail, partitioned tables only: how many partitions it has"}
