@@ -248,6 +248,33 @@ def object_item(r, body: bool = False) -> dict:
     return item
 
 
+# Extensions, domains, collations and text-search configurations, as a
+# source's page shows them (engines/schema_objects.py's kinds).
+SCHEMA_OBJECT_KINDS = ("extension", "domain", "collation", "text_search_configuration")
+
+
+def schema_objects(session: Session, source_id: int, limit: int = 200) -> dict[str, list[dict]]:
+    """The first `limit` of each of SCHEMA_OBJECT_KINDS, by kind (the lists'
+    own order); kinds the source has none of are left out."""
+    out: dict[str, list[dict]] = {}
+    for kind in SCHEMA_OBJECT_KINDS:
+        items = list_objects(session, source_id, (kind,), limit=limit)
+        if items:
+            out[kind] = items
+    return out
+
+
+def schema_comment(session: Session, source_id: int, schema: str) -> str | None:
+    """A schema's comment as the last crawl read it (None: none, or not PostgreSQL)."""
+    return session.execute(
+        text(
+            "SELECT details->>'comment' FROM catalog_objects WHERE source_id = :sid AND kind = 'schema' "
+            "AND schema_name = :schema AND table_name = '' AND name = :schema AND arguments = ''"
+        ),
+        {"sid": source_id, "schema": schema},
+    ).scalar()
+
+
 # MySQL/MariaDB inline types: enum('a','b''c') and set('x','y'), as COLUMN_TYPE prints them.
 _INLINE_ENUM = re.compile(r"^(enum|set)\((.*)\)$", re.IGNORECASE | re.DOTALL)
 _QUOTED = re.compile(r"'((?:[^']|'')*)'")

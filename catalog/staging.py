@@ -22,15 +22,22 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from .diff import column_renames, only_fields_added, table_changes, with_columns_renamed, with_table_renamed
+from .diff import (
+    column_renames,
+    only_fields_added,
+    table_changes,
+    with_columns_renamed,
+    with_parts_qualified,
+    with_table_renamed,
+)
 from .models import STAGING_TABLES, Base
 
 DEFINITION_KEYS = ("columns", "primary_key", "foreign_keys", "indexes", "constraints")
 # Stored (and fingerprinted) only where a table has them: a view's SQL and
 # dependencies, a partitioned table's key, a partition's parent and bounds,
-# what the engine could not describe (a broken view's warnings).
+# what the engine could not describe (a broken view's warnings), a view's options.
 # A plain table's fingerprint and document stay what they were.
-OPTIONAL_KEYS = ("definition", "depends_on", "partition", "partition_of", "bounds", "warnings")
+OPTIONAL_KEYS = ("definition", "depends_on", "partition", "partition_of", "bounds", "warnings", "view_options")
 
 # catalog_table_activity's columns besides table_id, as TableActivity names them.
 ACTIVITY_FIELDS = (
@@ -323,7 +330,7 @@ def _staged_table_row(
     if compared is not None and compared.id in old_defs:
         before = old_defs[compared.id]
         moved = column_renames(before, doc) if oid is not None and compared.object_id == oid else []
-        before = with_columns_renamed(before, moved)
+        before = with_parts_qualified(with_columns_renamed(before, moved), doc)
         if was is not None:
             before = with_table_renamed(before, doc)
         # NULL changes on a live table: only newly reported fields (no event)
