@@ -90,6 +90,9 @@ def test_lists_documents_and_pages(alice, bob, worker, pg_target):
         {"name": "public", "comment": "standard public schema"},
     ]
     assert [e["name"] for e in get(alice, f"{base}/extensions?q=TRG")["extensions"]] == ["pg_trgm"]
+    assert get(alice, f"{base}/schema?schema=app")["schema_comment"] == "Orders <and> invoices"
+    assert get(alice, f"{base}/schema?schema=public")["schema_comment"] == "standard public schema"
+    assert "schema_comment" not in get(alice, f"{base}/schema")
     page = alice.get(f"{base}/extensions?limit=1")
     assert len(page.get_json()["extensions"]) == 1 and page.get_json()["next_cursor"]
     for what in ("extensions", "domains", "collations", "text_search_configurations", "schemas"):

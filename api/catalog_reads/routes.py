@@ -96,6 +96,8 @@ def source_schema(args, source_id):
         "crawl": crawl_ref(active),
         "next_cursor": next_cursor,
     }
+    if args.get("schema") is not None:
+        top["schema_comment"] = reads.schema_comment(Session(), source_id, args["schema"])
     etag = version_tag(source, active, stamp, request.query_string)
     response = conditional_json(
         lambda: json_with_raw(_PAGE_TOP, top, {"tables": tables_json}), etag, source.last_success_at

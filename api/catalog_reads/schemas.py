@@ -93,6 +93,13 @@ class SchemaPageSchema(ma.Schema):
     )
     tables = req(ma.fields.List, ma.fields.Nested(TableSchema))
     next_cursor = req(ma.fields.String, allow_none=True)
+    schema_comment = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "With `schema`: that schema's comment (PostgreSQL's COMMENT ON SCHEMA) as the last "
+            "crawl read it; null without one"
+        },
+    )
 
 
 class ExportCurationSchema(ma.Schema):
