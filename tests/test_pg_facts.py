@@ -7,6 +7,8 @@ the first crawl after a catalog of main's shape, record no change."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from markupsafe import escape
 
@@ -187,3 +189,19 @@ def test_the_first_crawl_after_the_upgrade_records_no_change(alice, worker, pg_t
     assert {c["name"]: c.get("collation") for c in get(alice, f"{base}/tables/app/orders")["columns"]}["label"] == "C"
     assert crawl_now(alice, sid)["state"] == "succeeded"
     assert events(alice, sid) == ["source_crawled"]
+
+
+def test_a_partitioned_tables_activity_is_its_partitions(alice, worker, pg_target):
+    pg_execute(
+        pg_target,
+        """CREATE TABLE app.log (id int) PARTITION BY RANGE (id);
+        CREATE TABLE app.log_a PARTITION OF app.log FOR VALUES FROM (0) TO (100);
+        CREATE TABLE app.log_b PARTITION OF app.log FOR VALUES FROM (100) TO (200);""",
+    )
+    pg_execute(pg_target, "INSERT INTO app.log SELECT generate_series(0, 149)")
+    time.sleep(1)  # the inserting session's statistics are flushed as it ends
+    sid = crawled(alice, pg_target)
+    base = f"/api/v1/sources/{sid}"
+    parts = [get(alice, f"{base}/tables/app/{name}")["activity"]["rows_inserted"] for name in ("log_a", "log_b")]
+    activity = get(alice, f"{base}/tables/app/log")["activity"]
+    assert parts == [100, 50] and activity["rows_inserted"] == 150 and activity["last_analyze_at"] is None

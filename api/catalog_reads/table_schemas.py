@@ -336,7 +336,8 @@ class TableSchema(DocumentSchema):
         metadata={
             "description": "Table detail only: usage statistics read by the last crawl, kept apart from the "
             "definition (never a change); null for views and before a crawl read any. PostgreSQL: "
-            "pg_stat_user_tables; MySQL/MariaDB: UPDATE_TIME only"
+            "pg_stat_user_tables (a partitioned table: its leaf partitions' row counts summed, its times null); "
+            "MySQL/MariaDB: UPDATE_TIME only"
         },
     )
     columns = req(ma.fields.List, ma.fields.Nested(ColumnSchema))

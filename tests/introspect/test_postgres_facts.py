@@ -8,6 +8,8 @@ were; a table with them signs them."""
 
 from __future__ import annotations
 
+import time
+
 import psycopg2
 import pytest
 
@@ -245,3 +247,44 @@ def test_sizes_equal_pg_total_relation_size(target):
     assert signed == actual
     emptied_fsm = query(target, "SELECT pg_relation_size('emptied', 'fsm'), pg_relation_size('with_brin_id', 'fsm')")
     assert emptied_fsm == [(16384, 24576)]  # what the estimate used to miss
+
+
+# --- a partitioned table's activity: its leaf partitions' figures summed ---
+
+PARTITIONED_SQL = """
+CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')
+    PARTITION BY RANGE (id);
+CREATE TABLE events_2024_low PARTITION OF events_2024 FOR VALUES FROM (0) TO (100);
+CREATE TABLE events_2024_high PARTITION OF events_2024 FOR VALUES FROM (100) TO (1000);
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE hollow (id int) PARTITION BY LIST (id);
+"""
+
+
+def test_partitioned_table_activity_sums_its_leaf_partitions(target):
+    pg_execute(target, PARTITIONED_SQL)
+    pg_execute(target, "INSERT INTO events SELECT g, '2024-06-01' FROM generate_series(1, 300) g")
+    pg_execute(target, "INSERT INTO events SELECT g, '2025-06-01' FROM generate_series(1, 40) g")
+    pg_execute(target, "UPDATE events SET id = id + 1 WHERE id < 10; DELETE FROM events WHERE id > 290")
+    leaves = "('events_2024_low', 'events_2024_high', 'events_2025')"
+    totals = f"""SELECT sum(n_tup_ins), sum(n_tup_upd), sum(n_tup_del), sum(n_live_tup), sum(n_dead_tup)
+                 FROM pg_stat_user_tables WHERE relname IN {leaves}"""
+    deadline = time.time() + 10  # the sessions above flush their statistics as they end
+    while query(target, totals)[0][0] != 340 and time.time() < deadline:
+        time.sleep(0.1)
+    with PostgresIntrospector(params(target)) as intro:
+        refs = [r for r in intro.list_tables() if r.name in ("events", "events_2024", "hollow", "events_2025")]
+        activity = intro.activity(refs)
+    [expected] = query(target, totals)
+    for name in ("events", "events_2024"):
+        a = activity[("public", name)]
+        got = (a.rows_inserted, a.rows_updated, a.rows_deleted, a.live_rows, a.dead_rows)
+        if name == "events":
+            assert got == tuple(int(v) for v in expected)
+        assert a.last_vacuum_at is None and a.last_analyze_at is None
+    assert activity[("public", "events")].rows_inserted == 340
+    assert activity[("public", "events_2024")].rows_inserted == 300
+    hollow = activity[("public", "hollow")]
+    assert (hollow.rows_inserted, hollow.live_rows) == (0, 0)
+    assert activity[("public", "events_2025")].rows_inserted == 40  # a leaf: its own figures, as before
