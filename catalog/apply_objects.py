@@ -11,13 +11,20 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 
-def enum_changes(old: dict[tuple[str, str], list], new: dict[tuple[str, str], list]) -> list[tuple]:
+def enum_changes(
+    old: dict[tuple[str, str], list],
+    new: dict[tuple[str, str], list],
+    comments: dict[tuple[str, str], tuple] | None = None,
+) -> list[tuple]:
     """(schema, name, event, details, hazard, reasons) for each enum type
-    added, removed or whose values changed (`ALTER TYPE ... ADD VALUE`)."""
+    added, removed or whose values changed (`ALTER TYPE ... ADD VALUE`) or
+    comment changed (`comments`: (from, to) of the types kept whose comment
+    moved)."""
+    comments = comments or {}
     out = []
     for schema, name in sorted(old.keys() | new.keys()):
         before, after = old.get((schema, name)), new.get((schema, name))
-        if before == after:
+        if before == after and (schema, name) not in comments:
             continue
         qualified = f"{schema}.{name}"
         if before is None:
@@ -34,8 +41,11 @@ def enum_changes(old: dict[tuple[str, str], list], new: dict[tuple[str, str], li
         if [v for v in after if v in before] != [v for v in before if v in after]:
             reasons.append(f"risky: values of {qualified} reordered")
         reasons += [f"safe: value {v!r} added to {qualified}" for v in added]
-        hazard = reasons[0].split(":", 1)[0] if reasons else "safe"
         details: dict = {"type": qualified, "values": {"from": before, "to": after}}
+        if (schema, name) in comments:
+            reasons.append(f"safe: comment of {qualified} changed")
+            details["comment"] = dict(zip(("from", "to"), comments[(schema, name)], strict=True))
+        hazard = reasons[0].split(":", 1)[0] if reasons else "safe"
         details.update({k: v for k, v in (("values_added", added), ("values_removed", removed)) if v})
         out.append((schema, name, "enum_changed", details, hazard, reasons))
     return out
@@ -44,14 +54,18 @@ def enum_changes(old: dict[tuple[str, str], list], new: dict[tuple[str, str], li
 def _record_enum_events(session: Session, params: dict, enums: list[dict]) -> int:
     """Change events for the source's enum types, comparing what this crawl
     found with catalog_enums (before they are replaced); labelled here."""
-    old = {
-        (r.schema_name, r.name): list(r.values or [])
-        for r in session.execute(
-            text('SELECT schema_name, name, "values" FROM catalog_enums WHERE source_id = :sid'), params
-        )
-    }
+    rows = session.execute(
+        text('SELECT schema_name, name, "values", comment FROM catalog_enums WHERE source_id = :sid'), params
+    ).all()
+    old = {(r.schema_name, r.name): list(r.values or []) for r in rows}
     new = {(e["schema"], e["name"]): list(e["values"] or []) for e in enums}
-    events = enum_changes(old, new)
+    comments = {}
+    if _comments_read_before(session, params):
+        now = {(e["schema"], e["name"]): e.get("comment") for e in enums}
+        comments = {
+            k: (r.comment, now[k]) for r in rows if (k := (r.schema_name, r.name)) in now and r.comment != now[k]
+        }
+    events = enum_changes(old, new, comments)
     if events:
         session.execute(
             text(
@@ -74,13 +88,24 @@ def _record_enum_events(session: Session, params: dict, enums: list[dict]) -> in
     return len(events)
 
 
+def _comments_read_before(session: Session, params: dict) -> bool:
+    """Whether the catalog's enum types were crawled with their comments:
+    those crawls list schemas too (LATER_KINDS), so the source's catalog
+    holds some; before, a comment stored as null says nothing, and the
+    first crawl that reads them records no change of comment."""
+    return session.execute(
+        text("SELECT EXISTS (SELECT 1 FROM catalog_objects WHERE source_id = :sid AND kind = 'schema')"), params
+    ).scalar_one()
+
+
 def _replace_enums(session: Session, source_id: int, enums: list[dict]) -> None:
     session.execute(text("DELETE FROM catalog_enums WHERE source_id = :sid"), {"sid": source_id})
     if enums:
         session.execute(
             text(
-                'INSERT INTO catalog_enums (source_id, schema_name, name, "values") '
-                "SELECT :sid, e->>'schema', e->>'name', e->'values' FROM jsonb_array_elements(CAST(:enums AS jsonb)) e"
+                'INSERT INTO catalog_enums (source_id, schema_name, name, "values", comment) '
+                "SELECT :sid, e->>'schema', e->>'name', e->'values', e->>'comment' "
+                "FROM jsonb_array_elements(CAST(:enums AS jsonb)) e"
             ),
             {"sid": source_id, "enums": json.dumps(enums)},
         )

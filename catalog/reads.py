@@ -255,8 +255,10 @@ SCHEMA_OBJECT_KINDS = ("extension", "domain", "collation", "text_search_configur
 
 def schema_objects(session: Session, source_id: int, limit: int = 200) -> dict[str, list[dict]]:
     """The first `limit` of each of SCHEMA_OBJECT_KINDS, by kind (the lists'
-    own order); kinds the source has none of are left out."""
-    out: dict[str, list[dict]] = {}
+    own order), and of its enum types (`enum`, with their comments); kinds
+    the source has none of are left out."""
+    enums = source_enums(session, source_id, inline=False)[:limit]
+    out: dict[str, list[dict]] = {"enum": enums} if enums else {}
     for kind in SCHEMA_OBJECT_KINDS:
         items = list_objects(session, source_id, (kind,), limit=limit)
         if items:
@@ -304,7 +306,7 @@ def column_enum_values(session: Session, source_id: int, types: list[str]) -> di
 # inline enum(...)/set(...) columns of its live tables (catalog_columns, read
 # through the source's tables: the column rows are keyed by table).
 ENUM_TYPES_SQL = """
-    SELECT schema_name, name, "values" FROM catalog_enums WHERE source_id = :sid
+    SELECT schema_name, name, "values", comment FROM catalog_enums WHERE source_id = :sid
     ORDER BY schema_name COLLATE "C", name COLLATE "C"
 """
 INLINE_ENUMS_SQL = """
@@ -326,6 +328,7 @@ def source_enums(session: Session, source_id: int, inline: bool) -> list[dict]:
             "values": list(r.values or []),
             "table": None,
             "column": None,
+            "comment": r.comment,
         }  # fmt: skip
         for r in session.execute(text(ENUM_TYPES_SQL), {"sid": source_id})
     ]
@@ -341,6 +344,7 @@ def source_enums(session: Session, source_id: int, inline: bool) -> list[dict]:
                         "values": parsed[1],
                         "table": r.name,
                         "column": r.column_name,
+                        "comment": None,
                     }  # fmt: skip
                 )
     return out

@@ -75,7 +75,10 @@ def plan(job_id: int, settings: Settings, report: Report = _quiet) -> bool:
                 with transaction() as session:
                     if not jobs.add_batch(session, job_id, batches, [[r.schema, r.name, r.kind] for r in refs]):
                         return False  # cancelled, failed or deleted meanwhile
-            enums = [{"schema": e.schema, "name": e.name, "values": e.values} for e in target.list_enums()]
+            enums = [
+                {"schema": e.schema, "name": e.name, "values": e.values, "comment": e.comment}
+                for e in target.list_enums()
+            ]
             objects = catalog_objects(target)
         with transaction() as session:
             if not jobs.record_plan(session, job_id, tables, batches, enums, objects):

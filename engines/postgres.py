@@ -925,19 +925,21 @@ def activity_from_row(row: Sequence, read_at: datetime) -> tuple[tuple[str, str]
 ENUMS_SQL = f"""
 SELECT n.nspname, t.typname,
        COALESCE(array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
-                FILTER (WHERE e.enumlabel IS NOT NULL), '{{}}')
+                FILTER (WHERE e.enumlabel IS NOT NULL), '{{}}'),
+       (SELECT d.description FROM pg_description d
+        WHERE d.classoid = 'pg_type'::regclass AND d.objoid = t.oid AND d.objsubid = 0)
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_enum e ON e.enumtypid = t.oid
 WHERE t.typtype = 'e' AND {SCHEMA_FILTER}
-GROUP BY n.nspname, t.typname
+GROUP BY n.nspname, t.typname, t.oid
 ORDER BY n.nspname COLLATE "C", t.typname COLLATE "C"
 """
 
 
 def enum_from_row(row: Sequence) -> EnumType:
-    schema, name, values = row
-    return EnumType(schema=schema, name=name, values=list(values or []))
+    schema, name, values, comment = (*row, None)[:4]
+    return EnumType(schema=schema, name=name, values=list(values or []), comment=comment)
 
 
 # Objects an extension installed (pg_depend deptype 'e') are the extension's,

@@ -193,6 +193,7 @@ class EnumType:
     schema: str
     name: str
     values: list[str]
+    comment: str | None = None
 
 
 @dataclass

@@ -32,6 +32,8 @@ CREATE COLLATION "{Q}"."{Q}" (provider = icu, locale = 'de-u-ks-level2', determi
 CREATE DOMAIN app.amount AS numeric(12,2) DEFAULT 0 NOT NULL CONSTRAINT positive CHECK (VALUE >= 0);
 COMMENT ON DOMAIN app.amount IS 'Cents';
 CREATE TEXT SEARCH CONFIGURATION app.en (COPY = pg_catalog.english);
+CREATE TYPE app.state AS ENUM ('open', 'closed');
+COMMENT ON TYPE app.state IS 'An order''s <state>';
 CREATE TABLE app.orders (id int PRIMARY KEY, total app.amount, label text COLLATE "C", note text);
 CREATE INDEX orders_label_trgm ON app.orders USING gin (label app.gin_trgm_ops);
 CREATE VIEW app.big_orders WITH (security_barrier) AS SELECT id, total FROM app.orders WHERE total > 100
@@ -92,6 +94,8 @@ def test_lists_documents_and_pages(alice, bob, worker, pg_target):
         {"name": "public", "comment": "standard public schema"},
     ]
     assert [e["name"] for e in get(alice, f"{base}/extensions?q=TRG")["extensions"]] == ["pg_trgm"]
+    [state] = get(alice, f"{base}/enums")["enums"]
+    assert (state["name"], state["values"], state["comment"]) == ("state", ["open", "closed"], "An order's <state>")
     assert get(alice, f"{base}/schema?schema=app")["schema_comment"] == "Orders <and> invoices"
     assert get(alice, f"{base}/schema?schema=public")["schema_comment"] == "standard public schema"
     assert "schema_comment" not in get(alice, f"{base}/schema")
@@ -116,6 +120,7 @@ def test_lists_documents_and_pages(alice, bob, worker, pg_target):
     assert 'id="extensions"' in page_html and "<code>pg_trgm</code></td><td>1.5</td>" in page_html
     assert str(escape(HOSTILE)) in page_html and HOSTILE not in page_html  # escaped, never as markup
     assert "CHECK ((VALUE &gt;= (0)::numeric))" in page_html
+    assert 'id="enum-types"' in page_html and "An order&#39;s &lt;state&gt;" in page_html
     schema_page = browser.get(f"/sources/{sid}/tables?schema=app").get_data(as_text=True)
     assert "Orders &lt;and&gt; invoices" in schema_page
     table_page = browser.get(f"/sources/{sid}/table?schema=app&name=big_orders").get_data(as_text=True)
@@ -136,7 +141,8 @@ def test_their_changes_are_events(alice, worker, pg_target):
         pg_target,
         f"""ALTER EXTENSION pg_trgm UPDATE TO '1.6'; CREATE EXTENSION hstore;
         ALTER DOMAIN app.amount ADD CONSTRAINT small CHECK (VALUE < 10); COMMENT ON SCHEMA app IS 'Orders';
-        DROP COLLATION "{Q}"."{Q}"; ALTER VIEW app.big_orders RESET (security_barrier);""",
+        DROP COLLATION "{Q}"."{Q}"; ALTER VIEW app.big_orders RESET (security_barrier);
+        COMMENT ON TYPE app.state IS NULL;""",
     )
     assert crawl_now(alice, sid)["state"] == "succeeded"
     listed = get(alice, f"/api/v1/sources/{sid}/changes")["changes"]
@@ -147,6 +153,8 @@ def test_their_changes_are_events(alice, worker, pg_target):
     domain = changes[("domain_changed", "app.amount")]
     assert domain["hazard"] == "risky" and set(domain["details"]["changes"]) == {"checks"}
     assert changes[("schema_changed", "app")]["hazard"] == "safe"
+    [state] = [c for c in listed if c["event"] == "enum_changed"]
+    assert (state["hazard"], state["details"]["comment"]) == ("safe", {"from": "An order's <state>", "to": None})
     assert changes[("collation_removed", f"{HOSTILE}.{HOSTILE}")]["hazard"] == "risky"
     view = [c for (event, _), c in changes.items() if event == "table_changed" and c["table"] == "big_orders"]
     assert view[0]["details"]["view_options"] == {"from": {"check_option": "cascaded", "security_barrier": True},
@@ -163,6 +171,7 @@ def test_the_first_crawl_after_the_upgrade_records_no_change(alice, worker, pg_t
         "DELETE FROM catalog_objects WHERE source_id = %s AND kind = ANY(%s) RETURNING 1",
         (sid, list(LATER_KINDS)),
     )
+    catalog_rows(catalog_url, "UPDATE catalog_enums SET comment = NULL WHERE source_id = %s RETURNING 1", (sid,))
     rows = catalog_rows(
         catalog_url, "SELECT id, kind, comment, definition FROM catalog_tables WHERE source_id = %s", (sid,)
     )
@@ -185,6 +194,7 @@ def test_the_first_crawl_after_the_upgrade_records_no_change(alice, worker, pg_t
     assert events(alice, sid) == ["source_crawled"]
     base = f"/api/v1/sources/{sid}"
     assert len(get(alice, f"{base}/extensions")["extensions"]) == 3  # listed, as a baseline
+    assert get(alice, f"{base}/enums")["enums"][0]["comment"] == "An order's <state>"
     assert get(alice, f"{base}/tables/app/big_orders")["view_options"]["security_barrier"] is True
     assert {c["name"]: c.get("collation") for c in get(alice, f"{base}/tables/app/orders")["columns"]}["label"] == "C"
     assert crawl_now(alice, sid)["state"] == "succeeded"

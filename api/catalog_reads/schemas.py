@@ -152,6 +152,9 @@ class EnumSchema(ma.Schema):
     values = req(ma.fields.List, ma.fields.String(), metadata={"description": "In declaration order"})
     table = req(ma.fields.String, allow_none=True, metadata={"description": "MySQL/MariaDB: the table of the column"})
     column = req(ma.fields.String, allow_none=True, metadata={"description": "MySQL/MariaDB: the column"})
+    comment = req(
+        ma.fields.String, allow_none=True, metadata={"description": "PostgreSQL: the type's comment (COMMENT ON TYPE)"}
+    )
 
 
 class EnumListSchema(ma.Schema):

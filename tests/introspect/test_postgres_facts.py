@@ -35,6 +35,8 @@ COMMENT ON DOMAIN app.money_amount IS 'An amount in cents';
 CREATE DOMAIN app.code AS text COLLATE "C";
 CREATE DOMAIN "{HOSTILE.replace('"', '""')}"."d""om" AS int CHECK (VALUE > 0);
 CREATE TEXT SEARCH CONFIGURATION app.english_simple (COPY = pg_catalog.english);
+CREATE TYPE app.state AS ENUM ('open');
+COMMENT ON TYPE app.state IS 'An order''s state';
 COMMENT ON TEXT SEARCH CONFIGURATION app.english_simple IS 'English without stop words';
 CREATE TABLE app.plain (id int PRIMARY KEY, name text, price app.money_amount);
 CREATE TABLE app.collated (
@@ -121,6 +123,12 @@ def test_domains_with_base_type_default_not_null_checks_and_comment(objects):
     odd = domains[(HOSTILE, 'd"om')]
     assert (odd.base_type, odd.not_null, odd.checks) == ("integer", False, [{"name": "d\"om_check",
             "definition": "CHECK ((VALUE > 0))"}])  # fmt: skip
+
+
+def test_enum_types_with_their_comments(target):
+    with PostgresIntrospector(params(target)) as intro:
+        enums = intro.list_enums()
+    assert [(e.schema, e.name, e.values, e.comment) for e in enums] == [("app", "state", ["open"], "An order's state")]
 
 
 def test_extension_members_are_not_listed_as_domains_or_collations(objects):
