@@ -15,8 +15,8 @@ from markupsafe import escape
 from catalog.staging import encode_definition
 
 from .conftest import wait_for_crawl
-from .crawl_helpers import catalog_rows, crawl_now, pg_source
-from .targets import pg_database, pg_execute
+from .crawl_helpers import catalog_rows, crawl_now, mariadb_reader, mariadb_source, pg_source
+from .targets import mysql_databases, mysql_execute, pg_database, pg_execute
 from .ui_helpers import Browser
 
 HOSTILE = '<b>we"ird\nname'
@@ -215,3 +215,17 @@ def test_a_partitioned_tables_activity_is_its_partitions(alice, worker, pg_targe
     parts = [get(alice, f"{base}/tables/app/{name}")["activity"]["rows_inserted"] for name in ("log_a", "log_b")]
     activity = get(alice, f"{base}/tables/app/log")["activity"]
     assert parts == [100, 50] and activity["rows_inserted"] == 150 and activity["last_analyze_at"] is None
+
+
+def test_other_engines_list_none(alice, worker):
+    # MariaDB's plugins are not extensions, and it has no domains, collations of its own, nor schema comments
+    with mysql_databases(1, "mc_pgfacts") as (db,):
+        mysql_execute("CREATE TABLE items (id int PRIMARY KEY)", db)
+        with mariadb_reader(db) as reader:
+            source = mariadb_source(alice, db, reader)
+            assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+            base = f"/api/v1/sources/{source['id']}"
+            for what in ("extensions", "domains", "collations", "text_search_configurations", "schemas"):
+                assert get(alice, f"{base}/{what}")[what] == []
+            assert "schema_comment" in get(alice, f"{base}/schema?schema={db}")
+            assert get(alice, f"{base}/schema?schema={db}")["schema_comment"] is None
