@@ -30,7 +30,8 @@ Choices worth knowing:
   sees them after VACUUM/ANALYZE), plus the free-space map and visibility
   map forks estimated from those relpages (_fork_pages: an FSM exists once
   a heap has 2 pages or was vacuumed; a VM once vacuum marked a page
-  all-visible). On a vacuumed and analyzed table this equals
+  all-visible; a heap VACUUM truncated to 0 pages keeps 2 FSM pages,
+  _EMPTIED_FSM; a BRIN index has an FSM from its build, _INDEX_PAGES). On a vacuumed and analyzed table this equals
   pg_total_relation_size() (10,000 of 10,000 generated tables, and
   tests/test_sizes_activity.py on a table of 3,000 rows); an index that
   grew after its table's last ANALYZE (relpages stale, e.g. VACUUM without
