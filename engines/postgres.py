@@ -398,8 +398,9 @@ SIZE_PAGES = f"""{_fork_pages("c")} + COALESCE({_fork_pages("t")}, 0)
 # A collation's or operator class's name as the document prints it: bare
 # when in pg_catalog (as documents always printed them), else quoted and
 # schema-qualified as pg_get_indexdef prints a name outside the path
-# (`public.gin_trgm_ops`, `"we.ird"."x"`). {ns}: its namespace oid.
-_QUALIFIED_NAME = """CASE WHEN {ns} = 'pg_catalog'::regnamespace THEN {name}::text
+# (`public.gin_trgm_ops`, `"we.ird"."x"`). {ns}: its namespace oid (11 is
+# pg_catalog's in every version: PG_CATALOG_NAMESPACE, a fixed oid).
+_QUALIFIED_NAME = """CASE WHEN {ns} = 11 THEN {name}::text
     ELSE quote_ident((SELECT qn.nspname FROM pg_namespace qn WHERE qn.oid = {ns})) || '.' || quote_ident({name}) END"""
 # A column's collation when it is not its type's default (null otherwise,
 # and for types without one): attcollation 0 has none, 100 (the database's
@@ -417,7 +418,8 @@ _VIEW_OPTIONS = "CASE WHEN c.relkind = 'v' THEN c.reloptions END"
 # them is what it always was, so adding them re-describes no other table.
 _LATER_FACTS = f"""NULLIF(concat_ws(';',
     (SELECT string_agg(a.attnum || '=' || ({_COLUMN_COLLATION}), ',' ORDER BY a.attnum)
-     FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+     FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+       AND a.attcollation <> 0 AND (a.attcollation <> 100 OR a.atttypid >= 16384)),
     array_to_string({_VIEW_OPTIONS}, ',')), '')"""
 # The batch arrives as two parallel arrays; the oids found here key the other
 # queries. Size is SIZE_PAGES here, plus its indexes' relpages from
