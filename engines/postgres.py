@@ -486,7 +486,10 @@ SIGNATURE_PREFIX = "pg4:"
 # elements, _INDEX_PARTS, which are not hashed: pg_get_indexdef prints the
 # same order, nulls, collation and operator class, and computing them per
 # index doubled the cost of the query). Pages are SIZE_PAGES + indexes, as
-# describe() counts.
+# describe() counts. Facts reported since (issue #26: a column's
+# non-default collation, a view's options) are _LATER_FACTS, appended to
+# the hashed text only where a table has them, so no prefix bump: only
+# those tables are described again.
 SIGNATURES_SQL = f"""
 SELECT n.nspname, c.relname, c.relkind, c.reltuples,
        {SIZE_PAGES}
