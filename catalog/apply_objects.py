@@ -11,13 +11,20 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 
-def enum_changes(old: dict[tuple[str, str], list], new: dict[tuple[str, str], list]) -> list[tuple]:
+def enum_changes(
+    old: dict[tuple[str, str], list],
+    new: dict[tuple[str, str], list],
+    comments: dict[tuple[str, str], tuple] | None = None,
+) -> list[tuple]:
     """(schema, name, event, details, hazard, reasons) for each enum type
-    added, removed or whose values changed (`ALTER TYPE ... ADD VALUE`)."""
+    added, removed or whose values changed (`ALTER TYPE ... ADD VALUE`) or
+    comment changed (`comments`: (from, to) of the types kept whose comment
+    moved)."""
+    comments = comments or {}
     out = []
     for schema, name in sorted(old.keys() | new.keys()):
         before, after = old.get((schema, name)), new.get((schema, name))
-        if before == after:
+        if before == after and (schema, name) not in comments:
             continue
         qualified = f"{schema}.{name}"
         if before is None:
@@ -34,8 +41,11 @@ def enum_changes(old: dict[tuple[str, str], list], new: dict[tuple[str, str], li
         if [v for v in after if v in before] != [v for v in before if v in after]:
             reasons.append(f"risky: values of {qualified} reordered")
         reasons += [f"safe: value {v!r} added to {qualified}" for v in added]
-        hazard = reasons[0].split(":", 1)[0] if reasons else "safe"
         details: dict = {"type": qualified, "values": {"from": before, "to": after}}
+        if (schema, name) in comments:
+            reasons.append(f"safe: comment of {qualified} changed")
+            details["comment"] = dict(zip(("from", "to"), comments[(schema, name)], strict=True))
+        hazard = reasons[0].split(":", 1)[0] if reasons else "safe"
         details.update({k: v for k, v in (("values_added", added), ("values_removed", removed)) if v})
         out.append((schema, name, "enum_changed", details, hazard, reasons))
     return out
@@ -44,14 +54,18 @@ def enum_changes(old: dict[tuple[str, str], list], new: dict[tuple[str, str], li
 def _record_enum_events(session: Session, params: dict, enums: list[dict]) -> int:
     """Change events for the source's enum types, comparing what this crawl
     found with catalog_enums (before they are replaced); labelled here."""
-    old = {
-        (r.schema_name, r.name): list(r.values or [])
-        for r in session.execute(
-            text('SELECT schema_name, name, "values" FROM catalog_enums WHERE source_id = :sid'), params
-        )
-    }
+    rows = session.execute(
+        text('SELECT schema_name, name, "values", comment FROM catalog_enums WHERE source_id = :sid'), params
+    ).all()
+    old = {(r.schema_name, r.name): list(r.values or []) for r in rows}
     new = {(e["schema"], e["name"]): list(e["values"] or []) for e in enums}
-    events = enum_changes(old, new)
+    comments = {}
+    if _comments_read_before(session, params):
+        now = {(e["schema"], e["name"]): e.get("comment") for e in enums}
+        comments = {
+            k: (r.comment, now[k]) for r in rows if (k := (r.schema_name, r.name)) in now and r.comment != now[k]
+        }
+    events = enum_changes(old, new, comments)
     if events:
         session.execute(
             text(
@@ -74,13 +88,24 @@ def _record_enum_events(session: Session, params: dict, enums: list[dict]) -> in
     return len(events)
 
 
+def _comments_read_before(session: Session, params: dict) -> bool:
+    """Whether the catalog's enum types were crawled with their comments:
+    those crawls list schemas too (LATER_KINDS), so the source's catalog
+    holds some; before, a comment stored as null says nothing, and the
+    first crawl that reads them records no change of comment."""
+    return session.execute(
+        text("SELECT EXISTS (SELECT 1 FROM catalog_objects WHERE source_id = :sid AND kind = 'schema')"), params
+    ).scalar_one()
+
+
 def _replace_enums(session: Session, source_id: int, enums: list[dict]) -> None:
     session.execute(text("DELETE FROM catalog_enums WHERE source_id = :sid"), {"sid": source_id})
     if enums:
         session.execute(
             text(
-                'INSERT INTO catalog_enums (source_id, schema_name, name, "values") '
-                "SELECT :sid, e->>'schema', e->>'name', e->'values' FROM jsonb_array_elements(CAST(:enums AS jsonb)) e"
+                'INSERT INTO catalog_enums (source_id, schema_name, name, "values", comment) '
+                "SELECT :sid, e->>'schema', e->>'name', e->'values', e->>'comment' "
+                "FROM jsonb_array_elements(CAST(:enums AS jsonb)) e"
             ),
             {"sid": source_id, "enums": json.dumps(enums)},
         )
@@ -90,16 +115,43 @@ ROUTINE_KINDS = ("function", "procedure", "aggregate", "window")
 
 
 def object_group(kind: str) -> str:
-    """sequence, trigger or routine: the word of an object's change events."""
+    """sequence, trigger, routine, extension, domain...: the word of an object's change events."""
     return "routine" if kind in ROUTINE_KINDS else kind
 
 
 def object_name(o: dict) -> str:
     """How an event names an object: schema.name, a trigger `on` its table, a routine with its arguments."""
+    if o["kind"] in ("extension", "schema"):  # a database's extension, a schema: their name alone
+        return o["name"]
     qualified = f"{o['schema']}.{o['name']}"
     if o["table"]:
         return f"{qualified} on {o['schema']}.{o['table']}"
     return f"{qualified}({o['arguments']})" if object_group(o["kind"]) == "routine" else qualified
+
+
+# Kinds listed since issue #26 (engines/schema_objects.py). The first crawl
+# that lists them is their baseline (no event per object), told by the
+# catalog holding none of them yet: every PostgreSQL crawl since lists its
+# schemas, so a source crawled since always holds some.
+LATER_KINDS = ("extension", "domain", "collation", "text_search_configuration", "schema")
+
+
+def _changed_hazard(o: dict, changes: dict) -> tuple[str, str]:
+    """(event's last word, hazard) of an object that changed: a routine's
+    return type breaks its callers; a new extension version is an upgrade
+    (safe: ALTER EXTENSION UPDATE keeps its objects); a comment alone is
+    safe; anything else changes behaviour (risky)."""
+    if o["kind"] == "extension" and set(changes) <= {"version", "comment"}:
+        return ("upgraded" if "version" in changes else "changed"), "safe"
+    if "return_type" in changes:
+        return "changed", "breaking"
+    return "changed", "risky" if set(changes) - {"comment"} else "safe"
+
+
+def _removed_hazard(o: dict) -> str:
+    """Dropping a routine breaks its callers, a domain its columns' type;
+    the rest changes behaviour."""
+    return "breaking" if object_group(o["kind"]) in ("routine", "domain") else "risky"
 
 
 def _object_key(o: dict) -> tuple:
@@ -122,8 +174,7 @@ def object_changes(old: list[dict], new: list[dict]) -> list[tuple]:
         if was is None:
             out.append((o, f"{group}_added", base, "safe", [f"safe: {o['kind']} {name} added"]))
         elif now is None:
-            # dropping a routine breaks its callers; a trigger or sequence changes behaviour
-            hazard = "breaking" if group == "routine" else "risky"
+            hazard = _removed_hazard(o)
             out.append((o, f"{group}_removed", base, hazard, [f"{hazard}: {o['kind']} {name} removed"]))
         else:
             # the fields the last crawl knew: one a newer crawler reports
@@ -134,9 +185,9 @@ def object_changes(old: list[dict], new: list[dict]) -> list[tuple]:
                 changes["body"] = {"changed": True}
             if not changes:
                 continue
-            hazard = "breaking" if "return_type" in changes else "risky" if set(changes) - {"comment"} else "safe"
-            reasons = [f"{hazard}: {o['kind']} {name}: {', '.join(sorted(changes))} changed"]
-            out.append((o, f"{group}_changed", {**base, "changes": changes}, hazard, reasons))
+            word, hazard = _changed_hazard(o, changes)
+            reasons = [f"{hazard}: {o['kind']} {name}: {', '.join(sorted(changes))} {word}"]
+            out.append((o, f"{group}_{word}", {**base, "changes": changes}, hazard, reasons))
     return out
 
 
@@ -157,7 +208,10 @@ def _record_object_events(session: Session, params: dict, objects: list[dict]) -
     comparing this crawl's with catalog_objects (before they are replaced);
     labelled here. A trigger's event names its table."""
     old = [dict(r._mapping) for r in session.execute(text(OBJECTS_SQL), params)]
-    events = object_changes(old, [_hashed_body(o) for o in objects])
+    new = [_hashed_body(o) for o in objects]
+    if not any(o["kind"] in LATER_KINDS for o in old):  # their baseline
+        new = [o for o in new if o["kind"] not in LATER_KINDS]
+    events = object_changes(old, new)
     if events:
         session.execute(
             text(

@@ -19,6 +19,12 @@ EVENTS = (
     "enum_changed",
     "enum_removed",
     *(f"{group}_{what}" for group in ("sequence", "trigger", "routine") for what in ("added", "changed", "removed")),
+    *(
+        f"{group}_{what}"
+        for group in ("extension", "domain", "collation", "text_search_configuration", "schema")
+        for what in ("added", "changed", "removed")
+    ),
+    "extension_upgraded",
     "source_crawled",
 )
 

@@ -122,6 +122,35 @@ def with_table_renamed(old: dict, new: dict) -> dict:
     return {**old, "indexes": indexes} if old.get("indexes") else old
 
 
+def _requalified(old: str | None, new: str | None) -> bool:
+    """Whether `new` is `old` with its schema in front (`app.gin_trgm_ops`,
+    `"we.ird"."x"` for `x`)."""
+    if not old or not new or old == new:
+        return False
+    return new.endswith("." + old) or new.endswith('."' + old.replace('"', '""') + '"')
+
+
+def with_parts_qualified(old: dict, new: dict) -> dict:
+    """`old` with its index parts' operator classes and collations as `new`
+    prints them where `new` only adds their schema: crawlers before issue
+    #26 printed them bare whatever their schema, which is no change of the
+    database."""
+    now = _by_name(new.get("indexes"))
+    indexes, moved = [], False
+    for index in old.get("indexes") or []:
+        twin_parts = (now.get(index["name"]) or {}).get("parts") or []
+        parts = index.get("parts") or []
+        if len(parts) == len(twin_parts):
+            fixed = [
+                {**p, **{k: q[k] for k in ("opclass", "collation") if _requalified(p.get(k), q.get(k))}}
+                for p, q in zip(parts, twin_parts, strict=True)
+            ]
+            if fixed != parts:
+                index, moved = {**index, "parts": fixed}, True
+        indexes.append(index)
+    return {**old, "indexes": indexes} if moved else old
+
+
 def table_changes(old: dict, new: dict) -> dict:
     """A compact description of the differences; empty when none matter."""
     changes: dict = {}

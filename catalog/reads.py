@@ -250,6 +250,35 @@ def object_item(r, body: bool = False) -> dict:
     return item
 
 
+# Extensions, domains, collations and text-search configurations, as a
+# source's page shows them (engines/schema_objects.py's kinds).
+SCHEMA_OBJECT_KINDS = ("extension", "domain", "collation", "text_search_configuration")
+
+
+def schema_objects(session: Session, source_id: int, limit: int = 200) -> dict[str, list[dict]]:
+    """The first `limit` of each of SCHEMA_OBJECT_KINDS, by kind (the lists'
+    own order), and of its enum types (`enum`, with their comments); kinds
+    the source has none of are left out."""
+    enums = source_enums(session, source_id, inline=False)[:limit]
+    out: dict[str, list[dict]] = {"enum": enums} if enums else {}
+    for kind in SCHEMA_OBJECT_KINDS:
+        items = list_objects(session, source_id, (kind,), limit=limit)
+        if items:
+            out[kind] = items
+    return out
+
+
+def schema_comment(session: Session, source_id: int, schema: str) -> str | None:
+    """A schema's comment as the last crawl read it (None: none, or not PostgreSQL)."""
+    return session.execute(
+        text(
+            "SELECT details->>'comment' FROM catalog_objects WHERE source_id = :sid AND kind = 'schema' "
+            "AND schema_name = :schema AND table_name = '' AND name = :schema AND arguments = ''"
+        ),
+        {"sid": source_id, "schema": schema},
+    ).scalar()
+
+
 # MySQL/MariaDB inline types: enum('a','b''c') and set('x','y'), as COLUMN_TYPE prints them.
 _INLINE_ENUM = re.compile(r"^(enum|set)\((.*)\)$", re.IGNORECASE | re.DOTALL)
 _QUOTED = re.compile(r"'((?:[^']|'')*)'")
@@ -279,7 +308,7 @@ def column_enum_values(session: Session, source_id: int, types: list[str]) -> di
 # inline enum(...)/set(...) columns of its live tables (catalog_columns, read
 # through the source's tables: the column rows are keyed by table).
 ENUM_TYPES_SQL = """
-    SELECT schema_name, name, "values" FROM catalog_enums WHERE source_id = :sid
+    SELECT schema_name, name, "values", comment FROM catalog_enums WHERE source_id = :sid
     ORDER BY schema_name COLLATE "C", name COLLATE "C"
 """
 INLINE_ENUMS_SQL = """
@@ -301,6 +330,7 @@ def source_enums(session: Session, source_id: int, inline: bool) -> list[dict]:
             "values": list(r.values or []),
             "table": None,
             "column": None,
+            "comment": r.comment,
         }  # fmt: skip
         for r in session.execute(text(ENUM_TYPES_SQL), {"sid": source_id})
     ]
@@ -316,6 +346,7 @@ def source_enums(session: Session, source_id: int, inline: bool) -> list[dict]:
                         "values": parsed[1],
                         "table": r.name,
                         "column": r.column_name,
+                        "comment": None,
                     }  # fmt: skip
                 )
     return out

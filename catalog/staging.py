@@ -28,6 +28,7 @@ from .diff import (
     only_fields_added,
     table_changes,
     with_columns_renamed,
+    with_parts_qualified,
     with_table_renamed,
 )
 from .models import STAGING_TABLES, Base
@@ -362,7 +363,7 @@ def _staged_table_row(
     if compared is not None and compared.id in old_defs:
         before = old_defs[compared.id]
         moved = column_renames(before, doc) if oid is not None and compared.object_id == oid else []
-        before = as_read_now(with_columns_renamed(before, moved), doc)
+        before = with_parts_qualified(as_read_now(with_columns_renamed(before, moved), doc), doc)
         if was is not None:
             before = with_table_renamed(before, doc)
         # NULL changes on a live table: only newly reported fields (no event)

@@ -78,7 +78,10 @@ def plan(job_id: int, settings: Settings, report: Report = _quiet) -> bool:
                 with transaction() as session:
                     if not jobs.add_batch(session, job_id, batches, [[r.schema, r.name, r.kind] for r in refs]):
                         return False  # cancelled, failed or deleted meanwhile
-            enums = [{"schema": e.schema, "name": e.name, "values": e.values} for e in target.list_enums()]
+            enums = [
+                {"schema": e.schema, "name": e.name, "values": e.values, "comment": e.comment}
+                for e in target.list_enums()
+            ]
             objects = catalog_objects(target)
             statements = top_statements(target, settings, job_id)
             target.check_visibility()  # what the account may not see of them
@@ -93,9 +96,10 @@ def plan(job_id: int, settings: Settings, report: Report = _quiet) -> bool:
 
 
 def catalog_objects(target) -> list[dict]:
-    """The target's sequences, triggers and routines as the rows of
-    catalog_objects (one query per kind): the key's parts, the kind's other
-    fields as `details`, and a routine's body apart."""
+    """The target's sequences, triggers and routines, and its extensions,
+    domains, collations, text-search configurations and schemas, as the rows
+    of catalog_objects (one query per kind): the key's parts, the kind's
+    other fields as `details`, and a routine's body apart."""
     rows = []
     for s in target.list_sequences():
         details = {k: v for k, v in asdict(s).items() if k not in ("schema", "name")}
@@ -109,6 +113,10 @@ def catalog_objects(target) -> list[dict]:
         details = {k: v for k, v in asdict(r).items() if k not in ("schema", "name", "kind", "arguments", "body")}
         rows.append({"kind": r.kind, "schema": r.schema, "name": r.name, "table": "", "arguments": r.arguments,
                      "details": details, "body": r.body})  # fmt: skip
+    for o in target.list_schema_objects():
+        details = {k: v for k, v in asdict(o).items() if k not in ("schema", "name")}
+        rows.append({"kind": o.kind, "schema": o.schema, "name": o.name, "table": "", "arguments": "",
+                     "details": details, "body": None})  # fmt: skip
     return rows
 
 

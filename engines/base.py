@@ -60,6 +60,7 @@ from .records import (  # noqa: F401  (re-exported)
     VisibilityWarning,
     index_part,
 )
+from .schema_objects import SchemaObject
 from .settings import (  # noqa: F401  (re-exported)
     SSLMODES,
     SchemaFilterOptions,
@@ -423,6 +424,11 @@ class Introspector(abc.ABC):
         return []
 
     def list_routines(self) -> list[Routine]:
+        return []
+
+    def list_schema_objects(self) -> list[SchemaObject]:
+        """Extensions, domains, collations, text-search configurations and
+        schemas (engines/schema_objects.py): PostgreSQL's."""
         return []
 
     def activity(self, tables: list[TableRef]) -> dict[tuple[str, str], TableActivity]:

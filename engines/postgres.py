@@ -30,7 +30,8 @@ Choices worth knowing:
   sees them after VACUUM/ANALYZE), plus the free-space map and visibility
   map forks estimated from those relpages (_fork_pages: an FSM exists once
   a heap has 2 pages or was vacuumed; a VM once vacuum marked a page
-  all-visible). On a vacuumed and analyzed table this equals
+  all-visible; a heap VACUUM truncated to 0 pages keeps 2 FSM pages,
+  _EMPTIED_FSM; a BRIN index has an FSM from its build, _INDEX_PAGES). On a vacuumed and analyzed table this equals
   pg_total_relation_size() (10,000 of 10,000 generated tables, and
   tests/test_sizes_activity.py on a table of 3,000 rows); an index that
   grew after its table's last ANALYZE (relpages stale, e.g. VACUUM without
@@ -101,6 +102,7 @@ from .base import (
 )
 from .lineage_pg import VIEW_COLUMNS_READ_SQL, add_lineage
 from .postgres_usage import read_top_statements
+from .schema_objects import Collation, Domain, Extension, SchemaInfo, SchemaObject, TextSearchConfiguration
 
 # What shows a table's top statements: the extension (loaded through
 # shared_preload_libraries, then CREATE EXTENSION in the crawled database),
@@ -370,7 +372,25 @@ def _fork_pages(r: str) -> str:
         + CASE WHEN {r}.relpages >= 2 OR {r}.relallvisible > 0 THEN
             ({r}.relpages - 1) / 4069 + ({r}.relpages - 1) / 16556761 + ({r}.relpages - 1) / 67369260609 + 3
           ELSE 0 END
-        + CASE WHEN {r}.relallvisible > 0 THEN ({r}.relpages - 1) / 32672 + 1 ELSE 0 END)"""
+        + CASE WHEN {r}.relallvisible > 0 THEN ({r}.relpages - 1) / 32672 + 1 ELSE 0 END
+        + {_EMPTIED_FSM.format(r=r)})"""
+
+
+# A heap VACUUM truncated to 0 pages keeps 2 FSM pages (root and first inner
+# page: FreeSpaceMapPrepareTruncateRel) and no VM page, which relpages 0
+# cannot tell from a table that never held a row (no FSM). The cumulative
+# statistics can: rows were deleted and it was vacuumed since they were
+# reset. (A table whose rows were deleted and later TRUNCATEd is counted
+# 16 KB too large; one emptied before a statistics reset 16 KB too small.)
+_EMPTIED_FSM = """CASE WHEN {r}.relpages = 0 AND {r}.reltuples >= 0 AND pg_stat_get_tuples_deleted({r}.oid) > 0
+            AND pg_stat_get_vacuum_count({r}.oid) + pg_stat_get_autovacuum_count({r}.oid) > 0 THEN 2 ELSE 0 END"""
+
+# An index's pages: relpages, and a BRIN index's free-space map, which BRIN
+# creates at build (the tree above its pages, as a heap's: _fork_pages).
+# Other access methods make an FSM only when VACUUM frees a page, which
+# relpages does not tell (see the module docstring).
+_INDEX_PAGES = """(ic.relpages + CASE WHEN ic.relam = (SELECT am.oid FROM pg_am am WHERE am.amname = 'brin')
+    THEN (GREATEST(ic.relpages, 1) - 1) / 4069 + (GREATEST(ic.relpages, 1) - 1) / 16556761 + 3 ELSE 0 END)"""
 
 
 # Pages of a table and its TOAST table and TOAST index, forks included;
@@ -387,6 +407,32 @@ SIZE_PAGES = f"""{_fork_pages("c")} + COALESCE({_fork_pages("t")}, 0)
                    FROM pg_index ti_i JOIN pg_class ti ON ti.oid = ti_i.indexrelid
                    WHERE ti_i.indrelid = t.oid), 0)"""
 
+# A collation's or operator class's name as the document prints it: bare
+# when in pg_catalog (as documents always printed them), else quoted and
+# schema-qualified as pg_get_indexdef prints a name outside the path
+# (`public.gin_trgm_ops`, `"we.ird"."x"`). {ns}: its namespace oid (11 is
+# pg_catalog's in every version: PG_CATALOG_NAMESPACE, a fixed oid).
+_QUALIFIED_NAME = """CASE WHEN {ns} = 11 THEN {name}::text
+    ELSE quote_ident((SELECT qn.nspname FROM pg_namespace qn WHERE qn.oid = {ns})) || '.' || quote_ident({name}) END"""
+# A column's collation when it is not its type's default (null otherwise,
+# and for types without one): attcollation 0 has none, 100 (the database's
+# default) on a built-in type is the default, so pg_type is read only for
+# the rest (a domain's collation, an explicit COLLATE).
+_COLUMN_COLLATION = f"""CASE WHEN a.attcollation = 0 OR (a.attcollation = 100 AND a.atttypid < 16384) THEN NULL
+    WHEN a.attcollation <> (SELECT ct.typcollation FROM pg_type ct WHERE ct.oid = a.atttypid) THEN
+      (SELECT {_QUALIFIED_NAME.format(ns="co.collnamespace", name="co.collname")}
+       FROM pg_collation co WHERE co.oid = a.attcollation) END"""
+# A view's options (reloptions: check_option, security_barrier, security_invoker).
+_VIEW_OPTIONS = "CASE WHEN c.relkind = 'v' THEN c.reloptions END"
+# Facts describe() reports that the signature hashed none of before
+# (non-default column collations, view options), as text appended to the
+# hashed text only when a table has any: the signature of a table without
+# them is what it always was, so adding them re-describes no other table.
+_LATER_FACTS = f"""NULLIF(concat_ws(';',
+    (SELECT string_agg(a.attnum || '=' || ({_COLUMN_COLLATION}), ',' ORDER BY a.attnum)
+     FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+       AND a.attcollation <> 0 AND (a.attcollation <> 100 OR a.atttypid >= 16384)),
+    array_to_string({_VIEW_OPTIONS}, ',')), '')"""
 # The batch arrives as two parallel arrays; the oids found here key the other
 # queries. Size is SIZE_PAGES here, plus its indexes' relpages from
 # INDEXES_SQL (add_index_pages), so nothing opens the relations themselves
@@ -397,7 +443,9 @@ SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples,
        current_setting('block_size')::int,
        d.description,
        {_RELATION_EXTRA_LIST},
-       {_RELATION_EXTRA_HASH}
+       {_RELATION_EXTRA_HASH},
+       {_VIEW_OPTIONS},
+       {_LATER_FACTS}
 FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
 JOIN pg_namespace n ON n.nspname = b.nspname::name
 JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = b.relname::name
@@ -420,18 +468,20 @@ _PARENT_CONSTRAINT_TABLE = "(SELECT p.conrelid FROM pg_constraint p WHERE p.oid 
 # collation only when it is not the column's (for an expression: not its
 # type's default, as the expression's own collation cannot be read here);
 # the operator class only when it is not the default one for its type.
-_INDEX_PARTS = """(SELECT jsonb_agg(jsonb_build_object(
+_INDEX_PARTS = f"""(SELECT jsonb_agg(jsonb_build_object(
          'direction', CASE WHEN NOT pg_indexam_has_property(ic.relam, 'can_order') THEN NULL
                            WHEN i.indoption[k] & 1 = 1 THEN 'desc' ELSE 'asc' END,
          'nulls', CASE WHEN NOT pg_indexam_has_property(ic.relam, 'can_order') THEN NULL
                        WHEN i.indoption[k] & 2 = 2 THEN 'first' ELSE 'last' END,
-         'collation', (SELECT co.collname FROM pg_collation co WHERE co.oid = i.indcollation[k]
+         'collation', (SELECT {_QUALIFIED_NAME.format(ns="co.collnamespace", name="co.collname")}
+                       FROM pg_collation co WHERE co.oid = i.indcollation[k]
                        AND co.oid IS DISTINCT FROM COALESCE(
                          (SELECT a.attcollation FROM pg_attribute a
                           WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k] AND i.indkey[k] <> 0),
                          (SELECT t.typcollation FROM pg_attribute ia JOIN pg_type t ON t.oid = ia.atttypid
                           WHERE ia.attrelid = i.indexrelid AND ia.attnum = k + 1))),
-         'opclass', (SELECT oc.opcname FROM pg_opclass oc WHERE oc.oid = i.indclass[k] AND NOT oc.opcdefault))
+         'opclass', (SELECT {_QUALIFIED_NAME.format(ns="oc.opcnamespace", name="oc.opcname")}
+                     FROM pg_opclass oc WHERE oc.oid = i.indclass[k] AND NOT oc.opcdefault))
          ORDER BY k)
        FROM generate_series(0, i.indnkeyatts - 1) AS k)::text"""
 SIGNATURE_PREFIX = "pg5:"
@@ -449,11 +499,13 @@ SIGNATURE_PREFIX = "pg5:"
 # same order, nulls, collation and operator class, and computing them per
 # index doubled the cost of the query; pg5: views' column lineage, read
 # from pg_depend and their SQL, which the hash already covers). Pages are SIZE_PAGES + indexes, as
-# describe() counts.
+# describe() counts. Facts reported since (issue #26: a column's
+# non-default collation, a view's options) are _LATER_FACTS, appended to
+# the hashed text only where a table has them.
 SIGNATURES_SQL = f"""
 SELECT n.nspname, c.relname, c.relkind, c.reltuples,
        {SIZE_PAGES}
-         + COALESCE((SELECT sum(ic.relpages) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+         + COALESCE((SELECT sum({_INDEX_PAGES}) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                      WHERE i.indrelid = c.oid), 0),
        current_setting('block_size')::int,
        '{SIGNATURE_PREFIX}' || md5(ROW(
@@ -472,7 +524,7 @@ SELECT n.nspname, c.relname, c.relkind, c.reltuples,
                FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                WHERE i.indrelid = c.oid ORDER BY ic.relname),
          {_RELATION_EXTRA_HASH}
-       )::text),
+       )::text || COALESCE(' ' || {_LATER_FACTS}, '')),
        c.oid::bigint
 FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
 JOIN pg_namespace n ON n.nspname = b.nspname::name
@@ -530,6 +582,7 @@ def signature_of_rows(
     constraint_rows: list[Sequence],
     index_rows: list[Sequence],
     extra_hash: str | None = None,
+    later_facts: str | None = None,
 ) -> str:
     """SIGNATURES_SQL's value for one table, from its rows of COLUMNS_SQL,
     CONSTRAINTS_SQL and INDEXES_SQL."""
@@ -541,6 +594,8 @@ def signature_of_rows(
     ]
     indexes = [_record((r[1], r[4], r[2])) for r in sorted(index_rows, key=lambda r: r[1].encode())]
     text = _record((relkind, comment, _array(columns), _array(constraints), _array(indexes), extra_hash))
+    if later_facts:
+        text += " " + later_facts
     return SIGNATURE_PREFIX + hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -606,9 +661,23 @@ def details_from_row(row: Sequence) -> tuple[int, tuple[str, str], dict]:
             "partition": partition_key(partkey),
             "partition_of": parent,
             "bounds": bounds,
+            # every view has it ({} without options), so a view's first crawl
+            # after the upgrade tells no change and any later option does
+            "view_options": (view_options(row[14]) or {}) if relkind == "v" else None,
             "object_id": int(oid),
         },
     )
+
+
+def view_options(reloptions: Sequence[str] | None) -> dict | None:
+    """A view's options from its reloptions ('check_option=local',
+    'security_barrier=true'): check_option as its word, the others as
+    booleans; None when it has none."""
+    out: dict = {}
+    for option in reloptions or []:
+        key, _, value = option.partition("=")
+        out[key] = value if key == "check_option" else value.lower() in ("true", "on", "yes", "1")
+    return out or None
 
 
 STRATEGIES = {"RANGE": "range", "LIST": "list", "HASH": "hash"}
@@ -638,7 +707,7 @@ def add_index_pages(details: dict, index_pages: int) -> None:
 # format_type prints the type as PostgreSQL does ("character varying(50)").
 COLUMNS_SQL = f"""
 SELECT a.attrelid, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-       {_COLUMN_DEFAULT}, a.attidentity, a.attgenerated, {_COLUMN_COMMENT}
+       {_COLUMN_DEFAULT}, a.attidentity, a.attgenerated, {_COLUMN_COMMENT}, {_COLUMN_COLLATION}
 FROM pg_attribute a
 WHERE a.attrelid = ANY(%(oids)s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 """
@@ -647,7 +716,7 @@ WHERE a.attrelid = ANY(%(oids)s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 def column_from_row(row: Sequence) -> tuple[int, Column]:
     """(table oid, Column). A generated column's expression lives in pg_attrdef
     like a default; it is reported as `generated`, not as a default."""
-    oid, name, attnum, type_, nullable, expr, identity, generated, comment = row
+    oid, name, attnum, type_, nullable, expr, identity, generated, comment, collation = (*row, None)[:10]
     is_generated = bool(generated)  # attgenerated is '' or 's' (stored)
     return oid, Column(
         name=name,
@@ -658,6 +727,7 @@ def column_from_row(row: Sequence) -> tuple[int, Column]:
         comment=comment,
         identity=IDENTITY.get(identity) if identity else None,
         generated=expr if is_generated else None,
+        collation=collation,
     )
 
 
@@ -777,7 +847,7 @@ SELECT i.indrelid, ic.relname, i.indisunique, am.amname, pg_get_indexdef(i.index
          ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
                FROM generate_series(1, i.indnkeyatts::int) AS k) END,
        {_INDEX_PARTS},
-       ic.relpages
+       {_INDEX_PAGES}
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 LEFT JOIN pg_am am ON am.oid = ic.relam
@@ -821,9 +891,9 @@ def index_parts(attnums: list[int], columns: list[str], options: list[dict]) -> 
 # for the batch's own pg_class rows. The view itself aggregates over every
 # table of the database (a GROUP BY for its index scan counts) before any
 # join: 0.15 s per batch of 2,000 at 26,000 tables, growing with the
-# database, where this reads only the batch. No lock, no file read. Views,
-# foreign and partitioned tables keep no such statistics (a partitioned
-# table's rows are its partitions') and get no activity.
+# database, where this reads only the batch. No lock, no file read. Views
+# and foreign tables keep no such statistics and get no activity; a
+# partitioned table's are its partitions' (PARTITIONED_ACTIVITY_SQL).
 # The same statement reads the usage counters (seq_scan, seq_tup_read, and
 # idx_scan, idx_tup_fetch summed over the table's indexes as the view does),
 # the database's last counter reset, and each index's scans (with PostgreSQL
@@ -855,6 +925,31 @@ def activity_sql(server_version: int) -> str:
     return ACTIVITY_SQL.format(last_scan="pg_stat_get_lastscan(i.indexrelid)" if server_version >= 160000 else "NULL")
 
 
+# A partitioned table keeps no statistics of its own: its figures are the
+# sums of its leaf partitions' (pg_partition_tree, every level), read by
+# the same functions; its times stay null (the partitions' vacuums and
+# analyzes are each their own: no one time is the table's), and so do its
+# usage counters (each partition's scans are its own; the table page of a
+# partition shows them).
+PARTITIONED_ACTIVITY_SQL = """
+SELECT n.nspname, c.relname, x.ins, x.upd, x.del, x.live, x.dead, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL,
+       pg_stat_get_db_stat_reset_time((SELECT oid FROM pg_database WHERE datname = current_database())),
+       '[]'::json
+FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
+JOIN pg_namespace n ON n.nspname = b.nspname::name
+JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = b.relname::name
+CROSS JOIN LATERAL (
+    SELECT coalesce(sum(pg_stat_get_tuples_inserted(p.relid)), 0)::bigint AS ins,
+           coalesce(sum(pg_stat_get_tuples_updated(p.relid)), 0)::bigint AS upd,
+           coalesce(sum(pg_stat_get_tuples_deleted(p.relid)), 0)::bigint AS del,
+           coalesce(sum(pg_stat_get_live_tuples(p.relid)), 0)::bigint AS live,
+           coalesce(sum(pg_stat_get_dead_tuples(p.relid)), 0)::bigint AS dead
+    FROM pg_partition_tree(c.oid) p WHERE p.isleaf) x
+WHERE c.relkind = 'p'
+"""
+
+
 def activity_from_row(row: Sequence, read_at: datetime) -> tuple[tuple[str, str], TableActivity]:
     schema, name, ins, upd, dele, live, dead, vacuum, autovacuum, analyze, autoanalyze = row[:11]
     seq_scans, seq_read, idx_scans, idx_fetched, reset_at, indexes = row[11:]
@@ -884,19 +979,21 @@ def activity_from_row(row: Sequence, read_at: datetime) -> tuple[tuple[str, str]
 ENUMS_SQL = f"""
 SELECT n.nspname, t.typname,
        COALESCE(array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
-                FILTER (WHERE e.enumlabel IS NOT NULL), '{{}}')
+                FILTER (WHERE e.enumlabel IS NOT NULL), '{{}}'),
+       (SELECT d.description FROM pg_description d
+        WHERE d.classoid = 'pg_type'::regclass AND d.objoid = t.oid AND d.objsubid = 0)
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_enum e ON e.enumtypid = t.oid
 WHERE t.typtype = 'e' AND {SCHEMA_FILTER}
-GROUP BY n.nspname, t.typname
+GROUP BY n.nspname, t.typname, t.oid
 ORDER BY n.nspname COLLATE "C", t.typname COLLATE "C"
 """
 
 
 def enum_from_row(row: Sequence) -> EnumType:
-    schema, name, values = row
-    return EnumType(schema=schema, name=name, values=list(values or []))
+    schema, name, values, comment = (*row, None)[:4]
+    return EnumType(schema=schema, name=name, values=list(values or []), comment=comment)
 
 
 # Objects an extension installed (pg_depend deptype 'e') are the extension's,
@@ -994,6 +1091,88 @@ def routine_from_row(row: Sequence) -> Routine:
     return Routine(schema, name, kind, arguments or "", result, language, VOLATILITY.get(volatility), comment, body)
 
 
+# --- extensions, domains, collations, text-search configurations, schemas ---
+# (engines/schema_objects.py). Extensions are the database's, listed whatever
+# the schema filters; the others are the included schemas', extension
+# members left out as for routines.
+
+EXTENSIONS_SQL = """
+SELECT n.nspname, e.extname, e.extversion, d.description
+FROM pg_extension e
+JOIN pg_namespace n ON n.oid = e.extnamespace
+LEFT JOIN pg_description d ON d.classoid = 'pg_extension'::regclass AND d.objoid = e.oid AND d.objsubid = 0
+ORDER BY e.extname COLLATE "C"
+"""
+
+# A domain's NOT NULL is typnotnull; its CHECKs are pg_constraint rows on
+# the type (contypid), by name.
+DOMAINS_SQL = f"""
+SELECT n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typdefault, t.typnotnull,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('name', k.conname, 'definition', pg_get_constraintdef(k.oid))
+                                  ORDER BY k.conname COLLATE "C"), '[]')
+        FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c')::text,
+       CASE WHEN t.typcollation <> bt.typcollation THEN
+         (SELECT {_QUALIFIED_NAME.format(ns="co.collnamespace", name="co.collname")}
+          FROM pg_collation co WHERE co.oid = t.typcollation) END,
+       d.description
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_type bt ON bt.oid = t.typbasetype
+LEFT JOIN pg_description d ON d.classoid = 'pg_type'::regclass AND d.objoid = t.oid AND d.objsubid = 0
+WHERE t.typtype = 'd' AND {SCHEMA_FILTER} AND {NOT_EXTENSION_MEMBER.format(catalog="pg_type", oid="t.oid")}
+ORDER BY n.nspname COLLATE "C", t.typname COLLATE "C"
+"""
+
+# The ICU locale's column was renamed (colliculocale, PostgreSQL 15-16;
+# colllocale, 17+): read through to_jsonb so one text serves every version.
+COLLATIONS_SQL = f"""
+SELECT n.nspname, c.collname, c.collprovider::text,
+       coalesce(to_jsonb(c)->>'colllocale', to_jsonb(c)->>'colliculocale'), c.collcollate::text, c.collctype::text,
+       c.collisdeterministic, d.description
+FROM pg_collation c
+JOIN pg_namespace n ON n.oid = c.collnamespace
+LEFT JOIN pg_description d ON d.classoid = 'pg_collation'::regclass AND d.objoid = c.oid AND d.objsubid = 0
+WHERE {SCHEMA_FILTER} AND {NOT_EXTENSION_MEMBER.format(catalog="pg_collation", oid="c.oid")}
+ORDER BY n.nspname COLLATE "C", c.collname COLLATE "C"
+"""
+
+TEXT_SEARCH_CONFIGURATIONS_SQL = f"""
+SELECT n.nspname, c.cfgname, quote_ident(pn.nspname) || '.' || quote_ident(p.prsname), d.description
+FROM pg_ts_config c
+JOIN pg_namespace n ON n.oid = c.cfgnamespace
+JOIN pg_ts_parser p ON p.oid = c.cfgparser
+JOIN pg_namespace pn ON pn.oid = p.prsnamespace
+LEFT JOIN pg_description d ON d.classoid = 'pg_ts_config'::regclass AND d.objoid = c.oid AND d.objsubid = 0
+WHERE {SCHEMA_FILTER} AND {NOT_EXTENSION_MEMBER.format(catalog="pg_ts_config", oid="c.oid")}
+ORDER BY n.nspname COLLATE "C", c.cfgname COLLATE "C"
+"""
+
+SCHEMAS_SQL = f"""
+SELECT n.nspname, d.description
+FROM pg_namespace n
+LEFT JOIN pg_description d ON d.classoid = 'pg_namespace'::regclass AND d.objoid = n.oid AND d.objsubid = 0
+WHERE {SCHEMA_FILTER}
+ORDER BY n.nspname COLLATE "C"
+"""
+
+COLLATION_PROVIDERS = {"c": "libc", "i": "icu", "b": "builtin", "d": "default"}
+
+
+def domain_from_row(row: Sequence) -> Domain:
+    schema, name, base_type, default, not_null, checks, collation, comment = row
+    return Domain(schema, name, base_type, default, bool(not_null), json.loads(checks or "[]"), collation, comment)
+
+
+def collation_from_row(row: Sequence) -> Collation:
+    schema, name, provider, locale, lc_collate, lc_ctype, deterministic, comment = row
+    if locale is None and lc_collate is not None and lc_collate == lc_ctype:
+        locale = lc_collate
+    return Collation(
+        schema, name, COLLATION_PROVIDERS.get(provider, provider), locale, lc_collate, lc_ctype,
+        bool(deterministic), comment,
+    )  # fmt: skip
+
+
 def build_tables(
     refs: list[TableRef],
     details_rows: Iterable[Sequence],
@@ -1038,7 +1217,7 @@ def build_tables(
         d.pop("block_size", None)
     for oid, (row, cols, cons, idx) in raw.items():
         details[keys[oid]]["signature"] = signature_of_rows(
-            row[3], row[7], cols, cons, idx, row[13] if len(row) > 13 else None
+            row[3], row[7], cols, cons, idx, row[13] if len(row) > 13 else None, row[15] if len(row) > 15 else None
         )
     return assemble(refs, details, columns, primary_keys=pks, foreign_keys=fks, indexes=indexes, constraints=others)
 
@@ -1202,6 +1381,10 @@ class PostgresIntrospector(Introspector):
         try:
             sql = activity_sql(self._live().server_version)
             rows = self._query(sql, batch, f"reading activity of {len(tables)} tables")
+            parted = [t for t in tables if t.kind == "partitioned_table"]
+            if parted:
+                parted_batch = {"schemas": [t.schema for t in parted], "names": [t.name for t in parted]}
+                rows += self._query(PARTITIONED_ACTIVITY_SQL, parted_batch, "reading partitions' activity")
         finally:
             self._end_transaction()
         return dict(activity_from_row(r, read_at) for r in rows)
@@ -1234,3 +1417,12 @@ class PostgresIntrospector(Introspector):
 
     def list_routines(self) -> list[Routine]:
         return [routine_from_row(r) for r in self._list(ROUTINES_SQL, "listing functions and procedures")]
+
+    def list_schema_objects(self) -> list[SchemaObject]:
+        out: list[SchemaObject] = [Extension(*r) for r in self._list(EXTENSIONS_SQL, "listing extensions")]
+        out += [domain_from_row(r) for r in self._list(DOMAINS_SQL, "listing domains")]
+        out += [collation_from_row(r) for r in self._list(COLLATIONS_SQL, "listing collations")]
+        out += [TextSearchConfiguration(*r) for r in self._list(TEXT_SEARCH_CONFIGURATIONS_SQL,
+                                                                "listing text-search configurations")]  # fmt: skip
+        out += [SchemaInfo(schema, schema, comment) for schema, comment in self._list(SCHEMAS_SQL, "listing schemas")]
+        return out

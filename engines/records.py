@@ -34,7 +34,7 @@ class Column:
     # Only where they apply (documents.OPTIONAL_COLUMN_PARTS: left out of the
     # document when None, so a column without them reads as it did):
     charset: str | None = None  # MySQL/MariaDB: only when not the table's default
-    collation: str | None = None  # only when not the table's default (MySQL/MariaDB)
+    collation: str | None = None  # PostgreSQL: not its type's default; MySQL/MariaDB: not the table's
     generated_storage: str | None = None  # a generated column's "virtual" or "stored"
     invisible: bool | None = None  # True for a MySQL/MariaDB INVISIBLE column (SELECT * leaves it out)
 
@@ -264,6 +264,7 @@ class EnumType:
     schema: str
     name: str
     values: list[str]
+    comment: str | None = None
 
 
 @dataclass

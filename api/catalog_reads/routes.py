@@ -27,19 +27,24 @@ from ..paths import raw_path_segments
 from ..tables import table_id_url
 from .freshness import cached, conditional_json, curated_tag, version_tag
 from .schemas import (
+    CollationListSchema,
+    DomainListSchema,
     EnumListSchema,
     ExportArgs,
     ExportPathArgs,
     ExportSchema,
+    ExtensionListSchema,
     ObjectArgs,
     RoutineArgs,
     RoutineListSchema,
     SchemaArgs,
+    SchemaListSchema,
     SchemaPageSchema,
     SearchArgs,
     SearchResultSchema,
     SequenceListSchema,
     TableSchema,
+    TextSearchConfigurationListSchema,
     TriggerArgs,
     TriggerListSchema,
 )
@@ -91,6 +96,8 @@ def source_schema(args, source_id):
         "crawl": crawl_ref(active),
         "next_cursor": next_cursor,
     }
+    if args.get("schema") is not None:
+        top["schema_comment"] = reads.schema_comment(Session(), source_id, args["schema"])
     etag = version_tag(source, active, stamp, request.query_string)
     response = conditional_json(
         lambda: json_with_raw(_PAGE_TOP, top, {"tables": tables_json}), etag, source.last_success_at
@@ -213,6 +220,71 @@ def routines(args, source_id):
     and arguments, from its last successful crawl; extension-owned ones left out. `body=true` adds the bodies"""
     kinds = (args["kind"],) if args.get("kind") else reads.ROUTINE_KINDS
     return _object_page(source_id, "routines", kinds, args, body=args["body"])
+
+
+def _schema_object_page(source_id: int, field: str, kind: str, args: dict) -> tuple[dict, int, dict]:
+    """A page of one kind of engines/schema_objects.py's objects, each
+    without the catalog's key parts that it does not have."""
+    body, status, headers = _object_page(source_id, field, (kind,), args)
+    for item in body[field]:
+        del item["kind"]
+        if kind == "schema":
+            del item["schema"]
+    return body, status, headers
+
+
+@blp.get("/sources/<int:source_id>/extensions")
+@blp.login_required
+@blp.arguments(ObjectArgs, location="query")
+@blp.response(200, ExtensionListSchema)
+@blp.alt_response(404, description="No such source of yours")
+def extensions(args, source_id):
+    """A source's installed extensions (PostgreSQL; the database's, whatever its schema filters) with their
+    versions, by schema and name, from its last successful crawl; other engines list none"""
+    return _schema_object_page(source_id, "extensions", "extension", args)
+
+
+@blp.get("/sources/<int:source_id>/domains")
+@blp.login_required
+@blp.arguments(ObjectArgs, location="query")
+@blp.response(200, DomainListSchema)
+@blp.alt_response(404, description="No such source of yours")
+def domains(args, source_id):
+    """A source's domain types (PostgreSQL) with base type, default, NOT NULL and checks, by schema and name,
+    from its last successful crawl; extension-owned ones left out"""
+    return _schema_object_page(source_id, "domains", "domain", args)
+
+
+@blp.get("/sources/<int:source_id>/collations")
+@blp.login_required
+@blp.arguments(ObjectArgs, location="query")
+@blp.response(200, CollationListSchema)
+@blp.alt_response(404, description="No such source of yours")
+def collations(args, source_id):
+    """A source's user-defined collations (PostgreSQL), by schema and name, from its last successful crawl"""
+    return _schema_object_page(source_id, "collations", "collation", args)
+
+
+@blp.get("/sources/<int:source_id>/text_search_configurations")
+@blp.login_required
+@blp.arguments(ObjectArgs, location="query")
+@blp.response(200, TextSearchConfigurationListSchema)
+@blp.alt_response(404, description="No such source of yours")
+def text_search_configurations(args, source_id):
+    """A source's text-search configurations (PostgreSQL, outside pg_catalog), by schema and name, from its
+    last successful crawl"""
+    return _schema_object_page(source_id, "text_search_configurations", "text_search_configuration", args)
+
+
+@blp.get("/sources/<int:source_id>/schemas")
+@blp.login_required
+@blp.arguments(ObjectArgs, location="query")
+@blp.response(200, SchemaListSchema)
+@blp.alt_response(404, description="No such source of yours")
+def schema_comments(args, source_id):
+    """A source's schemas (PostgreSQL, those its filters include, with or without tables) and their comments,
+    by name, from its last successful crawl"""
+    return _schema_object_page(source_id, "schemas", "schema", args)
 
 
 @blp.get("/search")

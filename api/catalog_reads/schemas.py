@@ -93,6 +93,13 @@ class SchemaPageSchema(ma.Schema):
     )
     tables = req(ma.fields.List, ma.fields.Nested(TableSchema))
     next_cursor = req(ma.fields.String, allow_none=True)
+    schema_comment = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "With `schema`: that schema's comment (PostgreSQL's COMMENT ON SCHEMA) as the last "
+            "crawl read it; null without one"
+        },
+    )
 
 
 class ExportCurationSchema(ma.Schema):
@@ -145,6 +152,9 @@ class EnumSchema(ma.Schema):
     values = req(ma.fields.List, ma.fields.String(), metadata={"description": "In declaration order"})
     table = req(ma.fields.String, allow_none=True, metadata={"description": "MySQL/MariaDB: the table of the column"})
     column = req(ma.fields.String, allow_none=True, metadata={"description": "MySQL/MariaDB: the column"})
+    comment = req(
+        ma.fields.String, allow_none=True, metadata={"description": "PostgreSQL: the type's comment (COMMENT ON TYPE)"}
+    )
 
 
 class EnumListSchema(ma.Schema):
@@ -360,3 +370,78 @@ class TriggerListSchema(_ObjectListSchema):
 
 class RoutineListSchema(_ObjectListSchema):
     routines = req(ma.fields.List, ma.fields.Nested(RoutineSchema))
+
+
+# --- extensions, domains, collations, text-search configurations, schemas ------
+
+
+class ExtensionSchema(ma.Schema):
+    schema = req(ma.fields.String, metadata={"description": "The schema it installed its objects in"})
+    name = req(ma.fields.String)
+    version = req(ma.fields.String, metadata={"description": "The installed version (pg_extension.extversion)"})
+    comment = req(ma.fields.String, allow_none=True)
+
+
+class DomainCheckSchema(ma.Schema):
+    name = req(ma.fields.String)
+    definition = req(ma.fields.String, metadata={"description": "As pg_get_constraintdef prints it: CHECK (...)"})
+
+
+class DomainSchema(ma.Schema):
+    schema = req(ma.fields.String)
+    name = req(ma.fields.String, metadata={"description": "The name a column of this type shows as its type"})
+    base_type = req(ma.fields.String, metadata={"description": "As format_type prints it: numeric(10,2)"})
+    default = req(ma.fields.String, allow_none=True)
+    not_null = req(ma.fields.Boolean)
+    checks = req(ma.fields.List, ma.fields.Nested(DomainCheckSchema), metadata={"description": "By name"})
+    collation = req(
+        ma.fields.String, allow_none=True, metadata={"description": "Only when not its base type's default"}
+    )
+    comment = req(ma.fields.String, allow_none=True)
+
+
+class CollationSchema(ma.Schema):
+    schema = req(ma.fields.String)
+    name = req(ma.fields.String)
+    provider = req(ma.fields.String, metadata={"description": "libc, icu or builtin"})
+    locale = req(
+        ma.fields.String,
+        allow_none=True,
+        metadata={"description": "The ICU locale; libc: LC_COLLATE where LC_CTYPE is the same"},
+    )
+    lc_collate = req(ma.fields.String, allow_none=True)
+    lc_ctype = req(ma.fields.String, allow_none=True)
+    deterministic = req(ma.fields.Boolean)
+    comment = req(ma.fields.String, allow_none=True)
+
+
+class TextSearchConfigurationSchema(ma.Schema):
+    schema = req(ma.fields.String)
+    name = req(ma.fields.String)
+    parser = req(ma.fields.String, metadata={"description": 'Its parser, schema-qualified: pg_catalog."default"'})
+    comment = req(ma.fields.String, allow_none=True)
+
+
+class SchemaCommentSchema(ma.Schema):
+    name = req(ma.fields.String, metadata={"description": "The schema's name"})
+    comment = req(ma.fields.String, allow_none=True)
+
+
+class ExtensionListSchema(_ObjectListSchema):
+    extensions = req(ma.fields.List, ma.fields.Nested(ExtensionSchema))
+
+
+class DomainListSchema(_ObjectListSchema):
+    domains = req(ma.fields.List, ma.fields.Nested(DomainSchema))
+
+
+class CollationListSchema(_ObjectListSchema):
+    collations = req(ma.fields.List, ma.fields.Nested(CollationSchema))
+
+
+class TextSearchConfigurationListSchema(_ObjectListSchema):
+    text_search_configurations = req(ma.fields.List, ma.fields.Nested(TextSearchConfigurationSchema))
+
+
+class SchemaListSchema(_ObjectListSchema):
+    schemas = req(ma.fields.List, ma.fields.Nested(SchemaCommentSchema))

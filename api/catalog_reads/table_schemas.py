@@ -108,7 +108,10 @@ class ColumnSchema(DocumentSchema):
         metadata={"description": "MySQL/MariaDB: the column's character set, only when not its table's default"}
     )
     collation = ma.fields.String(
-        metadata={"description": "MySQL/MariaDB: the column's collation, only when not its table's default"}
+        metadata={
+            "description": "The column's collation, present only when not the default (PostgreSQL: its type's, "
+            'schema-qualified outside pg_catalog: public."de-x-icu"; MySQL/MariaDB: its table\'s)'
+        }
     )
     generated_storage = ma.fields.String(
         validate=ma.validate.OneOf(("virtual", "stored")),
@@ -195,12 +198,15 @@ class IndexPartSchema(DocumentSchema):
         allow_none=True,
         metadata={
             "description": "PostgreSQL: the collation when it is not the column's own (for an expression: not "
-            "its type's default); null otherwise"
+            "its type's default), schema-qualified when not in pg_catalog; null otherwise"
         },
     )
     opclass = ma.fields.String(
         allow_none=True,
-        metadata={"description": "PostgreSQL: the operator class (text_pattern_ops) when it is not the type's default"},
+        metadata={
+            "description": "PostgreSQL: the operator class (text_pattern_ops) when it is not the type's default, "
+            "schema-qualified when not in pg_catalog (public.gin_trgm_ops)"
+        },
     )
 
 
@@ -278,7 +284,14 @@ class ViewOptionsSchema(DocumentSchema):
     definer = ma.fields.String(
         metadata={"description": "DEFINER, the account the view runs as with SQL SECURITY DEFINER"}
     )
-    check_option = ma.fields.String(metadata={"description": "WITH CHECK OPTION: NONE, CASCADED or LOCAL"})
+    check_option = ma.fields.String(
+        metadata={
+            "description": "WITH CHECK OPTION: MySQL/MariaDB NONE, CASCADED or LOCAL; "
+            "PostgreSQL local or cascaded (absent without)"
+        }
+    )
+    security_barrier = ma.fields.Boolean(metadata={"description": "PostgreSQL: true for a security_barrier view"})
+    security_invoker = ma.fields.Boolean(metadata={"description": "PostgreSQL: true for a security_invoker view"})
 
 
 class ActivitySchema(DocumentSchema):
@@ -372,7 +385,8 @@ class TableSchema(DocumentSchema):
         metadata={
             "description": "Table detail only: usage statistics read by the last crawl, kept apart from the "
             "definition (never a change); null for views and before a crawl read any. PostgreSQL: "
-            "pg_stat_user_tables; MySQL/MariaDB: UPDATE_TIME only"
+            "pg_stat_user_tables (a partitioned table: its leaf partitions' row counts summed, its times null); "
+            "MySQL/MariaDB: UPDATE_TIME only"
         },
     )
     usage = ma.fields.Nested(
@@ -424,7 +438,10 @@ class TableSchema(DocumentSchema):
     )
     view_options = ma.fields.Nested(
         ViewOptionsSchema,
-        metadata={"description": "MySQL/MariaDB views: ALGORITHM, SQL SECURITY, DEFINER, CHECK OPTION"},
+        metadata={
+            "description": "A view's options. MySQL/MariaDB: ALGORITHM, SQL SECURITY, DEFINER, CHECK OPTION; "
+            "PostgreSQL: check_option, security_barrier, security_invoker, those it has ({} for none)"
+        },
     )
     partition_of = ma.fields.Nested(
         RelationRefSchema, metadata={"description": "A partition (PostgreSQL): its parent table"}

@@ -40,7 +40,10 @@ class ChangeSchema(ma.Schema):
             "or enum_added, enum_changed, enum_removed (a PostgreSQL enum type: `schema` is its schema, `table` "
             "null, details {type, values, values_added, values_removed}), or sequence_, trigger_ and routine_ "
             "added, changed, removed (`schema` is the object's schema, `table` a trigger's table, else null; "
-            "details {kind, name, changes: {field: {from, to}}, a changed body as body: {changed: true}})"
+            "details {kind, name, changes: {field: {from, to}}, a changed body as body: {changed: true}}), "
+            "or extension_, domain_, collation_, text_search_configuration_ and schema_ added, changed, removed, "
+            "and extension_upgraded (a new version; PostgreSQL: details as for routines; an extension's and a "
+            "schema's name is its own, unqualified)"
         }
     )
     schema = ma.fields.String(attribute="schema_name", allow_none=True)

@@ -81,6 +81,7 @@ def browse(source_id: int):
     return render_template(
         "tables.html",
         schema_box=_schema_box(source, args.get("schema")),
+        schema_comment=reads.schema_comment(Session(), source.id, args["schema"]) if args.get("schema") else None,
         source=source,
         schemas=_schemas(source),
         tables=tables,

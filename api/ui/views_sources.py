@@ -8,7 +8,7 @@ import json
 from flask import current_app, redirect, render_template, request
 from flask_jwt_extended import current_user
 
-from catalog import overview
+from catalog import overview, reads
 from catalog.curation import Target, object_curation
 from catalog.db import Session, transaction
 from catalog.jobs import ACTIVE_STATES, create_job
@@ -327,6 +327,7 @@ def _overview(source: Source, probe: dict | None = None):
         charts=charts,
         probe=probe,
         total=sum(data["kinds"].values()),
+        schema_objects=reads.schema_objects(Session(), source.id),
     )
 
 

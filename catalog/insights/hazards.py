@@ -162,6 +162,8 @@ def _table_reasons(d: dict, new_columns: list[dict] | None) -> list[Reason]:
         reasons.append(Reason("risky", "view_definition_changed", None, "view definition changed"))
     if "depends_on" in d:
         reasons.append(Reason("risky", "view_dependencies_changed", None, "view dependencies changed"))
+    if "view_options" in d:  # which rows a write may touch, whose rights a read runs with
+        reasons.append(Reason("risky", "view_options_changed", None, "view options changed"))
     for attr, what in (
         ("partition", "partition key"),
         ("partition_of", "partition parent"),
@@ -191,7 +193,7 @@ def _column_reasons(name: str | None, ch: dict) -> list[Reason]:
             reasons.append(Reason("safe", "column_made_nullable", name, f"column {name} made nullable"))
     if "default" in ch:
         reasons.append(Reason("risky", "column_default_changed", name, f"column {name} default changed"))
-    for attr in ("identity", "generated", "on_update"):
+    for attr in ("identity", "generated", "on_update", "collation"):  # collation: order and equality move
         if attr in ch:
             reasons.append(Reason("risky", f"column_{attr}_changed", name, f"column {name} {attr} changed"))
     if "comment" in ch:

@@ -208,6 +208,7 @@ class CatalogEnum(Base):
     schema_name: Mapped[str] = mapped_column(Text)
     name: Mapped[str] = mapped_column(Text)
     values: Mapped[list] = mapped_column(JSONB)
+    comment: Mapped[str | None] = mapped_column(Text)  # COMMENT ON TYPE (null before issue #26's crawls too)
 
     __table_args__ = (PrimaryKeyConstraint("source_id", "schema_name", "name", name="pk_catalog_enums"),)
 
