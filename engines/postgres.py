@@ -663,7 +663,7 @@ def details_from_row(row: Sequence) -> tuple[int, tuple[str, str], dict]:
             "bounds": bounds,
             # every view has it ({} without options), so a view's first crawl
             # after the upgrade tells no change and any later option does
-            "view_options": (view_options(row[14]) or {}) if relkind == "v" else None,
+            "view_options": (view_options(row[14] if len(row) > 14 else None) or {}) if relkind == "v" else None,
             "object_id": int(oid),
         },
     )

@@ -278,7 +278,15 @@ def test_mariadb_partitions(alice, worker, maria_db):
     sid = source["id"]
     tables = {t["name"]: t for t in alice.get(f"/api/v1/sources/{sid}/schema").get_json()["tables"]}
     events = tables["events"]
-    assert events["partition"] == {"strategy": "range", "key": "year(`at`)", "partitions": ["p2025", "p2026"]}
+    assert events["partition"] == {
+        "strategy": "range",
+        "key": "year(`at`)",
+        "partitions": ["p2025", "p2026"],
+        "bounds": [
+            {"name": "p2025", "bounds": "VALUES LESS THAN (2026)"},
+            {"name": "p2026", "bounds": "VALUES LESS THAN (2027)"},
+        ],
+    }
     assert events["partition_count"] == 2 and "partition" not in tables["orders"]
     mysql_execute("ALTER TABLE events ADD PARTITION (PARTITION p2027 VALUES LESS THAN (2028))", maria_db)
     assert crawl_now(alice, sid)["state"] == "succeeded"

@@ -196,8 +196,8 @@ def test_view_options_from_reloptions(tables):
     assert described["checked"].view_options == {"check_option": "local"}
     assert described["cascaded"].view_options == {"check_option": "cascaded"}
     assert described["barrier"].view_options == {"security_barrier": True, "security_invoker": True}
-    assert described["bare"].view_options is None
-    assert described["plain"].view_options is None
+    assert described["bare"].view_options == {}  # a view without options: {} (so a later option is a change)
+    assert described["plain"].view_options is None  # a table has none
 
 
 def test_signatures_equal_describes_own_and_sign_the_new_facts(target, tables):
