@@ -34,6 +34,7 @@ from .forms import load_with
 from .lineage_svg import lineage_diagram
 from .session import page
 from .views_curation import box, history_rows
+from .views_insights import table_findings
 
 PAGE_SIZE = 100
 
@@ -174,6 +175,7 @@ def table(source_id: int):
         depth=depth,
         table_page=table_page,
         query=None,
+        findings=table_findings(source_id, tid),
     )
 
 
