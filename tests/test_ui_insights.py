@@ -262,3 +262,23 @@ def test_a_forged_form_without_csrf_is_refused(shop):
     assert carol.api.get(f"/api/v1/sources/{source}/insights/ignore").get_json()["ignore"] == []
     r = carol.post(f"/sources/{source}/inferred-keys/{_candidate(carol, source, 'album')['id']}/accept", csrf=False)
     assert r.status_code == 400
+
+
+def test_the_change_feed_shows_hazard_badges_with_reasons_and_filters_by_them(shop):
+    bob, source = shop["bob"], shop["source"]
+    html = bob.get(f"/sources/{source}/changes").get_data(as_text=True)
+    items = html.split('<li><span class="badge event-')[1:]  # one change each
+    parent = next(i for i in items if ">public.parent</a>" in i)
+    assert '<span class="badge hazard-breaking">breaking</span>' in parent
+    assert "column order removed" in text_of(parent)
+    assert f'href="/sources/{source}/table?schema=public&amp;name=parent"' in parent
+    customer = next(i for i in items if ">public.customer</a>" in i)
+    assert '<span class="badge hazard-safe">safe</span>' in customer and "column note added" in text_of(customer)
+    for hazard in ("breaking", "safe"):
+        page = bob.get(f"/sources/{source}/changes?hazard={hazard}").get_data(as_text=True)
+        api = bob.api.get(f"/api/v1/sources/{source}/changes?hazard={hazard}").get_json()["changes"]
+        assert api and len(re.findall(r'<span class="badge hazard-', page)) == len(api)
+        assert all(f"badge hazard-{hazard}" in i for i in re.findall(r'<span class="badge hazard-\w+">', page))
+        assert f'<option value="{hazard}" selected>' in page
+    risky = bob.get(f"/sources/{source}/changes?hazard=risky").get_data(as_text=True)
+    assert "No changes labelled risky" in risky
