@@ -225,6 +225,14 @@ def test_inferred_keys_show_their_evidence_and_a_curator_accepts_and_rejects(sho
     assert _candidate(carol, source, "album")["decision"] == "rejected"
 
 
+def test_a_notice_shows_only_what_happened(shop):
+    bob, source = shop["bob"], shop["source"]
+    html = bob.get(f"/sources/{source}/inferred-keys?done=hacked%20by%20someone").get_data(as_text=True)
+    assert "hacked" not in html and 'class="notice"' not in html
+    html = bob.get(f"/sources/{source}/insights?done=whatever").get_data(as_text=True)
+    assert 'class="notice"' not in html
+
+
 def test_deciding_an_unknown_candidate_is_404(shop):
     r = shop["carol"].post(f"/sources/{shop['source']}/inferred-keys/999999/accept")
     assert r.status_code == 404 and "no inferred key 999999" in r.get_data(as_text=True)

@@ -69,7 +69,7 @@ def insights(source_id: int):
         ignores=lint.ignore_list(session, source_id),
         undecided=len(inferred.candidates(session, source_id, decision="undecided", limit=101)),
         may_curate=_may_curate(source),
-        done=request.args.get("done"),
+        done=request.args.get("done") if request.args.get("done") in ("ignored", "unignored") else None,
     )
 
 
@@ -126,7 +126,7 @@ def inferred_keys(source_id: int):
         filters=INFERRED_FILTERS,
         next_cursor=encode_cursor(scope, [rows[-1]["score"], rows[-1]["id"]]) if more else None,
         may_curate=_may_curate(source),
-        done=request.args.get("done"),
+        done=request.args.get("done") if request.args.get("done") in inferred.DECISIONS else None,
     )
 
 
