@@ -13,19 +13,15 @@ from html import unescape
 import pytest
 
 from .crawl_helpers import sqlite_file
-from .ui_helpers import crawl_done, register
+from .ui_helpers import crawl_done, team_of_four
 
 HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
 def shop(app, worker, files_dir):
-    people = {n: register(app.test_client(), f"{n}@example.com") for n in ("alice", "bob", "carol", "dave")}
+    people, data = team_of_four(app)
     alice = people["alice"]
-    r = alice.post("/teams", {"name": "data"})
-    data = int(r.headers["Location"].rsplit("/", 1)[1])
-    alice.post(f"/teams/{data}/members", {"email": "bob@example.com", "role": "viewer"})
-    alice.post(f"/teams/{data}/members", {"email": "carol@example.com", "role": "curator"})
     alice.post(f"/teams/{data}/tags", {"tag": "pii", "colour": "#c62828"})
     alice.post(f"/teams/{data}/tags", {"tag": "finance", "colour": "#ffe082"})
     form = {"name": "shop", "engine": "sqlite", "shown_engine": "sqlite", "path": sqlite_file(files_dir)}

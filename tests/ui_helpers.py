@@ -90,3 +90,15 @@ def crawl_done(client, job_id: int, timeout: float = 90) -> str:
             return html
         time.sleep(0.2)
     raise AssertionError(f"crawl {job_id} did not end")
+
+
+def team_of_four(app, domain: str = "example.com") -> tuple[dict, int]:
+    """alice, bob, carol and dave signed in ({name: Browser}); alice admins the
+    team "data" (its id returned) with bob a viewer and carol a curator; dave
+    is in no team of hers."""
+    people = {n: register(app.test_client(), f"{n}@{domain}") for n in ("alice", "bob", "carol", "dave")}
+    r = people["alice"].post("/teams", {"name": "data"})
+    data = int(r.headers["Location"].rsplit("/", 1)[1])
+    people["alice"].post(f"/teams/{data}/members", {"email": f"bob@{domain}", "role": "viewer"})
+    people["alice"].post(f"/teams/{data}/members", {"email": f"carol@{domain}", "role": "curator"})
+    return people, data

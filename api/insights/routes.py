@@ -5,11 +5,9 @@ and the owner's decisions on them."""
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_smorest import abort
 
 from catalog.db import Session, transaction
 from catalog.insights import inferred, lint
-from catalog.reads import insight_run
 
 from ..catalog_reads.schemas import no_nul
 from ..catalog_reads.table_schemas import answered
@@ -17,6 +15,7 @@ from ..extensions import Blueprint
 from ..ownership import CURATOR, owned_source
 from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
 from ..timestamps import Timestamp
+from .views import decide, insights_page
 
 blp = Blueprint("insights", __name__, url_prefix="/api/v1", description="Lint findings, hazards, inferred keys")
 
@@ -121,27 +120,8 @@ class IgnoreListSchema(ma.Schema):
 def insights(args, source_id):
     """Lint findings of a source's catalog (its ignore list applied), counts by rule, documentation coverage"""
     owned_source(source_id)
-    filters = {k: args.get(k) for k in ("rule", "severity", "schema", "table")}
-    scope = f"insights:{source_id}:" + ":".join(str(v) for v in filters.values())
-    after = decode_cursor(scope, args["cursor"], 1)
-    session = Session()
-    rows = lint.findings_page(
-        session, source_id, after_id=after[0] if after else None, limit=args["limit"] + 1, **filters
-    )
-    more = len(rows) > args["limit"]
-    rows = rows[: args["limit"]]
-    next_cursor = encode_cursor(scope, [rows[-1]["id"]]) if more else None
-    run = insight_run(session, source_id)
-    body = {
-        "source_id": source_id,
-        "computed_at": run.computed_at if run else None,
-        "crawl_id": run.crawl_id if run else None,
-        "counts": lint.finding_counts(session, source_id),
-        "coverage": lint.coverage(session, source_id),
-        "findings": rows,
-        "next_cursor": next_cursor,
-    }
-    return body, 200, next_link_headers(next_cursor)
+    body, headers = insights_page(args, source_id)
+    return body, 200, headers
 
 
 @blp.get("/sources/<int:source_id>/insights/ignore")
@@ -222,15 +202,6 @@ def inferred_keys(args, source_id):
     return {"inferred_keys": rows, "next_cursor": next_cursor}, 200, next_link_headers(next_cursor)
 
 
-def _decide(source_id: int, candidate_id: int, decision: str):
-    owned_source(source_id, CURATOR)
-    with transaction() as session:
-        row = inferred.decide(session, source_id, candidate_id, decision)
-    if row is None:
-        abort(404, message=f"no inferred key {candidate_id} in source {source_id}")
-    return row
-
-
 @blp.post("/sources/<int:source_id>/inferred-keys/<int:candidate_id>/accept")
 @blp.login_required
 @blp.response(200, InferredKeySchema)
@@ -238,7 +209,7 @@ def _decide(source_id: int, candidate_id: int, decision: str):
 @blp.needs_role("curator")
 def accept_inferred_key(source_id, candidate_id):
     """Accept a candidate (kept across recrawls while its columns and the referenced key exist)"""
-    return _decide(source_id, candidate_id, "accepted")
+    return decide(source_id, candidate_id, "accepted")
 
 
 @blp.post("/sources/<int:source_id>/inferred-keys/<int:candidate_id>/reject")
@@ -248,4 +219,4 @@ def accept_inferred_key(source_id, candidate_id):
 @blp.needs_role("curator")
 def reject_inferred_key(source_id, candidate_id):
     """Reject a candidate (kept across recrawls while its columns and the referenced key exist)"""
-    return _decide(source_id, candidate_id, "rejected")
+    return decide(source_id, candidate_id, "rejected")

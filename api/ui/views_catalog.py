@@ -15,6 +15,7 @@ from catalog.changes import EVENTS, change_events, table_id
 from catalog.curation import CurationError, Target, object_curation
 from catalog.db import Session
 from catalog.exports.svg import DiagramUnavailable
+from catalog.insights.hazards import HAZARDS
 from catalog.lineage import table_lineage
 from catalog.models import Source
 from catalog.search import search
@@ -34,6 +35,7 @@ from .forms import load_with
 from .lineage_svg import lineage_diagram
 from .session import page
 from .views_curation import box, history_rows
+from .views_insights import table_findings
 
 PAGE_SIZE = 100
 
@@ -175,6 +177,7 @@ def table(source_id: int):
         depth=depth,
         table_page=table_page,
         query=None,
+        findings=table_findings(source_id, tid),
     )
 
 
@@ -272,11 +275,20 @@ def changes(source_id: int):
     event = request.args.get("event") or None
     if event not in (None, *EVENTS):
         event = None
+    hazard = request.args.get("hazard") if request.args.get("hazard") in HAZARDS else None
     paging = {"cursor": request.args.get("cursor") or None, "limit": 50}
-    feed, _ = change_page(paging, f"ui-changes:{source_id}:{event}", source_id=source_id, event=event, live=True)
+    scope = f"ui-changes:{source_id}:{event}:{hazard}"
+    feed, _ = change_page(paging, scope, source_id=source_id, event=event, hazard=hazard, live=True)
     rows = feed["changes"]
     for r in rows:
         r["url"] = table_page(source_id, (r["schema_name"], r["table_name"])) if r["live"] and r["table_name"] else None
     return render_template(
-        "changes.html", source=source, rows=rows, event=event, labels=EVENT_LABELS, next_cursor=feed["next_cursor"]
+        "changes.html",
+        source=source,
+        rows=rows,
+        event=event,
+        hazard=hazard,
+        hazards=HAZARDS,
+        labels=EVENT_LABELS,
+        next_cursor=feed["next_cursor"],
     )

@@ -251,6 +251,34 @@ def finding_counts(session: Session, source_id: int) -> dict[str, int]:
     return {r[0]: r[1] for r in rows}
 
 
+def findings_by_rule(session: Session, source_id: int, rules: list[str], per_rule: int) -> list[dict]:
+    """The first `per_rule` findings of each rule (the ignore list applied),
+    in one statement: one index range per rule, never the source's whole list."""
+    rows = session.execute(
+        text(
+            "SELECT f.id, f.rule, f.severity, f.schema_name, f.table_name, f.object_name, f.object, f.message, "
+            "f.fix FROM unnest(CAST(:rules AS text[])) AS r(rule) CROSS JOIN LATERAL ("
+            f"SELECT f.* FROM catalog_findings f WHERE f.source_id = :sid AND f.rule = r.rule AND {_NOT_IGNORED} "
+            "ORDER BY f.id LIMIT :n) f ORDER BY f.rule, f.id"
+        ),
+        {"sid": source_id, "rules": rules, "n": per_rule},
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def table_findings(session: Session, source_id: int, table_id: int, limit: int = 100) -> list[dict]:
+    """One table's findings (the ignore list applied), on the (source, table) index."""
+    rows = session.execute(
+        text(
+            "SELECT f.id, f.rule, f.severity, f.schema_name, f.table_name, f.object_name, f.object, f.message, "
+            f"f.fix FROM catalog_findings f WHERE f.source_id = :sid AND f.table_id = :tid AND {_NOT_IGNORED} "
+            "ORDER BY f.id LIMIT :limit"
+        ),
+        {"sid": source_id, "tid": table_id, "limit": limit},
+    )
+    return [dict(r._mapping) for r in rows]
+
+
 # A live table (t) or a column of one (c) with a curated description (catalog/curation).
 _DESCRIBED_TABLE = """EXISTS (SELECT 1 FROM catalog_curation d WHERE d.source_id = t.source_id AND d.kind = 'table'
     AND d.table_id = t.id AND d.schema_name = '' AND d.column_name = '' AND d.description IS NOT NULL)"""
@@ -325,3 +353,23 @@ def replace_ignore_list(session: Session, source_id: int, entries: list[dict]) -
             ),
             {"sid": source_id, "rules": [u[0] for u in unique], "patterns": [u[1] for u in unique]},
         )
+
+
+def add_ignore(session: Session, source_id: int, rule: str, pattern: str) -> None:
+    """Add one entry to the source's ignore list (already there: nothing changes)."""
+    session.execute(
+        text(
+            "INSERT INTO catalog_insight_ignores (source_id, rule, pattern) VALUES (:sid, :rule, :pattern) "
+            "ON CONFLICT DO NOTHING"
+        ),
+        {"sid": source_id, "rule": rule, "pattern": pattern},
+    )
+
+
+def remove_ignore(session: Session, source_id: int, rule: str, pattern: str) -> bool:
+    """Take one entry off the source's ignore list; False when it was not on it."""
+    deleted = session.execute(
+        text("DELETE FROM catalog_insight_ignores WHERE source_id = :sid AND rule = :rule AND pattern = :pattern"),
+        {"sid": source_id, "rule": rule, "pattern": pattern},
+    )
+    return bool(deleted.rowcount)  # type: ignore[attr-defined]
