@@ -252,7 +252,7 @@ def test_rows_stored_before_the_counters_show_growth_from_the_crawl_after(alice,
     source = pg_source(alice, target)
     assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
     sid = source["id"]
-    # as migration 0022 leaves a row stored before it: the figures without the counters
+    # as migration 0021 leaves a row stored before it: the figures without the counters
     catalog_rows(
         catalog_url,
         "UPDATE catalog_table_activity a SET seq_scans = NULL, seq_rows_read = NULL, index_scans = NULL, "

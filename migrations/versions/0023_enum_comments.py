@@ -3,7 +3,7 @@ where it has none and for types crawled before comments were read (the
 first crawl that reads them records no change of comment).
 
 Revision ID: 0023
-Revises: 0024
+Revises: 0022
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0024"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

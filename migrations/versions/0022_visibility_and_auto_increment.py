@@ -3,8 +3,8 @@ list of {kind, privilege, message}; and the next AUTO_INCREMENT value of a
 MySQL/MariaDB table, a figure that moves without DDL, kept with the table's
 activity (catalog_table_activity and its staging), never in its definition.
 
-Revision ID: 0024
-Revises: 0022
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-07
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "0024"
-down_revision = "0022"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
