@@ -221,7 +221,8 @@ def stage_batch(
     snapshot could hide a change made between the two reads forever). A
     described table whose fingerprint is unchanged is only marked seen; new
     and changed ones are staged whole, with their column rows. Returns
-    {"seen": n, "staged": n}.
+    {"seen": n, "staged": n, "ids": {(schema, name): catalog id} of every
+    table the batch saw}.
     """
     ids = {key: known[key].id for key in by_signature}
     seen, staged = _sort_batch(job_id, batch_no, known, by_signature, described, ids)
@@ -244,7 +245,7 @@ def stage_batch(
     copy_rows(session, "crawl_staged_tables", STAGED_TABLE_COLUMNS, table_rows)
     stage_activity(session, job_id, batch_no, ids, activity or {})
     copy_rows(session, "crawl_staged_columns", STAGED_COLUMN_COLUMNS, column_rows)
-    return {"seen": len(seen), "staged": len(staged)}
+    return {"seen": len(seen), "staged": len(staged), "ids": ids}
 
 
 def _sort_batch(

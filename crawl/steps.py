@@ -17,8 +17,9 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select
 
-from catalog import insights, jobs, locks
+from catalog import insights, jobs, locks, sensitive, sensitive_rules
 from catalog.apply import apply_crawl
+from catalog.column_statistics import stage_statistics
 from catalog.db import Session, engine, transaction
 from catalog.models import CatalogTable, CrawlJob, Source
 from catalog.removal_guard import removal_refused
@@ -115,6 +116,8 @@ def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quie
     _job, source = found
     refs = [TableRef(*t) for t in todo]
     known = known_tables(Session(), source.id, [(r.schema, r.name) for r in refs])
+    values = sensitive.values_allowed(source.settings)
+    withheld = sensitive.withheld_columns(Session(), [k.id for k in known.values()]) if values else set()
     Session.commit()
     report("describing tables", tables=len(refs))
     with open_source(source, settings) as target:
@@ -125,11 +128,17 @@ def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quie
         tables = target.describe([r for r in refs if (r.schema, r.name) not in same])
         # usage statistics of every table, changed or not: one more query
         activity = target.activity(refs)
+        # and the planner's column statistics: one more; the value lists only
+        # where the source allows them, never for a sensitive column (known
+        # to the catalog, or suggested by the name of one just described)
+        withheld |= first_sight_withheld(tables) if values else set()
+        statistics = target.statistics(refs, values=values, withheld=frozenset(withheld))
     report("staging tables", tables=len(refs))
     described = [(table_document(t), t.signature) for t in tables]
     with transaction() as session:
         if jobs.claim_batch(session, job_id, batch_no):
             staged = stage_batch(session, job_id, batch_no, known, same, described, activity)
+            stage_statistics(session, job_id, batch_no, staged["ids"], statistics)
             jobs.record_batch(session, job_id, batch_no)
             log.info(
                 "crawl batch %d staged: %d unchanged (%d by signature), %d new or changed",
@@ -139,6 +148,18 @@ def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quie
                 staged["staged"],
                 extra={"job_id": job_id},
             )
+
+
+def first_sight_withheld(tables) -> set[tuple[str, str, str]]:
+    """The columns of described tables that the rules suggest sensitive from
+    their name, type and comment alone: a batch withholds their values before
+    the finish has evaluated them."""
+    return {
+        (t.schema, t.name, c.name)
+        for t in tables
+        for c in t.columns
+        if sensitive_rules.score(c.name, c.type, c.comment)[0] >= sensitive_rules.THRESHOLD
+    }
 
 
 @dataclass(frozen=True)
@@ -192,6 +213,9 @@ def finish(job_id: int, settings: Settings, report: Report = _quiet) -> Finished
         if refused is not None:
             return Finished(refused=refused)
         result = apply_crawl(session, job_id, job.source_id, job.enums, job.objects)
+        started = time.perf_counter()
+        sensitive.evaluate(session, job.source_id)
+        result["seconds"]["sensitive"] = round(time.perf_counter() - started, 3)
         insights.label_hazards(session, job_id)
         jobs.succeed_job(session, job_id, job.source_id, result["stats"], result["now"], result["changed"])
         deliveries = tuple(outbox.for_crawl(session, job_id, job.source_id))

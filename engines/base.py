@@ -38,6 +38,7 @@ from .errors import (  # noqa: F401  (re-exported: engines.base is where other m
 from .records import (  # noqa: F401  (re-exported)
     ROW_ESTIMATE_SOURCES,
     Column,
+    ColumnStatistics,
     ConnectionParams,
     Constraint,
     EnumType,
@@ -405,4 +406,15 @@ class Introspector(abc.ABC):
         """One query: usage statistics of these tables, keyed by (schema, name).
         Read every crawl for every table (data freshness, not definition);
         empty for an engine that keeps none."""
+        return {}
+
+    def statistics(
+        self, tables: list[TableRef], values: bool = False, withheld: frozenset[tuple[str, str, str]] = frozenset()
+    ) -> dict[tuple[str, str], list[ColumnStatistics]]:
+        """One query: the planner's statistics of these tables' columns, keyed
+        by (schema, name); read every crawl like activity(). The value lists
+        (real data) only with `values`, and never for a `withheld` (schema,
+        table, column); without `values` the query must not read them at
+        all. Empty for an engine that keeps none or when the account cannot
+        read them (no statistics, not an error)."""
         return {}

@@ -69,6 +69,7 @@ from .base import (
     CAPABILITIES,
     SSLMODES,
     Column,
+    ColumnStatistics,
     ConnectionParams,
     Constraint,
     EnumType,
@@ -94,6 +95,7 @@ from .base import (
     scrubbed,
     secs,
 )
+from .pg_statistics import STATISTICS_SQL, STATISTICS_VALUES_SQL, group_statistics, withheld_args
 
 KINDS = {"r": "table", "p": "partitioned_table", "v": "view", "m": "materialized_view", "f": "foreign_table"}
 FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
@@ -1160,6 +1162,20 @@ class PostgresIntrospector(Introspector):
         finally:
             self._end_transaction()
         return dict(activity_from_row(r, read_at) for r in rows)
+
+    def statistics(
+        self, tables: list[TableRef], values: bool = False, withheld: frozenset[tuple[str, str, str]] = frozenset()
+    ) -> dict[tuple[str, str], list[ColumnStatistics]]:
+        if not tables:
+            return {}
+        batch = {"schemas": [t.schema for t in tables], "names": [t.name for t in tables]}
+        sql = STATISTICS_VALUES_SQL if values else STATISTICS_SQL
+        args = {**batch, **withheld_args(withheld)} if values else batch
+        try:
+            rows = self._query(sql, args, f"reading column statistics of {len(tables)} tables")
+        finally:
+            self._end_transaction()
+        return group_statistics(rows)
 
     def list_enums(self) -> list[EnumType]:
         try:

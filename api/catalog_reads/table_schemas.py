@@ -7,6 +7,7 @@ import copy
 import marshmallow as ma
 
 from ..timestamps import Timestamp
+from .statistics_schemas import ColumnStatisticsSchema, SensitiveMarkSchema, TableStatisticsSchema
 
 KINDS = ("table", "view", "materialized_view", "partitioned_table", "foreign_table")
 # engines.base.ROW_ESTIMATE_SOURCES
@@ -114,6 +115,16 @@ class ColumnSchema(DocumentSchema):
         CurationViewSchema,
         allow_none=True,
         metadata={"description": "Table detail only: the column's curation, null when nobody curated it"},
+    )
+    statistics = ma.fields.Nested(
+        ColumnStatisticsSchema,
+        allow_none=True,
+        metadata={"description": "Table detail only: the column's statistics, null when the engine keeps none"},
+    )
+    sensitive = ma.fields.Nested(
+        SensitiveMarkSchema,
+        allow_none=True,
+        metadata={"description": "Table detail only: the suggestion that the column is sensitive, null when none"},
     )
 
 
@@ -329,6 +340,10 @@ class TableSchema(DocumentSchema):
             "definition (never a change); null for views and before a crawl read any. PostgreSQL: "
             "pg_stat_user_tables; MySQL/MariaDB: UPDATE_TIME only"
         },
+    )
+    statistics = ma.fields.Nested(
+        TableStatisticsSchema,
+        metadata={"description": "Table detail only: whether statistics' values may be shown, the estimate's age"},
     )
     columns = req(ma.fields.List, ma.fields.Nested(ColumnSchema))
     primary_key = ma.fields.Nested(PrimaryKeySchema, allow_none=True)

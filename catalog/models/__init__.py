@@ -33,7 +33,15 @@ from .crawled import (
 from .crawls import CrawlBatch, CrawlJob
 from .curation import CURATED_KINDS, Curation, CurationAudit
 from .insights import CatalogFinding, CatalogInferredKey, CatalogInsightIgnore, CatalogInsightRun
-from .staging import STAGING_TABLES, CrawlSeen, CrawlStagedActivity, CrawlStagedColumn, CrawlStagedTable
+from .staging import (
+    STAGING_TABLES,
+    CrawlSeen,
+    CrawlStagedActivity,
+    CrawlStagedColumn,
+    CrawlStagedStatistics,
+    CrawlStagedTable,
+)
+from .statistics import CatalogColumnStatistics, CatalogSensitiveColumn, StatisticsFigures
 from .teams import ROLES, Team, TeamMember, TeamTag
 from .webhooks import WebhookDelivery, WebhookSubscription
 
@@ -47,6 +55,7 @@ __all__ = [
     "ActivityFigures",
     "Base",
     "CatalogColumn",
+    "CatalogColumnStatistics",
     "CatalogColumnName",
     "CatalogEnum",
     "CatalogFinding",
@@ -56,6 +65,7 @@ __all__ = [
     "CatalogInsightRun",
     "CatalogObject",
     "CatalogRenameCandidate",
+    "CatalogSensitiveColumn",
     "CatalogTable",
     "CatalogTableActivity",
     "CatalogTableVersion",
@@ -65,10 +75,12 @@ __all__ = [
     "CrawlSeen",
     "CrawlStagedActivity",
     "CrawlStagedColumn",
+    "CrawlStagedStatistics",
     "CrawlStagedTable",
     "Curation",
     "CurationAudit",
     "RevokedToken",
+    "StatisticsFigures",
     "Source",
     "Team",
     "TeamMember",

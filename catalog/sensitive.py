@@ -1,0 +1,207 @@
+"""Sensitive columns: which are, the suggestions, and a curator's decision.
+
+A column is *sensitive* when it is tagged so (a tag in SENSITIVE_TAGS, or
+one starting `pii-` or `sensitive-`, on the column's curation) or suggested
+so (a catalog_sensitive_columns row pending or confirmed; a dismissed one
+is not). A sensitive column's statistics value lists are never read from
+the target (`withheld_columns`), never kept (`strip_values`) and never
+served (catalog/statistics_reads.py).
+
+Suggestions are re-evaluated after every crawl's apply, in the finish's
+transaction (`evaluate`): one set-based pass over the source's columns with
+the rules of catalog/sensitive_rules.py, which keeps the curators'
+decisions (a dismissed suggestion stays dismissed while its column still
+scores), drops suggestions whose column no longer scores or is gone, and
+strips the value lists of every sensitive column. `confirm` tags the
+column `sensitive` (the team's tag, added to its list when missing) through
+catalog/curation's `curate`, so the tag has its audit row; `dismiss` marks
+the suggestion dismissed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from .curation.objects import Target
+from .curation.read import curation_row
+from .curation.write import curate
+from .models import Source
+from .sensitive_rules import THRESHOLD, scored_sql
+from .teams import put_tag
+
+SENSITIVE_TAGS = ("pii", "sensitive")
+CONFIRM_TAG = "sensitive"
+CONFIRM_TAG_COLOUR = "#b42318"
+STATUSES = ("pending", "confirmed", "dismissed")
+
+
+def is_sensitive_tag(tag: str) -> bool:
+    return tag in SENSITIVE_TAGS or tag.startswith(tuple(f"{t}-" for t in SENSITIVE_TAGS))
+
+
+# a column (table id `{t}`, name `{c}`) is sensitive: tagged, or suggested and not dismissed
+def sensitive_sql(t: str, c: str) -> str:
+    return f"""(EXISTS (SELECT 1 FROM catalog_sensitive_columns sc
+                   WHERE sc.table_id = {t} AND sc.column_name = {c} AND sc.status <> 'dismissed')
+         OR EXISTS (SELECT 1 FROM catalog_curation cu CROSS JOIN LATERAL unnest(cu.tags) g(tag)
+                    WHERE cu.kind = 'column' AND cu.table_id = {t} AND cu.column_name = {c}
+                      AND (g.tag IN ('pii', 'sensitive') OR g.tag LIKE 'pii-%' OR g.tag LIKE 'sensitive-%')))"""
+
+
+def values_allowed(settings: dict | None) -> bool:
+    """Whether a source's settings let a crawl read statistics' value lists."""
+    return bool((settings or {}).get("statistics_values"))
+
+
+def withheld_columns(session: Session, table_ids: list[int]) -> set[tuple[str, str, str]]:
+    """(schema, table, column) of the sensitive columns of these catalog tables."""
+    if not table_ids:
+        return set()
+    rows = session.execute(
+        text(
+            "SELECT t.schema_name, t.name, c.name FROM catalog_columns c JOIN catalog_tables t ON t.id = c.table_id "
+            f"WHERE c.table_id = ANY(:ids) AND {sensitive_sql('c.table_id', 'c.name')}"
+        ),
+        {"ids": table_ids},
+    )
+    return {(r[0], r[1], r[2]) for r in rows}
+
+
+_COLUMNS = """
+    SELECT c.table_id, c.name, c.type, c.comment, st.n_distinct,
+           CASE WHEN coalesce(s.settings->>'statistics_values', 'false') = 'true' THEN st.value_pattern END
+    FROM catalog_columns c JOIN sources s ON s.id = c.source_id
+    LEFT JOIN catalog_column_statistics st ON st.table_id = c.table_id AND st.column_name = c.name
+    WHERE c.source_id = :sid"""
+
+EVALUATE = [
+    f"""CREATE TEMPORARY TABLE sensitive_scored ON COMMIT DROP AS
+        SELECT * FROM ({scored_sql(_COLUMNS)}) AS s(table_id, column_name, score, reasons)
+        WHERE s.score >= {THRESHOLD}""",
+    """INSERT INTO catalog_sensitive_columns (source_id, table_id, column_name, score, reasons)
+       SELECT :sid, table_id, column_name, score, to_jsonb(reasons) FROM sensitive_scored
+       ON CONFLICT (table_id, column_name) DO UPDATE SET score = EXCLUDED.score, reasons = EXCLUDED.reasons
+       WHERE (catalog_sensitive_columns.score, catalog_sensitive_columns.reasons)
+             IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.reasons)""",
+    # a suggestion nobody confirmed whose column no longer scores; any whose column is gone
+    """DELETE FROM catalog_sensitive_columns x WHERE x.source_id = :sid
+       AND ((x.status <> 'confirmed' AND NOT EXISTS (
+                SELECT 1 FROM sensitive_scored s WHERE s.table_id = x.table_id AND s.column_name = x.column_name))
+            OR NOT EXISTS (SELECT 1 FROM catalog_columns c
+                           WHERE c.table_id = x.table_id AND c.name = x.column_name))""",
+    "DROP TABLE sensitive_scored",
+]
+
+STRIP_VALUES = f"""
+    UPDATE catalog_column_statistics st
+    SET most_common_values = NULL, most_common_freqs = NULL, histogram_bounds = NULL
+    FROM catalog_tables t
+    WHERE t.id = st.table_id AND t.source_id = :sid AND {{only}}
+      AND (st.most_common_values IS NOT NULL OR st.histogram_bounds IS NOT NULL)
+      AND {sensitive_sql("st.table_id", "st.column_name")}"""
+
+
+def strip_values(session: Session, source_id: int, table_id: int | None = None, column: str | None = None) -> None:
+    """Forget the value lists of the source's sensitive columns (or of one column)."""
+    only = "TRUE" if table_id is None else "st.table_id = :tid AND st.column_name = :col"
+    session.execute(text(STRIP_VALUES.format(only=only)), {"sid": source_id, "tid": table_id, "col": column})
+
+
+def evaluate(session: Session, source_id: int) -> None:
+    """Re-evaluate the source's suggestions (after a crawl's apply, in its
+    transaction) and strip the value lists of its sensitive columns."""
+    for sql in EVALUATE:
+        session.execute(text(sql), {"sid": source_id})
+    strip_values(session, source_id)
+
+
+class SuggestionMissing(LookupError):
+    """No such suggestion for the source."""
+
+
+def _suggestion(session: Session, source_id: int, suggestion_id: int):
+    row = session.execute(
+        text(
+            "SELECT id, table_id, column_name, status FROM catalog_sensitive_columns "
+            "WHERE id = :id AND source_id = :sid FOR UPDATE"
+        ),
+        {"id": suggestion_id, "sid": source_id},
+    ).first()
+    if row is None:
+        raise SuggestionMissing(suggestion_id)
+    return row
+
+
+def _decide(session: Session, suggestion_id: int, status: str, user_id: int) -> None:
+    session.execute(
+        text(
+            "UPDATE catalog_sensitive_columns SET status = :status, decided_by = :uid, decided_at = :now WHERE id = :id"
+        ),
+        {"id": suggestion_id, "status": status, "uid": user_id, "now": datetime.now(UTC)},
+    )
+
+
+def confirm(session: Session, source: Source, suggestion_id: int, user_id: int) -> None:
+    """Tag the suggested column `sensitive` (creating the team's tag when it
+    has none) and mark the suggestion confirmed. The caller commits."""
+    row = _suggestion(session, source.id, suggestion_id)
+    target = Target.column(row.table_id, row.column_name)
+    current = curation_row(session, source.id, target)
+    tags = list(current.tags) if current is not None else []
+    if CONFIRM_TAG not in tags:
+        if (
+            session.execute(
+                text("SELECT 1 FROM team_tags WHERE team_id = :team AND name = :name"),
+                {"team": source.team_id, "name": CONFIRM_TAG},
+            ).first()
+            is None
+        ):
+            put_tag(session, source.team_id, CONFIRM_TAG, CONFIRM_TAG_COLOUR, "Holds personal or secret data")
+        curate(session, source, target, {"tags": [*tags, CONFIRM_TAG]}, user_id)
+    _decide(session, row.id, "confirmed", user_id)
+    strip_values(session, source.id, row.table_id, row.column_name)
+
+
+def dismiss(session: Session, source: Source, suggestion_id: int, user_id: int) -> None:
+    """Mark the suggestion dismissed (it stays so while the column scores). The caller commits."""
+    row = _suggestion(session, source.id, suggestion_id)
+    _decide(session, row.id, "dismissed", user_id)
+
+
+SUGGESTION_FIELDS = """sc.id, sc.table_id, t.schema_name, t.name AS table_name, sc.column_name, sc.score, sc.reasons,
+    sc.status, sc.found_at, sc.decided_at"""
+
+
+def suggestions(
+    session: Session, source_id: int, status: str | None, after: int | None, limit: int, table_id: int | None = None
+) -> list[dict]:
+    """A source's suggestions by id (keyset `after`), of one status and table when given."""
+    rows = session.execute(
+        text(
+            f"SELECT {SUGGESTION_FIELDS} FROM catalog_sensitive_columns sc "
+            "JOIN catalog_tables t ON t.id = sc.table_id AND t.removed_at IS NULL "
+            "WHERE sc.source_id = :sid AND (CAST(:status AS text) IS NULL OR sc.status = :status) "
+            "AND (CAST(:after AS bigint) IS NULL OR sc.id > :after) "
+            "AND (CAST(:tid AS bigint) IS NULL OR sc.table_id = :tid) ORDER BY sc.id LIMIT :limit"
+        ),
+        {"sid": source_id, "status": status, "after": after, "limit": limit, "tid": table_id},
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def suggestion(session: Session, source_id: int, suggestion_id: int) -> dict | None:
+    """One suggestion of the source, or None."""
+    row = (
+        session.execute(
+            text(
+                f"SELECT {SUGGESTION_FIELDS} FROM catalog_sensitive_columns sc "
+                "JOIN catalog_tables t ON t.id = sc.table_id WHERE sc.id = :id AND sc.source_id = :sid"
+            ),
+            {"id": suggestion_id, "sid": source_id},
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row is not None else None
