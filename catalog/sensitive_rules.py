@@ -40,7 +40,7 @@ NAME_RULES = (
         60,
         True,
     ),
-    ("username", r"(^|_)(user_?name|login(_?name)?)(_|$)", 50, True),
+    ("username", r"(^|_)(user_?name|login(_?(name|id))?)(_|$)", 50, True),
     (
         "address",
         r"(^|_)(street(_?address)?|address(_?line)?_?[0-9]?|addr_?[0-9]?|postal_?code|post_?code|zip(_?code)?)(_|$)",
@@ -64,7 +64,7 @@ NAME_RULES = (
     ),
     (
         "secret",
-        r"(^|_)(password|passwd|pwd|pass_?hash|password_?(hash|digest)|secret|api_?key|access_?token|"
+        r"(^|_)(password|passwd|pwd|pass_?hash|password_?(hash|digest|salt)|secret|api_?key|access_?token|"
         r"refresh_?token|auth_?token|private_?key|salt)(_|$)",
         80,
         True,
