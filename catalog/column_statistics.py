@@ -1,5 +1,5 @@
 """Column statistics in the crawl: staged by each batch for every table it
-saw (crawl_staged_statistics), applied by the finish (`apply_statistics`)
+saw (crawl_staged_statistics, by catalog/staging.py from `statistics_rows`), applied by the finish (`apply_statistics`)
 into catalog_column_statistics, rewriting only the rows whose figures moved,
 like the tables' activity. Never part of a definition, its fingerprint or
 signature, never a change event.
@@ -21,8 +21,6 @@ from typing import cast
 
 from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
-
-from .staging import copy_rows
 
 FIGURES = (
     "null_fraction",
@@ -84,13 +82,6 @@ def statistics_rows(job_id: int, batch_no: int, ids: dict, statistics: dict) -> 
                  s.gathered_at, *(_json(lists[f]) for f in VALUE_LISTS), pattern)
             )  # fmt: skip
     return rows
-
-
-def stage_statistics(session: Session, job_id: int, batch_no: int, ids: dict, statistics: dict) -> None:
-    """COPY a batch's column statistics into staging."""
-    rows = statistics_rows(job_id, batch_no, ids, statistics)
-    if rows:
-        copy_rows(session, "crawl_staged_statistics", STAGED_COLUMNS, rows)
 
 
 _KEPT_PATTERN = "coalesce(EXCLUDED.value_pattern, catalog_column_statistics.value_pattern)"

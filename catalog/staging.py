@@ -4,10 +4,11 @@ Batches only *stage*: tables whose target signature or fingerprint is
 unchanged are recorded as seen (crawl_seen), new or changed ones are staged
 with their full definition (crawl_staged_tables) and their column rows
 (crawl_staged_columns), and every seen table's usage statistics
-(crawl_staged_activity). The finish (catalog/apply.py) then moves everything
-into the catalog in one transaction with set-based SQL, so a crawl that fails
-never touches the catalog, and a batch that runs twice stages the same rows
-again. An ended crawl's staging is dropped (`drop_staging`).
+(crawl_staged_activity) and column statistics (crawl_staged_statistics).
+The finish (catalog/apply.py) then moves everything into the catalog in
+one transaction with set-based SQL, so a crawl that fails never touches
+the catalog, and a batch that runs twice stages the same rows again. An
+ended crawl's staging is dropped (`drop_staging`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from .column_statistics import STAGED_COLUMNS as STATISTICS_COLUMNS
+from .column_statistics import statistics_rows
 from .diff import column_renames, only_fields_added, table_changes, with_columns_renamed, with_table_renamed
 from .models import STAGING_TABLES, Base
 
@@ -180,6 +183,14 @@ def stage_activity(session: Session, job_id: int, batch_no: int, ids: dict, acti
         copy_rows(session, "crawl_staged_activity", ("job_id", "batch_no", "table_id", *ACTIVITY_FIELDS), rows)
 
 
+def stage_statistics(session: Session, job_id: int, batch_no: int, ids: dict, statistics: dict) -> None:
+    """COPY the column statistics the batch read (`statistics`: (schema, name)
+    -> [ColumnStatistics]) for the tables it saw."""
+    rows = statistics_rows(job_id, batch_no, ids, statistics)
+    if rows:
+        copy_rows(session, "crawl_staged_statistics", STATISTICS_COLUMNS, rows)
+
+
 def unchanged_by_signature(known: dict[tuple[str, str], Known], signatures: dict | None) -> dict:
     """The tables whose target signature equals the stored one: unchanged
     without being described. `signatures` maps (schema, name) to
@@ -212,6 +223,7 @@ def stage_batch(
     by_signature: dict,
     described: list[tuple[dict, str | None]],
     activity: dict | None = None,
+    statistics: dict | None = None,
 ) -> dict:
     """Stage one batch inside the caller's transaction (after catalog.jobs.claim_batch).
 
@@ -221,8 +233,7 @@ def stage_batch(
     snapshot could hide a change made between the two reads forever). A
     described table whose fingerprint is unchanged is only marked seen; new
     and changed ones are staged whole, with their column rows. Returns
-    {"seen": n, "staged": n, "ids": {(schema, name): catalog id} of every
-    table the batch saw}.
+    {"seen": n, "staged": n}.
     """
     ids = {key: known[key].id for key in by_signature}
     seen, staged = _sort_batch(job_id, batch_no, known, by_signature, described, ids)
@@ -245,7 +256,8 @@ def stage_batch(
     copy_rows(session, "crawl_staged_tables", STAGED_TABLE_COLUMNS, table_rows)
     stage_activity(session, job_id, batch_no, ids, activity or {})
     copy_rows(session, "crawl_staged_columns", STAGED_COLUMN_COLUMNS, column_rows)
-    return {"seen": len(seen), "staged": len(staged), "ids": ids}
+    stage_statistics(session, job_id, batch_no, ids, statistics or {})
+    return {"seen": len(seen), "staged": len(staged)}
 
 
 def _sort_batch(

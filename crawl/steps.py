@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 
 from catalog import insights, jobs, locks, sensitive, sensitive_rules
 from catalog.apply import apply_crawl
-from catalog.column_statistics import stage_statistics
 from catalog.db import Session, engine, transaction
 from catalog.models import CatalogTable, CrawlJob, Source
 from catalog.removal_guard import removal_refused
@@ -137,8 +136,7 @@ def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quie
     described = [(table_document(t), t.signature) for t in tables]
     with transaction() as session:
         if jobs.claim_batch(session, job_id, batch_no):
-            staged = stage_batch(session, job_id, batch_no, known, same, described, activity)
-            stage_statistics(session, job_id, batch_no, staged["ids"], statistics)
+            staged = stage_batch(session, job_id, batch_no, known, same, described, activity, statistics)
             jobs.record_batch(session, job_id, batch_no)
             log.info(
                 "crawl batch %d staged: %d unchanged (%d by signature), %d new or changed",
