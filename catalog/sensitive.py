@@ -28,7 +28,7 @@ from .curation.objects import Target
 from .curation.read import curation_row
 from .curation.write import curate
 from .models import Source
-from .sensitive_rules import THRESHOLD, scored_sql
+from .sensitive_rules import DISTINCT_HEAVY, NAME_PREFILTER, PATTERN_REASONS, THRESHOLD, scored_sql
 from .teams import put_tag
 
 SENSITIVE_TAGS = ("pii", "sensitive")
@@ -69,28 +69,66 @@ def withheld_columns(session: Session, table_ids: list[int]) -> set[tuple[str, s
     return {(r[0], r[1], r[2]) for r in rows}
 
 
-_COLUMNS = """
-    SELECT c.table_id, c.name, c.type, c.comment, st.n_distinct,
-           CASE WHEN coalesce(s.settings->>'statistics_values', 'false') = 'true' THEN st.value_pattern END
-    FROM catalog_columns c JOIN sources s ON s.id = c.source_id
-    LEFT JOIN catalog_column_statistics st ON st.table_id = c.table_id AND st.column_name = c.name
-    WHERE c.source_id = :sid"""
+def _candidates(allowed: bool) -> str:
+    """The source's columns that can reach THRESHOLD (NAME_PREFILTER over its
+    distinct lower-cased names, found through the name index; and, where
+    values are allowed, those whose values had a personal-data shape), with
+    what the rules read: whether the values are nearly all distinct (the only
+    use of n_distinct), and the values' shape only where allowed."""
+    shaped = f"""
+        UNION
+        SELECT c.table_id, c.name, c.type, c.comment FROM catalog_column_statistics st
+        JOIN catalog_tables t ON t.id = st.table_id AND t.source_id = :sid AND t.removed_at IS NULL
+        JOIN catalog_columns c ON c.table_id = st.table_id AND c.name = st.column_name
+        WHERE st.value_pattern IN ({", ".join(f"'{k}'" for k in PATTERN_REASONS)})"""
+    return f"""
+    SELECT c.table_id, c.name, c.type, c.comment,
+           CASE WHEN st.n_distinct <= {DISTINCT_HEAVY} THEN -1.0 ELSE 0.0 END AS nd,
+           {"st.value_pattern" if allowed else "NULL::text"} AS pattern
+    FROM (
+        SELECT c.table_id, c.name, c.type, c.comment FROM catalog_columns c
+        WHERE c.source_id = :sid AND lower(c.name) IN (
+            SELECT n.name FROM catalog_column_names n
+            WHERE n.source_id = :sid AND regexp_replace(n.name, '[^a-z0-9]+', '_', 'g') ~ '{NAME_PREFILTER}')
+        {shaped if allowed else ""}
+    ) c
+    LEFT JOIN catalog_column_statistics st ON st.table_id = c.table_id AND st.column_name = c.name"""
+
+
+def _scored(allowed: bool) -> str:
+    """The suggested columns of the source, (table_id, column_name, score,
+    reasons): each distinct set of rule inputs scored once (names, types and
+    shapes repeat across tables), then joined back to its columns."""
+    keys = "SELECT k, name, type, NULLIF(comment, ''), nd, NULLIF(pattern, '') FROM sensitive_keys"
+    return f"""
+    WITH cand AS ({_candidates(allowed)}),
+    sensitive_keys AS (
+        SELECT row_number() OVER () AS k, d.* FROM (
+            SELECT DISTINCT name, type, coalesce(comment, '') AS comment, nd, coalesce(pattern, '') AS pattern
+            FROM cand) d)
+    SELECT c.table_id, c.name AS column_name, s.score, s.reasons
+    FROM cand c
+    JOIN sensitive_keys k ON k.name = c.name AND k.type = c.type AND k.comment = coalesce(c.comment, '')
+         AND k.nd = c.nd AND k.pattern = coalesce(c.pattern, '')
+    JOIN ({scored_sql(keys)}) AS s(k, name, score, reasons) ON s.k = k.k
+    WHERE s.score >= {THRESHOLD}"""
+
 
 EVALUATE = [
-    f"""CREATE TEMPORARY TABLE sensitive_scored ON COMMIT DROP AS
-        SELECT * FROM ({scored_sql(_COLUMNS)}) AS s(table_id, column_name, score, reasons)
-        WHERE s.score >= {THRESHOLD}""",
+    "CREATE TEMPORARY TABLE sensitive_scored ON COMMIT DROP AS {scored}",
+    "ANALYZE sensitive_scored",
     """INSERT INTO catalog_sensitive_columns (source_id, table_id, column_name, score, reasons)
        SELECT :sid, table_id, column_name, score, to_jsonb(reasons) FROM sensitive_scored
        ON CONFLICT (table_id, column_name) DO UPDATE SET score = EXCLUDED.score, reasons = EXCLUDED.reasons
        WHERE (catalog_sensitive_columns.score, catalog_sensitive_columns.reasons)
              IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.reasons)""",
-    # a suggestion nobody confirmed whose column no longer scores; any whose column is gone
-    """DELETE FROM catalog_sensitive_columns x WHERE x.source_id = :sid
-       AND ((x.status <> 'confirmed' AND NOT EXISTS (
-                SELECT 1 FROM sensitive_scored s WHERE s.table_id = x.table_id AND s.column_name = x.column_name))
-            OR NOT EXISTS (SELECT 1 FROM catalog_columns c
-                           WHERE c.table_id = x.table_id AND c.name = x.column_name))""",
+    # a suggestion nobody confirmed whose column no longer scores (gone, or changed)
+    """DELETE FROM catalog_sensitive_columns x WHERE x.source_id = :sid AND x.status <> 'confirmed'
+       AND NOT EXISTS (SELECT 1 FROM sensitive_scored s
+                       WHERE s.table_id = x.table_id AND s.column_name = x.column_name)""",
+    # a confirmed one whose column is gone (its tag stays, orphaned, in the curation)
+    """DELETE FROM catalog_sensitive_columns x WHERE x.source_id = :sid AND x.status = 'confirmed'
+       AND NOT EXISTS (SELECT 1 FROM catalog_columns c WHERE c.table_id = x.table_id AND c.name = x.column_name)""",
     "DROP TABLE sensitive_scored",
 ]
 
@@ -112,8 +150,10 @@ def strip_values(session: Session, source_id: int, table_id: int | None = None, 
 def evaluate(session: Session, source_id: int) -> None:
     """Re-evaluate the source's suggestions (after a crawl's apply, in its
     transaction) and strip the value lists of its sensitive columns."""
+    settings = session.execute(text("SELECT settings FROM sources WHERE id = :sid"), {"sid": source_id}).scalar()
+    scored = _scored(values_allowed(settings))
     for sql in EVALUATE:
-        session.execute(text(sql), {"sid": source_id})
+        session.execute(text(sql.format(scored=scored) if "{scored}" in sql else sql), {"sid": source_id})
     strip_values(session, source_id)
 
 

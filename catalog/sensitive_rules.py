@@ -178,3 +178,17 @@ def scored_sql(columns: str) -> str:
         ) y
     ) w CROSS JOIN LATERAL (SELECT w.*, w.points0 + CASE WHEN w.points0 > 0 AND w.n_distinct <= {DISTINCT_HEAVY}
                                   AND w.t ~ {_quoted(TEXT_TYPE)} THEN {DISTINCT_WEIGHT} ELSE 0 END AS points) x"""
+
+
+def _unanchored(pattern: str) -> str:
+    return pattern.removeprefix("(^|_)").removesuffix("(_|$)")
+
+
+# Whether a lower-cased name (other characters as `_`) can match any name
+# rule: each rule's pattern without its word anchors, so it matches every
+# name the rule matches (underscores inside the rules are all optional, and
+# camelCase only adds underscores), and more. Only such names, and columns
+# whose values had a personal-data shape, can reach THRESHOLD (a comment
+# alone adds COMMENT_WEIGHT, less than it): the source's evaluation scores
+# only those.
+NAME_PREFILTER = "|".join(f"({_unanchored(p)})" for _, p, _, _ in NAME_RULES)

@@ -7,6 +7,12 @@ query, and its rows as records (engines/records.py ColumnStatistics).
 - A partitioned parent's statistics are its `inherited` rows (the whole
   hierarchy: it has no rows of its own); any other table's are its own
   (inherited false), also when inheritance children add a second set.
+- pg_stats is a view over every column of the database (it checks the
+  SELECT privilege on each): joined to the batch as it stands, PostgreSQL
+  builds all of it first (1.8 s a batch of 2,000 at 10,000 tables, growing
+  with the database). Read per table instead (LATERAL, kept apart from the
+  join by OFFSET 0), it looks each table up by name and its statistics by
+  oid, through their indexes.
 - When gathered: pg_stats keeps no time; the table's last ANALYZE or
   autoanalyze is when its statistics were last gathered.
 - The value lists (most common values and their frequencies, histogram
@@ -33,7 +39,10 @@ _FROM = """
 FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
 JOIN pg_namespace n ON n.nspname = b.nspname::name
 JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = b.relname::name
-JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.inherited = (c.relkind = 'p')
+CROSS JOIN LATERAL (
+    SELECT * FROM pg_stats s
+    WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.inherited = (c.relkind = 'p')
+    OFFSET 0) s
 """
 
 _FIGURES = """s.schemaname, s.tablename, s.attname, s.null_frac, s.n_distinct, s.avg_width, s.correlation,
