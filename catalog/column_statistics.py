@@ -34,6 +34,11 @@ FIGURES = (
 )
 STAGED_COLUMNS = ("job_id", "batch_no", "table_id", "column_name", *FIGURES, "value_pattern")
 VALUE_LISTS = ("most_common_values", "most_common_freqs", "histogram_bounds")
+# The staged row saying "this table's statistics were read": a name no
+# column of an engine with statistics can have (PostgreSQL names are at most
+# 63 bytes, MariaDB's 64 characters); not '' (COPY's CSV reads an empty
+# field as NULL).
+READ_MARK = "(statistics read)" + "." * 60
 
 # Shapes of personal data a value list can show; a list is of a shape when
 # most of its values (PATTERN_SHARE) are.
@@ -65,12 +70,15 @@ def _json(value) -> str | None:
 def statistics_rows(job_id: int, batch_no: int, ids: dict, statistics: dict) -> list[tuple]:
     """crawl_staged_statistics rows (STAGED_COLUMNS) for the tables the batch
     saw (`ids`: (schema, name) -> catalog id; `statistics`: (schema, name) ->
-    [ColumnStatistics]). A column whose values have a personal-data shape
-    keeps the shape only."""
+    [ColumnStatistics], for every table whose statistics the batch read, [] for
+    none). Each table read gets a READ_MARK row, so the apply knows whose
+    rows to replace. A column whose values have a personal-data shape keeps
+    the shape only."""
     rows = []
     for key, columns in statistics.items():
         if key not in ids:
             continue
+        rows.append((job_id, batch_no, ids[key], READ_MARK, *([None] * (len(STAGED_COLUMNS) - 4))))
         for s in columns:
             lists = {f: getattr(s, f) for f in VALUE_LISTS}
             read = any(v is not None for v in lists.values())
@@ -86,11 +94,9 @@ def statistics_rows(job_id: int, batch_no: int, ids: dict, statistics: dict) -> 
 
 _KEPT_PATTERN = "coalesce(EXCLUDED.value_pattern, catalog_column_statistics.value_pattern)"
 
-# The tables this crawl saw: their statistics are the ones it staged.
-_SEEN = (
-    "SELECT table_id FROM crawl_seen WHERE job_id = :job "
-    "UNION ALL SELECT table_id FROM crawl_staged_tables WHERE job_id = :job"
-)
+# The tables whose statistics this crawl read: theirs are the ones it staged
+# (the others kept theirs: nothing was analyzed since).
+_READ = "SELECT table_id FROM crawl_staged_statistics WHERE job_id = :job AND column_name = :mark"
 
 STATISTICS_STATEMENTS = [
     # every seen column's statistics: one upsert that rewrites only the rows
@@ -101,18 +107,18 @@ STATISTICS_STATEMENTS = [
         f"""
         INSERT INTO catalog_column_statistics (table_id, column_name, {", ".join(FIGURES)}, value_pattern)
         SELECT table_id, column_name, {", ".join(FIGURES)}, value_pattern
-        FROM crawl_staged_statistics WHERE job_id = :job
+        FROM crawl_staged_statistics WHERE job_id = :job AND column_name <> :mark
         ON CONFLICT (table_id, column_name) DO UPDATE SET
             {", ".join(f"{c} = EXCLUDED.{c}" for c in FIGURES)}, value_pattern = {_KEPT_PATTERN}
         WHERE ({", ".join(f"catalog_column_statistics.{c}" for c in FIGURES)}, catalog_column_statistics.value_pattern)
               IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c}" for c in FIGURES)}, {_KEPT_PATTERN})""",
     ),
-    # columns of seen tables that have no statistics any more (dropped,
+    # columns of tables read that have no statistics any more (dropped,
     # statistics cleared, or the account may no longer read them)
     (
         "statistics_gone",
         f"""
-        DELETE FROM catalog_column_statistics c USING ({_SEEN}) s
+        DELETE FROM catalog_column_statistics c USING ({_READ}) s
         WHERE c.table_id = s.table_id AND NOT EXISTS (
             SELECT 1 FROM crawl_staged_statistics x
             WHERE x.job_id = :job AND x.table_id = c.table_id AND x.column_name = c.column_name)""",
@@ -131,5 +137,38 @@ def apply_statistics(session: Session, params: dict) -> dict[str, int]:
     apply's transaction, after its tables are written): rows per statement."""
     counts: dict[str, int] = {}
     for name, sql in STATISTICS_STATEMENTS:
-        counts[name] = cast(CursorResult, session.execute(text(sql), params)).rowcount
+        counts[name] = cast(CursorResult, session.execute(text(sql), {**params, "mark": READ_MARK})).rowcount
     return counts
+
+
+def stored_analysis(session: Session, table_ids: list[int]) -> dict[int, tuple]:
+    """For these catalog tables: (last analyze, last autoanalyze as the
+    stored activity has them, whether statistics are stored)."""
+    if not table_ids:
+        return {}
+    rows = session.execute(
+        text(
+            "SELECT t.id, a.last_analyze_at, a.last_autoanalyze_at, "
+            "EXISTS (SELECT 1 FROM catalog_column_statistics s WHERE s.table_id = t.id) "
+            "FROM unnest(CAST(:ids AS bigint[])) AS t(id) LEFT JOIN catalog_table_activity a ON a.table_id = t.id"
+        ),
+        {"ids": table_ids},
+    )
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def to_read(known, stored: tuple | None, activity, described: bool) -> bool:
+    """Whether a batch reads a table's statistics: they move only when the
+    table is analyzed, so a table the catalog knows, not described again,
+    whose last (auto)analyze is the one the stored activity has and whose
+    statistics are stored (or that was never analyzed and has none) is
+    skipped. Read when the engine tells no analyze time (MariaDB: no
+    pg_stat counters, `rows_inserted` None; views, partitioned parents)."""
+    if known is None or known.removed or described or stored is None or activity is None:
+        return True
+    if activity.rows_inserted is None:
+        return True
+    times = (activity.last_analyze_at, activity.last_autoanalyze_at)
+    if times == (None, None):
+        return bool(stored[2])  # never analyzed: read only to forget what is stored
+    return times != stored[:2] or not stored[2]

@@ -143,23 +143,39 @@ STRIP_VALUES = f"""
     FROM catalog_tables t
     WHERE t.id = st.table_id AND t.source_id = :sid AND {{only}}
       AND (st.most_common_values IS NOT NULL OR st.histogram_bounds IS NOT NULL)
-      AND {sensitive_sql("st.table_id", "st.column_name")}"""
+      AND (NOT :allowed OR {sensitive_sql("st.table_id", "st.column_name")})"""
 
 
-def strip_values(session: Session, source_id: int, table_id: int | None = None, column: str | None = None) -> None:
-    """Forget the value lists of the source's sensitive columns (or of one column)."""
+def strip_values(
+    session: Session, source_id: int, allowed: bool = True, table_id: int | None = None, column: str | None = None
+) -> None:
+    """Forget the value lists of the source's sensitive columns (or of one
+    column), and all of them when the source no longer allows them."""
     only = "TRUE" if table_id is None else "st.table_id = :tid AND st.column_name = :col"
-    session.execute(text(STRIP_VALUES.format(only=only)), {"sid": source_id, "tid": table_id, "col": column})
+    session.execute(
+        text(STRIP_VALUES.format(only=only)),
+        {"sid": source_id, "tid": table_id, "col": column, "allowed": allowed},
+    )
 
 
-def evaluate(session: Session, source_id: int) -> None:
+def evaluate(session: Session, source_id: int, rescore: bool = True) -> None:
     """Re-evaluate the source's suggestions (after a crawl's apply, in its
-    transaction) and strip the value lists of its sensitive columns."""
+    transaction) and strip the value lists of its sensitive columns (all of
+    them if the source no longer allows them). Scoring is skipped when the
+    crawl moved nothing it reads (no definition, no statistics row) and the
+    source has suggestions already."""
     settings = session.execute(text("SELECT settings FROM sources WHERE id = :sid"), {"sid": source_id}).scalar()
-    candidates = _candidates(values_allowed(settings))
-    for sql in EVALUATE:
-        session.execute(text(sql.replace("{candidates}", candidates)), {"sid": source_id})
-    strip_values(session, source_id)
+    allowed = values_allowed(settings)
+    if (
+        rescore
+        or not session.execute(
+            text("SELECT EXISTS (SELECT 1 FROM catalog_sensitive_columns WHERE source_id = :sid)"), {"sid": source_id}
+        ).scalar()
+    ):
+        candidates = _candidates(allowed)
+        for sql in EVALUATE:
+            session.execute(text(sql.replace("{candidates}", candidates)), {"sid": source_id})
+    strip_values(session, source_id, allowed)
 
 
 class SuggestionMissing(LookupError):
@@ -206,7 +222,7 @@ def confirm(session: Session, source: Source, suggestion_id: int, user_id: int) 
             put_tag(session, source.team_id, CONFIRM_TAG, CONFIRM_TAG_COLOUR, "Holds personal or secret data")
         curate(session, source, target, {"tags": [*tags, CONFIRM_TAG]}, user_id)
     _decide(session, row.id, "confirmed", user_id)
-    strip_values(session, source.id, row.table_id, row.column_name)
+    strip_values(session, source.id, table_id=row.table_id, column=row.column_name)
 
 
 def dismiss(session: Session, source: Source, suggestion_id: int, user_id: int) -> None:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select
 
-from catalog import insights, jobs, locks, sensitive, sensitive_rules
+from catalog import column_statistics, insights, jobs, locks, sensitive, sensitive_rules
 from catalog.apply import apply_crawl
 from catalog.db import Session, engine, transaction
 from catalog.models import CatalogTable, CrawlJob, Source
@@ -117,6 +117,7 @@ def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quie
     known = known_tables(Session(), source.id, [(r.schema, r.name) for r in refs])
     values = sensitive.values_allowed(source.settings)
     withheld = sensitive.withheld_columns(Session(), [k.id for k in known.values()]) if values else set()
+    analysed = column_statistics.stored_analysis(Session(), [k.id for k in known.values()]) if not values else {}
     Session.commit()
     report("describing tables", tables=len(refs))
     with open_source(source, settings) as target:
@@ -131,7 +132,11 @@ def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quie
         # where the source allows them, never for a sensitive column (known
         # to the catalog, or suggested by the name of one just described)
         withheld |= first_sight_withheld(tables) if values else set()
-        statistics = target.statistics(refs, values=values, withheld=frozenset(withheld))
+        fresh = {(t.schema, t.name) for t in tables}
+        # without values, only the tables analyzed since (statistics move only then)
+        reread = refs if values else [r for r in refs if _to_read(r, known, analysed, activity, fresh)]
+        statistics: dict = {(r.schema, r.name): [] for r in reread}
+        statistics.update(target.statistics(reread, values=values, withheld=frozenset(withheld)))
     report("staging tables", tables=len(refs))
     described = [(table_document(t), t.signature) for t in tables]
     with transaction() as session:
@@ -146,6 +151,12 @@ def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quie
                 staged["staged"],
                 extra={"job_id": job_id},
             )
+
+
+def _to_read(ref, known, analysed, activity, described) -> bool:
+    key = (ref.schema, ref.name)
+    k = known.get(key)
+    return column_statistics.to_read(k, analysed.get(k.id) if k else None, activity.get(key), key in described)
 
 
 def first_sight_withheld(tables) -> set[tuple[str, str, str]]:
@@ -212,7 +223,7 @@ def finish(job_id: int, settings: Settings, report: Report = _quiet) -> Finished
             return Finished(refused=refused)
         result = apply_crawl(session, job_id, job.source_id, job.enums, job.objects)
         started = time.perf_counter()
-        sensitive.evaluate(session, job.source_id)
+        sensitive.evaluate(session, job.source_id, rescore=result["changed"] or result["statistics_moved"] > 0)
         result["seconds"]["sensitive"] = round(time.perf_counter() - started, 3)
         insights.label_hazards(session, job_id)
         jobs.succeed_job(session, job_id, job.source_id, result["stats"], result["now"], result["changed"])
