@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from .column_statistics import READ_MARK
 from .curation.objects import Target
 from .curation.read import curation_row
 from .curation.write import curate
@@ -80,14 +81,15 @@ def _candidates(allowed: bool) -> str:
         SELECT c.table_id, c.name, c.type, c.comment FROM catalog_column_statistics st
         JOIN catalog_tables t ON t.id = st.table_id AND t.source_id = :sid AND t.removed_at IS NULL
         JOIN catalog_columns c ON c.table_id = st.table_id AND c.name = st.column_name
-        WHERE st.value_pattern IN ({", ".join(f"'{k}'" for k in PATTERN_REASONS)})"""
+        WHERE st.table_id IN (SELECT table_id FROM sensitive_scope)
+          AND st.value_pattern IN ({", ".join(f"'{k}'" for k in PATTERN_REASONS)})"""
     return f"""
     SELECT c.table_id, c.name, c.type, c.comment,
            CASE WHEN st.n_distinct <= {DISTINCT_HEAVY} THEN -1.0 ELSE 0.0 END AS nd,
            {"st.value_pattern" if allowed else "NULL::text"} AS pattern
     FROM (
         SELECT c.table_id, c.name, c.type, c.comment FROM catalog_columns c
-        WHERE c.source_id = :sid AND lower(c.name) IN (
+        WHERE c.source_id = :sid AND c.table_id IN (SELECT table_id FROM sensitive_scope) AND lower(c.name) IN (
             SELECT n.name FROM catalog_column_names n
             WHERE n.source_id = :sid AND regexp_replace(n.name, '[^a-z0-9]+', '_', 'g') ~ '{NAME_PREFILTER}')
         {shaped if allowed else ""}
@@ -107,7 +109,18 @@ _KEY_INPUTS = "SELECT k, name, type, NULLIF(comment, ''), nd, NULLIF(pattern, ''
 # Step by step through temporary tables, each analyzed, so every join is a
 # hash join over what was just computed: as one statement, the planner ran
 # the scoring subquery once per candidate (minutes at 10,000 tables).
+# The tables a crawl can have moved the scores of: those it staged (new,
+# changed, renamed), whose statistics it read, and those it removed; every
+# table of the source when it was never scored.
+SCOPE = f"""
+    SELECT table_id FROM crawl_staged_tables WHERE job_id = :job
+    UNION SELECT table_id FROM crawl_staged_statistics WHERE job_id = :job AND column_name = '{READ_MARK}'
+    UNION SELECT id FROM catalog_tables WHERE source_id = :sid AND removed_crawl_id = :job"""
+WHOLE = "SELECT id AS table_id FROM catalog_tables WHERE source_id = :sid"
+
 EVALUATE = [
+    "CREATE TEMPORARY TABLE sensitive_scope ON COMMIT DROP AS {scope}",
+    "ANALYZE sensitive_scope",
     "CREATE TEMPORARY TABLE sensitive_cand ON COMMIT DROP AS {candidates}",
     "ANALYZE sensitive_cand",
     f"CREATE TEMPORARY TABLE sensitive_keys ON COMMIT DROP AS {_KEYS}",
@@ -129,12 +142,13 @@ EVALUATE = [
              IS DISTINCT FROM (EXCLUDED.score, EXCLUDED.reasons)""",
     # a suggestion nobody confirmed whose column no longer scores (gone, or changed)
     """DELETE FROM catalog_sensitive_columns x WHERE x.source_id = :sid AND x.status <> 'confirmed'
-       AND NOT EXISTS (SELECT 1 FROM sensitive_scored s
+       AND x.table_id IN (SELECT table_id FROM sensitive_scope) AND NOT EXISTS (SELECT 1 FROM sensitive_scored s
                        WHERE s.table_id = x.table_id AND s.column_name = x.column_name)""",
     # a confirmed one whose column is gone (its tag stays, orphaned, in the curation)
     """DELETE FROM catalog_sensitive_columns x WHERE x.source_id = :sid AND x.status = 'confirmed'
+       AND x.table_id IN (SELECT table_id FROM sensitive_scope)
        AND NOT EXISTS (SELECT 1 FROM catalog_columns c WHERE c.table_id = x.table_id AND c.name = x.column_name)""",
-    "DROP TABLE sensitive_scored, sensitive_key_scores, sensitive_keys, sensitive_cand",
+    "DROP TABLE sensitive_scored, sensitive_key_scores, sensitive_keys, sensitive_cand, sensitive_scope",
 ]
 
 STRIP_VALUES = f"""
@@ -158,23 +172,22 @@ def strip_values(
     )
 
 
-def evaluate(session: Session, source_id: int, rescore: bool = True) -> None:
-    """Re-evaluate the source's suggestions (after a crawl's apply, in its
-    transaction) and strip the value lists of its sensitive columns (all of
-    them if the source no longer allows them). Scoring is skipped when the
-    crawl moved nothing it reads (no definition, no statistics row) and the
-    source has suggestions already."""
+def evaluate(session: Session, source_id: int, job_id: int | None = None) -> None:
+    """Re-evaluate the source's suggestions after crawl `job_id`'s apply, in
+    its transaction, for the tables it can have moved (SCOPE; the whole
+    source when it was never scored or without a job), and strip the value
+    lists of its sensitive columns (all of them if the source no longer
+    allows them)."""
     settings = session.execute(text("SELECT settings FROM sources WHERE id = :sid"), {"sid": source_id}).scalar()
     allowed = values_allowed(settings)
-    if (
-        rescore
-        or not session.execute(
-            text("SELECT EXISTS (SELECT 1 FROM catalog_sensitive_columns WHERE source_id = :sid)"), {"sid": source_id}
-        ).scalar()
-    ):
-        candidates = _candidates(allowed)
-        for sql in EVALUATE:
-            session.execute(text(sql.replace("{candidates}", candidates)), {"sid": source_id})
+    scored = session.execute(
+        text("SELECT EXISTS (SELECT 1 FROM catalog_sensitive_columns WHERE source_id = :sid)"), {"sid": source_id}
+    ).scalar()
+    scope = SCOPE if job_id is not None and scored else WHOLE
+    candidates = _candidates(allowed)
+    for sql in EVALUATE:
+        sql = sql.replace("{scope}", scope).replace("{candidates}", candidates)
+        session.execute(text(sql), {"sid": source_id, "job": job_id})
     strip_values(session, source_id, allowed)
 
 

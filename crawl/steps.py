@@ -223,7 +223,7 @@ def finish(job_id: int, settings: Settings, report: Report = _quiet) -> Finished
             return Finished(refused=refused)
         result = apply_crawl(session, job_id, job.source_id, job.enums, job.objects)
         started = time.perf_counter()
-        sensitive.evaluate(session, job.source_id, rescore=result["changed"] or result["statistics_moved"] > 0)
+        sensitive.evaluate(session, job.source_id, job_id)
         result["seconds"]["sensitive"] = round(time.perf_counter() - started, 3)
         insights.label_hazards(session, job_id)
         jobs.succeed_job(session, job_id, job.source_id, result["stats"], result["now"], result["changed"])
