@@ -119,8 +119,6 @@ SCOPE = f"""
 WHOLE = "SELECT id AS table_id FROM catalog_tables WHERE source_id = :sid"
 
 EVALUATE = [
-    "CREATE TEMPORARY TABLE sensitive_scope ON COMMIT DROP AS {scope}",
-    "ANALYZE sensitive_scope",
     "CREATE TEMPORARY TABLE sensitive_cand ON COMMIT DROP AS {candidates}",
     "ANALYZE sensitive_cand",
     f"CREATE TEMPORARY TABLE sensitive_keys ON COMMIT DROP AS {_KEYS}",
@@ -148,7 +146,7 @@ EVALUATE = [
     """DELETE FROM catalog_sensitive_columns x WHERE x.source_id = :sid AND x.status = 'confirmed'
        AND x.table_id IN (SELECT table_id FROM sensitive_scope)
        AND NOT EXISTS (SELECT 1 FROM catalog_columns c WHERE c.table_id = x.table_id AND c.name = x.column_name)""",
-    "DROP TABLE sensitive_scored, sensitive_key_scores, sensitive_keys, sensitive_cand, sensitive_scope",
+    "DROP TABLE sensitive_scored, sensitive_key_scores, sensitive_keys, sensitive_cand",
 ]
 
 STRIP_VALUES = f"""
@@ -184,10 +182,14 @@ def evaluate(session: Session, source_id: int, job_id: int | None = None) -> Non
         text("SELECT EXISTS (SELECT 1 FROM catalog_sensitive_columns WHERE source_id = :sid)"), {"sid": source_id}
     ).scalar()
     scope = SCOPE if job_id is not None and scored else WHOLE
-    candidates = _candidates(allowed)
-    for sql in EVALUATE:
-        sql = sql.replace("{scope}", scope).replace("{candidates}", candidates)
-        session.execute(text(sql), {"sid": source_id, "job": job_id})
+    params = {"sid": source_id, "job": job_id}
+    session.execute(text(f"CREATE TEMPORARY TABLE sensitive_scope ON COMMIT DROP AS {scope}"), params)
+    if session.execute(text("SELECT EXISTS (SELECT 1 FROM sensitive_scope)")).scalar():  # else nothing moved
+        session.execute(text("ANALYZE sensitive_scope"))
+        candidates = _candidates(allowed)
+        for sql in EVALUATE:
+            session.execute(text(sql.replace("{candidates}", candidates)), params)
+    session.execute(text("DROP TABLE sensitive_scope"))
     strip_values(session, source_id, allowed)
 
 
