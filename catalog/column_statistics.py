@@ -34,10 +34,12 @@ FIGURES = (
 )
 STAGED_COLUMNS = ("job_id", "batch_no", "table_id", "column_name", *FIGURES, "value_pattern")
 VALUE_LISTS = ("most_common_values", "most_common_freqs", "histogram_bounds")
-# The staged row saying "this table's statistics were read": a name no
+# A row of its own per table whose statistics a crawl read, its gathered_at
+# the table's last (auto)analyze then: staged, it tells the apply whose rows
+# to replace; stored, whether the next crawl must read them again. A name no
 # column of an engine with statistics can have (PostgreSQL names are at most
-# 63 bytes, MariaDB's 64 characters); not '' (COPY's CSV reads an empty
-# field as NULL).
+# 63 bytes, MariaDB's 64 characters), so no read ever shows it; not '' (COPY's
+# CSV reads an empty field as NULL).
 READ_MARK = "(statistics read)" + "." * 60
 
 # Shapes of personal data a value list can show; a list is of a shape when
@@ -70,15 +72,13 @@ def _json(value) -> str | None:
 def statistics_rows(job_id: int, batch_no: int, ids: dict, statistics: dict) -> list[tuple]:
     """crawl_staged_statistics rows (STAGED_COLUMNS) for the tables the batch
     saw (`ids`: (schema, name) -> catalog id; `statistics`: (schema, name) ->
-    [ColumnStatistics], for every table whose statistics the batch read, [] for
-    none). Each table read gets a READ_MARK row, so the apply knows whose
-    rows to replace. A column whose values have a personal-data shape keeps
-    the shape only."""
+    [ColumnStatistics] of every table whose statistics the batch read, with
+    its READ_MARK row). A column whose values have a personal-data shape
+    keeps the shape only."""
     rows = []
     for key, columns in statistics.items():
         if key not in ids:
             continue
-        rows.append((job_id, batch_no, ids[key], READ_MARK, *([None] * (len(STAGED_COLUMNS) - 4))))
         for s in columns:
             lists = {f: getattr(s, f) for f in VALUE_LISTS}
             read = any(v is not None for v in lists.values())
@@ -107,7 +107,7 @@ STATISTICS_STATEMENTS = [
         f"""
         INSERT INTO catalog_column_statistics (table_id, column_name, {", ".join(FIGURES)}, value_pattern)
         SELECT table_id, column_name, {", ".join(FIGURES)}, value_pattern
-        FROM crawl_staged_statistics WHERE job_id = :job AND column_name <> :mark
+        FROM crawl_staged_statistics WHERE job_id = :job
         ON CONFLICT (table_id, column_name) DO UPDATE SET
             {", ".join(f"{c} = EXCLUDED.{c}" for c in FIGURES)}, value_pattern = {_KEPT_PATTERN}
         WHERE ({", ".join(f"catalog_column_statistics.{c}" for c in FIGURES)}, catalog_column_statistics.value_pattern)
@@ -141,34 +141,34 @@ def apply_statistics(session: Session, params: dict) -> dict[str, int]:
     return counts
 
 
-def stored_analysis(session: Session, table_ids: list[int]) -> dict[int, tuple]:
-    """For these catalog tables: (last analyze, last autoanalyze as the
-    stored activity has them, whether statistics are stored)."""
+def read_marks(session: Session, table_ids: list[int]) -> dict[int, object]:
+    """For these catalog tables, the last (auto)analyze their stored
+    statistics were read at (their READ_MARK row's gathered_at; None: never
+    analyzed then); tables never read are absent."""
     if not table_ids:
         return {}
     rows = session.execute(
         text(
-            "SELECT t.id, a.last_analyze_at, a.last_autoanalyze_at, "
-            "EXISTS (SELECT 1 FROM catalog_column_statistics s WHERE s.table_id = t.id) "
-            "FROM unnest(CAST(:ids AS bigint[])) AS t(id) LEFT JOIN catalog_table_activity a ON a.table_id = t.id"
+            "SELECT table_id, gathered_at FROM catalog_column_statistics "
+            "WHERE table_id = ANY(CAST(:ids AS bigint[])) AND column_name = :mark"
         ),
-        {"ids": table_ids},
+        {"ids": table_ids, "mark": READ_MARK},
     )
-    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+    return {r[0]: r[1] for r in rows}
 
 
-def to_read(known, stored: tuple | None, activity, described: bool) -> bool:
+def analyzed_at(activity):
+    """A table's last ANALYZE or autoanalyze as its activity tells, or None."""
+    times = [t for t in (activity.last_analyze_at, activity.last_autoanalyze_at) if t is not None]
+    return max(times) if times else None
+
+
+def to_read(known, marks: dict, activity, described: bool) -> bool:
     """Whether a batch reads a table's statistics: they move only when the
     table is analyzed, so a table the catalog knows, not described again,
-    whose last (auto)analyze is the one the stored activity has and whose
-    statistics are stored (or that was never analyzed and has none) is
+    whose statistics were read at the analyze its activity still shows, is
     skipped. Read when the engine tells no analyze time (MariaDB: no
     pg_stat counters, `rows_inserted` None; views, partitioned parents)."""
-    if known is None or known.removed or described or stored is None or activity is None:
+    if known is None or known.removed or described or activity is None or activity.rows_inserted is None:
         return True
-    if activity.rows_inserted is None:
-        return True
-    times = (activity.last_analyze_at, activity.last_autoanalyze_at)
-    if times == (None, None):
-        return bool(stored[2])  # never analyzed: read only to forget what is stored
-    return times != stored[:2] or not stored[2]
+    return known.id not in marks or marks[known.id] != analyzed_at(activity)

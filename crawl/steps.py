@@ -26,7 +26,7 @@ from catalog.settings import Settings
 from catalog.staging import drop_staging, known_tables, stage_batch, unchanged_by_signature
 from catalog.tidy import tidy_catalog
 from catalog.webhooks import outbox
-from engines.base import TableRef
+from engines.base import ColumnStatistics, TableRef
 from engines.documents import table_document
 
 from .source import open_source
@@ -117,7 +117,7 @@ def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quie
     known = known_tables(Session(), source.id, [(r.schema, r.name) for r in refs])
     values = sensitive.values_allowed(source.settings)
     withheld = sensitive.withheld_columns(Session(), [k.id for k in known.values()]) if values else set()
-    analysed = column_statistics.stored_analysis(Session(), [k.id for k in known.values()]) if not values else {}
+    marks = column_statistics.read_marks(Session(), [k.id for k in known.values()]) if not values else {}
     Session.commit()
     report("describing tables", tables=len(refs))
     with open_source(source, settings) as target:
@@ -134,9 +134,12 @@ def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quie
         withheld |= first_sight_withheld(tables) if values else set()
         fresh = {(t.schema, t.name) for t in tables}
         # without values, only the tables analyzed since (statistics move only then)
-        reread = refs if values else [r for r in refs if _to_read(r, known, analysed, activity, fresh)]
-        statistics: dict = {(r.schema, r.name): [] for r in reread}
-        statistics.update(target.statistics(reread, values=values, withheld=frozenset(withheld)))
+        reread = refs if values else [r for r in refs if _to_read(r, known, marks, activity, fresh)]
+        statistics = target.statistics(reread, values=values, withheld=frozenset(withheld))
+        for r in reread:  # each table read gets its mark, with the analyze it was read at
+            gathered = column_statistics.analyzed_at(a) if (a := activity.get((r.schema, r.name))) else None
+            mark = ColumnStatistics(column=column_statistics.READ_MARK, gathered_at=gathered)
+            statistics.setdefault((r.schema, r.name), []).append(mark)
     report("staging tables", tables=len(refs))
     described = [(table_document(t), t.signature) for t in tables]
     with transaction() as session:
@@ -153,10 +156,9 @@ def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quie
             )
 
 
-def _to_read(ref, known, analysed, activity, described) -> bool:
+def _to_read(ref, known, marks, activity, described) -> bool:
     key = (ref.schema, ref.name)
-    k = known.get(key)
-    return column_statistics.to_read(k, analysed.get(k.id) if k else None, activity.get(key), key in described)
+    return column_statistics.to_read(known.get(key), marks, activity.get(key), key in described)
 
 
 def first_sight_withheld(tables) -> set[tuple[str, str, str]]:
