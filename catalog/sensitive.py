@@ -281,3 +281,16 @@ def suggestion(session: Session, source_id: int, suggestion_id: int) -> dict | N
         .first()
     )
     return dict(row) if row is not None else None
+
+
+def decision_stamp(session: Session, source_id: int) -> str:
+    """What changes when a curator decides on one of the source's
+    suggestions: for the ETags of reads that show them."""
+    row = session.execute(
+        text(
+            "SELECT max(decided_at), count(*) FROM catalog_sensitive_columns "
+            "WHERE source_id = :sid AND decided_at IS NOT NULL"
+        ),
+        {"sid": source_id},
+    ).first()
+    return f"{row[0]}|{row[1]}" if row else ""

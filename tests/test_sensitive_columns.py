@@ -108,3 +108,22 @@ def test_the_table_page_shows_suggestions_and_a_curator_confirms_there(alice, wo
     assert r.status_code == 303 and "#statistics" in r.headers["Location"]
     page = browser.get(r.headers["Location"]).get_data(as_text=True)
     assert "confirmed, score 80" in page
+
+
+def test_a_decision_or_the_setting_moves_the_table_etag(alice, worker, target):
+    source = pg_source(alice, target)
+    assert wait_for_crawl(alice, source["crawl"]["url"])["state"] == "succeeded"
+    sid = source["id"]
+    url = f"/api/v1/sources/{sid}/tables/public/customers"
+    etag = alice.get(url).headers["ETag"]
+    assert alice.get(url, headers={"If-None-Match": etag}).status_code == 304
+    email = _suggestions(alice, sid)["email"]
+    assert alice.post(f"/api/v1/sources/{sid}/sensitive-columns/{email['id']}/dismiss").status_code == 200
+    r = alice.get(url, headers={"If-None-Match": etag})
+    assert r.status_code == 200 and {c["name"]: c for c in r.get_json()["columns"]}["email"]["sensitive"]["status"] == (
+        "dismissed"
+    )
+    etag = r.headers["ETag"]
+    assert alice.patch(f"/api/v1/sources/{sid}", json={"statistics_values": True}).status_code == 200
+    r = alice.get(url, headers={"If-None-Match": etag})
+    assert r.status_code == 200 and r.get_json()["statistics"]["values_allowed"] is True
