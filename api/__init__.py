@@ -108,6 +108,7 @@ def _register_api(app: Flask) -> Api:
     from .insights.routes import blp as insights_blp
     from .renames.routes import blp as renames_blp
     from .schema_diff.routes import blp as diff_blp
+    from .sensitive.routes import blp as sensitive_blp
     from .sources.routes import blp as sources_blp
     from .tables.routes import blp as tables_blp
     from .teams.routes import blp as teams_blp
@@ -128,6 +129,7 @@ def _register_api(app: Flask) -> Api:
         teams_blp,
         curation_blp,
         webhooks_blp,
+        sensitive_blp,
     ):
         api.register_blueprint(blp)
     app.register_blueprint(health.blp)

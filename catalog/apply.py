@@ -13,6 +13,7 @@ from sqlalchemy import CursorResult, text
 from sqlalchemy.orm import Session
 
 from .apply_objects import apply_enums, apply_objects
+from .column_statistics import apply_statistics
 from .lineage import LINEAGE_COLUMNS, lineage_rows
 from .renames import RENAME_EVENTS, follow_renames, record_probable_renames, rename_pass, staged_renames
 from .usage.apply import STATEMENT_STATEMENTS, USAGE_STATEMENTS
@@ -236,6 +237,9 @@ def apply_crawl(
     ).scalar_one()
     _record_events(session, params, first_crawl)
     counts, seconds = _run_statements(session, params)
+    started = time.perf_counter()
+    apply_statistics(session, params)
+    seconds["statistics"] = round(time.perf_counter() - started, 3)
     probable = 0
     if not first_crawl:
         _record_removals(session, params)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .curation.read import TABLE_CURATION_JSON, table_curation
+from .statistics_reads import add_statistics
 from .timestamps import rfc3339_sql
 from .usage.read import USAGE_OBJECT
 
@@ -173,7 +174,12 @@ def table_detail(session: Session, source_id: int, schema: str, name: str) -> st
         if c.get("type") in values:
             c["enum_values"] = values[c["type"]]
     add_curation(session, source_id, doc)
+    add_statistics(session, _source_settings(session, source_id), doc)
     return json.dumps(doc)
+
+
+def _source_settings(session: Session, source_id: int) -> dict | None:
+    return session.execute(text("SELECT settings FROM sources WHERE id = :sid"), {"sid": source_id}).scalar()
 
 
 def add_curation(session: Session, source_id: int, doc: dict) -> None:

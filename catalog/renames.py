@@ -106,6 +106,12 @@ RENAME_PASS = [
         WHERE s.job_id = :job AND s.renamed_from IS NOT NULL AND a.job_id = :job AND a.table_id = s.table_id""",
     ),
     (
+        "renames_statistics",
+        """
+        UPDATE crawl_staged_statistics a SET table_id = s.renamed_from FROM crawl_staged_tables s
+        WHERE s.job_id = :job AND s.renamed_from IS NOT NULL AND a.job_id = :job AND a.table_id = s.table_id""",
+    ),
+    (
         "renamed",
         """
         WITH moved AS (
@@ -396,6 +402,10 @@ _MERGE = [
     "UPDATE catalog_index_usage SET table_id = :old WHERE table_id = :new",
     "DELETE FROM catalog_table_statements WHERE table_id = :old",
     "UPDATE catalog_table_statements SET table_id = :old WHERE table_id = :new",
+    "DELETE FROM catalog_column_statistics WHERE table_id = :old",
+    "UPDATE catalog_column_statistics SET table_id = :old WHERE table_id = :new",
+    "DELETE FROM catalog_sensitive_columns WHERE table_id = :old",
+    "UPDATE catalog_sensitive_columns SET table_id = :old WHERE table_id = :new",
     "DELETE FROM catalog_findings WHERE table_id = :old",
     "UPDATE catalog_findings SET table_id = :old WHERE table_id = :new",
     "UPDATE catalog_table_versions SET table_id = :old WHERE table_id = :new",

@@ -4,10 +4,11 @@ Batches only *stage*: tables whose target signature or fingerprint is
 unchanged are recorded as seen (crawl_seen), new or changed ones are staged
 with their full definition (crawl_staged_tables) and their column rows
 (crawl_staged_columns), and every seen table's usage statistics
-(crawl_staged_activity). The finish (catalog/apply.py) then moves everything
-into the catalog in one transaction with set-based SQL, so a crawl that fails
-never touches the catalog, and a batch that runs twice stages the same rows
-again. An ended crawl's staging is dropped (`drop_staging`).
+(crawl_staged_activity) and column statistics (crawl_staged_statistics).
+The finish (catalog/apply.py) then moves everything into the catalog in
+one transaction with set-based SQL, so a crawl that fails never touches
+the catalog, and a batch that runs twice stages the same rows again. An
+ended crawl's staging is dropped (`drop_staging`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from .column_statistics import STAGED_COLUMNS as STATISTICS_COLUMNS
+from .column_statistics import statistics_rows
 from .diff import (
     as_read_now,
     column_renames,
@@ -220,6 +223,14 @@ def stage_activity(session: Session, job_id: int, batch_no: int, ids: dict, acti
         copy_rows(session, "crawl_staged_index_usage", INDEX_USAGE_COLUMNS, index_rows)
 
 
+def stage_statistics(session: Session, job_id: int, batch_no: int, ids: dict, statistics: dict) -> None:
+    """COPY the column statistics the batch read (`statistics`: (schema, name)
+    -> [ColumnStatistics]) for the tables it saw."""
+    rows = statistics_rows(job_id, batch_no, ids, statistics)
+    if rows:
+        copy_rows(session, "crawl_staged_statistics", STATISTICS_COLUMNS, rows)
+
+
 def unchanged_by_signature(known: dict[tuple[str, str], Known], signatures: dict | None) -> dict:
     """The tables whose target signature equals the stored one: unchanged
     without being described. `signatures` maps (schema, name) to
@@ -252,6 +263,7 @@ def stage_batch(
     by_signature: dict,
     described: list[tuple[dict, str | None]],
     activity: dict | None = None,
+    statistics: dict | None = None,
 ) -> dict:
     """Stage one batch inside the caller's transaction (after catalog.jobs.claim_batch).
 
@@ -284,6 +296,7 @@ def stage_batch(
     copy_rows(session, "crawl_staged_tables", STAGED_TABLE_COLUMNS, table_rows)
     stage_activity(session, job_id, batch_no, ids, activity or {})
     copy_rows(session, "crawl_staged_columns", STAGED_COLUMN_COLUMNS, column_rows, not_null=("type",))
+    stage_statistics(session, job_id, batch_no, ids, statistics or {})
     return {"seen": len(seen), "staged": len(staged)}
 
 

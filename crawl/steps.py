@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from catalog import insights, jobs, locks
+from catalog import column_statistics, insights, jobs, locks, sensitive, sensitive_rules
 from catalog.apply import apply_crawl
 from catalog.crawl_warnings import add_warnings
 from catalog.db import Session, engine, transaction
@@ -29,7 +29,7 @@ from catalog.staging import drop_staging, known_tables, stage_batch, unchanged_b
 from catalog.tidy import tidy_catalog
 from catalog.usage.apply import stage_statements
 from catalog.webhooks import outbox
-from engines.base import TableRef
+from engines.base import ColumnStatistics, TableRef
 from engines.documents import table_document
 
 from .source import open_source
@@ -143,6 +143,9 @@ def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quie
     _job, source = found
     refs = [TableRef(*t) for t in todo]
     known = known_tables(Session(), source.id, [(r.schema, r.name) for r in refs])
+    values = sensitive.values_allowed(source.settings)
+    withheld = sensitive.withheld_columns(Session(), [k.id for k in known.values()]) if values else set()
+    marks = column_statistics.read_marks(Session(), [k.id for k in known.values()]) if not values else {}
     Session.commit()
     report("describing tables", tables=len(refs))
     with open_source(source, settings) as target:
@@ -153,12 +156,24 @@ def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quie
         tables = target.describe([r for r in refs if (r.schema, r.name) not in same])
         # usage statistics of every table, changed or not: one more query
         activity = target.activity(refs)
+        # and the planner's column statistics: one more; the value lists only
+        # where the source allows them, never for a sensitive column (known
+        # to the catalog, or suggested by the name of one just described)
+        withheld |= first_sight_withheld(tables) if values else set()
+        fresh = {(t.schema, t.name) for t in tables}
+        # without values, only the tables analyzed since (statistics move only then)
+        reread = refs if values else [r for r in refs if _to_read(r, known, marks, activity, fresh)]
+        statistics = target.statistics(reread, values=values, withheld=frozenset(withheld))
+        for r in reread:  # each table read gets its mark, with the analyze it was read at
+            gathered = column_statistics.analyzed_at(a) if (a := activity.get((r.schema, r.name))) else None
+            mark = ColumnStatistics(column=column_statistics.READ_MARK, gathered_at=gathered)
+            statistics.setdefault((r.schema, r.name), []).append(mark)
         warnings = [asdict(w) for w in target.warnings]  # what those reads could not see
     report("staging tables", tables=len(refs))
     described = [(table_document(t), t.signature) for t in tables]
     with transaction() as session:
         if jobs.claim_batch(session, job_id, batch_no):
-            staged = stage_batch(session, job_id, batch_no, known, same, described, activity)
+            staged = stage_batch(session, job_id, batch_no, known, same, described, activity, statistics)
             add_warnings(session, job_id, warnings)
             jobs.record_batch(session, job_id, batch_no)
             log.info(
@@ -169,6 +184,23 @@ def batch(job_id: int, batch_no: int, settings: Settings, report: Report = _quie
                 staged["staged"],
                 extra={"job_id": job_id},
             )
+
+
+def _to_read(ref, known, marks, activity, described) -> bool:
+    key = (ref.schema, ref.name)
+    return column_statistics.to_read(known.get(key), marks, activity.get(key), key in described)
+
+
+def first_sight_withheld(tables) -> set[tuple[str, str, str]]:
+    """The columns of described tables that the rules suggest sensitive from
+    their name, type and comment alone: a batch withholds their values before
+    the finish has evaluated them."""
+    return {
+        (t.schema, t.name, c.name)
+        for t in tables
+        for c in t.columns
+        if sensitive_rules.score(c.name, c.type, c.comment)[0] >= sensitive_rules.THRESHOLD
+    }
 
 
 @dataclass(frozen=True)
@@ -222,6 +254,9 @@ def finish(job_id: int, settings: Settings, report: Report = _quiet) -> Finished
         if refused is not None:
             return Finished(refused=refused)
         result = apply_crawl(session, job_id, job.source_id, job.enums, job.objects)
+        started = time.perf_counter()
+        sensitive.evaluate(session, job.source_id, job_id)
+        result["seconds"]["sensitive"] = round(time.perf_counter() - started, 3)
         insights.label_hazards(session, job_id)
         jobs.succeed_job(session, job_id, job.source_id, result["stats"], result["now"], result["changed"])
         deliveries = tuple(outbox.for_crawl(session, job_id, job.source_id))

@@ -40,6 +40,7 @@ from .records import (  # noqa: F401  (re-exported)
     USAGE_KINDS,
     Activities,
     Column,
+    ColumnStatistics,
     ConnectionParams,
     Constraint,
     EnumType,
@@ -443,3 +444,14 @@ class Introspector(abc.ABC):
         time, with the tables each names. None for an engine that keeps no
         statement statistics."""
         return None
+
+    def statistics(
+        self, tables: list[TableRef], values: bool = False, withheld: frozenset[tuple[str, str, str]] = frozenset()
+    ) -> dict[tuple[str, str], list[ColumnStatistics]]:
+        """One query: the planner's statistics of these tables' columns, keyed
+        by (schema, name); read every crawl like activity(). The value lists
+        (real data) only with `values`, and never for a `withheld` (schema,
+        table, column); without `values` the query must not read them at
+        all. Empty for an engine that keeps none or when the account cannot
+        read them (no statistics, not an error)."""
+        return {}

@@ -75,12 +75,14 @@ from typing import Any
 
 import pymysql
 
+from . import mariadb_statistics as mstats
 from .assemble import assemble, split_keys
 from .base import (
     CAPABILITIES,
     SSLMODES,
     Activities,
     Column,
+    ColumnStatistics,
     ConnectionParams,
     Constraint,
     ForeignKey,
@@ -1132,6 +1134,32 @@ class MySQLIntrospector(Introspector):
             unreadable=frozenset({"statements"}),
             reason="statement statistics are read from PostgreSQL's pg_stat_statements only",
         )
+
+    def statistics(
+        self, tables: list[TableRef], values: bool = False, withheld: frozenset[tuple[str, str, str]] = frozenset()
+    ) -> dict[Key, list[ColumnStatistics]]:
+        wanted = [t for t in tables if t.kind != "view" and possible_name(t.schema) and possible_name(t.name)]
+        if not wanted or not self._live()[1].mariadb:  # MySQL keeps no mysql.column_stats
+            return {}
+        what = f"reading column statistics of {len(wanted)} tables"
+        if not self._query(mstats.VISIBLE_SQL, None, what)[0][0]:
+            return {}  # absent or unreadable: no statistics, not an error
+        keys = {(t.schema, t.name) for t in wanted}
+        where, args = batch_filter(wanted, "c.db_name", "c.table_name", self._live()[1].name_collate)
+        mine = [w for w in withheld if (w[0], w[1]) in keys]
+        sql = mstats.statistics_values_sql(len(mine)) if values else mstats.STATISTICS_SQL
+        params = [*mstats.withheld_params(mine), *args] if values else args
+        try:
+            rows = only_batch(self._query(sql.format(filter=where), params, what), keys)
+        except TargetError as e:
+            if e.message.startswith("permission denied"):
+                return {}
+            raise
+        out: dict[Key, list[ColumnStatistics]] = {}
+        for row in rows:
+            key, stats = mstats.statistics_from_row(row)
+            out.setdefault(key, []).append(stats)
+        return out
 
     def _batch_rows(
         self,

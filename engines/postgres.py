@@ -73,6 +73,7 @@ from .base import (
     CAPABILITIES,
     SSLMODES,
     Column,
+    ColumnStatistics,
     ConnectionParams,
     Constraint,
     EnumType,
@@ -101,6 +102,7 @@ from .base import (
     secs,
 )
 from .lineage_pg import VIEW_COLUMNS_READ_SQL, add_lineage
+from .pg_statistics import STATISTICS_SQL, STATISTICS_VALUES_SQL, group_statistics, withheld_args
 from .postgres_usage import read_top_statements
 from .schema_objects import Collation, Domain, Extension, SchemaInfo, SchemaObject, TextSearchConfiguration
 
@@ -1395,6 +1397,20 @@ class PostgresIntrospector(Introspector):
             # installed but unreadable: its tables' top statements would read as "none"
             self.warn("statements", STATEMENTS_PRIVILEGE, f"top statements not shown: {top.reason}")
         return top
+
+    def statistics(
+        self, tables: list[TableRef], values: bool = False, withheld: frozenset[tuple[str, str, str]] = frozenset()
+    ) -> dict[tuple[str, str], list[ColumnStatistics]]:
+        if not tables:
+            return {}
+        batch = {"schemas": [t.schema for t in tables], "names": [t.name for t in tables]}
+        sql = STATISTICS_VALUES_SQL if values else STATISTICS_SQL
+        args = {**batch, **withheld_args(withheld)} if values else batch
+        try:
+            rows = self._query(sql, args, f"reading column statistics of {len(tables)} tables")
+        finally:
+            self._end_transaction()
+        return group_statistics(rows)
 
     def list_enums(self) -> list[EnumType]:
         try:

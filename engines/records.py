@@ -354,3 +354,25 @@ class ConnectionParams:
     def secret_values(self) -> list[str]:
         """Every value no message may ever show."""
         return [v for v in (self.password, *self.secrets.values()) if v]
+
+
+@dataclass
+class ColumnStatistics:
+    """What the planner keeps about a column (PostgreSQL pg_stats, MariaDB
+    mysql.column_stats), read without scanning a row; apart from the
+    definition like TableActivity. `distinct` follows pg_stats' n_distinct:
+    positive, an estimated count of distinct values; negative, minus their
+    fraction of the rows. `gathered_at`: the table's last (auto)analyze
+    where the engine records it. The value lists hold real data and are
+    read only when the source's statistics_values setting allows (never for
+    a withheld column); otherwise None."""
+
+    column: str
+    null_fraction: float | None = None
+    distinct: float | None = None
+    avg_width: int | None = None
+    correlation: float | None = None
+    gathered_at: datetime | None = None
+    most_common_values: list[str] | None = None
+    most_common_freqs: list[float] | None = None
+    histogram_bounds: list[str] | None = None

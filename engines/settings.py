@@ -22,6 +22,17 @@ SCHEMA_NAMES = ma.fields.List(
 )
 
 
+# Whether a crawl reads the statistics' value lists (most common values,
+# histogram bounds), which hold real data: off unless an admin turns it on,
+# and even then never for a column tagged or suggested sensitive.
+STATISTICS_VALUES = ma.fields.Boolean(
+    metadata={
+        "description": "Read the column statistics' most common values and histogram bounds (real data from the "
+        "table) at each crawl. Off by default; never for a column tagged or suggested sensitive."
+    }
+)
+
+
 class SchemaFilterOptions(ma.Schema):
     class Meta:
         unknown = ma.RAISE
@@ -63,3 +74,4 @@ class ServerSettings(ma.Schema):
         )
     )
     options = ma.fields.Nested(ServerOptions, load_default=dict)
+    statistics_values = STATISTICS_VALUES

@@ -38,11 +38,15 @@ def version_tag(source, active_job, *parts) -> str:
 
 def curated_tag(source, active_job, *parts) -> str:
     """version_tag for a read that shows curation: it also moves when the
-    source's curation (or its team's tag colours) changes."""
+    source's curation (or its team's tag colours) changes, and with what
+    decides whether statistics' values show (the source's settings, a
+    curator's decision on a sensitive-column suggestion)."""
     from catalog.curation import curation_stamp
     from catalog.db import Session
+    from catalog.sensitive import decision_stamp
 
-    return version_tag(source, active_job, curation_stamp(Session(), source.id), *parts)
+    stamps = (curation_stamp(Session(), source.id), source.updated_at, decision_stamp(Session(), source.id))
+    return version_tag(source, active_job, *stamps, *parts)
 
 
 def not_modified(etag: str, last_modified: datetime | None) -> bool:

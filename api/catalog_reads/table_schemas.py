@@ -7,6 +7,7 @@ import copy
 import marshmallow as ma
 
 from ..timestamps import Timestamp
+from .statistics_schemas import ColumnStatisticsSchema, SensitiveMarkSchema, TableStatisticsSchema
 from .usage_schemas import UsageSchema
 
 KINDS = ("table", "view", "materialized_view", "partitioned_table", "foreign_table")
@@ -131,6 +132,16 @@ class ColumnSchema(DocumentSchema):
         CurationViewSchema,
         allow_none=True,
         metadata={"description": "Table detail only: the column's curation, null when nobody curated it"},
+    )
+    statistics = ma.fields.Nested(
+        ColumnStatisticsSchema,
+        allow_none=True,
+        metadata={"description": "Table detail only: the column's statistics, null when the engine keeps none"},
+    )
+    sensitive = ma.fields.Nested(
+        SensitiveMarkSchema,
+        allow_none=True,
+        metadata={"description": "Table detail only: the suggestion that the column is sensitive, null when none"},
     )
 
 
@@ -399,6 +410,10 @@ class TableSchema(DocumentSchema):
             "or performance_schema, which metacrawl does not read): null there, for views, and before a crawl "
             "read any"
         },
+    )
+    statistics = ma.fields.Nested(
+        TableStatisticsSchema,
+        metadata={"description": "Table detail only: whether statistics' values may be shown, the estimate's age"},
     )
     columns = req(ma.fields.List, ma.fields.Nested(ColumnSchema))
     primary_key = ma.fields.Nested(PrimaryKeySchema, allow_none=True)

@@ -76,6 +76,7 @@ from . import (  # noqa: E402,F401 routes register on blp
     views_curation,
     views_insights,
     views_renames,
+    views_sensitive,
     views_sources,
     views_teams,
     views_webhooks,

@@ -34,7 +34,15 @@ from .crawled import (
 from .crawls import CrawlBatch, CrawlJob
 from .curation import CURATED_KINDS, Curation, CurationAudit
 from .insights import CatalogFinding, CatalogInferredKey, CatalogInsightIgnore, CatalogInsightRun
-from .staging import STAGING_TABLES, CrawlSeen, CrawlStagedActivity, CrawlStagedColumn, CrawlStagedTable
+from .staging import (
+    STAGING_TABLES,
+    CrawlSeen,
+    CrawlStagedActivity,
+    CrawlStagedColumn,
+    CrawlStagedStatistics,
+    CrawlStagedTable,
+)
+from .statistics import CatalogColumnStatistics, CatalogSensitiveColumn, StatisticsFigures
 from .teams import ROLES, Team, TeamMember, TeamTag
 from .usage import CatalogIndexUsage, CatalogTableStatement, CrawlStagedIndexUsage, CrawlStagedStatement
 from .webhooks import WebhookDelivery, WebhookSubscription
@@ -53,6 +61,7 @@ __all__ = [
     "ActivityFigures",
     "Base",
     "CatalogColumn",
+    "CatalogColumnStatistics",
     "CatalogColumnName",
     "CatalogEnum",
     "CatalogFinding",
@@ -63,6 +72,7 @@ __all__ = [
     "CatalogInsightRun",
     "CatalogObject",
     "CatalogRenameCandidate",
+    "CatalogSensitiveColumn",
     "CatalogTable",
     "CatalogTableActivity",
     "CatalogTableVersion",
@@ -72,10 +82,12 @@ __all__ = [
     "CrawlSeen",
     "CrawlStagedActivity",
     "CrawlStagedColumn",
+    "CrawlStagedStatistics",
     "CrawlStagedTable",
     "Curation",
     "CurationAudit",
     "RevokedToken",
+    "StatisticsFigures",
     "Source",
     "Team",
     "TeamMember",

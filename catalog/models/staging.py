@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 from .crawled import ActivityFigures
+from .statistics import StatisticsFigures
 from .usage import USAGE_STAGING_TABLES
 
 
@@ -96,7 +97,25 @@ class CrawlStagedActivity(ActivityFigures, Base):
     )
 
 
+class CrawlStagedStatistics(StatisticsFigures, Base):
+    """The column statistics a batch read, for every table it saw; finish
+    upserts them into catalog_column_statistics."""
+
+    __tablename__ = "crawl_staged_statistics"
+    job_id: Mapped[int] = mapped_column(BigInteger)
+    batch_no: Mapped[int] = mapped_column(Integer)
+    table_id: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("job_id", "table_id", "column_name", name="pk_crawl_staged_statistics"),
+        {"prefixes": ["UNLOGGED"]},
+    )
+
+
 STAGING_TABLES = (
-    *(t.__tablename__ for t in (CrawlStagedTable, CrawlStagedColumn, CrawlSeen, CrawlStagedActivity)),
+    *(
+        t.__tablename__
+        for t in (CrawlStagedTable, CrawlStagedColumn, CrawlSeen, CrawlStagedActivity, CrawlStagedStatistics)
+    ),
     *USAGE_STAGING_TABLES,
 )
