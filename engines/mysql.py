@@ -1143,7 +1143,13 @@ class MySQLIntrospector(Introspector):
             return {}
         what = f"reading column statistics of {len(wanted)} tables"
         if not self._query(mstats.VISIBLE_SQL, None, what)[0][0]:
-            return {}  # absent or unreadable: no statistics, not an error
+            # MariaDB always has it: hidden from this account, which is told
+            self.warn(
+                "statistics",
+                "SELECT ON mysql.column_stats",
+                "column statistics not shown: this account cannot read mysql.column_stats",
+            )
+            return {}
         keys = {(t.schema, t.name) for t in wanted}
         where, args = batch_filter(wanted, "c.db_name", "c.table_name", self._live()[1].name_collate)
         mine = [w for w in withheld if (w[0], w[1]) in keys]

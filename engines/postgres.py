@@ -318,6 +318,16 @@ SCHEMA_FILTER = r"""
     AND NOT (n.nspname = ANY(%(exclude)s::text[]))
 """
 
+# The tables in scope whose columns this account may read none of: pg_stats
+# shows no statistics for them (it filters by column privilege).
+UNREADABLE_TABLES_SQL = f"""
+SELECT count(*), min(quote_ident(n.nspname) || '.' || quote_ident(c.relname))
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'm') AND {SCHEMA_FILTER}
+  AND NOT has_any_column_privilege(c.oid, 'SELECT')
+"""
+
 LIST_TABLES_SQL = f"""
 SELECT n.nspname, c.relname, c.relkind
 FROM pg_class c
@@ -1433,6 +1443,22 @@ class PostgresIntrospector(Introspector):
 
     def list_routines(self) -> list[Routine]:
         return [routine_from_row(r) for r in self._list(ROUTINES_SQL, "listing functions and procedures")]
+
+    def check_visibility(self) -> None:
+        """Warn when pg_stats will hide some tables' column statistics: the
+        account may read none of their columns."""
+        try:
+            count, first = self._query(UNREADABLE_TABLES_SQL, schema_filter(self.params), "checking column privileges")[
+                0
+            ]
+        finally:
+            self._end_transaction()
+        if count:
+            self.warn(
+                "statistics",
+                "SELECT on the tables (or pg_read_all_data)",
+                f"column statistics not shown for {count} table(s) this account may not read, {first} among them",
+            )
 
     def list_schema_objects(self) -> list[SchemaObject]:
         out: list[SchemaObject] = [Extension(*r) for r in self._list(EXTENSIONS_SQL, "listing extensions")]

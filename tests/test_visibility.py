@@ -1,15 +1,19 @@
 """What a crawl's account cannot see (issue #26): a MariaDB account with
 SELECT and SHOW VIEW only is shown no routines and no triggers by
-information_schema; the crawl says so (the crawl's status, the source
+information_schema, nor column statistics without SELECT on
+mysql.column_stats; the crawl says so (the crawl's status, the source
 answer, the source's and the crawl's pages) instead of a silently empty
 list, and a crawl by root of the same target says nothing."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from .conftest import wait_for_crawl
 from .crawl_helpers import mariadb_reader, mariadb_source
+from .engine_targets import postgres_target
 from .targets import mysql_databases, mysql_execute
 from .ui_helpers import Browser
 
@@ -40,7 +44,8 @@ def test_a_select_only_account_is_told_what_it_cannot_see(alice, worker, target)
         crawl = wait_for_crawl(alice, source["crawl"]["url"])
     assert crawl["state"] == "succeeded"
     found = {w["kind"]: w for w in crawl["warnings"]}
-    assert sorted(found) == ["routines", "triggers"]
+    assert sorted(found) == ["routines", "statistics", "triggers"]
+    assert found["statistics"]["privilege"] == "SELECT ON mysql.column_stats"
     assert found["routines"]["privilege"] in ("SELECT ON mysql.proc", "SHOW ROUTINE")
     assert found["routines"]["privilege"] in found["routines"]["message"]
     assert found["triggers"]["privilege"] == "TRIGGER"
@@ -80,9 +85,32 @@ def test_an_account_that_sees_everything_is_told_nothing(alice, worker, target):
 
 
 def test_grants_that_show_them_silence_the_warnings(alice, worker, target):
-    extra = "GRANT SELECT ON mysql.proc TO '{reader}'@'{h}';"
+    extra = "GRANT SELECT ON mysql.proc TO '{reader}'@'{h}'; GRANT SELECT ON mysql.column_stats TO '{reader}'@'{h}';"
     with mariadb_reader(target, "SELECT, SHOW VIEW, TRIGGER", extra) as reader:
         source = mariadb_source(alice, target, reader)
         crawl = wait_for_crawl(alice, source["crawl"]["url"])
     assert crawl["state"] == "succeeded" and crawl["warnings"] == []
     assert [x["name"] for x in _get(alice, f"/api/v1/sources/{source['id']}/routines")["routines"]] == ["add_two"]
+
+
+def test_a_postgres_account_that_may_read_no_column_of_a_table_is_told(tmp_path):
+    """pg_stats shows only the columns an account may read: a table it may
+    read nothing of gets no statistics, and the crawl says so, naming it."""
+    role = f"mc_nostat_{uuid.uuid4().hex[:8]}"
+    with postgres_target(tmp_path) as target:
+        target.create_tables(["readable", "hidden"])
+        target.execute(
+            f'CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA public TO {role}; GRANT SELECT ON "readable" TO {role};'
+        )
+        try:
+            intro = target.intro(username=role)
+            with intro:
+                intro.check_visibility()
+                (warning,) = intro.warnings
+            assert warning.kind == "statistics" and "SELECT" in warning.privilege
+            assert "1 table(s)" in warning.message and "public.hidden" in warning.message
+            with target.intro() as owner:  # the owner may read every column: nothing to say
+                owner.check_visibility()
+                assert owner.warnings == []
+        finally:
+            target.execute(f"DROP OWNED BY {role}; DROP ROLE {role};")
