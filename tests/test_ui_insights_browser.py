@@ -1,4 +1,4 @@
-"""The insights page in a real headless Chromium (as tests/test_ui_browser.py:
+"""The insights page in a real headless Chromium (as tests/test_ui_browser.py, with tests/browser_helpers.py:
 gunicorn on a free port, a real worker crawling a real PostgreSQL target):
 a source added through the form, its findings grouped with their fixes and
 copy buttons at 1280 px and at 390 px, nothing wider than a phone's screen."""
@@ -9,11 +9,11 @@ import re
 
 import pytest
 
+from .browser_helpers import TIMEOUT, Person, expect, sign_up
+from .browser_helpers import chromium as chromium  # the module fixture: one Chromium for these tests too
 from .conftest import serve_app, truncate_catalog
 from .insight_helpers import BAD_PG
 from .targets import pg_database, pg_execute, pg_params
-from .test_ui_browser import TIMEOUT, Person, expect, sign_up
-from .test_ui_browser import chromium as chromium  # the module fixture: one Chromium for these tests too
 
 pytestmark = pytest.mark.shared_catalog
 

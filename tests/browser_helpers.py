@@ -1,0 +1,73 @@
+"""What the Chromium tests share (tests/test_ui_browser.py and the page tests
+that drive a browser): Debian's chromium through Playwright, one browser per
+module (the `chromium` fixture, imported by each module), a person's context
+keeping every HTML answer, and signing up through the forms."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("METACRAWL_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT = 90_000  # ms, for a crawl to end; pages answer far sooner
+
+if not Path(CHROMIUM).exists() or shutil.which("dot") is None:
+    if os.environ.get("CI"):
+        raise RuntimeError(f"browser tests need {CHROMIUM} and Graphviz: run scripts/setup.sh")
+    pytest.skip(f"{CHROMIUM} or Graphviz missing (scripts/setup.sh installs them)", allow_module_level=True)
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+
+@pytest.fixture(scope="module")
+def chromium(request):
+    pw = playwright_api.sync_playwright().start()
+    request.addfinalizer(pw.stop)
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    request.addfinalizer(browser.close)
+    return browser
+
+
+class Person:
+    """One person's browser context; every HTML answer it receives is kept."""
+
+    def __init__(self, chromium, base: str, width: int = 1280, height: int = 900):
+        self.context = chromium.new_context(base_url=base, viewport={"width": width, "height": height})
+        self.context.set_default_timeout(15_000)
+        self.page = self.context.new_page()
+        self.html: list[str] = []
+        self.page.on("response", self._keep)
+
+    def _keep(self, response):
+        if "text/html" in response.headers.get("content-type", "") and response.status < 300:
+            # a body already gone (the page navigated on) cannot be kept; the count is checked at the end
+            with contextlib.suppress(Exception):
+                self.html.append(response.text())
+
+
+def sign_up(page, email: str) -> None:
+    """Register through the form, then sign in."""
+    page.goto("/register")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill("correct horse battery")
+    page.get_by_label("Password again").fill("correct horse battery")
+    page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(re.compile(r"/login\?registered=1$"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/sources$"))
