@@ -98,12 +98,14 @@ def send_test(source_id: int, subscription_id: int) -> dict:
     with transaction() as session:
         row = _found(subscriptions.get(session, source_id, subscription_id), subscription_id)
         new_id = outbox.for_test(session, row)
+    # read before it is sent: the answer is the delivery as queued (pending),
+    # never whatever a fast worker has made of it meanwhile
+    rows = deliveries.log(Session(), subscription_id, before_id=new_id + 1, limit=1)
+    Session.commit()
     try:
         current_app.extensions["metacrawl_celery"].send_task("webhooks.deliver", args=[new_id], queue="webhooks")
     except Exception as e:  # the row is there: the sweep sends it
         log.warning("test delivery not queued (%s); the sweep will send it", type(e).__name__)
-    rows = deliveries.log(Session(), subscription_id, before_id=new_id + 1, limit=1)
-    Session.commit()
     return rows[0]
 
 
