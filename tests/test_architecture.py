@@ -209,3 +209,13 @@ def test_the_size_rule_sees_a_long_unit(tmp_path):
     fake.write_text("@decorated\ndef long():\n" + body + "\n" * 420)
     assert long_units(fake, "catalog/x.py") == ["(module): 503", "long: 83"]
     assert long_units(fake, "engines/postgres.py") == ["long: 83"]
+
+
+def test_the_optional_document_parts_are_one_list_on_both_floors():
+    # engines/ writes them into a table's document and catalog/ stages and
+    # compares them; the floors keep the two modules from importing each
+    # other, so the two spellings of the list must agree
+    from catalog.staging import OPTIONAL_KEYS
+    from engines.documents import OPTIONAL_PARTS
+
+    assert OPTIONAL_KEYS == OPTIONAL_PARTS
