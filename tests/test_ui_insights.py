@@ -28,6 +28,8 @@ CREATE TABLE invoice (id bigint PRIMARY KEY, customer_id bigint);
 CREATE TABLE artist (id bigint PRIMARY KEY);
 CREATE TABLE album (id bigint PRIMARY KEY, artist_id bigint);
 CREATE TABLE "<b>odd</b>" (a int);
+CREATE TABLE "star*k" (a int);
+CREATE TABLE "starXk" (a int);
 """
     + "".join(f"CREATE TABLE extra_{i:02d} (id bigint PRIMARY KEY);\n" for i in range(60))  # pages of findings
 )
@@ -182,6 +184,26 @@ def test_a_curator_ignores_a_finding_and_takes_it_off_the_list(shop):
     html = carol.get(r.headers["Location"]).get_data(as_text=True)
     assert "public.nopk" in text_of(rule_block(html, "no_primary_key"))
     assert carol.api.get(f"/api/v1/sources/{source}/insights/ignore").get_json()["ignore"] == []
+
+
+def test_ignoring_a_finding_on_a_name_with_a_star_ignores_it_alone(shop):
+    carol, source = shop["carol"], shop["source"]
+    block = rule_block(carol.get(f"/sources/{source}/insights").get_data(as_text=True), "no_primary_key")
+    # the pattern the finding's own Ignore button sends
+    pattern = unescape(re.search(r'name="pattern" value="(public\.star[^"]*k)"', block).group(1))
+    assert pattern == "public.star\\*k"
+    assert (
+        carol.post(f"/sources/{source}/insights/ignore", {"rule": "no_primary_key", "pattern": pattern}).status_code
+        == 303
+    )
+    objects = {f["object"] for f in api_insights(carol, source, "&rule=no_primary_key")["findings"]}
+    assert "public.star*k" not in objects and "public.starXk" in objects
+    assert (
+        carol.post(f"/sources/{source}/insights/unignore", {"rule": "no_primary_key", "pattern": pattern}).status_code
+        == 303
+    )
+    objects = {f["object"] for f in api_insights(carol, source, "&rule=no_primary_key")["findings"]}
+    assert {"public.star*k", "public.starXk"} <= objects
 
 
 def test_unignoring_what_is_not_ignored_is_404(shop):

@@ -104,7 +104,10 @@ class IgnoreEntrySchema(ma.Schema):
     pattern = ma.fields.String(
         required=True,
         validate=[ma.validate.Length(min=1, max=500), no_nul],
-        metadata={"description": "A glob over the finding's object: * any characters, ? one (audit.*, *.tmp_*)"},
+        metadata={
+            "description": "A glob over the finding's object: * any characters, ? one, \\ the next character "
+            "literally (audit.*, *.tmp_*, public.a\\*b)"
+        },
     )
 
 

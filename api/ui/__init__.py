@@ -120,6 +120,14 @@ def size(value) -> str:
     return "—" if value is None else human(float(value), "bytes")
 
 
+@blp.app_template_filter("literal_glob")
+def literal_glob(text: str) -> str:
+    """An ignore-list glob that matches this finding's object and no other."""
+    from catalog.insights.ignore_globs import literal_glob as glob
+
+    return glob(text)
+
+
 @blp.app_template_filter("ink")
 def ink(colour: str) -> str:
     """Black or white, whichever reads better on a tag's #rrggbb colour."""

@@ -26,6 +26,8 @@ import time
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from .ignore_globs import like_pattern
+
 # The rules (one module each) and their registry; the API reads these here.
 from .rules import RULES as RULES
 from .rules import SEVERITIES as SEVERITIES
@@ -201,12 +203,10 @@ def _prepare_incremental(session: Session, params: dict) -> bool:
 
 # --- reads -----------------------------------------------------------------
 
-# Findings not hidden by the source's ignore list (globs: * any run, ? one character).
+# Findings not hidden by the source's ignore list (its globs as LIKE patterns: ignore_globs.py).
 _NOT_IGNORED = """NOT EXISTS (
     SELECT 1 FROM catalog_insight_ignores i
-    WHERE i.source_id = f.source_id AND (i.rule = '*' OR i.rule = f.rule)
-      AND f.object LIKE replace(replace(replace(replace(replace(i.pattern, '\\', '\\\\'), '%', '\\%'),
-                                                '_', '\\_'), '*', '%'), '?', '_'))"""
+    WHERE i.source_id = f.source_id AND (i.rule = '*' OR i.rule = f.rule) AND f.object LIKE i.like_pattern)"""
 
 
 def findings_page(
@@ -348,10 +348,16 @@ def replace_ignore_list(session: Session, source_id: int, entries: list[dict]) -
     if unique:
         session.execute(
             text(
-                "INSERT INTO catalog_insight_ignores (source_id, rule, pattern) "
-                "SELECT :sid, r, p FROM unnest(CAST(:rules AS text[]), CAST(:patterns AS text[])) AS u(r, p)"
+                "INSERT INTO catalog_insight_ignores (source_id, rule, pattern, like_pattern) "
+                "SELECT :sid, r, p, l FROM unnest(CAST(:rules AS text[]), CAST(:patterns AS text[]), "
+                "CAST(:likes AS text[])) AS u(r, p, l)"
             ),
-            {"sid": source_id, "rules": [u[0] for u in unique], "patterns": [u[1] for u in unique]},
+            {
+                "sid": source_id,
+                "rules": [u[0] for u in unique],
+                "patterns": [u[1] for u in unique],
+                "likes": [like_pattern(u[1]) for u in unique],
+            },
         )
 
 
@@ -359,10 +365,10 @@ def add_ignore(session: Session, source_id: int, rule: str, pattern: str) -> Non
     """Add one entry to the source's ignore list (already there: nothing changes)."""
     session.execute(
         text(
-            "INSERT INTO catalog_insight_ignores (source_id, rule, pattern) VALUES (:sid, :rule, :pattern) "
-            "ON CONFLICT DO NOTHING"
+            "INSERT INTO catalog_insight_ignores (source_id, rule, pattern, like_pattern) "
+            "VALUES (:sid, :rule, :pattern, :like) ON CONFLICT DO NOTHING"
         ),
-        {"sid": source_id, "rule": rule, "pattern": pattern},
+        {"sid": source_id, "rule": rule, "pattern": pattern, "like": like_pattern(pattern)},
     )
 
 

@@ -40,17 +40,22 @@ class CatalogFinding(Base):
         # (and, table_id NULL, of the column names it rechecks) without
         # reading the source's others
         Index("ix_catalog_findings_source_id_table_id", "source_id", "table_id"),
+        # the insights page's first findings of each rule, and a rule's page
+        Index("ix_catalog_findings_source_id_rule_id", "source_id", "rule", "id"),
     )
 
 
 class CatalogInsightIgnore(Base):
     """A source's ignore list: findings of `rule` ('*': any) whose object
-    matches `pattern` (a glob: * any characters, ? one) are not shown."""
+    matches `pattern` (a glob: * any characters, ? one, \\ the next
+    character literally) are not shown; `like_pattern` is that glob as
+    LIKE reads it (catalog/insights/ignore_globs.py)."""
 
     __tablename__ = "catalog_insight_ignores"
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
     rule: Mapped[str] = mapped_column(String(50))
     pattern: Mapped[str] = mapped_column(Text)
+    like_pattern: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (PrimaryKeyConstraint("source_id", "rule", "pattern", name="pk_catalog_insight_ignores"),)
 
