@@ -261,6 +261,12 @@ def test_another_users_source_to_compare_with_is_the_same_as_a_missing_one(world
     assert bob.get(f"/sources/{shop}/diff/json?against={world['outside']}").status_code == 404
 
 
+def test_a_crawl_that_is_not_there_is_refused_next_to_the_field(world):
+    r = world["bob"].get(f"/sources/{world['shop']}/diff?crawl=987654321")
+    assert r.status_code == 404
+    assert error_of(r.get_data(as_text=True), "crawl") == "crawl #987654321 not found"
+
+
 def test_a_source_to_compare_with_that_is_not_a_number_is_refused(world):
     r = world["bob"].get(f"/sources/{world['shop']}/diff?against=shop")
     assert r.status_code == 422
