@@ -67,12 +67,16 @@ def sources(chromium, server):
 
 
 @contextlib.contextmanager
-def signed_in(chromium, server, cookies, width: int):
-    """A page of the person's browser at `width` px, signed in."""
+def on_tab(chromium, server, sources, width: int, tab: str):
+    """The person's browser at `width` px, signed in, on shop's `tab` (from its page's navigation)."""
+    cookies, shop = sources
     person = Person(chromium, server, width=width, height=900 if width > 400 else 844)
     try:
         person.context.add_cookies(cookies)
-        yield person.page
+        page = person.page
+        page.goto(shop)
+        page.get_by_role("navigation", name="Source").get_by_role("link", name=tab).click()
+        yield page
     finally:
         person.context.close()
 
@@ -84,10 +88,7 @@ def _fits(page, width: int) -> None:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_export_page_downloads_at_desktop_and_phone_width(chromium, server, sources, width, tmp_path):
-    cookies, shop = sources
-    with signed_in(chromium, server, cookies, width) as page:
-        page.goto(shop)
-        page.get_by_role("navigation", name="Source").get_by_role("link", name="Export").click()
+    with on_tab(chromium, server, sources, width, "Export") as page:
         expect(page.get_by_role("heading", level=2, name="Download the whole source")).to_be_visible()
         _fits(page, width)
         page.get_by_label("Schema").select_option("sales")  # htmx swaps the links in as the choice changes
@@ -104,10 +105,7 @@ def test_the_export_page_downloads_at_desktop_and_phone_width(chromium, server, 
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_diff_page_at_desktop_and_phone_width(chromium, server, sources, width, tmp_path):
-    cookies, shop = sources
-    with signed_in(chromium, server, cookies, width) as page:
-        page.goto(shop)
-        page.get_by_role("navigation", name="Source").get_by_role("link", name="Diff").click()
+    with on_tab(chromium, server, sources, width, "Diff") as page:
         _fits(page, width)
         staging = page.locator("#f-against option", has_text="staging").inner_text()
         page.get_by_label("Another source").select_option(label=staging)
