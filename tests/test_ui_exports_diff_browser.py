@@ -81,32 +81,38 @@ def on_tab(chromium, server, sources, width: int, tab: str):
         person.context.close()
 
 
-def _fits(page, width: int) -> None:
+def _fits(page, width: int, shot: Path) -> None:
+    """Nothing wider than the screen (a screenshot kept for a person to look at)."""
     used = page.evaluate("document.documentElement.scrollWidth")
     assert used <= width, used
+    page.screenshot(path=str(shot), full_page=True)
+
+
+def download_json(page, within) -> tuple[str, dict]:
+    """Click the JSON link `within` a part of the page: the file's name and its document."""
+    with page.expect_download() as download:
+        within.get_by_role("link", name="JSON", exact=True).click()
+    return download.value.suggested_filename, json.loads(Path(download.value.path()).read_text())
 
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_export_page_downloads_at_desktop_and_phone_width(chromium, server, sources, width, tmp_path):
     with on_tab(chromium, server, sources, width, "Export") as page:
         expect(page.get_by_role("heading", level=2, name="Download the whole source")).to_be_visible()
-        _fits(page, width)
+        _fits(page, width, tmp_path / f"export-all-{width}.png")
         page.get_by_label("Schema").select_option("sales")  # htmx swaps the links in as the choice changes
         expect(page.get_by_role("heading", level=2, name="Download schema sales")).to_be_visible()
         expect(page).to_have_url(re.compile(r"/export\?schema=sales$"))
-        _fits(page, width)
-        page.screenshot(path=str(tmp_path / f"export-{width}.png"), full_page=True)
-        with page.expect_download() as download:
-            page.get_by_role("link", name="JSON", exact=True).click()
-        assert download.value.suggested_filename.endswith("-sales-schema.json")
-        doc = json.loads(Path(download.value.path()).read_text())
+        _fits(page, width, tmp_path / f"export-{width}.png")
+        name, doc = download_json(page, page.locator("#formats"))
+        assert name.endswith("-sales-schema.json")
         assert [t["name"] for t in doc["tables"]] == ["orders"]
 
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_diff_page_at_desktop_and_phone_width(chromium, server, sources, width, tmp_path):
     with on_tab(chromium, server, sources, width, "Diff") as page:
-        _fits(page, width)
+        _fits(page, width, tmp_path / f"diff-form-{width}.png")
         staging = page.locator("#f-against option", has_text="staging").inner_text()
         page.get_by_label("Another source").select_option(label=staging)
         page.get_by_role("button", name="Compare").click()
@@ -115,10 +121,7 @@ def test_the_diff_page_at_desktop_and_phone_width(chromium, server, sources, wid
         expect(diff.locator(".diff-table", has_text="customer_with_a_rather_long_name_to_wrap")).to_contain_text(
             "breaking column email removed"
         )
-        _fits(page, width)
-        page.screenshot(path=str(tmp_path / f"diff-{width}.png"), full_page=True)
-        with page.expect_download() as download:
-            diff.get_by_role("link", name="JSON", exact=True).click()
-        assert download.value.suggested_filename.endswith(".json")
-        doc = json.loads(Path(download.value.path()).read_text())
+        _fits(page, width, tmp_path / f"diff-{width}.png")
+        name, doc = download_json(page, diff)
+        assert re.fullmatch(r"source-\d+-diff-\d+\.json", name), name
         assert doc["tables"][0]["columns_only_in_against"] == ["email"]
