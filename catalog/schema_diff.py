@@ -227,6 +227,22 @@ def as_of_refused(
     return None
 
 
+def _pairs(
+    conn: Connection,
+    source_id: int,
+    against_id: int,
+    schema: str | None,
+    against_schema: str | None,
+    as_of: int | None,
+    chunk: int,
+):
+    """diff_sql's rows, streamed through a server-side cursor."""
+    return conn.execution_options(stream_results=True, max_row_buffer=chunk).execute(
+        text(diff_sql(schema, against_schema, as_of is not None)),
+        {"sid": source_id, "aid": against_id, "schema": schema, "against_schema": against_schema, "as_of": as_of},
+    )
+
+
 def stream_diff(
     conn: Connection,
     source_id: int,
@@ -249,11 +265,9 @@ def stream_diff(
     counts = summary if summary is not None else {}
     for key in ("only_in_source", "only_in_against", "different", "same"):
         counts.setdefault(key, 0)
-    result = conn.execution_options(stream_results=True, max_row_buffer=chunk).execute(
-        text(diff_sql(schema, against_schema, as_of is not None)),
-        {"sid": source_id, "aid": against_id, "schema": schema, "against_schema": against_schema, "as_of": as_of},
-    )
-    for schema_name, name, in_a, in_b, a_kind, b_kind, same, a_doc, b_doc in result:
+    for schema_name, name, in_a, in_b, a_kind, b_kind, same, a_doc, b_doc in _pairs(
+        conn, source_id, against_id, schema, against_schema, as_of, chunk
+    ):
         if same:
             counts["same"] += 1
             continue
@@ -271,3 +285,31 @@ def stream_diff(
             entry.update(changes)
         counts[entry["status"]] += 1
         yield entry
+
+
+def stream_hazards(conn: Connection, source_id: int, against_id: int, as_of: int | None = None) -> Iterator[dict]:
+    """The same pairs as `stream_diff` (whole sources), read as changes from
+    the other side (`against`, the past with `as_of`) to the source, each
+    labelled as the crawl labels its change events (catalog.document_diff,
+    the CI gate's reading): per differing table, in (schema, name) order,
+    its `status`, `kind` and `findings` (document_diff.Finding). A table
+    whose documents differ with no change the crawl would record is left out."""
+    from .document_diff import Finding, removed_findings, table_findings
+
+    for schema_name, name, in_a, in_b, a_kind, b_kind, same, a_doc, b_doc in _pairs(
+        conn, source_id, against_id, None, None, as_of, 500
+    ):
+        if same:
+            continue
+        key = {"schema": schema_name, "name": name}
+        if not in_b:
+            entry = {"status": "only_in_source", "kind": a_kind}
+            findings = [Finding("table_added", "safe", schema_name, name, None, f"{a_kind or 'table'} added")]
+        elif not in_a:
+            entry = {"status": "only_in_against", "kind": b_kind}
+            findings = removed_findings({**json.loads(b_doc), **key}, None, {}, {})
+        else:
+            entry = {"status": "different", "kind": a_kind}
+            findings = table_findings({**json.loads(b_doc), **key}, {**json.loads(a_doc), **key})
+        if findings:
+            yield {"schema": schema_name, "table": name, **entry, "findings": findings}

@@ -60,6 +60,14 @@ def source_crawls(session: Session, source_id: int, before_id: int | None, limit
     return session.scalars(query.limit(limit)).all()
 
 
+def last_success_by(session: Session, source_id: int, when) -> CrawlJob | None:
+    """The source's newest successful crawl that had finished by `when`."""
+    query = select(CrawlJob).where(
+        CrawlJob.source_id == source_id, CrawlJob.state == "succeeded", CrawlJob.finished_at <= when
+    )
+    return session.scalars(query.order_by(CrawlJob.finished_at.desc(), CrawlJob.id.desc()).limit(1)).first()
+
+
 def cancel_active_crawls(session: Session, source_id: int) -> None:
     """Cancel the source's queued or running crawl, if any (a crawl reads the
     settings it started with). The job is locked first, then the source: the

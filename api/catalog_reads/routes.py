@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from urllib.parse import quote, urlencode
 
-from flask import Response, request, stream_with_context
+from flask import Response, request
 from flask_jwt_extended import current_user
 from flask_smorest import abort
 from marshmallow import ValidationError
 
 from catalog import reads
-from catalog.db import Session, engine
+from catalog.db import Session
 from catalog.jobs import active_job
 from catalog.models import CrawlJob
 from catalog.search import OBJECT_GROUPS, search, search_objects
@@ -48,7 +48,7 @@ from .schemas import (
     TriggerArgs,
     TriggerListSchema,
 )
-from .views import json_export, json_with_raw, schema_rows, text_export
+from .views import EXPORT_TYPES, export_response, json_with_raw, schema_rows
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Catalog reads and search")
 
@@ -318,18 +318,7 @@ def _object_url(hit: dict) -> str:
     return f"/api/v1/sources/{hit['source_id']}/{hit['kind']}s?{query}"
 
 
-# format: (mimetype, end of the file's name)
-EXPORT_TYPES = {
-    "json": ("application/json", "schema.json"),
-    "ndjson": ("application/x-ndjson", "schema.ndjson"),
-    "markdown": ("text/markdown", "schema.md"),
-    "dbml": ("text/x-dbml", "schema.dbml"),
-    "plantuml": ("text/x-plantuml", "schema.puml"),
-    "mermaid": ("text/plain", "schema.mmd"),
-    "dot": ("text/vnd.graphviz", "schema.dot"),
-    "dbt": ("application/yaml", "sources.yml"),
-}
-_TEXT_EXPORTS = sorted({m for m, _ in EXPORT_TYPES.values()} - {"application/json", "application/x-ndjson"})
+_TEXT_EXPORTS = sorted({f.mimetype for f in EXPORT_TYPES.values()} - {"application/json", "application/x-ndjson"})
 # /schema/export/{format}: every format but JSON (whose document is `Export`, at /schema/export)
 _FORMATS_BY_PATH = [f for f in EXPORT_TYPES if f != "json"]
 
@@ -380,25 +369,4 @@ def export_source_as(args, source_id, format):
 
 
 def _export(source_id: int, fmt: str, only: str | None) -> Response:
-    source = owned_source(source_id)
-    header = {
-        "source_id": source.id,
-        "name": source.name,
-        "engine": source.engine,
-        "last_crawled_at": source.last_success_at,
-    }
-
-    def generate():
-        with engine().connect() as conn:
-            if fmt in ("json", "ndjson"):
-                yield from json_export(conn, source_id, only, header, ndjson=fmt == "ndjson")
-            else:
-                yield from text_export(conn, source, fmt, only)
-
-    mimetype, ending = EXPORT_TYPES[fmt]
-    suffix = f"-{quote(only, safe='')}" if only else ""
-    return Response(
-        stream_with_context(generate()),
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="source-{source_id}{suffix}-{ending}"'},
-    )
+    return export_response(owned_source(source_id), fmt, only)

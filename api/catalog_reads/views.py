@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import NamedTuple
+from urllib.parse import quote
 
 import marshmallow as ma
+from flask import Response, stream_with_context
 from sqlalchemy.engine import Connection
 
 from catalog import reads
-from catalog.db import Session
+from catalog.db import Session, engine
 from catalog.models import Source
 
 from ..pagination import encode_cursor
-from .schemas import ExportSchema, RoutineSchema, SequenceSchema, TriggerSchema
+from .schemas import EXPORT_FORMATS, ExportSchema, RoutineSchema, SequenceSchema, TriggerSchema
 
 _EXPORT_TOP = ExportSchema(exclude=("tables", "sequences", "triggers", "routines"))
 _OBJECT_LISTS = {
@@ -110,3 +113,59 @@ def text_export(conn: Connection, source: Source, fmt: str, only: str | None) ->
         yield from erd.write_mermaid(tables)
     else:
         yield from erd.write_dot(source.name, tables)
+
+
+class ExportType(NamedTuple):
+    """How an export format is served: its media type, the end of the
+    downloaded file's name, its name for people and what it is for."""
+
+    mimetype: str
+    ending: str
+    label: str
+    purpose: str
+
+
+# Every format the export routes take (schemas.EXPORT_FORMATS), in that order.
+EXPORT_TYPES = {
+    name: ExportType(*spec)
+    for name, spec in zip(
+        EXPORT_FORMATS,
+        (
+            ("application/json", "schema.json", "JSON", "The full catalog document: for scripts and the CI gate."),
+            ("application/x-ndjson", "schema.ndjson", "NDJSON", "One table document per line: for streaming tools."),
+            ("text/markdown", "schema.md", "Markdown", "Readable documentation, table by table, with curation."),
+            ("text/x-dbml", "schema.dbml", "DBML", "For dbdiagram.io and other DBML tools, with notes."),
+            ("text/x-plantuml", "schema.puml", "PlantUML", "An entity diagram to render with PlantUML."),
+            ("text/plain", "schema.mmd", "Mermaid", "An erDiagram for Mermaid (GitHub, GitLab, wikis)."),
+            ("text/vnd.graphviz", "schema.dot", "Graphviz DOT", "A graph to render with Graphviz dot."),
+            ("application/yaml", "sources.yml", "dbt sources", "A dbt sources.yml: a source per schema."),
+        ),
+        strict=True,
+    )
+}
+
+
+def export_response(source: Source, fmt: str, only: str | None) -> Response:
+    """A source's export (one schema of it: `only`) in format `fmt`, streamed
+    as a download (the source already checked as the caller's)."""
+    header = {
+        "source_id": source.id,
+        "name": source.name,
+        "engine": source.engine,
+        "last_crawled_at": source.last_success_at,
+    }
+
+    def generate():
+        with engine().connect() as conn:
+            if fmt in ("json", "ndjson"):
+                yield from json_export(conn, source.id, only, header, ndjson=fmt == "ndjson")
+            else:
+                yield from text_export(conn, source, fmt, only)
+
+    kind = EXPORT_TYPES[fmt]
+    suffix = f"-{quote(only, safe='')}" if only else ""
+    return Response(
+        stream_with_context(generate()),
+        mimetype=kind.mimetype,
+        headers={"Content-Disposition": f'attachment; filename="source-{source.id}{suffix}-{kind.ending}"'},
+    )

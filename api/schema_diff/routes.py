@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
-from flask import Response, request, stream_with_context
+from flask import Response, request
 from flask_smorest import abort
 
-from catalog.db import engine
 from catalog.models import Source
-from catalog.schema_diff import as_of_refused, stream_diff
+from catalog.schema_diff import as_of_refused
 
 from ..extensions import Blueprint
 from ..ownership import owned_job, owned_source
 from .schemas import DiffArgs, DiffNdjsonArgs, DiffSchema, TableDiffSchema
+from .views import diff_response
 
 blp = Blueprint(
     "diff", __name__, url_prefix="/api/v1", description="Schema diff between two sources, or a source and its past"
@@ -63,42 +61,4 @@ def _diff(args: dict, source_id: int, fmt: str, mimetype: str | None = None) -> 
     source = owned_source(source_id)
     as_of = _past_crawl(source, args["as_of"]) if args.get("as_of") is not None else None
     against = source if as_of is not None else owned_source(args["against"])
-    schema, against_schema = args.get("schema"), args.get("against_schema")
-    if schema is not None and against_schema is None:
-        against_schema = schema
-
-    def generate():
-        summary: dict[str, int] = {}
-        with engine().connect() as conn:
-            entries = stream_diff(
-                conn,
-                source.id,
-                against.id,
-                schema=schema,
-                against_schema=against_schema,
-                as_of=as_of,
-                summary=summary,
-            )
-            if fmt == "ndjson":
-                for entry in entries:
-                    yield json.dumps(entry) + "\n"
-                return
-            head = {
-                "source_id": source.id,
-                "against_id": against.id,
-                "as_of": as_of,
-                "schema": schema,
-                "against_schema": against_schema,
-            }
-            yield json.dumps(head)[:-1] + ', "tables": ['
-            for i, entry in enumerate(entries):
-                yield ("," if i else "") + json.dumps(entry)
-            yield '], "summary": ' + json.dumps(summary) + "}\n"
-
-    mimetype = mimetype or ("application/json" if fmt == "json" else "application/x-ndjson")
-    filename = f"source-{source.id}-diff-" + (f"crawl-{as_of}" if as_of is not None else str(against.id))
-    return Response(
-        stream_with_context(generate()),
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'inline; filename="{filename}.{fmt}"'},
-    )
+    return diff_response(source, against, as_of, args.get("schema"), args.get("against_schema"), fmt, mimetype)
