@@ -273,6 +273,9 @@ OBJECT_GROUPS = {
     "sequence": ("sequence",),
     "trigger": ("trigger",),
     "routine": ("function", "procedure", "aggregate", "window"),
+    # the web UI's search also finds PostgreSQL's domains and extensions (the API's `kind` takes the three above)
+    "domain": ("domain",),
+    "extension": ("extension",),
 }
 
 OBJECT_SEARCH = """
