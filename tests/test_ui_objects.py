@@ -259,6 +259,7 @@ def test_search_links_object_hits_to_their_anchor(shop):
             f"/sources/{sid}/triggers?schema=app&table=items&q=items_touch#trigger-app-items-items_touch",
         ),
         ("price", "domain", f"/sources/{sid}/domains?schema=app&q=price#domain-app-price"),
+        ("mood", "enum", f"/sources/{sid}/enums?schema=app&q=mood#enum-app-mood"),
         ("pg_trgm", "extension", f"/sources/{sid}/extensions?schema=app&q=pg_trgm#extension-app-pg_trgm"),
     ):
         html = html_of(bob, f"/search?q={q}")

@@ -233,8 +233,9 @@ def _user_sources() -> dict[int, str]:
 @blp.get("/search")
 @page
 def search_page():
-    """Search as you type (htmx asks for the `suggest` fragment), or a full page without JavaScript, which after
-    the tables and columns lists routines, sequences, triggers, domains and extensions, each linked to its page."""
+    """Search as you type (htmx asks for the `suggest` fragment), or a full page without JavaScript, which
+    after the tables and columns lists routines, sequences, triggers, domains, extensions and enum types,
+    each linked to its place on its kind's page."""
     q = (request.args.get("q") or "").strip()
     hits: list[dict] = []
     errors: dict = {}

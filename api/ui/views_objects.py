@@ -45,6 +45,7 @@ SEARCH_PAGES = {
     "trigger": "triggers",
     "domain": "domains",
     "extension": "extensions",
+    "enum": "enums",
 }
 # Bodies longer than this are shown as plain (escaped) text: highlighting
 # a body of megabytes would hold the page up.
@@ -195,8 +196,8 @@ def objects(source_id: int, kind_page: str):
 
 
 def object_hits(source_names: dict[int, str], q: str, limit: int) -> list[dict]:
-    """Search hits among the sources' routines, sequences, triggers, domains
-    and extensions (catalog.search.search_objects, one query per group), each
+    """Search hits among the sources' routines, sequences, triggers, domains,
+    extensions and enum types (catalog.search.search_objects, one query per group), each
     linked to its anchor on its kind's page."""
     hits = []
     for group, kind_page in SEARCH_PAGES.items():
