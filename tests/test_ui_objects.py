@@ -27,6 +27,10 @@ CREATE TYPE app.mood AS ENUM ('sad', 'ok', 'happy');
 COMMENT ON TYPE app.mood IS 'How it feels';
 CREATE DOMAIN app.price AS numeric(10,2) DEFAULT 0 NOT NULL CONSTRAINT price_positive CHECK (VALUE >= 0);
 ALTER TABLE app.items ADD COLUMN mood app.mood, ADD COLUMN cost app.price;
+CREATE COLLATION app.bytewise FROM "C";
+COMMENT ON COLLATION app.bytewise IS 'Byte by byte';
+CREATE TEXT SEARCH CONFIGURATION app.plain (COPY = pg_catalog.simple);
+COMMENT ON TEXT SEARCH CONFIGURATION app.plain IS 'Plain words';
 CREATE FUNCTION app."{HOSTILE}"() RETURNS text LANGUAGE sql
     AS $$ SELECT '<script>alert("body")</script>'::text $$;
 """
@@ -60,6 +64,18 @@ def shop(ui_app, worker):
         body = {"name": "shop", "engine": "postgresql", "host": p["host"], "port": p["port"], "database": target}
         sid = crawled(people["alice"], {**body, "username": p["username"], "password": SECRET, "team_id": data})
     return {**people, "source": sid}
+
+
+KINDS = (
+    "routines",
+    "sequences",
+    "triggers",
+    "enums",
+    "extensions",
+    "domains",
+    "collations",
+    "text_search_configurations",
+)
 
 
 def html_of(user, url: str, status: int = 200) -> str:
@@ -179,7 +195,7 @@ def test_bad_filters_are_a_422_naming_the_field(shop):
 
 def test_another_users_source_is_a_404(shop):
     dave, sid = shop["dave"], shop["source"]
-    for kind in ("routines", "sequences", "triggers", "enums", "extensions", "domains"):
+    for kind in KINDS:
         assert dave.get(f"/sources/{sid}/{kind}").status_code == 404
         assert shop["bob"].get(f"/sources/{sid}/{kind}").status_code == 200
 
@@ -228,12 +244,23 @@ def test_enums_extensions_and_domains(shop):
     )
 
 
+def test_collations_and_text_search_configurations(shop):
+    bob, sid = shop["bob"], shop["source"]
+    [api] = bob.api.get(f"/api/v1/sources/{sid}/collations").get_json()["collations"]
+    html = html_of(bob, f"/sources/{sid}/collations")
+    shown = text_of(block(html, "collation-app-bytewise"))
+    assert shown.startswith(f"app.bytewise {api['provider']} ") and shown.endswith("yes Byte by byte")
+    html = html_of(bob, f"/sources/{sid}/text_search_configurations")
+    assert text_of(block(html, "text_search_configuration-app-plain")) == 'app.plain pg_catalog."default" Plain words'
+
+
 def test_the_source_page_links_each_kind(shop):
     bob, sid = shop["bob"], shop["source"]
     html = html_of(bob, f"/sources/{sid}")
     nav = re.search(r'<nav class="object-tabs" aria-label="Objects">(.*?)</nav>', html, re.S).group(1)
-    assert text_of(nav) == "Routines Sequences Triggers Enums 1 Extensions 2 Domains 1"  # pg_trgm and plpgsql
-    for kind in ("routines", "sequences", "triggers", "enums", "extensions", "domains"):
+    # extensions: pg_trgm and plpgsql
+    assert text_of(nav) == "Routines Sequences Triggers Enums 1 Extensions 2 Domains 1 Collations 1 Text search 1"
+    for kind in KINDS:
         assert f'href="/sources/{sid}/{kind}"' in nav
     page = html_of(bob, f"/sources/{sid}/triggers")
     assert f'<a href="/sources/{sid}/triggers" aria-current="page">Triggers</a>' in page

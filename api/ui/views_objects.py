@@ -1,5 +1,6 @@
 """A source's objects other than tables, one page per kind: routines (their
-bodies highlighted), sequences, triggers, enums, extensions and domains, with
+bodies highlighted), sequences, triggers, enums, extensions, domains,
+collations and text-search configurations, with
 the API's filters and keyset pages (api/catalog_reads/views.py, the same
 builders as the API's routes), each object under a stable anchor that search
 hits link to."""
@@ -37,6 +38,8 @@ PAGES = {
     "enums": ("Enums", ObjectArgs),
     "extensions": ("Extensions", ObjectArgs),
     "domains": ("Domains", ObjectArgs),
+    "collations": ("Collations", ObjectArgs),
+    "text_search_configurations": ("Text-search configurations", ObjectArgs),
 }
 # a search group (catalog.search.OBJECT_GROUPS) -> the page its hits are on and their anchors' kind
 SEARCH_PAGES = {
