@@ -273,12 +273,19 @@ OBJECT_GROUPS = {
     "sequence": ("sequence",),
     "trigger": ("trigger",),
     "routine": ("function", "procedure", "aggregate", "window"),
+    # the web UI's search also finds PostgreSQL's domains, extensions and enum types (catalog_enums rows read
+    # as objects: ENUM_ROWS); the API's `kind` takes the three above
+    "domain": ("domain",),
+    "extension": ("extension",),
+    "enum": ("enum",),
 }
+ENUM_ROWS = """(SELECT 'enum' AS kind, source_id, schema_name, '' AS table_name, name, '' AS arguments,
+    jsonb_build_object('comment', comment) AS details FROM catalog_enums)"""
 
 OBJECT_SEARCH = """
     SELECT o.kind, o.source_id, s.name AS source_name, o.schema_name, o.table_name, o.name, o.arguments,
            o.details->>'comment' AS comment, s.last_success_at AS crawled_at, t.id AS table_id, m.tier
-    FROM catalog_objects o JOIN sources s ON s.id = o.source_id
+    FROM {objects} o JOIN sources s ON s.id = o.source_id
     LEFT JOIN catalog_tables t ON o.kind = 'trigger' AND t.source_id = o.source_id
          AND t.schema_name = o.schema_name AND t.name = o.table_name AND t.removed_at IS NULL
     CROSS JOIN LATERAL (SELECT CASE
@@ -309,7 +316,8 @@ def search_objects(session: Session, source_ids: list[int], q: str, group: str, 
         "limit": limit + NAME_CANDIDATES,
     }
     hits = []
-    for r in session.execute(text(OBJECT_SEARCH), params):
+    objects = ENUM_ROWS if group == "enum" else "catalog_objects"
+    for r in session.execute(text(OBJECT_SEARCH.format(objects=objects)), params):
         score = next(s for tier, s, *_ in TIERS if tier == r.tier)
         hits.append(
             {

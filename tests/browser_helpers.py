@@ -42,6 +42,16 @@ def chromium(request):
     return browser
 
 
+@pytest.fixture(scope="module")
+def server(test_env, worker, tmp_path_factory, request, catalog_url):
+    """gunicorn for a module of shared_catalog tests (imported by each such
+    module, as `chromium`); the catalog is emptied after the module."""
+    from .conftest import serve_app, truncate_catalog
+
+    yield serve_app(test_env, tmp_path_factory, request)
+    truncate_catalog(catalog_url)
+
+
 class Person:
     """One person's browser context; every HTML answer it receives is kept."""
 
@@ -59,6 +69,18 @@ class Person:
                 self.html.append(response.text())
 
 
+@contextlib.contextmanager
+def person_at(chromium, base: str, cookies: list, width: int):
+    """A signed-in person (their `cookies`) at a screen `width`: a phone's
+    height at phone widths; the context closed after."""
+    person = Person(chromium, base, width=width, height=900 if width > 400 else 844)
+    try:
+        person.context.add_cookies(cookies)
+        yield person
+    finally:
+        person.context.close()
+
+
 def sign_up(page, email: str) -> None:
     """Register through the form, then sign in."""
     page.goto("/register")
@@ -71,3 +93,23 @@ def sign_up(page, email: str) -> None:
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/sources$"))
+
+
+def add_pg_source(page, name: str, sql: str, prefix: str, password: str) -> None:
+    """Add a new PostgreSQL target (made by `sql` in a database named from
+    `prefix`, dropped afterwards) through the form, and wait on its progress
+    page for the first crawl to succeed."""
+    from .targets import pg_database, pg_execute, pg_params
+
+    p = pg_params()
+    with pg_database(prefix) as target:
+        pg_execute(target, sql)
+        page.goto("/sources/new")
+        page.get_by_label("Name").fill(name)
+        page.get_by_label("Host").fill(p["host"])
+        page.get_by_label("Port").fill(str(p["port"]))
+        page.get_by_label("Database").fill(target)
+        page.get_by_label("User").fill(p["username"])
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Add and crawl").click()
+        expect(page.locator("#crawl-progress")).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)

@@ -10,24 +10,10 @@ import json
 import pytest
 
 from .conftest import wait_for_crawl
+from .crawl_helpers import ROUTINES_PG_TARGET as PG_TARGET
 from .crawl_helpers import catalog_rows, crawl_now, mariadb_reader, mariadb_source, pg_source
 from .targets import mysql_databases, mysql_execute, pg_database, pg_execute
 from .ui_helpers import Browser
-
-PG_TARGET = """
-CREATE SCHEMA app;
-CREATE TABLE app.items (id serial PRIMARY KEY, name text, updated_at timestamptz);
-CREATE TABLE app.item_notes (item_id int REFERENCES app.items (id));
-CREATE SEQUENCE app.ticket START 100 INCREMENT 5 CYCLE;
-CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql
-    AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
-CREATE TRIGGER items_touch BEFORE INSERT OR UPDATE ON app.items FOR EACH ROW EXECUTE FUNCTION app.touch();
-CREATE FUNCTION app.add(a integer, b integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT a + b';
-CREATE FUNCTION app.add(a numeric, b numeric) RETURNS numeric LANGUAGE sql STABLE AS 'SELECT a + b';
-COMMENT ON FUNCTION app.add(integer, integer) IS 'Adds two integers';
-CREATE PROCEDURE app.archive(days integer) LANGUAGE plpgsql AS $$ BEGIN PERFORM days; END $$;
-CREATE EXTENSION pg_trgm SCHEMA app;
-"""
 
 OBJECT_EVENTS = ("sequence", "trigger", "routine")
 

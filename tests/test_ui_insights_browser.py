@@ -9,19 +9,12 @@ import re
 
 import pytest
 
-from .browser_helpers import TIMEOUT, Person, expect, sign_up
+from .browser_helpers import Person, add_pg_source, expect, person_at, sign_up
 from .browser_helpers import chromium as chromium  # the module fixture: one Chromium for these tests too
-from .conftest import serve_app, truncate_catalog
+from .browser_helpers import server as server  # gunicorn for the module, the catalog emptied after it
 from .insight_helpers import BAD_PG
-from .targets import pg_database, pg_execute, pg_params
 
 pytestmark = pytest.mark.shared_catalog
-
-
-@pytest.fixture(scope="module")
-def server(test_env, worker, tmp_path_factory, request, catalog_url):
-    yield serve_app(test_env, tmp_path_factory, request)
-    truncate_catalog(catalog_url)
 
 
 @pytest.fixture(scope="module")
@@ -31,18 +24,7 @@ def insights_url(chromium, server):
     try:
         page = person.page
         sign_up(page, "insights.browser@example.com")
-        p = pg_params()
-        with pg_database("mc_ui_insights_browser") as target:
-            pg_execute(target, BAD_PG)
-            page.goto("/sources/new")
-            page.get_by_label("Name").fill("lint")
-            page.get_by_label("Host").fill(p["host"])
-            page.get_by_label("Port").fill(str(p["port"]))
-            page.get_by_label("Database").fill(target)
-            page.get_by_label("User").fill(p["username"])
-            page.get_by_label("Password").fill("pw-insights-browser")
-            page.get_by_role("button", name="Add and crawl").click()
-            expect(page.locator("#crawl-progress")).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)
+        add_pg_source(page, "lint", BAD_PG, "mc_ui_insights_browser", "pw-insights-browser")
         page.get_by_role("link", name="Overview").click()
         page.get_by_role("link", name="Insights", exact=True).click()
         url = page.url
@@ -59,9 +41,7 @@ def insights_url(chromium, server):
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_insights_page_at_desktop_and_phone_width(chromium, server, insights_url, width, tmp_path):
     cookies, url = insights_url
-    person = Person(chromium, server, width=width, height=900 if width > 400 else 844)
-    try:
-        person.context.add_cookies(cookies)
+    with person_at(chromium, server, cookies, width) as person:
         person.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
         page = person.page
         page.goto(url)
@@ -81,5 +61,3 @@ def test_the_insights_page_at_desktop_and_phone_width(chromium, server, insights
         assert width_used <= width, width_used
         page.screenshot(path=str(tmp_path / f"insights-{width}.png"), full_page=False)
         assert re.search(r"/sources/\d+/insights$", page.url)
-    finally:
-        person.context.close()

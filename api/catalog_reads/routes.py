@@ -22,7 +22,7 @@ from ..changes.views import history_page
 from ..crawls.views import crawl_ref
 from ..extensions import Blueprint
 from ..ownership import owned_source
-from ..pagination import PageArgs, decode_cursor, encode_cursor, next_link_headers
+from ..pagination import PageArgs, decode_cursor, next_link_headers
 from ..paths import raw_path_segments
 from ..tables import table_id_url
 from .freshness import cached, conditional_json, curated_tag, version_tag
@@ -48,7 +48,17 @@ from .schemas import (
     TriggerArgs,
     TriggerListSchema,
 )
-from .views import EXPORT_TYPES, export_response, json_with_raw, schema_rows
+from .views import (
+    EXPORT_TYPES,
+    INLINE_ENUM_ENGINES,
+    export_response,
+    json_with_raw,
+    object_page,
+    routine_kinds,
+    schema_object_page,
+    schema_rows,
+    trigger_filters,
+)
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Catalog reads and search")
 
@@ -136,10 +146,6 @@ def table_by_name(source_id, schema, table):
     return conditional_json(lambda: body, curated_tag(source, None, schema_name, table_name), source.last_success_at)
 
 
-# Engines whose enums are inline column types (enum(...), set(...)).
-INLINE_ENUM_ENGINES = ("mysql", "mariadb")
-
-
 @blp.get("/sources/<int:source_id>/enums")
 @blp.login_required
 @blp.response(200, EnumListSchema)
@@ -156,29 +162,9 @@ def enums(source_id):
 
 def _object_page(source_id: int, field: str, kinds: tuple[str, ...], args: dict, **filters) -> tuple[dict, int, dict]:
     """One page of a source's sequences, triggers or routines (`field`), as
-    the body and its Link header: keyset pagination like the other lists."""
-    source = owned_source(source_id)
-    scope = f"{field}:{source_id}:{kinds}:{args.get('schema')}:{args.get('q')}:{sorted(filters.items())}"
-    after = decode_cursor(scope, args["cursor"], len(reads.OBJECT_ORDER))
-    limit = args["limit"]
-    rows = reads.list_objects(
-        Session(),
-        source_id,
-        kinds,
-        schema=args.get("schema"),
-        q=args.get("q"),
-        after=tuple(after) if after else None,
-        limit=limit + 1,
-        **filters,
-    )
-    next_cursor = encode_cursor(scope, rows[limit - 1]["_key"]) if len(rows) > limit else None
-    body = {
-        "source_id": source_id,
-        "last_crawled_at": source.last_success_at,
-        "next_cursor": next_cursor,
-        field: rows[:limit],
-    }
-    return body, 200, next_link_headers(next_cursor)
+    the body and its Link header."""
+    body = object_page(owned_source(source_id), field, kinds, args, **filters)
+    return body, 200, next_link_headers(body["next_cursor"])
 
 
 @blp.get("/sources/<int:source_id>/sequences")
@@ -198,15 +184,10 @@ def sequences(args, source_id):
 @blp.alt_response(404, description="No such source of yours")
 def triggers(args, source_id):
     """A source's triggers (internal ones left out), by schema, table and name, from its last successful crawl"""
-    filters = {}
-    if args.get("table") is not None:
-        table = args["table"]
-        if args.get("schema") is None:
-            if "." not in table:
-                abort(422, errors={"query": {"table": ["expected schema.name (or give schema as well)"]}})
-            schema, table = table.split(".", 1)
-            args = {**args, "schema": schema}
-        filters["table"] = table
+    try:
+        args, filters = trigger_filters(args)
+    except ValidationError as e:
+        abort(422, errors={"query": e.messages})
     return _object_page(source_id, "triggers", ("trigger",), args, **filters)
 
 
@@ -218,19 +199,12 @@ def triggers(args, source_id):
 def routines(args, source_id):
     """A source's functions and procedures (and PostgreSQL aggregates and window functions), by schema, name
     and arguments, from its last successful crawl; extension-owned ones left out. `body=true` adds the bodies"""
-    kinds = (args["kind"],) if args.get("kind") else reads.ROUTINE_KINDS
-    return _object_page(source_id, "routines", kinds, args, body=args["body"])
+    return _object_page(source_id, "routines", routine_kinds(args), args, body=args["body"])
 
 
 def _schema_object_page(source_id: int, field: str, kind: str, args: dict) -> tuple[dict, int, dict]:
-    """A page of one kind of engines/schema_objects.py's objects, each
-    without the catalog's key parts that it does not have."""
-    body, status, headers = _object_page(source_id, field, (kind,), args)
-    for item in body[field]:
-        del item["kind"]
-        if kind == "schema":
-            del item["schema"]
-    return body, status, headers
+    body = schema_object_page(owned_source(source_id), field, kind, args)
+    return body, 200, next_link_headers(body["next_cursor"])
 
 
 @blp.get("/sources/<int:source_id>/extensions")

@@ -1,6 +1,8 @@
 """Answers of the catalog reads built once: a page of a source's schema (for
 the schema route and the web UI's table browser alike: the same keyset paging
-over the same catalog read), and the streamed exports."""
+over the same catalog read), a page of its sequences, triggers, routines and
+schema objects (the object routes and the web UI's object pages alike), and
+the streamed exports."""
 
 from __future__ import annotations
 
@@ -17,8 +19,11 @@ from catalog import reads
 from catalog.db import Session, engine
 from catalog.models import Source
 
-from ..pagination import encode_cursor
+from ..pagination import decode_cursor, encode_cursor
 from .schemas import EXPORT_FORMATS, ExportSchema, RoutineSchema, SequenceSchema, TriggerSchema
+
+# Engines whose enums are inline column types (enum(...), set(...)).
+INLINE_ENUM_ENGINES = ("mysql", "mariadb")
 
 _EXPORT_TOP = ExportSchema(exclude=("tables", "sequences", "triggers", "routines"))
 _OBJECT_LISTS = {
@@ -58,6 +63,66 @@ def schema_rows(
     )
     next_cursor = encode_cursor(scope, list(rows[limit - 1][:2])) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def object_page(source: Source, field: str, kinds: tuple[str, ...], args: dict, **filters) -> dict:
+    """One page of a source's sequences, triggers, routines or schema objects
+    (`field`, of these catalog `kinds`), filtered by `args` (schema, q) and
+    `filters` (table, body), after `args["cursor"]`, `args["limit"]` long:
+    keyset pagination like the other lists, its `next_cursor` in the body."""
+    source_id = source.id
+    scope = f"{field}:{source_id}:{kinds}:{args.get('schema')}:{args.get('q')}:{sorted(filters.items())}"
+    after = decode_cursor(scope, args["cursor"], len(reads.OBJECT_ORDER))
+    limit = args["limit"]
+    rows = reads.list_objects(
+        Session(),
+        source_id,
+        kinds,
+        schema=args.get("schema"),
+        q=args.get("q"),
+        after=tuple(after) if after else None,
+        limit=limit + 1,
+        **filters,
+    )
+    next_cursor = encode_cursor(scope, rows[limit - 1]["_key"]) if len(rows) > limit else None
+    return {
+        "source_id": source_id,
+        "last_crawled_at": source.last_success_at,
+        "next_cursor": next_cursor,
+        field: rows[:limit],
+    }
+
+
+def schema_object_page(source: Source, field: str, kind: str, args: dict) -> dict:
+    """A page of one kind of engines/schema_objects.py's objects, each
+    without the catalog's key parts that it does not have."""
+    body = object_page(source, field, (kind,), args)
+    for item in body[field]:
+        del item["kind"]
+        if kind == "schema":
+            del item["schema"]
+    return body
+
+
+def routine_kinds(args: dict) -> tuple[str, ...]:
+    """The routine kinds a routines page lists: the one asked for, else all."""
+    return (args["kind"],) if args.get("kind") else reads.ROUTINE_KINDS
+
+
+def trigger_filters(args: dict) -> tuple[dict, dict]:
+    """The triggers arguments with `table` read as `schema.name` (split at the
+    first '.') or, beside `schema`, as a bare name: the arguments and the
+    filters for object_page. A bare name without a schema is a
+    ValidationError naming `table`."""
+    if args.get("table") is None:
+        return args, {}
+    table = args["table"]
+    if args.get("schema") is None:
+        if "." not in table:
+            raise ma.ValidationError({"table": ["expected schema.name (or give schema as well)"]})
+        schema, table = table.split(".", 1)
+        args = {**args, "schema": schema}
+    return args, {"table": table}
 
 
 def json_export(conn: Connection, source_id: int, only: str | None, header: dict, ndjson: bool) -> Iterator[str]:

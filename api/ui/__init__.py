@@ -77,6 +77,7 @@ from . import (  # noqa: E402,F401 routes register on blp
     views_diff,
     views_exports,
     views_insights,
+    views_objects,
     views_renames,
     views_sensitive,
     views_sources,

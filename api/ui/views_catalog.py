@@ -36,6 +36,7 @@ from .lineage_svg import lineage_diagram
 from .session import page
 from .views_curation import box, history_rows
 from .views_insights import table_findings
+from .views_objects import object_hits
 
 PAGE_SIZE = 100
 
@@ -232,7 +233,9 @@ def _user_sources() -> dict[int, str]:
 @blp.get("/search")
 @page
 def search_page():
-    """Search as you type (htmx asks for the `suggest` fragment), or a full page without JavaScript."""
+    """Search as you type (htmx asks for the `suggest` fragment), or a full page without JavaScript, which
+    after the tables and columns lists routines, sequences, triggers, domains, extensions and enum types,
+    each linked to its place on its kind's page."""
     q = (request.args.get("q") or "").strip()
     hits: list[dict] = []
     errors: dict = {}
@@ -244,6 +247,8 @@ def search_page():
             for h in hits:
                 h["source_name"] = names.get(h["source_id"], "")
                 h["url"] = table_page(h["source_id"], (h["schema"], h["table"]))
+            if not request.args.get("suggest"):  # the typed-ahead list stays one query
+                hits += object_hits(names, args["q"], 20)
     if request.args.get("suggest") and request.headers.get("HX-Request"):
         return render_template("_search_results.html", hits=hits, q=q, errors=errors, suggest=True)
     return render_template("search.html", hits=hits, q=q, errors=errors)
