@@ -31,7 +31,9 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,7 +47,7 @@ from catalog import overview, reads
 from catalog.curation.read import empty_view
 from catalog.db import Session
 from catalog.exports.source import stream_documents
-from catalog.exports.svg import DiagramUnavailable
+from catalog.exports.svg import DiagramUnavailable, render_svg
 from catalog.keygraph import Key
 from catalog.lineage import table_lineage
 from catalog.models import Source
@@ -62,6 +64,8 @@ ASSETS = {
 }
 SEARCH_INDEX = "assets/search-index.js"
 ABOUT_CHARS = 200  # of a comment or description, in the index and the search
+DRAWERS = 2  # Graphviz processes at once
+IN_FLIGHT = 8  # pages read and waiting for their diagram
 
 
 class Sink(Protocol):
@@ -149,9 +153,20 @@ class SiteWriter:
             with path.open("rb") as src, self.sink.open(f"assets/{name}") as dst:
                 shutil.copyfileobj(src, dst)
         self._write_index()
-        for key in self.keys:
-            self._write_table(key)
-        return {"tables": len(self.keys)}
+        written = 0
+        # Graphviz draws the diagrams in threads while the next pages are read: a page waits in `pending`
+        # (at most IN_FLIGHT of them, so memory stays bounded) until its diagram is drawn.
+        with ThreadPoolExecutor(max_workers=DRAWERS) as drawers:
+            pending: deque[tuple[Key, dict, Future[str] | None]] = deque()
+            for key in self.keys:
+                page = self._read_table(key, drawers)
+                if page is not None:  # None: gone since the index was written (a crawl removed it)
+                    pending.append(page)
+                if len(pending) >= IN_FLIGHT:
+                    written += self._write_table(*pending.popleft())
+            while pending:
+                written += self._write_table(*pending.popleft())
+        return {"tables": written}
 
     # -- the index and the search index, in one pass over the documents -----------
 
@@ -203,58 +218,58 @@ class SiteWriter:
 
     # -- one table's page ---------------------------------------------------------
 
-    def _write_table(self, key: Key) -> None:
-        html = self.table_page(key)
-        if html is not None:  # gone since the index was written: a later crawl removed it
-            with self.sink.open("tables/" + page_file(key)) as out:
-                out.write(html.encode())
+    def _write_table(self, key: Key, context: dict, drawing: Future[str] | None) -> int:
+        site = context["site"]
+        try:
+            site["diagram"] = Markup(drawing.result()) if drawing else None  # noqa: S704 Graphviz output of escaped labels
+        except DiagramUnavailable as e:
+            site["diagram_problem"] = str(e)
+        html = self.env.get_template("table.html").render(**context)
+        with self.sink.open("tables/" + page_file(key)) as out:
+            out.write(html.encode())
+        return 1
 
-    def table_page(self, key: Key) -> str | None:
+    def _read_table(self, key: Key, drawers: ThreadPoolExecutor) -> tuple[Key, dict, Future[str] | None] | None:
+        """What the UI's table page shows of `key` (its context for table.html), its diagram being drawn."""
         session = Session()
         doc = reads.table_detail(session, self.source.id, *key)
         if doc is None:
             return None
         t = json.loads(doc)
         graph = key_graph(self.source)  # one per page: a graph remembers what it read
-
-        def page(k: Key) -> str:
-            return page_file(k)
-
-        try:
-            svg, problem = draw(graph, key, 1, "svg", page, lambda k: page(k) + "#referenced-by"), None
-        except DiagramUnavailable as e:
-            svg, problem = None, str(e)
+        dot = draw(graph, key, 1, "dot", page_file, lambda k: page_file(k) + "#referenced-by")
+        problem = None if dot else "the table left the catalog while the site was written"
         lineage = table_lineage(session, self.source.id, t)
         crumbs = [
             (self.source.name, "../index.html"),
             (key[0], "../index.html#" + schema_anchor(key[0])),
             (key[1], None),
         ]
-        site = self.site("../", crumbs, diagram=Markup(svg) if svg else None, diagram_problem=problem)  # noqa: S704 Graphviz output of escaped labels
-        return self.env.get_template("table.html").render(
-            site=site,
-            source=self.source,
-            t=t,
-            key=key,
-            referenced_by=graph.inbound([key])[key],
-            enums=overview.enum_values(
+        context = {
+            "site": self.site("../", crumbs, diagram=None, diagram_problem=problem),
+            "source": self.source,
+            "t": t,
+            "key": key,
+            "referenced_by": graph.inbound([key])[key],
+            "enums": overview.enum_values(
                 session, self.source.id, sorted({c["type"] for c in t["columns"] if c.get("type")})
             ),
-            lineage=lineage,
-            lineage_svg=lineage_diagram(lineage, key, page),
-            table_box=_box("table", t.get("curation"), f"table {key[0]}.{key[1]}", t.get("comment")),
-            column_boxes={
+            "lineage": lineage,
+            "lineage_svg": lineage_diagram(lineage, key, page_file),
+            "table_box": _box("table", t.get("curation"), f"table {key[0]}.{key[1]}", t.get("comment")),
+            "column_boxes": {
                 c["name"]: _box("column", c.get("curation"), f"column {c['name']}", c.get("comment"))
                 for c in t["columns"]
             },
-            history=[],
-            neighbours=[],
-            depth=1,
-            table_page=lambda _source_id, k: page(k),
-            query=None,
-            findings=[],
-            curation_history=[],
-        )
+            "history": [],
+            "neighbours": [],
+            "depth": 1,
+            "table_page": lambda _source_id, k: page_file(k),
+            "query": None,
+            "findings": [],
+            "curation_history": [],
+        }
+        return key, context, drawers.submit(render_svg, dot) if dot else None
 
 
 def _box(kind: str, cur: dict | None, label: str, comment: str | None) -> dict:
