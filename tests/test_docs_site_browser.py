@@ -9,7 +9,6 @@ than the screen. (The rest of the site: tests/test_docs_site.py.)"""
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 from pathlib import Path
 
@@ -77,9 +76,7 @@ def site(ui_app, worker, test_env, tmp_path_factory) -> Path:
     )
     assert done.returncode == 0, done.stderr
     assert f"{TABLES} table pages" in done.stdout
-    # for the record (README's figures; `pytest -s` shows it), never asserted: time and size as the command
-    # says them, and the largest resident size of a child process so far (the command's, by far)
-    print(f"\n{done.stdout.strip()}; peak RSS {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss:,} KiB")
+    print(f"\n{done.stdout.strip()}")  # for the record (README's figures; `pytest -s` shows it), never asserted
     return out
 
 
