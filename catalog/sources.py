@@ -47,6 +47,11 @@ def source_names(session: Session, user_id: int) -> dict[int, str]:
     return dict(session.execute(select(Source.id, Source.name).where(_reached_by(user_id))).all())
 
 
+def sources_by_name(session: Session, name: str) -> Sequence[Source]:
+    """Every source named `name` (names are unique per team, not across teams), by id."""
+    return session.scalars(select(Source).where(Source.name == name).order_by(Source.id)).all()
+
+
 def all_sources_locked(session: Session) -> Sequence[Source]:
     """Every source, locked for update until the transaction ends."""
     return session.scalars(select(Source).with_for_update()).all()

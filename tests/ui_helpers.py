@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 import time
 
-from .conftest import ApiUser
+import pytest
+
+from .conftest import ApiUser, truncate_catalog
 from .crawl_helpers import RICH_PG_TARGET
 
 HUB_TARGET = (
@@ -102,3 +104,15 @@ def team_of_four(app, domain: str = "example.com") -> tuple[dict, int]:
     people["alice"].post(f"/teams/{data}/members", {"email": f"bob@{domain}", "role": "viewer"})
     people["alice"].post(f"/teams/{data}/members", {"email": f"carol@{domain}", "role": "curator"})
     return people, data
+
+
+@pytest.fixture(scope="module")
+def ui_app(settings, redis_client, catalog_url):
+    """One app for a module's tests over one crawl (modules marked shared_catalog), the catalog emptied after
+    them; a module takes it with `from .ui_helpers import ui_app as ui_app`."""
+    from api import create_app
+
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    yield app
+    truncate_catalog(catalog_url)

@@ -4,6 +4,7 @@ boxes point to."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from catalog.db import Session
@@ -36,24 +37,37 @@ def diagram(source: Source, key: Key, depth: int, fmt: str) -> str | None:
     the table is not in the catalog. Cached per catalog version: a finished
     crawl changes the version, so a diagram is never older than the catalog.
     Raises DiagramUnavailable when SVG cannot be drawn."""
-    from catalog.exports.dot import to_dot
-    from catalog.exports.mermaid import to_mermaid
-    from catalog.exports.svg import render_svg
-    from catalog.neighbourhood import neighbourhood
-
     from ..catalog_reads.freshness import cached
 
     missing = "\x00missing"
 
     def compute() -> str:
-        n = neighbourhood(key_graph(source), key, depth)
-        if n is None:
-            return missing
-        if fmt == "mermaid":
-            return to_mermaid(n)
-        dot = to_dot(n, lambda k: table_page(source.id, k), lambda k: group_page(source.id, k))
-        return dot if fmt == "dot" else render_svg(dot)
+        drawn = draw(
+            key_graph(source), key, depth, fmt, lambda k: table_page(source.id, k), lambda k: group_page(source.id, k)
+        )
+        return missing if drawn is None else drawn
 
     cache_key = f"diagram:{source.id}:{catalog_version(source)}:{fmt}:{depth}:{key[0]}\x00{key[1]}"
     value = cached(cache_key, compute)
     return None if value == missing else value
+
+
+def draw(
+    graph: KeyGraph, key: Key, depth: int, fmt: str, page: Callable[[Key], str], group: Callable[[Key], str]
+) -> str | None:
+    """The neighbourhood of `key` drawn as `fmt` (svg, mermaid, dot), its boxes
+    linking to `page(key)` and its "n more" groups to `group(key)`; None when
+    the table is not in the catalog. The server's diagrams (above) and the
+    published docs site (api/ui/docs_site.py, relative links) both draw here."""
+    from catalog.exports.dot import to_dot
+    from catalog.exports.mermaid import to_mermaid
+    from catalog.exports.svg import render_svg
+    from catalog.neighbourhood import neighbourhood
+
+    n = neighbourhood(graph, key, depth)
+    if n is None:
+        return None
+    if fmt == "mermaid":
+        return to_mermaid(n)
+    dot = to_dot(n, page, group)
+    return dot if fmt == "dot" else render_svg(dot)

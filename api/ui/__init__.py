@@ -75,6 +75,7 @@ from . import (  # noqa: E402,F401 routes register on blp
     views_catalog,
     views_curation,
     views_diff,
+    views_docs_site,
     views_exports,
     views_insights,
     views_objects,
