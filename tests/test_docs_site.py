@@ -196,3 +196,19 @@ def test_the_source_page_offers_the_zip_of_the_same_site(shop, site):
 def test_another_users_zip_is_404(shop):
     assert shop["dave"].get(f"/sources/{shop['source']}/docs-site.zip").status_code == 404
     assert shop["dave"].get("/sources/999999/docs-site.zip").status_code == 404
+
+
+def test_a_source_too_large_for_the_zip_names_the_command_instead(shop, monkeypatch):
+    import api.ui.docs_site
+
+    monkeypatch.setattr(api.ui.docs_site, "ZIP_MAX_TABLES", 5)
+    alice, source = shop["alice"], shop["source"]
+    page = text_of(alice.get(f"/sources/{source}").get_data(as_text=True))
+    assert "docs-site.zip" not in page
+    assert (
+        "too large to write while you wait (at most 5): the server's operator writes it with "
+        f"metacrawl docs {source} -o site/" in page
+    )
+    r = alice.get(f"/sources/{source}/docs-site.zip")
+    assert r.status_code == 409 and r.mimetype == "text/html"
+    assert f"metacrawl docs {source} -o site/" in text_of(r.get_data(as_text=True))

@@ -65,6 +65,10 @@ ASSETS = {
 SEARCH_INDEX = "assets/search-index.js"
 ABOUT_CHARS = 200  # of a comment or description, in the index and the search
 DRAWERS = 2  # Graphviz processes at once
+# The UI's zip is written inside the request, which gunicorn ends after 30 s;
+# pages took 0.1-0.18 s each on a loaded 2-core machine (README), so larger
+# sources are left to `metacrawl docs`.
+ZIP_MAX_TABLES = 150
 IN_FLIGHT = 8  # pages read and waiting for their diagram
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import send_file
+from flask import abort, send_file
+
+from catalog import overview
+from catalog.db import Session
 
 from ..ownership import owned_source
-from . import blp
+from . import blp, docs_site
 from .docs_site import slug, write_zip
 from .session import page
 
@@ -18,6 +21,16 @@ from .session import page
 def docs_site_zip(source_id: int):
     """The zip is written to a temporary file (never held in memory) and sent from there."""
     source = owned_source(source_id)
+    tables = sum(overview.counts_by_kind(Session(), source.id).values())
+    limit = docs_site.ZIP_MAX_TABLES
+    if tables > limit:
+        # cut off by gunicorn's request timeout, the download would end as a broken file
+        abort(
+            409,
+            description=f"{source.name} has {tables:,} tables and views: more than the {limit:,} whose "
+            f"site is written while you wait. The server's operator writes it with "
+            f"`metacrawl docs {source.id} -o site/`.",
+        )
     spool = tempfile.TemporaryFile()  # noqa: SIM115 send_file closes it after the answer
     write_zip(source, spool)
     spool.seek(0)

@@ -26,7 +26,7 @@ from ..pagination import decode_cursor, encode_cursor
 from ..queue import enqueue_plan
 from ..sources.service import SourceRefused, create_source, engine_enabled, transient_source, update_source
 from ..sources.views import chosen_team, source_view
-from . import blp
+from . import blp, docs_site
 from .charts import bar_chart
 from .forms import (
     ENGINE_LABELS,
@@ -327,6 +327,7 @@ def _overview(source: Source, probe: dict | None = None):
         charts=charts,
         probe=probe,
         total=sum(data["kinds"].values()),
+        docs_zip_max=docs_site.ZIP_MAX_TABLES,
         schema_objects=reads.schema_objects(Session(), source.id),
     )
 
