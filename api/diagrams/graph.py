@@ -54,6 +54,9 @@ def diagram(source: Source, key: Key, depth: int, fmt: str) -> str | None:
         dot = to_dot(n, lambda k: table_page(source.id, k), lambda k: group_page(source.id, k))
         return dot if fmt == "dot" else render_svg(dot)
 
-    cache_key = f"diagram:{source.id}:{catalog_version(source)}:{fmt}:{depth}:{key[0]}\x00{key[1]}"
+    from catalog.neighbourhood import decisions_stamp
+
+    version = f"{catalog_version(source)}:{decisions_stamp(Session(), source.id)}"
+    cache_key = f"diagram:{source.id}:{version}:{fmt}:{depth}:{key[0]}\x00{key[1]}"
     value = cached(cache_key, compute)
     return None if value == missing else value
