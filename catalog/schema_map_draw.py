@@ -15,7 +15,8 @@ from .keygraph import Edge, Key, KeyGraph
 from .neighbourhood import Neighbourhood, accepted_inferred, node_of, reads_of
 from .schema_map import Cluster, SchemaMap
 
-# The layout of a view of clusters (boxes may not overlap; edges curve round them).
+# The layout of a view of clusters: boxes may not overlap; straight edges (curving them round the boxes
+# took 14 s at 200 clusters, straight 0.2 s).
 MAP_LAYOUT = "neato"
 
 
@@ -33,7 +34,7 @@ def map_dot(m: SchemaMap, link: Callable[[Cluster], str], what: str = "tables") 
     """The clusters of `m` as boxes, each a link (`link`) to what opening it shows."""
     lines = [
         "graph schema_map {",
-        f'  graph [layout={MAP_LAYOUT}, overlap=false, sep="+12", splines=true, fontname="{FONT}", '
+        f'  graph [layout={MAP_LAYOUT}, overlap=false, sep="+12", splines=false, fontname="{FONT}", '
         'bgcolor="white", outputorder=edgesfirst];',
         f'  node [shape=plaintext, fontname="{FONT}", fontsize=11];',
         f'  edge [fontname="{FONT}", fontsize=9, color="#4a5561"];',
