@@ -71,3 +71,19 @@ def sign_up(page, email: str) -> None:
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/sources$"))
+
+
+def add_pg_source(page, name: str, database: str, password: str) -> None:
+    """Add a PostgreSQL source through the form and wait for its first crawl to succeed."""
+    from .targets import pg_params
+
+    p = pg_params()
+    page.goto("/sources/new")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Host").fill(p["host"])
+    page.get_by_label("Port").fill(str(p["port"]))
+    page.get_by_label("Database").fill(database)
+    page.get_by_label("User").fill(p["username"])
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Add and crawl").click()
+    expect(page.locator("#crawl-progress")).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)
