@@ -1,6 +1,8 @@
 """The web UI's pages over HTTP (`python -m bench.run --ui`): the sources
 list, a schema browser page, table pages, diagrams, and the diagram of the
-most-referenced table, at the largest source of the run.
+most-referenced table, and the whole-schema diagram (its first view, a
+schema's clusters and one cluster's tables, cold: the source's cached map
+deleted before each request, then warm), at the largest source of the run.
 
 The browser session is the owner's access token in the UI's cookie (the same
 token the API takes as a bearer). Before measuring, a hub is added to the
@@ -190,11 +192,15 @@ def measure(bench: Bench, source_id: int, n: int) -> dict:
     client = UiClient(bench.port, bench.tokens[source_id])
     out: dict = {"source_id": source_id, "hub_spokes": HUB_SPOKES}
 
-    def timed(name: str, paths: list[str], headers: dict | None = None, bust: str | None = None) -> None:
+    def timed(
+        name: str, paths: list[str], headers: dict | None = None, bust: str | None = None, before=None, times_n=n
+    ) -> None:
         times = []
-        for i in range(n):
+        for i in range(times_n):
             if bust:
                 bench.bust_cache(bust)
+            if before:
+                before()
             status, body, elapsed = client.get(paths[i % len(paths)], headers)
             if status != 200:
                 raise RuntimeError(f"GET {paths[i % len(paths)]} answered {status}: {body[:500]}")
@@ -243,6 +249,7 @@ def measure(bench: Bench, source_id: int, n: int) -> dict:
     timed("hub_table_page", [page(hub)])
     timed("hub_diagram_cold", [diagram(hub)], hx, bust="metacrawl:read:diagram:*")
     timed("hub_diagram_cached", [diagram(hub)], hx)
+    schema_diagrams(bench, client, source_id, schema, timed)
     timed(
         "search_as_you_type",
         [f"/search?{urlencode({'q': q, 'suggest': 1})}" for q in ("custmer", "ord", "invoice")],
@@ -251,6 +258,29 @@ def measure(bench: Bench, source_id: int, n: int) -> dict:
     timed("tag_page", [f"/tags/{tag}" for tag in ("core", "reporting", "pii")])
     timed("search_tag_filter", [f"/search?{urlencode({'q': q})}" for q in ("tag:pii", "tag:core customer")])
     return out
+
+
+def schema_diagrams(bench: Bench, client: UiClient, source_id: int, schema: str, timed) -> None:
+    """The whole-schema diagram page: its first view, `schema`'s clusters and its first cluster's tables,
+    cold (the source's cached map and drawings deleted before each request) and warm."""
+    catalog = bench.catalog_admin_url()
+
+    def drop_cache() -> None:
+        pg_admin(catalog, "DELETE FROM catalog_diagram_cache WHERE source_id = %s", (source_id,))
+
+    first = f"/sources/{source_id}/diagram"
+    by_schema = f"{first}?{urlencode({'schema': schema})}"
+    status, html, _ = client.get(by_schema)
+    m = re.search(r'href="(/sources/\d+/diagram\?cluster=\d+)"', html)
+    if status != 200 or not m:
+        raise RuntimeError(f"GET {by_schema} answered {status} without a cluster link")
+    cluster = m.group(1)
+    cold = 10  # each cold request lays the drawing out again
+    for name, path in (("schema_diagram_first_view", first), ("schema_diagram_schema", by_schema)):
+        timed(f"{name}_cold", [path], before=drop_cache, times_n=cold)
+        timed(f"{name}_cached", [path])
+    timed("schema_diagram_cluster_cold", [cluster], before=drop_cache, times_n=cold)
+    timed("schema_diagram_cluster_cached", [cluster])
 
 
 def render(ui: dict) -> list[str]:

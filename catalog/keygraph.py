@@ -32,7 +32,7 @@ INBOUND_SQL = """
 DEFINITIONS_SQL = """
     SELECT t.schema_name, t.name, t.kind, t.comment, t.row_estimate,
            t.definition->'columns' AS columns, t.definition->'primary_key' AS primary_key,
-           t.definition->'foreign_keys' AS foreign_keys
+           t.definition->'foreign_keys' AS foreign_keys, t.definition->'depends_on' AS depends_on
     FROM catalog_tables t JOIN unnest(CAST(:schemas AS text[]), CAST(:names AS text[])) AS b(s, n)
       ON t.source_id = :sid AND t.schema_name = b.s AND t.name = b.n
     WHERE t.removed_at IS NULL"""
@@ -114,6 +114,7 @@ class KeyGraph:
                     "columns": r.columns or [],
                     "primary_key": r.primary_key,
                     "foreign_keys": r.foreign_keys or [],
+                    "depends_on": r.depends_on or [],
                 }
         return {k: self._definitions[k] for k in keys}
 

@@ -6,11 +6,19 @@ inbound keys of that level's tables only (catalog/keygraph.py): a
 neighbourhood never loads the whole schema. Neighbours past the caps are
 not dropped silently: they are counted in groups ("+ 285 more tables
 referencing orders").
+
+Besides the declared keys it draws the owner's accepted inferred keys
+(catalog_inferred_keys, decision `accepted`: drawn dashed) and what views
+read (a view's `depends_on`, and the views reading a table found through
+the lineage edges' index: drawn dotted, labelled "reads"); both bring their
+tables into the drawing like a foreign key does, within the same caps.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from sqlalchemy import text
 
 from .keygraph import Edge, Key, KeyGraph
 
@@ -20,6 +28,25 @@ MAX_NODES = {1: 25, 2: 40}
 PER_TABLE = {1: 16, 2: 5}
 # Columns shown in a box: key columns always, then others up to this many.
 MAX_COLUMNS = 12
+
+# The owner's accepted inferred keys from or to these tables.
+INFERRED_SQL = """
+    SELECT k.schema_name, k.table_name, k.column_name, k.referenced_schema, k.referenced_table, k.referenced_column
+    FROM catalog_inferred_keys k JOIN unnest(CAST(:schemas AS text[]), CAST(:names AS text[])) AS b(s, n)
+      ON (k.schema_name = b.s AND k.table_name = b.n) OR (k.referenced_schema = b.s AND k.referenced_table = b.n)
+    WHERE k.source_id = :sid AND k.decision = 'accepted'
+    ORDER BY k.schema_name, k.table_name, k.column_name"""
+
+# When the source's inferred keys were last decided (a diagram drawn before is stale).
+DECIDED_SQL = "SELECT max(decided_at) FROM catalog_inferred_keys WHERE source_id = :sid"
+
+# The live views that read these tables, on the lineage edges' index by source table.
+READERS_SQL = """
+    SELECT DISTINCT v.schema_name, v.name, l.source_schema, l.source_table
+    FROM unnest(CAST(:schemas AS text[]), CAST(:names AS text[])) AS b(s, n)
+    JOIN catalog_column_lineage l ON l.source_id = :sid AND l.source_schema = b.s AND l.source_table = b.n
+    JOIN catalog_tables v ON v.id = l.view_id AND v.removed_at IS NULL
+    ORDER BY 1, 2, 3, 4"""
 
 
 @dataclass
@@ -61,13 +88,15 @@ class Neighbourhood:
     nodes: dict[Key, Node]
     edges: list[Edge]
     groups: list[Group]
+    inferred: list[Edge] = field(default_factory=list)  # accepted inferred keys: drawn dashed
+    reads: list[tuple[Key, Key]] = field(default_factory=list)  # (view, what it reads): drawn dotted
 
     @property
     def hidden(self) -> int:
         return sum(g.count for g in self.groups)
 
 
-def _node(key: Key, depth: int, d: dict | None, key_columns: set[str]) -> Node:
+def node_of(key: Key, depth: int, d: dict | None, key_columns: set[str]) -> Node:
     node = Node(key[0], key[1], depth)
     if d is None:
         return node
@@ -98,6 +127,36 @@ def _node(key: Key, depth: int, d: dict | None, key_columns: set[str]) -> Node:
     return node
 
 
+def decisions_stamp(session, source_id: int) -> str:
+    """Moves whenever an inferred key of the source is accepted or rejected."""
+    return str(session.execute(text(DECIDED_SQL), {"sid": source_id}).scalar())
+
+
+def accepted_inferred(graph: KeyGraph, keys: list[Key]) -> list[Edge]:
+    if not keys:
+        return []
+    rows = graph.session.execute(
+        text(INFERRED_SQL),
+        {"sid": graph.source_id, "schemas": [k[0] for k in keys], "names": [k[1] for k in keys]},
+    )
+    return [Edge(s, t, f"inferred_{c}_{rt}", (c,), rs, rt, (rc,)) for s, t, c, rs, rt, rc in rows]
+
+
+def _readers(graph: KeyGraph, keys: list[Key]) -> list[tuple[Key, Key]]:
+    """(view, table) for the views reading these tables (column lineage)."""
+    if not keys:
+        return []
+    rows = graph.session.execute(
+        text(READERS_SQL),
+        {"sid": graph.source_id, "schemas": [k[0] for k in keys], "names": [k[1] for k in keys]},
+    )
+    return [((vs, vn), (s, n)) for vs, vn, s, n in rows]
+
+
+def reads_of(key: Key, d: dict | None) -> list[Key]:
+    return [(x["schema"], x["table"]) for x in (d or {}).get("depends_on") or [] if x.get("schema") and x.get("table")]
+
+
 def neighbourhood(graph: KeyGraph, center: Key, depth: int = 1) -> Neighbourhood | None:
     """The neighbourhood of `center`, or None when it is not in the catalog."""
     depth = 2 if depth >= 2 else 1
@@ -107,15 +166,23 @@ def neighbourhood(graph: KeyGraph, center: Key, depth: int = 1) -> Neighbourhood
     depths: dict[Key, int] = {center: 0}
     groups: list[Group] = []
     frontier = [center]
+    inferred: set[Edge] = set()
+    reads: set[tuple[Key, Key]] = set()
     for level in (1, 2)[:depth]:
         out = graph.outbound(frontier)
         inn = graph.inbound(frontier)
+        defs = graph.definitions(frontier)
+        guessed = accepted_inferred(graph, frontier)
+        readers = _readers(graph, frontier)
+        inferred.update(guessed)
+        reads.update(readers)
         nxt: list[Key] = []
         for table in frontier:
-            for direction, others in (
-                ("out", [e.target for e in out.get(table, [])]),
-                ("in", sorted({e.source for e in inn.get(table, [])})),
-            ):
+            outs = [e.target for e in out.get(table, [])] + [e.target for e in guessed if e.source == table]
+            outs += reads_of(table, defs[table])
+            ins = {e.source for e in inn.get(table, [])} | {e.source for e in guessed if e.target == table}
+            ins |= {v for v, t in readers if t == table}
+            for direction, others in (("out", outs), ("in", sorted(ins))):
                 new = [o for o in dict.fromkeys(others) if o not in depths]
                 room = min(PER_TABLE[level], max_nodes - len(depths))
                 for o in new[: max(room, 0)]:
@@ -132,8 +199,19 @@ def neighbourhood(graph: KeyGraph, center: Key, depth: int = 1) -> Neighbourhood
             e = Edge.from_fk(key, fk)
             if e.target in depths:
                 edges.append(e)
+        reads.update((key, t) for t in reads_of(key, definitions[key]))
     referenced: dict[Key, set[str]] = {}
-    for e in edges:
+    drawn_inferred = sorted(
+        (e for e in inferred if e.source in depths and e.target in depths), key=lambda e: (e.source, e.columns)
+    )
+    for e in edges + drawn_inferred:
         referenced.setdefault(e.target, set()).update(e.ref_columns)
-    nodes = {k: _node(k, d, definitions[k], referenced.get(k, set())) for k, d in depths.items()}
-    return Neighbourhood(center, depth, nodes, edges, groups)
+    key_columns: dict[Key, set[str]] = {}
+    for e in drawn_inferred:
+        key_columns.setdefault(e.source, set()).update(e.columns)
+    nodes = {
+        k: node_of(k, d, definitions[k], referenced.get(k, set()) | key_columns.get(k, set()))
+        for k, d in depths.items()
+    }
+    drawn_reads = sorted((v, t) for v, t in reads if v in depths and t in depths and v != t)
+    return Neighbourhood(center, depth, nodes, edges, groups, drawn_inferred, drawn_reads)

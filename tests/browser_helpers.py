@@ -99,17 +99,24 @@ def add_pg_source(page, name: str, sql: str, prefix: str, password: str) -> None
     """Add a new PostgreSQL target (made by `sql` in a database named from
     `prefix`, dropped afterwards) through the form, and wait on its progress
     page for the first crawl to succeed."""
-    from .targets import pg_database, pg_execute, pg_params
+    from .targets import pg_database, pg_execute
 
-    p = pg_params()
     with pg_database(prefix) as target:
         pg_execute(target, sql)
-        page.goto("/sources/new")
-        page.get_by_label("Name").fill(name)
-        page.get_by_label("Host").fill(p["host"])
-        page.get_by_label("Port").fill(str(p["port"]))
-        page.get_by_label("Database").fill(target)
-        page.get_by_label("User").fill(p["username"])
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Add and crawl").click()
-        expect(page.locator("#crawl-progress")).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)
+        add_pg_database(page, name, target, password)
+
+
+def add_pg_database(page, name: str, database: str, password: str) -> None:
+    """Add a PostgreSQL source of an existing database through the form and wait for its first crawl to succeed."""
+    from .targets import pg_params
+
+    p = pg_params()
+    page.goto("/sources/new")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Host").fill(p["host"])
+    page.get_by_label("Port").fill(str(p["port"]))
+    page.get_by_label("Database").fill(database)
+    page.get_by_label("User").fill(p["username"])
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Add and crawl").click()
+    expect(page.locator("#crawl-progress")).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT)

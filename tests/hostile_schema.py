@@ -197,7 +197,9 @@ def neighbourhood(names: list[str]) -> Neighbourhood:
         Edge(schema, b, text, (ref,), schema, a, ("id",)),
         Edge(schema, a, text, (col,), text, kind, (text,)),
     ]
-    return Neighbourhood((schema, a), 1, nodes, edges, [Group((schema, b), "in", 3)])
+    inferred = [Edge(schema, b, text, (ref,), schema, a, ("id",))]  # an accepted inferred key, drawn dashed
+    reads = [((schema, b), (schema, a))]  # as if b were a view reading a, drawn dotted
+    return Neighbourhood((schema, a), 1, nodes, edges, [Group((schema, b), "in", 3)], inferred, reads)
 
 
 # Characters PostgreSQL and MariaDB can both hold in a name: MariaDB's utf8mb4

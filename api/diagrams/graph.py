@@ -47,7 +47,10 @@ def diagram(source: Source, key: Key, depth: int, fmt: str) -> str | None:
         )
         return missing if drawn is None else drawn
 
-    cache_key = f"diagram:{source.id}:{catalog_version(source)}:{fmt}:{depth}:{key[0]}\x00{key[1]}"
+    from catalog.neighbourhood import decisions_stamp
+
+    version = f"{catalog_version(source)}:{decisions_stamp(Session(), source.id)}"
+    cache_key = f"diagram:{source.id}:{version}:{fmt}:{depth}:{key[0]}\x00{key[1]}"
     value = cached(cache_key, compute)
     return None if value == missing else value
 

@@ -10,7 +10,8 @@ from catalog.exports.svg import DiagramUnavailable
 from ..extensions import Blueprint
 from ..ownership import owned_source
 from .graph import diagram
-from .schemas import DiagramArgs, StarterQueryArgs, StarterQuerySchema
+from .schema_map import NotInMap, schema_diagram
+from .schemas import DiagramArgs, SchemaMapArgs, SchemaMapSchema, StarterQueryArgs, StarterQuerySchema
 from .views import starter_query_view
 
 blp = Blueprint("diagrams", __name__, url_prefix="/api/v1", description="ER diagrams and starter queries")
@@ -55,4 +56,33 @@ def starter_query(args, source_id):
     body = starter_query_view(source, args)
     if body is None:
         abort(404, message=f"table {args['schema']}.{args['table']} is not in the catalog of source {source_id}")
+    return body
+
+
+@blp.get("/sources/<int:source_id>/schema-map")
+@blp.login_required
+@blp.arguments(SchemaMapArgs, location="query")
+@blp.response(
+    200,
+    SchemaMapSchema,
+    description="The whole-schema diagram: tables grouped by schema, a large schema's by foreign-key communities "
+    "(at most 40 tables a cluster), as clusters and weighted edges with the SVG, or the SVG alone (image/svg+xml). "
+    "Computed once per crawl.",
+)
+@blp.also_as("image/svg+xml")
+@blp.alt_response(404, description="No such source of yours, no such schema or cluster, or not crawled yet")
+@blp.alt_response(503, description="Graphviz is not available to draw SVG")
+def schema_map(args, source_id):
+    """A source's whole-schema diagram: a first view of clusters, one schema's clusters, or one cluster's tables"""
+    source = owned_source(source_id)
+    try:
+        body = schema_diagram(source, args.get("schema"), args.get("cluster"))
+    except NotInMap as e:
+        abort(404, message=str(e), errors={"query": {e.field: [str(e)]}})
+    except LookupError as e:
+        abort(404, message=f"source {source_id}: {e}")
+    except DiagramUnavailable as e:
+        abort(503, message=str(e))
+    if args["format"] == "svg":
+        return Response(body["svg"], mimetype=MIMETYPES["svg"], headers={"Cache-Control": "private, no-cache"})
     return body

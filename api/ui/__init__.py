@@ -74,6 +74,7 @@ from . import (  # noqa: E402,F401 routes register on blp
     views_auth,
     views_catalog,
     views_curation,
+    views_diagram,
     views_diff,
     views_docs_site,
     views_exports,

@@ -14,6 +14,8 @@ from ..neighbourhood import Neighbourhood, Node
 Link = Callable[[Key], str]
 
 FONT = "DejaVu Sans"
+# A view's read of a table (its depends_on): dotted, labelled, unlike a key.
+READS_STYLE = 'style=dotted, label="reads", class="reads", color="#2d6a4f", fontcolor="#2d6a4f", arrowhead=empty'
 
 
 def _h(value) -> str:
@@ -94,6 +96,18 @@ def to_dot(n: Neighbourhood, link: Link, group_link: Link | None = None) -> str:
         head = _port(dst, e.ref_columns[0] if e.ref_columns else None, "e" if e.source == e.target else "w")
         tooltip = f"{e.name}: {src.name}({', '.join(e.columns)}) → {dst.name}({', '.join(e.ref_columns)})"
         lines.append(f"  {ids[e.source]}{tail} -> {ids[e.target]}{head} [tooltip={_q(tooltip)}];")
+    for e in n.inferred:
+        src, dst = n.nodes[e.source], n.nodes[e.target]
+        tail = _port(src, e.columns[0], "e")
+        head = _port(dst, e.ref_columns[0], "e" if e.source == e.target else "w")
+        tooltip = f"inferred, accepted: {src.name}({e.columns[0]}) → {dst.name}({e.ref_columns[0]})"
+        lines.append(
+            f"  {ids[e.source]}{tail} -> {ids[e.target]}{head} "
+            f'[style=dashed, label="inferred", class="inferred", tooltip={_q(tooltip)}];'
+        )
+    for view, table in n.reads:
+        tooltip = f"{n.nodes[view].name} reads {n.nodes[table].name}"
+        lines.append(f"  {ids[view]} -> {ids[table]} [{READS_STYLE}, tooltip={_q(tooltip)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

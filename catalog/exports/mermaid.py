@@ -41,6 +41,11 @@ def to_mermaid(n: Neighbourhood) -> str:
     for e in n.edges:
         label = _label(f"{', '.join(e.columns)} → {', '.join(e.ref_columns)}")
         lines.append(f'    {ids[e.target]} ||--o{{ {ids[e.source]} : "{label}"')
+    for e in n.inferred:
+        label = _label(f"inferred: {e.columns[0]} → {e.ref_columns[0]}")
+        lines.append(f'    {ids[e.target]} ||..o{{ {ids[e.source]} : "{label}"')
+    for view, table in n.reads:
+        lines.append(f'    {ids[view]} }}o..o{{ {ids[table]} : "reads"')
     for g in n.groups:
         what = "referencing" if g.direction == "in" else "referenced by"
         lines.append(f"    %% + {g.count} more tables {what} {_label(n.nodes[g.anchor].name)} not drawn")

@@ -33,6 +33,7 @@ from .crawled import (
 )
 from .crawls import CrawlBatch, CrawlJob
 from .curation import CURATED_KINDS, Curation, CurationAudit
+from .diagrams import CatalogDiagramCache
 from .insights import CatalogFinding, CatalogInferredKey, CatalogInsightIgnore, CatalogInsightRun
 from .staging import (
     STAGING_TABLES,
@@ -61,6 +62,7 @@ __all__ = [
     "ActivityFigures",
     "Base",
     "CatalogColumn",
+    "CatalogDiagramCache",
     "CatalogColumnStatistics",
     "CatalogColumnName",
     "CatalogEnum",

@@ -40,3 +40,85 @@
     if (suggest && !event.target.closest(".search")) suggest.innerHTML = "";
   });
 })();
+
+// Pan and zoom of a large diagram (the schema diagram page): the SVG's viewBox
+// moves, nothing else. Drag with a pointer, the wheel zooms at the pointer;
+// the box is focusable: arrow keys pan, + and - zoom, 0 fits the drawing.
+(function () {
+  function setup(box) {
+    var svg = box.querySelector("svg");
+    if (!svg || box.dataset.panZoom) return;
+    box.dataset.panZoom = "on";
+    var parts = (svg.getAttribute("viewBox") || "").trim().split(/[\s,]+/).map(Number);
+    if (parts.length !== 4 || parts.some(isNaN)) return;
+    var full = parts.slice();
+    var view = parts.slice();
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+    function apply() { svg.setAttribute("viewBox", view.map(function (v) { return v.toFixed(2); }).join(" ")); }
+    function zoom(factor, cx, cy) {
+      var w = Math.min(full[2] * 4, Math.max(full[2] / 40, view[2] * factor));
+      var f = w / view[2];
+      if (cx === undefined) { cx = view[0] + view[2] / 2; cy = view[1] + view[3] / 2; }
+      view = [cx - (cx - view[0]) * f, cy - (cy - view[1]) * f, view[2] * f, view[3] * f];
+      apply();
+    }
+    function pan(dx, dy) { view[0] += dx; view[1] += dy; apply(); }
+    function scale() { var r = svg.getBoundingClientRect(); return Math.max(view[2] / (r.width || 1), view[3] / (r.height || 1)); }
+    var drag = null;
+    var moved = false;
+    svg.addEventListener("pointerdown", function (e) {
+      if (e.button !== 0) return;
+      drag = { x: e.clientX, y: e.clientY, k: scale() };
+      moved = false;
+    });
+    svg.addEventListener("pointermove", function (e) {
+      if (!drag) return;
+      var dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+      if (!moved && Math.abs(dx) + Math.abs(dy) < 4) return;
+      if (!moved) { try { svg.setPointerCapture(e.pointerId); } catch (err) { /* not a capturable pointer */ } }
+      moved = true;
+      pan(-dx * drag.k, -dy * drag.k);
+      drag.x = e.clientX;
+      drag.y = e.clientY;
+    });
+    function end() { drag = null; }
+    svg.addEventListener("pointerup", end);
+    svg.addEventListener("pointercancel", end);
+    svg.addEventListener("click", function (e) { if (moved) { e.preventDefault(); moved = false; } }, true);
+    svg.addEventListener("wheel", function (e) {
+      e.preventDefault();
+      var r = svg.getBoundingClientRect(), k = scale();
+      var cx = view[0] + (e.clientX - r.left) * k - (r.width * k - view[2]) / 2;
+      var cy = view[1] + (e.clientY - r.top) * k - (r.height * k - view[3]) / 2;
+      zoom(e.deltaY > 0 ? 1.2 : 1 / 1.2, cx, cy);
+    }, { passive: false });
+    box.addEventListener("keydown", function (e) {
+      var step = view[2] / 10;
+      var keys = {
+        ArrowLeft: function () { pan(-step, 0); }, ArrowRight: function () { pan(step, 0); },
+        ArrowUp: function () { pan(0, -step); }, ArrowDown: function () { pan(0, step); },
+        "+": function () { zoom(1 / 1.25); }, "=": function () { zoom(1 / 1.25); }, "-": function () { zoom(1.25); },
+        "0": function () { view = full.slice(); apply(); }
+      };
+      if (e.target !== box || !keys[e.key]) return;
+      keys[e.key]();
+      e.preventDefault();
+    });
+    var buttons = box.parentNode.querySelector(".pan-zoom-buttons");
+    if (buttons) {
+      buttons.hidden = false;
+      buttons.addEventListener("click", function (e) {
+        var which = e.target.getAttribute("data-zoom");
+        if (which === "in") zoom(1 / 1.25);
+        else if (which === "out") zoom(1.25);
+        else if (which === "fit") { view = full.slice(); apply(); }
+      });
+    }
+  }
+  function all() { Array.prototype.forEach.call(document.querySelectorAll(".pan-zoom"), setup); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", all);
+  else all();
+  document.addEventListener("htmx:afterSettle", all);
+})();
