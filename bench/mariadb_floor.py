@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import argparse
 import time
-from urllib.parse import unquote, urlparse
 
 import psycopg2
-import pymysql
 
-from bench.databases import MARIADB_URL, PG_URL, pg_admin, server_url
+from bench.databases import MARIADB_URL, PG_URL, mariadb_connect, pg_admin, server_url
 from bench.floor import SCRATCH_TABLE, copy_rows
 
 QUERIES = (
@@ -56,16 +54,6 @@ QUERIES = (
 )
 
 
-def _connect(url: str):
-    u = urlparse(url)
-    return pymysql.connect(
-        host=u.hostname or "127.0.0.1",
-        port=u.port or 3306,
-        user=unquote(u.username or "root"),
-        password=unquote(u.password or ""),
-    )
-
-
 def read_information_schema(conn, databases: list[str]) -> dict[str, list[tuple]]:
     """Run the five queries and fetch every row (the database names inlined as constants)."""
     schemas = ", ".join(conn.escape(name) for name in databases)
@@ -79,7 +67,7 @@ def read_information_schema(conn, databases: list[str]) -> dict[str, list[tuple]
 
 def measure_mariadb_floor(url: str, databases: list[str], pg_url: str = PG_URL, scratch: str | None = None) -> dict:
     """Time the bulk read of `databases`, then the read plus a COPY of its columns into PostgreSQL."""
-    conn = _connect(url)
+    conn = mariadb_connect(url)
     try:
         started = time.perf_counter()
         rows = read_information_schema(conn, databases)
@@ -93,7 +81,7 @@ def measure_mariadb_floor(url: str, databases: list[str], pg_url: str = PG_URL, 
     pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
     pg_admin(pg_url, f'CREATE DATABASE "{scratch}"')
     try:
-        conn = _connect(url)
+        conn = mariadb_connect(url)
         scratch_conn = psycopg2.connect(server_url(pg_url, scratch))
         try:
             with scratch_conn.cursor() as cur:

@@ -262,13 +262,7 @@ def parse_args(argv: list[str] | None = None):
         help=f"also crawl a target of each shape ({', '.join(SHAPES)}; bench/shapes.py) at --shape-tables",
     )
     p.add_argument("--shape-tables", type=int, default=10000, help="tables of each --shapes target")
-    p.add_argument(
-        "--no-peer",
-        dest="peer",
-        action="store_false",
-        default=True,
-        help="skip SQLAlchemy's bulk reflection of each target (bench/peer.py)",
-    )
+    p.add_argument("--no-peer", dest="peer", action="store_false", help="skip SQLAlchemy's reflection (bench/peer.py)")
     p.add_argument(
         "--nightly",
         type=_nightly,
@@ -277,7 +271,12 @@ def parse_args(argv: list[str] | None = None):
         help="last: that many sources of that many tables crawled at once by every worker (bench/nightly.py)",
     )
     p.add_argument("--mariadb-databases", type=int, default=5, help="databases a MariaDB target is spread over")
-    p.add_argument("--workers", type=int, default=1, help="Celery worker processes")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="Celery worker nodes: separate `celery worker` processes, each with its own node name",
+    )
     p.add_argument("--pool", default="prefork", choices=("prefork", "threads", "solo"), help="Celery worker pool")
     p.add_argument("--concurrency", type=int, default=2, help="pool processes (or threads) per worker")
     p.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")

@@ -26,8 +26,9 @@ from pathlib import Path
 from bench.common import ROOT
 from bench.memory import _pss_kb, _status_kb, proc_tree
 
-# Shared objects whose mapping shows that a driver or library was imported.
-MARKERS = ("psycopg2", "pymysql", "duckdb", "_cffi_backend", "sqlglot", "cryptography", "_rust", "orjson", "lxml")
+# Shared objects whose mapping shows that a driver or library with a C part was
+# imported (pure-Python ones such as pymysql or sqlglot leave no trace here).
+MARKERS = ("psycopg2", "duckdb", "_cffi_backend", "cryptography", "_rust", "orjson", "lxml")
 
 
 def procfile_argv(queue: str, concurrency: int, name: str | None) -> list[str]:
@@ -88,7 +89,7 @@ def measure(redis_url: str, catalog_url: str, concurrency: int, webhooks: bool, 
                 raise RuntimeError("worker not ready:\n" + "\n".join(p.read_text()[-2000:] for p in logs))
             time.sleep(0.2)
         time.sleep(settle)
-        return snapshot([p.pid for p in started])
+        return snapshot([p.pid for p in started])  # every process of every worker started
     finally:
         for p in started:
             if p.poll() is None:
