@@ -118,6 +118,7 @@ def measure_nightly(bench: Bench, sources: int, tables: int) -> dict:
     result = {
         "sources": sources,
         "tables_each": tables,
+        "databases": names,
         "workers": bench.args.workers,
         "concurrency": bench.args.concurrency,
         "states": dict(Counter(j["state"] for j in jobs)),

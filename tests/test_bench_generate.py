@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg2
 import pytest
@@ -11,7 +13,7 @@ from bench.databases import MARIADB_URL, PG_URL, mariadb_connect
 from bench.floor import measure_floor
 from bench.mariadb_floor import measure_mariadb_floor
 from bench.mariadb_target import build_mariadb, drop_mariadb
-from bench.peer import measure_peer
+from bench.peer import CALLS, measure_peer
 from bench.pg_target import build_postgres, drop_postgres, mutate_postgres
 from bench.shapes import make_shaped_spec
 from bench.spec import make_spec
@@ -156,9 +158,14 @@ def test_mariadb_target():
             conn.close()
 
 
-def _build_shape(shape: str, tables: int) -> tuple[str, dict]:
+@contextmanager
+def _shaped(shape: str, tables: int) -> Iterator[tuple[str, dict]]:
+    """A PostgreSQL target of `shape`, dropped afterwards: (database, what was built)."""
     database = f"mc_bench_shape_{uuid.uuid4().hex[:10]}"
-    return database, build_postgres(PG_URL, database, tables, seed=1, shape=shape)
+    try:
+        yield database, build_postgres(PG_URL, database, tables, seed=1, shape=shape)
+    finally:
+        drop_postgres(PG_URL, database)
 
 
 def _per_table(database: str, sql: str) -> list[tuple]:
@@ -173,32 +180,25 @@ def _per_table(database: str, sql: str) -> list[tuple]:
 
 
 def test_wide_shape_has_100_columns_or_more_a_table():
-    database, built = _build_shape("wide", 12)
-    try:
+    with _shaped("wide", 12) as (database, built):
         rows = _per_table(database, "SELECT count(*) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0")
         assert len(rows) == 12 and built["tables"] == 12
         assert all(100 <= r[3] <= 140 for r in rows), rows
         assert sum(r[3] for r in rows) == built["columns"]
         assert measure_floor(PG_URL, database)["columns"] == built["columns"]
-    finally:
-        drop_postgres(PG_URL, database)
 
 
 def test_index_shape_has_5_to_10_extra_indexes_a_table():
-    database, built = _build_shape("index", 20)
-    try:
+    with _shaped("index", 20) as (database, built):
         rows = _per_table(database, "SELECT count(*) FROM pg_index x WHERE x.indrelid = c.oid AND NOT x.indisprimary")
         assert len(rows) == 20
         # an extra index from the default spec on about half, 5 to 10 more (fewer where a table has few columns)
         assert all(1 <= r[3] <= 11 for r in rows), rows
         assert sum(r[3] for r in rows) == built["indexes"] >= 20 * 4
-    finally:
-        drop_postgres(PG_URL, database)
 
 
 def test_partition_shape_counts_every_partition_as_a_table_and_mutates_partitions_by_comment():
-    database, built = _build_shape("partition", 60)
-    try:
+    with _shaped("partition", 60) as (database, built):
         rows = _per_table(database, "SELECT count(*) FROM pg_inherits i WHERE i.inhparent = c.oid")
         parents = [r for r in rows if r[1] == "p"]
         partitions = [r for r in rows if r[2]]
@@ -210,13 +210,10 @@ def test_partition_shape_counts_every_partition_as_a_table_and_mutates_partition
         # every chosen table is a partition here: each got a revised column comment, nothing else
         assert _pg_rows(database, "SELECT count(*) FROM pg_description")[0][0] - comments_before <= 6
         assert _pg_rows(database, "SELECT count(*) FROM pg_description WHERE description LIKE '%(rev 1)'")[0][0] == 6
-    finally:
-        drop_postgres(PG_URL, database)
 
 
 def test_comment_shape_comments_every_table_and_column():
-    database, built = _build_shape("comment", 15)
-    try:
+    with _shaped("comment", 15) as (database, built):
         rows = _per_table(
             database,
             "SELECT count(*) FILTER (WHERE col_description(c.oid, a.attnum) IS NULL) "
@@ -229,8 +226,6 @@ def test_comment_shape_comments_every_table_and_column():
             "WHERE c.relkind = 'r' AND n.nspname ~ '^s[0-9]{2}$'",
         )
         assert all(c[0] and len(c[0]) > 150 for c in comments) and built["table_comments"] == 15
-    finally:
-        drop_postgres(PG_URL, database)
 
 
 def test_unknown_shape_is_refused():
@@ -260,20 +255,9 @@ def test_mariadb_floor_and_sqlalchemy_peer_read_the_whole_target():
 
 
 def test_sqlalchemy_peer_of_a_postgres_target():
-    database, built = _build_shape("default", 25)
-    try:
+    with _shaped("default", 25) as (database, built):
         peer = measure_peer(f"postgresql+psycopg2://postgres@127.0.0.1:5432/{database}")
         assert peer["tables"] == 25 and peer["columns"] == built["columns"]
-        assert set(peer["seconds_per_call"]) == {
-            "get_multi_columns",
-            "get_multi_pk_constraint",
-            "get_multi_foreign_keys",
-            "get_multi_indexes",
-            "get_multi_unique_constraints",
-            "get_multi_check_constraints",
-            "get_multi_table_comment",
-        }
+        assert list(peer["seconds_per_call"]) == list(CALLS) and len(CALLS) == 7
         bad = measure_peer("postgresql+psycopg2://postgres@127.0.0.1:5432/mc_no_such_database_27")
         assert "mc_no_such_database_27" in bad["error"]
-    finally:
-        drop_postgres(PG_URL, database)
