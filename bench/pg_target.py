@@ -9,7 +9,7 @@ import re
 import time
 
 from bench.databases import pg_admin, pg_connect
-from bench.shapes import PARTITION_WIDTH, PARTITIONS, make_shaped_spec
+from bench.shapes import PARTITION_WIDTH, make_shaped_spec
 from bench.spec import BLOCK, blocks, run_parallel, sql_quote, summary
 
 SCHEMAS = 10  # PostgreSQL tables are spread over s00..s09
@@ -61,6 +61,15 @@ def pg_table_ddl(table: dict, spec: list[dict]) -> str:
     return "\n".join(sql)
 
 
+LOCKS_PER_TABLE = 4  # relations a default table creates, at most: table, TOAST, key, one index
+
+
+def _locks_per_table(table: dict) -> int:
+    """Relations (each a lock until commit) that creating `table` makes, partitions and indexes included."""
+    indexes = 1 + (1 if table["index_on"] else 0) + len(table.get("indexes", ()))
+    return (1 + table.get("partitions", 0)) * (2 + indexes)
+
+
 def drop_postgres(url: str, database: str) -> None:
     pg_admin(url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
@@ -91,10 +100,12 @@ def build_postgres(url: str, database: str, tables: int, seed: int = 1, shape: s
         finally:
             conn.close()
 
-    if shape == "partition":
-        # A parent and its partitions take a lock each: smaller transactions, and one
-        # connection so a foreign key's parent (same block of BLOCK) is committed first.
-        run_parallel(blocks(spec, max(1, BLOCK // (4 * (PARTITIONS + 1)))), work, workers=1)
+    locks = max(_locks_per_table(t) for t in spec)
+    if locks > LOCKS_PER_TABLE:
+        # Every relation created takes a lock until commit (the shared lock table holds a few
+        # thousand): smaller transactions, on one connection so that a foreign key's parent
+        # (in the same block of BLOCK) is always committed first.
+        run_parallel(blocks(spec, max(1, BLOCK * LOCKS_PER_TABLE // (2 * locks))), work, workers=1)
     else:
         run_parallel(blocks(spec, BLOCK), work)
     return {"shape": shape, **summary(spec, time.perf_counter() - started)}

@@ -40,36 +40,27 @@ def run_bench(argv: list[str], timeout: float) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
-def test_bench_run_tiny(tmp_path):
+def bench_result(tmp_path, options: list[str], timeout: float) -> tuple[subprocess.CompletedProcess, dict]:
+    """`python -m bench.run OPTIONS` on the suite's own redis-server: its output and its results' JSON."""
     results = tmp_path / "results"
     proc = run_bench(
-        [
-            sys.executable,
-            "-m",
-            "bench.run",
-            "--sizes",
-            "50",
-            "--mariadb-sizes",
-            "20",
-            "--reads",
-            "5",
-            "--page-size",
-            "10",
-            "--no-small-sources",
-            "--redis-base",
-            REDIS_URL.rsplit("/", 1)[0],  # the suite's own redis-server
-            "--redis-db",
-            "12",
-            "--results-dir",
-            str(results),
-        ],
-        timeout=240,
+        [sys.executable, "-m", "bench.run", *options]
+        + ["--redis-base", REDIS_URL.rsplit("/", 1)[0], "--redis-db", "12", "--results-dir", str(results)],
+        timeout=timeout,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    files = list(results.glob("*.json"))
-    assert len(files) == 1
-    result = json.loads(files[0].read_text())
+    [file] = results.glob("*.json")
+    result = json.loads(file.read_text())
     assert result["error"] is None
+    return proc, result
+
+
+def test_bench_run_tiny(tmp_path):
+    proc, result = bench_result(
+        tmp_path,
+        ["--sizes", "50", "--mariadb-sizes", "20", "--reads", "5", "--page-size", "10", "--no-small-sources"],
+        timeout=240,
+    )
 
     [pg] = result["postgres"]
     assert pg["tables"] == 50 and pg["target"]["tables"] == 50
@@ -147,42 +138,13 @@ def test_bench_run_tiny(tmp_path):
 
 
 def test_bench_run_shapes_and_nightly_on_two_worker_nodes(tmp_path):
-    results = tmp_path / "results"
-    proc = run_bench(
-        [
-            sys.executable,
-            "-m",
-            "bench.run",
-            "--sizes",
-            "20",
-            "--shapes",
-            "wide,index,partition,comment",
-            "--shape-tables",
-            "40",
-            "--nightly",
-            "3x20",
-            "--workers",
-            "2",
-            "--concurrency",
-            "1",
-            "--reads",
-            "0",
-            "--no-peer",
-            "--floor-repeat",
-            "1",
-            "--redis-base",
-            REDIS_URL.rsplit("/", 1)[0],
-            "--redis-db",
-            "12",
-            "--results-dir",
-            str(results),
-        ],
+    proc, result = bench_result(
+        tmp_path,
+        ["--sizes", "20", "--shapes", "wide,index,partition,comment", "--shape-tables", "40", "--nightly", "3x20"]
+        + ["--workers", "2", "--concurrency", "1", "--reads", "0", "--no-peer", "--floor-repeat", "1"],
         timeout=420,
     )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    [file] = results.glob("*.json")
-    result = json.loads(file.read_text())
-    assert result["error"] is None and result["config"]["workers"] == 2
+    assert result["config"]["workers"] == 2
     shaped = {e["shape"]: e for e in result["postgres"]}
     assert list(shaped) == ["default", "wide", "index", "partition", "comment"]
     for shape, entry in shaped.items():
