@@ -322,8 +322,10 @@ def parse_args(argv: list[str] | None = None):
     p.add_argument("--redis-db", type=int, default=11, help="Redis database used (and flushed) by the run")
     p.add_argument("--results-dir", default=str(RESULTS_DIR))
     args = p.parse_args(argv)
-    if not args.sizes:
-        p.error("--sizes needs at least one PostgreSQL size")
+    if not (args.sizes or args.shapes or args.mariadb_sizes or args.nightly):
+        p.error("nothing to measure: give --sizes, --shapes, --mariadb-sizes or --nightly")
+    if args.reads > 0 and not (args.sizes or args.shapes):
+        p.error("--reads needs a PostgreSQL target (--sizes or --shapes); give --reads 0")
     return args
 
 
