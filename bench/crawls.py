@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bench import floor as floor_mod
-from bench import mariadb_target, pg_target
+from bench import mariadb_floor, mariadb_target, peer, pg_target
 from bench.common import log, rand
 from bench.context import Bench
 from bench.databases import mariadb_admin, pg_admin, server_url
@@ -158,7 +158,13 @@ def catalog_size(bench: Bench) -> int:
 
 def floor(bench: Bench, database: str) -> dict:
     """bench.floor.measure_floor, --floor-repeat times; the fastest of each figure."""
-    runs = [floor_mod.measure_floor(bench.args.pg_url, database) for _ in range(max(1, bench.args.floor_repeat))]
+    return fastest(
+        [floor_mod.measure_floor(bench.args.pg_url, database) for _ in range(max(1, bench.args.floor_repeat))]
+    )
+
+
+def fastest(runs: list[dict]) -> dict:
+    """The first run's counts with the fastest read and read + COPY of all runs (and every run's)."""
     best = dict(runs[0])
     for key in ("read_seconds", "read_copy_seconds"):
         best[key] = min(r[key] for r in runs)
@@ -166,35 +172,47 @@ def floor(bench: Bench, database: str) -> dict:
     return best
 
 
-def pg_target_of_size(bench: Bench, tables: int) -> tuple[str, dict]:
-    """The target database of `tables` tables (reused or built) and its figures."""
-    reuse = bench.args.reuse.get(tables)
+def pg_target_of_size(bench: Bench, tables: int, shape: str = "default") -> tuple[str, dict]:
+    """The target database of `tables` tables of `shape` (reused or built) and its figures."""
+    reuse = bench.args.reuse.get(tables) if shape == "default" else None
     if reuse:
         log(f"PostgreSQL {tables} tables: reusing {reuse} (left in place)")
         return reuse, {"database": reuse, "reused": True, **count_target(bench.args.pg_url, reuse)}
-    database = f"mc_bench_pg_{tables}_{rand()}"
-    log(f"PostgreSQL {tables} tables: building {database}")
+    database = f"mc_bench_pg_{tables}_{shape}_{rand()}"
+    log(f"PostgreSQL {tables} tables, shape {shape}: building {database}")
     bench.pg_targets.append(database)
-    target = {"database": database, **pg_target.build_postgres(bench.args.pg_url, database, tables)}
+    target = {"database": database, **pg_target.build_postgres(bench.args.pg_url, database, tables, shape=shape)}
     log(f"  built in {target['seconds']} s")
     return database, target
 
 
-def measure_postgres(bench: Bench, tables: int) -> None:
-    """The floor, a first crawl, an unchanged recrawl and a 1% changed recrawl of a target of `tables` tables."""
-    entry: dict = {"tables": tables}
+def run_peer(bench: Bench, url: str, schemas: list[str] | None = None) -> dict | None:
+    """SQLAlchemy's bulk reflection of the target (bench.peer), unless --no-peer."""
+    if not bench.args.peer:
+        return None
+    figures = peer.measure_peer(url, schemas, timeout=bench.args.crawl_timeout)
+    log(f"  SQLAlchemy peer (read only): {figures}")
+    return figures
+
+
+def measure_postgres(bench: Bench, tables: int, shape: str = "default") -> None:
+    """The floor, the peer, a first crawl, an unchanged recrawl and a 1% changed recrawl of a
+    target of `tables` tables of `shape`."""
+    entry: dict = {"tables": tables, "shape": shape}
     bench.result["postgres"].append(entry)
-    database, entry["target"] = pg_target_of_size(bench, tables)
+    database, entry["target"] = pg_target_of_size(bench, tables, shape)
     log(f"  {entry['target']['columns']} columns; measuring the floor")
     entry["floor"] = floor(bench, database)
     log(f"  floor: read {entry['floor']['read_seconds']} s, read+copy {entry['floor']['read_copy_seconds']} s")
+    target_url = server_url(bench.args.pg_url, database).replace("postgresql://", "postgresql+psycopg2://", 1)
+    entry["peer"] = run_peer(bench, target_url)
 
     bench.new_user(f"pg{tables}")
     size_before = catalog_size(bench)
     source: dict = {}
 
     def register():
-        source.update(bench.add_pg_source(f"bench-pg-{tables}", database))
+        source.update(bench.add_pg_source(f"bench-pg-{tables}-{shape}", database))
         return source["crawl"]["url"]
 
     entry["first_crawl"] = first = crawl(bench, register)
@@ -211,18 +229,24 @@ def measure_postgres(bench: Bench, tables: int) -> None:
     size_after = catalog_size(bench)
     entry["catalog"] = {"db_size_bytes": size_after, "growth_bytes": size_after - size_before}
     entry["worker_rss"] = merge_rss(first["rss"], same["rss"], changed["rss"])
-    entry["ratios"] = floor_ratios(first, same, changed, entry["floor"])
+    entry["ratios"] = floor_ratios(first, same, changed, entry["floor"], entry["peer"])
 
 
-def floor_ratios(first: dict, same: dict, changed: dict, f: dict) -> dict:
-    """Each crawl against the floor: end to end (queued -> committed); *_finished_at: the job's finished_at."""
-    return {
+def floor_ratios(first: dict, same: dict, changed: dict | None, f: dict, peer_figures: dict | None = None) -> dict:
+    """Each crawl against the floor: end to end (queued -> committed); *_finished_at: the job's finished_at.
+    The peer against the same floor, and the first crawl against the peer."""
+    out = {
         "first_crawl_to_read_copy": ratio(first["commit_seconds"], f["read_copy_seconds"]),
         "unchanged_recrawl_to_read": ratio(same["commit_seconds"], f["read_seconds"]),
-        "changed_recrawl_to_read": ratio(changed["commit_seconds"], f["read_seconds"]),
         "first_crawl_to_read_copy_finished_at": ratio(first["seconds"], f["read_copy_seconds"]),
         "unchanged_recrawl_to_read_finished_at": ratio(same["seconds"], f["read_seconds"]),
     }
+    if changed is not None:
+        out["changed_recrawl_to_read"] = ratio(changed["commit_seconds"], f["read_seconds"])
+    if peer_figures and peer_figures.get("seconds") is not None:
+        out["peer_to_read_copy"] = ratio(peer_figures["seconds"], f["read_copy_seconds"])
+        out["first_crawl_to_peer"] = ratio(first["commit_seconds"], peer_figures["seconds"])
+    return out
 
 
 # ---------------------------------------------------------------- MariaDB sizes
@@ -274,6 +298,10 @@ def measure_mariadb(bench: Bench, tables: int) -> None:
         **mariadb_target.build_mariadb(bench.args.mariadb_url, prefix, tables, databases=databases),
     }
     log(f"  built in {entry['target']['seconds']} s")
+    entry["floor"] = mariadb_floor_figures(bench, names)
+    log(f"  floor: read {entry['floor']['read_seconds']} s, read+copy {entry['floor']['read_copy_seconds']} s")
+    u = urlparse(bench.args.mariadb_url)
+    entry["peer"] = run_peer(bench, f"mysql+pymysql://{u.netloc or 'root@127.0.0.1:3306'}/{names[0]}", names)
     user, password = mariadb_reader(bench, names)
     bench.new_user(f"my{tables}")
     source: dict = {}
@@ -288,3 +316,15 @@ def measure_mariadb(bench: Bench, tables: int) -> None:
     entry["unchanged_recrawl"] = same = recrawl(bench, source["id"])
     log(f"  unchanged recrawl: {describe(same)}")
     entry["worker_rss"] = merge_rss(first["rss"], same["rss"])
+    entry["ratios"] = floor_ratios(first, same, None, entry["floor"], entry["peer"])
+
+
+def mariadb_floor_figures(bench: Bench, names: list[str]) -> dict:
+    """bench.mariadb_floor, --floor-repeat times; the fastest of each figure."""
+    args = bench.args
+    return fastest(
+        [
+            mariadb_floor.measure_mariadb_floor(args.mariadb_url, names, args.pg_url, f"mc_bench_myfloor_{rand()}")
+            for _ in range(max(1, args.floor_repeat))
+        ]
+    )

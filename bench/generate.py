@@ -9,7 +9,7 @@ parallel. A foreign key only points to an earlier table of the same block, so
 blocks are independent of each other.
 
 Usage:
-    python -m bench.generate postgres --tables 10000 --database bench_10k [--drop]
+    python -m bench.generate postgres --tables 10000 --database bench_10k [--drop] [--shape wide]
     python -m bench.generate mariadb --tables 10000 --prefix bench_10k [--databases 5]
     python -m bench.generate mutate-postgres --database bench_10k --percent 1
     python -m bench.generate drop-postgres --database bench_10k
@@ -23,6 +23,7 @@ import argparse
 from bench.databases import MARIADB_URL, PG_URL
 from bench.mariadb_target import build_mariadb, drop_mariadb
 from bench.pg_target import build_postgres, drop_postgres, mutate_postgres
+from bench.shapes import SHAPES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", default=PG_URL, help="server URL (its database is used for CREATE DATABASE)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--drop", action="store_true", help="drop the database first if it exists")
+    p.add_argument("--shape", choices=SHAPES, default="default", help="the target's shape (bench/shapes.py)")
 
     p = sub.add_parser("mariadb", help="build a MariaDB target over several databases")
     p.add_argument("--tables", type=int, required=True)
@@ -43,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", default=MARIADB_URL)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--drop", action="store_true", help="drop the databases first if they exist")
+    p.add_argument(
+        "--shape", choices=[s for s in SHAPES if s != "partition"], default="default", help="bench/shapes.py"
+    )
 
     p = sub.add_parser("mutate-postgres", help="alter a percentage of a PostgreSQL target's tables")
     p.add_argument("--database", required=True)
@@ -67,12 +72,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "postgres":
         if args.drop:
             drop_postgres(args.url, args.database)
-        result = build_postgres(args.url, args.database, args.tables, args.seed)
+        result = build_postgres(args.url, args.database, args.tables, args.seed, args.shape)
         print(_format(result))
     elif args.command == "mariadb":
         if args.drop:
             drop_mariadb(args.url, args.prefix, args.databases)
-        result = build_mariadb(args.url, args.prefix, args.tables, args.databases, args.seed)
+        result = build_mariadb(args.url, args.prefix, args.tables, args.databases, args.seed, args.shape)
         print(_format(result))
     elif args.command == "mutate-postgres":
         changed = mutate_postgres(args.url, args.database, args.percent, args.seed)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import time
 
 from bench.databases import mariadb_connect, mariadb_execute
-from bench.spec import BLOCK, blocks, make_spec, run_parallel, sql_quote, summary
+from bench.shapes import make_shaped_spec
+from bench.spec import BLOCK, blocks, run_parallel, sql_quote, summary
 
 
 def mariadb_type(pg_type: str) -> str:
@@ -36,6 +37,8 @@ def mariadb_table_ddl(table: dict, spec: list[dict]) -> str:
     if table["index_on"]:
         column, unique = table["index_on"]
         lines.append(f"  {'UNIQUE ' if unique else ''}KEY `{name}_{column}_idx` (`{column}`)")
+    for k, (columns, unique) in enumerate(table.get("indexes", ())):
+        lines.append(f"  {'UNIQUE ' if unique else ''}KEY `{name}_ix{k}` ({', '.join(f'`{c}`' for c in columns)})")
     if table["fk"]:
         column, ref_index, cascade = table["fk"]
         ref = spec[ref_index]
@@ -62,10 +65,15 @@ def drop_mariadb(url: str, prefix: str, databases: int = 5) -> None:
         conn.close()
 
 
-def build_mariadb(url: str, prefix: str, tables: int, databases: int = 5, seed: int = 1) -> dict:
-    """Create databases {prefix}_0.. and spread `tables` tables over them (table i in i % databases)."""
+def build_mariadb(
+    url: str, prefix: str, tables: int, databases: int = 5, seed: int = 1, shape: str = "default"
+) -> dict:
+    """Create databases {prefix}_0.. and spread `tables` tables of `shape` over them (table i in i % databases).
+    The `partition` shape is PostgreSQL's only (MariaDB refuses foreign keys on partitioned tables)."""
+    if shape == "partition":
+        raise ValueError("the partition shape is built for PostgreSQL only")
     started = time.perf_counter()
-    spec = make_spec(tables, seed, groups=databases)
+    spec = make_shaped_spec(tables, seed, groups=databases, shape=shape)
     names = mariadb_database_names(prefix, databases)
 
     conn = mariadb_connect(url)
@@ -92,4 +100,4 @@ def build_mariadb(url: str, prefix: str, tables: int, databases: int = 5, seed: 
             conn.close()
 
     run_parallel(batches, work)
-    return summary(spec, time.perf_counter() - started)
+    return {"shape": shape, **summary(spec, time.perf_counter() - started)}

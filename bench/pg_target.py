@@ -9,7 +9,8 @@ import re
 import time
 
 from bench.databases import pg_admin, pg_connect
-from bench.spec import BLOCK, blocks, make_spec, run_parallel, sql_quote, summary
+from bench.shapes import PARTITION_WIDTH, make_shaped_spec
+from bench.spec import BLOCK, blocks, run_parallel, sql_quote, summary
 
 SCHEMAS = 10  # PostgreSQL tables are spread over s00..s09
 
@@ -39,10 +40,19 @@ def pg_table_ddl(table: dict, spec: list[dict]) -> str:
             f"REFERENCES {pg_schema(ref_index)}.{ref['name']} ({ref['pk'][0]})"
             + (" ON DELETE CASCADE" if cascade else "")
         )
-    sql = [f"CREATE TABLE {qualified} (\n" + ",\n".join(lines) + "\n);"]
+    partitions = table.get("partitions", 0)
+    partitioned = f" PARTITION BY RANGE ({table['pk'][0]})" if partitions else ""
+    sql = [f"CREATE TABLE {qualified} (\n" + ",\n".join(lines) + f"\n){partitioned};"]
+    for p in range(partitions):
+        sql.append(
+            f"CREATE TABLE {schema}.{name}_p{p:02d} PARTITION OF {qualified} "
+            f"FOR VALUES FROM ({p * PARTITION_WIDTH}) TO ({(p + 1) * PARTITION_WIDTH});"
+        )
     if table["index_on"]:
         column, unique = table["index_on"]
         sql.append(f"CREATE {'UNIQUE ' if unique else ''}INDEX {name}_{column}_idx ON {qualified} ({column});")
+    for k, (columns, unique) in enumerate(table.get("indexes", ())):
+        sql.append(f"CREATE {'UNIQUE ' if unique else ''}INDEX {name}_ix{k} ON {qualified} ({', '.join(columns)});")
     if table["comment"]:
         sql.append(f"COMMENT ON TABLE {qualified} IS {sql_quote(table['comment'])};")
     for col_name, _, _, _, comment in table["columns"]:
@@ -51,14 +61,23 @@ def pg_table_ddl(table: dict, spec: list[dict]) -> str:
     return "\n".join(sql)
 
 
+LOCKS_PER_TABLE = 4  # relations a default table creates, at most: table, TOAST, key, one index
+
+
+def _locks_per_table(table: dict) -> int:
+    """Relations (each a lock until commit) that creating `table` makes, partitions and indexes included."""
+    indexes = 1 + (1 if table["index_on"] else 0) + len(table.get("indexes", ()))
+    return (1 + table.get("partitions", 0)) * (2 + indexes)
+
+
 def drop_postgres(url: str, database: str) -> None:
     pg_admin(url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def build_postgres(url: str, database: str, tables: int, seed: int = 1) -> dict:
-    """Create `database` on the server of `url` and fill it with `tables` tables."""
+def build_postgres(url: str, database: str, tables: int, seed: int = 1, shape: str = "default") -> dict:
+    """Create `database` on the server of `url` and fill it with `tables` tables of `shape` (bench.shapes)."""
     started = time.perf_counter()
-    spec = make_spec(tables, seed)
+    spec = make_shaped_spec(tables, seed, shape=shape)
 
     pg_admin(url, f'CREATE DATABASE "{database}"')
 
@@ -81,8 +100,15 @@ def build_postgres(url: str, database: str, tables: int, seed: int = 1) -> dict:
         finally:
             conn.close()
 
-    run_parallel(blocks(spec, BLOCK), work)
-    return summary(spec, time.perf_counter() - started)
+    locks = max(_locks_per_table(t) for t in spec)
+    if locks > LOCKS_PER_TABLE:
+        # Every relation created takes a lock until commit (the shared lock table holds a few
+        # thousand): smaller transactions, on one connection so that a foreign key's parent
+        # (in the same block of BLOCK) is always committed first.
+        run_parallel(blocks(spec, max(1, BLOCK * LOCKS_PER_TABLE // (2 * locks))), work, workers=1)
+    else:
+        run_parallel(blocks(spec, BLOCK), work)
+    return {"shape": shape, **summary(spec, time.perf_counter() - started)}
 
 
 def mutate_postgres(url: str, database: str, percent: float, seed: int = 1) -> int:
@@ -103,7 +129,8 @@ def mutate_postgres(url: str, database: str, percent: float, seed: int = 1) -> i
                 return 0
             columns = _columns_of(cur, [t[0] for t in chosen])
             statements = [
-                _mutation(k, f"{schema}.{table}", columns[oid], rng) for k, (oid, schema, table) in enumerate(chosen)
+                _mutation(k, f"{schema}.{table}", columns[oid], rng, partition)
+                for k, (oid, schema, table, partition) in enumerate(chosen)
             ]
             cur.execute(";\n".join(statements))
         conn.commit()
@@ -113,9 +140,9 @@ def mutate_postgres(url: str, database: str, percent: float, seed: int = 1) -> i
 
 
 def _pick_tables(cur, percent: float, rng: random.Random) -> list[tuple]:
-    """`percent`% of the user tables (at least one, none if percent <= 0): (oid, schema, name)."""
+    """`percent`% of the user tables (at least one, none if percent <= 0): (oid, schema, name, is a partition)."""
     cur.execute("""
-        SELECT c.oid, n.nspname, c.relname
+        SELECT c.oid, n.nspname, c.relname, c.relispartition
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind = 'r' AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
         ORDER BY n.nspname, c.relname""")
@@ -145,9 +172,10 @@ def _columns_of(cur, oids: list[int]) -> dict[int, list[tuple]]:
     return columns
 
 
-def _mutation(k: int, qualified: str, cols: list[tuple], rng: random.Random) -> str:
-    """The `k`th chosen table's change: a new column, a wider type, or a revised comment."""
-    action = ("add_column", "alter_type", "comment")[k % 3]
+def _mutation(k: int, qualified: str, cols: list[tuple], rng: random.Random, partition: bool = False) -> str:
+    """The `k`th chosen table's change: a new column, a wider type, or a revised comment (always
+    on a partition: its columns are its parent's)."""
+    action = "comment" if partition else ("add_column", "alter_type", "comment")[k % 3]
     if action == "add_column":
         names = {c[0] for c in cols}
         n = 1

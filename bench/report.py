@@ -29,6 +29,12 @@ def _state(crawl: dict) -> str:
     return f"{crawl.get('state', '-')} ({short})" if stats else crawl.get("state", "-")
 
 
+def _target_counts(target: dict) -> str:
+    if target.get("indexes") is None:
+        return "-"
+    return f"{target['indexes']:,} / {target.get('partitions', 0):,}"
+
+
 def _size(catalog: dict) -> str:
     if not catalog.get("db_size_bytes"):
         return "-"
@@ -59,10 +65,57 @@ def _rss_rows() -> list[Row]:
     ]
 
 
+def _column(entry: dict) -> str:
+    shape = entry.get("shape", "default")
+    return f"{entry['tables']:,} tables" + ("" if shape == "default" else f" ({shape})")
+
+
+def _peer(entry: dict) -> str:
+    p = entry.get("peer")
+    if not p:
+        return "-"
+    if p.get("error"):
+        return f"failed: {p['error']}"
+    return f"{p['seconds']:.2f} s, peak RSS {p['peak_rss_mb']:.0f} MB"
+
+
+def _peer_rows(floor_name: str) -> list[Row]:
+    """SQLAlchemy's bulk reflection of the same target (bench.peer) beside the first crawl."""
+    return [
+        ("SQLAlchemy get_multi_* reflection (read only, writes nothing): s, peak RSS", _peer),
+        (f"SQLAlchemy peer: x floor {floor_name}", lambda e: _s(e.get("ratios", {}).get("peer_to_read_copy"))),
+        ("first crawl / SQLAlchemy peer", lambda e: _s(e.get("ratios", {}).get("first_crawl_to_peer"))),
+    ]
+
+
+def _floor_rows() -> list[Row]:
+    return [
+        ("floor: bulk read s", lambda e: _s(e.get("floor", {}).get("read_seconds"))),
+        ("floor: bulk read + COPY s", lambda e: _s(e.get("floor", {}).get("read_copy_seconds"))),
+    ]
+
+
+# Each crawl: its key in an entry, its label, its ratio's key, the floor it is divided by.
+CRAWLS = (
+    ("first_crawl", "first crawl", "first_crawl_to_read_copy", "read + COPY"),
+    ("unchanged_recrawl", "unchanged recrawl", "unchanged_recrawl_to_read", "read"),
+    ("changed_recrawl", "1% changed recrawl", "changed_recrawl_to_read", "read"),
+)
+
+
+def _crawls_against_floor(crawls) -> list[Row]:
+    rows: list[Row] = []
+    for key, label, ratio, floor_name in crawls:
+        rows += _crawl_rows(key, label)
+        rows.append((f"{label}: x floor {floor_name}", lambda e, r=ratio: _s(e.get("ratios", {}).get(r))))
+        rows.append(_state_row(key, label))
+    return rows
+
+
 def _table(entries: list[dict], rows: list[Row]) -> list[str]:
     """One column per size; a row per figure; a blank line after."""
     lines = [
-        "| figure | " + " | ".join(f"{e['tables']:,} tables" for e in entries) + " |",
+        "| figure | " + " | ".join(_column(e) for e in entries) + " |",
         "| --- |" + " --- |" * len(entries),
     ]
     lines += [f"| {label} | " + " | ".join(fn(e) for e in entries) + " |" for label, fn in rows]
@@ -85,17 +138,11 @@ def render_postgres(entries: list[dict]) -> list[str]:
     rows: list[Row] = [
         ("columns in the target", lambda e: _s(e.get("target", {}).get("columns"), "{:,}")),
         ("target build s (not part of any crawl)", lambda e: _s(e.get("target", {}).get("seconds"))),
-        ("floor: bulk read s", lambda e: _s(e.get("floor", {}).get("read_seconds"))),
-        ("floor: bulk read + COPY s", lambda e: _s(e.get("floor", {}).get("read_copy_seconds"))),
+        ("indexes besides the keys / partitions", lambda e: _target_counts(e.get("target", {}))),
+        *_floor_rows(),
+        *_peer_rows("read + COPY"),
     ]
-    for key, label, ratio, floor_name in (
-        ("first_crawl", "first crawl", "first_crawl_to_read_copy", "read + COPY"),
-        ("unchanged_recrawl", "unchanged recrawl", "unchanged_recrawl_to_read", "read"),
-        ("changed_recrawl", "1% changed recrawl", "changed_recrawl_to_read", "read"),
-    ):
-        rows += _crawl_rows(key, label)
-        rows.append((f"{label}: x floor {floor_name}", lambda e, r=ratio: _s(e.get("ratios", {}).get(r))))
-        rows.append(_state_row(key, label))
+    rows += _crawls_against_floor(CRAWLS)
     rows.append(
         (
             "1% changed: changed / mutated",
@@ -147,12 +194,44 @@ def render_mariadb(entries: list[dict]) -> list[str]:
     rows: list[Row] = [
         ("databases", lambda e: str(len(e.get("target", {}).get("databases", [])))),
         ("target build s", lambda e: _s(e.get("target", {}).get("seconds"))),
+        *_floor_rows(),
+        *_peer_rows("read + COPY"),
     ]
-    for key, label in (("first_crawl", "first crawl"), ("unchanged_recrawl", "unchanged recrawl")):
-        rows += _crawl_rows(key, label)
-        rows.append(_state_row(key, label))
+    rows += _crawls_against_floor(CRAWLS[:2])
     rows += _rss_rows()
-    return ["## MariaDB crawls", "", *_table(entries, rows)]
+    return [
+        "## MariaDB crawls",
+        "",
+        "floor: bench.mariadb_floor (information_schema tables, columns, statistics, key_column_usage, "
+        "referential_constraints; + COPY of the columns into PostgreSQL)",
+        "",
+        *_table(entries, rows),
+    ]
+
+
+def render_nightly(n: dict) -> list[str]:
+    c = n["contention"]
+    crawls = n["crawl_seconds"]
+    return [
+        f"## Nightly: {n['sources']} sources x {n['tables_each']:,} tables queued at once, "
+        f"{n['workers']} worker node(s) x {n['concurrency']} process(es)",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+        f"| states | {n['states']} |",
+        f"| total s (first queued -> last finished) | {_s(n['total_seconds'])} |",
+        f"| one crawl s: min / median / max | {_s(crawls[0] if crawls else None)} / "
+        f"{_s(crawls[len(crawls) // 2] if crawls else None)} / {_s(crawls[-1] if crawls else None)} |",
+        "| catalog: samples with a session in a Lock wait / samples | "
+        f"{c['samples_with_lock_waits']} / {c['samples']} |",
+        f"| catalog: most sessions in a Lock wait / ungranted locks at once | {c['max_lock_waiters']} / "
+        f"{c['max_ungranted_locks']} |",
+        f"| catalog: most active sessions at once | {c['max_active_sessions']} |",
+        f"| catalog: wait events (session-samples) | {c['wait_events']} |",
+        f"| worker peak RSS sum / PSS sum MB | {n['worker_rss'].get('peak_total_mb')} / "
+        f"{n['worker_rss'].get('peak_pss_total_mb')} |",
+        "",
+    ]
 
 
 def render_idle(idle: dict) -> list[str]:
@@ -173,6 +252,8 @@ def render(result: dict) -> str:
         lines += render_reads(reads)
     if result["mariadb"]:
         lines += render_mariadb(result["mariadb"])
+    if result.get("nightly"):
+        lines += render_nightly(result["nightly"])
     idle = result.get("worker_rss_idle")
     if idle:
         lines += render_idle(idle)

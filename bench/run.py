@@ -19,7 +19,8 @@ table bench.report.
 
 Usage:
     python -m bench.run --sizes 1000,10000 [--mariadb-sizes 1000,10000] [--workers 1] [--concurrency 2]
-                        [--reads 200] [--no-small-sources] [--keep] [--profile]
+                        [--reads 200] [--no-small-sources] [--keep] [--profile] [--no-peer]
+                        [--shapes wide,index,partition,comment --shape-tables 10000] [--nightly 20x5000]
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from datetime import UTC, datetime
 
 import redis as redis_lib
 
-from bench import crawls, mariadb_target, pg_target, reads, services, ui
+from bench import crawls, mariadb_target, nightly, pg_target, reads, services, ui
 from bench.api_client import Api
 from bench.common import ROOT, log
 from bench.context import Bench
@@ -43,6 +44,7 @@ from bench.databases import MARIADB_URL, PG_URL, mariadb_admin, migrate, pg_admi
 from bench.machine import machine_info
 from bench.memory import RssSampler
 from bench.report import render
+from bench.shapes import SHAPES
 
 RESULTS_DIR = ROOT / "bench" / "results"
 REDIS_BASE = "redis://127.0.0.1:6379"
@@ -177,8 +179,12 @@ def measure_all(bench: Bench) -> None:
     args = bench.args
     for tables in sorted(args.sizes):
         crawls.measure_postgres(bench, tables)
+    for shape in args.shapes:
+        crawls.measure_postgres(bench, args.shape_tables, shape)
     for tables in sorted(args.mariadb_sizes):
         crawls.measure_mariadb(bench, tables)
+    if args.nightly:
+        bench.result["nightly"] = nightly.measure_nightly(bench, *args.nightly)
     # Reads last: nothing measured after them is affected by the ANALYZE of their second pass.
     if args.reads > 0:
         largest = max(bench.result["postgres"], key=lambda e: e["tables"])
@@ -229,12 +235,48 @@ def _reuse(value: str) -> dict[int, str]:
     return {int(size.replace("_", "")): name for size, name in pairs}
 
 
+def _shapes(value: str) -> list[str]:
+    shapes = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [s for s in shapes if s not in SHAPES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown shape {', '.join(unknown)}: one of {', '.join(SHAPES)}")
+    return shapes
+
+
+def _nightly(value: str) -> tuple[int, int]:
+    sources, _, tables = value.lower().partition("x")
+    try:
+        return int(sources), int(tables.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError("--nightly takes SOURCESxTABLES, e.g. 20x5000") from None
+
+
 def parse_args(argv: list[str] | None = None):
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=_sizes, default=[1000, 10000], help="PostgreSQL target sizes, e.g. 1000,10000")
     p.add_argument("--mariadb-sizes", type=_sizes, default=[], help="MariaDB target sizes (0 or empty: none)")
+    p.add_argument(
+        "--shapes",
+        type=_shapes,
+        default=[],
+        help=f"also crawl a target of each shape ({', '.join(SHAPES)}; bench/shapes.py) at --shape-tables",
+    )
+    p.add_argument("--shape-tables", type=int, default=10000, help="tables of each --shapes target")
+    p.add_argument("--no-peer", dest="peer", action="store_false", help="skip SQLAlchemy's reflection (bench/peer.py)")
+    p.add_argument(
+        "--nightly",
+        type=_nightly,
+        default=None,
+        metavar="SOURCESxTABLES",
+        help="last: that many sources of that many tables crawled at once by every worker (bench/nightly.py)",
+    )
     p.add_argument("--mariadb-databases", type=int, default=5, help="databases a MariaDB target is spread over")
-    p.add_argument("--workers", type=int, default=1, help="Celery worker processes")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="Celery worker nodes: separate `celery worker` processes, each with its own node name",
+    )
     p.add_argument("--pool", default="prefork", choices=("prefork", "threads", "solo"), help="Celery worker pool")
     p.add_argument("--concurrency", type=int, default=2, help="pool processes (or threads) per worker")
     p.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")
@@ -280,8 +322,10 @@ def parse_args(argv: list[str] | None = None):
     p.add_argument("--redis-db", type=int, default=11, help="Redis database used (and flushed) by the run")
     p.add_argument("--results-dir", default=str(RESULTS_DIR))
     args = p.parse_args(argv)
-    if not args.sizes:
-        p.error("--sizes needs at least one PostgreSQL size")
+    if not (args.sizes or args.shapes or args.mariadb_sizes or args.nightly):
+        p.error("nothing to measure: give --sizes, --shapes, --mariadb-sizes or --nightly")
+    if args.reads > 0 and not (args.sizes or args.shapes):
+        p.error("--reads needs a PostgreSQL target (--sizes or --shapes); give --reads 0")
     return args
 
 

@@ -209,9 +209,9 @@ def blocks(items: list, size: int) -> list[list]:
     return [items[k : k + size] for k in range(0, len(items), size)]
 
 
-def run_parallel(batches: list, work) -> None:
-    """Run work(worker_number, batches_of_that_worker) on WORKERS threads."""
-    workers = min(WORKERS, len(batches)) or 1
+def run_parallel(batches: list, work, workers: int = WORKERS) -> None:
+    """Run work(worker_number, batches_of_that_worker) on `workers` threads."""
+    workers = min(workers, len(batches)) or 1
     with ThreadPoolExecutor(workers) as pool:
         futures = [pool.submit(work, w, batches[w::workers]) for w in range(workers)]
         for f in futures:
@@ -219,11 +219,14 @@ def run_parallel(batches: list, work) -> None:
 
 
 def summary(spec: list[dict], seconds: float) -> dict:
+    """What was built: relations (partitions included), columns (a partition's too), keys, indexes."""
+    partitions = sum(t.get("partitions", 0) for t in spec)
     return dict(
-        tables=len(spec),
-        columns=sum(len(t["columns"]) for t in spec),
+        tables=len(spec) + partitions,
+        partitions=partitions,
+        columns=sum(len(t["columns"]) * (1 + t.get("partitions", 0)) for t in spec),
         foreign_keys=sum(1 for t in spec if t["fk"]),
-        indexes=sum(1 for t in spec if t["index_on"]),
+        indexes=sum((1 if t["index_on"] else 0) + len(t.get("indexes", ())) for t in spec),
         table_comments=sum(1 for t in spec if t["comment"]),
         seconds=round(seconds, 2),
     )

@@ -40,36 +40,27 @@ def run_bench(argv: list[str], timeout: float) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
-def test_bench_run_tiny(tmp_path):
+def bench_result(tmp_path, options: list[str], timeout: float) -> tuple[subprocess.CompletedProcess, dict]:
+    """`python -m bench.run OPTIONS` on the suite's own redis-server: its output and its results' JSON."""
     results = tmp_path / "results"
     proc = run_bench(
-        [
-            sys.executable,
-            "-m",
-            "bench.run",
-            "--sizes",
-            "50",
-            "--mariadb-sizes",
-            "20",
-            "--reads",
-            "5",
-            "--page-size",
-            "10",
-            "--no-small-sources",
-            "--redis-base",
-            REDIS_URL.rsplit("/", 1)[0],  # the suite's own redis-server
-            "--redis-db",
-            "12",
-            "--results-dir",
-            str(results),
-        ],
-        timeout=240,
+        [sys.executable, "-m", "bench.run", *options]
+        + ["--redis-base", REDIS_URL.rsplit("/", 1)[0], "--redis-db", "12", "--results-dir", str(results)],
+        timeout=timeout,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    files = list(results.glob("*.json"))
-    assert len(files) == 1
-    result = json.loads(files[0].read_text())
+    [file] = results.glob("*.json")
+    result = json.loads(file.read_text())
     assert result["error"] is None
+    return proc, result
+
+
+def test_bench_run_tiny(tmp_path):
+    proc, result = bench_result(
+        tmp_path,
+        ["--sizes", "50", "--mariadb-sizes", "20", "--reads", "5", "--page-size", "10", "--no-small-sources"],
+        timeout=240,
+    )
 
     [pg] = result["postgres"]
     assert pg["tables"] == 50 and pg["target"]["tables"] == 50
@@ -90,6 +81,9 @@ def test_bench_run_tiny(tmp_path):
     assert set(pg["ratios"]) >= {"first_crawl_to_read_copy", "unchanged_recrawl_to_read", "changed_recrawl_to_read"}
     assert pg["worker_rss"]["peak_total_mb"] > 0 and pg["worker_rss"]["peak_process_mb"] > 0
     assert pg["catalog"]["db_size_bytes"] > 0
+    # SQLAlchemy's bulk reflection of the same target, beside the first crawl
+    assert pg["peer"]["tables"] == 50 and pg["peer"]["columns"] == pg["target"]["columns"]
+    assert pg["peer"]["peak_rss_mb"] > 0 and pg["ratios"]["first_crawl_to_peer"] > 0
 
     for latency in (result["reads"]["latency"], result["reads"]["latency_after_analyze"]):
         assert set(latency) == {
@@ -112,9 +106,13 @@ def test_bench_run_tiny(tmp_path):
     assert maria["first_crawl"]["state"] == "succeeded" and maria["first_crawl"]["seconds"] > 0
     assert maria["first_crawl"]["commit_seconds"] > 0
     assert maria["first_crawl"]["stats"]["added"] == 20
+    assert maria["floor"]["tables"] == 20 and maria["floor"]["read_copy_seconds"] >= 0
+    assert maria["peer"]["tables"] == 20
+    assert set(maria["ratios"]) >= {"first_crawl_to_read_copy", "unchanged_recrawl_to_read", "first_crawl_to_peer"}
 
     out = proc.stdout
     assert "| 50 tables |" in out and "search_near_miss" in out and "## MariaDB crawls" in out
+    assert "SQLAlchemy get_multi_* reflection (read only, writes nothing)" in out
 
     # everything it created is gone
     conn = psycopg2.connect("postgresql://postgres@127.0.0.1:5432/postgres")
@@ -135,6 +133,37 @@ def test_bench_run_tiny(tmp_path):
                 (tuple(maria["target"]["databases"]),),
             )
             assert cur.fetchall() == ()
+    finally:
+        conn.close()
+
+
+def test_bench_run_shapes_and_nightly_on_two_worker_nodes(tmp_path):
+    proc, result = bench_result(
+        tmp_path,
+        ["--sizes", "20", "--shapes", "wide,index,partition,comment", "--shape-tables", "40", "--nightly", "3x20"]
+        + ["--workers", "2", "--concurrency", "1", "--reads", "0", "--no-peer", "--floor-repeat", "1"],
+        timeout=420,
+    )
+    assert result["config"]["workers"] == 2
+    shaped = {e["shape"]: e for e in result["postgres"]}
+    assert list(shaped) == ["default", "wide", "index", "partition", "comment"]
+    for shape, entry in shaped.items():
+        assert entry["peer"] is None  # --no-peer
+        assert entry["first_crawl"]["stats"]["added"] == entry["target"]["tables"], shape
+        assert entry["changed_recrawl"]["changed_matches_mutated"] is True, shape
+        assert entry["ratios"]["first_crawl_to_read_copy"] > 0, shape
+    assert shaped["partition"]["target"]["partitions"] == 38 and shaped["partition"]["target"]["tables"] == 40
+    assert shaped["wide"]["target"]["columns"] >= 40 * 100
+    night = result["nightly"]
+    assert night["states"] == {"succeeded": 3} and len(night["crawl_seconds"]) == 3
+    assert night["workers"] == 2 and night["contention"]["samples"] > 0
+    assert "| 40 tables (partition) |" in proc.stdout and "## Nightly: 3 sources x 20 tables" in proc.stdout
+    conn = psycopg2.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        with conn.cursor() as cur:
+            names = [e["target"]["database"] for e in result["postgres"]] + [result["catalog_database"]]
+            cur.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (names + night["databases"],))
+            assert cur.fetchall() == []
     finally:
         conn.close()
 
