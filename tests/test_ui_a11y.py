@@ -84,3 +84,37 @@ def set_job(catalog_url: str, job: int, values: str) -> None:
             cur.execute(f"UPDATE crawl_jobs SET {values} WHERE id = %s", (job,))
     finally:
         conn.close()
+
+
+FOCUS = """() => {
+  const el = document.activeElement, style = getComputedStyle(el);
+  let under = el.parentElement;  // the ring is drawn 2 px outside the element, on what is behind it
+  while (under && ['rgba(0, 0, 0, 0)', 'transparent'].includes(getComputedStyle(under).backgroundColor)) {
+    under = under.parentElement;
+  }
+  return {what: el.outerHTML.slice(0, 80), ring: style.outlineStyle + ' ' + style.outlineColor,
+          under: under ? getComputedStyle(under).backgroundColor : 'rgb(255, 255, 255)'};
+}"""
+
+
+def luminance(css: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", css)[:3]]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_the_focus_ring_stands_out_wherever_tab_goes(world):
+    """WCAG 1.4.11: the focus ring at 3:1 at least against what is behind it (header, page, buttons)."""
+    with visit(world[0].context, "/sources/{source}".format(**world[1])) as page:
+        seen = []
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            focus = page.evaluate(FOCUS)
+            if focus["what"].startswith("<body"):  # past the last element: the browser's own controls
+                continue
+            style, colour = focus["ring"].split(" ", 1)
+            lighter, darker = sorted((luminance(colour), luminance(focus["under"])), reverse=True)
+            seen.append(((lighter + 0.05) / (darker + 0.05), style, focus))
+        assert all(style == "solid" for _, style, _ in seen), [s for s in seen if s[1] != "solid"]
+        assert min(ratio for ratio, _, _ in seen) >= 3, min(seen, key=lambda s: s[0])
+        assert {s[2]["under"] for s in seen} >= {"rgb(20, 50, 79)", "rgb(255, 255, 255)"}  # header and page

@@ -38,7 +38,10 @@
   });
   document.addEventListener("click", function (event) {
     var suggest = document.getElementById("suggest");
-    if (suggest && !event.target.closest(".search")) suggest.innerHTML = "";
+    if (suggest && !event.target.closest(".search")) {
+      suggest.innerHTML = "";
+      document.getElementById("suggest-count").textContent = "";
+    }
   });
 
   // A box that scrolls (a wide table, SQL, a diagram on a phone) takes the focus
@@ -65,7 +68,9 @@
   window.addEventListener("resize", function () { clearTimeout(resized); resized = setTimeout(scrollBoxes, 200); });
   document.addEventListener("htmx:afterSettle", scrollBoxes);
 
-  // Diagrams scroll in their own box: a table box reached with Tab is scrolled into sight.
+  // Diagrams scroll in their own box: a table box reached with Tab is scrolled
+  // into sight (Chromium does it on its own; this is for browsers that do not
+  // for an SVG link).
   document.addEventListener("focusin", function (event) {
     var box = event.target.closest && event.target.closest(".diagram");
     if (box && box !== event.target && event.target.scrollIntoView) {
