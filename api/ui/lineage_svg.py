@@ -44,8 +44,8 @@ def lineage_diagram(lineage: dict, here: Key, page: Callable[[Key], str]) -> Mar
     lpos, rpos = {k: i for i, k in enumerate(left)}, {k: i for i, k in enumerate(right)}
     width, height = 2 * BOX + GAP, ROW * max(len(left), len(right)) + 4
     parts = [
-        f'<svg class="lineage" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        f'aria-label="column lineage" xmlns="http://www.w3.org/2000/svg">'
+        f'<svg class="lineage" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="group" '
+        f'aria-label="Column lineage: each box links to its table" xmlns="http://www.w3.org/2000/svg">'
     ]
     for src, col, dst, out in edges:
         if (src, col) in lpos and (dst, out) in rpos:

@@ -311,11 +311,15 @@ def _overview(source: Source, probe: dict | None = None):
 
     data = json.loads(cached(f"ui-overview:{source.id}:{version}", summary))
     crawls = overview.recent_crawls(Session(), source.id)
+    sizes = [(f"{t['schema_name']}.{t['name']}", t["size_bytes"]) for t in data["by_size"]]
+    estimates = [(f"{t['schema_name']}.{t['name']}", t["row_estimate"]) for t in data["by_rows"]]
+    durations = [(f"#{c['id']}", c["seconds"] or 0) for c in crawls if c["seconds"] is not None]
+    changes = [(f"#{c['id']}", c["changes"]) for c in crawls if c["state"] == "succeeded"]
     charts = {
-        "by_size": bar_chart([(f"{t['schema_name']}.{t['name']}", t["size_bytes"]) for t in data["by_size"]], "bytes"),
-        "by_rows": bar_chart([(f"{t['schema_name']}.{t['name']}", t["row_estimate"]) for t in data["by_rows"]], "rows"),
-        "durations": bar_chart([(f"#{c['id']}", c["seconds"] or 0) for c in crawls if c["seconds"] is not None], "s"),
-        "changes": bar_chart([(f"#{c['id']}", c["changes"]) for c in crawls if c["state"] == "succeeded"], ""),
+        "by_size": bar_chart(sizes, "bytes", "Largest tables by size", ("Table", "Size")),
+        "by_rows": bar_chart(estimates, "rows", "Largest tables by rows (estimate)", ("Table", "Rows")),
+        "durations": bar_chart(durations, "s", "Crawl durations", ("Crawl", "Duration")),
+        "changes": bar_chart(changes, "", "Changes per crawl", ("Crawl", "Changes")),
     }
     return render_template(
         "source.html",
