@@ -64,6 +64,19 @@ PAGES = [
     Page("team", "/teams/{team}"),
     Page("webhooks", "/sources/{source}/webhooks"),
     Page("webhook", "/sources/{source}/webhooks/{webhook}"),
+    Page("exports", "/sources/{source}/export"),
+    Page("diff form", "/sources/{source}/diff"),
+    Page("diff with a past crawl", "/sources/{source}/diff?crawl={crawl_ok}"),
+    Page("routines", "/sources/{source}/routines"),
+    Page("sequences", "/sources/{source}/sequences"),
+    Page("triggers", "/sources/{source}/triggers"),
+    Page("enums", "/sources/{source}/enums"),
+    Page("extensions", "/sources/{source}/extensions"),
+    Page("domains", "/sources/{source}/domains"),
+    Page("collations", "/sources/{source}/collations"),
+    Page("text search configurations", "/sources/{source}/text_search_configurations"),
+    Page("schema diagram", "/sources/{source}/diagram", ".pan-zoom svg"),
+    Page("one schema's diagram", "/sources/{source}/diagram?schema=sales", ".pan-zoom svg"),
     Page("not found", "/no-such-page", status=404),
     Page("another's source", "/sources/{other}", status=404),
 ]
@@ -78,6 +91,9 @@ NOT_PAGES = {
     "/sources/new/fields",  # the engine's fields of the source form (htmx)
     "/sources/<int:source_id>/edit/fields",
     "/crawls/<int:job_id>/progress",  # the crawl page's live part (htmx)
+    "/sources/<int:source_id>/export/<any(json,ndjson,markdown,dbml,plantuml,mermaid,dot,dbt):fmt>",  # downloads
+    "/sources/<int:source_id>/diff/<any(json,ndjson):fmt>",
+    "/sources/<int:source_id>/docs-site.zip",
 }
 
 
