@@ -2,7 +2,9 @@
 list, a schema browser page, table pages, diagrams, and the diagram of the
 most-referenced table, and the whole-schema diagram (its first view, a
 schema's clusters and one cluster's tables, cold: the source's cached map
-deleted before each request, then warm), at the largest source of the run.
+deleted before each request, then warm), the source's overview, search,
+insights, inferred keys, change feed, exports, diff and object pages, at
+the largest source of the run.
 
 The browser session is the owner's access token in the UI's cookie (the same
 token the API takes as a bearer). Before measuring, a hub is added to the
@@ -257,7 +259,30 @@ def measure(bench: Bench, source_id: int, n: int) -> dict:
     )
     timed("tag_page", [f"/tags/{tag}" for tag in ("core", "reporting", "pii")])
     timed("search_tag_filter", [f"/search?{urlencode({'q': q})}" for q in ("tag:pii", "tag:core customer")])
+    source_pages(bench, source_id, timed)
     return out
+
+
+def source_pages(bench: Bench, source_id: int, timed) -> None:
+    """The source's other pages: its overview, the full search page, the insights and inferred keys,
+    the change feed, the exports page, the diff with the crawl before the last, and the object kinds."""
+    base = f"/sources/{source_id}"
+    crawls = pg_admin(
+        bench.catalog_admin_url(),
+        "SELECT id FROM crawl_jobs WHERE source_id = %s AND state = 'succeeded' ORDER BY id DESC LIMIT 2",
+        (source_id,),
+        fetch=True,
+    )
+    timed("source_overview", [base])
+    timed("search_page", [f"/search?{urlencode({'q': q})}" for q in ("customer", "custmer", "order_id")])
+    timed("insights", [f"{base}/insights"])
+    timed("inferred_keys", [f"{base}/inferred-keys"])
+    timed("changes", [f"{base}/changes"])
+    timed("exports", [f"{base}/export"])
+    if len(crawls) == 2:
+        timed("diff_with_the_crawl_before", [f"{base}/diff?{urlencode({'crawl': crawls[1][0]})}"], times_n=10)
+    for kind in ("routines", "sequences", "triggers", "enums", "domains", "extensions"):
+        timed(f"{kind}_page", [f"{base}/{kind}"])
 
 
 def schema_diagrams(bench: Bench, client: UiClient, source_id: int, schema: str, timed) -> None:
