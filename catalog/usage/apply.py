@@ -123,6 +123,9 @@ STATEMENTS_REPLACED = """
               SELECT 1 FROM catalog_tables x
               WHERE x.source_id = :sid AND x.removed_at IS NULL AND x.name = t.name AND x.id <> t.id))))
         WHERE s.job_id = :job
+          -- a one-time filter: without staged statements the join (a pass
+          -- over the source's tables, 0.25 s at 100,000) does not run
+          AND EXISTS (SELECT 1 FROM crawl_staged_statements x WHERE x.job_id = :job)
         ORDER BY t.id, s.query_id
         RETURNING 1)
     SELECT count(*) FROM ins"""
