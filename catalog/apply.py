@@ -58,6 +58,8 @@ VERSION_COLUMNS = (
 VERSION_VALUES = "t.id, :job, t.changed_crawl_id, t.source_id, t.schema_name, t.name, t.kind, t.comment, t.definition"
 
 STAGED_DEFINITIONS = "SELECT table_id, CAST(:sid AS bigint), definition FROM crawl_staged_tables WHERE job_id = :job"
+# Only views have lineage: the others' definitions are not read (detoasted) for it.
+STAGED_VIEW_DEFINITIONS = f"{STAGED_DEFINITIONS} AND kind IN ('view', 'materialized_view')"
 
 APPLY_STATEMENTS = [
     # 1. unchanged tables: only their sizes and signatures move (a live table's
@@ -167,7 +169,7 @@ APPLY_STATEMENTS = [
         "lineage_inserted",
         f"""
         INSERT INTO catalog_column_lineage ({LINEAGE_COLUMNS})
-        {lineage_rows(STAGED_DEFINITIONS)}""",
+        {lineage_rows(STAGED_VIEW_DEFINITIONS)}""",
     ),
     # 6. what this crawl did not see is removed, only now that the crawl
     #    succeeded; its crawled_at becomes the last crawl that did see it; its

@@ -57,7 +57,6 @@ Choices worth knowing:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -347,8 +346,7 @@ def table_ref_from_row(row: Sequence) -> TableRef:
 # tables or partitions do any work): a view's SQL (pg_get_viewdef) and the
 # relations its rewrite rule depends on (pg_depend), a partitioned table's key
 # (pg_get_partkeydef), a partition's parent (pg_inherits) and bounds
-# (pg_get_expr(relpartbound)). DETAILS_SQL reads them and SIGNATURES_SQL
-# hashes the same text (_RELATION_EXTRA_HASH), so they cannot drift apart.
+# (pg_get_expr(relpartbound)). DETAILS_SQL reads them.
 _RELATION_EXTRA = [
     "CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END",
     """CASE WHEN c.relkind IN ('v', 'm') THEN (
@@ -369,7 +367,6 @@ _RELATION_EXTRA = [
     "CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END",
 ]
 _RELATION_EXTRA_LIST = ",\n       ".join(_RELATION_EXTRA)
-_RELATION_EXTRA_HASH = f"md5(ROW({_RELATION_EXTRA_LIST})::text)"
 
 
 def _fork_pages(r: str) -> str:
@@ -436,15 +433,85 @@ _COLUMN_COLLATION = f"""CASE WHEN a.attcollation = 0 OR (a.attcollation = 100 AN
        FROM pg_collation co WHERE co.oid = a.attcollation) END"""
 # A view's options (reloptions: check_option, security_barrier, security_invoker).
 _VIEW_OPTIONS = "CASE WHEN c.relkind = 'v' THEN c.reloptions END"
-# Facts describe() reports that the signature hashed none of before
-# (non-default column collations, view options), as text appended to the
-# hashed text only when a table has any: the signature of a table without
-# them is what it always was, so adding them re-describes no other table.
-_LATER_FACTS = f"""NULLIF(concat_ws(';',
-    (SELECT string_agg(a.attnum || '=' || ({_COLUMN_COLLATION}), ',' ORDER BY a.attnum)
-     FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-       AND a.attcollation <> 0 AND (a.attcollation <> 100 OR a.atttypid >= 16384)),
-    array_to_string({_VIEW_OPTIONS}, ',')), '')"""
+SIGNATURE_PREFIX = "pg6:"
+# A table's signature (pg6:) is the version of every catalog row its
+# description is read from: an md5 of their row versions (xmin). DDL writes a
+# new version of each catalog row it changes, with a new xmin; ANALYZE and
+# VACUUM (FREEZE too: the frozen flag is in the row header, the xmin stays)
+# write relpages and reltuples in place, and so does CREATE INDEX on its
+# table's row, so they move none (measured on 15, tests/test_crawl_signatures.py).
+# Covered: the table's pg_class and pg_namespace rows, its columns, defaults,
+# constraints, indexes (pg_index and their pg_class rows), comments,
+# partition parent (pg_inherits and the parent's rows) and a view's rewrite
+# rule; and every object these depend on in pg_depend (types, sequences
+# named in a default, a foreign key's referenced table and columns,
+# functions, operator classes, collations, the relations and columns a view
+# reads) with its namespace, so that a rename elsewhere, which a definition
+# prints, moves it too. The dependency rows themselves are hashed, so a
+# dependency dropped or added moves it. Pinned (built-in) objects have no
+# pg_depend rows: renaming a built-in type or collation is not seen.
+# It moves on some changes that describe nothing new (GRANT, SET STATISTICS,
+# TRUNCATE and VACUUM FULL, which give the table a new file): such a table is
+# described again, and its fingerprint finds it unchanged. Until pg5 the
+# signature hashed what describe() prints (format_type, pg_get_indexdef,
+# pg_get_constraintdef, ...): at 100,000 tables that query cost more than
+# the floor's whole read; this one about half of it (bench/README.md).
+_REFERENCED_VERSION = """CASE dp.refclassid
+         WHEN 'pg_class'::regclass THEN (SELECT r.xmin || '/' || rn.xmin FROM pg_class r
+                JOIN pg_namespace rn ON rn.oid = r.relnamespace WHERE r.oid = dp.refobjid)
+              || CASE WHEN dp.refobjsubid > 0 THEN '/' || (SELECT ra.xmin FROM pg_attribute ra
+                   WHERE ra.attrelid = dp.refobjid AND ra.attnum = dp.refobjsubid) ELSE '' END
+         WHEN 'pg_type'::regclass THEN (SELECT r.xmin || '/' || rn.xmin FROM pg_type r
+                JOIN pg_namespace rn ON rn.oid = r.typnamespace WHERE r.oid = dp.refobjid)
+         WHEN 'pg_proc'::regclass THEN (SELECT r.xmin || '/' || rn.xmin FROM pg_proc r
+                JOIN pg_namespace rn ON rn.oid = r.pronamespace WHERE r.oid = dp.refobjid)
+         WHEN 'pg_collation'::regclass THEN (SELECT r.xmin || '/' || rn.xmin FROM pg_collation r
+                JOIN pg_namespace rn ON rn.oid = r.collnamespace WHERE r.oid = dp.refobjid)
+         WHEN 'pg_opclass'::regclass THEN (SELECT r.xmin || '/' || rn.xmin FROM pg_opclass r
+                JOIN pg_namespace rn ON rn.oid = r.opcnamespace WHERE r.oid = dp.refobjid)
+         WHEN 'pg_namespace'::regclass THEN (SELECT r.xmin::text FROM pg_namespace r WHERE r.oid = dp.refobjid)
+         WHEN 'pg_constraint'::regclass THEN (SELECT r.xmin::text FROM pg_constraint r WHERE r.oid = dp.refobjid)
+         ELSE '?' END"""
+
+
+def _dependencies(classid: str, objid: str) -> str:
+    """SQL: the pg_depend rows of one object, each with the version of what
+    it references (the table's own rows are hashed already)."""
+    return f"""COALESCE((SELECT string_agg(dp.refclassid::oid || '.' || dp.refobjid || '.' || dp.refobjsubid
+                  || dp.deptype::text || '=' || ({_REFERENCED_VERSION}), ';'
+                  ORDER BY dp.refclassid, dp.refobjid, dp.refobjsubid, dp.deptype)
+         FROM pg_depend dp WHERE dp.classid = '{classid}'::regclass AND dp.objid = {objid}
+           AND NOT (dp.refclassid = 'pg_class'::regclass AND dp.refobjid = c.oid)), '')"""
+
+
+# An index references other objects than its table's columns only through
+# expressions, a predicate, or an operator class or collation not built in
+# (oids below 16384 are initdb's).
+_INDEX_REFERENCES = """(i.indexprs IS NOT NULL OR i.indpred IS NOT NULL
+         OR 16384 <= ANY(i.indclass::oid[]) OR 16384 <= ANY(i.indcollation::oid[]))"""
+VERSION_SQL = f"""md5(concat_ws(' ', c.xmin, n.xmin,
+       (SELECT string_agg(a.xmin::text, ',' ORDER BY a.attnum) FROM pg_attribute a
+        WHERE a.attrelid = c.oid AND a.attnum > 0),
+       (SELECT string_agg(ad.oid || '=' || ad.xmin || {_dependencies("pg_attrdef", "ad.oid")}, ',' ORDER BY ad.oid)
+        FROM pg_attrdef ad WHERE ad.adrelid = c.oid),
+       (SELECT string_agg(k.oid || '=' || k.xmin
+                          || CASE WHEN k.contype IN ('f', 'c', 'x') THEN {_dependencies("pg_constraint", "k.oid")}
+                             ELSE '' END, ',' ORDER BY k.oid)
+        FROM pg_constraint k WHERE k.conrelid = c.oid),
+       (SELECT string_agg(i.indexrelid || '=' || i.xmin || '/' || ic.xmin
+                          || CASE WHEN {_INDEX_REFERENCES} THEN {_dependencies("pg_class", "i.indexrelid")}
+                             ELSE '' END, ',' ORDER BY i.indexrelid)
+        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid),
+       (SELECT string_agg(d.objsubid || '=' || d.xmin, ',' ORDER BY d.objsubid) FROM pg_description d
+        WHERE d.objoid = c.oid AND d.classoid = 'pg_class'::regclass),
+       (SELECT string_agg(ih.inhparent || '=' || ih.xmin || '/' || pc.xmin || '/' || pn.xmin, ',')
+        FROM pg_inherits ih JOIN pg_class pc ON pc.oid = ih.inhparent
+        JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE ih.inhrelid = c.oid),
+       (SELECT string_agg(rw.oid || '=' || rw.xmin || {_dependencies("pg_rewrite", "rw.oid")}, ',' ORDER BY rw.oid)
+        FROM pg_rewrite rw WHERE rw.ev_class = c.oid),
+       {_dependencies("pg_class", "c.oid")}))"""
+
+
 # The batch arrives as two parallel arrays; the oids found here key the other
 # queries. Size is SIZE_PAGES here, plus its indexes' relpages from
 # INDEXES_SQL (add_index_pages), so nothing opens the relations themselves
@@ -455,9 +522,8 @@ SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples,
        current_setting('block_size')::int,
        d.description,
        {_RELATION_EXTRA_LIST},
-       {_RELATION_EXTRA_HASH},
        {_VIEW_OPTIONS},
-       {_LATER_FACTS}
+       '{SIGNATURE_PREFIX}' || {VERSION_SQL}
 FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
 JOIN pg_namespace n ON n.nspname = b.nspname::name
 JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = b.relname::name
@@ -496,47 +562,16 @@ _INDEX_PARTS = f"""(SELECT jsonb_agg(jsonb_build_object(
                      FROM pg_opclass oc WHERE oc.oid = i.indclass[k] AND NOT oc.opcdefault))
          ORDER BY k)
        FROM generate_series(0, i.indnkeyatts - 1) AS k)::text"""
-SIGNATURE_PREFIX = "pg5:"
-
-# What describe() reports of a table, hashed by the target: the same
-# catalog functions (format_type, pg_get_expr, pg_get_constraintdef,
-# pg_get_indexdef) describe() prints, so the signature moves whenever the
-# document would, but nothing is sent or parsed. ROW(...)::text quotes every
-# field, so different definitions cannot print alike. Bump the prefix
-# when describe() starts reporting something new: every table is then
-# described once more (pg2: foreign keys' definition, validated, deferrable
-# and deferred, which pg_get_constraintdef already covered; pg3: views' SQL
-# and dependencies, partition keys, parents and bounds; pg4: indexes' key
-# elements, _INDEX_PARTS, which are not hashed: pg_get_indexdef prints the
-# same order, nulls, collation and operator class, and computing them per
-# index doubled the cost of the query; pg5: views' column lineage, read
-# from pg_depend and their SQL, which the hash already covers). Pages are SIZE_PAGES + indexes, as
-# describe() counts. Facts reported since (issue #26: a column's
-# non-default collation, a view's options) are _LATER_FACTS, appended to
-# the hashed text only where a table has them.
+# Each table's signature (VERSION_SQL, as describe() reads it) and the
+# figures that move without the definition: its row estimate and pages (SIZE_PAGES
+# plus its indexes, as describe() counts them).
 SIGNATURES_SQL = f"""
 SELECT n.nspname, c.relname, c.relkind, c.reltuples,
        {SIZE_PAGES}
          + COALESCE((SELECT sum({_INDEX_PAGES}) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
                      WHERE i.indrelid = c.oid), 0),
        current_setting('block_size')::int,
-       '{SIGNATURE_PREFIX}' || md5(ROW(
-         c.relkind,
-         (SELECT d.description FROM pg_description d
-          WHERE d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0),
-         ARRAY(SELECT ROW(a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                          {_COLUMN_DEFAULT}, a.attidentity, a.attgenerated, {_COLUMN_COMMENT})
-               FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-               ORDER BY a.attnum),
-         ARRAY(SELECT ROW(k.conname, k.contype, pg_get_constraintdef(k.oid), k.conparentid,
-                          {_PARENT_CONSTRAINT_TABLE.format(c="k")})
-               FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'f', 'u', 'c', 'x')
-               ORDER BY k.conname, k.oid),
-         ARRAY(SELECT ROW(ic.relname, pg_get_indexdef(i.indexrelid), i.indisunique)
-               FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-               WHERE i.indrelid = c.oid ORDER BY ic.relname),
-         {_RELATION_EXTRA_HASH}
-       )::text || COALESCE(' ' || {_LATER_FACTS}, '')),
+       '{SIGNATURE_PREFIX}' || {VERSION_SQL},
        c.oid::bigint
 FROM unnest(%(schemas)s::text[], %(names)s::text[]) AS b(nspname, relname)
 JOIN pg_namespace n ON n.nspname = b.nspname::name
@@ -544,71 +579,6 @@ JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = b.relname::name
 LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
 """
-
-
-# The same signature, computed from describe()'s own rows, so a first crawl
-# need not ask the target twice. PostgreSQL hashes the text of a ROW(...)
-# holding arrays of ROW(...)s; these reproduce record_out and array_out.
-# Should they ever disagree, the table is described once more on the next
-# crawl and the target's signature is kept from then on: a cost, not an error.
-# What makes record_out and array_out quote a value: C isspace() and their
-# delimiters (a regular expression, not a loop per character: this runs for
-# every column of a first crawl).
-_RECORD_QUOTE = re.compile('[ \t\n\r\v\f"\\\\(),]')
-_ARRAY_QUOTE = re.compile('[ \t\n\r\v\f"\\\\{},]')
-
-
-def _pg_text(value) -> str:
-    if value is True or value is False:
-        return "t" if value else "f"
-    return str(value)
-
-
-def _record(fields: Sequence) -> str:
-    out = []
-    for value in fields:
-        if value is None:
-            out.append("")
-            continue
-        text = _pg_text(value)
-        if text == "" or _RECORD_QUOTE.search(text):
-            out.append('"' + text.replace("\\", "\\\\").replace('"', '""') + '"')
-        else:
-            out.append(text)
-    return "(" + ",".join(out) + ")"
-
-
-def _array(elements: Sequence[str]) -> str:
-    out = []
-    for text in elements:
-        if text == "" or _ARRAY_QUOTE.search(text) or text.lower() == "null":
-            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        out.append(text)
-    return "{" + ",".join(out) + "}"
-
-
-def signature_of_rows(
-    relkind: str,
-    comment: str | None,
-    column_rows: list[Sequence],
-    constraint_rows: list[Sequence],
-    index_rows: list[Sequence],
-    extra_hash: str | None = None,
-    later_facts: str | None = None,
-) -> str:
-    """SIGNATURES_SQL's value for one table, from its rows of COLUMNS_SQL,
-    CONSTRAINTS_SQL and INDEXES_SQL."""
-    columns = [
-        _record((r[2], r[1], r[3], not r[4], r[5], r[6], r[7], r[8])) for r in sorted(column_rows, key=lambda r: r[2])
-    ]
-    constraints = [
-        _record((r[2], r[3], r[11], r[5], r[13])) for r in sorted(constraint_rows, key=lambda r: (r[2].encode(), r[0]))
-    ]
-    indexes = [_record((r[1], r[4], r[2])) for r in sorted(index_rows, key=lambda r: r[1].encode())]
-    text = _record((relkind, comment, _array(columns), _array(constraints), _array(indexes), extra_hash))
-    if later_facts:
-        text += " " + later_facts
-    return SIGNATURE_PREFIX + hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def signature_from_row(row: Sequence) -> tuple[tuple[str, str], TableSignature]:
@@ -675,8 +645,9 @@ def details_from_row(row: Sequence) -> tuple[int, tuple[str, str], dict]:
             "bounds": bounds,
             # every view has it ({} without options), so a view's first crawl
             # after the upgrade tells no change and any later option does
-            "view_options": (view_options(row[14] if len(row) > 14 else None) or {}) if relkind == "v" else None,
+            "view_options": (view_options(row[13] if len(row) > 13 else None) or {}) if relkind == "v" else None,
             "object_id": int(oid),
+            "signature": row[14] if len(row) > 14 else None,  # VERSION_SQL's, as signatures() reads it
         },
     )
 
@@ -1196,16 +1167,10 @@ def build_tables(
     order of `refs`; tables absent from details_rows (vanished) are dropped."""
     keys: dict[int, tuple[str, str]] = {}
     details: dict[tuple[str, str], dict] = {}
-    raw: dict[int, list[Any]] = {}  # what each table's signature is computed from
     for row in details_rows:
         oid, key, d = details_from_row(row)
         keys[oid], details[key] = key, d
-        raw[oid] = [row, [], [], []]
-    column_rows, constraint_rows, index_rows = list(column_rows), list(constraint_rows), list(index_rows)
-    for part, rows, at in ((1, column_rows, 0), (2, constraint_rows, 1), (3, index_rows, 0)):
-        for row in rows:
-            if row[at] in raw:
-                raw[row[at]][part].append(row)
+    constraint_rows = list(constraint_rows)
 
     columns, names = [], {}
     for row in column_rows:
@@ -1227,10 +1192,6 @@ def build_tables(
 
     for d in details.values():
         d.pop("block_size", None)
-    for oid, (row, cols, cons, idx) in raw.items():
-        details[keys[oid]]["signature"] = signature_of_rows(
-            row[3], row[7], cols, cons, idx, row[13] if len(row) > 13 else None, row[15] if len(row) > 15 else None
-        )
     return assemble(refs, details, columns, primary_keys=pks, foreign_keys=fks, indexes=indexes, constraints=others)
 
 
@@ -1380,7 +1341,7 @@ class PostgresIntrospector(Introspector):
             return {}
         batch = {"schemas": [t.schema for t in tables], "names": [t.name for t in tables]}
         try:
-            rows = self._query(SIGNATURES_SQL, batch, f"hashing {len(tables)} table definitions")
+            rows = self._query(SIGNATURES_SQL, batch, f"reading the versions of {len(tables)} table definitions")
         finally:
             self._end_transaction()
         return dict(signature_from_row(r) for r in rows)

@@ -1,6 +1,8 @@
 """A recrawl describes only tables whose target signature moved, so the
-signature must move with every change describe() would report, and must not
-move when nothing in the definition did."""
+signature must move with every change describe() would report, and should
+not move when nothing in the definition did. On PostgreSQL the signature is
+the version (xmin) of the catalog rows a description is read from, and of
+what they depend on (engines/postgres.py VERSION_SQL)."""
 
 from __future__ import annotations
 
@@ -59,15 +61,43 @@ CHANGES = [
     "ALTER TYPE mood RENAME TO temper",
     "ALTER TABLE pets DROP CONSTRAINT pets_owner_id_fkey, ADD FOREIGN KEY (owner_id) "
     "REFERENCES reference.people (person_id) ON DELETE CASCADE",
+    'ALTER TABLE pets ALTER COLUMN name TYPE text COLLATE "C"',
+    "CREATE SEQUENCE pet_numbers; ALTER TABLE pets ALTER COLUMN id SET DEFAULT nextval('pet_numbers')",
+    "ALTER SEQUENCE pet_numbers RENAME TO pet_ids",
+    "CREATE FUNCTION twice(numeric) RETURNS numeric IMMUTABLE LANGUAGE sql AS 'SELECT $1 * 2'; "
+    "ALTER TABLE pets ADD CONSTRAINT pets_heavy CHECK (twice(weight) < 5000)",
+    "ALTER FUNCTION twice(numeric) RENAME TO double",
+    "CREATE INDEX pets_double ON pets (double(weight))",
+    "ALTER FUNCTION double(numeric) RENAME TO doubled",
+    "COMMENT ON COLUMN pets.name IS NULL",
 ]
 
-# None of these changes the definition (sizes and row estimates may move).
+# Changes made elsewhere, each with the table whose definition it changes:
+# partitions, views and what they read.
+OTHER_CHANGES = [
+    ("CREATE TABLE parts (id int, at date) PARTITION BY RANGE (at); CREATE TABLE parts_2020 (id int, at date); "
+     "CREATE VIEW pet_names AS SELECT id, name FROM pets", None),
+    ("ALTER TABLE parts ATTACH PARTITION parts_2020 FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')",
+     "parts_2020"),
+    ("ALTER TABLE parts RENAME TO pieces", "parts_2020"),
+    ("ALTER TABLE pieces DETACH PARTITION parts_2020", "parts_2020"),
+    ("CREATE OR REPLACE VIEW pet_names AS SELECT id, name, born FROM pets", "pet_names"),
+    ("ALTER TABLE pets RENAME COLUMN name TO called", "pet_names"),
+    ("ALTER VIEW pet_names SET (security_barrier = true)", "pet_names"),
+    ("COMMENT ON VIEW pet_names IS 'who is who'", "pet_names"),
+]  # fmt: skip
+
+# None of these changes the definition (sizes and row estimates may move),
+# nor the signature: a recrawl after them describes nothing.
 NO_CHANGES = [
     "INSERT INTO ref.owners VALUES (1, 'a'); INSERT INTO pets (id, name, owner_id) VALUES (1, 'rex', 1)",
     "ANALYZE pets",
     "VACUUM pets",
-    "ALTER TABLE pets ALTER COLUMN name SET STATISTICS 500",
+    "VACUUM FREEZE pets",
+    "ANALYZE",
     "CREATE TABLE unrelated (id int)",
+    "CREATE INDEX unrelated_id ON unrelated (id)",
+    "CREATE VIEW pets_too AS SELECT * FROM pets",
 ]
 
 
@@ -102,6 +132,30 @@ def test_signature_moves_with_every_definition_change(target):
         assert new_definition != definition, f"the test's change did not change the definition: {ddl}"
         assert new_signature != signature, f"the signature missed: {ddl}"
         signature, definition = new_signature, new_definition
+
+
+def test_signature_moves_with_changes_elsewhere(target):
+    """Partitions attached, detached and their parent renamed, a view's
+    body, options and comment, and a column it reads renamed."""
+    signed = _signed(target)
+    for ddl, table in OTHER_CHANGES:
+        pg_execute(target, ddl)
+        new = _signed(target)
+        if table is not None:
+            assert new[("public", table)] != signed[("public", table)], f"the signature missed: {ddl}"
+        signed = new
+
+
+def _signed(dbname: str) -> dict:
+    p = pg_params()
+    params = ConnectionParams(
+        host=p["host"], port=p["port"], database=dbname, username=p["username"], password=p["password"]
+    )
+    with PostgresIntrospector(params) as target:
+        refs = target.list_tables()
+        signed = {key: s.signature for key, s in target.signatures(refs).items()}
+        assert signed == {(t.schema, t.name): t.signature for t in target.describe(refs)}
+    return signed
 
 
 def test_signature_stays_when_the_definition_does(target):
@@ -151,6 +205,14 @@ def test_unchanged_recrawl_describes_only_what_moved(alice, worker, target):
     assert by_signature == 13, lines
     t3 = alice.get(f"/api/v1/sources/{source['id']}/tables/public/t3").get_json()
     assert t3["columns"][0]["comment"] == "the key"
+
+    # these move PostgreSQL's signature (the catalog rows' versions) and no
+    # definition: t4 is described again, and found unchanged
+    pg_execute(target, "ALTER TABLE t4 ALTER COLUMN id SET STATISTICS 500; GRANT SELECT ON t4 TO PUBLIC")
+    job = crawl_now(alice, source["id"])
+    assert job["stats"] == {"added": 0, "changed": 0, "removed": 0, "unchanged": 14, "with_warnings": 0}
+    lines = _batch_lines(worker, job["id"], since)
+    assert sum(int(m.split("(")[1].split(" by signature")[0]) for m in lines) == 13, lines
 
 
 def _crawl_in_process(job_id: int) -> None:

@@ -99,7 +99,7 @@ def test_postgres_index_parts_and_definitions_that_run(alice, worker):
             ref = [TableRef("shop", "items", "table")]
             [table] = intro.describe(ref)
             assert table.signature == intro.signatures(ref)[("shop", "items")].signature
-            assert table.signature.startswith("pg5:")
+            assert table.signature.startswith("pg6:")
 
         # every stored definition runs as it is and gives back the same index
         pg_execute(scratch, PG_TABLES)

@@ -25,8 +25,6 @@ from engines.base import (
     scrub,
 )
 from engines.postgres import (
-    _array,
-    _record,
     add_index_pages,
     build_tables,
     column_from_row,
@@ -185,14 +183,6 @@ def con_row(
         parent_table,
         *flags,
     )
-
-
-def test_signature_text_is_postgresql_record_and_array_text():
-    # what PostgreSQL prints for ROW('a b', NULL::text, '', true, 5, E'x"y\\z')::text and
-    # ARRAY['(1,a)', '', 'NULL', E'x"y\\z', 'plain']::text
-    assert _record(("a b", None, "", True, 5, 'x"y\\z')) == '("a b",,"",t,5,"x""y\\\\z")'
-    assert _array(["(1,a)", "", "NULL", 'x"y\\z', "plain"]) == '{"(1,a)","","NULL","x\\"y\\\\z",plain}'
-    assert _array([]) == "{}"
 
 
 def test_primary_key_in_key_order():
