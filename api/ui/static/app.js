@@ -94,6 +94,14 @@
     svg.removeAttribute("width");
     svg.removeAttribute("height");
     svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+    // a small drawing is shown at its own size (Graphviz's pt, 0.75 a pixel), not magnified to fill the box
+    var box0 = svg.getBoundingClientRect();
+    if (box0.width && box0.height && Math.max(full[2] / box0.width, full[3] / box0.height) < 0.75) {
+      var w0 = box0.width * 0.75, h0 = box0.height * 0.75;
+      full = [full[0] - (w0 - full[2]) / 2, full[1] - (h0 - full[3]) / 2, w0, h0];
+      view = full.slice();
+      svg.setAttribute("viewBox", full.join(" "));
+    }
     function apply() { svg.setAttribute("viewBox", view.map(function (v) { return v.toFixed(2); }).join(" ")); }
     function zoom(factor, cx, cy) {
       var w = Math.min(full[2] * 4, Math.max(full[2] / 40, view[2] * factor));
