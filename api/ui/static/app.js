@@ -100,7 +100,7 @@
       var w0 = box0.width * 0.75, h0 = box0.height * 0.75;
       full = [full[0] - (w0 - full[2]) / 2, full[1] - (h0 - full[3]) / 2, w0, h0];
       view = full.slice();
-      svg.setAttribute("viewBox", full.join(" "));
+      apply();
     }
     function apply() { svg.setAttribute("viewBox", view.map(function (v) { return v.toFixed(2); }).join(" ")); }
     function zoom(factor, cx, cy) {
