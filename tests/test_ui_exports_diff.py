@@ -12,9 +12,10 @@ from html import unescape
 
 import pytest
 
-from .conftest import truncate_catalog, wait_for_crawl
+from .conftest import wait_for_crawl
 from .targets import pg_database, pg_execute, pg_params
 from .ui_helpers import error_of, team_of_four
+from .ui_helpers import ui_app as ui_app  # the module fixture
 
 pytestmark = pytest.mark.shared_catalog
 
@@ -25,16 +26,6 @@ CREATE TABLE public.customer (id bigint PRIMARY KEY, name text, email text);
 """
 ALTER = "ALTER TABLE public.customer DROP COLUMN email; ALTER TABLE sales.orders ADD COLUMN shipped date;"
 HOSTILE = """CREATE TABLE public."<i>odd</i>" (a int);"""
-
-
-@pytest.fixture(scope="module")
-def ui_app(settings, redis_client, catalog_url):
-    from api import create_app
-
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app
-    truncate_catalog(catalog_url)
 
 
 def _add_source(person, name: str, database: str, team_id: int | None) -> dict:

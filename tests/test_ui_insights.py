@@ -12,11 +12,12 @@ from html import unescape
 
 import pytest
 
-from .conftest import truncate_catalog, wait_for_crawl
+from .conftest import wait_for_crawl
 from .crawl_helpers import wait_for_insights
 from .insight_helpers import BAD_PG
 from .targets import pg_database, pg_execute, pg_params
 from .ui_helpers import team_of_four
+from .ui_helpers import ui_app as ui_app  # the module fixture
 
 pytestmark = pytest.mark.shared_catalog
 
@@ -35,16 +36,6 @@ CREATE TABLE "starXk" (a int);
 )
 # the second crawl: one breaking change (a column removed), one safe (a nullable column added)
 ALTER = """ALTER TABLE parent DROP COLUMN "order"; ALTER TABLE customer ADD COLUMN note text;"""
-
-
-@pytest.fixture(scope="module")
-def ui_app(settings, redis_client, catalog_url):
-    from api import create_app
-
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app
-    truncate_catalog(catalog_url)
 
 
 @pytest.fixture(scope="module")

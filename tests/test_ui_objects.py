@@ -12,10 +12,11 @@ from html import unescape
 
 import pytest
 
-from .conftest import truncate_catalog, wait_for_crawl
+from .conftest import wait_for_crawl
 from .crawl_helpers import ROUTINES_PG_TARGET, SECRET, mariadb_reader, mariadb_source
 from .targets import mysql_databases, mysql_execute, pg_database, pg_execute, pg_params
 from .ui_helpers import error_of, team_of_four
+from .ui_helpers import ui_app as ui_app  # the module fixture
 
 pytestmark = pytest.mark.shared_catalog
 
@@ -35,16 +36,6 @@ CREATE FUNCTION app."{HOSTILE}"() RETURNS text LANGUAGE sql
     AS $$ SELECT '<script>alert("body")</script>'::text $$;
 """
 )
-
-
-@pytest.fixture(scope="module")
-def ui_app(settings, redis_client, catalog_url):
-    from api import create_app
-
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app
-    truncate_catalog(catalog_url)
 
 
 def crawled(user, body: dict) -> int:

@@ -11,23 +11,14 @@ from html import unescape
 
 import pytest
 
-from .conftest import truncate_catalog, wait_for_crawl
+from .conftest import wait_for_crawl
 from .crawl_helpers import catalog_rows, pg_source, wait_for_insights
 from .diagram_helpers import GROUP, HOSTILE_TABLE, TARGET
 from .targets import pg_database, pg_execute
 from .ui_helpers import team_of_four
+from .ui_helpers import ui_app as ui_app  # the module fixture
 
 pytestmark = pytest.mark.shared_catalog
-
-
-@pytest.fixture(scope="module")
-def ui_app(settings, redis_client, catalog_url):
-    from api import create_app
-
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app
-    truncate_catalog(catalog_url)
 
 
 @pytest.fixture(scope="module")
